@@ -1,0 +1,2 @@
+//! hmm-sim: a deterministic simulation of Linux HMM and device-private page migration.
+pub mod scenario;

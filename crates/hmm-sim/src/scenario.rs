@@ -1,0 +1,147 @@
+//! Scenario notation: one letter per page (DESIGN.md §4), and the limits every caller must respect.
+//!
+//! This module owns parsing of the state string shared by the CLI, URLs and lessons. It never panics:
+//! every bad input becomes a [`ScenarioError`] naming the offending position and letter.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Largest range a scenario may cover: 1 GiB of 4 KiB pages. The simulator is measured at this size
+/// (the 262,144-page benchmark); larger ranges are refused with [`ScenarioError::TooManyPages`].
+pub const MAX_PAGES: usize = 262_144;
+
+/// The initial state of one page of the driver's range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PageState {
+    /// `P`: present, writable, anonymous and exclusive (AnonExclusive), content written by the CPU.
+    Present,
+    /// `C`: present read-only, COW-shared with another process (a fork child): mapcount 2.
+    CowShared,
+    /// `Z`: the shared zero page (a read fault on never-written anonymous memory).
+    Zero,
+    /// `N`: never touched: `pte_none`.
+    None,
+    /// `S`: swapped out: a swap entry in the PTE, the content in a swap slot.
+    Swapped,
+    /// `D`: device-private, owned by this device (the driver's own `pgmap_owner`).
+    DevicePrivate,
+    /// `O`: device-private, owned by another device (a second dmirror with another owner).
+    OtherDevice,
+}
+
+impl PageState {
+    pub const ALL: [PageState; 7] = [
+        PageState::Present,
+        PageState::CowShared,
+        PageState::Zero,
+        PageState::None,
+        PageState::Swapped,
+        PageState::DevicePrivate,
+        PageState::OtherDevice,
+    ];
+
+    pub fn letter(self) -> char {
+        match self {
+            PageState::Present => 'P',
+            PageState::CowShared => 'C',
+            PageState::Zero => 'Z',
+            PageState::None => 'N',
+            PageState::Swapped => 'S',
+            PageState::DevicePrivate => 'D',
+            PageState::OtherDevice => 'O',
+        }
+    }
+
+    pub fn from_letter(letter: char) -> Option<PageState> {
+        PageState::ALL.into_iter().find(|s| s.letter() == letter)
+    }
+
+    /// A one-line description for legends and `--help`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PageState::Present => "present, writable, anon-exclusive",
+            PageState::CowShared => "present read-only, COW-shared with a fork child",
+            PageState::Zero => "mapped to the shared zero page",
+            PageState::None => "never touched (pte_none)",
+            PageState::Swapped => "swapped out (swap entry)",
+            PageState::DevicePrivate => "device-private, owned by this device",
+            PageState::OtherDevice => "device-private, owned by another device",
+        }
+    }
+}
+
+/// Why a state string was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScenarioError {
+    Empty,
+    /// `position` is 0-based in characters.
+    BadLetter { position: usize, letter: char },
+    TooManyPages { pages: usize, max: usize },
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::Empty => write!(f, "empty state string: give at least one page letter (P C Z N S D O)"),
+            ScenarioError::BadLetter { position, letter } => write!(
+                f,
+                "bad page letter {letter:?} at position {position}: expected one of P C Z N S D O"
+            ),
+            ScenarioError::TooManyPages { pages, max } => {
+                write!(f, "{pages} pages is more than the limit of {max} (1 GiB of 4 KiB pages)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Parse a state string such as `"PPSNZ"`. Whitespace is not allowed; the length is bounded by [`MAX_PAGES`].
+pub fn parse_states(text: &str) -> Result<Vec<PageState>, ScenarioError> {
+    if text.is_empty() {
+        return Err(ScenarioError::Empty);
+    }
+    // Count before collecting so an oversize string is refused without allocating for it.
+    let pages = text.chars().count();
+    if pages > MAX_PAGES {
+        return Err(ScenarioError::TooManyPages { pages, max: MAX_PAGES });
+    }
+    text.chars()
+        .enumerate()
+        .map(|(position, letter)| {
+            PageState::from_letter(letter).ok_or(ScenarioError::BadLetter { position, letter })
+        })
+        .collect()
+}
+
+/// The inverse of [`parse_states`].
+pub fn format_states(states: &[PageState]) -> String {
+    states.iter().map(|s| s.letter()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_every_letter() {
+        let states = parse_states("PCZNSDO").unwrap();
+        assert_eq!(states, PageState::ALL.to_vec());
+        assert_eq!(format_states(&states), "PCZNSDO");
+    }
+
+    #[test]
+    fn bad_letter_names_position() {
+        let err = parse_states("PPxP").unwrap_err();
+        assert_eq!(err, ScenarioError::BadLetter { position: 2, letter: 'x' });
+        assert!(err.to_string().contains("position 2"));
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        assert_eq!(parse_states(""), Err(ScenarioError::Empty));
+        let big = "P".repeat(MAX_PAGES + 1);
+        assert!(matches!(parse_states(&big), Err(ScenarioError::TooManyPages { .. })));
+        assert!(parse_states(&"P".repeat(MAX_PAGES)).is_ok());
+    }
+}
