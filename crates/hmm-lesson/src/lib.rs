@@ -1,1 +1,47 @@
+//! hmm-lesson: lesson files that both teach and check.
+//!
+//! A lesson is Markdown with TOML front matter (the scenario) and `##` beats holding prose and fenced
+//! directive blocks: ```` ```hmm ```` actions, ```` ```predict ```` questions and ```` ```assert ```` claims.
+//! docs/lessons.md is the author's reference; this crate is its implementation.
+//!
+//! # Layout
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`diag`] | `path:line:col: message` diagnostics with snippet and caret |
+//! | [`markdown`] | splitting a file into front matter, beats and directive blocks |
+//! | [`front`] | the TOML front matter (serde, `deny_unknown_fields`) → scenario |
+//! | [`action`] | the action language (one action per line) |
+//! | [`assertion`] | the assertion language (one claim per line) |
+//! | [`predict`] | prediction blocks (TOML) |
+//! | [`values`] | shared value syntaxes: page ranges, content patterns, errnos, snapshot bytes |
+//! | [`parse`] | parse, then validate the whole file → [`model::Lesson`] or every diagnostic |
+//! | [`model`] | the validated lesson: plain data |
+//! | [`observe`] | what a run exposes to assertions: plain data |
+//! | [`eval`] | evaluating one claim against an observation |
+//! | [`runner`] | the only module that drives hmm-sim |
+//! | [`check`] | lesson files in, pass/fail reports out (used by `hmmviz check` and the tests) |
+//! | [`limits`] | every bound, in one place |
+//!
+//! Architecture invariant: nothing in this crate panics on any input; every limit is a named constant in
+//! [`limits`] and is reported when hit.
 
+pub mod action;
+pub mod assertion;
+pub mod check;
+pub mod diag;
+pub mod eval;
+pub mod front;
+pub mod limits;
+pub mod markdown;
+pub mod model;
+pub mod observe;
+pub mod parse;
+pub mod predict;
+pub mod runner;
+pub mod values;
+
+pub use check::{check_file, check_text, collect, LessonReport};
+pub use diag::Diagnostic;
+pub use model::Lesson;
+pub use parse::parse;

@@ -1,0 +1,332 @@
+//! The action language of ```` ```hmm ```` blocks: one action per line.
+//!
+//! ```text
+//! [THREAD:] [NAME =] VERB [WORD] key=value ...
+//!
+//! lane unified pages=0..16 until=milestone:all_on_device
+//! r = dmirror READ dev=0 pages=0..16
+//! cpu write pages=2..16 value=i
+//! child = fork
+//! t1: cpu read pages=0
+//! run schedule=round_robin
+//! ```
+//!
+//! Arguments are `key=value` words without spaces; an unknown key, a missing required key, or a repeated key
+//! is an error at its column. `#` starts a comment.
+
+use crate::model::{Action, DmirrorCmd, Lane, Op, Pages, Schedule, Span, Until};
+use crate::values;
+
+/// A whitespace-separated word and its byte span in the file.
+#[derive(Clone, Copy, Debug)]
+pub struct Word<'a> {
+    pub text: &'a str,
+    pub start: usize,
+}
+
+impl Word<'_> {
+    pub fn span(&self) -> Span {
+        self.start..self.start + self.text.len()
+    }
+}
+
+/// Words of one line (comment stripped); `base` is the line's offset in the file.
+pub fn words(line: &str, base: usize) -> Vec<Word<'_>> {
+    let line = match line.find('#') {
+        Some(i) => &line[..i],
+        None => line,
+    };
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in line.char_indices() {
+        if c.is_whitespace() {
+            if let Some(s) = start.take() {
+                out.push(Word { text: &line[s..i], start: base + s });
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        out.push(Word { text: &line[s..], start: base + s });
+    }
+    out
+}
+
+/// A problem at a span.
+pub type Problem = (Span, String);
+
+/// `key=value` arguments, each usable once; leftovers are reported as unknown keys.
+struct Args<'a> {
+    items: Vec<(Word<'a>, &'a str, usize, bool)>, // (whole word, key, value offset, used)
+    verb_span: Span,
+}
+
+impl<'a> Args<'a> {
+    fn new(words: &[Word<'a>], verb_span: Span) -> Result<Self, Problem> {
+        let mut items: Vec<(Word<'a>, &'a str, usize, bool)> = Vec::new();
+        for w in words {
+            let Some((key, _)) = w.text.split_once('=') else {
+                return Err((w.span(), format!("expected `key=value`, found `{}`", w.text)));
+            };
+            if key.is_empty() {
+                return Err((w.span(), format!("missing key before `=` in `{}`", w.text)));
+            }
+            if items.iter().any(|(_, k, _, _)| *k == key) {
+                return Err((w.span(), format!("`{key}` is given twice")));
+            }
+            items.push((*w, key, w.start + key.len() + 1, false));
+        }
+        Ok(Args { items, verb_span })
+    }
+
+    /// The value and its span, if the key is present.
+    fn opt(&mut self, key: &str) -> Option<(&'a str, Span)> {
+        let item = self.items.iter_mut().find(|(_, k, _, _)| *k == key)?;
+        item.3 = true;
+        let value = &item.0.text[key.len() + 1..];
+        Some((value, item.2..item.2 + value.len().max(1)))
+    }
+
+    fn req(&mut self, key: &str) -> Result<(&'a str, Span), Problem> {
+        self.opt(key).ok_or_else(|| (self.verb_span.clone(), format!("missing `{key}=`")))
+    }
+
+    fn finish(self, allowed: &[&str]) -> Result<(), Problem> {
+        match self.items.iter().find(|(_, _, _, used)| !used) {
+            Some((w, key, _, _)) => Err((
+                w.start..w.start + key.len(),
+                format!("unknown key `{key}`: this action takes {}", if allowed.is_empty() { "no keys".to_string() } else { allowed.iter().map(|a| format!("`{a}=`")).collect::<Vec<_>>().join(", ") }),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+fn pages_arg(args: &mut Args<'_>, page_count: usize) -> Result<Pages, Problem> {
+    let (v, span) = args.req("pages")?;
+    values::pages(v, page_count).map_err(|m| (span, m))
+}
+
+fn ident_ok(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Names that cannot be bindings because assertions give them another meaning.
+pub const RESERVED: [&str; 20] = [
+    "pte", "where", "refcount", "mapcount", "locked", "mem", "mirror", "locks_held", "counters", "main", "legacy_a",
+    "legacy_b", "unified", "always", "eventually", "never", "exists", "all", "lanes_agree", "expect_fail",
+];
+
+/// Parse one non-empty action line. `page_count` bounds every page range.
+pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem> {
+    let line_span = ws.first().map_or(0, |w| w.start)..ws.last().map_or(0, |w| w.start + w.text.len());
+    let mut rest = ws;
+    let mut thread = None;
+    if let Some(first) = rest.first() {
+        if let Some(name) = first.text.strip_suffix(':') {
+            if !ident_ok(name) {
+                return Err((first.span(), format!("bad thread name `{name}`")));
+            }
+            thread = Some((name.to_string(), first.span()));
+            rest = &rest[1..];
+        }
+    }
+    let mut bind = None;
+    if rest.len() >= 2 && rest[1].text == "=" {
+        let name = rest[0];
+        if !ident_ok(name.text) || name.text.len() > 32 {
+            return Err((name.span(), format!("bad result name `{}`: use lowercase letters, digits and _", name.text)));
+        }
+        if RESERVED.contains(&name.text) {
+            return Err((name.span(), format!("`{}` is reserved in assertions; choose another name", name.text)));
+        }
+        bind = Some(name.text.to_string());
+        rest = &rest[2..];
+    }
+    let Some(verb) = rest.first() else {
+        return Err((line_span, "expected an action after the name".into()));
+    };
+    let verb_span = verb.span();
+    let op = match verb.text {
+        "lane" => {
+            let Some(which) = rest.get(1) else {
+                return Err((verb_span, "`lane` needs a lane: legacy_a, legacy_b or unified".into()));
+            };
+            let lane = Lane::from_name(which.text)
+                .ok_or_else(|| (which.span(), format!("unknown lane `{}`: expected legacy_a, legacy_b or unified", which.text)))?;
+            let mut args = Args::new(&rest[2..], verb_span)?;
+            let pages = match args.opt("pages") {
+                Some((v, span)) => values::pages(v, page_count).map_err(|m| (span, m))?,
+                None => Pages { start: 0, end: page_count },
+            };
+            let until = match args.opt("until") {
+                None => Until::Done,
+                Some((v, span)) => {
+                    if let Some(n) = v.strip_prefix("step:") {
+                        Until::Step(values::number(n).map_err(|m| (span.clone(), m))?)
+                    } else if let Some(m) = v.strip_prefix("milestone:") {
+                        if !ident_ok(m) {
+                            return Err((span, format!("bad milestone name `{m}`")));
+                        }
+                        Until::Milestone(m.to_string())
+                    } else {
+                        return Err((span, format!("`until={v}`: expected step:N or milestone:NAME")));
+                    }
+                }
+            };
+            args.finish(&["pages", "until"])?;
+            Op::Lane { lane, pages, until }
+        }
+        "dmirror" => {
+            let Some(cmd_word) = rest.get(1) else {
+                return Err((verb_span, "`dmirror` needs a command such as READ or MIGRATE_TO_DEV".into()));
+            };
+            let cmd = DmirrorCmd::from_name(cmd_word.text).ok_or_else(|| {
+                let all: Vec<_> = DmirrorCmd::ALL.iter().map(|c| c.name()).collect();
+                (cmd_word.span(), format!("unknown dmirror command `{}`: expected one of {}", cmd_word.text, all.join(", ")))
+            })?;
+            let mut args = Args::new(&rest[2..], verb_span)?;
+            let dev = match args.opt("dev") {
+                Some((v, span)) => values::number(v).map_err(|m| (span.clone(), m)).and_then(|n| {
+                    usize::try_from(n).map_err(|_| (span, format!("device {n} does not exist")))
+                })?,
+                None => 0,
+            };
+            let pages = pages_arg(&mut args, page_count)?;
+            let proc = args.opt("proc").map(|(v, _)| v.to_string());
+            args.finish(&["dev", "pages", "proc"])?;
+            Op::Dmirror { cmd, dev, pages, proc }
+        }
+        "cpu" => {
+            let Some(kind) = rest.get(1) else {
+                return Err((verb_span, "`cpu` needs `read` or `write`".into()));
+            };
+            let mut args = Args::new(&rest[2..], verb_span)?;
+            let pages = pages_arg(&mut args, page_count)?;
+            let proc = args.opt("proc").map(|(v, _)| v.to_string());
+            match kind.text {
+                "read" => {
+                    args.finish(&["pages", "proc"])?;
+                    Op::CpuRead { pages, proc }
+                }
+                "write" => {
+                    let (v, span) = args.req("value")?;
+                    let value = values::pattern(v).map_err(|m| (span, m))?;
+                    args.finish(&["pages", "value", "proc"])?;
+                    Op::CpuWrite { pages, value, proc }
+                }
+                other => return Err((kind.span(), format!("unknown cpu access `{other}`: expected read or write"))),
+            }
+        }
+        "mirror" => {
+            let mut args = Args::new(&rest[1..], verb_span)?;
+            let pages = pages_arg(&mut args, page_count)?;
+            let (v, span) = args.req("value")?;
+            let value = values::pattern(v).map_err(|m| (span, m))?;
+            args.finish(&["pages", "value"])?;
+            Op::Mirror { pages, value }
+        }
+        "mprotect" => {
+            let mut args = Args::new(&rest[1..], verb_span)?;
+            let pages = pages_arg(&mut args, page_count)?;
+            let (v, span) = args.req("prot")?;
+            let prot = values::prot(v).map_err(|m| (span, m))?;
+            args.finish(&["pages", "prot"])?;
+            Op::Mprotect { pages, prot }
+        }
+        "munmap" => {
+            let mut args = Args::new(&rest[1..], verb_span)?;
+            let pages = pages_arg(&mut args, page_count)?;
+            args.finish(&["pages"])?;
+            Op::Munmap { pages }
+        }
+        "fork" => {
+            Args::new(&rest[1..], verb_span.clone())?.finish(&[])?;
+            if bind.is_none() {
+                return Err((verb_span, "name the child process: `child = fork`".into()));
+            }
+            Op::Fork
+        }
+        "run" => {
+            let mut args = Args::new(&rest[1..], verb_span)?;
+            let schedule = match args.opt("schedule") {
+                None => Schedule::RoundRobin,
+                Some(("round_robin", _)) => Schedule::RoundRobin,
+                Some(("random", _)) => {
+                    let (v, span) = args.req("seed")?;
+                    Schedule::Random { seed: values::number(v).map_err(|m| (span, m))? }
+                }
+                Some(("replay", _)) => {
+                    let (v, span) = args.req("choices")?;
+                    let choices: Vec<String> = v.split(',').map(str::to_string).collect();
+                    if choices.iter().any(|c| !ident_ok(c)) {
+                        return Err((span, "`choices=` is a comma-separated list of thread names".into()));
+                    }
+                    Schedule::Replay { choices }
+                }
+                Some((other, span)) => {
+                    return Err((span, format!("unknown schedule `{other}`: expected round_robin, random or replay")))
+                }
+            };
+            args.finish(&["schedule", "seed", "choices"])?;
+            Op::Run { schedule }
+        }
+        other => {
+            return Err((
+                verb_span,
+                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, fork or run"),
+            ))
+        }
+    };
+    if thread.is_some() && matches!(op, Op::Run { .. } | Op::Lane { .. } | Op::Mirror { .. }) {
+        let (_, span) = thread.unwrap_or_default();
+        return Err((span, "only dmirror, cpu, mprotect, munmap and fork can be queued on a thread".into()));
+    }
+    Ok(Action { span: line_span, thread: thread.map(|(t, _)| t), bind, op })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Pattern;
+
+    fn parse(line: &str) -> Result<Action, Problem> {
+        parse_line(&words(line, 0), 16)
+    }
+
+    #[test]
+    fn parses_every_verb() {
+        let a = parse("r = dmirror READ dev=1 pages=0..16").unwrap();
+        assert_eq!(a.bind.as_deref(), Some("r"));
+        assert_eq!(a.op, Op::Dmirror { cmd: DmirrorCmd::Read, dev: 1, pages: Pages { start: 0, end: 16 }, proc: None });
+        let a = parse("t1: cpu write pages=3 value=i+1 # bump").unwrap();
+        assert_eq!(a.thread.as_deref(), Some("t1"));
+        assert_eq!(a.op, Op::CpuWrite { pages: Pages { start: 3, end: 4 }, value: Pattern::Index { offset: 1 }, proc: None });
+        assert!(matches!(parse("lane unified until=milestone:all_on_device").unwrap().op, Op::Lane { lane: Lane::Unified, .. }));
+        assert!(matches!(parse("child = fork").unwrap().op, Op::Fork));
+        assert!(matches!(parse("run schedule=replay choices=t1,t2,t1").unwrap().op, Op::Run { .. }));
+        assert!(matches!(parse("mprotect pages=0..2 prot=none").unwrap().op, Op::Mprotect { .. }));
+    }
+
+    #[test]
+    fn errors_point_at_the_offending_word() {
+        let (span, m) = parse("dmirror READ pages=0..16 dve=0").unwrap_err();
+        assert_eq!(span, 25..28);
+        assert!(m.contains("unknown key `dve`"), "{m}");
+        let (span, m) = parse("dmirror RAED pages=0").unwrap_err();
+        assert_eq!(span, 8..12);
+        assert!(m.contains("unknown dmirror command"));
+        let (_, m) = parse("cpu read pages=0..99").unwrap_err();
+        assert!(m.contains("past the scenario"));
+        let (_, m) = parse("fork").unwrap_err();
+        assert!(m.contains("child = fork"));
+        let (_, m) = parse("t1: run").unwrap_err();
+        assert!(m.contains("queued"));
+        let (_, m) = parse("pte = cpu read pages=0").unwrap_err();
+        assert!(m.contains("reserved"));
+        let (_, m) = parse("cpu read pages=0 pages=1").unwrap_err();
+        assert!(m.contains("twice"));
+    }
+}

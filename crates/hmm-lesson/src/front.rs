@@ -1,0 +1,297 @@
+//! The TOML front matter: serde shapes (`deny_unknown_fields` everywhere, so a typo is an error with its
+//! line:col) and their validation into [`Scenario`] and the lesson header.
+
+use crate::diag::{Diagnostic, SourceMap};
+use crate::limits;
+use crate::model::{Driver, Kernel, LessonKind, Limits, Pattern, Prot, Scenario, Select, Span, Vma, VmaKind};
+use crate::values;
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFront {
+    id: Spanned<String>,
+    schema: Spanned<i64>,
+    title: Spanned<String>,
+    kernel: Spanned<String>,
+    kind: Spanned<String>,
+    #[serde(default)]
+    audience: Vec<Spanned<String>>,
+    source: Option<Spanned<String>>,
+    scaled: Option<Spanned<String>>,
+    limits: Option<RawLimits>,
+    scenario: RawScenario,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    steps: Option<Spanned<i64>>,
+    schedules: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    pages: Option<Spanned<i64>>,
+    states: Option<Spanned<String>>,
+    content: Option<Spanned<String>>,
+    devices: Option<Spanned<i64>>,
+    #[serde(default)]
+    vma: Vec<RawVma>,
+    driver: Option<RawDriver>,
+    #[serde(default)]
+    threads: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVma {
+    pages: Spanned<String>,
+    kind: Option<Spanned<String>>,
+    prot: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDriver {
+    select: Option<Vec<Spanned<String>>>,
+    owner: Option<Spanned<i64>>,
+    write: Option<bool>,
+    owner_filter: Option<bool>,
+    lock_across_setup: Option<bool>,
+}
+
+/// The validated header of a lesson.
+pub struct Front {
+    pub id: String,
+    pub schema: u32,
+    pub title: String,
+    pub kernel: Kernel,
+    pub kind: LessonKind,
+    pub source: Option<String>,
+    pub scaled: Option<String>,
+    pub limits: Limits,
+    pub scenario: Scenario,
+}
+
+pub const SCHEMA: i64 = 1;
+
+/// Collects diagnostics for spans relative to the front-matter text.
+struct Ctx<'a, 'm> {
+    map: &'a SourceMap<'m>,
+    base: usize,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_, '_> {
+    fn err(&mut self, span: Span, message: impl Into<String>) {
+        self.diags.push(self.map.error(self.base + span.start..self.base + span.end, message));
+    }
+}
+
+pub fn parse(map: &SourceMap<'_>, front: Span) -> Result<Front, Vec<Diagnostic>> {
+    let text = map.text.get(front.clone()).unwrap_or("");
+    let raw: RawFront = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            let message = format!("front matter: {}", e.message().trim_end());
+            return Err(vec![map.error(front.start + span.start..front.start + span.end, message)]);
+        }
+    };
+    let mut cx = Ctx { map, base: front.start, diags: Vec::new() };
+
+    let id = raw.id.get_ref().clone();
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+        cx.err(raw.id.span(), "`id` must be non-empty lowercase ASCII letters, digits, `-` or `_`");
+    }
+    if *raw.schema.get_ref() != SCHEMA {
+        cx.err(raw.schema.span(), format!("unsupported schema {}: this hmmviz reads schema {SCHEMA}", raw.schema.get_ref()));
+    }
+    if raw.title.get_ref().trim().is_empty() {
+        cx.err(raw.title.span(), "`title` must not be empty");
+    }
+    let kernel = Kernel::from_name(raw.kernel.get_ref()).unwrap_or_else(|| {
+        cx.err(raw.kernel.span(), format!("unknown kernel `{}`: expected one of {}", raw.kernel.get_ref(), Kernel::NAMES.join(", ")));
+        Kernel::V6_15
+    });
+    let kind = match raw.kind.get_ref().as_str() {
+        "lesson" => LessonKind::Lesson,
+        "selftest" => LessonKind::Selftest,
+        other => {
+            cx.err(raw.kind.span(), format!("unknown kind `{other}`: expected lesson or selftest"));
+            LessonKind::Lesson
+        }
+    };
+    for a in &raw.audience {
+        if !matches!(a.get_ref().as_str(), "student" | "kernel" | "speaker") {
+            cx.err(a.span(), format!("unknown audience `{}`: expected student, kernel or speaker", a.get_ref()));
+        }
+    }
+    if kind == LessonKind::Selftest && raw.source.is_none() {
+        cx.err(raw.kind.span(), "a selftest lesson must name its `source` (the test in hmm-tests.c)");
+    }
+
+    let limits = limits_of(&mut cx, raw.limits);
+    let scenario = scenario_of(&mut cx, raw.scenario);
+    if cx.diags.is_empty() {
+        Ok(Front {
+            id,
+            schema: SCHEMA as u32,
+            title: raw.title.into_inner(),
+            kernel,
+            kind,
+            source: raw.source.map(Spanned::into_inner),
+            scaled: raw.scaled.map(Spanned::into_inner),
+            limits,
+            scenario,
+        })
+    } else {
+        Err(cx.diags)
+    }
+}
+
+fn bounded(cx: &mut Ctx<'_, '_>, value: &Spanned<i64>, min: i64, max: u64, what: &str) -> u64 {
+    let v = *value.get_ref();
+    if v < min || v as u64 > max {
+        cx.err(value.span(), format!("{what} must be between {min} and {max}, found {v}"));
+        return min.max(0) as u64;
+    }
+    v as u64
+}
+
+fn limits_of(cx: &mut Ctx<'_, '_>, raw: Option<RawLimits>) -> Limits {
+    let mut limits = Limits { steps: limits::DEFAULT_STEPS, schedules: limits::DEFAULT_SCHEDULES };
+    if let Some(raw) = raw {
+        if let Some(s) = &raw.steps {
+            limits.steps = bounded(cx, s, 1, limits::MAX_STEPS, "limits.steps");
+        }
+        if let Some(s) = &raw.schedules {
+            limits.schedules = bounded(cx, s, 1, limits::MAX_SCHEDULES, "limits.schedules");
+        }
+    }
+    limits
+}
+
+fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
+    // Page count: from `pages`, from `states`, or both (then they must agree).
+    let count_from_pages = raw.pages.as_ref().map(|p| bounded(cx, p, 1, limits::MAX_PAGES as u64, "scenario.pages") as usize);
+    let states = match &raw.states {
+        Some(s) => match hmm_sim::scenario::parse_states(s.get_ref()) {
+            Ok(_) => s.get_ref().clone(),
+            Err(e) => {
+                // Point at the bad letter itself: +1 skips the opening quote of a basic string.
+                let span = s.span();
+                let at = match e {
+                    hmm_sim::scenario::ScenarioError::BadLetter { position, .. } => {
+                        let byte = s.get_ref().char_indices().nth(position).map_or(0, |(b, _)| b);
+                        span.start + 1 + byte..span.start + 2 + byte
+                    }
+                    _ => span,
+                };
+                cx.err(at, format!("scenario.states: {e}"));
+                String::new()
+            }
+        },
+        None => "N".repeat(count_from_pages.unwrap_or(0)),
+    };
+    let pages = match (count_from_pages, &raw.states) {
+        (Some(n), Some(s)) if !states.is_empty() && n != states.chars().count() => {
+            cx.err(s.span(), format!("scenario.states has {} letters but scenario.pages is {n}", states.chars().count()));
+            n
+        }
+        (None, None) => {
+            cx.diags.push(cx.map.error(cx.base..cx.base, "[scenario] needs `pages` or `states`"));
+            0
+        }
+        _ => states.chars().count(),
+    };
+
+    let content = match &raw.content {
+        Some(c) => values::pattern(c.get_ref()).unwrap_or_else(|m| {
+            cx.err(c.span(), format!("scenario.content: {m}"));
+            Pattern::Index { offset: 0 }
+        }),
+        None => Pattern::Index { offset: 0 },
+    };
+    let devices = match &raw.devices {
+        Some(d) => bounded(cx, d, 0, limits::MAX_DEVICES as u64, "scenario.devices") as usize,
+        None => 1,
+    };
+
+    let mut vmas = Vec::new();
+    for v in &raw.vma {
+        let range = values::pages(v.pages.get_ref(), pages).unwrap_or_else(|m| {
+            cx.err(v.pages.span(), format!("vma.pages: {m}"));
+            crate::model::Pages { start: 0, end: 0 }
+        });
+        let kind = v.kind.as_ref().map_or(Ok(VmaKind::AnonPrivate), |k| values::vma_kind(k.get_ref()).map_err(|m| (k.span(), m)));
+        let prot = v.prot.as_ref().map_or(Ok(Prot::ReadWrite), |p| values::prot(p.get_ref()).map_err(|m| (p.span(), m)));
+        match (kind, prot) {
+            (Ok(kind), Ok(prot)) => {
+                if let Some(prev) = vmas.iter().find(|o: &&Vma| o.pages.start < range.end && range.start < o.pages.end) {
+                    cx.err(v.pages.span(), format!("vma {}..{} overlaps vma {}..{}", range.start, range.end, prev.pages.start, prev.pages.end));
+                }
+                vmas.push(Vma { pages: range, kind, prot });
+            }
+            (k, p) => {
+                for (span, m) in [k.err(), p.err()].into_iter().flatten() {
+                    cx.err(span, m);
+                }
+            }
+        }
+    }
+    if raw.vma.is_empty() && pages > 0 {
+        // The common case: one private anonymous read-write mapping over the whole range.
+        vmas.push(Vma { pages: crate::model::Pages { start: 0, end: pages }, kind: VmaKind::AnonPrivate, prot: Prot::ReadWrite });
+    }
+    vmas.sort_by_key(|v| v.pages.start);
+
+    let mut driver = Driver {
+        select: Select { system: true, device_private: false },
+        owner: 0,
+        write: false,
+        owner_filter: true,
+        lock_across_setup: false,
+    };
+    if let Some(d) = raw.driver {
+        if let Some(sel) = &d.select {
+            driver.select = Select::default();
+            for s in sel {
+                match s.get_ref().as_str() {
+                    "system" => driver.select.system = true,
+                    "device_private" => driver.select.device_private = true,
+                    other => cx.err(s.span(), format!("unknown select flag `{other}`: expected system or device_private")),
+                }
+            }
+        }
+        if let Some(o) = &d.owner {
+            let max = devices.saturating_sub(1) as u64;
+            driver.owner = bounded(cx, o, 0, max, "driver.owner (a device index)") as usize;
+        }
+        driver.write = d.write.unwrap_or(driver.write);
+        driver.owner_filter = d.owner_filter.unwrap_or(driver.owner_filter);
+        driver.lock_across_setup = d.lock_across_setup.unwrap_or(driver.lock_across_setup);
+    }
+
+    let mut threads: Vec<String> = Vec::new();
+    for t in &raw.threads {
+        let name = t.get_ref();
+        let well_formed = name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !well_formed || name == "main" {
+            cx.err(t.span(), format!("thread name `{name}` must be lowercase letters/digits/_ and not `main`"));
+        } else if threads.contains(name) {
+            cx.err(t.span(), format!("thread `{name}` is declared twice"));
+        } else {
+            threads.push(name.clone());
+        }
+    }
+    if threads.len() > limits::MAX_THREADS {
+        cx.diags.push(cx.map.error(cx.base..cx.base, format!("more than {} threads", limits::MAX_THREADS)));
+    }
+
+    Scenario { states, content, devices, vmas, driver, threads }
+}

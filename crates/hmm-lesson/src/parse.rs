@@ -1,0 +1,247 @@
+//! Parse, then validate: text → [`Lesson`] or every diagnostic found.
+//!
+//! Stage 1 (shape) splits the file and parses the front matter, each action, assertion and prediction on its
+//! own, collecting every error rather than stopping at the first. Stage 2 (meaning) walks the beats in
+//! order and checks what only makes sense in context: results used before they are bound, devices and
+//! threads that do not exist, queued thread work without a `run`, lane probes before the lane ran.
+
+use crate::action;
+use crate::assertion;
+use crate::diag::{Diagnostic, SourceMap};
+use crate::front;
+use crate::limits;
+use crate::markdown::{self, BlockKind};
+use crate::model::{Action, Assertion, Beat, Check, Lane, Lesson, Location, Op, Probe, ResultField, Span, Value, World};
+use crate::predict;
+use std::collections::BTreeMap;
+
+/// Parse and validate one lesson file. Never panics; returns every diagnostic it can find.
+pub fn parse(path: &str, text: &str) -> Result<Lesson, Vec<Diagnostic>> {
+    let map = SourceMap::new(path, text);
+    if text.len() > limits::MAX_FILE_BYTES {
+        return Err(vec![map.error(0..0, format!("file is {} bytes; the limit is {}", text.len(), limits::MAX_FILE_BYTES))]);
+    }
+    let split = markdown::split(&map)?;
+    let header = front::parse(&map, split.front.clone())?;
+    let page_count = header.scenario.pages();
+
+    let mut diags = Vec::new();
+    let mut beats = Vec::new();
+    for raw in &split.beats {
+        let mut beat = Beat {
+            title: raw.title.clone(),
+            span: raw.span.clone(),
+            prose: raw.prose.trim().to_string(),
+            actions: vec![],
+            predictions: vec![],
+            assertions: vec![],
+        };
+        for block in &raw.blocks {
+            match block.kind {
+                BlockKind::Predict => match predict::parse(&map, block.body.clone(), page_count) {
+                    Ok(p) => beat.predictions.push(p),
+                    Err(d) => diags.extend(d),
+                },
+                BlockKind::Actions | BlockKind::Assert => {
+                    for (i, (start, line)) in block_lines(text, block.body.clone()).enumerate() {
+                        if i >= limits::MAX_BLOCK_LINES {
+                            diags.push(map.error(start..start + line.len(), format!("more than {} lines in one block", limits::MAX_BLOCK_LINES)));
+                            break;
+                        }
+                        let content = line.split('#').next().unwrap_or("");
+                        if content.trim().is_empty() {
+                            continue;
+                        }
+                        let result = if block.kind == BlockKind::Actions {
+                            action::parse_line(&action::words(line, start), page_count).map(|a| beat.actions.push(a))
+                        } else {
+                            assertion::parse_line(content, start, page_count).map(|a| beat.assertions.push(a))
+                        };
+                        if let Err((span, message)) = result {
+                            diags.push(map.error(span, message));
+                        }
+                    }
+                }
+            }
+        }
+        beats.push(beat);
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let lesson = Lesson {
+        path: path.to_string(),
+        id: header.id,
+        schema: header.schema,
+        title: header.title,
+        kernel: header.kernel,
+        kind: header.kind,
+        source: header.source,
+        scaled: header.scaled,
+        limits: header.limits,
+        scenario: header.scenario,
+        beats,
+    };
+    let diags = validate(&map, &lesson);
+    if diags.is_empty() {
+        Ok(lesson)
+    } else {
+        Err(diags)
+    }
+}
+
+/// Lines of a block body with their file offsets.
+fn block_lines(text: &str, body: Span) -> impl Iterator<Item = (usize, &str)> {
+    let slice = text.get(body.clone()).unwrap_or("");
+    let mut offset = body.start;
+    slice.split_inclusive('\n').map(move |raw| {
+        let start = offset;
+        offset += raw.len();
+        (start, raw.trim_end_matches(['\n', '\r']))
+    })
+}
+
+/// What has been defined so far, walking the lesson in order.
+#[derive(Default)]
+struct Scope {
+    /// Result name → the op that produced it.
+    results: BTreeMap<String, Op>,
+    processes: Vec<String>,
+    lanes_run: Vec<Lane>,
+    ran_threads: bool,
+}
+
+fn validate(map: &SourceMap<'_>, lesson: &Lesson) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut scope = Scope::default();
+    let sc = &lesson.scenario;
+    let mut any_assertion = false;
+    for beat in &lesson.beats {
+        let mut queued: Option<Span> = None;
+        for a in &beat.actions {
+            validate_action(map, lesson, a, &mut scope, &mut diags);
+            if a.thread.is_some() {
+                queued.get_or_insert(a.span.clone());
+            }
+            if matches!(a.op, Op::Run { .. }) {
+                if queued.is_none() {
+                    diags.push(map.error(a.span.clone(), "`run` with no queued thread work: prefix actions with `tN:` first"));
+                }
+                queued = None;
+                scope.ran_threads = true;
+            }
+        }
+        if let Some(span) = queued {
+            diags.push(map.error(span, "work queued on a thread is never run: add a `run` line after it in this beat"));
+        }
+        for p in &beat.predictions {
+            if let Some(v) = &p.verify {
+                validate_assertion(map, v, &scope, sc.devices, &mut diags);
+            }
+        }
+        for a in &beat.assertions {
+            any_assertion = true;
+            validate_assertion(map, a, &scope, sc.devices, &mut diags);
+        }
+    }
+    if !any_assertion {
+        diags.push(map.error(0..3, "a lesson needs at least one assertion (an ```assert block)"));
+    }
+    diags
+}
+
+fn validate_action(map: &SourceMap<'_>, lesson: &Lesson, a: &Action, scope: &mut Scope, diags: &mut Vec<Diagnostic>) {
+    let sc = &lesson.scenario;
+    if let Some(t) = &a.thread {
+        if !sc.threads.contains(t) {
+            diags.push(map.error(a.span.clone(), format!("thread `{t}` is not declared in scenario.threads")));
+        }
+    }
+    let proc_ok = |p: &Option<String>, scope: &Scope, diags: &mut Vec<Diagnostic>| {
+        if let Some(p) = p {
+            if !scope.processes.contains(p) {
+                diags.push(map.error(a.span.clone(), format!("process `{p}` does not exist: create it with `{p} = fork`")));
+            }
+        }
+    };
+    match &a.op {
+        Op::Dmirror { dev, proc, .. } => {
+            if *dev >= sc.devices {
+                diags.push(map.error(a.span.clone(), format!("device {dev} is not opened: the scenario has {} device(s)", sc.devices)));
+            }
+            proc_ok(proc, scope, diags);
+        }
+        Op::CpuRead { proc, .. } | Op::CpuWrite { proc, .. } => proc_ok(proc, scope, diags),
+        Op::Lane { lane, .. } => {
+            if !scope.lanes_run.contains(lane) {
+                scope.lanes_run.push(*lane);
+            }
+        }
+        Op::Fork => {}
+        Op::Mirror { .. } | Op::Mprotect { .. } | Op::Munmap { .. } | Op::Run { .. } => {}
+    }
+    if let Some(name) = &a.bind {
+        if scope.results.contains_key(name) || scope.processes.contains(name) {
+            diags.push(map.error(a.span.clone(), format!("`{name}` is already bound; give each result its own name")));
+        } else if matches!(a.op, Op::Fork) {
+            scope.processes.push(name.clone());
+        } else if matches!(a.op, Op::Mirror { .. } | Op::Mprotect { .. } | Op::Munmap { .. } | Op::Lane { .. } | Op::CpuWrite { .. }) {
+            diags.push(map.error(a.span.clone(), "only dmirror, cpu read and run produce a result to name"));
+        } else {
+            scope.results.insert(name.clone(), a.op.clone());
+        }
+    }
+}
+
+fn validate_assertion(map: &SourceMap<'_>, a: &Assertion, scope: &Scope, devices: usize, diags: &mut Vec<Diagnostic>) {
+    let need_lane = |w: &World, diags: &mut Vec<Diagnostic>| {
+        if let World::Lane(l) = w {
+            if !scope.lanes_run.contains(l) {
+                diags.push(map.error(a.span.clone(), format!("lane {} has not run yet: add `lane {}` before this assertion", l.name(), l.name())));
+            }
+        }
+    };
+    match &a.check {
+        Check::Compare { probe, value, .. } => {
+            match probe {
+                Probe::Result { name, field, .. } => match scope.results.get(name) {
+                    None => diags.push(map.error(a.span.clone(), format!("no result named `{name}` before this assertion"))),
+                    Some(op) => {
+                        let ok = match op {
+                            Op::Dmirror { .. } => !matches!(field, ResultField::Outcome),
+                            Op::CpuRead { .. } => matches!(field, ResultField::Data),
+                            Op::Run { .. } => matches!(field, ResultField::Outcome),
+                            _ => false,
+                        };
+                        if !ok {
+                            diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu reads have data, runs have outcome")));
+                        }
+                    }
+                },
+                Probe::Page { world, .. } | Probe::Counter { world, .. } | Probe::LocksHeld { world } => need_lane(world, diags),
+                Probe::Mirror { .. } => {}
+            }
+            if let Value::Location(Location::Dev(d)) = value {
+                if *d >= devices {
+                    diags.push(map.error(a.span.clone(), format!("dev{d} does not exist: the scenario has {devices} device(s)")));
+                }
+            }
+        }
+        Check::LanesAgree => {
+            for l in Lane::ALL {
+                need_lane(&World::Lane(l), diags);
+            }
+        }
+        Check::ExistsSchedule(_) | Check::AllSchedules(_) => {
+            if !scope.ran_threads {
+                diags.push(map.error(a.span.clone(), "no `run` of threads before this schedule assertion"));
+            }
+        }
+        Check::Eventually(e) | Check::Never(e) => need_lane(&e.world, diags),
+        Check::Before(x, y) => {
+            need_lane(&x.world, diags);
+            need_lane(&y.world, diags);
+        }
+        Check::AlwaysInvariants => {}
+    }
+}
