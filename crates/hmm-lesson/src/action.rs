@@ -41,14 +41,20 @@ pub fn words(line: &str, base: usize) -> Vec<Word<'_>> {
     for (i, c) in line.char_indices() {
         if c.is_whitespace() {
             if let Some(s) = start.take() {
-                out.push(Word { text: &line[s..i], start: base + s });
+                out.push(Word {
+                    text: &line[s..i],
+                    start: base + s,
+                });
             }
         } else if start.is_none() {
             start = Some(i);
         }
     }
     if let Some(s) = start {
-        out.push(Word { text: &line[s..], start: base + s });
+        out.push(Word {
+            text: &line[s..],
+            start: base + s,
+        });
     }
     out
 }
@@ -67,7 +73,10 @@ impl<'a> Args<'a> {
         let mut items: Vec<(Word<'a>, &'a str, usize, bool)> = Vec::new();
         for w in words {
             let Some((key, _)) = w.text.split_once('=') else {
-                return Err((w.span(), format!("expected `key=value`, found `{}`", w.text)));
+                return Err((
+                    w.span(),
+                    format!("expected `key=value`, found `{}`", w.text),
+                ));
             };
             if key.is_empty() {
                 return Err((w.span(), format!("missing key before `=` in `{}`", w.text)));
@@ -89,14 +98,26 @@ impl<'a> Args<'a> {
     }
 
     fn req(&mut self, key: &str) -> Result<(&'a str, Span), Problem> {
-        self.opt(key).ok_or_else(|| (self.verb_span.clone(), format!("missing `{key}=`")))
+        self.opt(key)
+            .ok_or_else(|| (self.verb_span.clone(), format!("missing `{key}=`")))
     }
 
     fn finish(self, allowed: &[&str]) -> Result<(), Problem> {
         match self.items.iter().find(|(_, _, _, used)| !used) {
             Some((w, key, _, _)) => Err((
                 w.start..w.start + key.len(),
-                format!("unknown key `{key}`: this action takes {}", if allowed.is_empty() { "no keys".to_string() } else { allowed.iter().map(|a| format!("`{a}=`")).collect::<Vec<_>>().join(", ") }),
+                format!(
+                    "unknown key `{key}`: this action takes {}",
+                    if allowed.is_empty() {
+                        "no keys".to_string()
+                    } else {
+                        allowed
+                            .iter()
+                            .map(|a| format!("`{a}=`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
             )),
             None => Ok(()),
         }
@@ -115,13 +136,32 @@ fn ident_ok(name: &str) -> bool {
 
 /// Names that cannot be bindings because assertions give them another meaning.
 pub const RESERVED: [&str; 20] = [
-    "pte", "where", "refcount", "mapcount", "locked", "mem", "mirror", "locks_held", "counters", "main", "legacy_a",
-    "legacy_b", "unified", "always", "eventually", "never", "exists", "all", "lanes_agree", "expect_fail",
+    "pte",
+    "where",
+    "refcount",
+    "mapcount",
+    "locked",
+    "mem",
+    "mirror",
+    "locks_held",
+    "counters",
+    "main",
+    "legacy_a",
+    "legacy_b",
+    "unified",
+    "always",
+    "eventually",
+    "never",
+    "exists",
+    "all",
+    "lanes_agree",
+    "expect_fail",
 ];
 
 /// Parse one non-empty action line. `page_count` bounds every page range.
 pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem> {
-    let line_span = ws.first().map_or(0, |w| w.start)..ws.last().map_or(0, |w| w.start + w.text.len());
+    let line_span =
+        ws.first().map_or(0, |w| w.start)..ws.last().map_or(0, |w| w.start + w.text.len());
     let mut rest = ws;
     let mut thread = None;
     if let Some(first) = rest.first() {
@@ -137,10 +177,22 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
     if rest.len() >= 2 && rest[1].text == "=" {
         let name = rest[0];
         if !ident_ok(name.text) || name.text.len() > 32 {
-            return Err((name.span(), format!("bad result name `{}`: use lowercase letters, digits and _", name.text)));
+            return Err((
+                name.span(),
+                format!(
+                    "bad result name `{}`: use lowercase letters, digits and _",
+                    name.text
+                ),
+            ));
         }
         if RESERVED.contains(&name.text) {
-            return Err((name.span(), format!("`{}` is reserved in assertions; choose another name", name.text)));
+            return Err((
+                name.span(),
+                format!(
+                    "`{}` is reserved in assertions; choose another name",
+                    name.text
+                ),
+            ));
         }
         bind = Some(name.text.to_string());
         rest = &rest[2..];
@@ -282,9 +334,17 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
     };
     if thread.is_some() && matches!(op, Op::Run { .. } | Op::Lane { .. } | Op::Mirror { .. }) {
         let (_, span) = thread.unwrap_or_default();
-        return Err((span, "only dmirror, cpu, mprotect, munmap and fork can be queued on a thread".into()));
+        return Err((
+            span,
+            "only dmirror, cpu, mprotect, munmap and fork can be queued on a thread".into(),
+        ));
     }
-    Ok(Action { span: line_span, thread: thread.map(|(t, _)| t), bind, op })
+    Ok(Action {
+        span: line_span,
+        thread: thread.map(|(t, _)| t),
+        bind,
+        op,
+    })
 }
 
 #[cfg(test)]
@@ -300,14 +360,43 @@ mod tests {
     fn parses_every_verb() {
         let a = parse("r = dmirror READ dev=1 pages=0..16").unwrap();
         assert_eq!(a.bind.as_deref(), Some("r"));
-        assert_eq!(a.op, Op::Dmirror { cmd: DmirrorCmd::Read, dev: 1, pages: Pages { start: 0, end: 16 }, proc: None });
+        assert_eq!(
+            a.op,
+            Op::Dmirror {
+                cmd: DmirrorCmd::Read,
+                dev: 1,
+                pages: Pages { start: 0, end: 16 },
+                proc: None
+            }
+        );
         let a = parse("t1: cpu write pages=3 value=i+1 # bump").unwrap();
         assert_eq!(a.thread.as_deref(), Some("t1"));
-        assert_eq!(a.op, Op::CpuWrite { pages: Pages { start: 3, end: 4 }, value: Pattern::Index { offset: 1 }, proc: None });
-        assert!(matches!(parse("lane unified until=milestone:all_on_device").unwrap().op, Op::Lane { lane: Lane::Unified, .. }));
+        assert_eq!(
+            a.op,
+            Op::CpuWrite {
+                pages: Pages { start: 3, end: 4 },
+                value: Pattern::Index { offset: 1 },
+                proc: None
+            }
+        );
+        assert!(matches!(
+            parse("lane unified until=milestone:all_on_device")
+                .unwrap()
+                .op,
+            Op::Lane {
+                lane: Lane::Unified,
+                ..
+            }
+        ));
         assert!(matches!(parse("child = fork").unwrap().op, Op::Fork));
-        assert!(matches!(parse("run schedule=replay choices=t1,t2,t1").unwrap().op, Op::Run { .. }));
-        assert!(matches!(parse("mprotect pages=0..2 prot=none").unwrap().op, Op::Mprotect { .. }));
+        assert!(matches!(
+            parse("run schedule=replay choices=t1,t2,t1").unwrap().op,
+            Op::Run { .. }
+        ));
+        assert!(matches!(
+            parse("mprotect pages=0..2 prot=none").unwrap().op,
+            Op::Mprotect { .. }
+        ));
     }
 
     #[test]

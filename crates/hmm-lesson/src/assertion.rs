@@ -19,8 +19,8 @@
 //! ```
 
 use crate::model::{
-    Assertion, Check, Cmp, Counter, EventPattern, Lane, Outcome, PageField, Pages, Probe, ResultField, Span, Value,
-    World,
+    Assertion, Check, Cmp, Counter, EventPattern, Lane, Outcome, PageField, Pages, Probe,
+    ResultField, Span, Value, World,
 };
 use crate::values;
 
@@ -41,7 +41,9 @@ struct Token {
 pub type Problem = (Span, String);
 
 /// Longest first: `==` must win over `=`, `..` over `.`.
-const SYMS: [&str; 18] = ["==", "!=", "<=", ">=", "..", "<", ">", "=", "[", "]", "(", ")", ",", "|", ":", ".", "-", "+"];
+const SYMS: [&str; 18] = [
+    "==", "!=", "<=", ">=", "..", "<", ">", "=", "[", "]", "(", ")", ",", "|", ":", ".", "-", "+",
+];
 
 fn lex(line: &str, base: usize) -> Result<Vec<Token>, Problem> {
     let mut out = Vec::new();
@@ -61,17 +63,29 @@ fn lex(line: &str, base: usize) -> Result<Vec<Token>, Problem> {
             while i < line.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                 i += 1;
             }
-            out.push(Token { tok: Tok::Ident(line[start..i].to_string()), span: base + start..base + i });
+            out.push(Token {
+                tok: Tok::Ident(line[start..i].to_string()),
+                span: base + start..base + i,
+            });
         } else if c.is_ascii_digit() {
             while i < line.len() && (bytes[i].is_ascii_alphanumeric()) {
                 i += 1;
             }
-            out.push(Token { tok: Tok::Num(line[start..i].to_string()), span: base + start..base + i });
+            out.push(Token {
+                tok: Tok::Num(line[start..i].to_string()),
+                span: base + start..base + i,
+            });
         } else if let Some(sym) = SYMS.iter().find(|s| line[i..].starts_with(**s)) {
             i += sym.len();
-            out.push(Token { tok: Tok::Sym(sym), span: base + start..base + i });
+            out.push(Token {
+                tok: Tok::Sym(sym),
+                span: base + start..base + i,
+            });
         } else {
-            return Err((base + i..base + i + c.len_utf8(), format!("unexpected character `{c}`")));
+            return Err((
+                base + i..base + i + c.len_utf8(),
+                format!("unexpected character `{c}`"),
+            ));
         }
     }
     Ok(out)
@@ -96,7 +110,9 @@ impl Parser<'_> {
         self.toks.get(self.pos + n).map(|t| &t.tok)
     }
     fn span(&self) -> Span {
-        self.toks.get(self.pos).map_or(self.end.clone(), |t| t.span.clone())
+        self.toks
+            .get(self.pos)
+            .map_or(self.end.clone(), |t| t.span.clone())
     }
     fn next(&mut self) -> Option<Token> {
         let t = self.toks.get(self.pos).cloned();
@@ -108,16 +124,28 @@ impl Parser<'_> {
     }
     fn ident(&mut self, what: &str) -> Result<(String, Span), Problem> {
         match self.next() {
-            Some(Token { tok: Tok::Ident(s), span }) => Ok((s, span)),
+            Some(Token {
+                tok: Tok::Ident(s),
+                span,
+            }) => Ok((s, span)),
             Some(Token { span, .. }) => Err((span, format!("expected {what}"))),
-            None => Err((self.end.clone(), format!("expected {what} before the end of the line"))),
+            None => Err((
+                self.end.clone(),
+                format!("expected {what} before the end of the line"),
+            )),
         }
     }
     fn sym(&mut self, sym: &'static str) -> Result<Span, Problem> {
         match self.next() {
-            Some(Token { tok: Tok::Sym(s), span }) if s == sym => Ok(span),
+            Some(Token {
+                tok: Tok::Sym(s),
+                span,
+            }) if s == sym => Ok(span),
             Some(Token { span, .. }) => Err((span, format!("expected `{sym}`"))),
-            None => Err((self.end.clone(), format!("expected `{sym}` before the end of the line"))),
+            None => Err((
+                self.end.clone(),
+                format!("expected `{sym}` before the end of the line"),
+            )),
         }
     }
     fn eat_sym(&mut self, sym: &'static str) -> bool {
@@ -130,9 +158,15 @@ impl Parser<'_> {
     }
     fn number(&mut self) -> Result<u64, Problem> {
         match self.next() {
-            Some(Token { tok: Tok::Num(n), span }) => values::number(&n).map_err(|m| (span, m)),
+            Some(Token {
+                tok: Tok::Num(n),
+                span,
+            }) => values::number(&n).map_err(|m| (span, m)),
             Some(Token { span, .. }) => Err((span, "expected a number".into())),
-            None => Err((self.end.clone(), "expected a number before the end of the line".into())),
+            None => Err((
+                self.end.clone(),
+                "expected a number before the end of the line".into(),
+            )),
         }
     }
 
@@ -140,18 +174,32 @@ impl Parser<'_> {
     fn range(&mut self) -> Result<Pages, Problem> {
         let open = self.sym("[")?;
         let start = self.number()?;
-        let end = if self.eat_sym("..") { self.number()? } else { start.saturating_add(1) };
+        let end = if self.eat_sym("..") {
+            self.number()?
+        } else {
+            start.saturating_add(1)
+        };
         let close = self.sym("]")?;
-        let text = if end == start.saturating_add(1) { start.to_string() } else { format!("{start}..{end}") };
+        let text = if end == start.saturating_add(1) {
+            start.to_string()
+        } else {
+            format!("{start}..{end}")
+        };
         values::pages(&text, self.page_count).map_err(|m| (open.start..close.end, m))
     }
 
     fn world_prefix(&mut self) -> Option<World> {
-        let Some(Tok::Ident(name)) = self.peek() else { return None };
+        let Some(Tok::Ident(name)) = self.peek() else {
+            return None;
+        };
         if self.peek_at(1) != Some(&Tok::Sym(".")) {
             return None;
         }
-        let world = if name == "main" { World::Main } else { World::Lane(Lane::from_name(name)?) };
+        let world = if name == "main" {
+            World::Main
+        } else {
+            World::Lane(Lane::from_name(name)?)
+        };
         self.pos += 2;
         Some(world)
     }
@@ -170,10 +218,16 @@ impl Parser<'_> {
         };
         if let Some(field) = page_field {
             let pages = self.range()?;
-            return Ok(Probe::Page { world: world.unwrap_or(World::Main), field, pages });
+            return Ok(Probe::Page {
+                world: world.unwrap_or(World::Main),
+                field,
+                pages,
+            });
         }
         if name == "locks_held" {
-            return Ok(Probe::LocksHeld { world: world.unwrap_or(World::Main) });
+            return Ok(Probe::LocksHeld {
+                world: world.unwrap_or(World::Main),
+            });
         }
         if let Some(counter) = Counter::from_name(&name) {
             if let Some(world) = world {
@@ -181,16 +235,27 @@ impl Parser<'_> {
             }
         }
         if world.is_some() {
-            return Err((span, format!("`{name}` is not a counter, a per-page probe or locks_held")));
+            return Err((
+                span,
+                format!("`{name}` is not a counter, a per-page probe or locks_held"),
+            ));
         }
         if name == "mirror" {
-            return Ok(Probe::Mirror { pages: self.range()? });
+            return Ok(Probe::Mirror {
+                pages: self.range()?,
+            });
         }
         if name == "counters" {
             self.sym(".")?;
             let (c, cspan) = self.ident("a counter name")?;
-            let counter = Counter::from_name(&c).ok_or((cspan, format!("unknown counter `{c}`: expected {}", counter_names())))?;
-            return Ok(Probe::Counter { world: World::Main, counter });
+            let counter = Counter::from_name(&c).ok_or((
+                cspan,
+                format!("unknown counter `{c}`: expected {}", counter_names()),
+            ))?;
+            return Ok(Probe::Counter {
+                world: World::Main,
+                counter,
+            });
         }
         // A bound result: NAME.field
         self.sym(".").map_err(|(s, _)| (s, format!("`{name}` is not a probe: write NAME.field for a result, or pte[..], mirror[..], A.walks …")))?;
@@ -206,7 +271,11 @@ impl Parser<'_> {
                 return Err((fspan, format!("unknown result field `{other}`: expected ret, cpages, faults, data, snapshot or outcome")))
             }
         };
-        let pages = if self.peek() == Some(&Tok::Sym("[")) { Some(self.range()?) } else { None };
+        let pages = if self.peek() == Some(&Tok::Sym("[")) {
+            Some(self.range()?)
+        } else {
+            None
+        };
         if pages.is_some() && !matches!(field, ResultField::Data | ResultField::Snapshot) {
             return Err((fspan, "only data and snapshot take a page range".into()));
         }
@@ -237,26 +306,42 @@ impl Parser<'_> {
         let rest: Vec<Token> = self.toks[self.pos..].to_vec();
         self.pos = self.toks.len();
         let span = start.start..rest.last().map_or(start.end, |t| t.span.end);
-        let text = self.line.get(span.start - self.base..span.end - self.base).unwrap_or("").to_string();
+        let text = self
+            .line
+            .get(span.start - self.base..span.end - self.base)
+            .unwrap_or("")
+            .to_string();
         let err = |m: String| (span.clone(), m);
         let int = || values::int(&text).map(Value::Int).map_err(err);
         match probe {
-            Probe::Result { field, .. } => match field {
-                ResultField::Ret | ResultField::Cpages | ResultField::Faults => int(),
-                ResultField::Data => data_value(&text).map_err(err),
-                ResultField::Snapshot => snapshot_value(&text).map_err(err),
-                ResultField::Outcome => Outcome::from_name(&text)
-                    .map(Value::Outcome)
-                    .ok_or_else(|| err(format!("unknown outcome `{text}`: expected {}", outcome_names()))),
-            },
+            Probe::Result { field, .. } => {
+                match field {
+                    ResultField::Ret | ResultField::Cpages | ResultField::Faults => int(),
+                    ResultField::Data => data_value(&text).map_err(err),
+                    ResultField::Snapshot => snapshot_value(&text).map_err(err),
+                    ResultField::Outcome => Outcome::from_name(&text)
+                        .map(Value::Outcome)
+                        .ok_or_else(|| {
+                            err(format!(
+                                "unknown outcome `{text}`: expected {}",
+                                outcome_names()
+                            ))
+                        }),
+                }
+            }
             Probe::Page { field, .. } => match field {
                 PageField::Pte => match hmm_sim::pte::PteKind::from_name(&text) {
                     Some(_) => Ok(Value::Kind(text)),
-                    None => Err(err(format!("unknown PTE kind `{text}`: expected one of {}", kind_names()))),
+                    None => Err(err(format!(
+                        "unknown PTE kind `{text}`: expected one of {}",
+                        kind_names()
+                    ))),
                 },
-                PageField::Where => values::location(&text)
-                    .map(Value::Location)
-                    .ok_or_else(|| err(format!("unknown location `{text}`: expected sys, dev0, dev1, swap or nowhere"))),
+                PageField::Where => values::location(&text).map(Value::Location).ok_or_else(|| {
+                    err(format!(
+                        "unknown location `{text}`: expected sys, dev0, dev1, swap or nowhere"
+                    ))
+                }),
                 PageField::Refcount | PageField::Mapcount => int(),
                 PageField::Locked => match text.as_str() {
                     "true" => Ok(Value::Bool(true)),
@@ -275,9 +360,21 @@ impl Parser<'_> {
         let world = self.world_prefix().unwrap_or(World::Main);
         let (kind, span) = self.ident("an event kind")?;
         if !crate::runner::EVENT_KINDS.contains(&kind.as_str()) {
-            return Err((span, format!("unknown event kind `{kind}`: expected one of {}", crate::runner::EVENT_KINDS.join(", "))));
+            return Err((
+                span,
+                format!(
+                    "unknown event kind `{kind}`: expected one of {}",
+                    crate::runner::EVENT_KINDS.join(", ")
+                ),
+            ));
         }
-        let mut ev = EventPattern { world, kind, page: None, thread: None, func: None };
+        let mut ev = EventPattern {
+            world,
+            kind,
+            page: None,
+            thread: None,
+            func: None,
+        };
         if self.eat_sym("(") {
             loop {
                 let (key, kspan) = self.ident("page=, thread= or func=")?;
@@ -286,13 +383,26 @@ impl Parser<'_> {
                     "page" => {
                         let n = self.number()?;
                         if n >= self.page_count as u64 {
-                            return Err((kspan, format!("page {n} is outside the scenario's {} pages", self.page_count)));
+                            return Err((
+                                kspan,
+                                format!(
+                                    "page {n} is outside the scenario's {} pages",
+                                    self.page_count
+                                ),
+                            ));
                         }
                         ev.page = Some(n as usize);
                     }
                     "thread" => ev.thread = Some(self.ident("a thread name")?.0),
                     "func" => ev.func = Some(self.ident("a kernel function name")?.0),
-                    other => return Err((kspan, format!("unknown event filter `{other}`: expected page, thread or func"))),
+                    other => {
+                        return Err((
+                            kspan,
+                            format!(
+                                "unknown event filter `{other}`: expected page, thread or func"
+                            ),
+                        ))
+                    }
                 }
                 if self.eat_sym(")") {
                     break;
@@ -320,13 +430,25 @@ impl Parser<'_> {
 }
 
 fn counter_names() -> String {
-    Counter::ALL.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+    Counter::ALL
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 fn outcome_names() -> String {
-    Outcome::ALL.iter().map(|o| o.name()).collect::<Vec<_>>().join(", ")
+    Outcome::ALL
+        .iter()
+        .map(|o| o.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 fn kind_names() -> String {
-    hmm_sim::pte::PteKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+    hmm_sim::pte::PteKind::ALL
+        .iter()
+        .map(|k| k.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn data_value(text: &str) -> Result<Value, String> {
@@ -338,7 +460,11 @@ fn data_value(text: &str) -> Result<Value, String> {
 
 fn snapshot_value(text: &str) -> Result<Value, String> {
     match text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-        Some(inner) => inner.split(',').map(values::snapshot_byte).collect::<Result<Vec<_>, _>>().map(Value::Bytes),
+        Some(inner) => inner
+            .split(',')
+            .map(values::snapshot_byte)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Bytes),
         None => values::snapshot_byte(text).map(|b| Value::Bytes(vec![b])),
     }
 }
@@ -347,9 +473,18 @@ fn snapshot_value(text: &str) -> Result<Value, String> {
 pub fn parse_line(line: &str, base: usize, page_count: usize) -> Result<Assertion, Problem> {
     let toks = lex(line, base)?;
     let first = toks.first().map_or(base..base + 1, |t| t.span.clone());
-    let end = toks.last().map_or(base..base + 1, |t| t.span.end..t.span.end + 1);
+    let end = toks
+        .last()
+        .map_or(base..base + 1, |t| t.span.end..t.span.end + 1);
     let span = first.start..end.start;
-    let mut p = Parser { line, base, toks, pos: 0, end, page_count };
+    let mut p = Parser {
+        line,
+        base,
+        toks,
+        pos: 0,
+        end,
+        page_count,
+    };
     let mut expect_fail = false;
     if p.peek() == Some(&Tok::Ident("expect_fail".into())) {
         p.pos += 1;
@@ -372,12 +507,19 @@ pub fn parse_line(line: &str, base: usize, page_count: usize) -> Result<Assertio
         Some(Tok::Ident(w)) if w == "exists" || w == "all" => {
             p.pos += 1;
             let (noun, nspan) = p.ident("`schedule` / `schedules`")?;
-            let want = if w == "exists" { "schedule" } else { "schedules" };
+            let want = if w == "exists" {
+                "schedule"
+            } else {
+                "schedules"
+            };
             if noun != want {
                 return Err((nspan, format!("expected `{w} {want}`")));
             }
             let (o, ospan) = p.ident("an outcome")?;
-            let outcome = Outcome::from_name(&o).ok_or((ospan, format!("unknown outcome `{o}`: expected {}", outcome_names())))?;
+            let outcome = Outcome::from_name(&o).ok_or((
+                ospan,
+                format!("unknown outcome `{o}`: expected {}", outcome_names()),
+            ))?;
             if w == "exists" {
                 Check::ExistsSchedule(outcome)
             } else {
@@ -407,14 +549,22 @@ pub fn parse_line(line: &str, base: usize, page_count: usize) -> Result<Assertio
             let cmp = p.cmp()?;
             let value = p.value(&probe)?;
             if !matches!(value, Value::Int(_)) && !matches!(cmp, Cmp::Eq | Cmp::Ne) {
-                return Err((span, "only numbers can be ordered: use == or != here".into()));
+                return Err((
+                    span,
+                    "only numbers can be ordered: use == or != here".into(),
+                ));
             }
             Check::Compare { probe, cmp, value }
         }
         None => return Err((span, "empty assertion".into())),
     };
     p.done()?;
-    Ok(Assertion { span: span.clone(), text: line.trim().to_string(), expect_fail, check })
+    Ok(Assertion {
+        span: span.clone(),
+        text: line.trim().to_string(),
+        expect_fail,
+        check,
+    })
 }
 
 #[cfg(test)]
@@ -428,25 +578,84 @@ mod tests {
     #[test]
     fn comparisons_and_values() {
         let a = parse("r.ret == -EFAULT").unwrap();
-        assert_eq!(a.check, Check::Compare { probe: Probe::Result { name: "r".into(), field: ResultField::Ret, pages: None }, cmp: Cmp::Eq, value: Value::Int(-14) });
+        assert_eq!(
+            a.check,
+            Check::Compare {
+                probe: Probe::Result {
+                    name: "r".into(),
+                    field: ResultField::Ret,
+                    pages: None
+                },
+                cmp: Cmp::Eq,
+                value: Value::Int(-14)
+            }
+        );
         let a = parse("s.snapshot == [ERROR, ERROR, ZERO|READ]").unwrap();
-        assert!(matches!(a.check, Check::Compare { value: Value::Bytes(ref b), .. } if b == &vec![0xFF, 0xFF, 0x11]));
+        assert!(
+            matches!(a.check, Check::Compare { value: Value::Bytes(ref b), .. } if b == &vec![0xFF, 0xFF, 0x11])
+        );
         let a = parse("U.pte[0..4] == migration_write").unwrap();
-        assert!(matches!(a.check, Check::Compare { probe: Probe::Page { world: World::Lane(Lane::Unified), .. }, .. }));
-        assert!(matches!(parse("B.walks >= 3").unwrap().check, Check::Compare { probe: Probe::Counter { .. }, cmp: Cmp::Ge, .. }));
-        assert!(matches!(parse("counters.faults == 0").unwrap().check, Check::Compare { probe: Probe::Counter { world: World::Main, .. }, .. }));
-        assert!(matches!(parse("mirror[0..16] == -i").unwrap().check, Check::Compare { probe: Probe::Mirror { .. }, .. }));
+        assert!(matches!(
+            a.check,
+            Check::Compare {
+                probe: Probe::Page {
+                    world: World::Lane(Lane::Unified),
+                    ..
+                },
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse("B.walks >= 3").unwrap().check,
+            Check::Compare {
+                probe: Probe::Counter { .. },
+                cmp: Cmp::Ge,
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse("counters.faults == 0").unwrap().check,
+            Check::Compare {
+                probe: Probe::Counter {
+                    world: World::Main,
+                    ..
+                },
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse("mirror[0..16] == -i").unwrap().check,
+            Check::Compare {
+                probe: Probe::Mirror { .. },
+                ..
+            }
+        ));
         assert!(parse("expect_fail: r.cpages == 16").unwrap().expect_fail);
     }
 
     #[test]
     fn temporal_and_existential() {
-        assert_eq!(parse("always invariants").unwrap().check, Check::AlwaysInvariants);
-        assert_eq!(parse("exists schedule livelock").unwrap().check, Check::ExistsSchedule(Outcome::Livelock));
-        assert_eq!(parse("all schedules completed").unwrap().check, Check::AllSchedules(Outcome::Completed));
+        assert_eq!(
+            parse("always invariants").unwrap().check,
+            Check::AlwaysInvariants
+        );
+        assert_eq!(
+            parse("exists schedule livelock").unwrap().check,
+            Check::ExistsSchedule(Outcome::Livelock)
+        );
+        assert_eq!(
+            parse("all schedules completed").unwrap().check,
+            Check::AllSchedules(Outcome::Completed)
+        );
         let a = parse("eventually U.retry(page=3, thread=t1)").unwrap();
-        assert!(matches!(a.check, Check::Eventually(EventPattern { page: Some(3), .. })));
-        assert!(matches!(parse("A.walk_begin before A.fault").unwrap().check, Check::Before(..)));
+        assert!(matches!(
+            a.check,
+            Check::Eventually(EventPattern { page: Some(3), .. })
+        ));
+        assert!(matches!(
+            parse("A.walk_begin before A.fault").unwrap().check,
+            Check::Before(..)
+        ));
     }
 
     #[test]

@@ -57,10 +57,15 @@ pub fn load(path: &Path) -> Result<Lesson, Vec<Diagnostic>> {
 fn read(path: &Path) -> Result<String, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.len() > limits::MAX_FILE_BYTES as u64 {
-        return Err(format!("file is {} bytes; the limit is {}", meta.len(), limits::MAX_FILE_BYTES));
+        return Err(format!(
+            "file is {} bytes; the limit is {}",
+            meta.len(),
+            limits::MAX_FILE_BYTES
+        ));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes)
+        .map_err(|e| format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()))
 }
 
 /// Parse, validate and run one file.
@@ -68,7 +73,12 @@ pub fn check_file(path: &Path) -> (LessonReport, Option<(Lesson, LessonRun)>) {
     let display = path.display().to_string();
     let text = match read(path) {
         Ok(t) => t,
-        Err(m) => return (failed_report(&display, vec![SourceMap::new(&display, "").error(0..0, m)]), None),
+        Err(m) => {
+            return (
+                failed_report(&display, vec![SourceMap::new(&display, "").error(0..0, m)]),
+                None,
+            )
+        }
     };
     check_text(&display, &text)
 }
@@ -86,7 +96,15 @@ pub fn check_text(path: &str, text: &str) -> (LessonReport, Option<(Lesson, Less
 }
 
 fn failed_report(path: &str, diagnostics: Vec<Diagnostic>) -> LessonReport {
-    LessonReport { path: path.to_string(), id: None, title: None, diagnostics, assertions: vec![], predictions: 0, not_run: 0 }
+    LessonReport {
+        path: path.to_string(),
+        id: None,
+        title: None,
+        diagnostics,
+        assertions: vec![],
+        predictions: 0,
+        not_run: 0,
+    }
 }
 
 fn report(map: &SourceMap<'_>, lesson: &Lesson, run: &LessonRun) -> LessonReport {
@@ -98,7 +116,12 @@ fn report(map: &SourceMap<'_>, lesson: &Lesson, run: &LessonRun) -> LessonReport
     let mut not_run = 0;
     for (i, beat) in lesson.beats.iter().enumerate() {
         let Some(beat_run) = run.beats.get(i) else {
-            not_run += beat.assertions.len() + beat.predictions.iter().filter(|p| p.verify.is_some()).count();
+            not_run += beat.assertions.len()
+                + beat
+                    .predictions
+                    .iter()
+                    .filter(|p| p.verify.is_some())
+                    .count();
             continue;
         };
         let pairs = beat
@@ -156,7 +179,9 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
     entries.sort();
     for e in entries {
         if out.len() > limits::MAX_FILES {
@@ -164,7 +189,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
         if e.is_dir() {
             walk(&e, out)?;
-        } else if e.extension().is_some_and(|x| x == "md") && e.file_name().is_some_and(|n| n != "README.md") {
+        } else if e.extension().is_some_and(|x| x == "md")
+            && e.file_name().is_some_and(|n| n != "README.md")
+        {
             out.push(e);
         }
     }

@@ -24,7 +24,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}:{}:{}: {}", self.path, self.line, self.col, self.message)?;
+        writeln!(
+            f,
+            "{}:{}:{}: {}",
+            self.path, self.line, self.col, self.message
+        )?;
         let gutter = self.line.to_string();
         writeln!(f, "{gutter} | {}", self.snippet)?;
         let pad = " ".repeat(gutter.len());
@@ -46,7 +50,11 @@ impl<'a> SourceMap<'a> {
     pub fn new(path: &'a str, text: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceMap { path, text, line_starts }
+        SourceMap {
+            path,
+            text,
+            line_starts,
+        }
     }
 
     /// 0-based line index containing `offset` (clamped to the text).
@@ -60,8 +68,16 @@ impl<'a> SourceMap<'a> {
 
     /// The text of 0-based line `index`, without its line terminator.
     fn line_text(&self, index: usize) -> &'a str {
-        let start = self.line_starts.get(index).copied().unwrap_or(self.text.len());
-        let end = self.line_starts.get(index + 1).copied().unwrap_or(self.text.len());
+        let start = self
+            .line_starts
+            .get(index)
+            .copied()
+            .unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
         let line = self.text.get(start..end).unwrap_or("");
         line.trim_end_matches(['\n', '\r'])
     }
@@ -71,10 +87,17 @@ impl<'a> SourceMap<'a> {
         let index = self.line_index(offset);
         let start = self.line_starts.get(index).copied().unwrap_or(0);
         let offset = offset.clamp(start, self.text.len());
-        let col = self.text.get(start..offset).map(|s| s.chars().count()).unwrap_or_else(|| {
-            // `offset` fell inside a character: count the characters that start before it.
-            self.text[start..].char_indices().take_while(|(i, c)| start + i + c.len_utf8() <= offset).count()
-        });
+        let col = self
+            .text
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or_else(|| {
+                // `offset` fell inside a character: count the characters that start before it.
+                self.text[start..]
+                    .char_indices()
+                    .take_while(|(i, c)| start + i + c.len_utf8() <= offset)
+                    .count()
+            });
         (index + 1, col + 1)
     }
 
@@ -83,9 +106,20 @@ impl<'a> SourceMap<'a> {
         let (line, col) = self.position(span.start);
         let snippet = self.line_text(line - 1).to_string();
         let remaining = snippet.chars().count().saturating_sub(col - 1);
-        let span_chars = self.text.get(span.clone()).map(|s| s.chars().count()).unwrap_or(1);
+        let span_chars = self
+            .text
+            .get(span.clone())
+            .map(|s| s.chars().count())
+            .unwrap_or(1);
         let width = span_chars.clamp(1, remaining.max(1));
-        Diagnostic { path: self.path.to_string(), line, col, message: message.into(), snippet, width }
+        Diagnostic {
+            path: self.path.to_string(),
+            line,
+            col,
+            message: message.into(),
+            snippet,
+            width,
+        }
     }
 }
 
@@ -107,7 +141,10 @@ mod tests {
     fn render_has_path_line_col_snippet_and_caret() {
         let map = SourceMap::new("l.md", "one\ntwo three\n");
         let d = map.error(8..13, "bad word");
-        assert_eq!(d.to_string(), "l.md:2:5: bad word\n2 | two three\n  |     ^^^^^");
+        assert_eq!(
+            d.to_string(),
+            "l.md:2:5: bad word\n2 | two three\n  |     ^^^^^"
+        );
     }
 
     #[test]

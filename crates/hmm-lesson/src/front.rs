@@ -3,7 +3,9 @@
 
 use crate::diag::{Diagnostic, SourceMap};
 use crate::limits;
-use crate::model::{Driver, Kernel, LessonKind, Limits, Pattern, Prot, Scenario, Select, Span, Vma, VmaKind};
+use crate::model::{
+    Driver, Kernel, LessonKind, Limits, Pattern, Prot, Scenario, Select, Span, Vma, VmaKind,
+};
 use crate::values;
 use serde::Deserialize;
 use toml::Spanned;
@@ -87,7 +89,10 @@ struct Ctx<'a, 'm> {
 
 impl Ctx<'_, '_> {
     fn err(&mut self, span: Span, message: impl Into<String>) {
-        self.diags.push(self.map.error(self.base + span.start..self.base + span.end, message));
+        self.diags.push(
+            self.map
+                .error(self.base + span.start..self.base + span.end, message),
+        );
     }
 }
 
@@ -98,40 +103,78 @@ pub fn parse(map: &SourceMap<'_>, front: Span) -> Result<Front, Vec<Diagnostic>>
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
             let message = format!("front matter: {}", e.message().trim_end());
-            return Err(vec![map.error(front.start + span.start..front.start + span.end, message)]);
+            return Err(vec![
+                map.error(front.start + span.start..front.start + span.end, message)
+            ]);
         }
     };
-    let mut cx = Ctx { map, base: front.start, diags: Vec::new() };
+    let mut cx = Ctx {
+        map,
+        base: front.start,
+        diags: Vec::new(),
+    };
 
     let id = raw.id.get_ref().clone();
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
-        cx.err(raw.id.span(), "`id` must be non-empty lowercase ASCII letters, digits, `-` or `_`");
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        cx.err(
+            raw.id.span(),
+            "`id` must be non-empty lowercase ASCII letters, digits, `-` or `_`",
+        );
     }
     if *raw.schema.get_ref() != SCHEMA {
-        cx.err(raw.schema.span(), format!("unsupported schema {}: this hmmviz reads schema {SCHEMA}", raw.schema.get_ref()));
+        cx.err(
+            raw.schema.span(),
+            format!(
+                "unsupported schema {}: this hmmviz reads schema {SCHEMA}",
+                raw.schema.get_ref()
+            ),
+        );
     }
     if raw.title.get_ref().trim().is_empty() {
         cx.err(raw.title.span(), "`title` must not be empty");
     }
     let kernel = Kernel::from_name(raw.kernel.get_ref()).unwrap_or_else(|| {
-        cx.err(raw.kernel.span(), format!("unknown kernel `{}`: expected one of {}", raw.kernel.get_ref(), Kernel::NAMES.join(", ")));
+        cx.err(
+            raw.kernel.span(),
+            format!(
+                "unknown kernel `{}`: expected one of {}",
+                raw.kernel.get_ref(),
+                Kernel::NAMES.join(", ")
+            ),
+        );
         Kernel::V6_15
     });
     let kind = match raw.kind.get_ref().as_str() {
         "lesson" => LessonKind::Lesson,
         "selftest" => LessonKind::Selftest,
         other => {
-            cx.err(raw.kind.span(), format!("unknown kind `{other}`: expected lesson or selftest"));
+            cx.err(
+                raw.kind.span(),
+                format!("unknown kind `{other}`: expected lesson or selftest"),
+            );
             LessonKind::Lesson
         }
     };
     for a in &raw.audience {
         if !matches!(a.get_ref().as_str(), "student" | "kernel" | "speaker") {
-            cx.err(a.span(), format!("unknown audience `{}`: expected student, kernel or speaker", a.get_ref()));
+            cx.err(
+                a.span(),
+                format!(
+                    "unknown audience `{}`: expected student, kernel or speaker",
+                    a.get_ref()
+                ),
+            );
         }
     }
     if kind == LessonKind::Selftest && raw.source.is_none() {
-        cx.err(raw.kind.span(), "a selftest lesson must name its `source` (the test in hmm-tests.c)");
+        cx.err(
+            raw.kind.span(),
+            "a selftest lesson must name its `source` (the test in hmm-tests.c)",
+        );
     }
 
     let limits = limits_of(&mut cx, raw.limits);
@@ -156,14 +199,20 @@ pub fn parse(map: &SourceMap<'_>, front: Span) -> Result<Front, Vec<Diagnostic>>
 fn bounded(cx: &mut Ctx<'_, '_>, value: &Spanned<i64>, min: i64, max: u64, what: &str) -> u64 {
     let v = *value.get_ref();
     if v < min || v as u64 > max {
-        cx.err(value.span(), format!("{what} must be between {min} and {max}, found {v}"));
+        cx.err(
+            value.span(),
+            format!("{what} must be between {min} and {max}, found {v}"),
+        );
         return min.max(0) as u64;
     }
     v as u64
 }
 
 fn limits_of(cx: &mut Ctx<'_, '_>, raw: Option<RawLimits>) -> Limits {
-    let mut limits = Limits { steps: limits::DEFAULT_STEPS, schedules: limits::DEFAULT_SCHEDULES };
+    let mut limits = Limits {
+        steps: limits::DEFAULT_STEPS,
+        schedules: limits::DEFAULT_SCHEDULES,
+    };
     if let Some(raw) = raw {
         if let Some(s) = &raw.steps {
             limits.steps = bounded(cx, s, 1, limits::MAX_STEPS, "limits.steps");
@@ -177,7 +226,10 @@ fn limits_of(cx: &mut Ctx<'_, '_>, raw: Option<RawLimits>) -> Limits {
 
 fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
     // Page count: from `pages`, from `states`, or both (then they must agree).
-    let count_from_pages = raw.pages.as_ref().map(|p| bounded(cx, p, 1, limits::MAX_PAGES as u64, "scenario.pages") as usize);
+    let count_from_pages = raw
+        .pages
+        .as_ref()
+        .map(|p| bounded(cx, p, 1, limits::MAX_PAGES as u64, "scenario.pages") as usize);
     let states = match &raw.states {
         Some(s) => match hmm_sim::scenario::parse_states(s.get_ref()) {
             Ok(_) => s.get_ref().clone(),
@@ -186,7 +238,11 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
                 let span = s.span();
                 let at = match e {
                     hmm_sim::scenario::ScenarioError::BadLetter { position, .. } => {
-                        let byte = s.get_ref().char_indices().nth(position).map_or(0, |(b, _)| b);
+                        let byte = s
+                            .get_ref()
+                            .char_indices()
+                            .nth(position)
+                            .map_or(0, |(b, _)| b);
                         span.start + 1 + byte..span.start + 2 + byte
                     }
                     _ => span,
@@ -199,11 +255,20 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
     };
     let pages = match (count_from_pages, &raw.states) {
         (Some(n), Some(s)) if !states.is_empty() && n != states.chars().count() => {
-            cx.err(s.span(), format!("scenario.states has {} letters but scenario.pages is {n}", states.chars().count()));
+            cx.err(
+                s.span(),
+                format!(
+                    "scenario.states has {} letters but scenario.pages is {n}",
+                    states.chars().count()
+                ),
+            );
             n
         }
         (None, None) => {
-            cx.diags.push(cx.map.error(cx.base..cx.base, "[scenario] needs `pages` or `states`"));
+            cx.diags.push(
+                cx.map
+                    .error(cx.base..cx.base, "[scenario] needs `pages` or `states`"),
+            );
             0
         }
         _ => states.chars().count(),
@@ -227,14 +292,31 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
             cx.err(v.pages.span(), format!("vma.pages: {m}"));
             crate::model::Pages { start: 0, end: 0 }
         });
-        let kind = v.kind.as_ref().map_or(Ok(VmaKind::AnonPrivate), |k| values::vma_kind(k.get_ref()).map_err(|m| (k.span(), m)));
-        let prot = v.prot.as_ref().map_or(Ok(Prot::ReadWrite), |p| values::prot(p.get_ref()).map_err(|m| (p.span(), m)));
+        let kind = v.kind.as_ref().map_or(Ok(VmaKind::AnonPrivate), |k| {
+            values::vma_kind(k.get_ref()).map_err(|m| (k.span(), m))
+        });
+        let prot = v.prot.as_ref().map_or(Ok(Prot::ReadWrite), |p| {
+            values::prot(p.get_ref()).map_err(|m| (p.span(), m))
+        });
         match (kind, prot) {
             (Ok(kind), Ok(prot)) => {
-                if let Some(prev) = vmas.iter().find(|o: &&Vma| o.pages.start < range.end && range.start < o.pages.end) {
-                    cx.err(v.pages.span(), format!("vma {}..{} overlaps vma {}..{}", range.start, range.end, prev.pages.start, prev.pages.end));
+                if let Some(prev) = vmas
+                    .iter()
+                    .find(|o: &&Vma| o.pages.start < range.end && range.start < o.pages.end)
+                {
+                    cx.err(
+                        v.pages.span(),
+                        format!(
+                            "vma {}..{} overlaps vma {}..{}",
+                            range.start, range.end, prev.pages.start, prev.pages.end
+                        ),
+                    );
                 }
-                vmas.push(Vma { pages: range, kind, prot });
+                vmas.push(Vma {
+                    pages: range,
+                    kind,
+                    prot,
+                });
             }
             (k, p) => {
                 for (span, m) in [k.err(), p.err()].into_iter().flatten() {
@@ -245,12 +327,22 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
     }
     if raw.vma.is_empty() && pages > 0 {
         // The common case: one private anonymous read-write mapping over the whole range.
-        vmas.push(Vma { pages: crate::model::Pages { start: 0, end: pages }, kind: VmaKind::AnonPrivate, prot: Prot::ReadWrite });
+        vmas.push(Vma {
+            pages: crate::model::Pages {
+                start: 0,
+                end: pages,
+            },
+            kind: VmaKind::AnonPrivate,
+            prot: Prot::ReadWrite,
+        });
     }
     vmas.sort_by_key(|v| v.pages.start);
 
     let mut driver = Driver {
-        select: Select { system: true, device_private: false },
+        select: Select {
+            system: true,
+            device_private: false,
+        },
         owner: 0,
         write: false,
         owner_filter: true,
@@ -263,7 +355,10 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
                 match s.get_ref().as_str() {
                     "system" => driver.select.system = true,
                     "device_private" => driver.select.device_private = true,
-                    other => cx.err(s.span(), format!("unknown select flag `{other}`: expected system or device_private")),
+                    other => cx.err(
+                        s.span(),
+                        format!("unknown select flag `{other}`: expected system or device_private"),
+                    ),
                 }
             }
         }
@@ -280,9 +375,14 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
     for t in &raw.threads {
         let name = t.get_ref();
         let well_formed = name.starts_with(|c: char| c.is_ascii_lowercase())
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !well_formed || name == "main" {
-            cx.err(t.span(), format!("thread name `{name}` must be lowercase letters/digits/_ and not `main`"));
+            cx.err(
+                t.span(),
+                format!("thread name `{name}` must be lowercase letters/digits/_ and not `main`"),
+            );
         } else if threads.contains(name) {
             cx.err(t.span(), format!("thread `{name}` is declared twice"));
         } else {
@@ -290,8 +390,18 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         }
     }
     if threads.len() > limits::MAX_THREADS {
-        cx.diags.push(cx.map.error(cx.base..cx.base, format!("more than {} threads", limits::MAX_THREADS)));
+        cx.diags.push(cx.map.error(
+            cx.base..cx.base,
+            format!("more than {} threads", limits::MAX_THREADS),
+        ));
     }
 
-    Scenario { states, content, devices, vmas, driver, threads }
+    Scenario {
+        states,
+        content,
+        devices,
+        vmas,
+        driver,
+        threads,
+    }
 }

@@ -70,7 +70,10 @@ pub fn split(map: &SourceMap<'_>) -> Result<Split, Vec<Diagnostic>> {
             match close {
                 Some(end) => body_start.min(end)..end,
                 None => {
-                    return Err(vec![map.error(start..start + 3, "front matter opened with `+++` is never closed")]);
+                    return Err(vec![map.error(
+                        start..start + 3,
+                        "front matter opened with `+++` is never closed",
+                    )]);
                 }
             }
         }
@@ -83,13 +86,21 @@ pub fn split(map: &SourceMap<'_>) -> Result<Split, Vec<Diagnostic>> {
     };
 
     let mut beats: Vec<RawBeat> = Vec::new();
-    let mut current = RawBeat { title: String::new(), span: front.end..front.end, prose: String::new(), blocks: vec![] };
+    let mut current = RawBeat {
+        title: String::new(),
+        span: front.end..front.end,
+        prose: String::new(),
+        blocks: vec![],
+    };
     let mut fence: Option<(usize, &str, Option<BlockKind>, usize)> = None; // (fence start, backticks, kind, body start)
     for (start, next, line) in iter {
         if let Some((_, ticks, kind, body_start)) = fence {
             if line.trim_end() == ticks {
                 if let Some(kind) = kind {
-                    current.blocks.push(Block { kind, body: body_start..start });
+                    current.blocks.push(Block {
+                        kind,
+                        body: body_start..start,
+                    });
                 } else {
                     current.prose.push_str(line);
                     current.prose.push('\n');
@@ -103,19 +114,33 @@ pub fn split(map: &SourceMap<'_>) -> Result<Split, Vec<Diagnostic>> {
         }
         let trimmed = line.trim_start();
         if let Some(rest) = line.strip_prefix("## ") {
-            if !current.title.is_empty() || !current.blocks.is_empty() || !current.prose.trim().is_empty() {
+            if !current.title.is_empty()
+                || !current.blocks.is_empty()
+                || !current.prose.trim().is_empty()
+            {
                 beats.push(std::mem::replace(
                     &mut current,
-                    RawBeat { title: String::new(), span: 0..0, prose: String::new(), blocks: vec![] },
+                    RawBeat {
+                        title: String::new(),
+                        span: 0..0,
+                        prose: String::new(),
+                        blocks: vec![],
+                    },
                 ));
             }
             current.title = rest.trim().to_string();
             current.span = start..start + line.len();
             if current.title.is_empty() {
-                diags.push(map.error(start..start + line.len(), "a beat heading needs a title after `## `"));
+                diags.push(map.error(
+                    start..start + line.len(),
+                    "a beat heading needs a title after `## `",
+                ));
             }
             if beats.len() >= limits::MAX_BEATS {
-                diags.push(map.error(start..start + line.len(), format!("more than {} beats", limits::MAX_BEATS)));
+                diags.push(map.error(
+                    start..start + line.len(),
+                    format!("more than {} beats", limits::MAX_BEATS),
+                ));
                 return Err(diags);
             }
             continue;
@@ -134,7 +159,9 @@ pub fn split(map: &SourceMap<'_>) -> Result<Split, Vec<Diagnostic>> {
                     // A near miss of a directive fence would silently become prose: refuse it.
                     let lower = other.to_ascii_lowercase();
                     // Short names get a tighter bound so ```asm or ```sh stay prose.
-                    let near = |name: &str, d: usize| lower.starts_with(name) || edit_distance(&lower, name) <= d;
+                    let near = |name: &str, d: usize| {
+                        lower.starts_with(name) || edit_distance(&lower, name) <= d
+                    };
                     if near("hmm", 1) || near("assert", 2) || near("predict", 2) {
                         diags.push(map.error(
                             info_start..info_start + other.len().max(1),
@@ -201,8 +228,14 @@ mod tests {
         assert_eq!(s.beats[0].title, "");
         assert_eq!(s.beats[1].title, "One");
         assert_eq!(s.beats[1].blocks.len(), 1);
-        assert_eq!(&text[s.beats[1].blocks[0].body.clone()], "cpu read pages=0\n");
-        assert!(s.beats[1].prose.contains("int x;"), "foreign fences stay prose");
+        assert_eq!(
+            &text[s.beats[1].blocks[0].body.clone()],
+            "cpu read pages=0\n"
+        );
+        assert!(
+            s.beats[1].prose.contains("int x;"),
+            "foreign fences stay prose"
+        );
         assert_eq!(s.beats[2].blocks[0].kind, BlockKind::Assert);
     }
 

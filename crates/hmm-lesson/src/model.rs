@@ -273,27 +273,57 @@ impl DmirrorCmd {
 pub enum Op {
     /// Run one lane strategy over `pages` in that lane's own world (a fresh copy of the scenario the first
     /// time; later runs of the same lane continue where it stopped).
-    Lane { lane: Lane, pages: Pages, until: Until },
+    Lane {
+        lane: Lane,
+        pages: Pages,
+        until: Until,
+    },
     /// A dmirror ioctl on device `dev`, issued by process `proc` (None: the test process).
-    Dmirror { cmd: DmirrorCmd, dev: usize, pages: Pages, proc: Option<String> },
-    CpuRead { pages: Pages, proc: Option<String> },
-    CpuWrite { pages: Pages, value: Pattern, proc: Option<String> },
+    Dmirror {
+        cmd: DmirrorCmd,
+        dev: usize,
+        pages: Pages,
+        proc: Option<String>,
+    },
+    CpuRead {
+        pages: Pages,
+        proc: Option<String>,
+    },
+    CpuWrite {
+        pages: Pages,
+        value: Pattern,
+        proc: Option<String>,
+    },
     /// Set the test's user-space mirror buffer (what `WRITE` sends and `READ` overwrites). Not a kernel op.
-    Mirror { pages: Pages, value: Pattern },
-    Mprotect { pages: Pages, prot: Prot },
-    Munmap { pages: Pages },
+    Mirror {
+        pages: Pages,
+        value: Pattern,
+    },
+    Mprotect {
+        pages: Pages,
+        prot: Prot,
+    },
+    Munmap {
+        pages: Pages,
+    },
     /// fork(); the child is named by the binding (`child = fork`).
     Fork,
     /// Run every queued `tN:` op under a scheduler.
-    Run { schedule: Schedule },
+    Run {
+        schedule: Schedule,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Schedule {
     RoundRobin,
-    Random { seed: u64 },
+    Random {
+        seed: u64,
+    },
     /// A recorded list of thread names, one per scheduling choice.
-    Replay { choices: Vec<String> },
+    Replay {
+        choices: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -373,7 +403,11 @@ impl Cmp {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Check {
     /// `probe op value`.
-    Compare { probe: Probe, cmp: Cmp, value: Value },
+    Compare {
+        probe: Probe,
+        cmp: Cmp,
+        value: Value,
+    },
     /// `always invariants`: the simulator's invariant checker never fired in any world so far.
     AlwaysInvariants,
     /// `lanes_agree`: the three lanes' final states are equal.
@@ -397,9 +431,17 @@ pub enum World {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Probe {
     /// A field of a bound result: `r.ret`, `r.cpages`, `r.faults`, `r.data[p..q]`, `r.snapshot[p..q]`, `r.outcome`.
-    Result { name: String, field: ResultField, pages: Option<Pages> },
+    Result {
+        name: String,
+        field: ResultField,
+        pages: Option<Pages>,
+    },
     /// Per-page state of a world: `pte[..]`, `where[..]`, `refcount[..]`, `mapcount[..]`, `locked[..]`, `mem[..]`.
-    Page { world: World, field: PageField, pages: Pages },
+    Page {
+        world: World,
+        field: PageField,
+        pages: Pages,
+    },
     /// The test's mirror buffer.
     Mirror { pages: Pages },
     /// A counter of a world: `A.walks`, `counters.faults`.
@@ -489,7 +531,12 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 4] = [Outcome::Completed, Outcome::Deadlock, Outcome::Livelock, Outcome::StepLimit];
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Completed,
+        Outcome::Deadlock,
+        Outcome::Livelock,
+        Outcome::StepLimit,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Outcome::Completed => "completed",

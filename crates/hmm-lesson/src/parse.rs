@@ -11,7 +11,10 @@ use crate::diag::{Diagnostic, SourceMap};
 use crate::front;
 use crate::limits;
 use crate::markdown::{self, BlockKind};
-use crate::model::{Action, Assertion, Beat, Check, Lane, Lesson, Location, Op, Probe, ResultField, Span, Value, World};
+use crate::model::{
+    Action, Assertion, Beat, Check, Lane, Lesson, Location, Op, Probe, ResultField, Span, Value,
+    World,
+};
 use crate::predict;
 use std::collections::BTreeMap;
 
@@ -19,7 +22,14 @@ use std::collections::BTreeMap;
 pub fn parse(path: &str, text: &str) -> Result<Lesson, Vec<Diagnostic>> {
     let map = SourceMap::new(path, text);
     if text.len() > limits::MAX_FILE_BYTES {
-        return Err(vec![map.error(0..0, format!("file is {} bytes; the limit is {}", text.len(), limits::MAX_FILE_BYTES))]);
+        return Err(vec![map.error(
+            0..0,
+            format!(
+                "file is {} bytes; the limit is {}",
+                text.len(),
+                limits::MAX_FILE_BYTES
+            ),
+        )]);
     }
     let split = markdown::split(&map)?;
     let header = front::parse(&map, split.front.clone())?;
@@ -45,7 +55,10 @@ pub fn parse(path: &str, text: &str) -> Result<Lesson, Vec<Diagnostic>> {
                 BlockKind::Actions | BlockKind::Assert => {
                     for (i, (start, line)) in block_lines(text, block.body.clone()).enumerate() {
                         if i >= limits::MAX_BLOCK_LINES {
-                            diags.push(map.error(start..start + line.len(), format!("more than {} lines in one block", limits::MAX_BLOCK_LINES)));
+                            diags.push(map.error(
+                                start..start + line.len(),
+                                format!("more than {} lines in one block", limits::MAX_BLOCK_LINES),
+                            ));
                             break;
                         }
                         let content = line.split('#').next().unwrap_or("");
@@ -53,9 +66,11 @@ pub fn parse(path: &str, text: &str) -> Result<Lesson, Vec<Diagnostic>> {
                             continue;
                         }
                         let result = if block.kind == BlockKind::Actions {
-                            action::parse_line(&action::words(line, start), page_count).map(|a| beat.actions.push(a))
+                            action::parse_line(&action::words(line, start), page_count)
+                                .map(|a| beat.actions.push(a))
                         } else {
-                            assertion::parse_line(content, start, page_count).map(|a| beat.assertions.push(a))
+                            assertion::parse_line(content, start, page_count)
+                                .map(|a| beat.assertions.push(a))
                         };
                         if let Err((span, message)) = result {
                             diags.push(map.error(span, message));
@@ -125,14 +140,20 @@ fn validate(map: &SourceMap<'_>, lesson: &Lesson) -> Vec<Diagnostic> {
             }
             if matches!(a.op, Op::Run { .. }) {
                 if queued.is_none() {
-                    diags.push(map.error(a.span.clone(), "`run` with no queued thread work: prefix actions with `tN:` first"));
+                    diags.push(map.error(
+                        a.span.clone(),
+                        "`run` with no queued thread work: prefix actions with `tN:` first",
+                    ));
                 }
                 queued = None;
                 scope.ran_threads = true;
             }
         }
         if let Some(span) = queued {
-            diags.push(map.error(span, "work queued on a thread is never run: add a `run` line after it in this beat"));
+            diags.push(map.error(
+                span,
+                "work queued on a thread is never run: add a `run` line after it in this beat",
+            ));
         }
         for p in &beat.predictions {
             if let Some(v) = &p.verify {
@@ -145,29 +166,50 @@ fn validate(map: &SourceMap<'_>, lesson: &Lesson) -> Vec<Diagnostic> {
         }
     }
     if !any_assertion {
-        diags.push(map.error(0..3, "a lesson needs at least one assertion (an ```assert block)"));
+        diags.push(map.error(
+            0..3,
+            "a lesson needs at least one assertion (an ```assert block)",
+        ));
     }
     diags
 }
 
-fn validate_action(map: &SourceMap<'_>, lesson: &Lesson, a: &Action, scope: &mut Scope, diags: &mut Vec<Diagnostic>) {
+fn validate_action(
+    map: &SourceMap<'_>,
+    lesson: &Lesson,
+    a: &Action,
+    scope: &mut Scope,
+    diags: &mut Vec<Diagnostic>,
+) {
     let sc = &lesson.scenario;
     if let Some(t) = &a.thread {
         if !sc.threads.contains(t) {
-            diags.push(map.error(a.span.clone(), format!("thread `{t}` is not declared in scenario.threads")));
+            diags.push(map.error(
+                a.span.clone(),
+                format!("thread `{t}` is not declared in scenario.threads"),
+            ));
         }
     }
     let proc_ok = |p: &Option<String>, scope: &Scope, diags: &mut Vec<Diagnostic>| {
         if let Some(p) = p {
             if !scope.processes.contains(p) {
-                diags.push(map.error(a.span.clone(), format!("process `{p}` does not exist: create it with `{p} = fork`")));
+                diags.push(map.error(
+                    a.span.clone(),
+                    format!("process `{p}` does not exist: create it with `{p} = fork`"),
+                ));
             }
         }
     };
     match &a.op {
         Op::Dmirror { dev, proc, .. } => {
             if *dev >= sc.devices {
-                diags.push(map.error(a.span.clone(), format!("device {dev} is not opened: the scenario has {} device(s)", sc.devices)));
+                diags.push(map.error(
+                    a.span.clone(),
+                    format!(
+                        "device {dev} is not opened: the scenario has {} device(s)",
+                        sc.devices
+                    ),
+                ));
             }
             proc_ok(proc, scope, diags);
         }
@@ -182,22 +224,48 @@ fn validate_action(map: &SourceMap<'_>, lesson: &Lesson, a: &Action, scope: &mut
     }
     if let Some(name) = &a.bind {
         if scope.results.contains_key(name) || scope.processes.contains(name) {
-            diags.push(map.error(a.span.clone(), format!("`{name}` is already bound; give each result its own name")));
+            diags.push(map.error(
+                a.span.clone(),
+                format!("`{name}` is already bound; give each result its own name"),
+            ));
         } else if matches!(a.op, Op::Fork) {
             scope.processes.push(name.clone());
-        } else if matches!(a.op, Op::Mirror { .. } | Op::Mprotect { .. } | Op::Munmap { .. } | Op::Lane { .. } | Op::CpuWrite { .. }) {
-            diags.push(map.error(a.span.clone(), "only dmirror, cpu read and run produce a result to name"));
+        } else if matches!(
+            a.op,
+            Op::Mirror { .. }
+                | Op::Mprotect { .. }
+                | Op::Munmap { .. }
+                | Op::Lane { .. }
+                | Op::CpuWrite { .. }
+        ) {
+            diags.push(map.error(
+                a.span.clone(),
+                "only dmirror, cpu read and run produce a result to name",
+            ));
         } else {
             scope.results.insert(name.clone(), a.op.clone());
         }
     }
 }
 
-fn validate_assertion(map: &SourceMap<'_>, a: &Assertion, scope: &Scope, devices: usize, diags: &mut Vec<Diagnostic>) {
+fn validate_assertion(
+    map: &SourceMap<'_>,
+    a: &Assertion,
+    scope: &Scope,
+    devices: usize,
+    diags: &mut Vec<Diagnostic>,
+) {
     let need_lane = |w: &World, diags: &mut Vec<Diagnostic>| {
         if let World::Lane(l) = w {
             if !scope.lanes_run.contains(l) {
-                diags.push(map.error(a.span.clone(), format!("lane {} has not run yet: add `lane {}` before this assertion", l.name(), l.name())));
+                diags.push(map.error(
+                    a.span.clone(),
+                    format!(
+                        "lane {} has not run yet: add `lane {}` before this assertion",
+                        l.name(),
+                        l.name()
+                    ),
+                ));
             }
         }
     };
@@ -205,7 +273,10 @@ fn validate_assertion(map: &SourceMap<'_>, a: &Assertion, scope: &Scope, devices
         Check::Compare { probe, value, .. } => {
             match probe {
                 Probe::Result { name, field, .. } => match scope.results.get(name) {
-                    None => diags.push(map.error(a.span.clone(), format!("no result named `{name}` before this assertion"))),
+                    None => diags.push(map.error(
+                        a.span.clone(),
+                        format!("no result named `{name}` before this assertion"),
+                    )),
                     Some(op) => {
                         let ok = match op {
                             Op::Dmirror { .. } => !matches!(field, ResultField::Outcome),
@@ -218,12 +289,17 @@ fn validate_assertion(map: &SourceMap<'_>, a: &Assertion, scope: &Scope, devices
                         }
                     }
                 },
-                Probe::Page { world, .. } | Probe::Counter { world, .. } | Probe::LocksHeld { world } => need_lane(world, diags),
+                Probe::Page { world, .. }
+                | Probe::Counter { world, .. }
+                | Probe::LocksHeld { world } => need_lane(world, diags),
                 Probe::Mirror { .. } => {}
             }
             if let Value::Location(Location::Dev(d)) = value {
                 if *d >= devices {
-                    diags.push(map.error(a.span.clone(), format!("dev{d} does not exist: the scenario has {devices} device(s)")));
+                    diags.push(map.error(
+                        a.span.clone(),
+                        format!("dev{d} does not exist: the scenario has {devices} device(s)"),
+                    ));
                 }
             }
         }
@@ -234,7 +310,10 @@ fn validate_assertion(map: &SourceMap<'_>, a: &Assertion, scope: &Scope, devices
         }
         Check::ExistsSchedule(_) | Check::AllSchedules(_) => {
             if !scope.ran_threads {
-                diags.push(map.error(a.span.clone(), "no `run` of threads before this schedule assertion"));
+                diags.push(map.error(
+                    a.span.clone(),
+                    "no `run` of threads before this schedule assertion",
+                ));
             }
         }
         Check::Eventually(e) | Check::Never(e) => need_lane(&e.world, diags),

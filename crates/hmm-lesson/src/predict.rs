@@ -28,29 +28,56 @@ struct RawPredict {
     verify: Option<Spanned<String>>,
 }
 
-pub fn parse(map: &SourceMap<'_>, body: Span, page_count: usize) -> Result<Prediction, Vec<Diagnostic>> {
+pub fn parse(
+    map: &SourceMap<'_>,
+    body: Span,
+    page_count: usize,
+) -> Result<Prediction, Vec<Diagnostic>> {
     let text = map.text.get(body.clone()).unwrap_or("");
     let at = |s: Span| map.error(body.start + s.start..body.start + s.end, "");
-    let err = |s: Span, m: String| Diagnostic { message: m, ..at(s) };
+    let err = |s: Span, m: String| Diagnostic {
+        message: m,
+        ..at(s)
+    };
     let raw: RawPredict = toml::from_str(text).map_err(|e| {
-        vec![err(e.span().unwrap_or(0..0), format!("predict block: {}", e.message().trim_end()))]
+        vec![err(
+            e.span().unwrap_or(0..0),
+            format!("predict block: {}", e.message().trim_end()),
+        )]
     })?;
     let mut diags = Vec::new();
     if raw.question.get_ref().trim().is_empty() {
-        diags.push(err(raw.question.span(), "`question` must not be empty".into()));
+        diags.push(err(
+            raw.question.span(),
+            "`question` must not be empty".into(),
+        ));
     }
-    let choices: Vec<String> = raw.choices.get_ref().iter().map(|c| c.get_ref().clone()).collect();
+    let choices: Vec<String> = raw
+        .choices
+        .get_ref()
+        .iter()
+        .map(|c| c.get_ref().clone())
+        .collect();
     if choices.len() < 2 {
-        diags.push(err(raw.choices.span(), "a prediction needs at least two choices".into()));
+        diags.push(err(
+            raw.choices.span(),
+            "a prediction needs at least two choices".into(),
+        ));
     }
     for (i, c) in raw.choices.get_ref().iter().enumerate() {
         if choices[..i].contains(c.get_ref()) {
-            diags.push(err(c.span(), format!("choice `{}` is listed twice", c.get_ref())));
+            diags.push(err(
+                c.span(),
+                format!("choice `{}` is listed twice", c.get_ref()),
+            ));
         }
     }
     let answer = raw.answer.get_ref().clone();
     if !choices.contains(&answer) {
-        diags.push(err(raw.answer.span(), format!("answer `{answer}` is not one of the choices")));
+        diags.push(err(
+            raw.answer.span(),
+            format!("answer `{answer}` is not one of the choices"),
+        ));
     }
     let mut hints = Vec::new();
     for c in &choices {
@@ -58,13 +85,21 @@ pub fn parse(map: &SourceMap<'_>, body: Span, page_count: usize) -> Result<Predi
             continue;
         }
         match raw.hints.get(c) {
-            Some(h) if !h.get_ref().trim().is_empty() => hints.push((c.clone(), h.get_ref().clone())),
-            _ => diags.push(err(raw.choices.span(), format!("wrong choice `{c}` needs a hint under [hints]"))),
+            Some(h) if !h.get_ref().trim().is_empty() => {
+                hints.push((c.clone(), h.get_ref().clone()))
+            }
+            _ => diags.push(err(
+                raw.choices.span(),
+                format!("wrong choice `{c}` needs a hint under [hints]"),
+            )),
         }
     }
     for (key, h) in &raw.hints {
         if !choices.contains(key) || *key == answer {
-            diags.push(err(h.span(), format!("hint for `{key}`, which is not a wrong choice")));
+            diags.push(err(
+                h.span(),
+                format!("hint for `{key}`, which is not a wrong choice"),
+            ));
         }
     }
     let verify = match &raw.verify {

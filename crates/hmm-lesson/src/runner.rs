@@ -75,7 +75,10 @@ pub fn run(lesson: &Lesson) -> LessonRun {
         Err(message) => {
             return LessonRun {
                 beats: vec![],
-                error: Some(RunError { span: lesson.beats.first().map_or(0..0, |b| b.span.clone()), message }),
+                error: Some(RunError {
+                    span: lesson.beats.first().map_or(0..0, |b| b.span.clone()),
+                    message,
+                }),
                 last: Observation::default(),
             }
         }
@@ -83,18 +86,34 @@ pub fn run(lesson: &Lesson) -> LessonRun {
     let mut beats = Vec::new();
     for beat in &lesson.beats {
         if let Err(e) = session.apply_beat(beat) {
-            return LessonRun { beats, error: Some(e), last: session.observe() };
+            return LessonRun {
+                beats,
+                error: Some(e),
+                last: session.observe(),
+            };
         }
         let obs = session.observe();
         beats.push(evaluate(beat, &obs));
     }
-    LessonRun { beats, error: None, last: session.observe() }
+    LessonRun {
+        beats,
+        error: None,
+        last: session.observe(),
+    }
 }
 
 fn evaluate(beat: &Beat, obs: &Observation) -> BeatRun {
     BeatRun {
-        assertions: beat.assertions.iter().map(|a| eval::check(&a.check, obs)).collect(),
-        predictions: beat.predictions.iter().map(|p| p.verify.as_ref().map(|v| eval::check(&v.check, obs))).collect(),
+        assertions: beat
+            .assertions
+            .iter()
+            .map(|a| eval::check(&a.check, obs))
+            .collect(),
+        predictions: beat
+            .predictions
+            .iter()
+            .map(|p| p.verify.as_ref().map(|v| eval::check(&v.check, obs)))
+            .collect(),
     }
 }
 

@@ -13,12 +13,19 @@ pub fn pages(text: &str, page_count: usize) -> Result<Pages, String> {
         }
     };
     if start >= end {
-        return Err(format!("empty page range `{text}`: the end must be greater than the start"));
+        return Err(format!(
+            "empty page range `{text}`: the end must be greater than the start"
+        ));
     }
     if end > page_count as u64 {
-        return Err(format!("page range `{text}` goes past the scenario's {page_count} pages"));
+        return Err(format!(
+            "page range `{text}` goes past the scenario's {page_count} pages"
+        ));
     }
-    Ok(Pages { start: start as usize, end: end as usize })
+    Ok(Pages {
+        start: start as usize,
+        end: end as usize,
+    })
 }
 
 /// Unsigned decimal or `0x` hex.
@@ -41,7 +48,8 @@ pub fn int(text: &str) -> Result<i64, String> {
     let magnitude = if let Some(code) = errno(body) {
         code
     } else {
-        let n = number(body).map_err(|_| format!("expected an integer or an errno such as -EFAULT, found `{t}`"))?;
+        let n = number(body)
+            .map_err(|_| format!("expected an integer or an errno such as -EFAULT, found `{t}`"))?;
         i64::try_from(n).map_err(|_| format!("`{t}` is out of range"))?
     };
     Ok(if neg { -magnitude } else { magnitude })
@@ -67,7 +75,8 @@ pub fn errno(name: &str) -> Option<i64> {
 /// Content patterns: `i`, `-i`, `i+3`, `i-1`, `-i+2`, `7`, `0x10`, `-5`.
 pub fn pattern(text: &str) -> Result<Pattern, String> {
     let t = text.trim();
-    let bad = || format!("expected a content pattern such as `i`, `-i`, `i+1` or a number, found `{t}`");
+    let bad =
+        || format!("expected a content pattern such as `i`, `-i`, `i+1` or a number, found `{t}`");
     let (neg, rest) = match t.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, t),
@@ -82,7 +91,11 @@ pub fn pattern(text: &str) -> Result<Pattern, String> {
         } else {
             return Err(bad());
         };
-        return Ok(if neg { Pattern::NegIndex { offset } } else { Pattern::Index { offset } });
+        return Ok(if neg {
+            Pattern::NegIndex { offset }
+        } else {
+            Pattern::Index { offset }
+        });
     }
     let n = number(rest).map_err(|_| bad())?;
     Ok(Pattern::Const(if neg { n.wrapping_neg() } else { n }))
@@ -93,7 +106,9 @@ pub fn prot(text: &str) -> Result<Prot, String> {
         "rw" => Ok(Prot::ReadWrite),
         "r" => Ok(Prot::Read),
         "none" => Ok(Prot::None),
-        other => Err(format!("unknown protection `{other}`: expected rw, r or none")),
+        other => Err(format!(
+            "unknown protection `{other}`: expected rw, r or none"
+        )),
     }
 }
 
@@ -101,7 +116,9 @@ pub fn vma_kind(text: &str) -> Result<VmaKind, String> {
     match text {
         "anon_private" => Ok(VmaKind::AnonPrivate),
         "anon_shared" => Ok(VmaKind::AnonShared),
-        other => Err(format!("unknown vma kind `{other}`: expected anon_private or anon_shared")),
+        other => Err(format!(
+            "unknown vma kind `{other}`: expected anon_private or anon_shared"
+        )),
     }
 }
 
@@ -170,7 +187,12 @@ pub fn snapshot_name(byte: u8) -> String {
         0x50 => parts.push("DEV_COHERENT_REMOTE"),
         _ => {}
     }
-    for (bit, name) in [(0x01, "READ"), (0x02, "WRITE"), (0x04, "PMD"), (0x08, "PUD")] {
+    for (bit, name) in [
+        (0x01, "READ"),
+        (0x02, "WRITE"),
+        (0x04, "PMD"),
+        (0x08, "PUD"),
+    ] {
         if byte & bit != 0 {
             parts.push(name);
         }
@@ -192,7 +214,10 @@ mod tests {
         assert_eq!(pages("3", 16), Ok(Pages { start: 3, end: 4 }));
         assert!(pages("4..4", 16).is_err());
         assert!(pages("0..17", 16).is_err());
-        assert!(pages("18446744073709551615", 16).is_err(), "no overflow on the single-page form");
+        assert!(
+            pages("18446744073709551615", 16).is_err(),
+            "no overflow on the single-page form"
+        );
         assert!(pages("x..3", 16).is_err());
     }
 
@@ -204,7 +229,10 @@ mod tests {
         assert_eq!(pattern("-5"), Ok(Pattern::Const(5u64.wrapping_neg())));
         assert!(pattern("j").is_err());
         assert!(pattern("i*2").is_err());
-        assert_eq!(Pattern::NegIndex { offset: 0 }.value(3), 3u64.wrapping_neg());
+        assert_eq!(
+            Pattern::NegIndex { offset: 0 }.value(3),
+            3u64.wrapping_neg()
+        );
         assert_eq!(int("-EFAULT"), Ok(-14));
         assert_eq!(int("0x10"), Ok(16));
         assert!(int("-EWHAT").is_err());
