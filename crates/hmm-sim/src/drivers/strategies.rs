@@ -1,0 +1,158 @@
+//! The three driver call sequences for moving a range to device memory (DESIGN.md §1), written as a
+//! dmirror-based driver would write them. Each runs over the whole range in one call, as the RFC cover
+//! letter counts walks.
+
+use crate::drivers::dmirror::{
+    dmirror_migrate_alloc_and_copy, dmirror_migrate_finalize_and_map, dmirror_range_fault, migrate_round_to_device,
+};
+use crate::exec::Kernel;
+use crate::mm::hmm::{hmm_range_fault, HmmRange, EBUSY, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_MIGRATE, HMM_PFN_REQ_WRITE};
+use crate::mm::migrate_device::{migrate_hmm_range_setup, migrate_vma_finalize, migrate_vma_pages, MigrateVma};
+use crate::mm::mmu_notifier::{mmu_interval_read_begin, mmu_interval_retry};
+use crate::trace::{pack_page, Func, LockId, Milestone, RetryReason};
+use crate::world::Zone;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Strategy {
+    LegacyA,
+    LegacyB,
+    Unified,
+}
+
+impl Strategy {
+    pub const ALL: [Strategy; 3] = [Strategy::LegacyA, Strategy::LegacyB, Strategy::Unified];
+    /// The snake_case name used by the CLI JSON, lessons and URLs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::LegacyA => "legacy_a",
+            Strategy::LegacyB => "legacy_b",
+            Strategy::Unified => "unified",
+        }
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            Strategy::LegacyA => "Legacy A: hmm_range_fault, then migrate_vma_*",
+            Strategy::LegacyB => "Legacy B: migrate_vma_*, fault what was missed, migrate again",
+            Strategy::Unified => "Unified: one walk with HMM_PFN_REQ_MIGRATE",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|x| x.name() == s)
+    }
+}
+
+/// Run `strategy` for the pages `[start, end)` of the mirror's mm. Returns 0 or the first error.
+pub async fn run_strategy(k: &Kernel, strategy: Strategy, mirror: usize, start: u32, end: u32) -> i32 {
+    let f = match strategy {
+        Strategy::LegacyA => Func::LegacyA,
+        Strategy::LegacyB => Func::LegacyB,
+        Strategy::Unified => Func::Unified,
+    };
+    let mm = k.w().mirrors[mirror].mm;
+    let _f = k.enter(f, pack_page(mm, start));
+    let ret = match strategy {
+        Strategy::LegacyA => legacy_a(k, mirror, start, end).await,
+        Strategy::LegacyB => legacy_b(k, mirror, start, end).await,
+        Strategy::Unified => unified(k, mirror, start, end).await,
+    };
+    let dev = k.w().mirrors[mirror].dev;
+    let all_on_device = {
+        let w = k.w();
+        (start..end).all(|vpn| {
+            w.mms[mm as usize].pte(vpn).pfn().is_some_and(|p| w.folio(p).zone == Zone::DevicePrivate(dev))
+        })
+    };
+    if ret == 0 && all_on_device {
+        k.milestone(Milestone::AllOnDevice);
+    }
+    _f.ret(ret);
+    ret
+}
+
+/// Fault the whole range in, writable: the driver loop around `hmm_range_fault(REQ_FAULT|REQ_WRITE)`.
+async fn fault_in(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
+    let (mm, dev) = {
+        let w = k.w();
+        (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
+    };
+    let mut range = HmmRange::new(k, mm, start, end, HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE, dev + 1);
+    range.notifier = Some(mirror);
+    dmirror_range_fault(k, mirror, &mut range, false).await
+}
+
+async fn migrate(k: &Kernel, mirror: usize, start: u32, end: u32) -> (i32, MigrateVma) {
+    let mm = k.w().mirrors[mirror].mm;
+    k.mmap_read_lock(mm).await;
+    let r = migrate_round_to_device(k, mirror, start, end).await;
+    k.mmap_read_unlock(mm);
+    r
+}
+
+async fn legacy_a(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
+    let ret = fault_in(k, mirror, start, end).await;
+    if ret != 0 {
+        return ret;
+    }
+    migrate(k, mirror, start, end).await.0
+}
+
+/// drm_gpusvm's shape: migrate what collect finds; `cpages != npages` means some pages were not
+/// collected (swapped, another device's, …): fault them in and migrate again.
+async fn legacy_b(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
+    let (ret, m) = migrate(k, mirror, start, end).await;
+    if ret != 0 || m.cpages == m.npages {
+        return ret;
+    }
+    let ret = fault_in(k, mirror, start, end).await;
+    if ret != 0 {
+        return ret;
+    }
+    migrate(k, mirror, start, end).await.0
+}
+
+/// The RFC's test driver: one `hmm_range_fault(REQ_FAULT|REQ_MIGRATE)` walk that faults pages in and
+/// installs migration entries, then `migrate_hmm_range_setup`, pages, finalize. On `-EBUSY` the driver
+/// first restores what the walk collected, then retries (the model's choice: RFC v1's behaviour after a
+/// partial conversion is an open question, kernel-model.md §7.1).
+async fn unified(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
+    let (mm, dev) = {
+        let w = k.w();
+        (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
+    };
+    k.mmap_read_lock(mm).await;
+    let mut attempts = 0;
+    let (range, mut m) = loop {
+        let mut range = HmmRange::new(k, mm, start, end, HMM_PFN_REQ_FAULT | HMM_PFN_REQ_MIGRATE, dev + 1);
+        range.notifier = Some(mirror);
+        range.migrate_flags = Some(0);
+        let mut m = MigrateVma::new(k, mm, start, end, dev + 1, 0);
+        range.notifier_seq = mmu_interval_read_begin(k, mirror).await;
+        let mut ret = hmm_range_fault(k, &mut range).await;
+        if ret == 0 {
+            k.lock(LockId::Driver(mirror as u8)).await;
+            let stale = mmu_interval_retry(k, mirror, range.notifier_seq, true);
+            k.unlock(LockId::Driver(mirror as u8));
+            if !stale {
+                break (range, m);
+            }
+            ret = EBUSY;
+        }
+        // Undo the partial conversion: every collected entry goes back to its page.
+        migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
+        migrate_vma_finalize(k, &mut m).await;
+        attempts += 1;
+        if ret != EBUSY || attempts > crate::drivers::dmirror::RANGE_FAULT_MAX_RESTARTS {
+            k.mmap_read_unlock(mm);
+            return ret;
+        }
+        k.retry(RetryReason::DriverEbusy);
+    };
+    migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
+    dmirror_migrate_alloc_and_copy(k, mirror, &mut m);
+    migrate_vma_pages(k, &mut m).await;
+    dmirror_migrate_finalize_and_map(k, mirror, &m).await;
+    migrate_vma_finalize(k, &mut m).await;
+    k.mmap_read_unlock(mm);
+    0
+}

@@ -1,0 +1,83 @@
+//! Invariants of the model. The kernel context checks the per-step ones as it goes (a PTE written
+//! without its PTL, a refcount below zero, a lock released by a non-holder) and records breaches;
+//! [`check_at_rest`] checks what must hold whenever no operation is in flight.
+
+use crate::pte::{Pte, ZERO_PFN};
+use crate::world::{PageLocation, World, Zone};
+
+/// Everything that must hold when every thread has finished. Returns one message per breach.
+pub fn check_at_rest(w: &World) -> Vec<String> {
+    let mut out = Vec::new();
+    // Mappings per frame, from every live page table.
+    let mut maps = vec![0i32; w.frames.len()];
+    for mm in w.mms.iter().filter(|m| m.alive) {
+        for (pmd, table) in mm.pmds.iter().enumerate() {
+            let Some(t) = table else { continue };
+            if let Some(holder) = t.ptl {
+                out.push(format!("mm{}: PTL of table {pmd:#x} still held by T{holder}", mm.id));
+            }
+            for (i, pte) in t.ptes.iter().enumerate() {
+                let vpn = pmd as u32 * 512 + i as u32;
+                match *pte {
+                    Pte::Migration { pfn, .. } => {
+                        out.push(format!("mm{} page {vpn:#x}: unresolved migration entry for pfn {pfn:#x}", mm.id))
+                    }
+                    Pte::Present { pfn, .. } | Pte::DevicePrivate { pfn, .. } | Pte::DeviceExclusive { pfn, .. } => {
+                        maps[pfn as usize] += 1
+                    }
+                    Pte::None | Pte::Zero | Pte::Swap { .. } => {}
+                }
+            }
+        }
+        if mm.mmap_lock.writer.is_some() || !mm.mmap_lock.readers.is_empty() {
+            out.push(format!("mm{}: mmap_lock still held", mm.id));
+        }
+        if mm.invalidate_seq % 2 == 1 || mm.active_invalidations != 0 {
+            out.push(format!("mm{}: an invalidation is still open (seq {})", mm.id, mm.invalidate_seq));
+        }
+    }
+    for (pfn, f) in w.frames.iter().enumerate() {
+        if pfn as u32 == ZERO_PFN || f.zone == Zone::Zero {
+            continue;
+        }
+        if let Some(t) = f.locked {
+            out.push(format!("pfn {pfn:#x}: PG_locked still held by T{t}"));
+        }
+        if f.mapcount != maps[pfn] {
+            out.push(format!("pfn {pfn:#x}: mapcount {} but {} mappings", f.mapcount, maps[pfn]));
+        }
+        // At rest the only references are the mappings' (device pages: one per mapping, the driver's
+        // initial reference having been dropped at finalize).
+        if f.refcount != f.mapcount {
+            out.push(format!("pfn {pfn:#x}: refcount {} but mapcount {}", f.refcount, f.mapcount));
+        }
+    }
+    for m in &w.mirrors {
+        if let Some(t) = m.mutex {
+            out.push(format!("dmirror{} (mm{}) mutex still held by T{t}", m.dev, m.mm));
+        }
+    }
+    out.extend(check_contents(w));
+    out
+}
+
+/// Page contents are never lost: every page reads back what was last written to it.
+pub fn check_contents(w: &World) -> Vec<String> {
+    let mut out = Vec::new();
+    for (&(mm, vpn), &want) in &w.expected {
+        if !w.mms.get(mm as usize).is_some_and(|m| m.alive) {
+            continue;
+        }
+        let loc = w.locate(mm, vpn);
+        if let PageLocation::Swap { slot, .. } = loc {
+            if w.swap.get(slot as usize).copied().flatten().is_none() {
+                out.push(format!("mm{mm} page {vpn:#x}: swap slot {slot} is free"));
+                continue;
+            }
+        }
+        if loc.content() != want {
+            out.push(format!("mm{mm} page {vpn:#x}: holds {:#x}, expected {want:#x} ({})", loc.content(), loc.name()));
+        }
+    }
+    out
+}

@@ -1,0 +1,579 @@
+//! mm/migrate_device.c: `migrate_vma_setup` / `migrate_vma_pages` / `migrate_vma_finalize`, the RFC's
+//! `migrate_hmm_range_setup`, and `migrate_device_range` (kernel-model.md §2.2–§2.5, §2.7).
+//!
+//! The code follows the 6.16 source line by line where it matters: the chunk PTL held across
+//! `migrate_vma_collect_pmd`, the trylock of each folio, the migration-entry variants, the refcount
+//! arithmetic of `migrate_vma_check_page` and `folio_migrate_mapping`. THP paths are not modelled.
+
+use crate::exec::{Kernel, KernelVersion};
+use crate::mm::memory::add_new_anon_rmap;
+use crate::mm::migrate::folio_migrate_mapping;
+use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
+use crate::mm::rmap::{remove_migration_ptes, try_to_migrate};
+use crate::mm::walk;
+use crate::pte::{MigrationKind, Pfn, Pte, ZERO_PFN};
+use crate::trace::{pack_page, FolioFlag, Func, Kind, Milestone, NotifyEvent, WalkKind};
+use crate::world::{MmId, Zone, PTRS_PER_PTE};
+
+pub const MIGRATE_PFN_VALID: u32 = 1 << 0;
+pub const MIGRATE_PFN_MIGRATE: u32 = 1 << 1;
+pub const MIGRATE_PFN_WRITE: u32 = 1 << 3;
+pub const MIGRATE_PFN_SHIFT: u32 = 6;
+
+pub const MIGRATE_VMA_SELECT_SYSTEM: u32 = 1 << 0;
+pub const MIGRATE_VMA_SELECT_DEVICE_PRIVATE: u32 = 1 << 1;
+
+pub const EINVAL: i32 = -22;
+
+/// `migrate_pfn(pfn)`.
+pub fn migrate_pfn(pfn: Pfn) -> u32 {
+    pfn << MIGRATE_PFN_SHIFT | MIGRATE_PFN_VALID
+}
+
+/// `migrate_pfn_to_page`: the pfn, if VALID.
+pub fn mpfn_page(mpfn: u32) -> Option<Pfn> {
+    (mpfn & MIGRATE_PFN_VALID != 0).then_some(mpfn >> MIGRATE_PFN_SHIFT)
+}
+
+/// `struct migrate_vma`.
+#[derive(Clone, Debug)]
+pub struct MigrateVma {
+    /// Tells this instance's `src[]`/`dst[]` events from another's in the trace.
+    pub array: u8,
+    pub mm: MmId,
+    pub start: u32,
+    pub end: u32,
+    pub src: Vec<u32>,
+    pub dst: Vec<u32>,
+    pub cpages: u32,
+    pub npages: u32,
+    /// `1 + device id` of the driver's `pgmap_owner`.
+    pub pgmap_owner: u8,
+    pub flags: u32,
+    pub fault_page: Option<Pfn>,
+}
+
+impl MigrateVma {
+    pub fn new(k: &Kernel, mm: MmId, start: u32, end: u32, pgmap_owner: u8, flags: u32) -> MigrateVma {
+        let n = end.saturating_sub(start) as usize;
+        MigrateVma {
+            array: k.array_id(),
+            mm,
+            start,
+            end,
+            src: vec![0; n],
+            dst: vec![0; n],
+            cpages: 0,
+            npages: 0,
+            pgmap_owner,
+            flags,
+            fault_page: None,
+        }
+    }
+
+    pub fn set_src(&mut self, k: &Kernel, i: usize, v: u32) {
+        let old = std::mem::replace(&mut self.src[i], v);
+        if old != v {
+            k.emit(Kind::Src, (self.array as u32) << 24 | i as u32, old, v);
+        }
+    }
+
+    pub fn set_dst(&mut self, k: &Kernel, i: usize, v: u32) {
+        let old = std::mem::replace(&mut self.dst[i], v);
+        if old != v {
+            k.emit(Kind::Dst, (self.array as u32) << 24 | i as u32, old, v);
+        }
+    }
+}
+
+/// Everything collect needs to decide about one PTE.
+pub(crate) struct CollectCtx {
+    pub mm: MmId,
+    pub anonymous: bool,
+    pub flags: u32,
+    pub pgmap_owner: u8,
+    pub fault_page: Option<Pfn>,
+}
+
+/// What happened to one PTE.
+pub(crate) struct Collected {
+    /// The `src[i]` value (0: not collected).
+    pub mpfn: u32,
+    /// It counts towards `cpages`.
+    pub counted: bool,
+    /// A present PTE was replaced (the chunk needs a TLB flush).
+    pub unmapped_present: bool,
+}
+
+/// The body of `migrate_vma_collect_pmd`'s PTE loop (also used, per PTE, by the unified path's
+/// `hmm_vma_handle_migrate_prepare`). The caller holds the PTL.
+pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> Collected {
+    let skip = Collected { mpfn: 0, counted: false, unmapped_present: false };
+    let (page, mpfn) = match pte {
+        Pte::None => {
+            return if ctx.anonymous {
+                Collected { mpfn: MIGRATE_PFN_MIGRATE, counted: true, unmapped_present: false }
+            } else {
+                skip
+            };
+        }
+        Pte::DevicePrivate { pfn, write } => {
+            let owner = match k.w().folio(pfn).zone {
+                Zone::DevicePrivate(dev) => dev + 1,
+                _ => 0,
+            };
+            if ctx.flags & MIGRATE_VMA_SELECT_DEVICE_PRIVATE == 0 || owner != ctx.pgmap_owner {
+                return skip;
+            }
+            (pfn, migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | if write { MIGRATE_PFN_WRITE } else { 0 })
+        }
+        // "we ignore regular swapped page", and migration / exclusive entries are not migratable.
+        Pte::Swap { .. } | Pte::Migration { .. } | Pte::DeviceExclusive { .. } => return skip,
+        Pte::Zero => {
+            return if ctx.flags & MIGRATE_VMA_SELECT_SYSTEM != 0 {
+                Collected { mpfn: MIGRATE_PFN_MIGRATE, counted: true, unmapped_present: false }
+            } else {
+                skip
+            };
+        }
+        Pte::Present { pfn, write, .. } => {
+            if ctx.flags & MIGRATE_VMA_SELECT_SYSTEM == 0 {
+                return skip;
+            }
+            (pfn, migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | if write { MIGRATE_PFN_WRITE } else { 0 })
+        }
+    };
+    let (has_mapping, anon_exclusive, pinned) = {
+        let w = k.w();
+        let f = w.folio(page);
+        (f.anon_vma.is_some() || f.shmem, f.anon_vma.is_some() && f.anon_exclusive, f.pinned)
+    };
+    if !has_mapping {
+        return skip;
+    }
+    // The reference "freezes" the PTE; dropped after LRU isolation (system) or at finalize (device).
+    k.folio_get(page);
+    let is_fault_folio = ctx.fault_page == Some(page);
+    if !(is_fault_folio || k.folio_trylock(page)) {
+        k.folio_put(page);
+        return skip;
+    }
+    let (mm, present) = (ctx.mm, pte.is_present());
+    if anon_exclusive {
+        k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush
+        k.pte_write(mm, vpn, Pte::None);
+        // folio_try_share_anon_rmap_pte fails when the page may be pinned: put the PTE back.
+        if pinned {
+            k.pte_write(mm, vpn, pte);
+            if !is_fault_folio {
+                k.folio_unlock(page);
+            }
+            k.folio_put(page);
+            return skip;
+        }
+        k.set_flag(page, FolioFlag::AnonExclusive, false);
+    } else {
+        k.pte_write(mm, vpn, Pte::None); // ptep_get_and_clear
+    }
+    let kind = if mpfn & MIGRATE_PFN_WRITE != 0 {
+        MigrationKind::Write
+    } else if anon_exclusive {
+        MigrationKind::ReadExclusive
+    } else {
+        MigrationKind::Read
+    };
+    k.pte_write(mm, vpn, Pte::Migration { pfn: page, kind });
+    k.mapcount_add(page, -1); // folio_remove_rmap_pte
+    k.folio_put(page);
+    Collected { mpfn, counted: true, unmapped_present: present }
+}
+
+/// `migrate_vma_setup(args)`.
+pub async fn migrate_vma_setup(k: &Kernel, m: &mut MigrateVma) -> i32 {
+    let _f = k.enter(Func::MigrateVmaSetup, pack_page(m.mm, m.start));
+    let logical = k.logical_walk_begin(m.start, m.end);
+    let ret = migrate_vma_setup_body(k, m).await;
+    k.logical_walk_end(logical, m.start, m.end);
+    _f.ret(ret);
+    if ret != 0 {
+        k.error(ret);
+    }
+    ret
+}
+
+async fn migrate_vma_setup_body(k: &Kernel, m: &mut MigrateVma) -> i32 {
+    let vma = k.w().mms[m.mm as usize].vma(m.start).cloned();
+    let Some(vma) = vma else { return EINVAL };
+    if vma.special || m.start >= m.end || m.end > vma.end || m.src.len() < (m.end - m.start) as usize {
+        return EINVAL;
+    }
+    if let Some(fp) = m.fault_page {
+        let w = k.w();
+        let f = w.folio(fp);
+        // 1afaeb8293c9: the fault page arrives locked by do_swap_page.
+        if !f.is_device() || (k.version >= KernelVersion::V6_15 && f.locked.is_none()) {
+            return EINVAL;
+        }
+    }
+    m.cpages = 0;
+    m.npages = 0;
+    migrate_vma_collect(k, m).await;
+    k.milestone(Milestone::Collected);
+    if m.cpages > 0 {
+        migrate_vma_unmap(k, m).await;
+    }
+    k.milestone(Milestone::Unmapped);
+    0
+}
+
+async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
+    let _f = k.enter(Func::MigrateVmaCollect, pack_page(m.mm, m.start));
+    let range =
+        NotifierRange { mm: m.mm, start: m.start, end: m.end, event: NotifyEvent::Migrate, owner: m.pgmap_owner };
+    invalidate_range_start(k, range).await;
+    let anonymous = k.w().mms[m.mm as usize].vma(m.start).is_some_and(|v| v.is_anonymous());
+    let ctx = CollectCtx { mm: m.mm, anonymous, flags: m.flags, pgmap_owner: m.pgmap_owner, fault_page: m.fault_page };
+    let walk = walk::begin(k, m.mm, m.start, m.end);
+    for (s, e) in walk::pmd_chunks(m.start, m.end) {
+        walk::descend(k, &walk, s);
+        let has_table = k.w().mms[m.mm as usize].pmds[(s / PTRS_PER_PTE) as usize].is_some();
+        if has_table {
+            migrate_vma_collect_pmd(k, m, &ctx, s, e).await;
+        } else {
+            migrate_vma_collect_hole(k, m, anonymous, s, e);
+        }
+    }
+    walk::end(k, m.start, m.end);
+    invalidate_range_end(k, range);
+    m.end = m.start + m.npages;
+}
+
+fn migrate_vma_collect_hole(k: &Kernel, m: &mut MigrateVma, anonymous: bool, s: u32, e: u32) {
+    if !anonymous {
+        let _f = k.enter(Func::MigrateVmaCollectSkip, pack_page(m.mm, s));
+        for _ in s..e {
+            let i = m.npages as usize;
+            m.set_dst(k, i, 0);
+            m.set_src(k, i, 0);
+            m.npages += 1;
+        }
+        return;
+    }
+    let _f = k.enter(Func::MigrateVmaCollectHole, pack_page(m.mm, s));
+    for _ in s..e {
+        let i = m.npages as usize;
+        m.set_src(k, i, MIGRATE_PFN_MIGRATE);
+        m.set_dst(k, i, 0);
+        m.npages += 1;
+        m.cpages += 1;
+    }
+}
+
+/// One PMD chunk under its PTL, taken once and held across the loop.
+async fn migrate_vma_collect_pmd(k: &Kernel, m: &mut MigrateVma, ctx: &CollectCtx, s: u32, e: u32) {
+    let _f = k.enter(Func::MigrateVmaCollectPmd, pack_page(m.mm, s));
+    let ptl = k.pte_lock(m.mm, s).await;
+    let mut unmapped = 0;
+    for vpn in s..e {
+        let pte = k.pte_read(m.mm, vpn, true);
+        let c = collect_pte(k, ctx, vpn, pte);
+        if c.counted {
+            m.cpages += 1;
+        }
+        unmapped += c.unmapped_present as u32;
+        let i = m.npages as usize;
+        m.set_dst(k, i, 0);
+        m.set_src(k, i, c.mpfn);
+        m.npages += 1;
+    }
+    if unmapped > 0 {
+        k.tlb_flush(s, e); // flush_tlb_range
+    }
+    k.unlock(ptl);
+}
+
+/// `migrate_vma_unmap` → `migrate_device_unmap(src, npages, fault_page)`.
+pub async fn migrate_vma_unmap(k: &Kernel, m: &mut MigrateVma) {
+    let _f = k.enter(Func::MigrateDeviceUnmap, pack_page(m.mm, m.start));
+    {
+        let _d = k.enter(Func::LruAddDrain, 0);
+    }
+    let (mut unmapped, mut restore) = (0u32, 0u32);
+    for i in 0..m.npages as usize {
+        let Some(page) = mpfn_page(m.src[i]) else {
+            if m.src[i] & MIGRATE_PFN_MIGRATE != 0 {
+                unmapped += 1;
+            }
+            continue;
+        };
+        let device = k.w().folio(page).is_device();
+        if !device {
+            // folio_isolate_lru: takes a reference and clears LRU; then drop collect's reference.
+            let on_lru = k.w().folio(page).lru;
+            let _iso = k.enter(Func::FolioIsolateLru, page);
+            if !on_lru {
+                _iso.ret(0);
+                drop(_iso);
+                m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
+                restore += 1;
+                continue;
+            }
+            k.folio_get(page);
+            k.set_flag(page, FolioFlag::Lru, false);
+            drop(_iso);
+            k.folio_put(page);
+        }
+        if k.w().folio(page).mapcount > 0 {
+            try_to_migrate(k, page).await;
+        }
+        if k.w().folio(page).mapcount > 0 || !migrate_vma_check_page(k, page, m.fault_page) {
+            if !device {
+                k.folio_get(page);
+                folio_putback_lru(k, page);
+            }
+            m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
+            restore += 1;
+            continue;
+        }
+        unmapped += 1;
+    }
+    for i in 0..m.npages as usize {
+        if restore == 0 {
+            break;
+        }
+        let Some(page) = mpfn_page(m.src[i]) else { continue };
+        if m.src[i] & MIGRATE_PFN_MIGRATE != 0 {
+            continue;
+        }
+        remove_migration_ptes(k, page, page).await;
+        m.set_src(k, i, 0);
+        if m.fault_page != Some(page) {
+            k.folio_unlock(page);
+        }
+        k.folio_put(page);
+        restore -= 1;
+    }
+    m.cpages = unmapped;
+}
+
+fn folio_putback_lru(k: &Kernel, page: Pfn) {
+    let _f = k.enter(Func::FolioPutbackLru, page);
+    k.set_flag(page, FolioFlag::Lru, true);
+    k.folio_put(page);
+}
+
+/// Fails the page if it holds references that its mappings and the migration's own refs do not explain.
+fn migrate_vma_check_page(k: &Kernel, page: Pfn, fault_page: Option<Pfn>) -> bool {
+    let _f = k.enter(Func::MigrateVmaCheckPage, page);
+    let (refcount, mapcount, device, shmem) = {
+        let w = k.w();
+        let f = w.folio(page);
+        (f.refcount, f.mapcount, f.is_device(), f.shmem)
+    };
+    let mut extra = 1 + (fault_page == Some(page)) as i32;
+    if device {
+        extra += 1;
+    }
+    if shmem {
+        extra += 1; // folio_mapping: the page-cache reference
+    }
+    let ok = refcount - extra <= mapcount;
+    _f.ret(ok as i32);
+    ok
+}
+
+/// `migrate_vma_pages(args)` → `__migrate_device_pages`.
+pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
+    let _f = k.enter(Func::MigrateVmaPages, pack_page(m.mm, m.start));
+    let mut notified: Option<NotifierRange> = None;
+    for i in 0..m.npages as usize {
+        let vpn = m.start + i as u32;
+        let Some(newpage) = mpfn_page(m.dst[i]) else {
+            m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
+            continue;
+        };
+        let Some(page) = mpfn_page(m.src[i]) else {
+            if m.src[i] & MIGRATE_PFN_MIGRATE == 0 {
+                continue;
+            }
+            if notified.is_none() {
+                let r = NotifierRange {
+                    mm: m.mm,
+                    start: vpn,
+                    end: m.end,
+                    event: NotifyEvent::Migrate,
+                    owner: m.pgmap_owner,
+                };
+                invalidate_range_start(k, r).await;
+                notified = Some(r);
+            }
+            migrate_vma_insert_page(k, m, i, newpage).await;
+            continue;
+        };
+        let (dst_device, src_shmem) = (k.w().folio(newpage).is_device(), k.w().folio(page).shmem);
+        // "only support anonymous memory migrating to device private memory"
+        if dst_device && src_shmem {
+            m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
+            continue;
+        }
+        let extra = (m.fault_page == Some(page)) as i32;
+        if folio_migrate_mapping(k, newpage, page, extra) != 0 {
+            m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
+        }
+    }
+    if let Some(r) = notified {
+        invalidate_range_end(k, r);
+    }
+    k.milestone(Milestone::PagesMigrated);
+}
+
+/// Populate a hole (or replace the zero page) directly with the new page.
+async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page: Pfn) {
+    let vpn = m.start + i as u32;
+    let _f = k.enter(Func::MigrateVmaInsertPage, pack_page(m.mm, vpn));
+    let vma = k.w().mms[m.mm as usize].vma(vpn).cloned();
+    let abort = |m: &mut MigrateVma| m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
+    let Some(vma) = vma.filter(|v| v.is_anonymous()) else {
+        abort(m);
+        return;
+    };
+    let device = k.w().folio(page).is_device();
+    let entry = if device {
+        Pte::DevicePrivate { pfn: page, write: vma.write }
+    } else {
+        Pte::Present { pfn: page, write: vma.write, dirty: vma.write }
+    };
+    let ptl = k.pte_lock(m.mm, vpn).await;
+    let flush = match k.pte_read(m.mm, vpn, false) {
+        Pte::None => false,
+        Pte::Zero => true,
+        _ => {
+            // Someone populated it first: "only one of the new pages will be inserted".
+            k.unlock(ptl);
+            abort(m);
+            return;
+        }
+    };
+    add_new_anon_rmap(k, m.mm, vpn, page, false);
+    k.folio_get(page);
+    if flush {
+        k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush of the zero-page PTE
+    }
+    k.pte_write(m.mm, vpn, entry);
+    k.unlock(ptl);
+    m.set_src(k, i, MIGRATE_PFN_MIGRATE);
+}
+
+/// `migrate_vma_finalize(args)` → `__migrate_device_finalize`.
+pub async fn migrate_vma_finalize(k: &Kernel, m: &mut MigrateVma) {
+    let _f = k.enter(Func::MigrateVmaFinalize, pack_page(m.mm, m.start));
+    for i in 0..m.npages as usize {
+        let newpage = mpfn_page(m.dst[i]);
+        let Some(src) = mpfn_page(m.src[i]) else {
+            if let Some(dst) = newpage {
+                k.folio_unlock(dst);
+                k.folio_put(dst);
+            }
+            continue;
+        };
+        let mut dst = src;
+        match newpage {
+            Some(d) if m.src[i] & MIGRATE_PFN_MIGRATE != 0 => dst = d,
+            Some(d) => {
+                k.folio_unlock(d);
+                k.folio_put(d);
+            }
+            None => {}
+        }
+        if !k.w().folio(dst).is_device() {
+            k.set_flag(dst, FolioFlag::Lru, true); // folio_add_lru
+        }
+        remove_migration_ptes(k, src, dst).await;
+        if m.fault_page != Some(src) {
+            k.folio_unlock(src);
+        }
+        if k.w().folio(src).is_device() {
+            k.folio_put(src);
+        } else {
+            // folio_putback_lru: the isolation reference
+            k.set_flag(src, FolioFlag::Lru, dst == src);
+            k.folio_put(src);
+        }
+        if dst != src {
+            k.folio_unlock(dst);
+            k.folio_put(dst);
+        }
+    }
+    k.milestone(Milestone::Finalized);
+}
+
+/// The RFC's `migrate_hmm_range_setup(range)`: HMM pfns marked MIGRATE become `src[]`, then unmap.
+pub async fn migrate_hmm_range_setup(k: &Kernel, m: &mut MigrateVma, hmm_pfns: &[u64]) {
+    use crate::mm::hmm::{HMM_PFN_MIGRATE, HMM_PFN_VALID, HMM_PFN_WRITE};
+    let _f = k.enter(Func::MigrateHmmRangeSetup, pack_page(m.mm, m.start));
+    m.npages = (m.end - m.start).min(hmm_pfns.len() as u32);
+    m.cpages = 0;
+    for (i, &p) in hmm_pfns.iter().enumerate().take(m.npages as usize) {
+        if p & HMM_PFN_VALID == 0 || p & HMM_PFN_MIGRATE == 0 {
+            m.set_src(k, i, 0);
+            m.set_dst(k, i, 0);
+            continue;
+        }
+        m.cpages += 1;
+        let pfn = crate::mm::hmm::hmm_pfn_to_pfn(p);
+        let v = if pfn == ZERO_PFN {
+            MIGRATE_PFN_MIGRATE
+        } else {
+            migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | if p & HMM_PFN_WRITE != 0 { MIGRATE_PFN_WRITE } else { 0 }
+        };
+        m.set_src(k, i, v);
+    }
+    if m.cpages > 0 {
+        migrate_vma_unmap(k, m).await;
+    }
+    k.milestone(Milestone::Unmapped);
+}
+
+/// `migrate_device_range(src_pfns, start, npages)`: collect device pfns directly (eviction, no VMA):
+/// `folio_get_nontail_page` + trylock, then `migrate_device_unmap`.
+pub async fn migrate_device_range(k: &Kernel, m: &mut MigrateVma, pfns: &[Pfn]) {
+    let _f = k.enter(Func::MigrateDeviceRange, pfns.first().copied().unwrap_or(0));
+    m.npages = pfns.len() as u32;
+    m.cpages = 0;
+    for (i, &pfn) in pfns.iter().enumerate() {
+        if k.w().folio(pfn).refcount == 0 {
+            continue; // free device page: nothing to evict
+        }
+        k.folio_get(pfn);
+        if !k.folio_trylock(pfn) {
+            k.folio_put(pfn);
+            continue;
+        }
+        // No WRITE bit: the mapping's write state travels in the migration entry try_to_migrate installs.
+        m.set_src(k, i, migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE);
+        m.cpages += 1;
+    }
+    migrate_vma_unmap(k, m).await;
+}
+
+/// Did the migration of entry `i` succeed? (`dmirror_successful_migrated_pages` counts these.)
+pub fn migrated(m: &MigrateVma, i: usize) -> bool {
+    m.src[i] & MIGRATE_PFN_VALID != 0 && m.src[i] & MIGRATE_PFN_MIGRATE != 0
+}
+
+/// Logical-walk bookkeeping shared with hmm: emitted only for the outermost call of a thread.
+impl Kernel {
+    pub(crate) fn logical_walk_begin(&self, start: u32, end: u32) -> bool {
+        let outer = self.enter_logical();
+        if outer {
+            self.emit(Kind::WalkBegin, start, end, WalkKind::Logical as u32);
+        }
+        outer
+    }
+    pub(crate) fn logical_walk_end(&self, outer: bool, start: u32, end: u32) {
+        self.leave_logical();
+        if outer {
+            self.emit(Kind::WalkEnd, start, end, WalkKind::Logical as u32);
+        }
+    }
+}

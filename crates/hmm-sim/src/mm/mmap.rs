@@ -1,0 +1,240 @@
+//! The address-space operations lessons use: `mprotect` (mm/mprotect.c `change_protection`), `munmap`
+//! (mm/memory.c `zap_pte_range`) and `fork` (kernel/fork.c `dup_mmap` → mm/memory.c `copy_pte_range`),
+//! plus a CPU load/store that faults like the architecture does.
+//!
+//! Simplified, and said so in the UI: VMA merging is not modelled; a swap entry copied by fork gets its own
+//! slot holding the same data (no swap counts); mprotect to PROT_NONE keeps the PTEs and relies on the VMA
+//! check, as `pte_protnone` would make them inaccessible.
+
+use crate::exec::Kernel;
+use crate::mm::memory::{handle_mm_fault, pte_allows, present_pfn, VM_FAULT_ERROR};
+use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
+use crate::pte::{MigrationKind, Pte};
+use crate::trace::{fault, pack_page, FolioFlag, Func, NotifyEvent, RetryReason, NO_OWNER};
+use crate::world::{MmId, Mm, RwSem, Vma, PTRS_PER_PTE, VPN_LIMIT};
+
+pub const SIGSEGV: i32 = -14;
+
+/// A CPU load (`write == None`) or store of `value`. Returns the value read or written, or `-EFAULT`
+/// (SIGSEGV/SIGBUS) if the fault failed. Retries the access after every fault, as the hardware does.
+pub async fn cpu_access(k: &Kernel, mm: MmId, vpn: u32, write: Option<u32>) -> Result<u32, i32> {
+    let _f = k.enter(Func::UserAccess, pack_page(mm, vpn));
+    let mut faulted = false;
+    loop {
+        let pte = k.pte_read(mm, vpn, false);
+        let readable = k.w().mms[mm as usize].vma(vpn).is_some_and(|v| v.read);
+        if readable && pte_allows(pte, write.is_some()) {
+            let pfn = present_pfn(pte).expect("allowed PTEs are present");
+            return Ok(match write {
+                None => k.w().folio(pfn).content,
+                Some(v) => {
+                    k.set_content(pfn, v);
+                    k.wm().expected.insert((mm, vpn), v);
+                    v
+                }
+            });
+        }
+        if faulted {
+            k.retry(RetryReason::Refault);
+        }
+        faulted = true;
+        k.mmap_read_lock(mm).await;
+        let flags = if write.is_some() { fault::WRITE } else { 0 };
+        let r = handle_mm_fault(k, mm, vpn, flags).await;
+        k.mmap_read_unlock(mm);
+        if r & VM_FAULT_ERROR != 0 {
+            _f.ret(SIGSEGV);
+            return Err(SIGSEGV);
+        }
+        k.preempt().await;
+    }
+}
+
+/// Split VMAs so that `start` and `end` fall on boundaries; returns nothing, mutates the list.
+fn split_vmas(mm: &mut Mm, start: u32, end: u32) {
+    for at in [start, end] {
+        if let Some(i) = mm.vmas.iter().position(|v| v.start < at && at < v.end) {
+            let mut tail = mm.vmas[i].clone();
+            mm.vmas[i].end = at;
+            tail.start = at;
+            mm.vmas.insert(i + 1, tail);
+        }
+    }
+}
+
+/// `mprotect(start, npages, prot)`.
+pub async fn mprotect(k: &Kernel, mm: MmId, start: u32, end: u32, read: bool, write: bool) -> i32 {
+    let _f = k.enter(Func::ChangeProtection, pack_page(mm, start));
+    k.mmap_write_lock(mm).await;
+    {
+        let mut w = k.wm();
+        let m = &mut w.mms[mm as usize];
+        split_vmas(m, start, end);
+        for v in m.vmas.iter_mut().filter(|v| v.start >= start && v.end <= end) {
+            v.read = read;
+            v.write = write;
+        }
+    }
+    let range = NotifierRange { mm, start, end, event: NotifyEvent::ProtectionVma, owner: NO_OWNER };
+    invalidate_range_start(k, range).await;
+    if !write {
+        for vpn in start..end {
+            if k.w().mms[mm as usize].pmds[(vpn / PTRS_PER_PTE) as usize].is_none() {
+                continue;
+            }
+            let ptl = k.pte_lock(mm, vpn).await;
+            let new = match k.pte_read(mm, vpn, false) {
+                Pte::Present { pfn, write: true, dirty } => Some(Pte::Present { pfn, write: false, dirty }),
+                Pte::DevicePrivate { pfn, write: true } => Some(Pte::DevicePrivate { pfn, write: false }),
+                Pte::DeviceExclusive { pfn, write: true } => Some(Pte::DeviceExclusive { pfn, write: false }),
+                Pte::Migration { pfn, kind: MigrationKind::Write } => {
+                    Some(Pte::Migration { pfn, kind: MigrationKind::ReadExclusive })
+                }
+                _ => None,
+            };
+            if let Some(new) = new {
+                k.pte_write(mm, vpn, new);
+            }
+            k.unlock(ptl);
+        }
+        k.tlb_flush(start, end);
+    }
+    invalidate_range_end(k, range);
+    k.mmap_write_unlock(mm);
+    0
+}
+
+/// `munmap(start, npages)`: zap the PTEs, drop the references, remove the VMA range.
+pub async fn munmap(k: &Kernel, mm: MmId, start: u32, end: u32) -> i32 {
+    let _f = k.enter(Func::ZapPteRange, pack_page(mm, start));
+    k.mmap_write_lock(mm).await;
+    let range = NotifierRange { mm, start, end, event: NotifyEvent::Unmap, owner: NO_OWNER };
+    invalidate_range_start(k, range).await;
+    for vpn in start..end {
+        if k.w().mms[mm as usize].pmds[(vpn / PTRS_PER_PTE) as usize].is_none() {
+            continue;
+        }
+        let ptl = k.pte_lock(mm, vpn).await;
+        let pte = k.pte_read(mm, vpn, false);
+        if pte != Pte::None {
+            k.pte_write(mm, vpn, Pte::None);
+        }
+        match pte {
+            Pte::Present { pfn, .. } | Pte::DevicePrivate { pfn, .. } | Pte::DeviceExclusive { pfn, .. } => {
+                k.mapcount_add(pfn, -1);
+                k.folio_put(pfn);
+            }
+            Pte::Swap { slot } => k.swap_set(slot, None),
+            _ => {}
+        }
+        k.unlock(ptl);
+        k.wm().expected.remove(&(mm, vpn));
+    }
+    k.tlb_flush(start, end);
+    invalidate_range_end(k, range);
+    {
+        let mut w = k.wm();
+        let m = &mut w.mms[mm as usize];
+        split_vmas(m, start, end);
+        m.vmas.retain(|v| v.end <= start || v.start >= end);
+    }
+    k.mmap_write_unlock(mm);
+    0
+}
+
+/// `fork()`: a child mm with the parent's VMAs; private pages become COW-shared (both read-only),
+/// writable device-private entries become readable in both (`copy_nonpresent_pte`). Returns the child.
+pub async fn fork(k: &Kernel, parent: MmId) -> MmId {
+    let _f = k.enter(Func::CopyPteRange, parent as u32);
+    k.mmap_write_lock(parent).await;
+    let child = {
+        let mut w = k.wm();
+        let id = w.mms.len() as MmId;
+        let av = w.mms[parent as usize].anon_vma;
+        // The child's anon_vma chains to the parent's: rmap walks of parent folios reach the child.
+        w.anon_vmas[av as usize].push(id);
+        let child_av = w.anon_vmas.len() as u32;
+        w.anon_vmas.push(vec![id]);
+        let vmas = w.mms[parent as usize].vmas.clone();
+        w.mms.push(Mm {
+            id,
+            alive: true,
+            vmas,
+            pmds: vec![None; (VPN_LIMIT / PTRS_PER_PTE) as usize],
+            mmap_lock: RwSem::default(),
+            anon_vma: child_av,
+            invalidate_seq: 2,
+            active_invalidations: 0,
+        });
+        id
+    };
+    let vmas: Vec<Vma> = k.w().mms[parent as usize].vmas.clone();
+    for vma in vmas {
+        let cow = !vma.shared;
+        let range =
+            NotifierRange { mm: parent, start: vma.start, end: vma.end, event: NotifyEvent::ProtectionVma, owner: NO_OWNER };
+        if cow {
+            invalidate_range_start(k, range).await;
+        }
+        for vpn in vma.start..vma.end {
+            if k.w().mms[parent as usize].pmds[(vpn / PTRS_PER_PTE) as usize].is_none() {
+                continue;
+            }
+            let ptl = k.pte_lock(parent, vpn).await;
+            let cptl = k.pte_lock(child, vpn).await;
+            let pte = k.pte_read(parent, vpn, false);
+            let (parent_new, child_new) = match pte {
+                Pte::None => (None, None),
+                Pte::Zero => (None, Some(Pte::Zero)),
+                Pte::Present { pfn, write, dirty } => {
+                    k.folio_get(pfn);
+                    k.mapcount_add(pfn, 1);
+                    if cow {
+                        k.set_flag(pfn, FolioFlag::AnonExclusive, false);
+                        let ro = Pte::Present { pfn, write: false, dirty };
+                        (write.then_some(ro), Some(ro))
+                    } else {
+                        (None, Some(pte))
+                    }
+                }
+                Pte::DevicePrivate { pfn, write } => {
+                    k.folio_get(pfn);
+                    k.mapcount_add(pfn, 1);
+                    k.set_flag(pfn, FolioFlag::AnonExclusive, false);
+                    let ro = Pte::DevicePrivate { pfn, write: false };
+                    (write.then_some(ro), Some(ro))
+                }
+                Pte::Swap { slot } => {
+                    let content = k.w().swap[slot as usize];
+                    let new_slot = {
+                        let mut w = k.wm();
+                        w.swap.push(None);
+                        (w.swap.len() - 1) as u32
+                    };
+                    k.swap_set(new_slot, content);
+                    (None, Some(Pte::Swap { slot: new_slot }))
+                }
+                Pte::Migration { .. } | Pte::DeviceExclusive { .. } => (None, Some(pte)),
+            };
+            if let Some(p) = parent_new {
+                k.pte_write(parent, vpn, p);
+            }
+            if let Some(c) = child_new {
+                k.pte_write(child, vpn, c);
+            }
+            let content = k.w().expected.get(&(parent, vpn)).copied();
+            if let Some(c) = content {
+                k.wm().expected.insert((child, vpn), c);
+            }
+            k.unlock(cptl);
+            k.unlock(ptl);
+        }
+        if cow {
+            k.tlb_flush(vma.start, vma.end);
+            invalidate_range_end(k, range);
+        }
+    }
+    k.mmap_write_unlock(parent);
+    _f.ret(child as i32);
+    child
+}

@@ -1,0 +1,9 @@
+//! Kernel mm code paths, one module per source file.
+pub mod hmm;
+pub mod memory;
+pub mod migrate;
+pub mod migrate_device;
+pub mod mmap;
+pub mod mmu_notifier;
+pub mod rmap;
+pub mod walk;

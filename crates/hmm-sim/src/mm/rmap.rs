@@ -1,0 +1,111 @@
+//! mm/rmap.c and the rmap half of mm/migrate.c: reverse-map walks over a folio's mappings.
+//!
+//! An anonymous folio's mappings are found as the kernel finds them: every mm that shares the folio's
+//! anon_vma (parent and fork children) may map it at the folio's linear index (`folio->index`).
+
+use crate::exec::Kernel;
+use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
+use crate::pte::{MigrationKind, Pfn, Pte};
+use crate::trace::{pack_page, FolioFlag, Func, LockId, NotifyEvent, NO_OWNER};
+use crate::world::{MmId, Zone};
+
+/// The (mm, vpn) places whose PTE refers to `pfn`, in anon_vma member order (`rmap_walk_anon`).
+fn rmap_candidates(k: &Kernel, pfn: Pfn) -> Vec<(MmId, u32)> {
+    let w = k.w();
+    let f = w.folio(pfn);
+    let Some(av) = f.anon_vma else { return Vec::new() };
+    w.anon_vmas[av as usize]
+        .iter()
+        .filter(|&&mm| w.mms[mm as usize].alive && w.mms[mm as usize].pte(f.index).pfn() == Some(pfn))
+        .map(|&mm| (mm, f.index))
+        .collect()
+}
+
+fn anon_vma_of(k: &Kernel, pfn: Pfn) -> u32 {
+    k.w().folio(pfn).anon_vma.unwrap_or(0)
+}
+
+/// `try_to_migrate(folio, 0)`: replace every remaining mapping with a migration entry.
+pub async fn try_to_migrate(k: &Kernel, pfn: Pfn) {
+    let _f = k.enter(Func::TryToMigrate, pfn);
+    let av = LockId::AnonVma(anon_vma_of(k, pfn));
+    k.lock(av).await;
+    for (mm, vpn) in rmap_candidates(k, pfn) {
+        if !matches!(k.w().mms[mm as usize].pte(vpn), Pte::Present { .. } | Pte::DevicePrivate { .. }) {
+            continue;
+        }
+        try_to_migrate_one(k, mm, vpn, pfn).await;
+    }
+    k.unlock(av);
+}
+
+async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
+    let _f = k.enter(Func::TryToMigrateOne, pack_page(mm, vpn));
+    let range = NotifierRange { mm, start: vpn, end: vpn + 1, event: NotifyEvent::Clear, owner: NO_OWNER };
+    invalidate_range_start(k, range).await;
+    let ptl = k.pte_lock(mm, vpn).await;
+    let pte = k.pte_read(mm, vpn, false);
+    let write = match pte {
+        Pte::Present { write, .. } => {
+            k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush
+            write
+        }
+        Pte::DevicePrivate { write, .. } => write,
+        _ => {
+            k.unlock(ptl);
+            invalidate_range_end(k, range);
+            return;
+        }
+    };
+    let exclusive = k.w().folio(pfn).anon_exclusive;
+    let kind = if write {
+        MigrationKind::Write
+    } else if exclusive {
+        MigrationKind::ReadExclusive
+    } else {
+        MigrationKind::Read
+    };
+    if exclusive {
+        k.set_flag(pfn, FolioFlag::AnonExclusive, false);
+    }
+    k.pte_write(mm, vpn, Pte::Migration { pfn, kind });
+    k.mapcount_add(pfn, -1); // folio_remove_rmap_pte
+    k.folio_put(pfn);
+    k.unlock(ptl);
+    invalidate_range_end(k, range);
+}
+
+/// `remove_migration_ptes(src, dst, 0)`: every migration entry for `src` becomes a mapping of `dst`
+/// (`dst == src` restores the original). `dst` inherits `src`'s anon_vma and index beforehand.
+pub async fn remove_migration_ptes(k: &Kernel, src: Pfn, dst: Pfn) {
+    let _f = k.enter(Func::RemoveMigrationPtes, src);
+    let av = LockId::AnonVma(anon_vma_of(k, dst));
+    k.lock(av).await;
+    for (mm, vpn) in rmap_candidates(k, src) {
+        remove_migration_pte(k, mm, vpn, src, dst).await;
+    }
+    k.unlock(av);
+}
+
+async fn remove_migration_pte(k: &Kernel, mm: MmId, vpn: u32, src: Pfn, dst: Pfn) {
+    let _f = k.enter(Func::RemoveMigrationPte, pack_page(mm, vpn));
+    let ptl = k.pte_lock(mm, vpn).await;
+    let Pte::Migration { pfn, kind } = k.pte_read(mm, vpn, false) else {
+        k.unlock(ptl);
+        return;
+    };
+    debug_assert_eq!(pfn, src);
+    k.folio_get(dst);
+    let write = kind == MigrationKind::Write;
+    let new = match k.w().folio(dst).zone {
+        Zone::DevicePrivate(_) => Pte::DevicePrivate { pfn: dst, write },
+        _ => Pte::Present { pfn: dst, write, dirty: false },
+    };
+    // RMAP_EXCLUSIVE for write and read-exclusive entries.
+    if kind != MigrationKind::Read {
+        k.set_flag(dst, FolioFlag::AnonExclusive, true);
+    }
+    k.mapcount_add(dst, 1);
+    k.pte_write(mm, vpn, new);
+    k.unlock(ptl);
+}

@@ -1,0 +1,338 @@
+//! The simulated machine's state: address spaces, page tables, folios, swap, device memory and mirrors.
+//!
+//! Plain data with public fields so that viewers and invariant checks can read it. Only kernel paths
+//! (through [`crate::exec::Kernel`]'s primitives, which record events) mutate it after set-up.
+
+use crate::pte::{Pfn, Pte, ZERO_PFN};
+use crate::trace::Tid;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Entries per PTE table (4 KiB pages, 2 MiB per PMD).
+pub const PTRS_PER_PTE: u32 = 512;
+/// Virtual pages per mm the model can address (4 GiB): bounds the PMD array.
+pub const VPN_LIMIT: u32 = 1 << 20;
+/// First page of the range scenarios use: 0x10000000, PMD-aligned.
+pub const RANGE_BASE_VPN: u32 = 0x10000;
+
+pub type MmId = u8;
+pub type DevId = u8;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vma {
+    pub start: u32,
+    pub end: u32,
+    pub read: bool,
+    pub write: bool,
+    /// `MAP_SHARED|MAP_ANONYMOUS` is shmem: file-backed, not `vma_is_anonymous()`.
+    pub shared: bool,
+    /// `VM_IO|VM_PFNMAP`-style special mapping (hmm skips it, migrate_vma_setup refuses it).
+    pub special: bool,
+}
+
+impl Vma {
+    pub fn is_anonymous(&self) -> bool {
+        !self.shared && !self.special
+    }
+    pub fn contains(&self, vpn: u32) -> bool {
+        (self.start..self.end).contains(&vpn)
+    }
+}
+
+/// One PTE table and its split lock.
+#[derive(Clone, Debug)]
+pub struct PteTable {
+    pub ptes: Vec<Pte>,
+    /// Holder of this table's PTL.
+    pub ptl: Option<Tid>,
+}
+
+/// `mmap_lock`: a reader count or one writer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RwSem {
+    pub readers: Vec<Tid>,
+    pub writer: Option<Tid>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Mm {
+    pub id: MmId,
+    pub alive: bool,
+    pub vmas: Vec<Vma>,
+    /// Indexed by PMD index (`vpn / 512`); `None` is `pmd_none`.
+    pub pmds: Vec<Option<Box<PteTable>>>,
+    pub mmap_lock: RwSem,
+    /// The anon_vma new anonymous folios of this mm join (shared with fork children).
+    pub anon_vma: u32,
+    /// `subscriptions->invalidate_seq`: even = idle, odd = an invalidation is running.
+    pub invalidate_seq: u64,
+    pub active_invalidations: u32,
+}
+
+impl Mm {
+    pub fn vma(&self, vpn: u32) -> Option<&Vma> {
+        self.vmas.iter().find(|v| v.contains(vpn))
+    }
+    pub fn pte(&self, vpn: u32) -> Pte {
+        match self.pmds.get((vpn / PTRS_PER_PTE) as usize) {
+            Some(Some(t)) => t.ptes[(vpn % PTRS_PER_PTE) as usize],
+            _ => Pte::None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Zone {
+    /// Ordinary system RAM.
+    System,
+    /// The shared zero page (never refcounted for mappings, never migrated).
+    Zero,
+    /// ZONE_DEVICE, MEMORY_DEVICE_PRIVATE memory of device `n`; `pgmap->owner` is that device.
+    DevicePrivate(DevId),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Folio {
+    pub zone: Zone,
+    /// Free frames have refcount 0 (device-private pages too, since v6.1).
+    pub refcount: i32,
+    pub mapcount: i32,
+    /// `PG_locked`, with the holder for display.
+    pub locked: Option<Tid>,
+    pub anon_exclusive: bool,
+    pub lru: bool,
+    /// The page's data, a token that must survive every migration.
+    pub content: u32,
+    /// `folio->mapping`: the anon_vma for anonymous folios (`None` for free frames and shmem pages
+    /// without an anon mapping, which `migrate_vma_collect_pmd` refuses).
+    pub anon_vma: Option<u32>,
+    /// `folio->index`: the virtual page it is mapped at (anonymous folios keep their linear index).
+    pub index: u32,
+    /// Shmem (MAP_SHARED anonymous) page: has a file mapping, so migration to the device refuses it.
+    pub shmem: bool,
+    /// For device pages: the mirror (device, mm) that migrated it (`zone_device_data`).
+    pub mirror: Option<(DevId, MmId)>,
+    /// GUP-pinned (`folio_maybe_dma_pinned`): `folio_try_share_anon_rmap_pte` fails.
+    pub pinned: bool,
+}
+
+impl Folio {
+    pub fn free(zone: Zone) -> Folio {
+        Folio {
+            zone,
+            refcount: 0,
+            mapcount: 0,
+            locked: None,
+            anon_exclusive: false,
+            lru: false,
+            content: 0,
+            anon_vma: None,
+            index: 0,
+            shmem: false,
+            mirror: None,
+            pinned: false,
+        }
+    }
+    pub fn is_device(&self) -> bool {
+        matches!(self.zone, Zone::DevicePrivate(_))
+    }
+}
+
+/// Tag of a device page-table entry (`DPT_XA_TAG_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DptTag {
+    Read,
+    Write,
+    Atomic,
+}
+
+/// One entry of a dmirror's device page table: which frame backs the virtual page, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DptEntry {
+    pub pfn: Pfn,
+    pub tag: DptTag,
+}
+
+impl DptEntry {
+    pub fn pack(e: Option<DptEntry>) -> u32 {
+        match e {
+            None => 0,
+            Some(e) => {
+                let tag = match e.tag {
+                    DptTag::Read => 1,
+                    DptTag::Write => 2,
+                    DptTag::Atomic => 3,
+                };
+                tag << 28 | (e.pfn & 0x0fff_ffff)
+            }
+        }
+    }
+    pub fn unpack(bits: u32) -> Option<DptEntry> {
+        let tag = match bits >> 28 {
+            1 => DptTag::Read,
+            2 => DptTag::Write,
+            3 => DptTag::Atomic,
+            _ => return None,
+        };
+        Some(DptEntry { pfn: bits & 0x0fff_ffff, tag })
+    }
+}
+
+/// A device (`struct dmirror_device`): its ZONE_DEVICE memory and allocator.
+#[derive(Clone, Debug)]
+pub struct Device {
+    pub id: DevId,
+    /// LIFO free list, as dmirror pushes each new chunk's pages onto `free_pages`.
+    pub free: Vec<Pfn>,
+    /// First pfn and length of each chunk.
+    pub chunks: Vec<(Pfn, u32)>,
+    /// `calloc` / `cfree` counters of test_hmm.
+    pub calloc: u64,
+    pub cfree: u64,
+    /// `HMM_DMIRROR_FLAG_FAIL_ALLOC`: the next allocation fails once.
+    pub fail_alloc: bool,
+    /// Serialise `migrate_to_ram` with a driver lock, as Xe did when it livelocked (kernel-model.md §4).
+    pub migrate_to_ram_lock: bool,
+    /// Chunk removal in progress (RELEASE): freed pages are not returned to the free list.
+    pub removing: bool,
+}
+
+/// A mirror (`struct dmirror`, one per `open()` of `/dev/hmm_dmirrorN` by process `mm`).
+#[derive(Clone, Debug)]
+pub struct Mirror {
+    pub dev: DevId,
+    pub mm: MmId,
+    /// The device page table (`dmirror->pt`, an xarray keyed by pfn = vpn).
+    pub pt: BTreeMap<u32, DptEntry>,
+    /// `interval_sub->invalidate_seq` of this mirror's notifier over the whole mm.
+    pub seq: u64,
+    /// `dmirror->mutex`.
+    pub mutex: Option<Tid>,
+    /// The callback skips `MMU_NOTIFY_MIGRATE` events whose owner is this device (test_hmm does). Turning it
+    /// off shows the driver-lock deadlock the filter avoids (kernel-model.md §5a).
+    pub filter_own_migrate: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct World {
+    pub mms: Vec<Mm>,
+    /// Frame arena indexed by pfn; pfn 0 is the zero page.
+    pub frames: Vec<Folio>,
+    /// LIFO free list of system frames.
+    pub free_system: Vec<Pfn>,
+    /// Swap slots: `Some(content)` while in use.
+    pub swap: Vec<Option<u32>>,
+    pub devices: Vec<Device>,
+    pub mirrors: Vec<Mirror>,
+    /// Members (mms) of each anon_vma, for rmap walks.
+    pub anon_vmas: Vec<Vec<MmId>>,
+    /// What each written virtual page must read back as: the content-preservation invariant's oracle.
+    pub expected: BTreeMap<(MmId, u32), u32>,
+}
+
+impl World {
+    pub fn new() -> World {
+        World {
+            mms: Vec::new(),
+            frames: vec![Folio { refcount: 1, ..Folio::free(Zone::Zero) }],
+            free_system: Vec::new(),
+            swap: Vec::new(),
+            devices: Vec::new(),
+            mirrors: Vec::new(),
+            anon_vmas: Vec::new(),
+            expected: BTreeMap::new(),
+        }
+    }
+
+    /// Pop a free page of device `dev`, adding a chunk of `chunk_pages` when the free list is empty
+    /// (`dmirror_allocate_chunk`); the page starts with refcount 1 (`zone_device_page_init`).
+    pub fn devmem_pop(&mut self, dev: DevId, chunk_pages: u32) -> Pfn {
+        if self.devices[dev as usize].free.is_empty() {
+            let first = self.frames.len() as Pfn;
+            self.frames.extend((0..chunk_pages).map(|_| Folio::free(Zone::DevicePrivate(dev))));
+            let d = &mut self.devices[dev as usize];
+            d.chunks.push((first, chunk_pages));
+            d.free.extend(first..first + chunk_pages);
+        }
+        let d = &mut self.devices[dev as usize];
+        d.calloc += 1;
+        let pfn = d.free.pop().expect("a chunk was just added");
+        self.frames[pfn as usize].refcount = 1;
+        pfn
+    }
+
+    /// Take a system frame (refcount 1) from the free list or grow the arena.
+    pub fn system_pop(&mut self) -> Pfn {
+        let pfn = match self.free_system.pop() {
+            Some(p) => p,
+            None => {
+                self.frames.push(Folio::free(Zone::System));
+                (self.frames.len() - 1) as Pfn
+            }
+        };
+        self.frames[pfn as usize] = Folio { refcount: 1, ..Folio::free(Zone::System) };
+        pfn
+    }
+
+    pub fn folio(&self, pfn: Pfn) -> &Folio {
+        &self.frames[pfn as usize]
+    }
+
+    pub fn mirror_index(&self, dev: DevId, mm: MmId) -> Option<usize> {
+        self.mirrors.iter().position(|m| m.dev == dev && m.mm == mm)
+    }
+
+    /// Where the data of virtual page `vpn` of `mm` lives now, and its content.
+    pub fn locate(&self, mm: MmId, vpn: u32) -> PageLocation {
+        match self.mms[mm as usize].pte(vpn) {
+            Pte::None => PageLocation::Unpopulated,
+            Pte::Zero => PageLocation::ZeroPage,
+            Pte::Swap { slot } => PageLocation::Swap { slot, content: self.swap[slot as usize].unwrap_or(0) },
+            pte => {
+                let pfn = pte.pfn().unwrap_or(ZERO_PFN);
+                let f = self.folio(pfn);
+                match f.zone {
+                    Zone::DevicePrivate(dev) => PageLocation::Device { dev, pfn, content: f.content },
+                    _ => PageLocation::System { pfn, content: f.content },
+                }
+            }
+        }
+    }
+}
+
+impl Default for World {
+    fn default() -> World {
+        World::new()
+    }
+}
+
+/// Where a page's data is: the "where does this page live" of lessons and the final-state comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PageLocation {
+    Unpopulated,
+    ZeroPage,
+    Swap { slot: u32, content: u32 },
+    System { pfn: Pfn, content: u32 },
+    Device { dev: DevId, pfn: Pfn, content: u32 },
+}
+
+impl PageLocation {
+    /// The data a read would return (unpopulated and zero pages read as 0).
+    pub fn content(self) -> u32 {
+        match self {
+            PageLocation::Unpopulated | PageLocation::ZeroPage => 0,
+            PageLocation::Swap { content, .. }
+            | PageLocation::System { content, .. }
+            | PageLocation::Device { content, .. } => content,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            PageLocation::Unpopulated => "unpopulated",
+            PageLocation::ZeroPage => "zero_page",
+            PageLocation::Swap { .. } => "swap",
+            PageLocation::System { .. } => "system",
+            PageLocation::Device { .. } => "device",
+        }
+    }
+}
