@@ -414,7 +414,8 @@ async fn dmirror_devmem_fault_alloc_and_copy(k: &Kernel, m: &mut MigrateVma, mir
         if m.src[i] & MIGRATE_PFN_MIGRATE == 0 || !k.w().folio(spage).is_device() {
             continue;
         }
-        let fail = std::mem::take(&mut k.wm().devices[device_of(k, spage) as usize].fail_alloc);
+        let dev = device_of(k, spage);
+        let fail = std::mem::take(&mut k.wm().devices[dev as usize].fail_alloc);
         if fail {
             return crate::mm::memory::VM_FAULT_OOM;
         }
