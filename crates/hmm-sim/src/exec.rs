@@ -295,6 +295,7 @@ impl Kernel {
             LockId::Folio(pfn) => busy(w.frames[pfn as usize].locked),
             LockId::Driver(i) => busy(w.mirrors[i as usize].mutex),
             LockId::AnonVma(_) => Ok(()),
+            LockId::DevmemMigrate(dev) => busy(w.devices[dev as usize].migrate_lock),
         }
     }
 
@@ -310,6 +311,7 @@ impl Kernel {
             LockId::Folio(pfn) => w.frames[pfn as usize].locked = holder,
             LockId::Driver(i) => w.mirrors[i as usize].mutex = holder,
             LockId::AnonVma(_) => {}
+            LockId::DevmemMigrate(dev) => w.devices[dev as usize].migrate_lock = holder,
         }
     }
 

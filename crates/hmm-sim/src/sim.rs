@@ -116,6 +116,7 @@ impl Setup {
                 cfree: 0,
                 fail_alloc: false,
                 migrate_to_ram_lock: false,
+                migrate_lock: None,
                 removing: false,
             });
         }

@@ -321,6 +321,8 @@ pub enum LockId {
     Driver(u8),
     /// `anon_vma` read lock taken by rmap walks; `n` is the anon_vma id.
     AnonVma(u32),
+    /// A driver lock serialising `migrate_to_ram` on device `n` (Xe had one; dmirror does not).
+    DevmemMigrate(u8),
 }
 
 impl LockId {
@@ -331,6 +333,7 @@ impl LockId {
             LockId::Folio(pfn) => 2 << 28 | (pfn & 0x0fff_ffff),
             LockId::Driver(dev) => 3 << 28 | dev as u32,
             LockId::AnonVma(id) => 4 << 28 | (id & 0x0fff_ffff),
+            LockId::DevmemMigrate(dev) => 5 << 28 | dev as u32,
         }
     }
     pub fn unpack(bits: u32) -> LockId {
@@ -340,6 +343,7 @@ impl LockId {
             2 => LockId::Folio(index),
             3 => LockId::Driver(index as u8),
             4 => LockId::AnonVma(index),
+            5 => LockId::DevmemMigrate(index as u8),
             _ => LockId::MmapLock(index as u8),
         }
     }
@@ -350,6 +354,7 @@ impl LockId {
             LockId::Folio(pfn) => format!("PG_locked of folio pfn {pfn:#x}"),
             LockId::Driver(dev) => format!("dmirror{dev}->mutex"),
             LockId::AnonVma(id) => format!("anon_vma {id} (read)"),
+            LockId::DevmemMigrate(dev) => format!("device {dev} migrate_to_ram lock"),
         }
     }
 }
@@ -515,6 +520,7 @@ mod tests {
             LockId::Folio(0xabcdef),
             LockId::Driver(3),
             LockId::AnonVma(7),
+            LockId::DevmemMigrate(1),
         ] {
             assert_eq!(LockId::unpack(l.pack()), l);
         }

@@ -193,6 +193,8 @@ pub struct Device {
     pub fail_alloc: bool,
     /// Serialise `migrate_to_ram` with a driver lock, as Xe did when it livelocked (kernel-model.md §4).
     pub migrate_to_ram_lock: bool,
+    /// Holder of that lock.
+    pub migrate_lock: Option<Tid>,
     /// Chunk removal in progress (RELEASE): freed pages are not returned to the free list.
     pub removing: bool,
 }

@@ -484,7 +484,7 @@ pub async fn dmirror_devmem_fault(k: &Kernel, mm: MmId, vpn: u32, page: Pfn, _wr
         (dev, f.mirror.and_then(|(d, m)| w.mirror_index(d, m)))
     };
     let serialise = k.w().devices[dev as usize].migrate_to_ram_lock;
-    let lock = LockId::Driver(mirror.unwrap_or(0) as u8);
+    let lock = LockId::DevmemMigrate(dev);
     if serialise {
         k.lock(lock).await; // Xe-style: one migrate_to_ram at a time (kernel-model.md §4)
     }

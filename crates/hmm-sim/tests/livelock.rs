@@ -1,0 +1,59 @@
+//! Seed 003: several threads faulting one device-private page. ≤6.14 `do_swap_page` takes a reference
+//! without the page lock, so each migrate_to_ram fails the refcount check at commit time while the
+//! others hold references; 6.15's trylock makes losers take no reference and the migration completes.
+
+use hmm_sim::exec::{KernelVersion, Limits, Policy, RunError};
+use hmm_sim::scenario::PageState;
+use hmm_sim::sim::{run, Op, RunConfig, Setup, ThreadSpec};
+use hmm_sim::trace::{Kind, RetryReason};
+use hmm_sim::world::RANGE_BASE_VPN;
+
+fn scenario(kernel: KernelVersion, threads: usize) -> hmm_sim::sim::Report {
+    let mut setup = Setup::from_states(&[PageState::DevicePrivate]);
+    // Xe serialised migrate_to_ram with a driver lock: Brost needed it to livelock.
+    setup.world.devices[0].migrate_to_ram_lock = true;
+    let specs: Vec<ThreadSpec> = (0..threads)
+        .map(|t| ThreadSpec { name: format!("cpu{t}"), mm: 0, ops: vec![Op::CpuRead { vpn: RANGE_BASE_VPN }] })
+        .collect();
+    let cfg = RunConfig { kernel, policy: Policy::RoundRobin, limits: Limits { max_steps: 200_000, max_threads: 8 } };
+    run(&setup, &specs, &cfg)
+}
+
+fn eagain_failures(r: &hmm_sim::sim::Report) -> Vec<(u32, u32)> {
+    // Each -EAGAIN from folio_migrate_mapping is followed by an Error event: (refcount found, expected).
+    r.events.iter().filter(|e| e.kind == Kind::Error && e.a == 11).map(|e| (e.b, e.c)).collect()
+}
+
+#[test]
+fn v6_14_livelocks_at_the_refcount_check() {
+    let r = scenario(KernelVersion::V6_14, 3);
+    assert!(matches!(r.result, Err(RunError::StepLimit { .. })), "{:?}", r.result);
+    let fails = eagain_failures(&r);
+    assert!(fails.len() >= 20, "only {} refcount failures", fails.len());
+    for (found, expected) in &fails {
+        assert!(found > expected, "refcount {found} should exceed the expected {expected}");
+    }
+    let retries = r.events.iter().filter(|e| e.kind == Kind::Retry && e.a == RetryReason::MigrateEagain as u32).count();
+    assert_eq!(retries, fails.len());
+}
+
+#[test]
+fn v6_15_completes() {
+    for kernel in [KernelVersion::V6_15, KernelVersion::V6_18] {
+        let r = scenario(kernel, 3);
+        assert_eq!(r.result, Ok(()), "{kernel:?}");
+        assert!(r.violations.is_empty(), "{:#?}", r.violations);
+        assert!(eagain_failures(&r).is_empty());
+        for t in &r.outcomes {
+            assert_eq!(t.len(), 1);
+            assert_eq!(t[0].ret(), 0);
+        }
+    }
+}
+
+#[test]
+fn single_fault_6_14_completes() {
+    let r = scenario(KernelVersion::V6_14, 1);
+    assert_eq!(r.result, Ok(()));
+    assert!(r.violations.is_empty(), "{:#?}", r.violations);
+}
