@@ -14,7 +14,9 @@
 //! Arguments are `key=value` words without spaces; an unknown key, a missing required key, or a repeated key
 //! is an error at its column. `#` starts a comment.
 
-use crate::model::{Action, DmirrorCmd, Lane, Op, Pages, Schedule, Span, Until};
+use crate::model::{
+    Action, DmirrorCmd, DriverOverride, Lane, Op, Pages, Schedule, Select, Span, Until,
+};
 use crate::values;
 
 /// A whitespace-separated word and its byte span in the file.
@@ -124,6 +126,46 @@ impl<'a> Args<'a> {
     }
 }
 
+fn bool_arg(args: &mut Args<'_>, key: &str) -> Result<Option<bool>, Problem> {
+    match args.opt(key) {
+        None => Ok(None),
+        Some(("true", _)) => Ok(Some(true)),
+        Some(("false", _)) => Ok(Some(false)),
+        Some((other, span)) => Err((span, format!("`{key}={other}`: expected true or false"))),
+    }
+}
+
+/// Per-run driver settings of a `lane` action.
+fn driver_override(args: &mut Args<'_>) -> Result<DriverOverride, Problem> {
+    let mut o = DriverOverride::default();
+    if let Some((v, span)) = args.opt("select") {
+        let mut sel = Select::default();
+        for flag in v.split(',') {
+            match flag {
+                "system" => sel.system = true,
+                "device_private" => sel.device_private = true,
+                other => {
+                    return Err((
+                        span,
+                        format!("unknown select flag `{other}`: expected system or device_private"),
+                    ))
+                }
+            }
+        }
+        o.select = Some(sel);
+    }
+    if let Some((v, span)) = args.opt("owner") {
+        let n = values::number(v).map_err(|m| (span.clone(), m))?;
+        o.owner =
+            Some(usize::try_from(n).map_err(|_| (span, format!("device {n} does not exist")))?);
+    }
+    o.write = bool_arg(args, "write")?;
+    o.owner_filter = bool_arg(args, "owner_filter")?;
+    o.lock_across_setup = bool_arg(args, "lock_across_setup")?;
+    o.fault_lock = bool_arg(args, "fault_lock")?;
+    Ok(o)
+}
+
 fn pages_arg(args: &mut Args<'_>, page_count: usize) -> Result<Pages, Problem> {
     let (v, span) = args.req("pages")?;
     values::pages(v, page_count).map_err(|m| (span, m))
@@ -206,9 +248,15 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
             let Some(which) = rest.get(1) else {
                 return Err((verb_span, "`lane` needs a lane: legacy_a, legacy_b or unified".into()));
             };
-            let lane = Lane::from_name(which.text)
-                .ok_or_else(|| (which.span(), format!("unknown lane `{}`: expected legacy_a, legacy_b or unified", which.text)))?;
-            let mut args = Args::new(&rest[2..], verb_span)?;
+            let lane = Lane::from_name(which.text).ok_or_else(|| {
+                (which.span(), format!("unknown lane `{}`: expected legacy_a, legacy_b or unified", which.text))
+            })?;
+            let mut words_left = &rest[2..];
+            let resume = words_left.first().is_some_and(|w| w.text == "resume");
+            if resume {
+                words_left = &words_left[1..];
+            }
+            let mut args = Args::new(words_left, verb_span.clone())?;
             let pages = match args.opt("pages") {
                 Some((v, span)) => values::pages(v, page_count).map_err(|m| (span, m))?,
                 None => Pages { start: 0, end: page_count },
@@ -219,8 +267,11 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
                     if let Some(n) = v.strip_prefix("step:") {
                         Until::Step(values::number(n).map_err(|m| (span.clone(), m))?)
                     } else if let Some(m) = v.strip_prefix("milestone:") {
-                        if !ident_ok(m) {
-                            return Err((span, format!("bad milestone name `{m}`")));
+                        if !crate::runner::MILESTONES.contains(&m) {
+                            return Err((
+                                span,
+                                format!("unknown milestone `{m}`: expected one of {}", crate::runner::MILESTONES.join(", ")),
+                            ));
                         }
                         Until::Milestone(m.to_string())
                     } else {
@@ -228,8 +279,13 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
                     }
                 }
             };
-            args.finish(&["pages", "until"])?;
-            Op::Lane { lane, pages, until }
+            let driver = driver_override(&mut args)?;
+            let keys = ["pages", "until", "select", "owner", "write", "owner_filter", "lock_across_setup", "fault_lock"];
+            if resume && (args.items.iter().any(|(_, k, _, _)| *k != "until") || driver != DriverOverride::default()) {
+                return Err((verb_span, "`lane … resume` continues the stopped run: it takes only `until=`".into()));
+            }
+            args.finish(&keys)?;
+            Op::Lane { lane, pages, until, resume, driver }
         }
         "dmirror" => {
             let Some(cmd_word) = rest.get(1) else {

@@ -19,7 +19,7 @@
 //! ```
 
 use crate::model::{
-    Assertion, Check, Cmp, Counter, EventPattern, Lane, Outcome, PageField, Pages, Probe,
+    Assertion, Check, Cmp, Counter, EventPattern, Lane, Outcome, PageField, Pages, Probe, Property,
     ResultField, Span, Value, World,
 };
 use crate::values;
@@ -515,15 +515,30 @@ pub fn parse_line(line: &str, base: usize, page_count: usize) -> Result<Assertio
             if noun != want {
                 return Err((nspan, format!("expected `{w} {want}`")));
             }
-            let (o, ospan) = p.ident("an outcome")?;
-            let outcome = Outcome::from_name(&o).ok_or((
-                ospan,
-                format!("unknown outcome `{o}`: expected {}", outcome_names()),
-            ))?;
+            // An outcome name, or an event pattern such as `retry(func=hmm_range_fault)`.
+            let property =
+                match p.peek() {
+                    Some(Tok::Ident(o))
+                        if Outcome::from_name(o).is_some() && p.peek_at(1).is_none() =>
+                    {
+                        let o = Outcome::from_name(o).unwrap_or(Outcome::Completed);
+                        p.pos += 1;
+                        Property::Outcome(o)
+                    }
+                    Some(Tok::Ident(_)) => Property::Event(p.event().map_err(|(s, m)| {
+                        (s, format!("{m} (or an outcome: {})", outcome_names()))
+                    })?),
+                    _ => {
+                        return p.err(format!(
+                            "expected an outcome ({}) or an event",
+                            outcome_names()
+                        ))
+                    }
+                };
             if w == "exists" {
-                Check::ExistsSchedule(outcome)
+                Check::ExistsSchedule(property)
             } else {
-                Check::AllSchedules(outcome)
+                Check::AllSchedules(property)
             }
         }
         Some(Tok::Ident(w)) if w == "eventually" || w == "never" => {
@@ -641,11 +656,11 @@ mod tests {
         );
         assert_eq!(
             parse("exists schedule livelock").unwrap().check,
-            Check::ExistsSchedule(Outcome::Livelock)
+            Check::ExistsSchedule(Property::Outcome(Outcome::Livelock))
         );
         assert_eq!(
             parse("all schedules completed").unwrap().check,
-            Check::AllSchedules(Outcome::Completed)
+            Check::AllSchedules(Property::Outcome(Outcome::Completed))
         );
         let a = parse("eventually U.retry(page=3, thread=t1)").unwrap();
         assert!(matches!(

@@ -45,42 +45,43 @@ pub fn check(c: &Check, obs: &Observation) -> Verdict {
         Check::Compare { probe, cmp, value } => compare(probe, *cmp, value, obs),
         Check::AlwaysInvariants => always_invariants(obs),
         Check::LanesAgree => lanes_agree(obs),
-        Check::ExistsSchedule(o) => match &obs.schedules {
-            None => Err(verdict(false, "no schedule search was made")),
-            Some(s) => Ok(verdict(
-                s.witnesses.contains_key(o.name()),
-                match s.witnesses.get(o.name()) {
-                    Some(w) => format!(
-                        "{} of {} schedules tried; witness: {}",
-                        o.name(),
-                        s.tried,
-                        w.join(" ")
-                    ),
-                    None => format!(
-                        "no {} among {} schedules tried (seen: {})",
-                        o.name(),
-                        s.tried,
-                        keys(&s.witnesses)
-                    ),
-                },
-            )),
-        },
-        Check::AllSchedules(o) => match &obs.schedules {
+        Check::ExistsSchedule(p) => match &obs.schedules {
             None => Err(verdict(false, "no schedule search was made")),
             Some(s) => {
-                let only = s.witnesses.len() == 1 && s.witnesses.contains_key(o.name());
-                Ok(verdict(
-                    only && s.exhaustive,
-                    format!(
-                        "{} schedules tried{}; outcomes seen: {}",
-                        s.tried,
-                        if s.exhaustive {
-                            " (exhaustive)"
-                        } else {
-                            " (bound hit before the search was exhaustive)"
-                        },
-                        keys(&s.witnesses)
+                let key = p.key();
+                Ok(match s.witnesses.get(&key) {
+                    Some(w) => verdict(
+                        true,
+                        format!(
+                            "{key} within {} schedules tried; witness: {}",
+                            s.tried,
+                            w.join(" ")
+                        ),
                     ),
+                    None => verdict(
+                        false,
+                        format!(
+                            "no schedule with {key} among {} tried (seen: {})",
+                            s.tried,
+                            keys(&s.witnesses)
+                        ),
+                    ),
+                })
+            }
+        },
+        Check::AllSchedules(p) => match &obs.schedules {
+            None => Err(verdict(false, "no schedule search was made")),
+            Some(s) => {
+                let key = p.key();
+                let with = s.counts.get(&key).copied().unwrap_or(0);
+                let exhaustive = if s.exhaustive {
+                    " (exhaustive)"
+                } else {
+                    " (bound hit: not exhaustive)"
+                };
+                Ok(verdict(
+                    s.tried > 0 && with == s.tried && s.exhaustive,
+                    format!("{with} of {} schedules have {key}{exhaustive}", s.tried),
                 ))
             }
         },
@@ -121,21 +122,7 @@ fn matches(p: &EventPattern, e: &EventObs) -> bool {
 }
 
 fn describe_event(p: &EventPattern) -> String {
-    let mut s = format!("{}{}", world_name(p.world), p.kind);
-    let mut filters = Vec::new();
-    if let Some(pg) = p.page {
-        filters.push(format!("page={pg}"));
-    }
-    if let Some(t) = &p.thread {
-        filters.push(format!("thread={t}"));
-    }
-    if let Some(f) = &p.func {
-        filters.push(format!("func={f}"));
-    }
-    if !filters.is_empty() {
-        s.push_str(&format!("({})", filters.join(", ")));
-    }
-    s
+    p.describe()
 }
 
 fn before(a: &EventPattern, b: &EventPattern, obs: &Observation) -> Result<Verdict, Verdict> {
@@ -568,6 +555,7 @@ mod tests {
                 ("livelock".into(), vec!["t1".into(), "t2".into()]),
                 ("completed".into(), vec![]),
             ]),
+            counts: BTreeMap::from([("livelock".into(), 3), ("completed".into(), 7)]),
             tried: 10,
             exhaustive: true,
         });

@@ -63,6 +63,7 @@ struct RawDriver {
     write: Option<bool>,
     owner_filter: Option<bool>,
     lock_across_setup: Option<bool>,
+    fault_lock: Option<bool>,
 }
 
 /// The validated header of a lesson.
@@ -347,6 +348,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         write: false,
         owner_filter: true,
         lock_across_setup: false,
+        fault_lock: false,
     };
     if let Some(d) = raw.driver {
         if let Some(sel) = &d.select {
@@ -369,6 +371,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         driver.write = d.write.unwrap_or(driver.write);
         driver.owner_filter = d.owner_filter.unwrap_or(driver.owner_filter);
         driver.lock_across_setup = d.lock_across_setup.unwrap_or(driver.lock_across_setup);
+        driver.fault_lock = d.fault_lock.unwrap_or(driver.fault_lock);
     }
 
     let mut threads: Vec<String> = Vec::new();

@@ -124,6 +124,32 @@ pub struct Driver {
     pub owner_filter: bool,
     /// The driver holds its own lock across `migrate_vma_setup` (the deadlock of kernel-model.md §5a).
     pub lock_across_setup: bool,
+    /// `migrate_to_ram` serialises on a driver lock, as Xe's did (needed for the livelock of §4).
+    pub fault_lock: bool,
+}
+
+/// Per-run changes to the scenario's [`Driver`] (`lane legacy_b owner_filter=false`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DriverOverride {
+    pub select: Option<Select>,
+    pub owner: Option<usize>,
+    pub write: Option<bool>,
+    pub owner_filter: Option<bool>,
+    pub lock_across_setup: Option<bool>,
+    pub fault_lock: Option<bool>,
+}
+
+impl Driver {
+    pub fn with(&self, o: &DriverOverride) -> Driver {
+        Driver {
+            select: o.select.unwrap_or(self.select),
+            owner: o.owner.unwrap_or(self.owner),
+            write: o.write.unwrap_or(self.write),
+            owner_filter: o.owner_filter.unwrap_or(self.owner_filter),
+            lock_across_setup: o.lock_across_setup.unwrap_or(self.lock_across_setup),
+            fault_lock: o.fault_lock.unwrap_or(self.fault_lock),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -271,12 +297,14 @@ impl DmirrorCmd {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Op {
-    /// Run one lane strategy over `pages` in that lane's own world (a fresh copy of the scenario the first
-    /// time; later runs of the same lane continue where it stopped).
+    /// Run one lane strategy over `pages` in that lane's own world: a fresh copy of the scenario, or with
+    /// `resume` the lane's stopped run continued. The lane's counters are those of its latest run.
     Lane {
         lane: Lane,
         pages: Pages,
         until: Until,
+        resume: bool,
+        driver: DriverOverride,
     },
     /// A dmirror ioctl on device `dev`, issued by process `proc` (None: the test process).
     Dmirror {
@@ -412,10 +440,10 @@ pub enum Check {
     AlwaysInvariants,
     /// `lanes_agree`: the three lanes' final states are equal.
     LanesAgree,
-    /// `exists schedule OUTCOME`: among the bounded schedules of the last `run`'s threads, one ends so.
-    ExistsSchedule(Outcome),
-    /// `all schedules OUTCOME`: every explored schedule ends so (and the search was exhaustive).
-    AllSchedules(Outcome),
+    /// `exists schedule P`: among the bounded schedules of the beat's `run`, one has property P.
+    ExistsSchedule(Property),
+    /// `all schedules P`: every schedule has P, and the search was exhaustive within the bound.
+    AllSchedules(Property),
     Eventually(EventPattern),
     Never(EventPattern),
     Before(EventPattern, EventPattern),
@@ -578,6 +606,25 @@ pub enum Value {
     Nothing,
 }
 
+/// What a schedule search looks for in each schedule it tries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Property {
+    /// The run ends so.
+    Outcome(Outcome),
+    /// The run's trace has a matching event.
+    Event(EventPattern),
+}
+
+impl Property {
+    /// The key under which a schedule search reports witnesses of this property.
+    pub fn key(&self) -> String {
+        match self {
+            Property::Outcome(o) => o.name().to_string(),
+            Property::Event(e) => e.describe(),
+        }
+    }
+}
+
 /// An event in a world's trace: kind name plus optional filters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EventPattern {
@@ -587,4 +634,28 @@ pub struct EventPattern {
     pub thread: Option<String>,
     /// Kernel function the event is attributed to.
     pub func: Option<String>,
+}
+
+impl EventPattern {
+    /// `U.retry(page=3, func=do_swap_page)`: the pattern as written.
+    pub fn describe(&self) -> String {
+        let mut s = match self.world {
+            World::Main => self.kind.clone(),
+            World::Lane(l) => format!("{}.{}", l.name(), self.kind),
+        };
+        let mut filters = Vec::new();
+        if let Some(pg) = self.page {
+            filters.push(format!("page={pg}"));
+        }
+        if let Some(t) = &self.thread {
+            filters.push(format!("thread={t}"));
+        }
+        if let Some(f) = &self.func {
+            filters.push(format!("func={f}"));
+        }
+        if !filters.is_empty() {
+            s.push_str(&format!("({})", filters.join(", ")));
+        }
+        s
+    }
 }

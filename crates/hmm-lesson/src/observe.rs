@@ -71,8 +71,10 @@ pub enum ResultObs {
 /// Result of the bounded schedule search made for the last `run` of threads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ScheduleSearch {
-    /// Outcome of every schedule tried, with the first schedule (thread names) that ended that way.
+    /// Property key ([`crate::model::Property::key`]) → the first schedule (thread names) that had it.
     pub witnesses: BTreeMap<String, Vec<String>>,
+    /// Property key → number of schedules tried that had it.
+    pub counts: BTreeMap<String, u64>,
     pub tried: u64,
     /// Every schedule within the bound was tried (so `all schedules` may conclude).
     pub exhaustive: bool,

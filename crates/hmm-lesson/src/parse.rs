@@ -214,7 +214,17 @@ fn validate_action(
             proc_ok(proc, scope, diags);
         }
         Op::CpuRead { proc, .. } | Op::CpuWrite { proc, .. } => proc_ok(proc, scope, diags),
-        Op::Lane { lane, .. } => {
+        Op::Lane { lane, resume, .. } => {
+            if *resume && !scope.lanes_run.contains(lane) {
+                diags.push(map.error(
+                    a.span.clone(),
+                    format!(
+                        "`lane {} resume` before any `lane {}` run",
+                        lane.name(),
+                        lane.name()
+                    ),
+                ));
+            }
             if !scope.lanes_run.contains(lane) {
                 scope.lanes_run.push(*lane);
             }
@@ -281,11 +291,13 @@ fn validate_assertion(
                         let ok = match op {
                             Op::Dmirror { .. } => !matches!(field, ResultField::Outcome),
                             Op::CpuRead { .. } => matches!(field, ResultField::Data),
-                            Op::Run { .. } => matches!(field, ResultField::Outcome),
+                            Op::Run { .. } | Op::Lane { .. } => {
+                                matches!(field, ResultField::Outcome)
+                            }
                             _ => false,
                         };
                         if !ok {
-                            diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu reads have data, runs have outcome")));
+                            diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu reads have data, runs and lanes have outcome")));
                         }
                     }
                 },

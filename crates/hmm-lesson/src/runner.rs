@@ -45,6 +45,17 @@ pub const EVENT_KINDS: [&str; 31] = [
     "thread",
 ];
 
+/// Milestone names for `until=milestone:…`: snake_case of `hmm_sim::trace::Milestone`.
+pub const MILESTONES: [&str; 7] = [
+    "faulted_in",
+    "collected",
+    "unmapped",
+    "copied",
+    "pages_migrated",
+    "finalized",
+    "all_on_device",
+];
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RunError {
     pub span: Span,
