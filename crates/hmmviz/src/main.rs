@@ -4,12 +4,15 @@
 use std::process::ExitCode;
 
 mod check;
+mod compare;
 mod run;
 
 const USAGE: &str = "\
 usage: hmmviz <command> [args]
 
 commands:
+  compare --pages <STATES> [--json] [--kernel V]
+                        run legacy A, legacy B and the unified path on one scenario; counters as JSON
   check PATH...         parse, validate and run lessons (files or directories); exit 0 iff all pass
   run LESSON [--json]   run one lesson and summarise its trace: counters, final states, assertions
 ";
@@ -19,6 +22,7 @@ fn main() -> ExitCode {
     let rest = args.get(1..).unwrap_or(&[]);
     match args.first().map(String::as_str) {
         Some("check") => check::main(rest),
+        Some("compare") => compare::main(rest),
         Some("run") => run::main(rest),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
