@@ -377,6 +377,19 @@ async fn hmm_vma_handle_migrate_prepare(k: &Kernel, r: &mut HmmRange, vpn: u32, 
     let _f = k.enter(Func::HmmVmaHandleMigratePrepare, pack_page(r.mm, vpn));
     let ptl = k.pte_lock(r.mm, vpn).await;
     let pte = k.pte_read(r.mm, vpn, false);
+    // The walk read this PTE locklessly; if it changed before we took the PTL (a racing COW fault, say),
+    // the recorded pfn is stale: leave the page alone rather than collect a different one.
+    let seen = hmm_pfn_to_pfn(r.hmm_pfns[i]);
+    let now = match pte {
+        Pte::Present { pfn, .. } | Pte::DevicePrivate { pfn, .. } => Some(pfn),
+        Pte::Zero => Some(ZERO_PFN),
+        Pte::None => Some(0),
+        _ => None,
+    };
+    if now != Some(seen) {
+        k.unlock(ptl);
+        return;
+    }
     let ctx = CollectCtx {
         mm: r.mm,
         anonymous: vma.is_anonymous(),
