@@ -394,7 +394,13 @@ impl Parser<'_> {
                         ev.page = Some(n as usize);
                     }
                     "thread" => ev.thread = Some(self.ident("a thread name")?.0),
-                    "func" => ev.func = Some(self.ident("a kernel function name")?.0),
+                    "func" => {
+                        let (f, fspan) = self.ident("a kernel function name")?;
+                        if !crate::runner::is_func(&f) {
+                            return Err((fspan, format!("`{f}` is not a kernel function the simulator traces")));
+                        }
+                        ev.func = Some(f);
+                    }
                     other => {
                         return Err((
                             kspan,

@@ -345,7 +345,8 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
             device_private: false,
         },
         owner: 0,
-        write: false,
+        // drm_gpusvm and the simulator's strategies fault with HMM_PFN_REQ_WRITE.
+        write: true,
         owner_filter: true,
         lock_across_setup: false,
         fault_lock: false,
