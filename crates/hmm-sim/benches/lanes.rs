@@ -21,11 +21,20 @@ fn main() {
     let text: String = pattern.chars().cycle().take(MAX_PAGES).collect();
     let states = parse_states(&text).expect("valid pattern");
     for all_present in [true, false] {
-        let states = if all_present { vec![states[0]; MAX_PAGES] } else { states.clone() };
+        let states = if all_present {
+            vec![states[0]; MAX_PAGES]
+        } else {
+            states.clone()
+        };
         let started = Instant::now();
         let lanes = compare(&states, &RunConfig::default());
         let total = started.elapsed();
-        println!("scenario: {} ({} pages); all three lanes in {:.3} s", if all_present { "all P" } else { "mixed P/S/N" }, MAX_PAGES, total.as_secs_f64());
+        println!(
+            "scenario: {} ({} pages); all three lanes in {:.3} s",
+            if all_present { "all P" } else { "mixed P/S/N" },
+            MAX_PAGES,
+            total.as_secs_f64()
+        );
         for l in &lanes {
             assert!(l.report.result.is_ok(), "{:?}", l.report.result);
             println!(
@@ -46,7 +55,12 @@ fn main() {
         let thread = hmm_sim::sim::ThreadSpec {
             name: "lane".into(),
             mm: 0,
-            ops: vec![hmm_sim::sim::Op::Lane { strategy, dev: 0, start: hmm_sim::world::RANGE_BASE_VPN, npages: MAX_PAGES as u32 }],
+            ops: vec![hmm_sim::sim::Op::Lane {
+                strategy,
+                dev: 0,
+                start: hmm_sim::world::RANGE_BASE_VPN,
+                npages: MAX_PAGES as u32,
+            }],
         };
         let started = Instant::now();
         let r = hmm_sim::sim::run(&setup, &[thread], &RunConfig::default());

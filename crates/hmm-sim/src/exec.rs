@@ -18,7 +18,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 /// Kernel versions whose behaviour differs in what the model shows (kernel-model.md §2.6, §4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum KernelVersion {
     /// ≤ 6.14: `do_swap_page` takes a reference on the device page without locking it.
     V6_14,
@@ -29,7 +31,11 @@ pub enum KernelVersion {
 }
 
 impl KernelVersion {
-    pub const ALL: [KernelVersion; 3] = [KernelVersion::V6_14, KernelVersion::V6_15, KernelVersion::V6_18];
+    pub const ALL: [KernelVersion; 3] = [
+        KernelVersion::V6_14,
+        KernelVersion::V6_15,
+        KernelVersion::V6_18,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             KernelVersion::V6_14 => "6.14",
@@ -107,18 +113,31 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_steps: 50_000_000, max_threads: 16 }
+        Limits {
+            max_steps: 50_000_000,
+            max_threads: 16,
+        }
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RunError {
     /// No thread can run but some have not finished: each blocked thread and what it waits on.
-    Deadlock { blocked: Vec<(Tid, String)> },
-    StepLimit { steps: u64 },
+    Deadlock {
+        blocked: Vec<(Tid, String)>,
+    },
+    StepLimit {
+        steps: u64,
+    },
     /// A replayed choice named a thread that could not run at that point.
-    ImpossibleChoice { index: usize, wanted: Tid, runnable: Vec<Tid> },
-    TooManyThreads { max: usize },
+    ImpossibleChoice {
+        index: usize,
+        wanted: Tid,
+        runnable: Vec<Tid>,
+    },
+    TooManyThreads {
+        max: usize,
+    },
 }
 
 impl std::fmt::Display for RunError {
@@ -131,8 +150,14 @@ impl std::fmt::Display for RunError {
                 }
                 Ok(())
             }
-            RunError::StepLimit { steps } => write!(f, "step limit hit after {steps} events (possible livelock)"),
-            RunError::ImpossibleChoice { index, wanted, runnable } => write!(
+            RunError::StepLimit { steps } => {
+                write!(f, "step limit hit after {steps} events (possible livelock)")
+            }
+            RunError::ImpossibleChoice {
+                index,
+                wanted,
+                runnable,
+            } => write!(
                 f,
                 "schedule choice #{index} picks T{wanted}, but only {runnable:?} can run there"
             ),
@@ -222,8 +247,19 @@ impl Kernel {
             return;
         }
         let thread = self.tid();
-        let func = self.threads.borrow().get(thread as usize).and_then(|t| t.stack.last().copied());
-        self.events.borrow_mut().push(Event { kind, thread, func: func.unwrap_or(Func::UserThread), a, b, c });
+        let func = self
+            .threads
+            .borrow()
+            .get(thread as usize)
+            .and_then(|t| t.stack.last().copied());
+        self.events.borrow_mut().push(Event {
+            kind,
+            thread,
+            func: func.unwrap_or(Func::UserThread),
+            a,
+            b,
+            c,
+        });
     }
 
     /// Enter a kernel function: records `Call` and keeps it on the thread's stack until the guard drops.
@@ -232,7 +268,10 @@ impl Kernel {
             t.stack.push(func);
         }
         self.emit(Kind::Call, a, 0, 0);
-        Frame { k: self, ret: Cell::new(0) }
+        Frame {
+            k: self,
+            ret: Cell::new(0),
+        }
     }
 
     pub fn milestone(&self, m: Milestone) {
@@ -269,10 +308,20 @@ impl Kernel {
     /// Sleep until `what` changes; the caller re-checks its condition afterwards.
     pub async fn sleep_on(&self, what: WaitOn) {
         self.threads.borrow_mut()[self.tid() as usize].waiting = Some(what);
-        self.emit(Kind::Thread, self.tid() as u32, ThreadState::Blocked as u32, what.pack());
+        self.emit(
+            Kind::Thread,
+            self.tid() as u32,
+            ThreadState::Blocked as u32,
+            what.pack(),
+        );
         self.yielded.set(true);
         YieldOnce(false).await;
-        self.emit(Kind::Thread, self.tid() as u32, ThreadState::Runnable as u32, 0);
+        self.emit(
+            Kind::Thread,
+            self.tid() as u32,
+            ThreadState::Runnable as u32,
+            0,
+        );
     }
 
     /// Wake every thread sleeping on `what`.
@@ -291,7 +340,11 @@ impl Kernel {
         let busy = |h: Option<Tid>| h.map_or(Ok(()), |t| Err(t as u32 + 1));
         match l {
             LockId::MmapLock(mm) => busy(w.mms[mm as usize].mmap_lock.writer),
-            LockId::Ptl { mm, pmd } => busy(w.mms[mm as usize].pmds[pmd as usize].as_ref().and_then(|t| t.ptl)),
+            LockId::Ptl { mm, pmd } => busy(
+                w.mms[mm as usize].pmds[pmd as usize]
+                    .as_ref()
+                    .and_then(|t| t.ptl),
+            ),
             LockId::Folio(pfn) => busy(w.frames[pfn as usize].locked),
             LockId::Driver(i) => busy(w.mirrors[i as usize].mutex),
             LockId::AnonVma(_) => Ok(()),
@@ -342,7 +395,12 @@ impl Kernel {
         let holder = self.lock_holder(l).err().map(|h| (h - 1) as Tid);
         // anon_vma is taken for read by rmap walks and never contended in the model: no holder to check.
         if holder != Some(self.tid()) && !matches!(l, LockId::AnonVma(_)) {
-            self.violation(format!("T{} released {} held by {:?}", self.tid(), l.describe(), holder));
+            self.violation(format!(
+                "T{} released {} held by {:?}",
+                self.tid(),
+                l.describe(),
+                holder
+            ));
         }
         self.set_holder(l, None);
         self.emit(Kind::LockRelease, l.pack(), 0, 0);
@@ -359,7 +417,10 @@ impl Kernel {
             self.emit(Kind::LockContended, l.pack(), 1, holder);
             self.sleep_on(WaitOn::Lock(l)).await;
         }
-        self.wm().mms[mm as usize].mmap_lock.readers.push(self.tid());
+        self.wm().mms[mm as usize]
+            .mmap_lock
+            .readers
+            .push(self.tid());
         self.emit(Kind::LockAcquire, l.pack(), 1, 0);
     }
 
@@ -374,7 +435,10 @@ impl Kernel {
                 }
                 None => {
                     drop(w);
-                    self.violation(format!("T{} read-unlocked mmap_lock of mm{mm} it did not hold", self.tid()));
+                    self.violation(format!(
+                        "T{} read-unlocked mmap_lock of mm{mm} it did not hold",
+                        self.tid()
+                    ));
                 }
             }
         }
@@ -407,7 +471,10 @@ impl Kernel {
 
     /// The PTL of the table holding `vpn`. Its absence (`pmd_none`) is the caller's bug.
     pub fn ptl_of(mm: MmId, vpn: u32) -> LockId {
-        LockId::Ptl { mm, pmd: vpn / PTRS_PER_PTE }
+        LockId::Ptl {
+            mm,
+            pmd: vpn / PTRS_PER_PTE,
+        }
     }
 
     /// `pte_offset_map_lock`: allocate the PTE table if needed (`pte_alloc`) and take its PTL.
@@ -424,7 +491,10 @@ impl Kernel {
         let mut w = self.wm();
         let slot = &mut w.mms[mm as usize].pmds[pmd];
         if slot.is_none() {
-            *slot = Some(Box::new(PteTable { ptes: vec![Pte::None; PTRS_PER_PTE as usize], ptl: None }));
+            *slot = Some(Box::new(PteTable {
+                ptes: vec![Pte::None; PTRS_PER_PTE as usize],
+                ptl: None,
+            }));
         }
     }
 
@@ -445,7 +515,10 @@ impl Kernel {
     pub fn pte_write(&self, mm: MmId, vpn: u32, new: Pte) {
         let ptl = Kernel::ptl_of(mm, vpn);
         if !self.holds(ptl) {
-            self.violation(format!("T{} wrote PTE {vpn:#x} of mm{mm} without its PTL", self.tid()));
+            self.violation(format!(
+                "T{} wrote PTE {vpn:#x} of mm{mm} without its PTL",
+                self.tid()
+            ));
         }
         self.pte_set_raw(mm, vpn, new);
     }
@@ -454,7 +527,9 @@ impl Kernel {
         self.pte_alloc(mm, vpn);
         let old = {
             let mut w = self.wm();
-            let t = w.mms[mm as usize].pmds[(vpn / PTRS_PER_PTE) as usize].as_mut().expect("allocated above");
+            let t = w.mms[mm as usize].pmds[(vpn / PTRS_PER_PTE) as usize]
+                .as_mut()
+                .expect("allocated above");
             std::mem::replace(&mut t.ptes[(vpn % PTRS_PER_PTE) as usize], new)
         };
         self.emit(Kind::PteWrite, pack_page(mm, vpn), old.pack(), new.pack());
@@ -528,7 +603,10 @@ impl Kernel {
     fn reset_frame(&self, pfn: Pfn) {
         let mut w = self.wm();
         let f = &mut w.frames[pfn as usize];
-        *f = Folio { content: f.content, ..Folio::free(f.zone) };
+        *f = Folio {
+            content: f.content,
+            ..Folio::free(f.zone)
+        };
     }
 
     pub fn mapcount_add(&self, pfn: Pfn, delta: i32) {
@@ -598,7 +676,12 @@ impl Kernel {
 
     pub fn swap_set(&self, slot: u32, new: Option<u32>) {
         let old = std::mem::replace(&mut self.wm().swap[slot as usize], new);
-        self.emit(Kind::Swap, slot, old.map_or(0, |c| c + 1), new.map_or(0, |c| c + 1));
+        self.emit(
+            Kind::Swap,
+            slot,
+            old.map_or(0, |c| c + 1),
+            new.map_or(0, |c| c + 1),
+        );
     }
 
     /// Change a device page-table entry of mirror `mirror`.
@@ -613,7 +696,12 @@ impl Kernel {
             (m.dev, old)
         };
         if old != new {
-            self.emit(Kind::DevPt, (mirror as u32) << 24 | (vpn & 0xff_ffff), DptEntry::pack(old), DptEntry::pack(new));
+            self.emit(
+                Kind::DevPt,
+                (mirror as u32) << 24 | (vpn & 0xff_ffff),
+                DptEntry::pack(old),
+                DptEntry::pack(new),
+            );
         }
         let _ = dev;
     }
@@ -634,7 +722,12 @@ impl Kernel {
             let m = &mut w.mirrors[mirror];
             (m.dev, m.mm, std::mem::replace(&mut m.seq, new))
         };
-        self.emit(Kind::Seq, SeqId::Sub { dev, mm }.pack(), old as u32, new as u32);
+        self.emit(
+            Kind::Seq,
+            SeqId::Sub { dev, mm }.pack(),
+            old as u32,
+            new as u32,
+        );
     }
 }
 
@@ -689,7 +782,14 @@ pub struct Executor {
 
 impl Executor {
     pub fn new(kernel: Rc<Kernel>, limits: Limits) -> Executor {
-        Executor { kernel, coroutines: Vec::new(), names: Vec::new(), limits, choices: Vec::new(), rng: 0 }
+        Executor {
+            kernel,
+            coroutines: Vec::new(),
+            names: Vec::new(),
+            limits,
+            choices: Vec::new(),
+            rng: 0,
+        }
     }
 
     /// Add a thread running `body` with `current->mm == mm`.
@@ -700,10 +800,15 @@ impl Executor {
         body: impl FnOnce(Rc<Kernel>) -> Coroutine,
     ) -> Result<Tid, RunError> {
         if self.coroutines.len() >= self.limits.max_threads {
-            return Err(RunError::TooManyThreads { max: self.limits.max_threads });
+            return Err(RunError::TooManyThreads {
+                max: self.limits.max_threads,
+            });
         }
         let tid = self.coroutines.len() as Tid;
-        self.kernel.threads.borrow_mut().push(ThreadCtl { mm, ..ThreadCtl::default() });
+        self.kernel.threads.borrow_mut().push(ThreadCtl {
+            mm,
+            ..ThreadCtl::default()
+        });
         self.coroutines.push(Some(body(self.kernel.clone())));
         self.names.push(name.to_string());
         self.kernel.live.set(self.kernel.live.get() + 1);
@@ -726,13 +831,22 @@ impl Executor {
         z ^ (z >> 31)
     }
 
-    fn pick(&mut self, policy: &Policy, runnable: &[Tid], last: Option<Tid>) -> Result<Tid, RunError> {
+    fn pick(
+        &mut self,
+        policy: &Policy,
+        runnable: &[Tid],
+        last: Option<Tid>,
+    ) -> Result<Tid, RunError> {
         let index = self.choices.len();
         let stay = last.filter(|t| runnable.contains(t));
         let pick = match policy {
             Policy::RunToBlock => stay.unwrap_or(runnable[0]),
             Policy::RoundRobin => match last {
-                Some(l) => runnable.iter().copied().find(|&t| t > l).unwrap_or(runnable[0]),
+                Some(l) => runnable
+                    .iter()
+                    .copied()
+                    .find(|&t| t > l)
+                    .unwrap_or(runnable[0]),
                 None => runnable[0],
             },
             Policy::Random { seed } => {
@@ -744,7 +858,11 @@ impl Executor {
             Policy::Replay { choices } => match choices.get(index) {
                 Some(&wanted) if runnable.contains(&wanted) => wanted,
                 Some(&wanted) => {
-                    return Err(RunError::ImpossibleChoice { index, wanted, runnable: runnable.to_vec() })
+                    return Err(RunError::ImpossibleChoice {
+                        index,
+                        wanted,
+                        runnable: runnable.to_vec(),
+                    })
                 }
                 None => stay.unwrap_or(runnable[0]),
             },
@@ -779,7 +897,12 @@ impl Executor {
                     .iter()
                     .enumerate()
                     .filter(|(_, t)| !t.done)
-                    .map(|(i, t)| (i as Tid, t.waiting.map_or("nothing".into(), |w| w.describe())))
+                    .map(|(i, t)| {
+                        (
+                            i as Tid,
+                            t.waiting.map_or("nothing".into(), |w| w.describe()),
+                        )
+                    })
                     .collect();
                 return Err(RunError::Deadlock { blocked });
             }
@@ -793,12 +916,15 @@ impl Executor {
             last = Some(tid);
             self.kernel.current.set(tid);
             self.kernel.yielded.set(false);
-            let co = self.coroutines[tid as usize].as_mut().expect("runnable threads have a coroutine");
+            let co = self.coroutines[tid as usize]
+                .as_mut()
+                .expect("runnable threads have a coroutine");
             if co.as_mut().poll(&mut cx).is_ready() {
                 self.coroutines[tid as usize] = None;
                 self.kernel.threads.borrow_mut()[tid as usize].done = true;
                 self.kernel.live.set(self.kernel.live.get() - 1);
-                self.kernel.emit(Kind::Thread, tid as u32, ThreadState::Exited as u32, 0);
+                self.kernel
+                    .emit(Kind::Thread, tid as u32, ThreadState::Exited as u32, 0);
             }
             let steps = self.kernel.events.borrow().len() as u64;
             if steps > self.limits.max_steps {

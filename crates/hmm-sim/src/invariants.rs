@@ -14,17 +14,21 @@ pub fn check_at_rest(w: &World) -> Vec<String> {
         for (pmd, table) in mm.pmds.iter().enumerate() {
             let Some(t) = table else { continue };
             if let Some(holder) = t.ptl {
-                out.push(format!("mm{}: PTL of table {pmd:#x} still held by T{holder}", mm.id));
+                out.push(format!(
+                    "mm{}: PTL of table {pmd:#x} still held by T{holder}",
+                    mm.id
+                ));
             }
             for (i, pte) in t.ptes.iter().enumerate() {
                 let vpn = pmd as u32 * 512 + i as u32;
                 match *pte {
-                    Pte::Migration { pfn, .. } => {
-                        out.push(format!("mm{} page {vpn:#x}: unresolved migration entry for pfn {pfn:#x}", mm.id))
-                    }
-                    Pte::Present { pfn, .. } | Pte::DevicePrivate { pfn, .. } | Pte::DeviceExclusive { pfn, .. } => {
-                        maps[pfn as usize] += 1
-                    }
+                    Pte::Migration { pfn, .. } => out.push(format!(
+                        "mm{} page {vpn:#x}: unresolved migration entry for pfn {pfn:#x}",
+                        mm.id
+                    )),
+                    Pte::Present { pfn, .. }
+                    | Pte::DevicePrivate { pfn, .. }
+                    | Pte::DeviceExclusive { pfn, .. } => maps[pfn as usize] += 1,
                     Pte::None | Pte::Zero | Pte::Swap { .. } => {}
                 }
             }
@@ -33,7 +37,10 @@ pub fn check_at_rest(w: &World) -> Vec<String> {
             out.push(format!("mm{}: mmap_lock still held", mm.id));
         }
         if mm.invalidate_seq % 2 == 1 || mm.active_invalidations != 0 {
-            out.push(format!("mm{}: an invalidation is still open (seq {})", mm.id, mm.invalidate_seq));
+            out.push(format!(
+                "mm{}: an invalidation is still open (seq {})",
+                mm.id, mm.invalidate_seq
+            ));
         }
     }
     for (pfn, f) in w.frames.iter().enumerate() {
@@ -44,17 +51,26 @@ pub fn check_at_rest(w: &World) -> Vec<String> {
             out.push(format!("pfn {pfn:#x}: PG_locked still held by T{t}"));
         }
         if f.mapcount != maps[pfn] {
-            out.push(format!("pfn {pfn:#x}: mapcount {} but {} mappings", f.mapcount, maps[pfn]));
+            out.push(format!(
+                "pfn {pfn:#x}: mapcount {} but {} mappings",
+                f.mapcount, maps[pfn]
+            ));
         }
         // At rest the only references are the mappings' (device pages: one per mapping, the driver's
         // initial reference having been dropped at finalize).
         if f.refcount != f.mapcount {
-            out.push(format!("pfn {pfn:#x}: refcount {} but mapcount {}", f.refcount, f.mapcount));
+            out.push(format!(
+                "pfn {pfn:#x}: refcount {} but mapcount {}",
+                f.refcount, f.mapcount
+            ));
         }
     }
     for m in &w.mirrors {
         if let Some(t) = m.mutex {
-            out.push(format!("dmirror{} (mm{}) mutex still held by T{t}", m.dev, m.mm));
+            out.push(format!(
+                "dmirror{} (mm{}) mutex still held by T{t}",
+                m.dev, m.mm
+            ));
         }
     }
     out.extend(check_contents(w));
@@ -76,7 +92,11 @@ pub fn check_contents(w: &World) -> Vec<String> {
             }
         }
         if loc.content() != want {
-            out.push(format!("mm{mm} page {vpn:#x}: holds {:#x}, expected {want:#x} ({})", loc.content(), loc.name()));
+            out.push(format!(
+                "mm{mm} page {vpn:#x}: holds {:#x}, expected {want:#x} ({})",
+                loc.content(),
+                loc.name()
+            ));
         }
     }
     out

@@ -102,7 +102,9 @@ impl PteKind {
             PteKind::PresentRead => 'R',
             PteKind::Zero => '0',
             PteKind::Swap => 'S',
-            PteKind::MigrationRead | PteKind::MigrationReadExclusive | PteKind::MigrationWrite => 'M',
+            PteKind::MigrationRead | PteKind::MigrationReadExclusive | PteKind::MigrationWrite => {
+                'M'
+            }
             PteKind::DevicePrivateRead => 'd',
             PteKind::DevicePrivateWrite => 'D',
             PteKind::DeviceExclusive => 'X',
@@ -110,7 +112,10 @@ impl PteKind {
     }
 
     pub fn is_migration(self) -> bool {
-        matches!(self, PteKind::MigrationRead | PteKind::MigrationReadExclusive | PteKind::MigrationWrite)
+        matches!(
+            self,
+            PteKind::MigrationRead | PteKind::MigrationReadExclusive | PteKind::MigrationWrite
+        )
     }
 }
 
@@ -122,9 +127,18 @@ impl Pte {
             Pte::Present { write: false, .. } => PteKind::PresentRead,
             Pte::Zero => PteKind::Zero,
             Pte::Swap { .. } => PteKind::Swap,
-            Pte::Migration { kind: MigrationKind::Read, .. } => PteKind::MigrationRead,
-            Pte::Migration { kind: MigrationKind::ReadExclusive, .. } => PteKind::MigrationReadExclusive,
-            Pte::Migration { kind: MigrationKind::Write, .. } => PteKind::MigrationWrite,
+            Pte::Migration {
+                kind: MigrationKind::Read,
+                ..
+            } => PteKind::MigrationRead,
+            Pte::Migration {
+                kind: MigrationKind::ReadExclusive,
+                ..
+            } => PteKind::MigrationReadExclusive,
+            Pte::Migration {
+                kind: MigrationKind::Write,
+                ..
+            } => PteKind::MigrationWrite,
             Pte::DevicePrivate { write: false, .. } => PteKind::DevicePrivateRead,
             Pte::DevicePrivate { write: true, .. } => PteKind::DevicePrivateWrite,
             Pte::DeviceExclusive { .. } => PteKind::DeviceExclusive,
@@ -172,7 +186,11 @@ impl Pte {
     pub fn unpack(bits: u32) -> Pte {
         let (kind, flags, low) = (bits >> 28, bits >> 24 & 0xf, bits & 0x00ff_ffff);
         match kind {
-            1 => Pte::Present { pfn: low, write: flags & 1 != 0, dirty: flags & 2 != 0 },
+            1 => Pte::Present {
+                pfn: low,
+                write: flags & 1 != 0,
+                dirty: flags & 2 != 0,
+            },
             2 => Pte::Zero,
             3 => Pte::Swap { slot: low },
             4 => Pte::Migration {
@@ -183,8 +201,14 @@ impl Pte {
                     _ => MigrationKind::Write,
                 },
             },
-            5 => Pte::DevicePrivate { pfn: low, write: flags & 1 != 0 },
-            6 => Pte::DeviceExclusive { pfn: low, write: flags & 1 != 0 },
+            5 => Pte::DevicePrivate {
+                pfn: low,
+                write: flags & 1 != 0,
+            },
+            6 => Pte::DeviceExclusive {
+                pfn: low,
+                write: flags & 1 != 0,
+            },
             _ => Pte::None,
         }
     }
@@ -198,16 +222,42 @@ mod tests {
     fn pack_round_trips() {
         let samples = [
             Pte::None,
-            Pte::Present { pfn: 77, write: true, dirty: false },
-            Pte::Present { pfn: 0xff_fff0, write: false, dirty: true },
+            Pte::Present {
+                pfn: 77,
+                write: true,
+                dirty: false,
+            },
+            Pte::Present {
+                pfn: 0xff_fff0,
+                write: false,
+                dirty: true,
+            },
             Pte::Zero,
             Pte::Swap { slot: 9 },
-            Pte::Migration { pfn: 3, kind: MigrationKind::Read },
-            Pte::Migration { pfn: 3, kind: MigrationKind::ReadExclusive },
-            Pte::Migration { pfn: 3, kind: MigrationKind::Write },
-            Pte::DevicePrivate { pfn: 12, write: true },
-            Pte::DevicePrivate { pfn: 12, write: false },
-            Pte::DeviceExclusive { pfn: 5, write: true },
+            Pte::Migration {
+                pfn: 3,
+                kind: MigrationKind::Read,
+            },
+            Pte::Migration {
+                pfn: 3,
+                kind: MigrationKind::ReadExclusive,
+            },
+            Pte::Migration {
+                pfn: 3,
+                kind: MigrationKind::Write,
+            },
+            Pte::DevicePrivate {
+                pfn: 12,
+                write: true,
+            },
+            Pte::DevicePrivate {
+                pfn: 12,
+                write: false,
+            },
+            Pte::DeviceExclusive {
+                pfn: 5,
+                write: true,
+            },
         ];
         for pte in samples {
             assert_eq!(Pte::unpack(pte.pack()), pte, "{pte:?}");

@@ -75,20 +75,32 @@ impl PageState {
 pub enum ScenarioError {
     Empty,
     /// `position` is 0-based in characters.
-    BadLetter { position: usize, letter: char },
-    TooManyPages { pages: usize, max: usize },
+    BadLetter {
+        position: usize,
+        letter: char,
+    },
+    TooManyPages {
+        pages: usize,
+        max: usize,
+    },
 }
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ScenarioError::Empty => write!(f, "empty state string: give at least one page letter (P C Z N S D O)"),
+            ScenarioError::Empty => write!(
+                f,
+                "empty state string: give at least one page letter (P C Z N S D O)"
+            ),
             ScenarioError::BadLetter { position, letter } => write!(
                 f,
                 "bad page letter {letter:?} at position {position}: expected one of P C Z N S D O"
             ),
             ScenarioError::TooManyPages { pages, max } => {
-                write!(f, "{pages} pages is more than the limit of {max} (1 GiB of 4 KiB pages)")
+                write!(
+                    f,
+                    "{pages} pages is more than the limit of {max} (1 GiB of 4 KiB pages)"
+                )
             }
         }
     }
@@ -104,7 +116,10 @@ pub fn parse_states(text: &str) -> Result<Vec<PageState>, ScenarioError> {
     // Count before collecting so an oversize string is refused without allocating for it.
     let pages = text.chars().count();
     if pages > MAX_PAGES {
-        return Err(ScenarioError::TooManyPages { pages, max: MAX_PAGES });
+        return Err(ScenarioError::TooManyPages {
+            pages,
+            max: MAX_PAGES,
+        });
     }
     text.chars()
         .enumerate()
@@ -133,7 +148,13 @@ mod tests {
     #[test]
     fn bad_letter_names_position() {
         let err = parse_states("PPxP").unwrap_err();
-        assert_eq!(err, ScenarioError::BadLetter { position: 2, letter: 'x' });
+        assert_eq!(
+            err,
+            ScenarioError::BadLetter {
+                position: 2,
+                letter: 'x'
+            }
+        );
         assert!(err.to_string().contains("position 2"));
     }
 
@@ -141,7 +162,10 @@ mod tests {
     fn limits_are_enforced() {
         assert_eq!(parse_states(""), Err(ScenarioError::Empty));
         let big = "P".repeat(MAX_PAGES + 1);
-        assert!(matches!(parse_states(&big), Err(ScenarioError::TooManyPages { .. })));
+        assert!(matches!(
+            parse_states(&big),
+            Err(ScenarioError::TooManyPages { .. })
+        ));
         assert!(parse_states(&"P".repeat(MAX_PAGES)).is_ok());
     }
 }

@@ -21,13 +21,37 @@ use std::rc::Rc;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
     /// Move `[start, start + npages)` to device `dev` with one of the three driver strategies.
-    Lane { strategy: Strategy, dev: DevId, start: u32, npages: u32 },
+    Lane {
+        strategy: Strategy,
+        dev: DevId,
+        start: u32,
+        npages: u32,
+    },
     /// An ioctl on `/dev/hmm_dmirror<dev>` opened by this process. `data` is the WRITE buffer.
-    Dmirror { dev: DevId, cmd: DmirrorCmd, start: u32, npages: u32, data: Vec<u32> },
-    CpuRead { vpn: u32 },
-    CpuWrite { vpn: u32, value: u32 },
-    Mprotect { start: u32, npages: u32, read: bool, write: bool },
-    Munmap { start: u32, npages: u32 },
+    Dmirror {
+        dev: DevId,
+        cmd: DmirrorCmd,
+        start: u32,
+        npages: u32,
+        data: Vec<u32>,
+    },
+    CpuRead {
+        vpn: u32,
+    },
+    CpuWrite {
+        vpn: u32,
+        value: u32,
+    },
+    Mprotect {
+        start: u32,
+        npages: u32,
+        read: bool,
+        write: bool,
+    },
+    Munmap {
+        start: u32,
+        npages: u32,
+    },
     /// fork(): the child is a new mm; later ops of *this* thread keep using the parent.
     Fork,
 }
@@ -39,7 +63,9 @@ pub enum Outcome {
     Cmd(CmdResult),
     /// A CPU access: the value read/written, or the signal as `-EFAULT`.
     Cpu(Result<u32, i32>),
-    Forked { child: MmId },
+    Forked {
+        child: MmId,
+    },
 }
 
 impl Outcome {
@@ -71,7 +97,11 @@ pub struct RunConfig {
 
 impl Default for RunConfig {
     fn default() -> RunConfig {
-        RunConfig { kernel: KernelVersion::V6_15, policy: Policy::RunToBlock, limits: Limits::default() }
+        RunConfig {
+            kernel: KernelVersion::V6_15,
+            policy: Policy::RunToBlock,
+            limits: Limits::default(),
+        }
     }
 }
 
@@ -85,9 +115,21 @@ pub struct Prot {
 }
 
 impl Prot {
-    pub const RW: Prot = Prot { read: true, write: true, shared: false };
-    pub const RO: Prot = Prot { read: true, write: false, shared: false };
-    pub const NONE: Prot = Prot { read: false, write: false, shared: false };
+    pub const RW: Prot = Prot {
+        read: true,
+        write: true,
+        shared: false,
+    };
+    pub const RO: Prot = Prot {
+        read: true,
+        write: false,
+        shared: false,
+    };
+    pub const NONE: Prot = Prot {
+        read: false,
+        write: false,
+        shared: false,
+    };
 }
 
 /// The world before step 0.
@@ -158,7 +200,12 @@ impl Setup {
     }
 
     fn child_for_cow(&mut self, parent: MmId) -> MmId {
-        if let Some(child) = self.world.mms.iter().position(|m| m.id != parent && m.alive) {
+        if let Some(child) = self
+            .world
+            .mms
+            .iter()
+            .position(|m| m.id != parent && m.alive)
+        {
             return child as MmId;
         }
         let id = self.world.mms.len() as MmId;
@@ -174,8 +221,12 @@ impl Setup {
 
     fn set_pte(&mut self, mm: MmId, vpn: u32, pte: Pte) {
         let pmd = (vpn / PTRS_PER_PTE) as usize;
-        let table = self.world.mms[mm as usize].pmds[pmd]
-            .get_or_insert_with(|| Box::new(PteTable { ptes: vec![Pte::None; PTRS_PER_PTE as usize], ptl: None }));
+        let table = self.world.mms[mm as usize].pmds[pmd].get_or_insert_with(|| {
+            Box::new(PteTable {
+                ptes: vec![Pte::None; PTRS_PER_PTE as usize],
+                ptl: None,
+            })
+        });
         table.ptes[(vpn % PTRS_PER_PTE) as usize] = pte;
     }
 
@@ -203,7 +254,15 @@ impl Setup {
             PageState::Zero => self.set_pte(mm, vpn, Pte::Zero),
             PageState::Present => {
                 let pfn = self.anon_folio(mm, vpn, content);
-                self.set_pte(mm, vpn, Pte::Present { pfn, write: true, dirty: true });
+                self.set_pte(
+                    mm,
+                    vpn,
+                    Pte::Present {
+                        pfn,
+                        write: true,
+                        dirty: true,
+                    },
+                );
             }
             PageState::CowShared => {
                 let child = self.child_for_cow(mm);
@@ -212,7 +271,11 @@ impl Setup {
                 f.refcount = 2;
                 f.mapcount = 2;
                 f.anon_exclusive = false;
-                let ro = Pte::Present { pfn, write: false, dirty: true };
+                let ro = Pte::Present {
+                    pfn,
+                    write: false,
+                    dirty: true,
+                };
                 self.set_pte(mm, vpn, ro);
                 self.set_pte(child, vpn, ro);
                 self.world.expected.insert((child, vpn), content);
@@ -223,7 +286,11 @@ impl Setup {
                 self.set_pte(mm, vpn, Pte::Swap { slot });
             }
             PageState::DevicePrivate | PageState::OtherDevice => {
-                let dev = if state == PageState::DevicePrivate { 0 } else { OTHER_DEVICE.min(self.devices - 1) };
+                let dev = if state == PageState::DevicePrivate {
+                    0
+                } else {
+                    OTHER_DEVICE.min(self.devices - 1)
+                };
                 let pfn = self.world.devmem_pop(dev, DEVMEM_CHUNK_PAGES);
                 let av = self.world.mms[mm as usize].anon_vma;
                 let f = &mut self.world.frames[pfn as usize];
@@ -234,8 +301,17 @@ impl Setup {
                 f.anon_exclusive = true;
                 f.mirror = Some((dev, mm));
                 self.set_pte(mm, vpn, Pte::DevicePrivate { pfn, write: true });
-                let mirror = self.world.mirror_index(dev, mm).unwrap_or_else(|| open_mirror(&mut self.world, dev, mm));
-                self.world.mirrors[mirror].pt.insert(vpn, DptEntry { pfn, tag: DptTag::Write });
+                let mirror = self
+                    .world
+                    .mirror_index(dev, mm)
+                    .unwrap_or_else(|| open_mirror(&mut self.world, dev, mm));
+                self.world.mirrors[mirror].pt.insert(
+                    vpn,
+                    DptEntry {
+                        pfn,
+                        tag: DptTag::Write,
+                    },
+                );
             }
         }
         self.world.expected.insert((mm, vpn), expected);
@@ -297,7 +373,8 @@ impl Report {
 pub fn run(setup: &Setup, threads: &[ThreadSpec], cfg: &RunConfig) -> Report {
     let kernel = Rc::new(Kernel::new(cfg.kernel, setup.world.clone()));
     let mut exec = Executor::new(kernel.clone(), cfg.limits.clone());
-    let outcomes: Rc<RefCell<Vec<Vec<Outcome>>>> = Rc::new(RefCell::new(vec![Vec::new(); threads.len()]));
+    let outcomes: Rc<RefCell<Vec<Vec<Outcome>>>> =
+        Rc::new(RefCell::new(vec![Vec::new(); threads.len()]));
     let mut spawn_error = None;
     for (t, spec) in threads.iter().enumerate() {
         let ops = spec.ops.clone();
@@ -325,32 +402,64 @@ pub fn run(setup: &Setup, threads: &[ThreadSpec], cfg: &RunConfig) -> Report {
     drop(exec);
     let events = kernel.take_events();
     let mut violations = kernel.violations();
-    let kernel = Rc::try_unwrap(kernel).ok().expect("the executor and coroutines are gone");
+    let kernel = Rc::try_unwrap(kernel)
+        .ok()
+        .expect("the executor and coroutines are gone");
     let world = kernel.into_world();
     if result.is_ok() {
         violations.extend(invariants::check_at_rest(&world));
     }
-    let outcomes = Rc::try_unwrap(outcomes).map(|c| c.into_inner()).unwrap_or_default();
-    Report { events, outcomes, result, choices, thread_names: names, world, violations }
+    let outcomes = Rc::try_unwrap(outcomes)
+        .map(|c| c.into_inner())
+        .unwrap_or_default();
+    Report {
+        events,
+        outcomes,
+        result,
+        choices,
+        thread_names: names,
+        world,
+        violations,
+    }
 }
 
 async fn run_op(k: &Kernel, mm: MmId, op: &Op) -> Outcome {
     match *op {
-        Op::Lane { strategy, dev, start, npages } => {
+        Op::Lane {
+            strategy,
+            dev,
+            start,
+            npages,
+        } => {
             let mirror = ensure_mirror(k, dev, mm);
-            Outcome::Ret(run_strategy(k, strategy, mirror, start, start.saturating_add(npages)).await)
+            Outcome::Ret(
+                run_strategy(k, strategy, mirror, start, start.saturating_add(npages)).await,
+            )
         }
-        Op::Dmirror { dev, cmd, start, npages, ref data } => {
+        Op::Dmirror {
+            dev,
+            cmd,
+            start,
+            npages,
+            ref data,
+        } => {
             let mirror = ensure_mirror(k, dev, mm);
             Outcome::Cmd(dmirror_ioctl(k, mirror, cmd, start, npages, data).await)
         }
         Op::CpuRead { vpn } => Outcome::Cpu(cpu_access(k, mm, vpn, None).await),
         Op::CpuWrite { vpn, value } => Outcome::Cpu(cpu_access(k, mm, vpn, Some(value)).await),
-        Op::Mprotect { start, npages, read, write } => {
-            Outcome::Ret(mprotect(k, mm, start, start.saturating_add(npages), read, write).await)
+        Op::Mprotect {
+            start,
+            npages,
+            read,
+            write,
+        } => Outcome::Ret(mprotect(k, mm, start, start.saturating_add(npages), read, write).await),
+        Op::Munmap { start, npages } => {
+            Outcome::Ret(munmap(k, mm, start, start.saturating_add(npages)).await)
         }
-        Op::Munmap { start, npages } => Outcome::Ret(munmap(k, mm, start, start.saturating_add(npages)).await),
-        Op::Fork => Outcome::Forked { child: fork(k, mm).await },
+        Op::Fork => Outcome::Forked {
+            child: fork(k, mm).await,
+        },
     }
 }
 
@@ -369,7 +478,10 @@ pub struct FinalPage {
 /// The driver mm's pages `[start, end)` after a run.
 pub fn final_pages(world: &World, mm: MmId, start: u32, end: u32) -> Vec<FinalPage> {
     (start..end)
-        .map(|vpn| FinalPage { location: world.locate(mm, vpn), pte: world.mms[mm as usize].pte(vpn).kind() })
+        .map(|vpn| FinalPage {
+            location: world.locate(mm, vpn),
+            pte: world.mms[mm as usize].pte(vpn).kind(),
+        })
         .collect()
 }
 
@@ -400,7 +512,12 @@ pub fn compare(states: &[PageState], cfg: &RunConfig) -> Vec<LaneRun> {
             let thread = ThreadSpec {
                 name: strategy.name().to_string(),
                 mm: 0,
-                ops: vec![Op::Lane { strategy, dev: 0, start: RANGE_BASE_VPN, npages: states.len() as u32 }],
+                ops: vec![Op::Lane {
+                    strategy,
+                    dev: 0,
+                    start: RANGE_BASE_VPN,
+                    npages: states.len() as u32,
+                }],
             };
             let report = run(&setup, &[thread], cfg);
             let end = RANGE_BASE_VPN + states.len() as u32;
@@ -418,7 +535,10 @@ pub fn compare(states: &[PageState], cfg: &RunConfig) -> Vec<LaneRun> {
 pub fn final_states_agree(lanes: &[LaneRun]) -> bool {
     lanes.windows(2).all(|w| {
         w[0].final_pages.len() == w[1].final_pages.len()
-            && w[0].final_pages.iter().zip(&w[1].final_pages).all(|(a, b)| same_place(a, b))
+            && w[0]
+                .final_pages
+                .iter()
+                .zip(&w[1].final_pages)
+                .all(|(a, b)| same_place(a, b))
     })
 }
-

@@ -202,6 +202,9 @@ pub enum Level {
 }
 
 impl Level {
+    pub fn from_u32(v: u32) -> Level {
+        [Level::Pgd, Level::P4d, Level::Pud, Level::Pmd, Level::Pte][(v as usize).min(4)]
+    }
     pub fn name(self) -> &'static str {
         ["PGD", "P4D", "PUD", "PMD", "PTE"][self as usize]
     }
@@ -243,11 +246,21 @@ impl RetryReason {
     }
     pub fn describe(self) -> &'static str {
         match self {
-            RetryReason::HmmRewalk => "hmm_range_fault re-walks from the faulted address (-EBUSY inside the walk)",
-            RetryReason::DriverEbusy => "the driver retries: hmm_range_fault returned -EBUSY (notifier sequence moved)",
-            RetryReason::DriverReadRetry => "the driver retries: mmu_interval_read_retry found the snapshot stale",
-            RetryReason::Refault => "the CPU access faults again: the fault returned without mapping the page",
-            RetryReason::MigrateEagain => "folio_migrate_mapping: unexpected references, -EAGAIN, page not migrated",
+            RetryReason::HmmRewalk => {
+                "hmm_range_fault re-walks from the faulted address (-EBUSY inside the walk)"
+            }
+            RetryReason::DriverEbusy => {
+                "the driver retries: hmm_range_fault returned -EBUSY (notifier sequence moved)"
+            }
+            RetryReason::DriverReadRetry => {
+                "the driver retries: mmu_interval_read_retry found the snapshot stale"
+            }
+            RetryReason::Refault => {
+                "the CPU access faults again: the fault returned without mapping the page"
+            }
+            RetryReason::MigrateEagain => {
+                "folio_migrate_mapping: unexpected references, -EAGAIN, page not migrated"
+            }
         }
     }
 }
@@ -339,7 +352,10 @@ impl LockId {
     pub fn unpack(bits: u32) -> LockId {
         let index = bits & 0x0fff_ffff;
         match bits >> 28 {
-            1 => LockId::Ptl { mm: (index >> 20) as u8, pmd: index & 0xf_ffff },
+            1 => LockId::Ptl {
+                mm: (index >> 20) as u8,
+                pmd: index & 0xf_ffff,
+            },
             2 => LockId::Folio(index),
             3 => LockId::Driver(index as u8),
             4 => LockId::AnonVma(index),
@@ -377,7 +393,10 @@ impl SeqId {
     }
     pub fn unpack(bits: u32) -> SeqId {
         if bits >> 16 == 1 {
-            SeqId::Sub { dev: (bits >> 8) as u8, mm: bits as u8 }
+            SeqId::Sub {
+                dev: (bits >> 8) as u8,
+                mm: bits as u8,
+            }
         } else {
             SeqId::Mm(bits as u8)
         }
@@ -433,7 +452,9 @@ impl Counters {
                     self.faults_ahead += 1;
                 }
             }
-            Kind::LockAcquire if matches!(LockId::unpack(e.a), LockId::Ptl { .. }) => self.ptl_acquisitions += 1,
+            Kind::LockAcquire if matches!(LockId::unpack(e.a), LockId::Ptl { .. }) => {
+                self.ptl_acquisitions += 1
+            }
             Kind::TlbFlush => self.tlb_flushes += 1,
             Kind::NotifierStart => self.invalidations += 1,
             Kind::Retry => self.retries += 1,
@@ -464,7 +485,10 @@ impl Counters {
     }
 
     pub fn get(&self, name: &str) -> Option<u64> {
-        self.fields().into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+        self.fields()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
     }
 }
 

@@ -174,7 +174,10 @@ impl DptEntry {
             3 => DptTag::Atomic,
             _ => return None,
         };
-        Some(DptEntry { pfn: bits & 0x0fff_ffff, tag })
+        Some(DptEntry {
+            pfn: bits & 0x0fff_ffff,
+            tag,
+        })
     }
 }
 
@@ -236,7 +239,10 @@ impl World {
     pub fn new() -> World {
         World {
             mms: Vec::new(),
-            frames: vec![Folio { refcount: 1, ..Folio::free(Zone::Zero) }],
+            frames: vec![Folio {
+                refcount: 1,
+                ..Folio::free(Zone::Zero)
+            }],
             free_system: Vec::new(),
             swap: Vec::new(),
             devices: Vec::new(),
@@ -251,7 +257,8 @@ impl World {
     pub fn devmem_pop(&mut self, dev: DevId, chunk_pages: u32) -> Pfn {
         if self.devices[dev as usize].free.is_empty() {
             let first = self.frames.len() as Pfn;
-            self.frames.extend((0..chunk_pages).map(|_| Folio::free(Zone::DevicePrivate(dev))));
+            self.frames
+                .extend((0..chunk_pages).map(|_| Folio::free(Zone::DevicePrivate(dev))));
             let d = &mut self.devices[dev as usize];
             d.chunks.push((first, chunk_pages));
             d.free.extend(first..first + chunk_pages);
@@ -272,7 +279,10 @@ impl World {
                 (self.frames.len() - 1) as Pfn
             }
         };
-        self.frames[pfn as usize] = Folio { refcount: 1, ..Folio::free(Zone::System) };
+        self.frames[pfn as usize] = Folio {
+            refcount: 1,
+            ..Folio::free(Zone::System)
+        };
         pfn
     }
 
@@ -289,13 +299,23 @@ impl World {
         match self.mms[mm as usize].pte(vpn) {
             Pte::None => PageLocation::Unpopulated,
             Pte::Zero => PageLocation::ZeroPage,
-            Pte::Swap { slot } => PageLocation::Swap { slot, content: self.swap[slot as usize].unwrap_or(0) },
+            Pte::Swap { slot } => PageLocation::Swap {
+                slot,
+                content: self.swap[slot as usize].unwrap_or(0),
+            },
             pte => {
                 let pfn = pte.pfn().unwrap_or(ZERO_PFN);
                 let f = self.folio(pfn);
                 match f.zone {
-                    Zone::DevicePrivate(dev) => PageLocation::Device { dev, pfn, content: f.content },
-                    _ => PageLocation::System { pfn, content: f.content },
+                    Zone::DevicePrivate(dev) => PageLocation::Device {
+                        dev,
+                        pfn,
+                        content: f.content,
+                    },
+                    _ => PageLocation::System {
+                        pfn,
+                        content: f.content,
+                    },
                 }
             }
         }

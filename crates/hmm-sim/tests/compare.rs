@@ -4,11 +4,28 @@ use hmm_sim::sim::{compare, final_states_agree, RunConfig};
 fn walks(states: &str) -> Vec<(String, u64)> {
     let lanes = compare(&parse_states(states).unwrap(), &RunConfig::default());
     for l in &lanes {
-        assert!(l.report.result.is_ok(), "{states} {}: {:?}", l.strategy.name(), l.report.result);
-        assert!(l.report.violations.is_empty(), "{states} {}: {:#?}", l.strategy.name(), l.report.violations);
+        assert!(
+            l.report.result.is_ok(),
+            "{states} {}: {:?}",
+            l.strategy.name(),
+            l.report.result
+        );
+        assert!(
+            l.report.violations.is_empty(),
+            "{states} {}: {:#?}",
+            l.strategy.name(),
+            l.report.violations
+        );
     }
-    assert!(final_states_agree(&lanes), "{states}: {:#?}", lanes.iter().map(|l| &l.final_pages).collect::<Vec<_>>());
-    lanes.iter().map(|l| (l.strategy.name().to_string(), l.counters.walks)).collect()
+    assert!(
+        final_states_agree(&lanes),
+        "{states}: {:#?}",
+        lanes.iter().map(|l| &l.final_pages).collect::<Vec<_>>()
+    );
+    lanes
+        .iter()
+        .map(|l| (l.strategy.name().to_string(), l.counters.walks))
+        .collect()
 }
 
 #[test]
@@ -25,7 +42,9 @@ fn swapped_walks() {
 
 #[test]
 fn every_letter() {
-    for s in ["N", "Z", "C", "S", "D", "O", "PCZNSDO", "NNNN", "ZZZZ", "OOPP", "DDDD"] {
+    for s in [
+        "N", "Z", "C", "S", "D", "O", "PCZNSDO", "NNNN", "ZZZZ", "OOPP", "DDDD",
+    ] {
         let w = walks(s);
         eprintln!("{s}: {w:?}");
     }

@@ -13,27 +13,55 @@ fn scenario(kernel: KernelVersion, threads: usize) -> hmm_sim::sim::Report {
     // Xe serialised migrate_to_ram with a driver lock: Brost needed it to livelock.
     setup.world.devices[0].migrate_to_ram_lock = true;
     let specs: Vec<ThreadSpec> = (0..threads)
-        .map(|t| ThreadSpec { name: format!("cpu{t}"), mm: 0, ops: vec![Op::CpuRead { vpn: RANGE_BASE_VPN }] })
+        .map(|t| ThreadSpec {
+            name: format!("cpu{t}"),
+            mm: 0,
+            ops: vec![Op::CpuRead {
+                vpn: RANGE_BASE_VPN,
+            }],
+        })
         .collect();
-    let cfg = RunConfig { kernel, policy: Policy::RoundRobin, limits: Limits { max_steps: 200_000, max_threads: 8 } };
+    let cfg = RunConfig {
+        kernel,
+        policy: Policy::RoundRobin,
+        limits: Limits {
+            max_steps: 200_000,
+            max_threads: 8,
+        },
+    };
     run(&setup, &specs, &cfg)
 }
 
 fn eagain_failures(r: &hmm_sim::sim::Report) -> Vec<(u32, u32)> {
     // Each -EAGAIN from folio_migrate_mapping is followed by an Error event: (refcount found, expected).
-    r.events.iter().filter(|e| e.kind == Kind::Error && e.a == 11).map(|e| (e.b, e.c)).collect()
+    r.events
+        .iter()
+        .filter(|e| e.kind == Kind::Error && e.a == 11)
+        .map(|e| (e.b, e.c))
+        .collect()
 }
 
 #[test]
 fn v6_14_livelocks_at_the_refcount_check() {
     let r = scenario(KernelVersion::V6_14, 3);
-    assert!(matches!(r.result, Err(RunError::StepLimit { .. })), "{:?}", r.result);
+    assert!(
+        matches!(r.result, Err(RunError::StepLimit { .. })),
+        "{:?}",
+        r.result
+    );
     let fails = eagain_failures(&r);
     assert!(fails.len() >= 20, "only {} refcount failures", fails.len());
     for (found, expected) in &fails {
-        assert!(found > expected, "refcount {found} should exceed the expected {expected}");
+        assert!(
+            found > expected,
+            "refcount {found} should exceed the expected {expected}"
+        );
     }
-    let retries = r.events.iter().filter(|e| e.kind == Kind::Retry && e.a == RetryReason::MigrateEagain as u32).count();
+    let retries = r
+        .events
+        .iter()
+        .filter(|e| e.kind == Kind::Retry && e.a == RetryReason::MigrateEagain as u32)
+        .count();
     assert_eq!(retries, fails.len());
 }
 

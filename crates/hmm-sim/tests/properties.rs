@@ -52,10 +52,36 @@ proptest! {
 fn impossible_choice_is_an_error() {
     let setup = Setup::from_states(&[PageState::Present]);
     let threads = vec![
-        ThreadSpec { name: "a".into(), mm: 0, ops: vec![Op::CpuRead { vpn: RANGE_BASE_VPN }] },
-        ThreadSpec { name: "b".into(), mm: 0, ops: vec![Op::CpuRead { vpn: RANGE_BASE_VPN }] },
+        ThreadSpec {
+            name: "a".into(),
+            mm: 0,
+            ops: vec![Op::CpuRead {
+                vpn: RANGE_BASE_VPN,
+            }],
+        },
+        ThreadSpec {
+            name: "b".into(),
+            mm: 0,
+            ops: vec![Op::CpuRead {
+                vpn: RANGE_BASE_VPN,
+            }],
+        },
     ];
-    let cfg = RunConfig { policy: Policy::Replay { choices: vec![7] }, ..RunConfig::default() };
+    let cfg = RunConfig {
+        policy: Policy::Replay { choices: vec![7] },
+        ..RunConfig::default()
+    };
     let r = run(&setup, &threads, &cfg);
-    assert!(matches!(r.result, Err(hmm_sim::exec::RunError::ImpossibleChoice { index: 0, wanted: 7, .. })), "{:?}", r.result);
+    assert!(
+        matches!(
+            r.result,
+            Err(hmm_sim::exec::RunError::ImpossibleChoice {
+                index: 0,
+                wanted: 7,
+                ..
+            })
+        ),
+        "{:?}",
+        r.result
+    );
 }

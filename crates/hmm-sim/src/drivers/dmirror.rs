@@ -7,20 +7,23 @@
 
 use crate::exec::Kernel;
 use crate::mm::hmm::{
-    hmm_range_fault, HmmRange, EBUSY, EFAULT, HMM_PFN_ERROR, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE, HMM_PFN_VALID,
-    HMM_PFN_WRITE,
+    hmm_range_fault, HmmRange, EBUSY, EFAULT, HMM_PFN_ERROR, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE,
+    HMM_PFN_VALID, HMM_PFN_WRITE,
 };
 use crate::mm::memory::{handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_SIGBUS};
 use crate::mm::migrate_device::{
-    migrate_device_range, migrate_pfn, migrate_vma_finalize, migrate_vma_pages, migrate_vma_setup, migrated,
-    mpfn_page, MigrateVma, MIGRATE_PFN_MIGRATE, MIGRATE_PFN_WRITE, MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
-    MIGRATE_VMA_SELECT_SYSTEM,
+    migrate_device_range, migrate_pfn, migrate_vma_finalize, migrate_vma_pages, migrate_vma_setup,
+    migrated, mpfn_page, MigrateVma, MIGRATE_PFN_MIGRATE, MIGRATE_PFN_WRITE,
+    MIGRATE_VMA_SELECT_DEVICE_PRIVATE, MIGRATE_VMA_SELECT_SYSTEM,
 };
 use crate::mm::mmu_notifier::{
-    invalidate_range_end, invalidate_range_start, mmu_interval_read_begin, mmu_interval_retry, NotifierRange,
+    invalidate_range_end, invalidate_range_start, mmu_interval_read_begin, mmu_interval_retry,
+    NotifierRange,
 };
 use crate::pte::{Pfn, Pte, ZERO_PFN};
-use crate::trace::{fault, pack_page, Func, Kind, LockId, Milestone, NotifyEvent, RetryReason, NO_OWNER};
+use crate::trace::{
+    fault, pack_page, Func, Kind, LockId, Milestone, NotifyEvent, RetryReason, NO_OWNER,
+};
 use crate::world::{DevId, DptEntry, DptTag, MmId, Zone};
 
 pub const ENOENT: i32 = -2;
@@ -105,7 +108,12 @@ fn owner(dev: DevId) -> u8 {
 
 /// The notifier callback. Filters the device's own `MMU_NOTIFY_MIGRATE`; everything else takes the
 /// mutex, bumps the sequence and unmaps the device page table over the range.
-pub async fn dmirror_interval_invalidate(k: &Kernel, mirror: usize, r: NotifierRange, cur_seq: u64) {
+pub async fn dmirror_interval_invalidate(
+    k: &Kernel,
+    mirror: usize,
+    r: NotifierRange,
+    cur_seq: u64,
+) {
     let _f = k.enter(Func::DmirrorIntervalInvalidate, pack_page(r.mm, r.start));
     let (dev, filter) = {
         let w = k.w();
@@ -117,7 +125,11 @@ pub async fn dmirror_interval_invalidate(k: &Kernel, mirror: usize, r: NotifierR
     }
     k.lock(LockId::Driver(mirror as u8)).await;
     k.set_sub_seq(mirror, cur_seq);
-    let vpns: Vec<u32> = k.w().mirrors[mirror].pt.range(r.start..r.end).map(|(&v, _)| v).collect();
+    let vpns: Vec<u32> = k.w().mirrors[mirror]
+        .pt
+        .range(r.start..r.end)
+        .map(|(&v, _)| v)
+        .collect();
     for vpn in vpns {
         k.dpt_set(mirror, vpn, None);
     }
@@ -126,17 +138,31 @@ pub async fn dmirror_interval_invalidate(k: &Kernel, mirror: usize, r: NotifierR
 }
 
 /// The ioctl dispatcher: argument checks, then the handler.
-pub async fn dmirror_ioctl(k: &Kernel, mirror: usize, cmd: DmirrorCmd, start: u32, npages: u32, data: &[u32]) -> CmdResult {
+pub async fn dmirror_ioctl(
+    k: &Kernel,
+    mirror: usize,
+    cmd: DmirrorCmd,
+    start: u32,
+    npages: u32,
+    data: &[u32],
+) -> CmdResult {
     if npages == 0 || start.checked_add(npages).is_none() {
-        return CmdResult { ret: EINVAL, ..CmdResult::default() };
+        return CmdResult {
+            ret: EINVAL,
+            ..CmdResult::default()
+        };
     }
     let end = start + npages;
     let mut res = CmdResult::default();
     res.ret = match cmd {
         DmirrorCmd::Read => dmirror_read(k, mirror, start, end, &mut res).await,
         DmirrorCmd::Write => dmirror_write(k, mirror, start, end, data, &mut res).await,
-        DmirrorCmd::MigrateToDev => dmirror_migrate_to_device(k, mirror, start, end, &mut res).await,
-        DmirrorCmd::MigrateToSys => dmirror_migrate_to_system(k, mirror, start, end, &mut res).await,
+        DmirrorCmd::MigrateToDev => {
+            dmirror_migrate_to_device(k, mirror, start, end, &mut res).await
+        }
+        DmirrorCmd::MigrateToSys => {
+            dmirror_migrate_to_system(k, mirror, start, end, &mut res).await
+        }
         DmirrorCmd::Snapshot => dmirror_snapshot(k, mirror, start, end, &mut res).await,
         DmirrorCmd::Exclusive => dmirror_exclusive(k, mirror, start, end, &mut res).await,
         DmirrorCmd::CheckExclusive => dmirror_check_atomic(k, mirror, start, end).await,
@@ -144,7 +170,10 @@ pub async fn dmirror_ioctl(k: &Kernel, mirror: usize, cmd: DmirrorCmd, start: u3
     };
     if res.ret != 0 {
         // On error the handler returns before copy_to_user: user space sees no counters.
-        return CmdResult { ret: res.ret, ..CmdResult::default() };
+        return CmdResult {
+            ret: res.ret,
+            ..CmdResult::default()
+        };
     }
     res
 }
@@ -182,7 +211,14 @@ async fn dmirror_read(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut
     }
 }
 
-async fn dmirror_write(k: &Kernel, mirror: usize, start: u32, end: u32, data: &[u32], res: &mut CmdResult) -> i32 {
+async fn dmirror_write(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    data: &[u32],
+    res: &mut CmdResult,
+) -> i32 {
     let _f = k.enter(Func::DmirrorWrite, start);
     loop {
         k.lock(LockId::Driver(mirror as u8)).await;
@@ -202,11 +238,21 @@ async fn dmirror_write(k: &Kernel, mirror: usize, start: u32, end: u32, data: &[
 }
 
 /// `dmirror_do_write`: store the user's data into each page mapped writable in the device page table.
-fn dmirror_do_write(k: &Kernel, mirror: usize, from: u32, end: u32, start: u32, data: &[u32], res: &mut CmdResult) -> i32 {
+fn dmirror_do_write(
+    k: &Kernel,
+    mirror: usize,
+    from: u32,
+    end: u32,
+    start: u32,
+    data: &[u32],
+    res: &mut CmdResult,
+) -> i32 {
     let mm = k.w().mirrors[mirror].mm;
     for vpn in from..end {
         let e = k.w().mirrors[mirror].pt.get(&vpn).copied();
-        let Some(e) = e.filter(|e| e.tag == DptTag::Write) else { return ENOENT };
+        let Some(e) = e.filter(|e| e.tag == DptTag::Write) else {
+            return ENOENT;
+        };
         let value = data.get((vpn - start) as usize).copied().unwrap_or(0);
         k.set_content(e.pfn, value);
         k.wm().expected.insert((mm, vpn), value);
@@ -241,7 +287,12 @@ async fn dmirror_fault(k: &Kernel, mirror: usize, start: u32, end: u32, write: b
 /// The canonical driver loop (Documentation/mm/hmm.rst): `read_begin`, `hmm_range_fault` under
 /// `mmap_lock`, then `read_retry` under the driver lock; with `program`, `dmirror_do_fault` maps the
 /// result in the device page table. Returns with the mutex released.
-pub async fn dmirror_range_fault(k: &Kernel, mirror: usize, range: &mut HmmRange, program: bool) -> i32 {
+pub async fn dmirror_range_fault(
+    k: &Kernel,
+    mirror: usize,
+    range: &mut HmmRange,
+    program: bool,
+) -> i32 {
     let _f = k.enter(Func::DmirrorRangeFault, pack_page(range.mm, range.start));
     let mut restarts = 0;
     loop {
@@ -271,7 +322,11 @@ pub async fn dmirror_range_fault(k: &Kernel, mirror: usize, range: &mut HmmRange
         }
         break;
     }
-    let ret = if program { dmirror_do_fault(k, mirror, range) } else { 0 };
+    let ret = if program {
+        dmirror_do_fault(k, mirror, range)
+    } else {
+        0
+    };
     k.unlock(LockId::Driver(mirror as u8));
     _f.ret(ret);
     ret
@@ -332,7 +387,9 @@ pub fn dmirror_migrate_alloc_and_copy(k: &Kernel, mirror: usize, m: &mut Migrate
         if spage.is_some_and(|p| k.w().folio(p).is_device()) {
             continue; // WARN: already device memory
         }
-        let Some(dpage) = dmirror_devmem_alloc_page(k, dev, (dev, mm)) else { continue };
+        let Some(dpage) = dmirror_devmem_alloc_page(k, dev, (dev, mm)) else {
+            continue;
+        };
         match spage {
             Some(s) => k.copy_page(s, dpage),
             None => k.set_content(dpage, 0), // clear_highpage
@@ -350,16 +407,31 @@ pub async fn dmirror_migrate_finalize_and_map(k: &Kernel, mirror: usize, m: &Mig
         if m.src[i] & MIGRATE_PFN_MIGRATE == 0 {
             continue;
         }
-        let Some(dpage) = mpfn_page(m.dst[i]) else { continue };
-        let tag = if m.dst[i] & MIGRATE_PFN_WRITE != 0 { DptTag::Write } else { DptTag::Read };
-        k.dpt_set(mirror, m.start + i as u32, Some(DptEntry { pfn: dpage, tag }));
+        let Some(dpage) = mpfn_page(m.dst[i]) else {
+            continue;
+        };
+        let tag = if m.dst[i] & MIGRATE_PFN_WRITE != 0 {
+            DptTag::Write
+        } else {
+            DptTag::Read
+        };
+        k.dpt_set(
+            mirror,
+            m.start + i as u32,
+            Some(DptEntry { pfn: dpage, tag }),
+        );
     }
     k.unlock(LockId::Driver(mirror as u8));
 }
 
 /// One `migrate_vma_setup` → alloc+copy → `migrate_vma_pages` → map → `migrate_vma_finalize` round
 /// to this mirror's device. The caller holds `mmap_lock`.
-pub async fn migrate_round_to_device(k: &Kernel, mirror: usize, start: u32, end: u32) -> (i32, MigrateVma) {
+pub async fn migrate_round_to_device(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+) -> (i32, MigrateVma) {
     let (mm, dev) = {
         let w = k.w();
         (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
@@ -376,7 +448,13 @@ pub async fn migrate_round_to_device(k: &Kernel, mirror: usize, start: u32, end:
     (0, m)
 }
 
-async fn dmirror_migrate_to_device(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut CmdResult) -> i32 {
+async fn dmirror_migrate_to_device(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    res: &mut CmdResult,
+) -> i32 {
     let _f = k.enter(Func::DmirrorMigrateToDevice, start);
     let mm = k.w().mirrors[mirror].mm;
     k.mmap_read_lock(mm).await;
@@ -407,10 +485,19 @@ async fn dmirror_migrate_to_device(k: &Kernel, mirror: usize, start: u32, end: u
 
 /// Allocate system pages for device pages being migrated back, erase them from the device page table
 /// and copy the data (`dmirror_devmem_fault_alloc_and_copy`).
-async fn dmirror_devmem_fault_alloc_and_copy(k: &Kernel, m: &mut MigrateVma, mirror: Option<usize>) -> u32 {
-    let _f = k.enter(Func::DmirrorDevmemFaultAllocAndCopy, pack_page(m.mm, m.start));
+async fn dmirror_devmem_fault_alloc_and_copy(
+    k: &Kernel,
+    m: &mut MigrateVma,
+    mirror: Option<usize>,
+) -> u32 {
+    let _f = k.enter(
+        Func::DmirrorDevmemFaultAllocAndCopy,
+        pack_page(m.mm, m.start),
+    );
     for i in 0..m.npages as usize {
-        let Some(spage) = mpfn_page(m.src[i]) else { continue };
+        let Some(spage) = mpfn_page(m.src[i]) else {
+            continue;
+        };
         if m.src[i] & MIGRATE_PFN_MIGRATE == 0 || !k.w().folio(spage).is_device() {
             continue;
         }
@@ -440,7 +527,13 @@ fn device_of(k: &Kernel, pfn: Pfn) -> DevId {
     }
 }
 
-async fn dmirror_migrate_to_system(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut CmdResult) -> i32 {
+async fn dmirror_migrate_to_system(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    res: &mut CmdResult,
+) -> i32 {
     let _f = k.enter(Func::DmirrorMigrateToSystem, start);
     let (mm, dev) = {
         let w = k.w();
@@ -456,7 +549,14 @@ async fn dmirror_migrate_to_system(k: &Kernel, mirror: usize, start: u32, end: u
             return EINVAL;
         };
         let next = (at + DMIRROR_CHUNK_PAGES).min(end).min(vma.end);
-        let mut m = MigrateVma::new(k, mm, at, next, owner(dev), MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+        let mut m = MigrateVma::new(
+            k,
+            mm,
+            at,
+            next,
+            owner(dev),
+            MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+        );
         let ret = migrate_vma_setup(k, &mut m).await;
         if ret != 0 {
             k.mmap_read_unlock(mm);
@@ -488,7 +588,14 @@ pub async fn dmirror_devmem_fault(k: &Kernel, mm: MmId, vpn: u32, page: Pfn, _wr
     if serialise {
         k.lock(lock).await; // Xe-style: one migrate_to_ram at a time (kernel-model.md §4)
     }
-    let mut m = MigrateVma::new(k, mm, vpn, vpn + 1, owner(dev), MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+    let mut m = MigrateVma::new(
+        k,
+        mm,
+        vpn,
+        vpn + 1,
+        owner(dev),
+        MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+    );
     m.fault_page = Some(page);
     let ret = if migrate_vma_setup(k, &mut m).await != 0 {
         VM_FAULT_SIGBUS
@@ -522,12 +629,22 @@ fn dmirror_mkentry(k: &Kernel, dev: DevId, p: u64) -> u8 {
         Zone::Zero => prot::ZERO,
         Zone::System => prot::NONE,
     };
-    base | if p & HMM_PFN_WRITE != 0 { prot::WRITE } else { prot::READ }
+    base | if p & HMM_PFN_WRITE != 0 {
+        prot::WRITE
+    } else {
+        prot::READ
+    }
 }
 
 /// SNAPSHOT: `hmm_range_fault` with no fault flags, chunk by chunk. (Simplified: the kernel inserts a
 /// temporary interval notifier per chunk; the model reuses the mirror's.)
-async fn dmirror_snapshot(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut CmdResult) -> i32 {
+async fn dmirror_snapshot(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    res: &mut CmdResult,
+) -> i32 {
     let _f = k.enter(Func::DmirrorSnapshot, start);
     let (mm, dev) = {
         let w = k.w();
@@ -553,7 +670,13 @@ async fn dmirror_snapshot(k: &Kernel, mirror: usize, start: u32, end: u32, res: 
 }
 
 /// EXCLUSIVE: `make_device_exclusive` on each page, mapped ATOMIC in the device page table.
-async fn dmirror_exclusive(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut CmdResult) -> i32 {
+async fn dmirror_exclusive(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    res: &mut CmdResult,
+) -> i32 {
     let _f = k.enter(Func::DmirrorExclusive, start);
     let mm = k.w().mirrors[mirror].mm;
     k.mmap_read_lock(mm).await;
@@ -561,7 +684,14 @@ async fn dmirror_exclusive(k: &Kernel, mirror: usize, start: u32, end: u32, res:
         match make_device_exclusive(k, mm, vpn).await {
             Ok(pfn) => {
                 k.lock(LockId::Driver(mirror as u8)).await;
-                k.dpt_set(mirror, vpn, Some(DptEntry { pfn, tag: DptTag::Atomic }));
+                k.dpt_set(
+                    mirror,
+                    vpn,
+                    Some(DptEntry {
+                        pfn,
+                        tag: DptTag::Atomic,
+                    }),
+                );
                 k.unlock(LockId::Driver(mirror as u8));
                 k.folio_unlock(pfn);
                 k.folio_put(pfn);
@@ -588,14 +718,21 @@ async fn make_device_exclusive(k: &Kernel, mm: MmId, vpn: u32) -> Result<Pfn, i3
     loop {
         let pte = k.pte_read(mm, vpn, false);
         match pte {
-            Pte::Present { pfn, write: true, .. } if pfn != ZERO_PFN => {
+            Pte::Present {
+                pfn, write: true, ..
+            } if pfn != ZERO_PFN => {
                 if k.w().folio(pfn).anon_vma.is_none() {
                     return Err(-95); // -EOPNOTSUPP: not anonymous
                 }
                 k.folio_get(pfn);
                 k.lock(LockId::Folio(pfn)).await;
-                let range =
-                    NotifierRange { mm, start: vpn, end: vpn + 1, event: NotifyEvent::Exclusive, owner: NO_OWNER };
+                let range = NotifierRange {
+                    mm,
+                    start: vpn,
+                    end: vpn + 1,
+                    event: NotifyEvent::Exclusive,
+                    owner: NO_OWNER,
+                };
                 invalidate_range_start(k, range).await;
                 let ptl = k.pte_lock(mm, vpn).await;
                 let ok = k.pte_read(mm, vpn, false) == pte;
@@ -627,7 +764,10 @@ async fn make_device_exclusive(k: &Kernel, mm: MmId, vpn: u32) -> Result<Pfn, i3
 async fn dmirror_check_atomic(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
     let _f = k.enter(Func::DmirrorCheckAtomic, start);
     k.lock(LockId::Driver(mirror as u8)).await;
-    let atomic = k.w().mirrors[mirror].pt.range(start..end).any(|(_, e)| e.tag == DptTag::Atomic);
+    let atomic = k.w().mirrors[mirror]
+        .pt
+        .range(start..end)
+        .any(|(_, e)| e.tag == DptTag::Atomic);
     k.unlock(LockId::Driver(mirror as u8));
     let ret = if atomic { EPERM } else { 0 };
     _f.ret(ret);
@@ -651,7 +791,9 @@ async fn dmirror_device_remove_chunks(k: &Kernel, mirror: usize) -> i32 {
         migrate_device_range(k, &mut m, &pfns).await;
         // dmirror_device_evict_chunk: allocate, copy, commit.
         for i in 0..m.npages as usize {
-            let Some(spage) = mpfn_page(m.src[i]) else { continue };
+            let Some(spage) = mpfn_page(m.src[i]) else {
+                continue;
+            };
             if m.src[i] & MIGRATE_PFN_MIGRATE == 0 {
                 continue;
             }
@@ -667,4 +809,3 @@ async fn dmirror_device_remove_chunks(k: &Kernel, mirror: usize) -> i32 {
     k.wm().devices[dev as usize].removing = false;
     0
 }
-

@@ -3,11 +3,16 @@
 //! letter counts walks.
 
 use crate::drivers::dmirror::{
-    dmirror_migrate_alloc_and_copy, dmirror_migrate_finalize_and_map, dmirror_range_fault, migrate_round_to_device,
+    dmirror_migrate_alloc_and_copy, dmirror_migrate_finalize_and_map, dmirror_range_fault,
+    migrate_round_to_device,
 };
 use crate::exec::Kernel;
-use crate::mm::hmm::{hmm_range_fault, HmmRange, EBUSY, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_MIGRATE, HMM_PFN_REQ_WRITE};
-use crate::mm::migrate_device::{migrate_hmm_range_setup, migrate_vma_finalize, migrate_vma_pages, MigrateVma};
+use crate::mm::hmm::{
+    hmm_range_fault, HmmRange, EBUSY, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_MIGRATE, HMM_PFN_REQ_WRITE,
+};
+use crate::mm::migrate_device::{
+    migrate_hmm_range_setup, migrate_vma_finalize, migrate_vma_pages, MigrateVma,
+};
 use crate::mm::mmu_notifier::{mmu_interval_read_begin, mmu_interval_retry};
 use crate::trace::{pack_page, Func, LockId, Milestone, RetryReason};
 use crate::world::Zone;
@@ -43,7 +48,13 @@ impl Strategy {
 }
 
 /// Run `strategy` for the pages `[start, end)` of the mirror's mm. Returns 0 or the first error.
-pub async fn run_strategy(k: &Kernel, strategy: Strategy, mirror: usize, start: u32, end: u32) -> i32 {
+pub async fn run_strategy(
+    k: &Kernel,
+    strategy: Strategy,
+    mirror: usize,
+    start: u32,
+    end: u32,
+) -> i32 {
     let f = match strategy {
         Strategy::LegacyA => Func::LegacyA,
         Strategy::LegacyB => Func::LegacyB,
@@ -60,7 +71,10 @@ pub async fn run_strategy(k: &Kernel, strategy: Strategy, mirror: usize, start: 
     let all_on_device = {
         let w = k.w();
         (start..end).all(|vpn| {
-            w.mms[mm as usize].pte(vpn).pfn().is_some_and(|p| w.folio(p).zone == Zone::DevicePrivate(dev))
+            w.mms[mm as usize]
+                .pte(vpn)
+                .pfn()
+                .is_some_and(|p| w.folio(p).zone == Zone::DevicePrivate(dev))
         })
     };
     if ret == 0 && all_on_device {
@@ -76,7 +90,14 @@ async fn fault_in(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
         let w = k.w();
         (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
     };
-    let mut range = HmmRange::new(k, mm, start, end, HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE, dev + 1);
+    let mut range = HmmRange::new(
+        k,
+        mm,
+        start,
+        end,
+        HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE,
+        dev + 1,
+    );
     range.notifier = Some(mirror);
     dmirror_range_fault(k, mirror, &mut range, false).await
 }
@@ -123,7 +144,14 @@ async fn unified(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
     k.mmap_read_lock(mm).await;
     let mut attempts = 0;
     let (range, mut m) = loop {
-        let mut range = HmmRange::new(k, mm, start, end, HMM_PFN_REQ_FAULT | HMM_PFN_REQ_MIGRATE, dev + 1);
+        let mut range = HmmRange::new(
+            k,
+            mm,
+            start,
+            end,
+            HMM_PFN_REQ_FAULT | HMM_PFN_REQ_MIGRATE,
+            dev + 1,
+        );
         range.notifier = Some(mirror);
         range.migrate_flags = Some(0);
         let mut m = MigrateVma::new(k, mm, start, end, dev + 1, 0);

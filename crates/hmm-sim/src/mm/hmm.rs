@@ -9,7 +9,9 @@ use crate::mm::memory::{handle_mm_fault, migration_entry_wait, VM_FAULT_ERROR};
 use crate::mm::migrate_device::{
     collect_pte, CollectCtx, MIGRATE_PFN_MIGRATE, MIGRATE_PFN_VALID, MIGRATE_VMA_SELECT_SYSTEM,
 };
-use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, mmu_interval_retry, NotifierRange};
+use crate::mm::mmu_notifier::{
+    invalidate_range_end, invalidate_range_start, mmu_interval_retry, NotifierRange,
+};
 use crate::mm::walk;
 use crate::pte::{Pfn, Pte, ZERO_PFN};
 use crate::trace::{fault, pack_page, Func, Kind, NotifyEvent, RetryReason};
@@ -63,7 +65,14 @@ pub struct HmmRange {
 }
 
 impl HmmRange {
-    pub fn new(k: &Kernel, mm: MmId, start: u32, end: u32, default_flags: u64, owner: u8) -> HmmRange {
+    pub fn new(
+        k: &Kernel,
+        mm: MmId,
+        start: u32,
+        end: u32,
+        default_flags: u64,
+        owner: u8,
+    ) -> HmmRange {
         HmmRange {
             array: k.array_id(),
             mm,
@@ -83,12 +92,18 @@ impl HmmRange {
         let i = (vpn - self.start) as usize;
         if self.hmm_pfns[i] != v {
             self.hmm_pfns[i] = v;
-            k.emit(Kind::HmmPfn, (self.array as u32) << 24 | i as u32, v as u32, (v >> 32) as u32);
+            k.emit(
+                Kind::HmmPfn,
+                (self.array as u32) << 24 | i as u32,
+                v as u32,
+                (v >> 32) as u32,
+            );
         }
     }
 
     fn need_fault(&self, vpn: u32, cpu_flags: u64) -> NeedFault {
-        let req = (self.hmm_pfns[(vpn - self.start) as usize] & self.pfn_flags_mask) | self.default_flags;
+        let req =
+            (self.hmm_pfns[(vpn - self.start) as usize] & self.pfn_flags_mask) | self.default_flags;
         if req & HMM_PFN_REQ_FAULT == 0 {
             NeedFault::No
         } else if req & HMM_PFN_REQ_WRITE != 0 && cpu_flags & HMM_PFN_WRITE == 0 {
@@ -115,7 +130,14 @@ impl HmmRange {
     /// `hmm_want_migrate`: the selection flags of the unified path, if it is migrating.
     fn want_migrate(&self) -> Option<u32> {
         let flags = self.migrate_flags?;
-        Some(flags | if self.default_flags & HMM_PFN_REQ_MIGRATE != 0 { MIGRATE_VMA_SELECT_SYSTEM } else { 0 })
+        Some(
+            flags
+                | if self.default_flags & HMM_PFN_REQ_MIGRATE != 0 {
+                    MIGRATE_VMA_SELECT_SYSTEM
+                } else {
+                    0
+                },
+        )
     }
 }
 
@@ -130,11 +152,20 @@ struct HmmWalk {
 pub async fn hmm_range_fault(k: &Kernel, r: &mut HmmRange) -> i32 {
     let _f = k.enter(Func::HmmRangeFault, pack_page(r.mm, r.start));
     let logical = k.logical_walk_begin(pack_page(r.mm, r.start), r.end);
-    let held = k.w().mms[r.mm as usize].mmap_lock.readers.contains(&k.tid());
+    let held = k.w().mms[r.mm as usize]
+        .mmap_lock
+        .readers
+        .contains(&k.tid());
     if !held {
-        k.violation(format!("T{} called hmm_range_fault without mmap_lock (mmap_assert_locked)", k.tid()));
+        k.violation(format!(
+            "T{} called hmm_range_fault without mmap_lock (mmap_assert_locked)",
+            k.tid()
+        ));
     }
-    let mut walk = HmmWalk { last: r.start, migrate_range: None };
+    let mut walk = HmmWalk {
+        last: r.start,
+        migrate_range: None,
+    };
     let ret = loop {
         if let Some(sub) = r.notifier {
             if mmu_interval_retry(k, sub, r.notifier_seq, false) {
@@ -198,7 +229,12 @@ fn vma_segments(k: &Kernel, mm: MmId, s: u32, e: u32) -> Vec<(u32, u32, Option<V
                 at = end;
             }
             None => {
-                let next = w.mms[mm as usize].vmas.iter().map(|v| v.start).filter(|&st| st > at).min();
+                let next = w.mms[mm as usize]
+                    .vmas
+                    .iter()
+                    .map(|v| v.start)
+                    .filter(|&st| st > at)
+                    .min();
                 let end = next.unwrap_or(e).min(e);
                 out.push((at, end, None));
                 at = end;
@@ -209,7 +245,14 @@ fn vma_segments(k: &Kernel, mm: MmId, s: u32, e: u32) -> Vec<(u32, u32, Option<V
 }
 
 /// `hmm_vma_walk_test` (+ the RFC's `hmm_vma_capture_migrate_range`). `Some(ret)` skips the VMA.
-async fn hmm_vma_walk_test(k: &Kernel, r: &mut HmmRange, walk: &mut HmmWalk, s: u32, e: u32, vma: &Vma) -> Option<i32> {
+async fn hmm_vma_walk_test(
+    k: &Kernel,
+    r: &mut HmmRange,
+    walk: &mut HmmWalk,
+    s: u32,
+    e: u32,
+    vma: &Vma,
+) -> Option<i32> {
     let _f = k.enter(Func::HmmVmaWalkTest, pack_page(r.mm, s));
     if vma.special || !vma.read {
         if r.range_need_fault(s, e) != NeedFault::No {
@@ -241,7 +284,14 @@ async fn hmm_vma_walk_test(k: &Kernel, r: &mut HmmRange, walk: &mut HmmWalk, s: 
 }
 
 /// No page table (or no VMA): fault if asked, otherwise report 0 (ERROR without a VMA).
-async fn hmm_vma_walk_hole(k: &Kernel, r: &mut HmmRange, walk: &mut HmmWalk, s: u32, e: u32, vma: Option<&Vma>) -> i32 {
+async fn hmm_vma_walk_hole(
+    k: &Kernel,
+    r: &mut HmmRange,
+    walk: &mut HmmWalk,
+    s: u32,
+    e: u32,
+    vma: Option<&Vma>,
+) -> i32 {
     let _f = k.enter(Func::HmmVmaWalkHole, pack_page(r.mm, s));
     let need = r.range_need_fault(s, e);
     let Some(vma) = vma else {
@@ -260,7 +310,11 @@ async fn hmm_vma_walk_hole(k: &Kernel, r: &mut HmmRange, walk: &mut HmmWalk, s: 
         return ret;
     }
     // RFC: on the migrate-only path, holes of anonymous VMAs are reported VALID|MIGRATE (pfn 0).
-    let fill = if r.want_migrate().is_some() && vma.is_anonymous() { HMM_PFN_VALID | HMM_PFN_MIGRATE } else { 0 };
+    let fill = if r.want_migrate().is_some() && vma.is_anonymous() {
+        HMM_PFN_VALID | HMM_PFN_MIGRATE
+    } else {
+        0
+    };
     for vpn in s..e {
         r.set_pfn(k, vpn, fill);
     }
@@ -268,7 +322,14 @@ async fn hmm_vma_walk_hole(k: &Kernel, r: &mut HmmRange, walk: &mut HmmWalk, s: 
 }
 
 /// `hmm_vma_walk_pmd`: lockless PMD read, then each PTE (no PTL).
-async fn hmm_vma_walk_pmd(k: &Kernel, r: &mut HmmRange, walk: &mut HmmWalk, s: u32, e: u32, vma: &Vma) -> i32 {
+async fn hmm_vma_walk_pmd(
+    k: &Kernel,
+    r: &mut HmmRange,
+    walk: &mut HmmWalk,
+    s: u32,
+    e: u32,
+    vma: &Vma,
+) -> i32 {
     let _f = k.enter(Func::HmmVmaWalkPmd, pack_page(r.mm, s));
     let has_table = k.w().mms[r.mm as usize].pmds[(s / PTRS_PER_PTE) as usize].is_some();
     if !has_table {
@@ -294,7 +355,14 @@ fn owner_of(k: &Kernel, pfn: Pfn) -> u8 {
     }
 }
 
-async fn hmm_vma_handle_pte(k: &Kernel, r: &mut HmmRange, walk: &mut HmmWalk, vpn: u32, end: u32, vma: &Vma) -> i32 {
+async fn hmm_vma_handle_pte(
+    k: &Kernel,
+    r: &mut HmmRange,
+    walk: &mut HmmWalk,
+    vpn: u32,
+    end: u32,
+    vma: &Vma,
+) -> i32 {
     let _f = k.enter(Func::HmmVmaHandlePte, pack_page(r.mm, vpn));
     let pte = k.pte_read(r.mm, vpn, true);
     let new = match pte {
@@ -302,23 +370,26 @@ async fn hmm_vma_handle_pte(k: &Kernel, r: &mut HmmRange, walk: &mut HmmWalk, vp
             NeedFault::No => 0,
             need => return hmm_vma_fault(k, r, walk, vpn, end, need, vma).await,
         },
-        Pte::DevicePrivate { pfn, write } if owner_of(k, pfn) == r.dev_private_owner && r.dev_private_owner != 0 => {
+        Pte::DevicePrivate { pfn, write }
+            if owner_of(k, pfn) == r.dev_private_owner && r.dev_private_owner != 0 =>
+        {
             pfn as u64 | HMM_PFN_VALID | if write { HMM_PFN_WRITE } else { 0 }
         }
-        Pte::Swap { .. } | Pte::DevicePrivate { .. } | Pte::DeviceExclusive { .. } | Pte::Migration { .. } => {
-            match r.need_fault(vpn, 0) {
-                NeedFault::No => 0,
-                need => {
-                    if let Pte::Migration { .. } = pte {
-                        walk.last = vpn;
-                        migration_entry_wait(k, r.mm, vpn).await;
-                        _f.ret(EBUSY);
-                        return EBUSY;
-                    }
-                    return hmm_vma_fault(k, r, walk, vpn, end, need, vma).await;
+        Pte::Swap { .. }
+        | Pte::DevicePrivate { .. }
+        | Pte::DeviceExclusive { .. }
+        | Pte::Migration { .. } => match r.need_fault(vpn, 0) {
+            NeedFault::No => 0,
+            need => {
+                if let Pte::Migration { .. } = pte {
+                    walk.last = vpn;
+                    migration_entry_wait(k, r.mm, vpn).await;
+                    _f.ret(EBUSY);
+                    return EBUSY;
                 }
+                return hmm_vma_fault(k, r, walk, vpn, end, need, vma).await;
             }
-        }
+        },
         Pte::Present { pfn, write, .. } => {
             let cpu = HMM_PFN_VALID | if write { HMM_PFN_WRITE } else { 0 };
             match r.need_fault(vpn, cpu) {
@@ -369,7 +440,13 @@ async fn hmm_vma_fault(
 }
 
 /// RFC: under this PTE's own PTL, collect it exactly as `migrate_vma_collect_pmd` would.
-async fn hmm_vma_handle_migrate_prepare(k: &Kernel, r: &mut HmmRange, vpn: u32, vma: &Vma, flags: u32) {
+async fn hmm_vma_handle_migrate_prepare(
+    k: &Kernel,
+    r: &mut HmmRange,
+    vpn: u32,
+    vma: &Vma,
+    flags: u32,
+) {
     let i = (vpn - r.start) as usize;
     if r.hmm_pfns[i] & HMM_PFN_VALID == 0 {
         return;

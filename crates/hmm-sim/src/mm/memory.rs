@@ -24,7 +24,12 @@ pub const VM_FAULT_ERROR: u32 = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEG
 
 /// `handle_mm_fault(vma, addr, flags)`. Boxed because fault → `migrate_to_ram` → `migrate_vma_setup` may
 /// recurse into other kernel paths.
-pub fn handle_mm_fault(k: &Kernel, mm: MmId, vpn: u32, flags: u32) -> Pin<Box<dyn Future<Output = u32> + '_>> {
+pub fn handle_mm_fault(
+    k: &Kernel,
+    mm: MmId,
+    vpn: u32,
+    flags: u32,
+) -> Pin<Box<dyn Future<Output = u32> + '_>> {
     Box::pin(async move {
         k.preempt().await;
         let _f = k.enter(Func::HandleMmFault, pack_page(mm, vpn));
@@ -41,16 +46,19 @@ pub fn handle_mm_fault(k: &Kernel, mm: MmId, vpn: u32, flags: u32) -> Pin<Box<dy
         let pte = k.pte_read(mm, vpn, false);
         let ret = match pte {
             Pte::None => do_anonymous_page(k, mm, vpn, write, vma.shared).await,
-            Pte::Present { write: false, .. } | Pte::Zero if write => do_wp_page(k, mm, vpn, pte, vma.shared).await,
+            Pte::Present { write: false, .. } | Pte::Zero if write => {
+                do_wp_page(k, mm, vpn, pte, vma.shared).await
+            }
             Pte::Present { .. } | Pte::Zero => {
                 // The PTE already allows the access: handle_pte_fault only refreshes young/dirty under the PTL.
                 let ptl = k.pte_lock(mm, vpn).await;
                 k.unlock(ptl);
                 VM_FAULT_OK
             }
-            Pte::Swap { .. } | Pte::Migration { .. } | Pte::DevicePrivate { .. } | Pte::DeviceExclusive { .. } => {
-                do_swap_page(k, mm, vpn, pte, write).await
-            }
+            Pte::Swap { .. }
+            | Pte::Migration { .. }
+            | Pte::DevicePrivate { .. }
+            | Pte::DeviceExclusive { .. } => do_swap_page(k, mm, vpn, pte, write).await,
         };
         _f.ret(ret as i32);
         ret
@@ -78,7 +86,15 @@ async fn do_anonymous_page(k: &Kernel, mm: MmId, vpn: u32, write: bool, shmem: b
         return VM_FAULT_OK;
     }
     add_new_anon_rmap(k, mm, vpn, pfn, shmem);
-    k.pte_write(mm, vpn, Pte::Present { pfn, write, dirty: write });
+    k.pte_write(
+        mm,
+        vpn,
+        Pte::Present {
+            pfn,
+            write,
+            dirty: write,
+        },
+    );
     k.unlock(ptl);
     VM_FAULT_OK
 }
@@ -126,7 +142,15 @@ async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shmem: bool) -> u3
             if !shmem {
                 k.set_flag(pfn, FolioFlag::AnonExclusive, true);
             }
-            k.pte_write(mm, vpn, Pte::Present { pfn, write: true, dirty: true });
+            k.pte_write(
+                mm,
+                vpn,
+                Pte::Present {
+                    pfn,
+                    write: true,
+                    dirty: true,
+                },
+            );
         }
         k.unlock(ptl);
         return VM_FAULT_OK;
@@ -145,13 +169,27 @@ async fn wp_page_copy(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, old: Option<Pfn
     if let Some(old) = old {
         k.copy_page(old, new);
     }
-    let range = NotifierRange { mm, start: vpn, end: vpn + 1, event: NotifyEvent::Clear, owner: NO_OWNER };
+    let range = NotifierRange {
+        mm,
+        start: vpn,
+        end: vpn + 1,
+        event: NotifyEvent::Clear,
+        owner: NO_OWNER,
+    };
     invalidate_range_start(k, range).await;
     let ptl = k.pte_lock(mm, vpn).await;
     if k.pte_read(mm, vpn, false) == orig {
         k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush
         add_new_anon_rmap(k, mm, vpn, new, false);
-        k.pte_write(mm, vpn, Pte::Present { pfn: new, write: true, dirty: true });
+        k.pte_write(
+            mm,
+            vpn,
+            Pte::Present {
+                pfn: new,
+                write: true,
+                dirty: true,
+            },
+        );
         if let Some(old) = old {
             k.mapcount_add(old, -1); // folio_remove_rmap_pte
             k.folio_put(old); // the old mapping's reference
@@ -173,7 +211,9 @@ async fn do_swap_page(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, write: bool) ->
             migration_entry_wait(k, mm, vpn).await;
             VM_FAULT_OK
         }
-        Pte::DeviceExclusive { pfn, .. } => remove_device_exclusive_entry(k, mm, vpn, orig, pfn).await,
+        Pte::DeviceExclusive { pfn, .. } => {
+            remove_device_exclusive_entry(k, mm, vpn, orig, pfn).await
+        }
         Pte::Swap { slot } => swap_in(k, mm, vpn, orig, slot, write).await,
         Pte::DevicePrivate { pfn, .. } => {
             let ptl = k.pte_lock(mm, vpn).await;
@@ -226,7 +266,15 @@ async fn swap_in(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, slot: u32, write: bo
     }
     add_new_anon_rmap(k, mm, vpn, pfn, false);
     k.swap_set(slot, None); // swap_free
-    k.pte_write(mm, vpn, Pte::Present { pfn, write, dirty: write });
+    k.pte_write(
+        mm,
+        vpn,
+        Pte::Present {
+            pfn,
+            write,
+            dirty: write,
+        },
+    );
     k.unlock(ptl);
     VM_FAULT_OK
 }
@@ -250,12 +298,28 @@ async fn remove_device_exclusive_entry(k: &Kernel, mm: MmId, vpn: u32, orig: Pte
     let _f = k.enter(Func::RemoveDeviceExclusiveEntry, pack_page(mm, vpn));
     k.folio_get(pfn);
     k.lock(LockId::Folio(pfn)).await;
-    let range = NotifierRange { mm, start: vpn, end: vpn + 1, event: NotifyEvent::Clear, owner: NO_OWNER };
+    let range = NotifierRange {
+        mm,
+        start: vpn,
+        end: vpn + 1,
+        event: NotifyEvent::Clear,
+        owner: NO_OWNER,
+    };
     invalidate_range_start(k, range).await;
     let ptl = k.pte_lock(mm, vpn).await;
     if k.pte_read(mm, vpn, false) == orig {
-        let Pte::DeviceExclusive { write, .. } = orig else { unreachable!("matched by caller") };
-        k.pte_write(mm, vpn, Pte::Present { pfn, write, dirty: write });
+        let Pte::DeviceExclusive { write, .. } = orig else {
+            unreachable!("matched by caller")
+        };
+        k.pte_write(
+            mm,
+            vpn,
+            Pte::Present {
+                pfn,
+                write,
+                dirty: write,
+            },
+        );
     }
     k.unlock(ptl);
     invalidate_range_end(k, range);

@@ -20,13 +20,21 @@ pub fn folio_migrate_mapping(k: &Kernel, dst: Pfn, src: Pfn, extra_count: i32) -
     let expected = mapcount + extra_count + 1;
     if refcount != expected {
         k.retry(RetryReason::MigrateEagain);
-        k.emit(crate::trace::Kind::Error, EAGAIN.unsigned_abs(), refcount as u32, expected as u32);
+        k.emit(
+            crate::trace::Kind::Error,
+            EAGAIN.unsigned_abs(),
+            refcount as u32,
+            expected as u32,
+        );
         _f.ret(EAGAIN);
         return EAGAIN;
     }
     // folio_migrate_flags: the new folio takes over the anon mapping and index.
     let mut w = k.wm();
-    let (anon_vma, index) = (w.frames[src as usize].anon_vma, w.frames[src as usize].index);
+    let (anon_vma, index) = (
+        w.frames[src as usize].anon_vma,
+        w.frames[src as usize].index,
+    );
     let d = &mut w.frames[dst as usize];
     d.anon_vma = anon_vma;
     d.index = index;

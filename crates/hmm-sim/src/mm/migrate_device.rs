@@ -54,7 +54,14 @@ pub struct MigrateVma {
 }
 
 impl MigrateVma {
-    pub fn new(k: &Kernel, mm: MmId, start: u32, end: u32, pgmap_owner: u8, flags: u32) -> MigrateVma {
+    pub fn new(
+        k: &Kernel,
+        mm: MmId,
+        start: u32,
+        end: u32,
+        pgmap_owner: u8,
+        flags: u32,
+    ) -> MigrateVma {
         let n = end.saturating_sub(start) as usize;
         MigrateVma {
             array: k.array_id(),
@@ -108,11 +115,19 @@ pub(crate) struct Collected {
 /// The body of `migrate_vma_collect_pmd`'s PTE loop (also used, per PTE, by the unified path's
 /// `hmm_vma_handle_migrate_prepare`). The caller holds the PTL.
 pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> Collected {
-    let skip = Collected { mpfn: 0, counted: false, unmapped_present: false };
+    let skip = Collected {
+        mpfn: 0,
+        counted: false,
+        unmapped_present: false,
+    };
     let (page, mpfn) = match pte {
         Pte::None => {
             return if ctx.anonymous {
-                Collected { mpfn: MIGRATE_PFN_MIGRATE, counted: true, unmapped_present: false }
+                Collected {
+                    mpfn: MIGRATE_PFN_MIGRATE,
+                    counted: true,
+                    unmapped_present: false,
+                }
             } else {
                 skip
             };
@@ -125,13 +140,20 @@ pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> C
             if ctx.flags & MIGRATE_VMA_SELECT_DEVICE_PRIVATE == 0 || owner != ctx.pgmap_owner {
                 return skip;
             }
-            (pfn, migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | if write { MIGRATE_PFN_WRITE } else { 0 })
+            (
+                pfn,
+                migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | if write { MIGRATE_PFN_WRITE } else { 0 },
+            )
         }
         // "we ignore regular swapped page", and migration / exclusive entries are not migratable.
         Pte::Swap { .. } | Pte::Migration { .. } | Pte::DeviceExclusive { .. } => return skip,
         Pte::Zero => {
             return if ctx.flags & MIGRATE_VMA_SELECT_SYSTEM != 0 {
-                Collected { mpfn: MIGRATE_PFN_MIGRATE, counted: true, unmapped_present: false }
+                Collected {
+                    mpfn: MIGRATE_PFN_MIGRATE,
+                    counted: true,
+                    unmapped_present: false,
+                }
             } else {
                 skip
             };
@@ -140,13 +162,20 @@ pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> C
             if ctx.flags & MIGRATE_VMA_SELECT_SYSTEM == 0 {
                 return skip;
             }
-            (pfn, migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | if write { MIGRATE_PFN_WRITE } else { 0 })
+            (
+                pfn,
+                migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | if write { MIGRATE_PFN_WRITE } else { 0 },
+            )
         }
     };
     let (has_mapping, anon_exclusive, pinned) = {
         let w = k.w();
         let f = w.folio(page);
-        (f.anon_vma.is_some() || f.shmem, f.anon_vma.is_some() && f.anon_exclusive, f.pinned)
+        (
+            f.anon_vma.is_some() || f.shmem,
+            f.anon_vma.is_some() && f.anon_exclusive,
+            f.pinned,
+        )
     };
     if !has_mapping {
         return skip;
@@ -185,7 +214,11 @@ pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> C
     k.pte_write(mm, vpn, Pte::Migration { pfn: page, kind });
     k.mapcount_add(page, -1); // folio_remove_rmap_pte
     k.folio_put(page);
-    Collected { mpfn, counted: true, unmapped_present: present }
+    Collected {
+        mpfn,
+        counted: true,
+        unmapped_present: present,
+    }
 }
 
 /// `migrate_vma_setup(args)`.
@@ -204,7 +237,11 @@ pub async fn migrate_vma_setup(k: &Kernel, m: &mut MigrateVma) -> i32 {
 async fn migrate_vma_setup_body(k: &Kernel, m: &mut MigrateVma) -> i32 {
     let vma = k.w().mms[m.mm as usize].vma(m.start).cloned();
     let Some(vma) = vma else { return EINVAL };
-    if vma.special || m.start >= m.end || m.end > vma.end || m.src.len() < (m.end - m.start) as usize {
+    if vma.special
+        || m.start >= m.end
+        || m.end > vma.end
+        || m.src.len() < (m.end - m.start) as usize
+    {
         return EINVAL;
     }
     if let Some(fp) = m.fault_page {
@@ -228,11 +265,24 @@ async fn migrate_vma_setup_body(k: &Kernel, m: &mut MigrateVma) -> i32 {
 
 async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
     let _f = k.enter(Func::MigrateVmaCollect, pack_page(m.mm, m.start));
-    let range =
-        NotifierRange { mm: m.mm, start: m.start, end: m.end, event: NotifyEvent::Migrate, owner: m.pgmap_owner };
+    let range = NotifierRange {
+        mm: m.mm,
+        start: m.start,
+        end: m.end,
+        event: NotifyEvent::Migrate,
+        owner: m.pgmap_owner,
+    };
     invalidate_range_start(k, range).await;
-    let anonymous = k.w().mms[m.mm as usize].vma(m.start).is_some_and(|v| v.is_anonymous());
-    let ctx = CollectCtx { mm: m.mm, anonymous, flags: m.flags, pgmap_owner: m.pgmap_owner, fault_page: m.fault_page };
+    let anonymous = k.w().mms[m.mm as usize]
+        .vma(m.start)
+        .is_some_and(|v| v.is_anonymous());
+    let ctx = CollectCtx {
+        mm: m.mm,
+        anonymous,
+        flags: m.flags,
+        pgmap_owner: m.pgmap_owner,
+        fault_page: m.fault_page,
+    };
     let walk = walk::begin(k, m.mm, m.start, m.end);
     for (s, e) in walk::pmd_chunks(m.start, m.end) {
         walk::descend(k, &walk, s);
@@ -341,7 +391,9 @@ pub async fn migrate_vma_unmap(k: &Kernel, m: &mut MigrateVma) {
         if restore == 0 {
             break;
         }
-        let Some(page) = mpfn_page(m.src[i]) else { continue };
+        let Some(page) = mpfn_page(m.src[i]) else {
+            continue;
+        };
         if m.src[i] & MIGRATE_PFN_MIGRATE != 0 {
             continue;
         }
@@ -439,9 +491,16 @@ async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page:
     };
     let device = k.w().folio(page).is_device();
     let entry = if device {
-        Pte::DevicePrivate { pfn: page, write: vma.write }
+        Pte::DevicePrivate {
+            pfn: page,
+            write: vma.write,
+        }
     } else {
-        Pte::Present { pfn: page, write: vma.write, dirty: vma.write }
+        Pte::Present {
+            pfn: page,
+            write: vma.write,
+            dirty: vma.write,
+        }
     };
     let ptl = k.pte_lock(m.mm, vpn).await;
     let flush = match k.pte_read(m.mm, vpn, false) {
@@ -524,7 +583,13 @@ pub async fn migrate_hmm_range_setup(k: &Kernel, m: &mut MigrateVma, hmm_pfns: &
         let v = if pfn == ZERO_PFN {
             MIGRATE_PFN_MIGRATE
         } else {
-            migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | if p & HMM_PFN_WRITE != 0 { MIGRATE_PFN_WRITE } else { 0 }
+            migrate_pfn(pfn)
+                | MIGRATE_PFN_MIGRATE
+                | if p & HMM_PFN_WRITE != 0 {
+                    MIGRATE_PFN_WRITE
+                } else {
+                    0
+                }
         };
         m.set_src(k, i, v);
     }

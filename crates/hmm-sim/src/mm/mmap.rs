@@ -7,11 +7,11 @@
 //! check, as `pte_protnone` would make them inaccessible.
 
 use crate::exec::Kernel;
-use crate::mm::memory::{handle_mm_fault, pte_allows, present_pfn, VM_FAULT_ERROR};
+use crate::mm::memory::{handle_mm_fault, present_pfn, pte_allows, VM_FAULT_ERROR};
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::pte::{MigrationKind, Pte};
 use crate::trace::{fault, pack_page, FolioFlag, Func, NotifyEvent, RetryReason, NO_OWNER};
-use crate::world::{MmId, Mm, RwSem, Vma, PTRS_PER_PTE, VPN_LIMIT};
+use crate::world::{Mm, MmId, RwSem, Vma, PTRS_PER_PTE, VPN_LIMIT};
 
 pub const SIGSEGV: i32 = -14;
 
@@ -70,12 +70,22 @@ pub async fn mprotect(k: &Kernel, mm: MmId, start: u32, end: u32, read: bool, wr
         let mut w = k.wm();
         let m = &mut w.mms[mm as usize];
         split_vmas(m, start, end);
-        for v in m.vmas.iter_mut().filter(|v| v.start >= start && v.end <= end) {
+        for v in m
+            .vmas
+            .iter_mut()
+            .filter(|v| v.start >= start && v.end <= end)
+        {
             v.read = read;
             v.write = write;
         }
     }
-    let range = NotifierRange { mm, start, end, event: NotifyEvent::ProtectionVma, owner: NO_OWNER };
+    let range = NotifierRange {
+        mm,
+        start,
+        end,
+        event: NotifyEvent::ProtectionVma,
+        owner: NO_OWNER,
+    };
     invalidate_range_start(k, range).await;
     if !write {
         for vpn in start..end {
@@ -84,12 +94,28 @@ pub async fn mprotect(k: &Kernel, mm: MmId, start: u32, end: u32, read: bool, wr
             }
             let ptl = k.pte_lock(mm, vpn).await;
             let new = match k.pte_read(mm, vpn, false) {
-                Pte::Present { pfn, write: true, dirty } => Some(Pte::Present { pfn, write: false, dirty }),
-                Pte::DevicePrivate { pfn, write: true } => Some(Pte::DevicePrivate { pfn, write: false }),
-                Pte::DeviceExclusive { pfn, write: true } => Some(Pte::DeviceExclusive { pfn, write: false }),
-                Pte::Migration { pfn, kind: MigrationKind::Write } => {
-                    Some(Pte::Migration { pfn, kind: MigrationKind::ReadExclusive })
+                Pte::Present {
+                    pfn,
+                    write: true,
+                    dirty,
+                } => Some(Pte::Present {
+                    pfn,
+                    write: false,
+                    dirty,
+                }),
+                Pte::DevicePrivate { pfn, write: true } => {
+                    Some(Pte::DevicePrivate { pfn, write: false })
                 }
+                Pte::DeviceExclusive { pfn, write: true } => {
+                    Some(Pte::DeviceExclusive { pfn, write: false })
+                }
+                Pte::Migration {
+                    pfn,
+                    kind: MigrationKind::Write,
+                } => Some(Pte::Migration {
+                    pfn,
+                    kind: MigrationKind::ReadExclusive,
+                }),
                 _ => None,
             };
             if let Some(new) = new {
@@ -108,7 +134,13 @@ pub async fn mprotect(k: &Kernel, mm: MmId, start: u32, end: u32, read: bool, wr
 pub async fn munmap(k: &Kernel, mm: MmId, start: u32, end: u32) -> i32 {
     let _f = k.enter(Func::ZapPteRange, pack_page(mm, start));
     k.mmap_write_lock(mm).await;
-    let range = NotifierRange { mm, start, end, event: NotifyEvent::Unmap, owner: NO_OWNER };
+    let range = NotifierRange {
+        mm,
+        start,
+        end,
+        event: NotifyEvent::Unmap,
+        owner: NO_OWNER,
+    };
     invalidate_range_start(k, range).await;
     for vpn in start..end {
         if k.w().mms[mm as usize].pmds[(vpn / PTRS_PER_PTE) as usize].is_none() {
@@ -120,7 +152,9 @@ pub async fn munmap(k: &Kernel, mm: MmId, start: u32, end: u32) -> i32 {
             k.pte_write(mm, vpn, Pte::None);
         }
         match pte {
-            Pte::Present { pfn, .. } | Pte::DevicePrivate { pfn, .. } | Pte::DeviceExclusive { pfn, .. } => {
+            Pte::Present { pfn, .. }
+            | Pte::DevicePrivate { pfn, .. }
+            | Pte::DeviceExclusive { pfn, .. } => {
                 k.mapcount_add(pfn, -1);
                 k.folio_put(pfn);
             }
@@ -171,8 +205,13 @@ pub async fn fork(k: &Kernel, parent: MmId) -> MmId {
     let vmas: Vec<Vma> = k.w().mms[parent as usize].vmas.clone();
     for vma in vmas {
         let cow = !vma.shared;
-        let range =
-            NotifierRange { mm: parent, start: vma.start, end: vma.end, event: NotifyEvent::ProtectionVma, owner: NO_OWNER };
+        let range = NotifierRange {
+            mm: parent,
+            start: vma.start,
+            end: vma.end,
+            event: NotifyEvent::ProtectionVma,
+            owner: NO_OWNER,
+        };
         if cow {
             invalidate_range_start(k, range).await;
         }
@@ -191,7 +230,11 @@ pub async fn fork(k: &Kernel, parent: MmId) -> MmId {
                     k.mapcount_add(pfn, 1);
                     if cow {
                         k.set_flag(pfn, FolioFlag::AnonExclusive, false);
-                        let ro = Pte::Present { pfn, write: false, dirty };
+                        let ro = Pte::Present {
+                            pfn,
+                            write: false,
+                            dirty,
+                        };
                         (write.then_some(ro), Some(ro))
                     } else {
                         (None, Some(pte))

@@ -31,7 +31,9 @@ pub async fn invalidate_range_start(k: &Kernel, r: NotifierRange) {
     k.emit(Kind::NotifierStart, r.packed(), r.start, r.end);
     let (subs, seq) = {
         let mut w = k.wm();
-        let subs: Vec<usize> = (0..w.mirrors.len()).filter(|&i| w.mirrors[i].mm == r.mm).collect();
+        let subs: Vec<usize> = (0..w.mirrors.len())
+            .filter(|&i| w.mirrors[i].mm == r.mm)
+            .collect();
         let mm = &mut w.mms[r.mm as usize];
         mm.active_invalidations += 1;
         (subs, mm.invalidate_seq)
@@ -80,7 +82,14 @@ pub async fn mmu_interval_read_begin(k: &Kernel, mirror: usize) -> u64 {
 /// `mmu_interval_read_retry` (under the driver lock) and `mmu_interval_check_retry` (lockless hint):
 /// has the subscription's sequence moved since `seq`?
 pub fn mmu_interval_retry(k: &Kernel, mirror: usize, seq: u64, locked: bool) -> bool {
-    let _f = k.enter(if locked { Func::MmuIntervalReadRetry } else { Func::MmuIntervalCheckRetry }, 0);
+    let _f = k.enter(
+        if locked {
+            Func::MmuIntervalReadRetry
+        } else {
+            Func::MmuIntervalCheckRetry
+        },
+        0,
+    );
     let stale = k.w().mirrors[mirror].seq != seq;
     _f.ret(stale as i32);
     stale

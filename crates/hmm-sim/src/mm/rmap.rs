@@ -13,10 +13,14 @@ use crate::world::{MmId, Zone};
 fn rmap_candidates(k: &Kernel, pfn: Pfn) -> Vec<(MmId, u32)> {
     let w = k.w();
     let f = w.folio(pfn);
-    let Some(av) = f.anon_vma else { return Vec::new() };
+    let Some(av) = f.anon_vma else {
+        return Vec::new();
+    };
     w.anon_vmas[av as usize]
         .iter()
-        .filter(|&&mm| w.mms[mm as usize].alive && w.mms[mm as usize].pte(f.index).pfn() == Some(pfn))
+        .filter(|&&mm| {
+            w.mms[mm as usize].alive && w.mms[mm as usize].pte(f.index).pfn() == Some(pfn)
+        })
         .map(|&mm| (mm, f.index))
         .collect()
 }
@@ -31,7 +35,10 @@ pub async fn try_to_migrate(k: &Kernel, pfn: Pfn) {
     let av = LockId::AnonVma(anon_vma_of(k, pfn));
     k.lock(av).await;
     for (mm, vpn) in rmap_candidates(k, pfn) {
-        if !matches!(k.w().mms[mm as usize].pte(vpn), Pte::Present { .. } | Pte::DevicePrivate { .. }) {
+        if !matches!(
+            k.w().mms[mm as usize].pte(vpn),
+            Pte::Present { .. } | Pte::DevicePrivate { .. }
+        ) {
             continue;
         }
         try_to_migrate_one(k, mm, vpn, pfn).await;
@@ -41,7 +48,13 @@ pub async fn try_to_migrate(k: &Kernel, pfn: Pfn) {
 
 async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
     let _f = k.enter(Func::TryToMigrateOne, pack_page(mm, vpn));
-    let range = NotifierRange { mm, start: vpn, end: vpn + 1, event: NotifyEvent::Clear, owner: NO_OWNER };
+    let range = NotifierRange {
+        mm,
+        start: vpn,
+        end: vpn + 1,
+        event: NotifyEvent::Clear,
+        owner: NO_OWNER,
+    };
     invalidate_range_start(k, range).await;
     let ptl = k.pte_lock(mm, vpn).await;
     let pte = k.pte_read(mm, vpn, false);
@@ -99,7 +112,11 @@ async fn remove_migration_pte(k: &Kernel, mm: MmId, vpn: u32, src: Pfn, dst: Pfn
     let write = kind == MigrationKind::Write;
     let new = match k.w().folio(dst).zone {
         Zone::DevicePrivate(_) => Pte::DevicePrivate { pfn: dst, write },
-        _ => Pte::Present { pfn: dst, write, dirty: false },
+        _ => Pte::Present {
+            pfn: dst,
+            write,
+            dirty: false,
+        },
     };
     // RMAP_EXCLUSIVE for write and read-exclusive entries.
     if kind != MigrationKind::Read {

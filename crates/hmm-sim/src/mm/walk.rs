@@ -14,7 +14,12 @@ pub struct Walk {
 /// Start a `walk_page_range` over `[start, end)`.
 pub fn begin(k: &Kernel, mm: MmId, start: u32, end: u32) -> Walk {
     let _f = k.enter(Func::WalkPageRange, pack_page(mm, start));
-    k.emit(Kind::WalkBegin, pack_page(mm, start), end, WalkKind::PageRange as u32);
+    k.emit(
+        Kind::WalkBegin,
+        pack_page(mm, start),
+        end,
+        WalkKind::PageRange as u32,
+    );
     for level in [Level::Pgd, Level::P4d, Level::Pud] {
         k.emit(Kind::Descend, pack_page(mm, start), level as u32, 0);
     }

@@ -1,0 +1,494 @@
+//! Time travel: the state of the world at any step of a trace, for viewers.
+//!
+//! A [`Timeline`] replays events forward from the set-up world and keeps a checkpoint every
+//! [`CHECKPOINT_EVERY`] events, so seeking to any step (backwards included) is one clone plus at most that
+//! many applications. Viewers read [`ViewState`]; they never re-implement kernel semantics: every field is
+//! moved only by the events the simulator recorded.
+
+use crate::pte::{Pfn, Pte};
+use crate::trace::*;
+use crate::world::{World, Zone};
+use std::collections::BTreeMap;
+
+/// Events between checkpoints: bounds the work of one seek.
+pub const CHECKPOINT_EVERY: usize = 4096;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameView {
+    pub zone: Zone,
+    pub refcount: i32,
+    pub mapcount: i32,
+    pub locked_by: Option<Tid>,
+    pub anon_exclusive: bool,
+    pub lru: bool,
+    pub content: u32,
+}
+
+/// What a viewer shows at one step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ViewState {
+    /// Index of the next event to apply (0: the set-up world).
+    pub step: usize,
+    pub ptes: BTreeMap<(u8, u32), Pte>,
+    /// Frames that any PTE, array or event of this trace refers to.
+    pub frames: BTreeMap<Pfn, FrameView>,
+    /// Held locks: lock → holders (several for `mmap_lock` read).
+    pub locks: BTreeMap<LockId, Vec<Tid>>,
+    /// `src[]`/`dst[]` of each `migrate_vma` instance (keyed by array id, index).
+    pub src: BTreeMap<(u8, u32), u32>,
+    pub dst: BTreeMap<(u8, u32), u32>,
+    pub hmm_pfns: BTreeMap<(u8, u32), u64>,
+    /// Device page tables: (mirror, page) → packed `DptEntry`.
+    pub dev_pt: BTreeMap<(u8, u32), u32>,
+    pub seqs: BTreeMap<u32, u32>,
+    pub swap: BTreeMap<u32, u32>,
+    /// Call stack of each thread.
+    pub stacks: BTreeMap<Tid, Vec<Func>>,
+    pub counters: Counters,
+    /// The page the last walker visit looked at, per thread.
+    pub cursor: BTreeMap<Tid, (u8, u32)>,
+    /// Threads sleeping, and the packed resource they wait on.
+    pub blocked: BTreeMap<Tid, u32>,
+    /// Open invalidations: (mm-less) packed event|owner, start, end.
+    pub notifiers: Vec<(u32, u32, u32)>,
+    pub last_milestone: Option<Milestone>,
+}
+
+impl ViewState {
+    /// The set-up world, restricted to what viewers show.
+    pub fn from_world(w: &World) -> ViewState {
+        let mut v = ViewState::default();
+        for mm in w.mms.iter().filter(|m| m.alive) {
+            for (pmd, t) in mm.pmds.iter().enumerate() {
+                let Some(t) = t else { continue };
+                for (i, &pte) in t.ptes.iter().enumerate() {
+                    if pte != Pte::None {
+                        v.ptes.insert((mm.id, pmd as u32 * 512 + i as u32), pte);
+                        if let Some(pfn) = pte.pfn() {
+                            v.touch_frame(w, pfn);
+                        }
+                    }
+                }
+            }
+            v.seqs
+                .insert(SeqId::Mm(mm.id).pack(), mm.invalidate_seq as u32);
+        }
+        for (i, m) in w.mirrors.iter().enumerate() {
+            v.seqs.insert(
+                SeqId::Sub {
+                    dev: m.dev,
+                    mm: m.mm,
+                }
+                .pack(),
+                m.seq as u32,
+            );
+            for (&vpn, &e) in &m.pt {
+                v.dev_pt
+                    .insert((i as u8, vpn), crate::world::DptEntry::pack(Some(e)));
+            }
+        }
+        for (slot, c) in w.swap.iter().enumerate() {
+            if let Some(c) = c {
+                v.swap.insert(slot as u32, *c);
+            }
+        }
+        v
+    }
+
+    fn touch_frame(&mut self, w: &World, pfn: Pfn) {
+        if let Some(f) = w.frames.get(pfn as usize) {
+            self.frames.entry(pfn).or_insert(FrameView {
+                zone: f.zone,
+                refcount: f.refcount,
+                mapcount: f.mapcount,
+                locked_by: f.locked,
+                anon_exclusive: f.anon_exclusive,
+                lru: f.lru,
+                content: f.content,
+            });
+        }
+    }
+
+    fn frame(&mut self, pfn: Pfn) -> &mut FrameView {
+        self.frames.entry(pfn).or_insert(FrameView {
+            zone: Zone::System,
+            refcount: 0,
+            mapcount: 0,
+            locked_by: None,
+            anon_exclusive: false,
+            lru: false,
+            content: 0,
+        })
+    }
+
+    /// Apply one event.
+    pub fn apply(&mut self, e: &Event) {
+        self.counters.observe(e);
+        self.step += 1;
+        match e.kind {
+            Kind::Call => self.stacks.entry(e.thread).or_default().push(e.func),
+            Kind::Return => {
+                self.stacks.entry(e.thread).or_default().pop();
+            }
+            Kind::PteRead if e.c == 1 => {
+                self.cursor.insert(e.thread, unpack_page(e.a));
+            }
+            Kind::PteWrite => {
+                let key = unpack_page(e.a);
+                let new = Pte::unpack(e.c);
+                if new == Pte::None {
+                    self.ptes.remove(&key);
+                } else {
+                    self.ptes.insert(key, new);
+                }
+            }
+            Kind::LockAcquire => self
+                .locks
+                .entry(LockId::unpack(e.a))
+                .or_default()
+                .push(e.thread),
+            Kind::LockRelease => {
+                let l = LockId::unpack(e.a);
+                if let Some(h) = self.locks.get_mut(&l) {
+                    if let Some(i) = h.iter().position(|&t| t == e.thread) {
+                        h.remove(i);
+                    } else {
+                        h.pop();
+                    }
+                    if h.is_empty() {
+                        self.locks.remove(&l);
+                    }
+                }
+                if let LockId::Folio(pfn) = l {
+                    self.frame(pfn).locked_by = None;
+                }
+            }
+            Kind::Ref => self.frame(e.a).refcount = e.b as i32,
+            Kind::Map => self.frame(e.a).mapcount = e.b as i32,
+            Kind::Flag => {
+                let f = self.frame(e.a);
+                if e.b == FolioFlag::AnonExclusive as u32 {
+                    f.anon_exclusive = e.c != 0;
+                } else {
+                    f.lru = e.c != 0;
+                }
+            }
+            Kind::Alloc => {
+                let zone = if e.b == 0 {
+                    Zone::System
+                } else {
+                    Zone::DevicePrivate((e.b - 1) as u8)
+                };
+                let f = self.frame(e.a);
+                *f = FrameView {
+                    zone,
+                    refcount: 0,
+                    mapcount: 0,
+                    locked_by: None,
+                    anon_exclusive: false,
+                    lru: false,
+                    content: f.content,
+                };
+            }
+            Kind::Free => {
+                self.frames.remove(&e.a);
+            }
+            Kind::Copy => self.frame(e.b).content = e.c,
+            Kind::Content => self.frame(e.a).content = e.c,
+            Kind::Src => {
+                self.src.insert(((e.a >> 24) as u8, e.a & 0xff_ffff), e.c);
+            }
+            Kind::Dst => {
+                self.dst.insert(((e.a >> 24) as u8, e.a & 0xff_ffff), e.c);
+            }
+            Kind::HmmPfn => {
+                self.hmm_pfns.insert(
+                    ((e.a >> 24) as u8, e.a & 0xff_ffff),
+                    (e.c as u64) << 32 | e.b as u64,
+                );
+            }
+            Kind::DevPt => {
+                let key = ((e.a >> 24) as u8, e.a & 0xff_ffff);
+                if e.c == 0 {
+                    self.dev_pt.remove(&key);
+                } else {
+                    self.dev_pt.insert(key, e.c);
+                }
+            }
+            Kind::Seq => {
+                self.seqs.insert(e.a, e.c);
+            }
+            Kind::Swap => {
+                if e.c == 0 {
+                    self.swap.remove(&e.a);
+                } else {
+                    self.swap.insert(e.a, e.c - 1);
+                }
+            }
+            Kind::NotifierStart => self.notifiers.push((e.a, e.b, e.c)),
+            Kind::NotifierEnd => {
+                if let Some(i) = self.notifiers.iter().rposition(|n| *n == (e.a, e.b, e.c)) {
+                    self.notifiers.remove(i);
+                }
+            }
+            Kind::Thread => {
+                if e.b == ThreadState::Blocked as u32 {
+                    self.blocked.insert(e.a as Tid, e.c);
+                } else {
+                    self.blocked.remove(&(e.a as Tid));
+                }
+            }
+            Kind::Milestone => self.last_milestone = Milestone::from_u32(e.a),
+            _ => {}
+        }
+        // Keep PG_locked in the frame view in step with the lock table.
+        if e.kind == Kind::LockAcquire {
+            if let LockId::Folio(pfn) = LockId::unpack(e.a) {
+                self.frame(pfn).locked_by = Some(e.thread);
+            }
+        }
+    }
+}
+
+/// A trace with checkpoints: `state_at(step)` for any step.
+pub struct Timeline {
+    events: Vec<Event>,
+    checkpoints: Vec<ViewState>,
+    /// Indices of milestone events, for "next/previous milestone".
+    pub milestones: Vec<usize>,
+}
+
+impl Timeline {
+    pub fn new(initial: ViewState, events: Vec<Event>) -> Timeline {
+        let mut checkpoints = vec![initial.clone()];
+        let mut state = initial;
+        let mut milestones = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            state.apply(e);
+            if e.kind == Kind::Milestone {
+                milestones.push(i);
+            }
+            if (i + 1) % CHECKPOINT_EVERY == 0 {
+                checkpoints.push(state.clone());
+            }
+        }
+        Timeline {
+            events,
+            checkpoints,
+            milestones,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The state after the first `step` events (clamped to the trace).
+    pub fn state_at(&self, step: usize) -> ViewState {
+        let step = step.min(self.events.len());
+        let cp = step / CHECKPOINT_EVERY;
+        let mut s = self.checkpoints[cp].clone();
+        for e in &self.events[cp * CHECKPOINT_EVERY..step] {
+            s.apply(e);
+        }
+        s
+    }
+
+    /// The first event at or after `from` whose kind is in `kinds`.
+    pub fn next_of(&self, from: usize, kinds: &[Kind]) -> Option<usize> {
+        self.events
+            .iter()
+            .enumerate()
+            .skip(from)
+            .find(|(_, e)| kinds.contains(&e.kind))
+            .map(|(i, _)| i)
+    }
+
+    /// The last event before `before` whose kind is in `kinds`.
+    pub fn prev_of(&self, before: usize, kinds: &[Kind]) -> Option<usize> {
+        self.events[..before.min(self.events.len())]
+            .iter()
+            .rposition(|e| kinds.contains(&e.kind))
+    }
+}
+
+/// One line saying what event `e` did, naming the kernel function: the narration of a step.
+pub fn narrate(e: &Event) -> String {
+    let f = e.func.name();
+    let page = |bits: u32| {
+        let (mm, vpn) = unpack_page(bits);
+        format!("page {:#x} (mm{mm})", vpn as u64 * 4096)
+    };
+    match e.kind {
+        Kind::Call => format!("{f}() is called — {}", e.func.what()),
+        Kind::Return => format!("{f}() returns {}", e.a as i32),
+        Kind::WalkBegin if e.c == WalkKind::Logical as u32 => {
+            format!("{f}: a logical page-table walk begins")
+        }
+        Kind::WalkBegin => format!("{f}: walk_page_range starts"),
+        Kind::WalkEnd => format!("{f}: the walk ends"),
+        Kind::Descend => format!(
+            "{f}: the walker descends to the {} level",
+            Level::from_u32(e.b).name()
+        ),
+        Kind::PteRead => format!(
+            "{f} reads the PTE of {}: {}",
+            page(e.a),
+            Pte::unpack(e.b).kind().name()
+        ),
+        Kind::PteWrite => format!(
+            "{f} writes the PTE of {}: {} → {}",
+            page(e.a),
+            Pte::unpack(e.b).kind().name(),
+            Pte::unpack(e.c).kind().name()
+        ),
+        Kind::LockAcquire => format!("{f} takes {}", LockId::unpack(e.a).describe()),
+        Kind::LockRelease => format!("{f} releases {}", LockId::unpack(e.a).describe()),
+        Kind::LockContended => format!(
+            "{f} finds {} held: it must wait",
+            LockId::unpack(e.a).describe()
+        ),
+        Kind::Ref => format!(
+            "{f}: refcount of pfn {:#x} {} → {}",
+            e.a, e.c as i32, e.b as i32
+        ),
+        Kind::Map => format!(
+            "{f}: mapcount of pfn {:#x} {} → {}",
+            e.a, e.c as i32, e.b as i32
+        ),
+        Kind::Flag => format!(
+            "{f}: {} of pfn {:#x} = {}",
+            if e.b == FolioFlag::AnonExclusive as u32 {
+                "AnonExclusive"
+            } else {
+                "LRU"
+            },
+            e.a,
+            e.c != 0
+        ),
+        Kind::Fault => format!(
+            "{f}: page fault on {}{}{}",
+            page(e.a),
+            if e.b & fault::WRITE != 0 {
+                " (write)"
+            } else {
+                " (read)"
+            },
+            if e.b & fault::AHEAD != 0 {
+                ", fault-ahead: hmm_vma_fault faults to the end of the PMD chunk"
+            } else {
+                ""
+            }
+        ),
+        Kind::NotifierStart => format!(
+            "{f}: invalidation {} starts (owner {})",
+            NotifyEvent::from_u8(e.a as u8).name(),
+            if e.a >> 8 == 0 {
+                "none".to_string()
+            } else {
+                format!("device {}", (e.a >> 8) - 1)
+            }
+        ),
+        Kind::NotifierEnd => format!(
+            "{f}: invalidation {} ends",
+            NotifyEvent::from_u8(e.a as u8).name()
+        ),
+        Kind::Seq => format!("{f}: notifier sequence {} → {}", e.b, e.c),
+        Kind::Alloc => format!(
+            "{f} allocates pfn {:#x}{}",
+            e.a,
+            if e.b == 0 {
+                String::new()
+            } else {
+                format!(" on device {}", e.b - 1)
+            }
+        ),
+        Kind::Free => format!("{f}: pfn {:#x} is freed", e.a),
+        Kind::Copy => format!("{f} copies pfn {:#x} → pfn {:#x}", e.a, e.b),
+        Kind::Content => format!("{f}: pfn {:#x} now holds {:#x}", e.a, e.c),
+        Kind::Src => format!("{f}: src[{}] = {:#x}", e.a & 0xff_ffff, e.c),
+        Kind::Dst => format!("{f}: dst[{}] = {:#x}", e.a & 0xff_ffff, e.c),
+        Kind::HmmPfn => format!(
+            "{f}: hmm_pfns[{}] = {:#x}",
+            e.a & 0xff_ffff,
+            (e.c as u64) << 32 | e.b as u64
+        ),
+        Kind::DevPt => format!(
+            "{f}: device page table entry {}",
+            if e.c == 0 { "removed" } else { "set" }
+        ),
+        Kind::Swap => format!(
+            "{f}: swap slot {} {}",
+            e.a,
+            if e.c == 0 { "freed" } else { "written" }
+        ),
+        Kind::TlbFlush => format!("{f}: TLB flush of {} page(s)", e.b.saturating_sub(e.a)),
+        Kind::Retry => format!(
+            "{f}: retry: {}",
+            RetryReason::from_u32(e.a).map_or("", |r| r.describe())
+        ),
+        Kind::Error if e.a == 11 => format!("{f}: -EAGAIN: refcount {} but {} expected", e.b, e.c),
+        Kind::Error => format!("{f} fails with -{}", e.a),
+        Kind::Milestone => format!(
+            "milestone: {}",
+            Milestone::from_u32(e.a).map_or("?", |m| m.name())
+        ),
+        Kind::Thread => format!(
+            "T{} {}",
+            e.a,
+            match e.b {
+                0 => "runs again",
+                1 => "sleeps",
+                _ => "exits",
+            }
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse_states;
+    use crate::sim::{compare, RunConfig, Setup};
+
+    /// Replaying the trace from the set-up world lands exactly on the simulator's final PTEs and frames.
+    #[test]
+    fn replay_matches_the_final_world() {
+        let states = parse_states("PCZNSDOPPNS").unwrap();
+        let setup = Setup::from_states(&states);
+        for lane in compare(&states, &RunConfig::default()) {
+            let tl = Timeline::new(
+                ViewState::from_world(&setup.world),
+                lane.report.events.clone(),
+            );
+            let end = tl.state_at(tl.len());
+            let truth = ViewState::from_world(&lane.report.world);
+            assert_eq!(end.ptes, truth.ptes, "{}", lane.strategy.name());
+            for (pfn, f) in &truth.frames {
+                let v = &end.frames[pfn];
+                assert_eq!(
+                    (v.refcount, v.mapcount, v.content),
+                    (f.refcount, f.mapcount, f.content),
+                    "pfn {pfn:#x}"
+                );
+            }
+            assert!(end.locks.is_empty());
+            assert_eq!(end.counters, lane.counters);
+            // Seeking backwards equals replaying forwards from scratch.
+            let mid = tl.len() / 2;
+            let mut fwd = ViewState::from_world(&setup.world);
+            for e in &tl.events()[..mid] {
+                fwd.apply(e);
+            }
+            assert_eq!(tl.state_at(mid), fwd);
+        }
+    }
+}
