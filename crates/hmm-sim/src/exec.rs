@@ -667,6 +667,23 @@ impl Kernel {
         self.emit(Kind::Content, pfn, old, content);
     }
 
+    /// A store of `value` into the page at `pfn` (by a CPU or a device): the frame's content changes, and
+    /// so does what every virtual page mapping that frame must read back (shared memory has several).
+    pub fn store(&self, pfn: Pfn, value: u32) {
+        self.set_content(pfn, value);
+        let mut w = self.wm();
+        let index = w.frames[pfn as usize].index;
+        let mappers: Vec<MmId> = w
+            .mms
+            .iter()
+            .filter(|m| m.alive && m.pte(index).pfn() == Some(pfn))
+            .map(|m| m.id)
+            .collect();
+        for mm in mappers {
+            w.expected.insert((mm, index), value);
+        }
+    }
+
     /// Copy page data (`copy_highpage`, or the driver's DMA).
     pub fn copy_page(&self, src: Pfn, dst: Pfn) {
         let content = self.w().frames[src as usize].content;
@@ -777,6 +794,8 @@ pub struct Executor {
     pub limits: Limits,
     /// The choices made where more than one thread could run; replaying them reproduces the run.
     pub choices: Vec<Choice>,
+    /// The runnable threads at each of those choices: the alternatives an explorer may try.
+    pub choice_points: Vec<Vec<Tid>>,
     rng: u64,
 }
 
@@ -788,6 +807,7 @@ impl Executor {
             names: Vec::new(),
             limits,
             choices: Vec::new(),
+            choice_points: Vec::new(),
             rng: 0,
         }
     }
@@ -911,6 +931,7 @@ impl Executor {
             } else {
                 let t = self.pick(policy, &runnable, last)?;
                 self.choices.push(t);
+                self.choice_points.push(runnable.clone());
                 t
             };
             last = Some(tid);

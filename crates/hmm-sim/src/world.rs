@@ -181,6 +181,28 @@ impl DptEntry {
     }
 }
 
+/// How the simulated driver behaves when it runs a lane strategy (kernel-model.md §3 assumptions, §5a).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriverOpts {
+    /// Fault with `HMM_PFN_REQ_WRITE` (legacy A/B's `hmm_range_fault`): breaks COW before migrating.
+    pub write: bool,
+    /// Add `MIGRATE_VMA_SELECT_DEVICE_PRIVATE` to the lanes' selection (own device pages are collected too).
+    pub select_device_private: bool,
+    /// Hold the driver mutex across `migrate_vma_setup`, as drivers with plain notifiers do to block page
+    /// table downgrades; the callback takes the same mutex (the self-deadlock of kernel-model.md §5a).
+    pub hold_lock_across_setup: bool,
+}
+
+impl Default for DriverOpts {
+    fn default() -> DriverOpts {
+        DriverOpts {
+            write: true,
+            select_device_private: false,
+            hold_lock_across_setup: false,
+        }
+    }
+}
+
 /// A device (`struct dmirror_device`): its ZONE_DEVICE memory and allocator.
 #[derive(Clone, Debug)]
 pub struct Device {
@@ -198,6 +220,8 @@ pub struct Device {
     pub migrate_to_ram_lock: bool,
     /// Holder of that lock.
     pub migrate_lock: Option<Tid>,
+    /// How the driver runs lane strategies.
+    pub driver: DriverOpts,
     /// Chunk removal in progress (RELEASE): freed pages are not returned to the free list.
     pub removing: bool,
 }

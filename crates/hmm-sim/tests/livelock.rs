@@ -85,3 +85,71 @@ fn single_fault_6_14_completes() {
     assert_eq!(r.result, Ok(()));
     assert!(r.violations.is_empty(), "{:#?}", r.violations);
 }
+
+#[test]
+fn explorer_finds_a_livelocking_schedule_and_replays_it() {
+    use hmm_sim::sim::explore;
+    let mut setup = Setup::from_states(&[PageState::DevicePrivate]);
+    setup.world.devices[0].migrate_to_ram_lock = true;
+    let specs: Vec<ThreadSpec> = (0..2)
+        .map(|t| ThreadSpec {
+            name: format!("cpu{t}"),
+            mm: 0,
+            ops: vec![Op::CpuRead {
+                vpn: RANGE_BASE_VPN,
+            }],
+        })
+        .collect();
+    let limits = Limits {
+        max_steps: 20_000,
+        max_threads: 8,
+    };
+    let cfg = RunConfig {
+        kernel: KernelVersion::V6_14,
+        policy: Policy::RunToBlock,
+        limits: limits.clone(),
+    };
+    let found = explore(&setup, &specs, &cfg, 500, |r| {
+        matches!(r.result, Err(RunError::StepLimit { .. }))
+    });
+    let witness = found.witness.expect("some interleaving livelocks on 6.14");
+    let replay = run(
+        &setup,
+        &specs,
+        &RunConfig {
+            policy: Policy::Replay { choices: witness },
+            ..cfg
+        },
+    );
+    assert!(matches!(replay.result, Err(RunError::StepLimit { .. })));
+    // 6.15: the loser of trylock_page returns and re-faults at once. A scheduler that only switches when
+    // a thread blocks (no preemption) lets it spin forever while the winner waits to run: the starvation
+    // b570f37a2ce4 fixed. 6.18 (the loser sleeps on the folio lock) has no such schedule.
+    let cfg15 = RunConfig {
+        kernel: KernelVersion::V6_15,
+        policy: Policy::RunToBlock,
+        limits: limits.clone(),
+    };
+    let spin = explore(&setup, &specs, &cfg15, 500, |r| {
+        matches!(r.result, Err(RunError::StepLimit { .. }))
+    });
+    assert!(
+        spin.witness.is_some(),
+        "6.15 spinning not found in {} runs",
+        spin.runs
+    );
+    let cfg18 = RunConfig {
+        kernel: KernelVersion::V6_18,
+        policy: Policy::RunToBlock,
+        limits,
+    };
+    let none = explore(&setup, &specs, &cfg18, 300, |r| {
+        r.result.is_err() || !r.violations.is_empty()
+    });
+    assert!(
+        none.witness.is_none(),
+        "6.18 failed after {} runs",
+        none.runs
+    );
+    assert!(none.runs > 1, "the search tried more than one schedule");
+}

@@ -7,14 +7,14 @@
 
 use crate::exec::Kernel;
 use crate::mm::hmm::{
-    hmm_range_fault, HmmRange, EBUSY, EFAULT, HMM_PFN_ERROR, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE,
-    HMM_PFN_VALID, HMM_PFN_WRITE,
+    hmm_range_fault, HmmRange, EBUSY, EFAULT, HMM_PFN_ERROR, HMM_PFN_REQ_FAULT,
+    HMM_PFN_REQ_MIGRATE, HMM_PFN_REQ_WRITE, HMM_PFN_VALID, HMM_PFN_WRITE,
 };
 use crate::mm::memory::{handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_SIGBUS};
 use crate::mm::migrate_device::{
-    migrate_device_range, migrate_pfn, migrate_vma_finalize, migrate_vma_pages, migrate_vma_setup,
-    migrated, mpfn_page, MigrateVma, MIGRATE_PFN_MIGRATE, MIGRATE_PFN_WRITE,
-    MIGRATE_VMA_SELECT_DEVICE_PRIVATE, MIGRATE_VMA_SELECT_SYSTEM,
+    migrate_device_range, migrate_hmm_range_setup, migrate_pfn, migrate_vma_finalize,
+    migrate_vma_pages, migrate_vma_setup, migrated, mpfn_page, MigrateVma, MIGRATE_PFN_MIGRATE,
+    MIGRATE_PFN_WRITE, MIGRATE_VMA_SELECT_DEVICE_PRIVATE, MIGRATE_VMA_SELECT_SYSTEM,
 };
 use crate::mm::mmu_notifier::{
     invalidate_range_end, invalidate_range_start, mmu_interval_read_begin, mmu_interval_retry,
@@ -59,10 +59,12 @@ pub enum DmirrorCmd {
     Exclusive,
     CheckExclusive,
     Release,
+    /// RFC 4/4 `HMM_DMIRROR_MIGRATE_ON_FAULT_TO_DEV`: the unified migrate-on-fault path, per chunk.
+    MigrateOnFaultToDev,
 }
 
 impl DmirrorCmd {
-    pub const ALL: [DmirrorCmd; 8] = [
+    pub const ALL: [DmirrorCmd; 9] = [
         DmirrorCmd::Read,
         DmirrorCmd::Write,
         DmirrorCmd::MigrateToDev,
@@ -71,6 +73,7 @@ impl DmirrorCmd {
         DmirrorCmd::Exclusive,
         DmirrorCmd::CheckExclusive,
         DmirrorCmd::Release,
+        DmirrorCmd::MigrateOnFaultToDev,
     ];
     /// The uAPI name without the `HMM_DMIRROR_` prefix.
     pub fn name(self) -> &'static str {
@@ -83,6 +86,7 @@ impl DmirrorCmd {
             DmirrorCmd::Exclusive => "EXCLUSIVE",
             DmirrorCmd::CheckExclusive => "CHECK_EXCLUSIVE",
             DmirrorCmd::Release => "RELEASE",
+            DmirrorCmd::MigrateOnFaultToDev => "MIGRATE_ON_FAULT_TO_DEV",
         }
     }
     pub fn parse(s: &str) -> Option<DmirrorCmd> {
@@ -167,6 +171,9 @@ pub async fn dmirror_ioctl(
         DmirrorCmd::Exclusive => dmirror_exclusive(k, mirror, start, end, &mut res).await,
         DmirrorCmd::CheckExclusive => dmirror_check_atomic(k, mirror, start, end).await,
         DmirrorCmd::Release => dmirror_device_remove_chunks(k, mirror).await,
+        DmirrorCmd::MigrateOnFaultToDev => {
+            dmirror_fault_and_migrate_to_device(k, mirror, start, end, &mut res).await
+        }
     };
     if res.ret != 0 {
         // On error the handler returns before copy_to_user: user space sees no counters.
@@ -247,15 +254,13 @@ fn dmirror_do_write(
     data: &[u32],
     res: &mut CmdResult,
 ) -> i32 {
-    let mm = k.w().mirrors[mirror].mm;
     for vpn in from..end {
         let e = k.w().mirrors[mirror].pt.get(&vpn).copied();
         let Some(e) = e.filter(|e| e.tag == DptTag::Write) else {
             return ENOENT;
         };
         let value = data.get((vpn - start) as usize).copied().unwrap_or(0);
-        k.set_content(e.pfn, value);
-        k.wm().expected.insert((mm, vpn), value);
+        k.store(e.pfn, value);
         res.cpages += 1;
     }
     0
@@ -476,6 +481,36 @@ async fn dmirror_migrate_to_device(
         at = next;
     }
     k.mmap_read_unlock(mm);
+    k.lock(LockId::Driver(mirror as u8)).await;
+    let ret = dmirror_do_read(k, mirror, start, end, res);
+    k.unlock(LockId::Driver(mirror as u8));
+    _f.ret(ret);
+    ret
+}
+
+/// RFC 4/4 `dmirror_fault_and_migrate_to_device`: per chunk, under `mmap_lock`, one migrate-on-fault
+/// round; then the range is read back through the device page table.
+async fn dmirror_fault_and_migrate_to_device(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    res: &mut CmdResult,
+) -> i32 {
+    let _f = k.enter(Func::DmirrorMigrateToDevice, start);
+    let mm = k.w().mirrors[mirror].mm;
+    let mut at = start;
+    while at < end {
+        let next = (at + DMIRROR_CHUNK_PAGES).min(end);
+        k.mmap_read_lock(mm).await;
+        let ret = migrate_on_fault_round(k, mirror, at, next).await;
+        k.mmap_read_unlock(mm);
+        if ret != 0 {
+            _f.ret(ret);
+            return ret;
+        }
+        at = next;
+    }
     k.lock(LockId::Driver(mirror as u8)).await;
     let ret = dmirror_do_read(k, mirror, start, end, res);
     k.unlock(LockId::Driver(mirror as u8));
@@ -807,5 +842,56 @@ async fn dmirror_device_remove_chunks(k: &Kernel, mirror: usize) -> i32 {
         migrate_vma_finalize(k, &mut m).await;
     }
     k.wm().devices[dev as usize].removing = false;
+    0
+}
+
+/// The RFC's test driver (`dmirror_fault_and_migrate_to_device`, one chunk): one
+/// `hmm_range_fault(REQ_FAULT|REQ_MIGRATE)` walk that faults pages in and installs migration entries, then
+/// `migrate_hmm_range_setup`, pages, finalize. The caller holds `mmap_lock`. On `-EBUSY` the driver
+/// first restores what the walk collected, then retries (the model's choice: RFC v1's behaviour after a
+/// partial conversion is an open question, kernel-model.md §7.1).
+pub async fn migrate_on_fault_round(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
+    let (mm, dev) = {
+        let w = k.w();
+        (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
+    };
+    let mut attempts = 0;
+    let (range, mut m) = loop {
+        let mut range = HmmRange::new(
+            k,
+            mm,
+            start,
+            end,
+            HMM_PFN_REQ_FAULT | HMM_PFN_REQ_MIGRATE,
+            dev + 1,
+        );
+        range.notifier = Some(mirror);
+        range.migrate_flags = Some(0);
+        let mut m = MigrateVma::new(k, mm, start, end, dev + 1, 0);
+        range.notifier_seq = mmu_interval_read_begin(k, mirror).await;
+        let mut ret = hmm_range_fault(k, &mut range).await;
+        if ret == 0 {
+            k.lock(LockId::Driver(mirror as u8)).await;
+            let stale = mmu_interval_retry(k, mirror, range.notifier_seq, true);
+            k.unlock(LockId::Driver(mirror as u8));
+            if !stale {
+                break (range, m);
+            }
+            ret = EBUSY;
+        }
+        // Undo the partial conversion: every collected entry goes back to its page.
+        migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
+        migrate_vma_finalize(k, &mut m).await;
+        attempts += 1;
+        if ret != EBUSY || attempts > RANGE_FAULT_MAX_RESTARTS {
+            return ret;
+        }
+        k.retry(RetryReason::DriverEbusy);
+    };
+    migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
+    dmirror_migrate_alloc_and_copy(k, mirror, &mut m);
+    migrate_vma_pages(k, &mut m).await;
+    dmirror_migrate_finalize_and_map(k, mirror, &m).await;
+    migrate_vma_finalize(k, &mut m).await;
     0
 }

@@ -2,19 +2,11 @@
 //! dmirror-based driver would write them. Each runs over the whole range in one call, as the RFC cover
 //! letter counts walks.
 
-use crate::drivers::dmirror::{
-    dmirror_migrate_alloc_and_copy, dmirror_migrate_finalize_and_map, dmirror_range_fault,
-    migrate_round_to_device,
-};
+use crate::drivers::dmirror::{self, dmirror_range_fault, migrate_round_to_device};
 use crate::exec::Kernel;
-use crate::mm::hmm::{
-    hmm_range_fault, HmmRange, EBUSY, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_MIGRATE, HMM_PFN_REQ_WRITE,
-};
-use crate::mm::migrate_device::{
-    migrate_hmm_range_setup, migrate_vma_finalize, migrate_vma_pages, MigrateVma,
-};
-use crate::mm::mmu_notifier::{mmu_interval_read_begin, mmu_interval_retry};
-use crate::trace::{pack_page, Func, LockId, Milestone, RetryReason};
+use crate::mm::hmm::{HmmRange, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE};
+use crate::mm::migrate_device::MigrateVma;
+use crate::trace::{pack_page, Func, Milestone};
 use crate::world::Zone;
 use serde::{Deserialize, Serialize};
 
@@ -132,55 +124,12 @@ async fn legacy_b(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
     migrate(k, mirror, start, end).await.0
 }
 
-/// The RFC's test driver: one `hmm_range_fault(REQ_FAULT|REQ_MIGRATE)` walk that faults pages in and
-/// installs migration entries, then `migrate_hmm_range_setup`, pages, finalize. On `-EBUSY` the driver
-/// first restores what the walk collected, then retries (the model's choice: RFC v1's behaviour after a
-/// partial conversion is an open question, kernel-model.md §7.1).
+/// The RFC's path: one `hmm_range_fault(REQ_FAULT|REQ_MIGRATE)` walk then migrate (see
+/// [`dmirror::migrate_on_fault_round`]), over the whole range under `mmap_lock`.
 async fn unified(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
-    let (mm, dev) = {
-        let w = k.w();
-        (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
-    };
+    let mm = k.w().mirrors[mirror].mm;
     k.mmap_read_lock(mm).await;
-    let mut attempts = 0;
-    let (range, mut m) = loop {
-        let mut range = HmmRange::new(
-            k,
-            mm,
-            start,
-            end,
-            HMM_PFN_REQ_FAULT | HMM_PFN_REQ_MIGRATE,
-            dev + 1,
-        );
-        range.notifier = Some(mirror);
-        range.migrate_flags = Some(0);
-        let mut m = MigrateVma::new(k, mm, start, end, dev + 1, 0);
-        range.notifier_seq = mmu_interval_read_begin(k, mirror).await;
-        let mut ret = hmm_range_fault(k, &mut range).await;
-        if ret == 0 {
-            k.lock(LockId::Driver(mirror as u8)).await;
-            let stale = mmu_interval_retry(k, mirror, range.notifier_seq, true);
-            k.unlock(LockId::Driver(mirror as u8));
-            if !stale {
-                break (range, m);
-            }
-            ret = EBUSY;
-        }
-        // Undo the partial conversion: every collected entry goes back to its page.
-        migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
-        migrate_vma_finalize(k, &mut m).await;
-        attempts += 1;
-        if ret != EBUSY || attempts > crate::drivers::dmirror::RANGE_FAULT_MAX_RESTARTS {
-            k.mmap_read_unlock(mm);
-            return ret;
-        }
-        k.retry(RetryReason::DriverEbusy);
-    };
-    migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
-    dmirror_migrate_alloc_and_copy(k, mirror, &mut m);
-    migrate_vma_pages(k, &mut m).await;
-    dmirror_migrate_finalize_and_map(k, mirror, &m).await;
-    migrate_vma_finalize(k, &mut m).await;
+    let ret = dmirror::migrate_on_fault_round(k, mirror, start, end).await;
     k.mmap_read_unlock(mm);
-    0
+    ret
 }

@@ -28,8 +28,7 @@ pub async fn cpu_access(k: &Kernel, mm: MmId, vpn: u32, write: Option<u32>) -> R
             return Ok(match write {
                 None => k.w().folio(pfn).content,
                 Some(v) => {
-                    k.set_content(pfn, v);
-                    k.wm().expected.insert((mm, vpn), v);
+                    k.store(pfn, v);
                     v
                 }
             });
