@@ -265,7 +265,6 @@ async fn swap_in(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, slot: u32, write: bo
         return VM_FAULT_OK;
     }
     add_new_anon_rmap(k, mm, vpn, pfn, false);
-    k.swap_set(slot, None); // swap_free
     k.pte_write(
         mm,
         vpn,
@@ -275,6 +274,7 @@ async fn swap_in(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, slot: u32, write: bo
             dirty: write,
         },
     );
+    k.swap_set(slot, None); // swap_free, after set_pte_at as in do_swap_page
     k.unlock(ptl);
     VM_FAULT_OK
 }
