@@ -83,6 +83,10 @@ pub enum ScenarioError {
         pages: usize,
         max: usize,
     },
+    /// A `*` not followed by a count of 1 to 9,999,999 pages.
+    BadRepeat {
+        position: usize,
+    },
 }
 
 impl fmt::Display for ScenarioError {
@@ -96,6 +100,9 @@ impl fmt::Display for ScenarioError {
                 f,
                 "bad page letter {letter:?} at position {position}: expected one of P C Z N S D O"
             ),
+            ScenarioError::BadRepeat { position } => {
+                write!(f, "bad repeat at position {position}: `*` must be followed by a page count, as in P*512")
+            }
             ScenarioError::TooManyPages { pages, max } => {
                 write!(
                     f,
@@ -108,25 +115,50 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// Parse a state string such as `"PPSNZ"`. Whitespace is not allowed; the length is bounded by [`MAX_PAGES`].
+/// Parse a state string such as `"PPSNZ"`. A letter may be followed by `*N` to repeat it `N` times
+/// (`"P*510SN"` is 510 present pages, one swapped, one untouched), so 1 GiB scenarios fit in a URL or a
+/// command line. No whitespace; at most [`MAX_PAGES`] pages in all, checked before anything is allocated.
 pub fn parse_states(text: &str) -> Result<Vec<PageState>, ScenarioError> {
     if text.is_empty() {
         return Err(ScenarioError::Empty);
     }
-    // Count before collecting so an oversize string is refused without allocating for it.
-    let pages = text.chars().count();
-    if pages > MAX_PAGES {
-        return Err(ScenarioError::TooManyPages {
-            pages,
-            max: MAX_PAGES,
-        });
+    let chars: Vec<char> = text.chars().collect();
+    // First pass: the runs and their total, so an oversize string is refused without allocating for it.
+    let mut runs: Vec<(PageState, usize)> = Vec::new();
+    let mut pages: usize = 0;
+    let mut at = 0;
+    while at < chars.len() {
+        let letter = chars[at];
+        let state = PageState::from_letter(letter).ok_or(ScenarioError::BadLetter { position: at, letter })?;
+        at += 1;
+        let mut count = 1usize;
+        if chars.get(at) == Some(&'*') {
+            let digits_start = at + 1;
+            let mut end = digits_start;
+            while end < chars.len() && chars[end].is_ascii_digit() && end - digits_start < 7 {
+                end += 1;
+            }
+            if end == digits_start {
+                return Err(ScenarioError::BadRepeat { position: at });
+            }
+            let digits: String = chars[digits_start..end].iter().collect();
+            count = digits.parse().map_err(|_| ScenarioError::BadRepeat { position: at })?;
+            if count == 0 {
+                return Err(ScenarioError::BadRepeat { position: at });
+            }
+            at = end;
+        }
+        pages = pages.saturating_add(count);
+        if pages > MAX_PAGES {
+            return Err(ScenarioError::TooManyPages { pages, max: MAX_PAGES });
+        }
+        runs.push((state, count));
     }
-    text.chars()
-        .enumerate()
-        .map(|(position, letter)| {
-            PageState::from_letter(letter).ok_or(ScenarioError::BadLetter { position, letter })
-        })
-        .collect()
+    let mut states = Vec::with_capacity(pages);
+    for (state, count) in runs {
+        states.extend(std::iter::repeat_n(state, count));
+    }
+    Ok(states)
 }
 
 /// The inverse of [`parse_states`].
@@ -156,6 +188,18 @@ mod tests {
             }
         );
         assert!(err.to_string().contains("position 2"));
+    }
+
+    #[test]
+    fn repeats() {
+        let s = parse_states("P*3SN*2").unwrap();
+        assert_eq!(format_states(&s), "PPPSNN");
+        assert_eq!(parse_states("P*"), Err(ScenarioError::BadRepeat { position: 1 }));
+        assert_eq!(parse_states("P*0"), Err(ScenarioError::BadRepeat { position: 1 }));
+        assert_eq!(parse_states("*3"), Err(ScenarioError::BadLetter { position: 0, letter: '*' }));
+        assert!(matches!(parse_states("P*262145"), Err(ScenarioError::TooManyPages { .. })));
+        assert!(matches!(parse_states("P*9999999P*9999999"), Err(ScenarioError::TooManyPages { .. })));
+        assert_eq!(parse_states("P*262144").unwrap().len(), MAX_PAGES);
     }
 
     #[test]

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: hmmviz compare --pages <STATES> [--json] [--kernel 6.14|6.15|6.18]
   STATES: one letter per page: P present, C COW-shared, Z zero page, N pte_none, S swapped,
-          D device-private (this device), O device-private (another device). At most 262144 pages.";
+          D device-private (this device), O device-private (another device); a letter may repeat as
+          P*512. At most 262144 pages.";
 
 pub fn main(args: &[String]) -> ExitCode {
     let mut pages = None;
@@ -27,7 +28,9 @@ pub fn main(args: &[String]) -> ExitCode {
             other => return usage_error(&format!("unknown argument `{other}`")),
         }
     }
-    let Some(pages) = pages else { return usage_error("--pages is required") };
+    let Some(pages) = pages else {
+        return usage_error("--pages is required");
+    };
     let states = match parse_states(&pages) {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("--pages: {e}")),
@@ -69,7 +72,11 @@ fn lane_json(l: &LaneRun) -> Value {
     o.insert("invariant_violations".into(), json!(l.report.violations));
     o.insert(
         "final_pages".into(),
-        json!(l.final_pages.iter().map(|p| format!("{}:{}", p.location.name(), p.pte.name())).collect::<Vec<_>>()),
+        json!(l
+            .final_pages
+            .iter()
+            .map(|p| format!("{}:{}", p.location.name(), p.pte.name()))
+            .collect::<Vec<_>>()),
     );
     Value::Object(o)
 }
