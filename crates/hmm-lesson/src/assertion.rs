@@ -397,7 +397,10 @@ impl Parser<'_> {
                     "func" => {
                         let (f, fspan) = self.ident("a kernel function name")?;
                         if !crate::runner::is_func(&f) {
-                            return Err((fspan, format!("`{f}` is not a kernel function the simulator traces")));
+                            return Err((
+                                fspan,
+                                format!("`{f}` is not a kernel function the simulator traces"),
+                            ));
                         }
                         ev.func = Some(f);
                     }

@@ -63,9 +63,8 @@ pub enum ResultObs {
         /// Page index → value the CPU read (None for a page whose access failed, e.g. SIGSEGV).
         data: BTreeMap<usize, Option<u64>>,
     },
-    Run {
-        outcome: Outcome,
-    },
+    /// A `run` of threads, or a `lane` run (which also has the strategy's return code).
+    Run { outcome: Outcome, ret: Option<i64> },
 }
 
 /// Result of the bounded schedule search made for the last `run` of threads.

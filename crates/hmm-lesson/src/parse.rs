@@ -242,15 +242,11 @@ fn validate_action(
             scope.processes.push(name.clone());
         } else if matches!(
             a.op,
-            Op::Mirror { .. }
-                | Op::Mprotect { .. }
-                | Op::Munmap { .. }
-                | Op::Lane { .. }
-                | Op::CpuWrite { .. }
+            Op::Mirror { .. } | Op::Mprotect { .. } | Op::Munmap { .. } | Op::CpuWrite { .. }
         ) {
             diags.push(map.error(
                 a.span.clone(),
-                "only dmirror, cpu read and run produce a result to name",
+                "only dmirror, cpu read, lane and run produce a result to name",
             ));
         } else {
             scope.results.insert(name.clone(), a.op.clone());
@@ -291,13 +287,14 @@ fn validate_assertion(
                         let ok = match op {
                             Op::Dmirror { .. } => !matches!(field, ResultField::Outcome),
                             Op::CpuRead { .. } => matches!(field, ResultField::Data),
-                            Op::Run { .. } | Op::Lane { .. } => {
-                                matches!(field, ResultField::Outcome)
+                            Op::Run { .. } => matches!(field, ResultField::Outcome),
+                            Op::Lane { .. } => {
+                                matches!(field, ResultField::Outcome | ResultField::Ret)
                             }
                             _ => false,
                         };
                         if !ok {
-                            diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu reads have data, runs and lanes have outcome")));
+                            diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu reads have data, runs have outcome, lanes have ret and outcome")));
                         }
                     }
                 },

@@ -18,17 +18,19 @@
 
 use crate::eval::{self, Verdict};
 use crate::model::{
-    self, Beat, Check, Counter, DmirrorCmd, Driver, Lane, Lesson, Location, Op, Outcome, Pages, Pattern, Prot,
-    Schedule, Span, Until, VmaKind,
+    self, Beat, Check, Counter, DmirrorCmd, Driver, Lane, Lesson, Location, Op, Outcome, Pages,
+    Pattern, Prot, Schedule, Span, Until, VmaKind,
 };
 use crate::observe::{EventObs, Observation, PageObs, ResultObs, ScheduleSearch, WorldObs};
 use hmm_sim::drivers::dmirror::DmirrorCmd as SimCmd;
 use hmm_sim::drivers::strategies::Strategy;
 use hmm_sim::exec::{KernelVersion, Limits, Policy, RunError as SimError};
+use hmm_sim::pte::{Pte, ZERO_PFN};
 use hmm_sim::scenario::parse_states;
 use hmm_sim::sim::{self as sim, Outcome as SimOutcome, Report, RunConfig, Setup, ThreadSpec};
 use hmm_sim::trace::{unpack_page, Counters, Event, Func, Kind, Milestone, RetryReason};
-use hmm_sim::world::{MmId, PageLocation, World, RANGE_BASE_VPN};
+use hmm_sim::view::{Timeline, ViewState};
+use hmm_sim::world::{MmId, PageLocation, World, Zone, RANGE_BASE_VPN};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -68,8 +70,15 @@ pub const EVENT_KINDS: [&str; 31] = [
 ];
 
 /// Milestone names for `until=milestone:…`: snake_case of `hmm_sim::trace::Milestone`.
-pub const MILESTONES: [&str; 7] =
-    ["faulted_in", "collected", "unmapped", "copied", "pages_migrated", "finalized", "all_on_device"];
+pub const MILESTONES: [&str; 7] = [
+    "faulted_in",
+    "collected",
+    "unmapped",
+    "copied",
+    "pages_migrated",
+    "finalized",
+    "all_on_device",
+];
 
 /// Is `name` a kernel function the simulator attributes events to?
 pub fn is_func(name: &str) -> bool {
@@ -106,7 +115,10 @@ pub fn run(lesson: &Lesson) -> LessonRun {
         Err(message) => {
             return LessonRun {
                 beats: vec![],
-                error: Some(RunError { span: 0..3, message }),
+                error: Some(RunError {
+                    span: 0..3,
+                    message,
+                }),
                 last: Observation::default(),
             }
         }
@@ -114,11 +126,19 @@ pub fn run(lesson: &Lesson) -> LessonRun {
     let mut beats = Vec::new();
     for beat in &lesson.beats {
         if let Err(e) = session.apply_beat(beat) {
-            return LessonRun { beats, error: Some(e), last: session.observe() };
+            return LessonRun {
+                beats,
+                error: Some(e),
+                last: session.observe(),
+            };
         }
         let obs = session.observe();
         beats.push(BeatRun {
-            assertions: beat.assertions.iter().map(|a| eval::check(&a.check, &obs)).collect(),
+            assertions: beat
+                .assertions
+                .iter()
+                .map(|a| eval::check(&a.check, &obs))
+                .collect(),
             predictions: beat
                 .predictions
                 .iter()
@@ -127,7 +147,11 @@ pub fn run(lesson: &Lesson) -> LessonRun {
         });
     }
     let last = session.observe();
-    LessonRun { beats, error: None, last }
+    LessonRun {
+        beats,
+        error: None,
+        last,
+    }
 }
 
 fn kernel_version(k: model::Kernel) -> KernelVersion {
@@ -156,13 +180,46 @@ struct Queued {
     actions: Vec<(Option<String>, Op, std::ops::Range<usize>)>,
 }
 
-/// One lane's world: its latest run from the scenario.
+/// One lane's world: its latest run from the scenario, possibly paused part-way.
 struct LaneWorld {
+    /// The whole run, to its end.
     report: Report,
-    /// The step bound the latest run was given (to resume from).
-    events_before_pause: Option<u64>,
-    pages: Pages,
-    driver: Driver,
+    /// Where the lesson paused it (number of events applied), or None: at its end.
+    at: Option<usize>,
+    /// The world it started from, for replaying the trace to a pause point.
+    setup: Setup,
+}
+
+/// The step a lane run pauses at for `until`, or None when it runs to its end.
+fn pause_point(report: &Report, until: &Until, lane: Lane) -> Result<Option<usize>, String> {
+    Ok(match until {
+        Until::Done => None,
+        Until::Step(n) => Some(*n as usize).filter(|&n| n < report.events.len()),
+        Until::Milestone(name) => {
+            let index = report.events.iter().position(|e| {
+                e.kind == Kind::Milestone
+                    && Milestone::from_u32(e.a).is_some_and(|m| milestone_name(m) == name)
+            });
+            let index = index
+                .ok_or_else(|| format!("lane {} never reaches milestone {name}", lane.name()))?;
+            // Pause just after the milestone event.
+            Some(index + 1)
+        }
+    })
+}
+
+/// A lane run's outcome and return code (a paused run has neither finished nor failed).
+fn lane_result(l: &LaneWorld) -> (Outcome, Option<i64>) {
+    if l.at.is_some() {
+        return (Outcome::Completed, None);
+    }
+    let ret = l
+        .report
+        .outcomes
+        .first()
+        .and_then(|o| o.first())
+        .map(|o| o.ret() as i64);
+    (classify(&l.report), ret)
 }
 
 struct Session<'l> {
@@ -198,7 +255,11 @@ impl<'l> Session<'l> {
                 Prot::Read => (true, false),
                 Prot::None => (false, false),
             };
-            let prot = sim::Prot { read, write, shared: v.kind == VmaKind::AnonShared };
+            let prot = sim::Prot {
+                read,
+                write,
+                shared: v.kind == VmaKind::AnonShared,
+            };
             setup.mmap(0, vpn(v.pages.start), v.pages.len() as u32, prot);
         }
         for (p, st) in states.iter().enumerate() {
@@ -227,12 +288,17 @@ impl<'l> Session<'l> {
         RunConfig {
             kernel: self.kernel,
             policy,
-            limits: Limits { max_steps: self.lesson.limits.steps, max_threads: crate::limits::MAX_THREADS + 1 },
+            limits: Limits {
+                max_steps: self.lesson.limits.steps,
+                max_threads: crate::limits::MAX_THREADS + 1,
+            },
         }
     }
 
     fn mm_of(&self, proc: &Option<String>) -> MmId {
-        proc.as_ref().and_then(|p| self.processes.get(p).copied()).unwrap_or(0)
+        proc.as_ref()
+            .and_then(|p| self.processes.get(p).copied())
+            .unwrap_or(0)
     }
 
     fn apply_beat(&mut self, beat: &Beat) -> Result<(), RunError> {
@@ -246,25 +312,35 @@ impl<'l> Session<'l> {
             })
             .collect();
         for a in &beat.actions {
-            let err = |message: String| RunError { span: a.span.clone(), message };
+            let err = |message: String| RunError {
+                span: a.span.clone(),
+                message,
+            };
             if let Some(thread) = &a.thread {
                 let mm = match &a.op {
-                    Op::Dmirror { proc, .. } | Op::CpuRead { proc, .. } | Op::CpuWrite { proc, .. } => {
-                        self.mm_of(proc)
-                    }
+                    Op::Dmirror { proc, .. }
+                    | Op::CpuRead { proc, .. }
+                    | Op::CpuWrite { proc, .. } => self.mm_of(proc),
                     _ => 0,
                 };
                 let ops = self.sim_ops(&a.op).map_err(err)?;
                 let slot = match self.queued.iter().position(|q| &q.name == thread) {
                     Some(i) => i,
                     None => {
-                        self.queued.push(Queued { name: thread.clone(), mm, ops: vec![], actions: vec![] });
+                        self.queued.push(Queued {
+                            name: thread.clone(),
+                            mm,
+                            ops: vec![],
+                            actions: vec![],
+                        });
                         self.queued.len() - 1
                     }
                 };
                 let q = &mut self.queued[slot];
                 if q.mm != mm {
-                    return Err(err(format!("thread {thread} already runs in another process")));
+                    return Err(err(format!(
+                        "thread {thread} already runs in another process"
+                    )));
                 }
                 let range = q.ops.len()..q.ops.len() + ops.len();
                 q.ops.extend(ops);
@@ -272,10 +348,19 @@ impl<'l> Session<'l> {
                 continue;
             }
             match &a.op {
-                Op::Lane { lane, pages, until, resume, driver } => {
-                    let outcome = self.run_lane(*lane, *pages, until, *resume, driver).map_err(err)?;
+                Op::Lane {
+                    lane,
+                    pages,
+                    until,
+                    resume,
+                    driver,
+                } => {
+                    let (outcome, ret) = self
+                        .run_lane(*lane, *pages, until, *resume, driver)
+                        .map_err(err)?;
                     if let Some(name) = &a.bind {
-                        self.results.insert(name.clone(), ResultObs::Run { outcome });
+                        self.results
+                            .insert(name.clone(), ResultObs::Run { outcome, ret });
                     }
                 }
                 Op::Mirror { pages, value } => {
@@ -286,18 +371,23 @@ impl<'l> Session<'l> {
                 Op::Run { schedule } => {
                     let outcome = self.run_threads(schedule, &properties).map_err(err)?;
                     if let Some(name) = &a.bind {
-                        self.results.insert(name.clone(), ResultObs::Run { outcome });
+                        self.results
+                            .insert(name.clone(), ResultObs::Run { outcome, ret: None });
                     }
                 }
                 op => {
                     let mm = match op {
-                        Op::Dmirror { proc, .. } | Op::CpuRead { proc, .. } | Op::CpuWrite { proc, .. } => {
-                            self.mm_of(proc)
-                        }
+                        Op::Dmirror { proc, .. }
+                        | Op::CpuRead { proc, .. }
+                        | Op::CpuWrite { proc, .. } => self.mm_of(proc),
                         _ => 0,
                     };
                     let ops = self.sim_ops(op).map_err(err)?;
-                    let thread = ThreadSpec { name: "main".into(), mm, ops };
+                    let thread = ThreadSpec {
+                        name: "main".into(),
+                        mm,
+                        ops,
+                    };
                     let report = sim::run(&self.main, &[thread], &self.config(Policy::RunToBlock));
                     if let Err(e) = &report.result {
                         return Err(err(format!("the simulator stopped: {e}")));
@@ -314,28 +404,51 @@ impl<'l> Session<'l> {
     /// The simulator ops one action stands for (CPU accesses are one op per page).
     fn sim_ops(&self, op: &Op) -> Result<Vec<sim::Op>, String> {
         Ok(match op {
-            Op::Dmirror { cmd, dev, pages, .. } => {
-                let cmd = sim_cmd(*cmd)?;
+            Op::Dmirror {
+                cmd, dev, pages, ..
+            } => {
+                let cmd = sim_cmd(*cmd);
                 let data = if cmd == SimCmd::Write {
                     pages.iter().map(|p| self.mirror[p] as u32).collect()
                 } else {
                     Vec::new()
                 };
-                vec![sim::Op::Dmirror { dev: *dev as u8, cmd, start: vpn(pages.start), npages: pages.len() as u32, data }]
+                vec![sim::Op::Dmirror {
+                    dev: *dev as u8,
+                    cmd,
+                    start: vpn(pages.start),
+                    npages: pages.len() as u32,
+                    data,
+                }]
             }
-            Op::CpuRead { pages, .. } => pages.iter().map(|p| sim::Op::CpuRead { vpn: vpn(p) }).collect(),
-            Op::CpuWrite { pages, value, .. } => {
-                pages.iter().map(|p| sim::Op::CpuWrite { vpn: vpn(p), value: token(*value, p) }).collect()
-            }
+            Op::CpuRead { pages, .. } => pages
+                .iter()
+                .map(|p| sim::Op::CpuRead { vpn: vpn(p) })
+                .collect(),
+            Op::CpuWrite { pages, value, .. } => pages
+                .iter()
+                .map(|p| sim::Op::CpuWrite {
+                    vpn: vpn(p),
+                    value: token(*value, p),
+                })
+                .collect(),
             Op::Mprotect { pages, prot } => {
                 let (read, write) = match prot {
                     Prot::ReadWrite => (true, true),
                     Prot::Read => (true, false),
                     Prot::None => (false, false),
                 };
-                vec![sim::Op::Mprotect { start: vpn(pages.start), npages: pages.len() as u32, read, write }]
+                vec![sim::Op::Mprotect {
+                    start: vpn(pages.start),
+                    npages: pages.len() as u32,
+                    read,
+                    write,
+                }]
             }
-            Op::Munmap { pages } => vec![sim::Op::Munmap { start: vpn(pages.start), npages: pages.len() as u32 }],
+            Op::Munmap { pages } => vec![sim::Op::Munmap {
+                start: vpn(pages.start),
+                npages: pages.len() as u32,
+            }],
             Op::Fork => vec![sim::Op::Fork],
             Op::Lane { .. } | Op::Mirror { .. } | Op::Run { .. } => {
                 return Err("this action cannot be queued on a thread".into())
@@ -346,39 +459,75 @@ impl<'l> Session<'l> {
     /// Make a finished main-world run the current main world.
     fn absorb(&mut self, report: Report) {
         let names = report.thread_names.clone();
-        self.main_events.extend(
-            report.events.iter().map(|e| (*e, names.get(e.thread as usize).cloned().unwrap_or_default())),
-        );
-        self.main_violations.extend(report.violations.iter().cloned());
-        self.main = Setup { world: report.world, devices: self.main.devices };
+        self.main_events.extend(report.events.iter().map(|e| {
+            (
+                *e,
+                names.get(e.thread as usize).cloned().unwrap_or_default(),
+            )
+        }));
+        self.main_violations
+            .extend(report.violations.iter().cloned());
+        self.main = Setup {
+            world: report.world,
+            devices: self.main.devices,
+        };
     }
 
     /// Bind the outcome of an action's ops, and update the mirror buffer as user space would.
     fn record(&mut self, bind: Option<&str>, op: &Op, outcomes: &[SimOutcome]) {
         let result = match op {
             Op::Dmirror { cmd, pages, .. } => {
-                let Some(SimOutcome::Cmd(c)) = outcomes.last() else { return };
+                let Some(SimOutcome::Cmd(c)) = outcomes.last() else {
+                    return;
+                };
                 let copies_back = matches!(
                     cmd,
-                    DmirrorCmd::Read | DmirrorCmd::MigrateToDev | DmirrorCmd::Exclusive | DmirrorCmd::MigrateOnFaultToDev
+                    DmirrorCmd::Read
+                        | DmirrorCmd::MigrateToDev
+                        | DmirrorCmd::Exclusive
+                        | DmirrorCmd::MigrateOnFaultToDev
                 );
                 let data = (c.ret == 0 && copies_back).then(|| {
-                    pages.iter().zip(&c.data).map(|(p, v)| (p, *v as u64)).collect::<BTreeMap<_, _>>()
+                    pages
+                        .iter()
+                        .zip(&c.data)
+                        .map(|(p, v)| (p, *v as u64))
+                        .collect::<BTreeMap<_, _>>()
                 });
                 if let Some(d) = &data {
                     for (p, v) in d {
                         self.mirror[*p] = *v;
                     }
                 }
-                let snapshot = (c.ret == 0 && *cmd == DmirrorCmd::Snapshot)
-                    .then(|| pages.iter().zip(&c.snapshot).map(|(p, b)| (p, *b)).collect());
-                ResultObs::Dmirror { ret: c.ret as i64, cpages: c.cpages, faults: c.faults, data, snapshot }
+                let snapshot = (c.ret == 0 && *cmd == DmirrorCmd::Snapshot).then(|| {
+                    pages
+                        .iter()
+                        .zip(&c.snapshot)
+                        .map(|(p, b)| (p, *b))
+                        .collect()
+                });
+                ResultObs::Dmirror {
+                    ret: c.ret as i64,
+                    cpages: c.cpages,
+                    faults: c.faults,
+                    data,
+                    snapshot,
+                }
             }
             Op::CpuRead { pages, .. } => ResultObs::CpuRead {
                 data: pages
                     .iter()
                     .zip(outcomes)
-                    .map(|(p, o)| (p, if let SimOutcome::Cpu(Ok(v)) = o { Some(*v as u64) } else { None }))
+                    .map(|(p, o)| {
+                        (
+                            p,
+                            if let SimOutcome::Cpu(Ok(v)) = o {
+                                Some(*v as u64)
+                            } else {
+                                None
+                            },
+                        )
+                    })
                     .collect(),
             },
             Op::Fork => {
@@ -401,17 +550,22 @@ impl<'l> Session<'l> {
         until: &Until,
         resume: bool,
         over: &model::DriverOverride,
-    ) -> Result<Outcome, String> {
-        let (pages, driver, done_before) = if resume {
-            let prev = self.lanes.get(lane.name()).ok_or("nothing to resume")?;
-            (prev.pages, prev.driver.clone(), prev.events_before_pause)
-        } else {
-            (pages, self.lesson.scenario.driver.with(over), None)
-        };
-        check_driver(&driver)?;
-        if resume && done_before.is_none() {
-            return Err(format!("lane {} already ran to its end", lane.name()));
+    ) -> Result<(Outcome, Option<i64>), String> {
+        if resume {
+            // Runs are deterministic: resuming is looking further into the same full run.
+            let prev = self.lanes.get_mut(lane.name()).ok_or("nothing to resume")?;
+            let Some(before) = prev.at else {
+                return Err(format!("lane {} already ran to its end", lane.name()));
+            };
+            let at = pause_point(&prev.report, until, lane)?;
+            if at.is_some_and(|a| a < before) {
+                return Err(format!("lane {} is already past that point", lane.name()));
+            }
+            prev.at = at;
+            return Ok(lane_result(prev));
         }
+        let driver = self.lesson.scenario.driver.with(over);
+        check_driver(&driver)?;
         let mut setup = self.scenario.clone();
         apply_driver(&mut setup.world, &driver);
         let strategy = match lane {
@@ -429,52 +583,37 @@ impl<'l> Session<'l> {
                 npages: pages.len() as u32,
             }],
         };
-        let full = |cfg: &RunConfig| sim::run(&setup, std::slice::from_ref(&thread), cfg);
-        let cfg = self.config(Policy::RunToBlock);
-        let (report, paused_at) = match until {
-            Until::Done => (full(&cfg), None),
-            Until::Step(n) => {
-                let bound = (*n).min(self.lesson.limits.steps);
-                let mut c = cfg.clone();
-                c.limits.max_steps = bound;
-                (full(&c), Some(bound))
-            }
-            Until::Milestone(name) => {
-                let whole = full(&cfg);
-                let index = whole.events.iter().position(|e| {
-                    e.kind == Kind::Milestone && Milestone::from_u32(e.a).is_some_and(|m| milestone_name(m) == name)
-                });
-                let Some(index) = index else {
-                    return Err(format!("lane {} never reaches milestone {name}", lane.name()));
-                };
-                if let Some(before) = done_before {
-                    if (index as u64) < before {
-                        return Err(format!("lane {} is already past milestone {name}", lane.name()));
-                    }
-                }
-                let mut c = cfg.clone();
-                c.limits.max_steps = index as u64 + 1;
-                (full(&c), Some(index as u64 + 1))
-            }
-        };
-        let outcome = classify(&report);
-        let paused = paused_at.filter(|_| matches!(report.result, Err(SimError::StepLimit { .. })));
-        if paused.is_none() {
-            if let Err(e) = &report.result {
-                if !matches!(e, SimError::StepLimit { .. } | SimError::Deadlock { .. }) {
-                    return Err(format!("the simulator stopped: {e}"));
-                }
-            }
+        let report = sim::run(
+            &setup,
+            std::slice::from_ref(&thread),
+            &self.config(Policy::RunToBlock),
+        );
+        if let Err(e @ (SimError::ImpossibleChoice { .. } | SimError::TooManyThreads { .. })) =
+            &report.result
+        {
+            return Err(format!("the simulator refused the run: {e}"));
         }
-        let outcome = if paused.is_some() { Outcome::Completed } else { outcome };
-        self.lanes.insert(lane.name(), LaneWorld { report, events_before_pause: paused, pages, driver });
-        Ok(outcome)
+        let at = pause_point(&report, until, lane)?;
+        let world = LaneWorld { report, at, setup };
+        let result = lane_result(&world);
+        self.lanes.insert(lane.name(), world);
+        Ok(result)
     }
 
-    fn run_threads(&mut self, schedule: &Schedule, properties: &[model::Property]) -> Result<Outcome, String> {
+    fn run_threads(
+        &mut self,
+        schedule: &Schedule,
+        properties: &[model::Property],
+    ) -> Result<Outcome, String> {
         let queued = std::mem::take(&mut self.queued);
-        let specs: Vec<ThreadSpec> =
-            queued.iter().map(|q| ThreadSpec { name: q.name.clone(), mm: q.mm, ops: q.ops.clone() }).collect();
+        let specs: Vec<ThreadSpec> = queued
+            .iter()
+            .map(|q| ThreadSpec {
+                name: q.name.clone(),
+                mm: q.mm,
+                ops: q.ops.clone(),
+            })
+            .collect();
         let policy = match schedule {
             Schedule::RoundRobin => Policy::RoundRobin,
             Schedule::Random { seed } => Policy::Random { seed: *seed },
@@ -482,15 +621,24 @@ impl<'l> Session<'l> {
                 let mut tids = Vec::new();
                 for c in choices {
                     // Thread ids follow spawn order, which is the order threads were first queued.
-                    let t = queued.iter().position(|q| &q.name == c).ok_or(format!("no thread {c} in this run"))?;
+                    let t = queued
+                        .iter()
+                        .position(|q| &q.name == c)
+                        .ok_or(format!("no thread {c} in this run"))?;
                     tids.push(t as u8);
                 }
                 Policy::Replay { choices: tids }
             }
         };
-        self.schedules = if properties.is_empty() { None } else { Some(self.search(&specs, properties)) };
+        self.schedules = if properties.is_empty() {
+            None
+        } else {
+            Some(self.search(&specs, properties))
+        };
         let report = sim::run(&self.main, &specs, &self.config(policy));
-        if let Err(e @ (SimError::ImpossibleChoice { .. } | SimError::TooManyThreads { .. })) = &report.result {
+        if let Err(e @ (SimError::ImpossibleChoice { .. } | SimError::TooManyThreads { .. })) =
+            &report.result
+        {
             return Err(format!("the simulator refused the run: {e}"));
         }
         let outcome = classify(&report);
@@ -508,19 +656,14 @@ impl<'l> Session<'l> {
         Ok(outcome)
     }
 
-    /// Bounded schedule search from the current main world.
+    /// Bounded schedule search from the current main world: round robin first (it interleaves at every
+    /// preemption point), then hmm-sim's depth-first explorer, `limits.schedules` runs in all.
     fn search(&self, specs: &[ThreadSpec], properties: &[model::Property]) -> ScheduleSearch {
         let mut witnesses: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-        let budget = self.lesson.limits.schedules;
-        let mut policies = vec![Policy::RoundRobin, Policy::RunToBlock];
-        policies.extend((0..budget.saturating_sub(2)).map(|seed| Policy::Random { seed }));
-        let mut tried = 0;
-        for policy in policies.into_iter().take(budget as usize) {
-            let report = sim::run(&self.main, specs, &self.config(policy));
-            tried += 1;
-            let outcome = classify(&report);
-            let events = events_of(&report);
+        let mut visit = |report: &Report| {
+            let outcome = classify(report);
+            let events = events_of(report);
             for p in properties {
                 let has = match p {
                     model::Property::Outcome(o) => *o == outcome,
@@ -529,38 +672,52 @@ impl<'l> Session<'l> {
                 if has {
                     let key = p.key();
                     *counts.entry(key.clone()).or_default() += 1;
-                    witnesses.entry(key).or_insert_with(|| {
-                        report.choices.iter().map(|t| report.thread_names.get(*t as usize).cloned().unwrap_or_default()).collect()
-                    });
+                    witnesses.entry(key).or_insert_with(|| witness(report));
                 }
             }
+            // Never stop early: `all schedules` needs the count over every run.
+            false
+        };
+        let budget = self.lesson.limits.schedules as usize;
+        visit(&sim::run(
+            &self.main,
+            specs,
+            &self.config(Policy::RoundRobin),
+        ));
+        let dfs = sim::explore(
+            &self.main,
+            specs,
+            &self.config(Policy::RunToBlock),
+            budget.saturating_sub(1),
+            visit,
+        );
+        ScheduleSearch {
+            witnesses,
+            counts,
+            tried: dfs.runs as u64 + 1,
+            exhaustive: dfs.exhaustive,
         }
-        // Random schedules are samples, not an enumeration: the search is never exhaustive.
-        ScheduleSearch { witnesses, counts, tried, exhaustive: false }
     }
 
     fn observe(&self) -> Observation {
         let pages = self.lesson.scenario.pages();
         let main = WorldObs {
             pages: observe_pages(&self.main.world, pages),
-            counters: counters(&Counters::of(&self.main_events.iter().map(|(e, _)| *e).collect::<Vec<_>>())),
+            counters: counters(&Counters::of(
+                &self.main_events.iter().map(|(e, _)| *e).collect::<Vec<_>>(),
+            )),
             locks_held: locks_held(&self.main.world),
-            events: self.main_events.iter().map(|(e, t)| event_obs(e, t)).collect(),
+            events: self
+                .main_events
+                .iter()
+                .map(|(e, t)| event_obs(e, t))
+                .collect(),
             violations: self.main_violations.clone(),
         };
         let lanes = self
             .lanes
             .iter()
-            .map(|(name, l)| {
-                let w = WorldObs {
-                    pages: observe_pages(&l.report.world, pages),
-                    counters: counters(&l.report.counters()),
-                    locks_held: locks_held(&l.report.world),
-                    events: events_of(&l.report),
-                    violations: l.report.violations.clone(),
-                };
-                (name.to_string(), w)
-            })
+            .map(|(name, l)| (name.to_string(), observe_lane(l, pages)))
             .collect();
         Observation {
             main,
@@ -573,8 +730,8 @@ impl<'l> Session<'l> {
     }
 }
 
-fn sim_cmd(c: DmirrorCmd) -> Result<SimCmd, String> {
-    Ok(match c {
+fn sim_cmd(c: DmirrorCmd) -> SimCmd {
+    match c {
         DmirrorCmd::Read => SimCmd::Read,
         DmirrorCmd::Write => SimCmd::Write,
         DmirrorCmd::MigrateToDev => SimCmd::MigrateToDev,
@@ -583,32 +740,27 @@ fn sim_cmd(c: DmirrorCmd) -> Result<SimCmd, String> {
         DmirrorCmd::Exclusive => SimCmd::Exclusive,
         DmirrorCmd::CheckExclusive => SimCmd::CheckExclusive,
         DmirrorCmd::Release => SimCmd::Release,
-        DmirrorCmd::MigrateOnFaultToDev => {
-            return Err("hmm-sim does not implement HMM_DMIRROR_MIGRATE_ON_FAULT_TO_DEV (the RFC's ioctl) yet".into())
-        }
-    })
+        DmirrorCmd::MigrateOnFaultToDev => SimCmd::MigrateOnFaultToDev,
+    }
 }
 
-/// Driver settings the simulator's world carries; the rest must be the strategies' built-in behaviour.
+/// Driver settings live in the simulator's world: the mirrors' notifier filter and each device's options.
 fn apply_driver(world: &mut World, d: &Driver) {
     for m in &mut world.mirrors {
         m.filter_own_migrate = d.owner_filter;
     }
     for dev in &mut world.devices {
         dev.migrate_to_ram_lock = d.fault_lock;
+        dev.driver.write = d.write;
+        dev.driver.select_device_private = d.select.device_private;
+        dev.driver.hold_lock_across_setup = d.lock_across_setup;
     }
 }
 
 /// Refuse driver settings hmm-sim's strategies do not model, rather than silently ignoring them.
 fn check_driver(d: &Driver) -> Result<(), String> {
-    if !d.select.system || d.select.device_private {
-        return Err("hmm-sim's lane strategies select only MIGRATE_VMA_SELECT_SYSTEM".into());
-    }
-    if !d.write {
-        return Err("hmm-sim's legacy lanes always fault with HMM_PFN_REQ_WRITE (driver.write = true)".into());
-    }
-    if d.lock_across_setup {
-        return Err("hmm-sim does not model a driver lock held across migrate_vma_setup yet".into());
+    if !d.select.system {
+        return Err("hmm-sim's lane strategies always select MIGRATE_VMA_SELECT_SYSTEM".into());
     }
     Ok(())
 }
@@ -627,6 +779,20 @@ fn milestone_name(m: Milestone) -> &'static str {
 
 /// How a run ended. A step-bound stop counts as a livelock when the last quarter of the trace is still
 /// redoing work (re-faults or `folio_migrate_mapping` -EAGAIN): threads run but make no progress.
+/// A schedule as thread names, shortened for reports: the first choices, then how many more.
+fn witness(r: &Report) -> Vec<String> {
+    const SHOWN: usize = 24;
+    let name = |t: &u8| r.thread_names.get(*t as usize).cloned().unwrap_or_default();
+    let mut w: Vec<String> = r.choices.iter().take(SHOWN).map(name).collect();
+    if r.choices.len() > SHOWN {
+        w.push(format!("… ({} choices in all)", r.choices.len()));
+    }
+    if w.is_empty() {
+        w.push("(no choice: one thread could run at a time)".into());
+    }
+    w
+}
+
 fn classify(r: &Report) -> Outcome {
     match &r.result {
         Ok(()) => Outcome::Completed,
@@ -635,7 +801,10 @@ fn classify(r: &Report) -> Outcome {
             let tail = &r.events[r.events.len() - r.events.len() / 4..];
             let spinning = tail.iter().any(|e| {
                 e.kind == Kind::Retry
-                    && matches!(RetryReason::from_u32(e.a), Some(RetryReason::Refault | RetryReason::MigrateEagain))
+                    && matches!(
+                        RetryReason::from_u32(e.a),
+                        Some(RetryReason::Refault | RetryReason::MigrateEagain)
+                    )
             });
             if spinning {
                 Outcome::Livelock
@@ -649,11 +818,17 @@ fn classify(r: &Report) -> Outcome {
 
 fn counters(c: &Counters) -> BTreeMap<String, u64> {
     let known: Vec<&str> = Counter::ALL.iter().map(|c| c.name()).collect();
-    c.fields().into_iter().filter(|(n, _)| known.contains(n)).map(|(n, v)| (n.to_string(), v)).collect()
+    c.fields()
+        .into_iter()
+        .filter(|(n, _)| known.contains(n))
+        .map(|(n, v)| (n.to_string(), v))
+        .collect()
 }
 
 fn observe_pages(w: &World, pages: usize) -> Vec<PageObs> {
-    let Some(mm) = w.mms.first() else { return Vec::new() };
+    let Some(mm) = w.mms.first() else {
+        return Vec::new();
+    };
     (0..pages)
         .map(|p| {
             let v = vpn(p);
@@ -678,17 +853,101 @@ fn observe_pages(w: &World, pages: usize) -> Vec<PageObs> {
         .collect()
 }
 
+fn observe_lane(l: &LaneWorld, pages: usize) -> WorldObs {
+    let Some(at) = l.at else {
+        return WorldObs {
+            pages: observe_pages(&l.report.world, pages),
+            counters: counters(&l.report.counters()),
+            locks_held: locks_held(&l.report.world),
+            events: events_of(&l.report),
+            violations: l.report.violations.clone(),
+        };
+    };
+    // Paused: replay the recorded trace to the pause point (hmm_sim::view), never re-deriving semantics.
+    let events = &l.report.events[..at];
+    let timeline = Timeline::new(ViewState::from_world(&l.setup.world), events.to_vec());
+    let view = timeline.state_at(at);
+    let Some(mm) = l.setup.world.mms.first() else {
+        return WorldObs::default();
+    };
+    let page_obs = (0..pages)
+        .map(|p| {
+            let v = vpn(p);
+            let pte = view.ptes.get(&(0, v)).copied().unwrap_or(Pte::None);
+            let frame = pte
+                .pfn()
+                .filter(|&pfn| pfn != ZERO_PFN)
+                .and_then(|pfn| view.frames.get(&pfn));
+            let (location, content) = match pte {
+                Pte::None => (Location::Nowhere, 0),
+                Pte::Zero => (Location::Sys, 0),
+                Pte::Swap { slot } => (Location::Swap, view.swap.get(&slot).copied().unwrap_or(0)),
+                _ => match frame {
+                    Some(f) => match f.zone {
+                        Zone::DevicePrivate(d) => (Location::Dev(d as usize), f.content),
+                        _ => (Location::Sys, f.content),
+                    },
+                    None => (Location::Sys, 0),
+                },
+            };
+            PageObs {
+                pte: pte.kind().name().to_string(),
+                location: Some(location),
+                refcount: frame.map(|f| f.refcount as i64),
+                mapcount: frame.map(|f| f.mapcount as i64),
+                locked: frame.is_some_and(|f| f.locked_by.is_some()),
+                content: mm.vma(v).map(|_| content as u64),
+            }
+        })
+        .collect();
+    let names = &l.report.thread_names;
+    WorldObs {
+        pages: page_obs,
+        counters: counters(&view.counters),
+        locks_held: view.locks.values().map(|h| h.len() as u64).sum(),
+        events: events
+            .iter()
+            .map(|e| event_obs(e, names.get(e.thread as usize).map_or("", String::as_str)))
+            .collect(),
+        // Invariants are checked over the whole run; a pause does not hide a later breach.
+        violations: l.report.violations.clone(),
+    }
+}
+
 fn locks_held(w: &World) -> u64 {
-    let ptls = w.mms.iter().flat_map(|m| m.pmds.iter().flatten()).filter(|t| t.ptl.is_some()).count();
-    let mmap = w.mms.iter().map(|m| m.mmap_lock.readers.len() + usize::from(m.mmap_lock.writer.is_some())).sum::<usize>();
+    let ptls = w
+        .mms
+        .iter()
+        .flat_map(|m| m.pmds.iter().flatten())
+        .filter(|t| t.ptl.is_some())
+        .count();
+    let mmap = w
+        .mms
+        .iter()
+        .map(|m| m.mmap_lock.readers.len() + usize::from(m.mmap_lock.writer.is_some()))
+        .sum::<usize>();
     let folios = w.frames.iter().filter(|f| f.locked.is_some()).count();
     let mutexes = w.mirrors.iter().filter(|m| m.mutex.is_some()).count();
-    let driver = w.devices.iter().filter(|d| d.migrate_lock.is_some()).count();
+    let driver = w
+        .devices
+        .iter()
+        .filter(|d| d.migrate_lock.is_some())
+        .count();
     (ptls + mmap + folios + mutexes + driver) as u64
 }
 
 fn events_of(r: &Report) -> Vec<EventObs> {
-    r.events.iter().map(|e| event_obs(e, r.thread_names.get(e.thread as usize).map_or("", String::as_str))).collect()
+    r.events
+        .iter()
+        .map(|e| {
+            event_obs(
+                e,
+                r.thread_names
+                    .get(e.thread as usize)
+                    .map_or("", String::as_str),
+            )
+        })
+        .collect()
 }
 
 fn event_obs(e: &Event, thread: &str) -> EventObs {
@@ -699,7 +958,12 @@ fn event_obs(e: &Event, thread: &str) -> EventObs {
         }
         _ => None,
     };
-    EventObs { kind: snake(&format!("{:?}", e.kind)), page, thread: Some(thread.to_string()), func: e.func.name().to_string() }
+    EventObs {
+        kind: snake(&format!("{:?}", e.kind)),
+        page,
+        thread: Some(thread.to_string()),
+        func: e.func.name().to_string(),
+    }
 }
 
 /// `PteWrite` → `pte_write`.
@@ -724,7 +988,14 @@ mod tests {
 
     #[test]
     fn event_kind_names_match_the_simulator() {
-        for k in [Kind::Call, Kind::PteWrite, Kind::NotifierStart, Kind::HmmPfn, Kind::TlbFlush, Kind::Thread] {
+        for k in [
+            Kind::Call,
+            Kind::PteWrite,
+            Kind::NotifierStart,
+            Kind::HmmPfn,
+            Kind::TlbFlush,
+            Kind::Thread,
+        ] {
             let name = snake(&format!("{k:?}"));
             assert!(EVENT_KINDS.contains(&name.as_str()), "{name}");
         }

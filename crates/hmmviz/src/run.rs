@@ -98,7 +98,10 @@ fn print_text(r: &LessonReport, state: Option<&Observation>) {
                 ResultObs::CpuRead { data } => {
                     println!("result {name}: cpu read of {} page(s)", data.len())
                 }
-                ResultObs::Run { outcome } => println!("result {name}: run {}", outcome.name()),
+                ResultObs::Run { outcome, ret } => match ret {
+                    Some(r) => println!("result {name}: lane {} ret={r}", outcome.name()),
+                    None => println!("result {name}: run {}", outcome.name()),
+                },
             }
         }
     }
