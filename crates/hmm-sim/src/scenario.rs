@@ -129,7 +129,10 @@ pub fn parse_states(text: &str) -> Result<Vec<PageState>, ScenarioError> {
     let mut at = 0;
     while at < chars.len() {
         let letter = chars[at];
-        let state = PageState::from_letter(letter).ok_or(ScenarioError::BadLetter { position: at, letter })?;
+        let state = PageState::from_letter(letter).ok_or(ScenarioError::BadLetter {
+            position: at,
+            letter,
+        })?;
         at += 1;
         let mut count = 1usize;
         if chars.get(at) == Some(&'*') {
@@ -142,7 +145,9 @@ pub fn parse_states(text: &str) -> Result<Vec<PageState>, ScenarioError> {
                 return Err(ScenarioError::BadRepeat { position: at });
             }
             let digits: String = chars[digits_start..end].iter().collect();
-            count = digits.parse().map_err(|_| ScenarioError::BadRepeat { position: at })?;
+            count = digits
+                .parse()
+                .map_err(|_| ScenarioError::BadRepeat { position: at })?;
             if count == 0 {
                 return Err(ScenarioError::BadRepeat { position: at });
             }
@@ -150,7 +155,10 @@ pub fn parse_states(text: &str) -> Result<Vec<PageState>, ScenarioError> {
         }
         pages = pages.saturating_add(count);
         if pages > MAX_PAGES {
-            return Err(ScenarioError::TooManyPages { pages, max: MAX_PAGES });
+            return Err(ScenarioError::TooManyPages {
+                pages,
+                max: MAX_PAGES,
+            });
         }
         runs.push((state, count));
     }
@@ -194,11 +202,29 @@ mod tests {
     fn repeats() {
         let s = parse_states("P*3SN*2").unwrap();
         assert_eq!(format_states(&s), "PPPSNN");
-        assert_eq!(parse_states("P*"), Err(ScenarioError::BadRepeat { position: 1 }));
-        assert_eq!(parse_states("P*0"), Err(ScenarioError::BadRepeat { position: 1 }));
-        assert_eq!(parse_states("*3"), Err(ScenarioError::BadLetter { position: 0, letter: '*' }));
-        assert!(matches!(parse_states("P*262145"), Err(ScenarioError::TooManyPages { .. })));
-        assert!(matches!(parse_states("P*9999999P*9999999"), Err(ScenarioError::TooManyPages { .. })));
+        assert_eq!(
+            parse_states("P*"),
+            Err(ScenarioError::BadRepeat { position: 1 })
+        );
+        assert_eq!(
+            parse_states("P*0"),
+            Err(ScenarioError::BadRepeat { position: 1 })
+        );
+        assert_eq!(
+            parse_states("*3"),
+            Err(ScenarioError::BadLetter {
+                position: 0,
+                letter: '*'
+            })
+        );
+        assert!(matches!(
+            parse_states("P*262145"),
+            Err(ScenarioError::TooManyPages { .. })
+        ));
+        assert!(matches!(
+            parse_states("P*9999999P*9999999"),
+            Err(ScenarioError::TooManyPages { .. })
+        ));
         assert_eq!(parse_states("P*262144").unwrap().len(), MAX_PAGES);
     }
 

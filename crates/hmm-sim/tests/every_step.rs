@@ -2,6 +2,7 @@
 //! page contents are never lost (each page of the range reads back its content through whatever its PTE
 //! is at that step: a present page, a migration entry's locked source, a device page, a swap slot), and no
 //! frame ever has fewer references than mappings.
+#![cfg(not(target_arch = "wasm32"))] // proptest is a native-only dev-dependency
 
 use hmm_sim::pte::Pte;
 use hmm_sim::scenario::PageState;

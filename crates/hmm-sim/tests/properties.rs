@@ -1,4 +1,5 @@
 //! Property tests: random scenarios and schedules keep every invariant, lose no content, and replay exactly.
+#![cfg(not(target_arch = "wasm32"))] // proptest is a native-only dev-dependency
 
 use hmm_sim::drivers::dmirror::DmirrorCmd;
 use hmm_sim::exec::{Limits, Policy};

@@ -1,0 +1,25 @@
+// Times hmm-sim's lanes compiled to wasm32 (see examples/wasm_bench.rs), in node: the same engine family
+// as the browser. Prints seconds and events per second per lane for 262,144 pages (1 GiB).
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+
+const path = new URL('../../../target/wasm32-unknown-unknown/release/examples/wasm_bench.wasm', import.meta.url);
+const { instance } = await WebAssembly.instantiate(await readFile(path), {});
+const pages = Number(process.argv[2] ?? 262144);
+const names = ['legacy_a', 'legacy_b', 'unified'];
+// The first run in a fresh instance also pays for growing linear memory to its peak; time it separately.
+{
+  const t0 = performance.now();
+  instance.exports.bench_lane(0, pages);
+  console.log(`wasm warm-up (legacy_a, grows memory) ${((performance.now() - t0) / 1000).toFixed(3)} s`);
+}
+for (let lane = 0; lane < 3; lane++) {
+  const t0 = performance.now();
+  const events = Number(instance.exports.bench_lane(lane, pages));
+  const secs = (performance.now() - t0) / 1000;
+  if (events === 0) {
+    console.error(`${names[lane]}: the run failed`);
+    process.exit(1);
+  }
+  console.log(`wasm lane ${names[lane].padEnd(9)} ${secs.toFixed(3)} s  ${events} events  ${(events / secs / 1e6).toFixed(1)} M events/s`);
+}
