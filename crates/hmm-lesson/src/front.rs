@@ -232,13 +232,19 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         .as_ref()
         .map(|p| bounded(cx, p, 1, limits::MAX_PAGES as u64, "scenario.pages") as usize);
     let states = match &raw.states {
+        // Stored expanded (one letter per page): `P*512` becomes 512 `P`s.
         Some(s) => match hmm_sim::scenario::parse_states(s.get_ref()) {
-            Ok(_) => s.get_ref().clone(),
+            Ok(v) => hmm_sim::scenario::format_states(&v),
             Err(e) => {
-                // Point at the bad letter itself: +1 skips the opening quote of a basic string.
+                // Point at the offending character: +1 skips the opening quote of a basic string.
                 let span = s.span();
-                let at = match e {
-                    hmm_sim::scenario::ScenarioError::BadLetter { position, .. } => {
+                let position = match e {
+                    hmm_sim::scenario::ScenarioError::BadLetter { position, .. }
+                    | hmm_sim::scenario::ScenarioError::BadRepeat { position } => Some(position),
+                    _ => None,
+                };
+                let at = match position {
+                    Some(position) => {
                         let byte = s
                             .get_ref()
                             .char_indices()
@@ -246,7 +252,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
                             .map_or(0, |(b, _)| b);
                         span.start + 1 + byte..span.start + 2 + byte
                     }
-                    _ => span,
+                    None => span,
                 };
                 cx.err(at, format!("scenario.states: {e}"));
                 String::new()
