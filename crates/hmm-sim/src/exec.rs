@@ -138,6 +138,10 @@ pub enum RunError {
     TooManyThreads {
         max: usize,
     },
+    /// The set-up asked for something outside the model's limits (reported, never a panic).
+    BadSetup {
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for RunError {
@@ -162,6 +166,7 @@ impl std::fmt::Display for RunError {
                 "schedule choice #{index} picks T{wanted}, but only {runnable:?} can run there"
             ),
             RunError::TooManyThreads { max } => write!(f, "too many threads: the limit is {max}"),
+            RunError::BadSetup { reason } => write!(f, "bad set-up: {reason}"),
         }
     }
 }

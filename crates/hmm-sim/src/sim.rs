@@ -4,7 +4,7 @@
 //! Set-up (`Setup`) builds the world directly, as if earlier faults and migrations had happened; it is
 //! "before step 0" and records no events. Everything after it is traced.
 
-use crate::drivers::dmirror::{dmirror_ioctl, CmdResult, DmirrorCmd, DEVMEM_CHUNK_PAGES};
+use crate::drivers::dmirror::{dmirror_ioctl, CmdResult, DmirrorCmd, DEVMEM_CHUNK_PAGES, EINVAL};
 use crate::drivers::strategies::{run_strategy, Strategy};
 use crate::exec::{Executor, Kernel, KernelVersion, Limits, Policy, RunError};
 use crate::invariants;
@@ -138,6 +138,19 @@ pub struct Setup {
     pub world: World,
     /// Device count (each a private dmirror device with its own owner).
     pub devices: u8,
+    /// Requests refused because they break a limit; `run` reports the first as `RunError::BadSetup`.
+    pub errors: Vec<String>,
+}
+
+/// Devices a scenario may have (`DMIRROR_NDEVICES`).
+pub const MAX_DEVICES: u8 = 4;
+
+/// Is `[start, start + npages)` inside the model's address space and page limit?
+pub fn range_ok(start: u32, npages: u32) -> bool {
+    (npages as usize) <= crate::scenario::MAX_PAGES
+        && start
+            .checked_add(npages)
+            .is_some_and(|end| end <= VPN_LIMIT)
 }
 
 /// The device that owns `O` pages in state-string scenarios.
@@ -146,6 +159,8 @@ pub const OTHER_DEVICE: DevId = 1;
 impl Setup {
     /// One process (mm0) and `devices` dmirror devices, each opened by mm0.
     pub fn new(devices: u8) -> Setup {
+        let devices_wanted = devices;
+        let devices = devices.min(MAX_DEVICES);
         let mut world = World::new();
         world.anon_vmas.push(vec![0]);
         world.mms.push(new_mm(0, 0));
@@ -163,7 +178,15 @@ impl Setup {
                 removing: false,
             });
         }
-        let mut s = Setup { world, devices };
+        let mut s = Setup {
+            world,
+            devices,
+            errors: Vec::new(),
+        };
+        if devices_wanted > MAX_DEVICES {
+            s.errors
+                .push(format!("{devices_wanted} devices: at most {MAX_DEVICES}"));
+        }
         for dev in 0..devices {
             s.open_mirror(dev, 0);
         }
@@ -177,6 +200,12 @@ impl Setup {
 
     /// `mmap` a fixed range.
     pub fn mmap(&mut self, mm: MmId, start: u32, npages: u32, prot: Prot) {
+        if !range_ok(start, npages) || npages == 0 || self.world.mms.get(mm as usize).is_none() {
+            self.errors.push(format!(
+                "mmap of {npages} pages at page {start:#x} of mm{mm} is outside the model"
+            ));
+            return;
+        }
         self.world.mms[mm as usize].vmas.push(Vma {
             start,
             end: start + npages,
@@ -246,6 +275,17 @@ impl Setup {
 
     /// Put page `vpn` of `mm` in `state`, holding `content` where it has data.
     pub fn place(&mut self, mm: MmId, vpn: u32, state: PageState, content: u32) {
+        if !range_ok(vpn, 1) || self.world.mms.get(mm as usize).is_none() {
+            self.errors
+                .push(format!("page {vpn:#x} of mm{mm} is outside the model"));
+            return;
+        }
+        if matches!(state, PageState::DevicePrivate | PageState::OtherDevice) && self.devices == 0 {
+            self.errors.push(format!(
+                "page {vpn:#x} is device-private but the scenario has no device"
+            ));
+            return;
+        }
         let expected = match state {
             PageState::Zero | PageState::None => 0,
             _ => content,
@@ -396,9 +436,12 @@ pub fn run(setup: &Setup, threads: &[ThreadSpec], cfg: &RunConfig) -> Report {
             break;
         }
     }
-    let result = match spawn_error {
-        Some(e) => Err(e),
-        None => exec.run(&cfg.policy),
+    let result = match (setup.errors.first(), spawn_error) {
+        (Some(reason), _) => Err(RunError::BadSetup {
+            reason: reason.clone(),
+        }),
+        (None, Some(e)) => Err(e),
+        (None, None) => exec.run(&cfg.policy),
     };
     let choices = std::mem::take(&mut exec.choices);
     let choice_points = std::mem::take(&mut exec.choice_points);
@@ -428,7 +471,38 @@ pub fn run(setup: &Setup, threads: &[ThreadSpec], cfg: &RunConfig) -> Report {
     }
 }
 
+/// `-EINVAL` for ops whose pages or device fall outside the model, before any kernel path sees them.
+fn op_out_of_range(k: &Kernel, op: &Op) -> bool {
+    let devices = k.w().devices.len() as DevId;
+    match *op {
+        Op::Lane {
+            dev, start, npages, ..
+        }
+        | Op::Dmirror {
+            dev, start, npages, ..
+        } => dev >= devices || !range_ok(start, npages),
+        Op::CpuRead { vpn } | Op::CpuWrite { vpn, .. } => !range_ok(vpn, 1),
+        Op::Mprotect { start, npages, .. } | Op::Munmap { start, npages } => {
+            !range_ok(start, npages)
+        }
+        Op::Fork => k.w().mms.len() >= MAX_MMS,
+    }
+}
+
+/// Address spaces a run may create (the trace packs mm ids in a byte; lessons need a few).
+pub const MAX_MMS: usize = 16;
+
 async fn run_op(k: &Kernel, mm: MmId, op: &Op) -> Outcome {
+    if op_out_of_range(k, op) {
+        return match op {
+            Op::Dmirror { .. } => Outcome::Cmd(CmdResult {
+                ret: EINVAL,
+                ..CmdResult::default()
+            }),
+            Op::CpuRead { .. } | Op::CpuWrite { .. } => Outcome::Cpu(Err(EINVAL)),
+            _ => Outcome::Ret(EINVAL),
+        };
+    }
     match *op {
         Op::Lane {
             strategy,

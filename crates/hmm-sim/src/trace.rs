@@ -10,6 +10,38 @@ use serde::{Deserialize, Serialize};
 /// Bumped whenever the meaning of an event field changes.
 pub const TRACE_SCHEMA_VERSION: u32 = 1;
 
+/// A trace as it is saved or exchanged (CLI exports, the web app): versioned, self-describing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceFile {
+    /// [`TRACE_SCHEMA_VERSION`] of the writer; readers refuse other versions.
+    pub schema_version: u32,
+    /// Thread names, indexed by `Event::thread`.
+    pub threads: Vec<String>,
+    pub events: Vec<Event>,
+}
+
+impl TraceFile {
+    pub fn new(threads: Vec<String>, events: Vec<Event>) -> TraceFile {
+        TraceFile {
+            schema_version: TRACE_SCHEMA_VERSION,
+            threads,
+            events,
+        }
+    }
+
+    /// Accept a deserialized file only if this build understands its schema.
+    pub fn check_version(self) -> Result<TraceFile, String> {
+        if self.schema_version == TRACE_SCHEMA_VERSION {
+            Ok(self)
+        } else {
+            Err(format!(
+                "trace schema version {} is not supported (this build reads version {TRACE_SCHEMA_VERSION})",
+                self.schema_version
+            ))
+        }
+    }
+}
+
 /// Simulated thread (CPU context) id.
 pub type Tid = u8;
 

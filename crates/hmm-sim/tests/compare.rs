@@ -49,3 +49,19 @@ fn every_letter() {
         eprintln!("{s}: {w:?}");
     }
 }
+
+#[test]
+fn trace_file_round_trips_through_json() {
+    use hmm_sim::trace::{TraceFile, TRACE_SCHEMA_VERSION};
+    let lanes = compare(&parse_states("PSNZ").unwrap(), &RunConfig::default());
+    let r = &lanes[2].report;
+    let file = TraceFile::new(r.thread_names.clone(), r.events.clone());
+    let json = serde_json::to_string(&file).unwrap();
+    let back: TraceFile = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.clone().check_version().unwrap(), file);
+    let newer = TraceFile {
+        schema_version: TRACE_SCHEMA_VERSION + 1,
+        ..back
+    };
+    assert!(newer.check_version().unwrap_err().contains("not supported"));
+}

@@ -86,3 +86,75 @@ fn impossible_choice_is_an_error() {
         r.result
     );
 }
+
+#[test]
+fn out_of_range_requests_are_errors_not_panics() {
+    use hmm_sim::exec::RunError;
+    use hmm_sim::sim::{Outcome, Prot};
+    let setup = Setup::from_states(&[PageState::Present]);
+    let ops = vec![
+        Op::Lane {
+            strategy: hmm_sim::drivers::strategies::Strategy::LegacyA,
+            dev: 0,
+            start: RANGE_BASE_VPN,
+            npages: u32::MAX,
+        },
+        Op::Lane {
+            strategy: hmm_sim::drivers::strategies::Strategy::Unified,
+            dev: 9,
+            start: RANGE_BASE_VPN,
+            npages: 1,
+        },
+        Op::Dmirror {
+            dev: 0,
+            cmd: DmirrorCmd::Read,
+            start: u32::MAX - 1,
+            npages: 4,
+            data: vec![],
+        },
+        Op::CpuRead { vpn: u32::MAX },
+        Op::CpuWrite {
+            vpn: 1 << 30,
+            value: 1,
+        },
+        Op::Munmap {
+            start: 0,
+            npages: u32::MAX,
+        },
+        Op::Mprotect {
+            start: u32::MAX,
+            npages: 1,
+            read: true,
+            write: true,
+        },
+        // Inside the address space but outside any VMA: the kernel's own errors.
+        Op::CpuRead { vpn: 5 },
+        Op::Dmirror {
+            dev: 0,
+            cmd: DmirrorCmd::MigrateToDev,
+            start: 5,
+            npages: 1,
+            data: vec![],
+        },
+    ];
+    let r = run(
+        &setup,
+        &[ThreadSpec {
+            name: "t".into(),
+            mm: 0,
+            ops,
+        }],
+        &RunConfig::default(),
+    );
+    assert_eq!(r.result, Ok(()));
+    let rets: Vec<i32> = r.outcomes[0].iter().map(Outcome::ret).collect();
+    assert_eq!(rets, vec![-22, -22, -22, -22, -22, -22, -22, -14, -22]);
+    let mut bad = Setup::new(2);
+    bad.mmap(0, u32::MAX - 2, 10, Prot::RW);
+    let r = run(&bad, &[], &RunConfig::default());
+    assert!(
+        matches!(r.result, Err(RunError::BadSetup { .. })),
+        "{:?}",
+        r.result
+    );
+}
