@@ -24,7 +24,7 @@ fn verdict(holds: bool, detail: impl Into<String>) -> Verdict {
     }
 }
 
-fn world<'o>(obs: &'o Observation, w: World) -> Result<&'o WorldObs, Verdict> {
+fn world(obs: &Observation, w: World) -> Result<&WorldObs, Verdict> {
     match w {
         World::Main => Ok(&obs.main),
         World::Lane(l) => obs

@@ -268,6 +268,9 @@ impl<'l> Session<'l> {
             }
         }
         apply_driver(&mut setup.world, &sc.driver);
+        if let Some(e) = setup.errors.first() {
+            return Err(format!("the simulator refused the scenario: {e}"));
+        }
         Ok(Session {
             lesson,
             main: setup.clone(),
@@ -470,6 +473,7 @@ impl<'l> Session<'l> {
         self.main = Setup {
             world: report.world,
             devices: self.main.devices,
+            errors: Vec::new(),
         };
     }
 
@@ -588,8 +592,11 @@ impl<'l> Session<'l> {
             std::slice::from_ref(&thread),
             &self.config(Policy::RunToBlock),
         );
-        if let Err(e @ (SimError::ImpossibleChoice { .. } | SimError::TooManyThreads { .. })) =
-            &report.result
+        if let Err(
+            e @ (SimError::ImpossibleChoice { .. }
+            | SimError::TooManyThreads { .. }
+            | SimError::BadSetup { .. }),
+        ) = &report.result
         {
             return Err(format!("the simulator refused the run: {e}"));
         }
@@ -636,8 +643,11 @@ impl<'l> Session<'l> {
             Some(self.search(&specs, properties))
         };
         let report = sim::run(&self.main, &specs, &self.config(policy));
-        if let Err(e @ (SimError::ImpossibleChoice { .. } | SimError::TooManyThreads { .. })) =
-            &report.result
+        if let Err(
+            e @ (SimError::ImpossibleChoice { .. }
+            | SimError::TooManyThreads { .. }
+            | SimError::BadSetup { .. }),
+        ) = &report.result
         {
             return Err(format!("the simulator refused the run: {e}"));
         }
