@@ -255,7 +255,10 @@ async fn do_swap_page(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, write: bool) ->
 }
 
 /// Swap-in of an exclusive anonymous page (no swap cache in the model).
+/// Since v6.11 (c18160dba5ff63, "reuse exclusive folio directly instead of wp page faults") an exclusive
+/// swap-in in a `VM_WRITE` VMA is mapped writable even on a read fault; dirty only for a write fault.
 async fn swap_in(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, slot: u32, write: bool) -> u32 {
+    let vma_write = k.w().mms[mm as usize].vma(vpn).is_some_and(|v| v.write);
     let content = k.w().swap[slot as usize].unwrap_or(0);
     let pfn = k.alloc_system(content);
     let ptl = k.pte_lock(mm, vpn).await;
@@ -270,7 +273,7 @@ async fn swap_in(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, slot: u32, write: bo
         vpn,
         Pte::Present {
             pfn,
-            write,
+            write: vma_write,
             dirty: write,
         },
     );
