@@ -1,0 +1,167 @@
+//! `hmmviz check` and `hmmviz run` end to end: exit codes, the per-lesson lines, the closing count, and
+//! `path:line:col` diagnostics for malformed lessons.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn hmmviz(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hmmviz"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A fresh directory under the target dir (no temp-file crate needed).
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+const GOOD: &str = r#"+++
+id = "tiny"
+schema = 1
+title = "Migrate four pages"
+kernel = "6.18"
+kind = "lesson"
+
+[scenario]
+states = "PPPP"
+devices = 1
++++
+
+## Migrate
+
+```hmm
+m = dmirror MIGRATE_TO_DEV dev=0 pages=0..4
+```
+
+```assert
+m.ret == 0
+m.cpages == 4
+where[0..4] == dev0
+```
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write lesson");
+    p.display().to_string()
+}
+
+#[test]
+fn a_passing_lesson_exits_zero_with_counts() {
+    let dir = scratch("check-good");
+    let path = write(&dir, "tiny.md", GOOD);
+    let (code, out, _) = hmmviz(&["check", &path]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("PASS {path} (3 assertions, 0 predictions)")),
+        "{out}"
+    );
+    assert_eq!(out.lines().last(), Some("1 passed, 0 failed"));
+}
+
+#[test]
+fn a_broken_assertion_fails_with_its_line() {
+    let dir = scratch("check-broken");
+    let path = write(
+        &dir,
+        "tiny.md",
+        &GOOD.replace("m.cpages == 4", "m.cpages == 5"),
+    );
+    let (code, out, _) = hmmviz(&["check", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "{path}:21:1: `m.cpages == 5` does not hold: m.cpages is 4"
+        )),
+        "{out}"
+    );
+    assert_eq!(out.lines().last(), Some("0 passed, 1 failed"));
+}
+
+#[test]
+fn malformed_lessons_get_path_line_col_diagnostics() {
+    let dir = scratch("check-malformed");
+    let cases = [
+        (
+            "syntax.md",
+            GOOD.replace("kind = \"lesson\"", "kind = \"lesson"),
+            ":6:",
+        ),
+        (
+            "unknown_key.md",
+            GOOD.replace("devices = 1", "devices = 1\ncolour = \"red\""),
+            ":11:1: front matter: unknown field `colour`",
+        ),
+        (
+            "bad_letter.md",
+            GOOD.replace("PPPP", "PPXP"),
+            ":9:13: scenario.states: bad page letter 'X'",
+        ),
+        (
+            "bad_assertion.md",
+            GOOD.replace("m.ret == 0", "m.rte == 0"),
+            ":20:3: unknown result field `rte`",
+        ),
+        (
+            "bad_action.md",
+            GOOD.replace("MIGRATE_TO_DEV", "MIGRATE_TO_DEVICE"),
+            ":16:13: unknown dmirror command",
+        ),
+    ];
+    let mut paths = Vec::new();
+    for (name, text, _) in &cases {
+        paths.push(write(&dir, name, text));
+    }
+    let (code, out, err) = hmmviz(&["check", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    for ((_, _, want), path) in cases.iter().zip(&paths) {
+        assert!(out.contains(&format!("FAIL {path}")), "{out}");
+        assert!(
+            out.contains(&format!("{path}{want}")),
+            "missing `{path}{want}` in\n{out}"
+        );
+    }
+    assert_eq!(out.lines().last(), Some("0 passed, 5 failed"));
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(hmmviz(&["check"]).0, 2);
+    assert_eq!(hmmviz(&["check", "/no/such/dir"]).0, 2);
+    assert_eq!(hmmviz(&["check", "--frobnicate"]).0, 2);
+    assert_eq!(hmmviz(&["run"]).0, 2);
+    let dir = scratch("check-empty");
+    assert_eq!(
+        hmmviz(&["check", dir.to_str().unwrap()]).0,
+        2,
+        "a directory with no lessons is an error"
+    );
+}
+
+#[test]
+fn run_summarises_and_emits_json() {
+    let dir = scratch("run");
+    let path = write(&dir, "tiny.md", GOOD);
+    let (code, out, _) = hmmviz(&["run", &path]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("result m: ret=0 cpages=4 faults=0"), "{out}");
+    assert!(
+        out.contains("final PTEs: device_private_write device_private_write"),
+        "{out}"
+    );
+    let (code, json, _) = hmmviz(&["run", &path, "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("one JSON document");
+    assert_eq!(v["passed"], true);
+    assert_eq!(v["report"]["assertions"].as_array().map(Vec::len), Some(3));
+    assert_eq!(v["state"]["results"]["m"]["Dmirror"]["cpages"], 4);
+}
