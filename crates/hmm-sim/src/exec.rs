@@ -733,7 +733,7 @@ impl Kernel {
     pub fn set_mm_seq(&self, mm: MmId, new: u64) {
         let old = std::mem::replace(&mut self.wm().mms[mm as usize].invalidate_seq, new);
         self.emit(Kind::Seq, SeqId::Mm(mm).pack(), old as u32, new as u32);
-        if new % 2 == 0 {
+        if new.is_multiple_of(2) {
             self.wake(WaitOn::NotifierIdle(mm));
         }
     }
