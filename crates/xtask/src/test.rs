@@ -7,11 +7,11 @@
 //! shows everything that is wrong.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 use crate::counts::{self, Counts};
-use crate::process::{self, cargo, command, Captured};
+use crate::process::{self, cargo, command};
 use crate::static_server::StaticServer;
 use crate::{project, setup, Failure, Result};
 
@@ -111,11 +111,10 @@ fn summarize(steps: &[Step]) -> Result {
 /// Judge a test suite by its counts and its exit status together: failures are counted, but a suite that
 /// exited non-zero without any counted failure (a compile error, a crash, a runner that could not start) or
 /// that ran no test did not really run, and must not pass.
-fn judge(captured: &Captured, counts: Counts) -> StepResult {
-    if !captured.status.success() && counts.failed == 0 {
+fn judge(status: ExitStatus, counts: Counts) -> StepResult {
+    if !status.success() && counts.failed == 0 {
         return Err(format!(
-            "exited with {} before any test failed; see the output above",
-            captured.status
+            "exited with {status} before any test failed; see the output above"
         ));
     }
     if counts.total() == 0 {
@@ -126,7 +125,7 @@ fn judge(captured: &Captured, counts: Counts) -> StepResult {
 
 fn cargo_suite(command: &mut Command) -> StepResult {
     let captured = process::run_captured(command)?;
-    judge(&captured, counts::libtest(&captured.lines))
+    judge(captured.status, counts::libtest(&captured.lines))
 }
 
 fn native_tests() -> StepResult {
@@ -182,10 +181,45 @@ fn e2e_tests(site: &Path) -> StepResult {
     )?;
     drop(server);
     match counts::playwright(&captured.lines) {
-        Some(counts) => judge(&captured, counts),
+        Some(counts) => judge(captured.status, counts),
         None => Err(format!(
             "Playwright printed no `{}` line; see the output above",
             counts::E2E_MARKER
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::ExitStatusExt;
+
+    const SUCCESS: i32 = 0;
+    const EXIT_101: i32 = 101 << 8; // wait(2) status encoding: exit code in the second byte
+
+    fn counts(passed: u64, failed: u64) -> Counts {
+        Counts { passed, failed }
+    }
+
+    #[test]
+    fn a_suite_passes_only_when_tests_ran_and_it_exited_zero() {
+        assert_eq!(
+            judge(ExitStatus::from_raw(SUCCESS), counts(3, 0)),
+            Ok(Some(counts(3, 0)))
+        );
+        assert_eq!(
+            judge(ExitStatus::from_raw(SUCCESS), counts(0, 0)),
+            Err("ran no test".to_owned())
+        );
+    }
+
+    #[test]
+    fn failed_tests_are_counted_and_a_crash_without_failures_is_a_problem() {
+        assert_eq!(
+            judge(ExitStatus::from_raw(EXIT_101), counts(3, 1)),
+            Ok(Some(counts(3, 1)))
+        );
+        let crash = judge(ExitStatus::from_raw(EXIT_101), counts(3, 0)).unwrap_err();
+        assert!(crash.contains("exit status: 101"), "{crash}");
     }
 }
