@@ -4,7 +4,8 @@
 //! r.ret == -EFAULT                      result fields: ret cpages faults data[..] snapshot[..] outcome
 //! r.snapshot == [ERROR, ZERO|READ]      snapshot bytes (HMM_DMIRROR_PROT_*), or one value for a range
 //! mirror[0..16] == i                    the test's mirror buffer
-//! pte[0..4] == device_private_write     per page (all pages of the range): pte where refcount mapcount locked mem
+//! pte[0..4] == device_private_write     per page (all pages of the range): pte where refcount mapcount locked
+//!                                       holder mem
 //! A.walks == 2                          lane counters (A B U or legacy_a legacy_b unified; `counters.` = main)
 //! U.pte[3] == migration_write           lane worlds have the same per-page probes
 //! locks_held == 0
@@ -213,6 +214,7 @@ impl Parser<'_> {
             "refcount" => Some(PageField::Refcount),
             "mapcount" => Some(PageField::Mapcount),
             "locked" => Some(PageField::Locked),
+            "holder" => Some(PageField::Holder),
             "mem" => Some(PageField::Mem),
             _ => None,
         };
@@ -343,6 +345,17 @@ impl Parser<'_> {
                     ))
                 }),
                 PageField::Refcount | PageField::Mapcount => int(),
+                PageField::Holder => match text.as_str() {
+                    "none" => Ok(Value::Nothing),
+                    t if !t.is_empty()
+                        && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                    {
+                        Ok(Value::Thread(t.to_string()))
+                    }
+                    _ => Err(err(format!(
+                        "expected a thread name or none, found `{text}`"
+                    ))),
+                },
                 PageField::Locked => match text.as_str() {
                     "true" => Ok(Value::Bool(true)),
                     "false" => Ok(Value::Bool(false)),

@@ -298,6 +298,7 @@ fn page_field_name(f: PageField) -> &'static str {
         PageField::Refcount => "refcount",
         PageField::Mapcount => "mapcount",
         PageField::Locked => "locked",
+        PageField::Holder => "holder",
         PageField::Mem => "mem",
     }
 }
@@ -354,6 +355,13 @@ fn page_field(
                 None => (false, "without a folio".into()),
             }
         }
+        (PageField::Holder, Value::Nothing) => {
+            (cmp.holds_eq(&page.holder, &None), holder_text(&page.holder))
+        }
+        (PageField::Holder, Value::Thread(t)) => (
+            cmp.holds_eq(&page.holder, &Some(t.clone())),
+            holder_text(&page.holder),
+        ),
         (PageField::Locked, Value::Bool(b)) => {
             (cmp.holds_eq(&page.locked, b), page.locked.to_string())
         }
@@ -370,6 +378,10 @@ fn page_field(
         }
         _ => (false, "compared with a value of the wrong type".into()),
     }
+}
+
+fn holder_text(h: &Option<String>) -> String {
+    h.clone().unwrap_or_else(|| "none".into())
 }
 
 fn content_text(c: Option<u64>) -> String {
@@ -548,6 +560,7 @@ mod tests {
                 refcount: Some(1),
                 mapcount: Some(1),
                 locked: false,
+                holder: None,
                 content: Some(p as u64),
             })
             .collect();
@@ -595,6 +608,8 @@ mod tests {
         assert!(!eval("where[1] == sys").holds);
         assert!(eval("mem[0..4] == i").holds);
         assert!(eval("refcount[2] == 1").holds);
+        assert!(eval("holder[0..4] == none").holds);
+        assert!(!eval("holder[0] == t1").holds);
         assert!(eval("A.walks == 2").holds);
         assert!(!eval("A.walks == 1").holds);
         assert!(!eval("B.walks == 1").holds, "a lane that did not run fails");

@@ -495,6 +495,8 @@ pub enum PageField {
     Refcount,
     Mapcount,
     Locked,
+    /// The thread holding the folio lock (`PG_locked`) of the page's folio, or `none`.
+    Holder,
     Mem,
 }
 
@@ -604,6 +606,8 @@ pub enum Value {
     Bytes(Vec<u8>),
     /// `none`: e.g. `r.data == none` (a failed ioctl copies nothing back).
     Nothing,
+    /// A thread name (lock holders): `holder[0] == legacy_b`; `none` is `Nothing`.
+    Thread(String),
 }
 
 /// What a schedule search looks for in each schedule it tries.

@@ -16,6 +16,8 @@ pub struct PageObs {
     pub refcount: Option<i64>,
     pub mapcount: Option<i64>,
     pub locked: bool,
+    /// Name of the thread holding that folio lock.
+    pub holder: Option<String>,
     /// The page's content token, wherever it lives (None: no content, e.g. unmapped).
     pub content: Option<u64>,
 }

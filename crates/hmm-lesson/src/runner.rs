@@ -229,6 +229,8 @@ struct Session<'l> {
     /// The main world now.
     main: Setup,
     main_events: Vec<(Event, String)>,
+    /// Thread names of the latest main-world run.
+    main_names: Vec<String>,
     main_violations: Vec<String>,
     processes: BTreeMap<String, MmId>,
     lanes: BTreeMap<&'static str, LaneWorld>,
@@ -277,6 +279,7 @@ impl<'l> Session<'l> {
             scenario: setup,
             kernel: kernel_version(lesson.kernel),
             main_events: Vec::new(),
+            main_names: Vec::new(),
             main_violations: Vec::new(),
             processes: BTreeMap::new(),
             lanes: BTreeMap::new(),
@@ -461,6 +464,7 @@ impl<'l> Session<'l> {
 
     /// Make a finished main-world run the current main world.
     fn absorb(&mut self, report: Report) {
+        self.main_names = report.thread_names.clone();
         let names = report.thread_names.clone();
         self.main_events.extend(report.events.iter().map(|e| {
             (
@@ -712,7 +716,7 @@ impl<'l> Session<'l> {
     fn observe(&self) -> Observation {
         let pages = self.lesson.scenario.pages();
         let main = WorldObs {
-            pages: observe_pages(&self.main.world, pages),
+            pages: observe_pages(&self.main.world, pages, &self.main_names),
             counters: counters(&Counters::of(
                 &self.main_events.iter().map(|(e, _)| *e).collect::<Vec<_>>(),
             )),
@@ -835,7 +839,8 @@ fn counters(c: &Counters) -> BTreeMap<String, u64> {
         .collect()
 }
 
-fn observe_pages(w: &World, pages: usize) -> Vec<PageObs> {
+/// `names`: thread names of the run that produced `w` (lock holders are thread ids).
+fn observe_pages(w: &World, pages: usize, names: &[String]) -> Vec<PageObs> {
     let Some(mm) = w.mms.first() else {
         return Vec::new();
     };
@@ -857,6 +862,9 @@ fn observe_pages(w: &World, pages: usize) -> Vec<PageObs> {
                 refcount: folio.map(|f| f.refcount as i64),
                 mapcount: folio.map(|f| f.mapcount as i64),
                 locked: folio.is_some_and(|f| f.locked.is_some()),
+                holder: folio
+                    .and_then(|f| f.locked)
+                    .map(|t| names.get(t as usize).cloned().unwrap_or(format!("T{t}"))),
                 content: mm.vma(v).map(|_| loc.content() as u64),
             }
         })
@@ -866,7 +874,7 @@ fn observe_pages(w: &World, pages: usize) -> Vec<PageObs> {
 fn observe_lane(l: &LaneWorld, pages: usize) -> WorldObs {
     let Some(at) = l.at else {
         return WorldObs {
-            pages: observe_pages(&l.report.world, pages),
+            pages: observe_pages(&l.report.world, pages, &l.report.thread_names),
             counters: counters(&l.report.counters()),
             locks_held: locks_held(&l.report.world),
             events: events_of(&l.report),
@@ -880,6 +888,7 @@ fn observe_lane(l: &LaneWorld, pages: usize) -> WorldObs {
     let Some(mm) = l.setup.world.mms.first() else {
         return WorldObs::default();
     };
+    let names = &l.report.thread_names;
     let page_obs = (0..pages)
         .map(|p| {
             let v = vpn(p);
@@ -906,11 +915,13 @@ fn observe_lane(l: &LaneWorld, pages: usize) -> WorldObs {
                 refcount: frame.map(|f| f.refcount as i64),
                 mapcount: frame.map(|f| f.mapcount as i64),
                 locked: frame.is_some_and(|f| f.locked_by.is_some()),
+                holder: frame
+                    .and_then(|f| f.locked_by)
+                    .map(|t| names.get(t as usize).cloned().unwrap_or(format!("T{t}"))),
                 content: mm.vma(v).map(|_| content as u64),
             }
         })
         .collect();
-    let names = &l.report.thread_names;
     WorldObs {
         pages: page_obs,
         counters: counters(&view.counters),
