@@ -1,7 +1,104 @@
-//! Presentational components: they take plain data as props and emit callbacks, and hold no app state.
+//! Presentational components: plain-data props (`PartialEq`, so equal props skip rendering), callbacks out,
+//! no app state. The app's reducer (`crate::state`) owns every decision about time and scenario.
 
-mod page_list;
+mod arrays;
+mod deep_view;
+mod frames;
+mod help;
+mod lane;
+mod legend;
+mod locks;
+mod narration;
+mod notices;
+mod page_table;
+mod pte_row;
 mod scenario_input;
+mod simplified;
+mod summary_chart;
+mod timeline;
+mod transport;
 
-pub use page_list::PageList;
+pub use arrays::Arrays;
+pub use deep_view::DeepView;
+pub use frames::Frames;
+pub use help::Help;
+pub use lane::Lane;
+pub use legend::Legend;
+pub use locks::Locks;
+pub use narration::Narration;
+pub use notices::Notices;
+pub use page_table::PageTable;
+pub use pte_row::{Minimap, MinimapProps, PteRow, PteRowProps};
 pub use scenario_input::ScenarioInput;
+pub use simplified::Simplified;
+pub use summary_chart::{SummaryChart, SummaryChartProps};
+pub use timeline::{SessionRef, Timeline};
+pub use transport::Transport;
+
+use hmm_sim::drivers::strategies::Strategy;
+use hmm_sim::pte::PteKind;
+
+/// CSS class carrying a PTE kind's colour (`static/style.css` defines one per kind).
+pub fn kind_class(kind: PteKind) -> String {
+    format!("k-{}", kind.name())
+}
+
+/// The short lane label used in tight places: A, B, U.
+pub fn lane_letter(strategy: Strategy) -> &'static str {
+    match strategy {
+        Strategy::LegacyA => "A",
+        Strategy::LegacyB => "B",
+        Strategy::Unified => "U",
+    }
+}
+
+pub fn lane_name(strategy: Strategy) -> &'static str {
+    match strategy {
+        Strategy::LegacyA => "Legacy A",
+        Strategy::LegacyB => "Legacy B",
+        Strategy::Unified => "Unified",
+    }
+}
+
+/// A content token as shown on a page: page i of the scenario starts holding i + 1; 0 reads as zeroes.
+pub fn content_label(content: Option<u32>) -> String {
+    match content {
+        None => String::new(),
+        Some(0) => "0s".to_owned(),
+        Some(c) => format!("#{c}"),
+    }
+}
+
+/// What each counter means, for tooltips and the summary chart.
+pub fn counter_help(name: &str) -> &'static str {
+    match name {
+        "walks" => "logical page-table walks, as the RFC counts them: one per hmm_range_fault() and one per migrate_vma_setup()",
+        "walk_calls" => "walk_page_range() invocations, restarts and nested walks included",
+        "pte_visits" => "PTEs examined by a walker callback",
+        "faults" => "handle_mm_fault() calls",
+        "faults_ahead" => "faults hmm_vma_fault made ahead of need (to the end of the PMD chunk)",
+        "ptl_acquisitions" => "split PTE-lock (PTL) acquisitions",
+        "tlb_flushes" => "TLB flush calls",
+        "invalidations" => "mmu_notifier_invalidate_range_start() calls",
+        "retries" => "restarts of any kind (-EBUSY re-walks, driver retries, -EAGAIN)",
+        "steps" => "trace events: each is one step of the animation",
+        _ => "",
+    }
+}
+
+/// Short counter labels for the lane rows.
+pub fn counter_label(name: &str) -> &'static str {
+    match name {
+        "walks" => "walks",
+        "walk_calls" => "walk calls",
+        "pte_visits" => "PTE visits",
+        "faults" => "faults",
+        "faults_ahead" => "ahead",
+        "ptl_acquisitions" => "PTL",
+        "tlb_flushes" => "TLB flush",
+        "invalidations" => "invalidate",
+        "retries" => "retries",
+        "steps" => "steps",
+        _ => "?",
+    }
+}

@@ -1,18 +1,31 @@
-//! The state-string editor: a text field plus preset buttons for the cases the seed threads discuss.
+//! The scenario: a state string (one letter per page, `X*n` repeats a letter) validated by hmm-sim as it is
+//! typed, and preset buttons for the seed threads' cases.
 
+use hmm_sim::scenario::PageState;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-/// (button label, state string): each preset is a scenario the compare view will later animate.
-const PRESETS: [(&str, &str); 3] = [
-    ("All present", "PPPPPPPP"),
-    ("Needs faulting", "PNNSZPNS"),
-    ("Already on device", "DDODPPDD"),
-];
+use crate::scenario::PRESETS;
+
+/// A two-word label per letter for the help line; the full description (hmm-sim's) is the tooltip.
+fn short(state: PageState) -> &'static str {
+    match state {
+        PageState::Present => "present",
+        PageState::CowShared => "COW-shared",
+        PageState::Zero => "zero page",
+        PageState::None => "pte_none",
+        PageState::Swapped => "swapped",
+        PageState::DevicePrivate => "on our device",
+        PageState::OtherDevice => "on another device",
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct ScenarioInputProps {
     pub value: AttrValue,
+    pub error: Option<AttrValue>,
+    /// The scenario being computed, when it is large.
+    pub pending: bool,
     pub on_change: Callback<String>,
 }
 
@@ -21,28 +34,38 @@ pub fn ScenarioInput(props: &ScenarioInputProps) -> Html {
     let oninput = props
         .on_change
         .reform(|event: InputEvent| event.target_unchecked_into::<HtmlInputElement>().value());
-
     html! {
-        <section class="scenario-input">
-            <label for="states">{ "Page states" }</label>
-            <input
-                id="states"
-                type="text"
-                spellcheck="false"
-                autocomplete="off"
-                value={props.value.clone()}
-                {oninput}
-            />
-            <div class="presets">
-                { for PRESETS.iter().enumerate().map(|(index, &(label, states))| {
-                    let onclick = props.on_change.reform(move |_| states.to_owned());
-                    html! {
-                        <button id={format!("preset-{index}")} type="button" title={states} {onclick}>
-                            { label }
-                        </button>
-                    }
-                }) }
+        <section class="scenario-input" aria-label="Scenario">
+            <div class="scenario-row">
+                <label for="states">{ "Pages" }</label>
+                <input id="states" type="text" spellcheck="false" autocomplete="off"
+                    aria-describedby="states-help"
+                    aria-invalid={props.error.is_some().to_string()}
+                    value={props.value.clone()} {oninput} />
+                <div class="presets" role="group" aria-label="Presets">
+                    { for PRESETS.iter().map(|p| {
+                        let pages = p.pages;
+                        let onclick = props.on_change.reform(move |_: MouseEvent| pages.to_owned());
+                        html! {
+                            <button id={format!("preset-{}", p.id)} type="button" title={format!("{} — {}", p.pages, p.why)} {onclick}>
+                                { p.label }
+                            </button>
+                        }
+                    }) }
+                </div>
             </div>
+            <p id="states-help" class="states-help">
+                { "One letter per page, X*n repeats: " }
+                { for PageState::ALL.iter().map(|s| html! {
+                    <span class="letter-help" title={s.describe()}><b>{ s.letter() }</b>{ " " }{ short(*s) }</span>
+                }) }
+            </p>
+            if let Some(error) = &props.error {
+                <p id="scenario-error" class="error" role="alert">{ error.clone() }</p>
+            }
+            if props.pending {
+                <p id="computing" class="computing" role="status">{ "Computing the three lanes… (a large scenario takes a few seconds)" }</p>
+            }
         </section>
     }
 }

@@ -1,0 +1,109 @@
+//! One lane of the compare view: its page-table row with the walk cursor, its device frames, live counters, the
+//! function it is in and what it just did.
+
+use std::rc::Rc;
+
+use hmm_sim::drivers::strategies::Strategy;
+use yew::prelude::*;
+
+use super::{content_label, counter_help, counter_label, lane_letter, lane_name, Minimap, PteRow};
+use crate::frame::{LaneFrame, WINDOW_PAGES};
+use crate::state::Action;
+use crate::url::View;
+
+#[derive(Properties, PartialEq)]
+pub struct LaneProps {
+    pub frame: Rc<LaneFrame>,
+    /// The lane the transport follows.
+    pub reference: bool,
+    pub on: Callback<Action>,
+}
+
+#[component]
+pub fn Lane(props: &LaneProps) -> Html {
+    let f = &*props.frame;
+    let name = f.strategy.name();
+    let strategy: Strategy = f.strategy;
+    let open_deep = props.on.reform(move |_: MouseEvent| Action::SetView(View::Deep));
+    let set_lane = props.on.clone();
+    let deep_click = Callback::from(move |e: MouseEvent| {
+        set_lane.emit(Action::SetLane(strategy));
+        open_deep.emit(e);
+    });
+    let cells = Rc::new(f.cells.clone());
+    let progress = |step: usize| step as f64 * 100.0 / f.len.max(1) as f64;
+    html! {
+        <section id={format!("lane-{name}")} class={classes!("lane", format!("lane-{name}"), props.reference.then_some("reference"))}
+            aria-label={format!("{} lane", lane_name(f.strategy))}>
+            <header class="lane-head">
+                <span class="lane-badge" aria-hidden="true">{ lane_letter(f.strategy) }</span>
+                <h2 class="lane-title">{ lane_name(f.strategy) }</h2>
+                <span class="lane-sub">{ f.strategy.title().split_once(": ").map_or(f.strategy.title(), |(_, t)| t) }</span>
+                <span class="lane-step">{ format!("step {} / {}", f.step, f.len) }</span>
+                <span class="lane-func">
+                    if let Some(func) = f.func {
+                        <code title={format!("{} ({}): {}", func.name(), func.file(), func.what())}>{ func.name() }</code>
+                    }
+                </span>
+                if let Some(m) = f.milestone {
+                    <span class="lane-milestone" title="the last milestone this lane reached">{ format!("✓ {}", m.name()) }</span>
+                }
+                <button type="button" class="link deep-link" onclick={deep_click}
+                    aria-label={format!("Look into the {} lane", lane_name(f.strategy))}>{ "look inside ›" }</button>
+            </header>
+            <div class="lane-progress" aria-hidden="true">
+                <div class="lane-progress-fill" style={format!("width: {:.2}%", progress(f.step))}></div>
+                { for f.milestones.iter().enumerate().map(|(i, &(at, m))| html! {
+                    <span key={i} class={classes!("lane-mark", (at <= f.step).then_some("passed"))}
+                        style={format!("left: {:.2}%", progress(at))} title={m.name()}></span>
+                }) }
+            </div>
+            <div class="lane-body">
+                <div class="lane-pages">
+                    <PteRow {cells} label={format!("{} page table", lane_name(f.strategy))} />
+                    if let Some(mini) = &f.minimap {
+                        <Minimap cells={Rc::new(mini.clone())} npages={f.npages} window_start={f.window_start}
+                            window_pages={WINDOW_PAGES.min(f.npages)} cursor={f.cursor} />
+                    }
+                    <div class="device-row" aria-label="Device memory in use">
+                        <span class="row-label">{ format!("device pages: {}", f.device_total) }</span>
+                        { for f.device_frames.iter().take(24).map(|d| html! {
+                            <span key={d.pfn} class={classes!("chip", "dev-chip", d.changed.then_some("changed"), d.locked_by.is_some().then_some("locked"))}
+                                title={format!("device pfn {:#x}: holds {}, refcount {}, mapcount {}{}", d.pfn,
+                                    content_label(Some(d.content)), d.refcount, d.mapcount,
+                                    if d.locked_by.is_some() { ", PG_locked" } else { "" })}>
+                                { content_label(Some(d.content)) }
+                                if d.locked_by.is_some() { <span class="lock-mark" aria-label="PG_locked">{ "L" }</span> }
+                            </span>
+                        }) }
+                        if f.device_total > 24 { <span class="more">{ format!("+{}", f.device_total - 24) }</span> }
+                    </div>
+                </div>
+                <dl class="counters" aria-label="Counters so far">
+                    { for f.counters.fields().iter().map(|&(n, v)| html! {
+                        <div key={n} class={classes!("counter", format!("c-{n}"), f.counters_differ.contains(&n).then_some("differs"))}
+                            title={counter_help(n)}>
+                            <dt>{ counter_label(n) }</dt><dd>{ v }</dd>
+                        </div>
+                    }) }
+                </dl>
+            </div>
+            <p class="lane-narration">{ &f.narration }</p>
+            if !f.held.is_empty() {
+                <p class="lane-held">{ "holding: " }{ f.held.join(", ") }</p>
+            }
+            if f.faults_ahead > 0 {
+                <p class="note fault-ahead">
+                    { "hmm_vma_fault faulted pages ahead of need: it faults every page to the end of the PMD chunk " }
+                    <span class="inference">{ "(derived from the code; an inference, kernel-model.md §7.2)" }</span>
+                </p>
+            }
+            if let Some(error) = &f.error {
+                <p class="error" role="alert">{ format!("This lane did not complete: {error}") }</p>
+            }
+            if f.violations > 0 {
+                <p class="error">{ format!("hmm-sim reported {} invariant violation(s) in this lane.", f.violations) }</p>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,53 @@
+//! Narration of the current step: the kernel function that acted, its source file, what it does and why
+//! (`Func::what()`), the event in one line (`hmm_sim::view::narrate`), and the locks the thread holds. An
+//! aria-live region, quiet while playing so a screen reader is not flooded.
+
+use hmm_sim::drivers::strategies::Strategy;
+use hmm_sim::trace::{Func, LockId, Milestone};
+use yew::prelude::*;
+
+use super::lane_name;
+
+#[derive(Properties, PartialEq)]
+pub struct NarrationProps {
+    pub strategy: Strategy,
+    pub step: usize,
+    pub len: usize,
+    pub func: Option<Func>,
+    pub line: AttrValue,
+    pub held: Vec<LockId>,
+    pub milestone: Option<Milestone>,
+    pub playing: bool,
+}
+
+#[component]
+pub fn Narration(props: &NarrationProps) -> Html {
+    html! {
+        <section id="narration" class="narration" aria-live={ if props.playing { "off" } else { "polite" } }
+            aria-atomic="true" aria-label="What this step does">
+            <p class="narration-where">
+                <span class="narration-step">{ format!("Step {} of {}", props.step, props.len) }</span>
+                <span class="narration-lane">{ lane_name(props.strategy) }</span>
+                if let Some(func) = props.func {
+                    <code id="narration-func" class="func">{ func.name() }</code>
+                    <span class="file">{ func.file() }</span>
+                }
+            </p>
+            <p id="narration-line" class="narration-line">{ &props.line }</p>
+            if let Some(func) = props.func {
+                <p class="narration-what">{ func.what() }</p>
+            }
+            <p id="narration-locks" class="narration-locks">
+                <span class="row-label">{ "locks held: " }</span>
+                if props.held.is_empty() {
+                    <span class="none">{ "none" }</span>
+                } else {
+                    { for props.held.iter().map(|l| html! { <span class="chip lock-chip">{ l.describe() }</span> }) }
+                }
+                if let Some(m) = props.milestone {
+                    <span class="narration-milestone">{ format!("last milestone: {}", m.name()) }</span>
+                }
+            </p>
+        </section>
+    }
+}

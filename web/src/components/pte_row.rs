@@ -1,0 +1,86 @@
+//! A lane's page-table row: one cell per PTE of the window (colour + glyph per kind, the content token the page
+//! holds), the walk cursor, what changed since the last picture, and where the lanes disagree; plus a minimap
+//! when the range is wider than the window.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::{content_label, kind_class};
+use crate::decode;
+use crate::frame::{Cell, MiniCell};
+
+#[derive(Properties, PartialEq)]
+pub struct PteRowProps {
+    pub cells: Rc<Vec<Cell>>,
+    /// Accessible name of the row, e.g. "Legacy A page table".
+    pub label: AttrValue,
+}
+
+#[component]
+pub fn PteRow(props: &PteRowProps) -> Html {
+    let n = props.cells.len().max(1);
+    html! {
+        <div class="pte-row" role="list" aria-label={props.label.clone()} style={format!("--n: {n}")}>
+            { for props.cells.iter().map(|cell| {
+                let vpn = decode::page_vpn(cell.page);
+                let title = format!(
+                    "page {} at {}: {}{}{}{}{}",
+                    cell.page,
+                    decode::addr(vpn),
+                    cell.kind.name(),
+                    cell.pfn.map(|p| format!(", pfn {p:#x}")).unwrap_or_default(),
+                    if cell.on_device { " (device memory)" } else { "" },
+                    cell.content.map(|c| format!(", holds {}", content_label(Some(c)))).unwrap_or_default(),
+                    if cell.differs { "; the lanes differ here" } else { "" },
+                );
+                html! {
+                    <div key={cell.page} role="listitem" title={title.clone()} aria-label={title}
+                        class={classes!(
+                            "pte",
+                            kind_class(cell.kind),
+                            cell.cursor.then_some("cursor"),
+                            cell.changed.then_some("changed"),
+                            cell.differs.then_some("differs"),
+                        )}>
+                        <span class="glyph" aria-hidden="true">{ cell.kind.glyph() }</span>
+                        <span class="content" aria-hidden="true">{ content_label(cell.content) }</span>
+                    </div>
+                }
+            }) }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct MinimapProps {
+    pub cells: Rc<Vec<MiniCell>>,
+    pub npages: usize,
+    pub window_start: usize,
+    pub window_pages: usize,
+    pub cursor: Option<usize>,
+}
+
+/// The whole range at a glance: each bar is a bucket of pages coloured by its most common PTE kind; the frame
+/// marks the window shown above, the line the walk cursor.
+#[component]
+pub fn Minimap(props: &MinimapProps) -> Html {
+    let n = props.npages.max(1) as f64;
+    let x = |page: usize| page as f64 * 1000.0 / n;
+    let buckets = props.cells.len().max(1) as f64;
+    html! {
+        <svg class="minimap" viewBox="0 0 1000 12" preserveAspectRatio="none" role="img"
+            aria-label={format!("Minimap of all {} pages; pages {}–{} are shown above", props.npages,
+                props.window_start, props.window_start + props.window_pages - 1)}>
+            { for props.cells.iter().enumerate().map(|(i, c)| html! {
+                <rect key={i} class={kind_class(c.kind)} x={format!("{:.2}", i as f64 * 1000.0 / buckets)} y="2"
+                    width={format!("{:.2}", 1000.0 / buckets + 0.5)} height="8" />
+            }) }
+            <rect class="mini-window" x={format!("{:.2}", x(props.window_start))} y="0.5"
+                width={format!("{:.2}", x(props.window_pages).max(2.0))} height="11" />
+            if let Some(c) = props.cursor {
+                <rect class="mini-cursor" x={format!("{:.2}", x(c))} y="0" width="3" height="12" />
+            }
+        </svg>
+    }
+}

@@ -1,0 +1,69 @@
+//! The end-of-run comparison: every counter, three bars (one per lane) scaled to the largest of the three, the
+//! values written on the bars. Fewest is marked.
+
+use hmm_sim::drivers::strategies::Strategy;
+use hmm_sim::trace::Counters;
+use yew::prelude::*;
+
+use super::{counter_help, lane_letter, lane_name};
+
+#[derive(Properties, PartialEq)]
+pub struct SummaryChartProps {
+    pub totals: Vec<(Strategy, Counters)>,
+    /// hmm-sim's verdict on the lanes' final pages.
+    pub agree: bool,
+}
+
+#[component]
+pub fn SummaryChart(props: &SummaryChartProps) -> Html {
+    let names: Vec<&'static str> = props
+        .totals
+        .first()
+        .map(|(_, c)| c.fields().iter().map(|&(n, _)| n).collect())
+        .unwrap_or_default();
+    html! {
+        <section id="summary" class="summary" aria-label="Counters at the end of each lane">
+            <h2>{ "At the end: what each path cost" }</h2>
+            <p class={classes!("agree", (!props.agree).then_some("error"))}>
+                { if props.agree {
+                    "All three lanes end with every page in the same place holding the same data."
+                } else {
+                    "The lanes end with different pages: see each lane."
+                } }
+            </p>
+            <div class="chart" role="table" aria-label="Counters per lane">
+                <div class="chart-row chart-head" role="row">
+                    <span class="chart-label" role="columnheader">{ "counter" }</span>
+                    <span class="chart-bars" role="columnheader">
+                        { for props.totals.iter().map(|(s, _)| html! {
+                            <span class={classes!("key", format!("lane-{}", s.name()))}>{ format!("{} {}", lane_letter(*s), lane_name(*s)) }</span>
+                        }) }
+                    </span>
+                </div>
+                { for names.iter().map(|&name| {
+                    let values: Vec<(Strategy, u64)> = props.totals.iter()
+                        .map(|(s, c)| (*s, c.get(name).unwrap_or(0))).collect();
+                    let max = values.iter().map(|v| v.1).max().unwrap_or(0).max(1);
+                    let min = values.iter().map(|v| v.1).min().unwrap_or(0);
+                    let all_same = values.iter().all(|v| v.1 == values[0].1);
+                    html! {
+                        <div key={name} class="chart-row" role="row" title={counter_help(name)}>
+                            <span class="chart-label" role="rowheader">{ name }</span>
+                            <span class="chart-bars" role="cell">
+                                { for values.iter().map(|&(s, v)| html! {
+                                    <span class="bar-line">
+                                        <span class="bar-lane" aria-hidden="true">{ lane_letter(s) }</span>
+                                        <span class={classes!("bar", format!("lane-{}", s.name()), (!all_same && v == min).then_some("fewest"))}
+                                            style={format!("width: {:.1}%", (v as f64 * 100.0 / max as f64).max(0.5))}
+                                            aria-label={format!("{}: {v}", lane_name(s))}></span>
+                                        <span class="bar-value">{ v }{ if !all_same && v == min { " ◀ fewest" } else { "" } }</span>
+                                    </span>
+                                }) }
+                            </span>
+                        </div>
+                    }
+                }) }
+            </div>
+        </section>
+    }
+}

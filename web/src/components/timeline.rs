@@ -1,0 +1,164 @@
+//! A Perfetto-like timeline of the steps around the current one: one swimlane per thread, its call stack as
+//! nested spans and the locks it holds as spans, milestones on top, the current step as a line. Click to seek.
+
+use std::rc::Rc;
+
+use hmm_sim::trace::{LockId, Milestone};
+use web_sys::Element;
+use yew::prelude::*;
+
+use crate::decode;
+use crate::session::Session;
+use crate::state::Action;
+
+/// Steps either side of the current one, per zoom level.
+pub const ZOOMS: [usize; 4] = [40, 150, 600, 2500];
+const WIDTH: f64 = 1200.0;
+const ROW: f64 = 16.0;
+const MAX_DEPTH_SHOWN: usize = 7;
+
+#[derive(Clone)]
+pub struct SessionRef(pub Rc<Session>);
+
+impl PartialEq for SessionRef {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TimelineProps {
+    pub session: SessionRef,
+    pub lane: usize,
+    pub step: usize,
+    pub on: Callback<Action>,
+}
+
+#[component]
+pub fn Timeline(props: &TimelineProps) -> Html {
+    let zoom = use_state(|| 1usize);
+    let lane = &props.session.0.lanes[props.lane];
+    let len = lane.track.len();
+    let half = ZOOMS[(*zoom).min(ZOOMS.len() - 1)];
+    let from = props.step.saturating_sub(half);
+    let to = (from + 2 * half).min(len.max(1));
+    let from = to.saturating_sub(2 * half).min(from);
+    let span = (to - from).max(1) as f64;
+    let x = |step: usize| (step.saturating_sub(from)) as f64 * WIDTH / span;
+    let spans = lane.spans();
+
+    // Rows: per thread, the call depths then one row per lock seen in the window.
+    let mut rows: Vec<Html> = Vec::new();
+    let mut labels: Vec<Html> = Vec::new();
+    let mut y = 14.0;
+    for &tid in &spans.threads {
+        labels.push(html! { <text class="tl-thread" x="2" y={format!("{:.1}", y + 11.0)}>{ lane.thread_name(tid) }</text> });
+        y += ROW;
+        let depth = spans.max_depth.min(MAX_DEPTH_SHOWN);
+        for s in spans.calls_in(from, to).filter(|s| s.thread == tid && s.row < depth) {
+            let x0 = x(s.start.max(from));
+            let x1 = x(s.end.min(to));
+            let w = (x1 - x0).max(1.0);
+            let yy = y + s.row as f64 * ROW;
+            rows.push(html! {
+                <g class="tl-call">
+                    <rect x={format!("{x0:.1}")} y={format!("{yy:.1}")} width={format!("{w:.1}")} height={format!("{:.1}", ROW - 2.0)}>
+                        <title>{ format!("{} ({}), steps {}–{}", s.what.name(), s.what.file(), s.start, s.end) }</title>
+                    </rect>
+                    if w > 50.0 {
+                        <text x={format!("{:.1}", x0 + 3.0)} y={format!("{:.1}", yy + 11.0)}>{ clip(s.what.name(), w) }</text>
+                    }
+                </g>
+            });
+        }
+        y += depth as f64 * ROW + 4.0;
+        let mut lock_rows: Vec<LockId> = Vec::new();
+        for s in spans.locks_in(from, to).filter(|s| s.thread == tid) {
+            let row = match lock_rows.iter().position(|&l| l == s.what) {
+                Some(r) => r,
+                None => {
+                    lock_rows.push(s.what);
+                    lock_rows.len() - 1
+                }
+            };
+            let x0 = x(s.start.max(from));
+            let x1 = x(s.end.min(to));
+            let w = (x1 - x0).max(1.0);
+            let yy = y + row as f64 * ROW;
+            rows.push(html! {
+                <g class="tl-lock">
+                    <rect x={format!("{x0:.1}")} y={format!("{yy:.1}")} width={format!("{w:.1}")} height={format!("{:.1}", ROW - 3.0)}>
+                        <title>{ format!("{} held by T{}, steps {}–{}", s.what.describe(), s.thread, s.start, s.end) }</title>
+                    </rect>
+                    if w > 60.0 {
+                        <text x={format!("{:.1}", x0 + 3.0)} y={format!("{:.1}", yy + 10.0)}>{ clip(&decode::lock_short(s.what), w) }</text>
+                    }
+                </g>
+            });
+        }
+        y += lock_rows.len() as f64 * ROW + 8.0;
+    }
+    let height = y.max(40.0);
+    let marks: Vec<(usize, Milestone)> = lane
+        .milestones
+        .iter()
+        .copied()
+        .filter(|&(at, _)| at >= from && at <= to)
+        .collect();
+
+    let onclick = {
+        let on = props.on.clone();
+        Callback::from(move |e: MouseEvent| {
+            let Some(target) = e.current_target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<Element>(t).ok()) else {
+                return;
+            };
+            let rect = target.get_bounding_client_rect();
+            if rect.width() <= 0.0 {
+                return;
+            }
+            let fraction = ((e.client_x() as f64 - rect.left()) / rect.width()).clamp(0.0, 1.0);
+            on.emit(Action::Seek(from + (fraction * span).round() as usize));
+        })
+    };
+    let zoom_button = |i: usize, label: &'static str| {
+        let z = zoom.clone();
+        html! {
+            <button type="button" class={classes!("zoom", (*zoom == i).then_some("selected"))}
+                aria-pressed={(*zoom == i).to_string()} onclick={Callback::from(move |_: MouseEvent| z.set(i))}>{ label }</button>
+        }
+    };
+    html! {
+        <section id="timeline" class="panel timeline" aria-label="Timeline: calls and locks per thread">
+            <h3>{ "Timeline" }
+                <span class="zooms" role="group" aria-label="Zoom">
+                    { zoom_button(0, "±40") }{ zoom_button(1, "±150") }{ zoom_button(2, "±600") }{ zoom_button(3, "±2500") }
+                </span>
+                <span class="tl-range">{ format!("steps {from}–{to}; click to go to a step") }</span>
+            </h3>
+            <svg class="tl" viewBox={format!("0 0 {WIDTH} {height:.0}")} role="img" {onclick}
+                aria-label={format!("Timeline of steps {from} to {to}; the current step is {}", props.step)}>
+                { for marks.iter().map(|&(at, m)| html! {
+                    <g class="tl-mark">
+                        <line x1={format!("{:.1}", x(at))} x2={format!("{:.1}", x(at))} y1="0" y2={format!("{height:.0}")} />
+                        <text x={format!("{:.1}", x(at) + 2.0)} y="10">{ m.name() }</text>
+                    </g>
+                }) }
+                { for rows.into_iter() }
+                { for labels.into_iter() }
+                <line class="tl-now" x1={format!("{:.1}", x(props.step))} x2={format!("{:.1}", x(props.step))} y1="0" y2={format!("{height:.0}")} />
+            </svg>
+        </section>
+    }
+}
+
+/// Text that fits roughly in `width` user units (about 6.5 per character at the timeline's font size).
+fn clip(s: &str, width: f64) -> String {
+    let max = ((width - 6.0) / 6.5).max(1.0) as usize;
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}

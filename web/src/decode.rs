@@ -1,0 +1,133 @@
+//! Read-only decoders for values the trace carries packed: addresses and page-table indices of a page, the
+//! `MIGRATE_PFN_*` and `HMM_PFN_*` bits, notifier sequences and invalidations, what a sleeping thread waits on.
+//!
+//! The bit values come from hmm-sim's own constants; nothing here decides what a value means for the kernel,
+//! it only spells it out for the screen.
+
+use hmm_sim::mm::hmm::{HMM_PFN_ERROR, HMM_PFN_MIGRATE, HMM_PFN_VALID, HMM_PFN_WRITE};
+use hmm_sim::mm::migrate_device::{
+    MIGRATE_PFN_MIGRATE, MIGRATE_PFN_SHIFT, MIGRATE_PFN_VALID, MIGRATE_PFN_WRITE,
+};
+use hmm_sim::trace::{LockId, NotifyEvent, SeqId};
+use hmm_sim::world::{Zone, RANGE_BASE_VPN};
+
+/// The virtual address of page `index` of the scenario's range.
+pub fn page_vpn(index: usize) -> u32 {
+    RANGE_BASE_VPN.saturating_add(index as u32)
+}
+
+pub fn addr(vpn: u32) -> String {
+    format!("{:#x}", vpn as u64 * 4096)
+}
+
+/// x86-64 4-level page-table indices of a page: (PGD, PUD, PMD, PTE). P4D is folded on 4-level paging.
+pub fn table_indices(vpn: u32) -> (u32, u32, u32, u32) {
+    (vpn >> 27 & 511, vpn >> 18 & 511, vpn >> 9 & 511, vpn & 511)
+}
+
+/// `MIGRATE_PFN_*` flags of a `src[]`/`dst[]` value, as the kernel's names, and the pfn if VALID.
+pub fn migrate_pfn(value: u32) -> (Vec<&'static str>, Option<u32>) {
+    let mut flags = Vec::new();
+    if value & MIGRATE_PFN_VALID != 0 {
+        flags.push("VALID");
+    }
+    if value & MIGRATE_PFN_MIGRATE != 0 {
+        flags.push("MIGRATE");
+    }
+    if value & MIGRATE_PFN_WRITE != 0 {
+        flags.push("WRITE");
+    }
+    let pfn = (value & MIGRATE_PFN_VALID != 0).then_some(value >> MIGRATE_PFN_SHIFT);
+    (flags, pfn)
+}
+
+/// `HMM_PFN_*` flags of an `hmm_pfns[]` value and its pfn (meaningful when VALID).
+pub fn hmm_pfn(value: u64) -> (Vec<&'static str>, Option<u64>) {
+    let mut flags = Vec::new();
+    for (bit, name) in [
+        (HMM_PFN_VALID, "VALID"),
+        (HMM_PFN_WRITE, "WRITE"),
+        (HMM_PFN_ERROR, "ERROR"),
+        (HMM_PFN_MIGRATE, "MIGRATE"),
+    ] {
+        if value & bit != 0 {
+            flags.push(name);
+        }
+    }
+    let pfn = (value & HMM_PFN_VALID != 0).then_some(value & ((1 << 52) - 1));
+    (flags, pfn)
+}
+
+pub fn seq_name(packed: u32) -> String {
+    match SeqId::unpack(packed) {
+        SeqId::Mm(mm) => format!("mm{mm} invalidate_seq"),
+        SeqId::Sub { dev, mm } => format!("dmirror{dev} interval_sub (mm{mm})"),
+    }
+}
+
+/// An open invalidation `(event | owner << 8, start page, end page)`.
+pub fn invalidation(a: u32, start: u32, end: u32) -> String {
+    let event = NotifyEvent::from_u8(a as u8).name();
+    let owner = match a >> 8 {
+        0 => "no owner".to_owned(),
+        n => format!("owner device {}", n - 1),
+    };
+    format!(
+        "{event} [{} … {}) ({owner})",
+        addr(start & 0x00ff_ffff),
+        addr(end & 0x00ff_ffff)
+    )
+}
+
+/// What a sleeping thread waits on (the packed resource of a `Thread` event).
+pub fn wait_on(packed: u32) -> String {
+    if packed >> 28 == 0xf {
+        format!("invalidations on mm{} to end", packed & 0xff)
+    } else {
+        LockId::unpack(packed).describe()
+    }
+}
+
+pub fn zone_name(zone: Zone) -> String {
+    match zone {
+        Zone::System => "system".to_owned(),
+        Zone::Zero => "zero page".to_owned(),
+        Zone::DevicePrivate(dev) => format!("device {dev}"),
+    }
+}
+
+/// Short lock label for tight spaces (swimlane rows).
+pub fn lock_short(lock: LockId) -> String {
+    match lock {
+        LockId::MmapLock(mm) => format!("mmap_lock mm{mm}"),
+        LockId::Ptl { pmd, .. } => format!("PTL {pmd:#x}"),
+        LockId::Folio(pfn) => format!("PG_locked {pfn:#x}"),
+        LockId::Driver(dev) => format!("dmirror{dev} mutex"),
+        LockId::AnonVma(id) => format!("anon_vma {id}"),
+        LockId::DevmemMigrate(dev) => format!("dev{dev} m2r lock"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrate_pfn_bits() {
+        assert_eq!(migrate_pfn(0x4b), (vec!["VALID", "MIGRATE", "WRITE"], Some(1)));
+        assert_eq!(migrate_pfn(0x400089), (vec!["VALID", "WRITE"], Some(0x10002)));
+        assert_eq!(migrate_pfn(0x2), (vec!["MIGRATE"], None));
+        assert_eq!(migrate_pfn(0), (vec![], None));
+    }
+
+    #[test]
+    fn hmm_pfn_bits() {
+        assert_eq!(hmm_pfn(0xc000000000000001), (vec!["VALID", "WRITE"], Some(1)));
+    }
+
+    #[test]
+    fn indices_of_the_range_base() {
+        assert_eq!(table_indices(RANGE_BASE_VPN), (0, 0, 0x80, 0));
+        assert_eq!(addr(RANGE_BASE_VPN), "0x10000000");
+    }
+}

@@ -1,0 +1,287 @@
+//! URL state: what the address bar holds, versioned, so that a reload or a shared link shows the same picture.
+//!
+//! `?v=1&pages=PPSN&view=compare&lane=unified&step=120&align=milestone&speed=1`
+//!
+//! Reading never fails: every parameter that cannot be used becomes a [`Notice`] (shown to the user) and a
+//! sane default. Whether `pages` is a valid scenario is decided later, by [`crate::scenario::parse_text`] (and
+//! so by hmm-sim); whether `step` is inside the trace, once the trace exists.
+
+use hmm_sim::drivers::strategies::Strategy;
+
+/// The version this app writes, and the only one it reads as-is.
+pub const URL_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Compare,
+    Deep,
+}
+
+impl View {
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Compare => "compare",
+            View::Deep => "deep",
+        }
+    }
+    fn parse(s: &str) -> Option<View> {
+        [View::Compare, View::Deep].into_iter().find(|v| v.name() == s)
+    }
+}
+
+/// How the compare view lines the three lanes up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    /// The lanes reach the same milestones together (the transport follows the chosen lane).
+    Milestone,
+    /// Every lane shows the same raw step number.
+    Step,
+}
+
+impl Align {
+    pub fn name(self) -> &'static str {
+        match self {
+            Align::Milestone => "milestone",
+            Align::Step => "step",
+        }
+    }
+    fn parse(s: &str) -> Option<Align> {
+        [Align::Milestone, Align::Step].into_iter().find(|v| v.name() == s)
+    }
+}
+
+/// Playback speeds, as multiples of [`BASE_STEPS_PER_SECOND`].
+pub const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
+/// Steps per second at 1×: slow enough to read each narration line at 0.25×, one step per frame at 8×.
+pub const BASE_STEPS_PER_SECOND: f64 = 8.0;
+pub const DEFAULT_SPEED_INDEX: usize = 2;
+
+pub fn speed_label(index: usize) -> String {
+    let s = SPEEDS.get(index).copied().unwrap_or(1.0);
+    format!("{s}×")
+}
+
+/// The scenario shown when the URL names none.
+pub const DEFAULT_PAGES: &str = "PPPPSSSS";
+
+/// Something in the URL that could not be used as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice(pub String);
+
+/// Everything the URL can say. `step` is checked against the trace later.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UrlState {
+    pub pages: String,
+    pub view: View,
+    pub lane: Strategy,
+    pub step: usize,
+    pub align: Align,
+    pub speed_index: usize,
+}
+
+impl Default for UrlState {
+    fn default() -> UrlState {
+        UrlState {
+            pages: DEFAULT_PAGES.to_owned(),
+            view: View::Compare,
+            lane: Strategy::Unified,
+            step: 0,
+            align: Align::Milestone,
+            speed_index: DEFAULT_SPEED_INDEX,
+        }
+    }
+}
+
+/// Read a query string (with or without the leading `?`). Unknown or unusable parameters become notices.
+pub fn parse_query(query: &str) -> (UrlState, Vec<Notice>) {
+    let mut state = UrlState::default();
+    let mut notices = Vec::new();
+    let query = query.strip_prefix('?').unwrap_or(query);
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = decode_component(raw);
+        let key = decode_component(key);
+        match key.as_str() {
+            "v" => match value.parse::<u32>() {
+                Ok(URL_VERSION) => {}
+                _ => notices.push(Notice(format!(
+                    "This link says URL version {:?}; this app reads version {URL_VERSION}. \
+                     It shows what it could read.",
+                    shorten(&value)
+                ))),
+            },
+            "pages" => state.pages = value,
+            "view" => match View::parse(&value) {
+                Some(v) => state.view = v,
+                None => notices.push(Notice(format!(
+                    "Unknown view {:?}: showing the compare view (views: compare, deep).",
+                    shorten(&value)
+                ))),
+            },
+            "lane" => match Strategy::parse(&value) {
+                Some(l) => state.lane = l,
+                None => notices.push(Notice(format!(
+                    "Unknown lane {:?}: showing unified (lanes: legacy_a, legacy_b, unified).",
+                    shorten(&value)
+                ))),
+            },
+            "step" => match value.parse::<usize>() {
+                Ok(s) => state.step = s,
+                Err(_) => notices.push(Notice(format!(
+                    "Step {:?} is not a step number: starting at step 0.",
+                    shorten(&value)
+                ))),
+            },
+            "align" => match Align::parse(&value) {
+                Some(a) => state.align = a,
+                None => notices.push(Notice(format!(
+                    "Unknown alignment {:?}: aligning lanes by milestone (milestone, step).",
+                    shorten(&value)
+                ))),
+            },
+            "speed" => match SPEEDS.iter().position(|s| s.to_string() == value) {
+                Some(i) => state.speed_index = i,
+                None => notices.push(Notice(format!(
+                    "Speed {:?} is not one of 0.25, 0.5, 1, 2, 4, 8: playing at 1×.",
+                    shorten(&value)
+                ))),
+            },
+            other => notices.push(Notice(format!(
+                "Ignored the unknown URL parameter {:?}.",
+                shorten(other)
+            ))),
+        }
+    }
+    (state, notices)
+}
+
+/// Write the query string (without `?`) for `state`, in a fixed order.
+pub fn format_query(state: &UrlState) -> String {
+    let mut q = format!(
+        "v={URL_VERSION}&pages={}&view={}&lane={}&step={}",
+        encode_component(&state.pages),
+        state.view.name(),
+        state.lane.name(),
+        state.step
+    );
+    if state.align != Align::Milestone {
+        q.push_str("&align=");
+        q.push_str(state.align.name());
+    }
+    if state.speed_index != DEFAULT_SPEED_INDEX {
+        if let Some(s) = SPEEDS.get(state.speed_index) {
+            q.push_str(&format!("&speed={s}"));
+        }
+    }
+    q
+}
+
+/// Values are echoed in notices; a pasted megabyte must not become a megabyte of notice.
+fn shorten(s: &str) -> String {
+    const MAX: usize = 40;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(MAX).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Percent-decoding of one query component (`+` is a space). Malformed escapes are kept as typed; invalid
+/// UTF-8 becomes U+FFFD: never a panic.
+pub fn decode_component(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Percent-encoding of one query component: everything but unreserved characters and `*`.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'*') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let state = UrlState {
+            pages: "P*512".into(),
+            view: View::Deep,
+            lane: Strategy::LegacyB,
+            step: 120,
+            align: Align::Step,
+            speed_index: 5,
+        };
+        let q = format_query(&state);
+        assert_eq!(
+            q,
+            "v=1&pages=P*512&view=deep&lane=legacy_b&step=120&align=step&speed=8"
+        );
+        assert_eq!(parse_query(&q), (state, vec![]));
+    }
+
+    #[test]
+    fn empty_query_is_the_default() {
+        assert_eq!(parse_query(""), (UrlState::default(), vec![]));
+        assert_eq!(parse_query("?"), (UrlState::default(), vec![]));
+    }
+
+    #[test]
+    fn bad_parameters_become_notices_and_defaults() {
+        let (state, notices) =
+            parse_query("?v=7&view=tree&lane=fast&step=-3&align=x&speed=100&zzz=1");
+        assert_eq!(
+            (state.view, state.lane, state.step, state.align),
+            (View::Compare, Strategy::Unified, 0, Align::Milestone)
+        );
+        assert_eq!(state.speed_index, DEFAULT_SPEED_INDEX);
+        assert_eq!(notices.len(), 7, "{notices:?}");
+    }
+
+    #[test]
+    fn decoding_never_panics() {
+        for s in ["%", "%4", "%zz", "%E2%82", "a+b", "%41%42", "%%%", "é%"] {
+            let _ = decode_component(s);
+        }
+        assert_eq!(decode_component("%41+b"), "A b");
+        assert_eq!(decode_component("P%2A3"), "P*3");
+        assert_eq!(decode_component("%"), "%");
+    }
+}
