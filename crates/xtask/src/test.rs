@@ -19,6 +19,10 @@ use crate::{project, setup, Failure, Result};
 /// browser too). The app's own dependencies are covered by the site build.
 const WASM_LIBRARIES: [&str; 2] = ["hmm-sim", "hmm-lesson"];
 
+/// Crates whose tests use `wasm_bindgen_test` (in the browser, or in node without `run_in_browser`). Only list
+/// such crates: a plain `#[test]` compiled for wasm32 runs nothing.
+const WASM_TEST_CRATES: [&str; 1] = ["web"];
+
 /// The sub-path the end-to-end tests load the site from: the bundle must not assume it lives at `/`.
 const E2E_MOUNT: &str = "/hmmviz/";
 
@@ -35,7 +39,7 @@ pub fn run() -> Result {
         wasm_libraries,
     ));
     steps.push(Step::timed(
-        "wasm tests in headless Chromium (web)",
+        "wasm tests in headless Chromium",
         wasm_browser_tests,
     ));
     let site = project::xtask_target().join("site");
@@ -145,19 +149,19 @@ fn wasm_libraries() -> StepResult {
 fn wasm_browser_tests() -> StepResult {
     // The runner (set in .cargo/config.toml) drives Chromium through chromedriver; it adds --headless and
     // --no-sandbox itself. A first run compiles the test crate, so allow more than the 20 s default.
-    cargo_suite(
-        cargo()
-            .env("CHROMEDRIVER", setup::CHROMEDRIVER)
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
-            .args([
-                "test",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                "web",
-                "--no-fail-fast",
-            ]),
-    )
+    let mut test = cargo();
+    test.env("CHROMEDRIVER", setup::CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+        .args([
+            "test",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--no-fail-fast",
+        ]);
+    for krate in WASM_TEST_CRATES {
+        test.args(["-p", krate]);
+    }
+    cargo_suite(&mut test)
 }
 
 fn build_site(site: &Path) -> StepResult {
