@@ -65,3 +65,36 @@ fn trace_file_round_trips_through_json() {
     };
     assert!(newer.check_version().unwrap_err().contains("not supported"));
 }
+
+/// kernel-model.md §5a: a driver holding its mutex across migrate_vma_setup deadlocks in its own notifier
+/// callback unless the callback skips its own MMU_NOTIFY_MIGRATE events.
+#[test]
+fn driver_lock_across_setup_needs_the_owner_filter() {
+    use hmm_sim::drivers::strategies::Strategy;
+    use hmm_sim::exec::RunError;
+    use hmm_sim::sim::{run, Op, Setup, ThreadSpec};
+    let states = parse_states("PPNP").unwrap();
+    let thread = ThreadSpec {
+        name: "gpu-fault-worker".into(),
+        mm: 0,
+        ops: vec![Op::Lane {
+            strategy: Strategy::LegacyB,
+            dev: 0,
+            start: hmm_sim::world::RANGE_BASE_VPN,
+            npages: 4,
+        }],
+    };
+    let mut setup = Setup::from_states(&states);
+    setup.world.devices[0].driver.hold_lock_across_setup = true;
+    let filtered = run(&setup, std::slice::from_ref(&thread), &RunConfig::default());
+    assert_eq!(filtered.result, Ok(()));
+    assert!(filtered.violations.is_empty(), "{:?}", filtered.violations);
+    setup.world.mirrors[0].filter_own_migrate = false;
+    let unfiltered = run(&setup, &[thread], &RunConfig::default());
+    match unfiltered.result {
+        Err(RunError::Deadlock { blocked }) => {
+            assert!(blocked[0].1.contains("mutex"), "{blocked:?}")
+        }
+        other => panic!("expected a self-deadlock, got {other:?}"),
+    }
+}

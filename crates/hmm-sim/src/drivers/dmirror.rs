@@ -441,8 +441,23 @@ pub async fn migrate_round_to_device(
         let w = k.w();
         (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
     };
-    let mut m = MigrateVma::new(k, mm, start, end, owner(dev), MIGRATE_VMA_SELECT_SYSTEM);
+    let opts = k.w().devices[dev as usize].driver;
+    let select = MIGRATE_VMA_SELECT_SYSTEM
+        | if opts.select_device_private {
+            MIGRATE_VMA_SELECT_DEVICE_PRIVATE
+        } else {
+            0
+        };
+    let mut m = MigrateVma::new(k, mm, start, end, owner(dev), select);
+    // Drivers with plain notifiers hold their lock across setup to block page-table downgrades; the
+    // owner filter in the callback is what keeps that from deadlocking (kernel-model.md §5a).
+    if opts.hold_lock_across_setup {
+        k.lock(LockId::Driver(mirror as u8)).await;
+    }
     let ret = migrate_vma_setup(k, &mut m).await;
+    if opts.hold_lock_across_setup {
+        k.unlock(LockId::Driver(mirror as u8));
+    }
     if ret != 0 {
         return (ret, m);
     }

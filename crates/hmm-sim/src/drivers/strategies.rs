@@ -82,14 +82,9 @@ async fn fault_in(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
         let w = k.w();
         (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
     };
-    let mut range = HmmRange::new(
-        k,
-        mm,
-        start,
-        end,
-        HMM_PFN_REQ_FAULT | HMM_PFN_REQ_WRITE,
-        dev + 1,
-    );
+    let write = k.w().devices[dev as usize].driver.write;
+    let flags = HMM_PFN_REQ_FAULT | if write { HMM_PFN_REQ_WRITE } else { 0 };
+    let mut range = HmmRange::new(k, mm, start, end, flags, dev + 1);
     range.notifier = Some(mirror);
     dmirror_range_fault(k, mirror, &mut range, false).await
 }
