@@ -3,7 +3,10 @@
 use std::process::Command;
 
 fn hmmviz(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hmmviz")).args(args).output().expect("runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_hmmviz"))
+        .args(args)
+        .output()
+        .expect("runs");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -13,7 +16,10 @@ fn hmmviz(args: &[&str]) -> (i32, String, String) {
 
 fn walks(json: &str) -> Vec<u64> {
     let v: serde_json::Value = serde_json::from_str(json).expect("one JSON object");
-    ["legacy_a", "legacy_b", "unified"].iter().map(|l| v["lanes"][l]["walks"].as_u64().unwrap()).collect()
+    ["legacy_a", "legacy_b", "unified"]
+        .iter()
+        .map(|l| v["lanes"][l]["walks"].as_u64().unwrap())
+        .collect()
 }
 
 #[test]
@@ -23,7 +29,17 @@ fn walk_counts_match_the_rfc() {
     assert_eq!(walks(&out), vec![2, 1, 1]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["final_states_agree"], true);
-    for counter in ["walks", "walk_calls", "pte_visits", "faults", "ptl_acquisitions", "tlb_flushes", "invalidations", "retries", "steps"] {
+    for counter in [
+        "walks",
+        "walk_calls",
+        "pte_visits",
+        "faults",
+        "ptl_acquisitions",
+        "tlb_flushes",
+        "invalidations",
+        "retries",
+        "steps",
+    ] {
         assert!(v["lanes"]["unified"][counter].is_u64(), "{counter}");
     }
     let (code, out, _) = hmmviz(&["compare", "--pages", "PPSSPPPP", "--json"]);
