@@ -708,14 +708,13 @@ impl Kernel {
 
     /// Change a device page-table entry of mirror `mirror`.
     pub fn dpt_set(&self, mirror: usize, vpn: u32, new: Option<DptEntry>) {
-        let (dev, old) = {
+        let old = {
             let mut w = self.wm();
             let m = &mut w.mirrors[mirror];
-            let old = match new {
+            match new {
                 Some(e) => m.pt.insert(vpn, e),
                 None => m.pt.remove(&vpn),
-            };
-            (m.dev, old)
+            }
         };
         if old != new {
             self.emit(
@@ -725,7 +724,6 @@ impl Kernel {
                 DptEntry::pack(new),
             );
         }
-        let _ = dev;
     }
 
     // ----- notifier sequences ------------------------------------------------------------------------
