@@ -352,7 +352,7 @@ impl Kernel {
             ),
             LockId::Folio(pfn) => busy(w.frames[pfn as usize].locked),
             LockId::Driver(i) => busy(w.mirrors[i as usize].mutex),
-            LockId::AnonVma(_) => Ok(()),
+            LockId::AnonVma(id) => busy(w.anon_vmas[id as usize].lock.writer),
             LockId::DevmemMigrate(dev) => busy(w.devices[dev as usize].migrate_lock),
         }
     }
@@ -368,7 +368,7 @@ impl Kernel {
             }
             LockId::Folio(pfn) => w.frames[pfn as usize].locked = holder,
             LockId::Driver(i) => w.mirrors[i as usize].mutex = holder,
-            LockId::AnonVma(_) => {}
+            LockId::AnonVma(id) => w.anon_vmas[id as usize].lock.writer = holder,
             LockId::DevmemMigrate(dev) => w.devices[dev as usize].migrate_lock = holder,
         }
     }
@@ -398,8 +398,7 @@ impl Kernel {
 
     pub fn unlock(&self, l: LockId) {
         let holder = self.lock_holder(l).err().map(|h| (h - 1) as Tid);
-        // anon_vma is taken for read by rmap walks and never contended in the model: no holder to check.
-        if holder != Some(self.tid()) && !matches!(l, LockId::AnonVma(_)) {
+        if holder != Some(self.tid()) {
             self.violation(format!(
                 "T{} released {} held by {:?}",
                 self.tid(),
@@ -415,63 +414,77 @@ impl Kernel {
         }
     }
 
-    pub async fn mmap_read_lock(&self, mm: MmId) {
-        let l = LockId::MmapLock(mm);
+    /// The rwsem behind `l` (`mmap_lock` or an anon_vma's lock).
+    fn with_rwsem<R>(&self, l: LockId, f: impl FnOnce(&mut RwSem) -> R) -> R {
+        let mut w = self.wm();
+        match l {
+            LockId::MmapLock(mm) => f(&mut w.mms[mm as usize].mmap_lock),
+            LockId::AnonVma(id) => f(&mut w.anon_vmas[id as usize].lock),
+            _ => unreachable!("only mmap_lock and anon_vma locks are rwsems"),
+        }
+    }
+
+    /// `down_read`: shared with other readers, excluded by a writer.
+    pub async fn down_read(&self, l: LockId) {
         self.preempt().await;
-        while let Err(holder) = self.lock_holder(l) {
-            self.emit(Kind::LockContended, l.pack(), 1, holder);
+        while let Some(writer) = self.with_rwsem(l, |s| s.writer) {
+            self.emit(Kind::LockContended, l.pack(), 1, writer as u32 + 1);
             self.sleep_on(WaitOn::Lock(l)).await;
         }
-        self.wm().mms[mm as usize]
-            .mmap_lock
-            .readers
-            .push(self.tid());
+        let tid = self.tid();
+        self.with_rwsem(l, |s| s.readers.push(tid));
         self.emit(Kind::LockAcquire, l.pack(), 1, 0);
     }
 
-    pub fn mmap_read_unlock(&self, mm: MmId) {
-        let l = LockId::MmapLock(mm);
-        {
-            let mut w = self.wm();
-            let readers = &mut w.mms[mm as usize].mmap_lock.readers;
-            match readers.iter().position(|&t| t == self.tid()) {
-                Some(i) => {
-                    readers.remove(i);
-                }
-                None => {
-                    drop(w);
-                    self.violation(format!(
-                        "T{} read-unlocked mmap_lock of mm{mm} it did not hold",
-                        self.tid()
-                    ));
-                }
+    pub fn up_read(&self, l: LockId) {
+        let tid = self.tid();
+        let held = self.with_rwsem(l, |s| match s.readers.iter().position(|&t| t == tid) {
+            Some(i) => {
+                s.readers.remove(i);
+                true
             }
+            None => false,
+        });
+        if !held {
+            self.violation(format!(
+                "T{tid} read-unlocked {} it did not hold",
+                l.describe()
+            ));
         }
         self.emit(Kind::LockRelease, l.pack(), 1, 0);
         self.wake(WaitOn::Lock(l));
     }
 
-    pub async fn mmap_write_lock(&self, mm: MmId) {
-        let l = LockId::MmapLock(mm);
+    /// `down_write`: waits for every reader and writer to leave.
+    pub async fn down_write(&self, l: LockId) {
         self.preempt().await;
-        loop {
-            let free = {
-                let w = self.w();
-                let s = &w.mms[mm as usize].mmap_lock;
-                s.writer.is_none() && s.readers.is_empty()
-            };
-            if free {
-                break;
-            }
+        while !self.with_rwsem(l, |s| s.writer.is_none() && s.readers.is_empty()) {
             self.emit(Kind::LockContended, l.pack(), 0, 0);
             self.sleep_on(WaitOn::Lock(l)).await;
         }
-        self.set_holder(l, Some(self.tid()));
+        let tid = self.tid();
+        self.with_rwsem(l, |s| s.writer = Some(tid));
         self.emit(Kind::LockAcquire, l.pack(), 0, 0);
     }
 
+    pub fn up_write(&self, l: LockId) {
+        self.unlock(l);
+    }
+
+    pub async fn mmap_read_lock(&self, mm: MmId) {
+        self.down_read(LockId::MmapLock(mm)).await;
+    }
+
+    pub fn mmap_read_unlock(&self, mm: MmId) {
+        self.up_read(LockId::MmapLock(mm));
+    }
+
+    pub async fn mmap_write_lock(&self, mm: MmId) {
+        self.down_write(LockId::MmapLock(mm)).await;
+    }
+
     pub fn mmap_write_unlock(&self, mm: MmId) {
-        self.unlock(LockId::MmapLock(mm));
+        self.up_write(LockId::MmapLock(mm));
     }
 
     /// The PTL of the table holding `vpn`. Its absence (`pmd_none`) is the caller's bug.

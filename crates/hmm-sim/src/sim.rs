@@ -162,7 +162,7 @@ impl Setup {
         let devices_wanted = devices;
         let devices = devices.min(MAX_DEVICES);
         let mut world = World::new();
-        world.anon_vmas.push(vec![0]);
+        world.new_anon_vma(vec![0]);
         world.mms.push(new_mm(0, 0));
         for id in 0..devices {
             world.devices.push(Device {
@@ -240,9 +240,8 @@ impl Setup {
         }
         let id = self.world.mms.len() as MmId;
         let av = self.world.mms[parent as usize].anon_vma;
-        self.world.anon_vmas[av as usize].push(id);
-        let child_av = self.world.anon_vmas.len() as u32;
-        self.world.anon_vmas.push(vec![id]);
+        self.world.anon_vmas[av as usize].members.push(id);
+        let child_av = self.world.new_anon_vma(vec![id]);
         let mut mm = new_mm(id, child_av);
         mm.vmas = self.world.mms[parent as usize].vmas.clone();
         self.world.mms.push(mm);

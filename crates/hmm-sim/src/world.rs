@@ -203,6 +203,14 @@ impl Default for DriverOpts {
     }
 }
 
+/// An `anon_vma`: the mms whose anonymous folios it covers (parent and fork children), and its rwsem
+/// (rmap walks read it; fork's `anon_vma_fork` writes it to link a child).
+#[derive(Clone, Debug, Default)]
+pub struct AnonVma {
+    pub members: Vec<MmId>,
+    pub lock: RwSem,
+}
+
 /// A device (`struct dmirror_device`): its ZONE_DEVICE memory and allocator.
 #[derive(Clone, Debug)]
 pub struct Device {
@@ -254,7 +262,7 @@ pub struct World {
     pub devices: Vec<Device>,
     pub mirrors: Vec<Mirror>,
     /// Members (mms) of each anon_vma, for rmap walks.
-    pub anon_vmas: Vec<Vec<MmId>>,
+    pub anon_vmas: Vec<AnonVma>,
     /// What each written virtual page must read back as: the content-preservation invariant's oracle.
     pub expected: BTreeMap<(MmId, u32), u32>,
 }
@@ -308,6 +316,15 @@ impl World {
             ..Folio::free(Zone::System)
         };
         pfn
+    }
+
+    /// A new anon_vma covering `members`; returns its id.
+    pub fn new_anon_vma(&mut self, members: Vec<MmId>) -> u32 {
+        self.anon_vmas.push(AnonVma {
+            members,
+            lock: RwSem::default(),
+        });
+        (self.anon_vmas.len() - 1) as u32
     }
 
     pub fn folio(&self, pfn: Pfn) -> &Folio {

@@ -377,6 +377,28 @@ pub fn dmirror_devmem_alloc_page(k: &Kernel, dev: DevId, mirror: (DevId, MmId)) 
     Some(pfn)
 }
 
+/// Whether a migration round first unmaps the pages it collected from the driver's own device page table.
+/// test_hmm's ioctls do not (each ioctl runs alone in the selftests); a driver that may serve device
+/// accesses concurrently must, because its own `MMU_NOTIFY_MIGRATE` is filtered: "the driver is able to be
+/// consistent with itself (ie. it will unmap/invalidate it's own MMU prior to initiating the copy)" (Popple,
+/// kernel-model.md §5a). The lane strategies do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelfInvalidate {
+    No,
+    BeforeCopy,
+}
+
+/// Under the driver lock, drop the device's own mappings of every page this round will migrate.
+async fn invalidate_own_mappings(k: &Kernel, mirror: usize, m: &MigrateVma) {
+    k.lock(LockId::Driver(mirror as u8)).await;
+    for i in 0..m.npages as usize {
+        if m.src[i] & MIGRATE_PFN_MIGRATE != 0 {
+            k.dpt_set(mirror, m.start + i as u32, None);
+        }
+    }
+    k.unlock(LockId::Driver(mirror as u8));
+}
+
 /// Allocate a device page for each collected src and copy (or clear) its data.
 pub fn dmirror_migrate_alloc_and_copy(k: &Kernel, mirror: usize, m: &mut MigrateVma) {
     let _f = k.enter(Func::DmirrorMigrateAllocAndCopy, pack_page(m.mm, m.start));
@@ -436,6 +458,7 @@ pub async fn migrate_round_to_device(
     mirror: usize,
     start: u32,
     end: u32,
+    self_invalidate: SelfInvalidate,
 ) -> (i32, MigrateVma) {
     let (mm, dev) = {
         let w = k.w();
@@ -460,6 +483,9 @@ pub async fn migrate_round_to_device(
     }
     if ret != 0 {
         return (ret, m);
+    }
+    if self_invalidate == SelfInvalidate::BeforeCopy {
+        invalidate_own_mappings(k, mirror, &m).await;
     }
     dmirror_migrate_alloc_and_copy(k, mirror, &mut m);
     migrate_vma_pages(k, &mut m).await;
@@ -487,7 +513,7 @@ async fn dmirror_migrate_to_device(
             return EINVAL;
         };
         let next = (at + DMIRROR_CHUNK_PAGES).min(end).min(vma.end);
-        let (ret, _) = migrate_round_to_device(k, mirror, at, next).await;
+        let (ret, _) = migrate_round_to_device(k, mirror, at, next, SelfInvalidate::No).await;
         if ret != 0 {
             k.mmap_read_unlock(mm);
             _f.ret(ret);
@@ -518,7 +544,7 @@ async fn dmirror_fault_and_migrate_to_device(
     while at < end {
         let next = (at + DMIRROR_CHUNK_PAGES).min(end);
         k.mmap_read_lock(mm).await;
-        let ret = migrate_on_fault_round(k, mirror, at, next).await;
+        let ret = migrate_on_fault_round(k, mirror, at, next, SelfInvalidate::No).await;
         k.mmap_read_unlock(mm);
         if ret != 0 {
             _f.ret(ret);
@@ -865,7 +891,13 @@ async fn dmirror_device_remove_chunks(k: &Kernel, mirror: usize) -> i32 {
 /// `migrate_hmm_range_setup`, pages, finalize. The caller holds `mmap_lock`. On `-EBUSY` the driver
 /// first restores what the walk collected, then retries (the model's choice: RFC v1's behaviour after a
 /// partial conversion is an open question, kernel-model.md §7.1).
-pub async fn migrate_on_fault_round(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
+pub async fn migrate_on_fault_round(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    self_invalidate: SelfInvalidate,
+) -> i32 {
     let (mm, dev) = {
         let w = k.w();
         (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
@@ -904,6 +936,9 @@ pub async fn migrate_on_fault_round(k: &Kernel, mirror: usize, start: u32, end: 
         k.retry(RetryReason::DriverEbusy);
     };
     migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
+    if self_invalidate == SelfInvalidate::BeforeCopy {
+        invalidate_own_mappings(k, mirror, &m).await;
+    }
     dmirror_migrate_alloc_and_copy(k, mirror, &mut m);
     migrate_vma_pages(k, &mut m).await;
     dmirror_migrate_finalize_and_map(k, mirror, &m).await;

@@ -2,7 +2,7 @@
 //! dmirror-based driver would write them. Each runs over the whole range in one call, as the RFC cover
 //! letter counts walks.
 
-use crate::drivers::dmirror::{self, dmirror_range_fault, migrate_round_to_device};
+use crate::drivers::dmirror::{self, dmirror_range_fault, migrate_round_to_device, SelfInvalidate};
 use crate::exec::Kernel;
 use crate::mm::hmm::{HmmRange, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_WRITE};
 use crate::mm::migrate_device::MigrateVma;
@@ -92,7 +92,7 @@ async fn fault_in(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
 async fn migrate(k: &Kernel, mirror: usize, start: u32, end: u32) -> (i32, MigrateVma) {
     let mm = k.w().mirrors[mirror].mm;
     k.mmap_read_lock(mm).await;
-    let r = migrate_round_to_device(k, mirror, start, end).await;
+    let r = migrate_round_to_device(k, mirror, start, end, SelfInvalidate::BeforeCopy).await;
     k.mmap_read_unlock(mm);
     r
 }
@@ -124,7 +124,8 @@ async fn legacy_b(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
 async fn unified(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
     let mm = k.w().mirrors[mirror].mm;
     k.mmap_read_lock(mm).await;
-    let ret = dmirror::migrate_on_fault_round(k, mirror, start, end).await;
+    let ret =
+        dmirror::migrate_on_fault_round(k, mirror, start, end, SelfInvalidate::BeforeCopy).await;
     k.mmap_read_unlock(mm);
     ret
 }

@@ -10,7 +10,7 @@ use crate::exec::Kernel;
 use crate::mm::memory::{handle_mm_fault, present_pfn, pte_allows, VM_FAULT_ERROR};
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::pte::{MigrationKind, Pte};
-use crate::trace::{fault, pack_page, FolioFlag, Func, NotifyEvent, RetryReason, NO_OWNER};
+use crate::trace::{fault, pack_page, FolioFlag, Func, LockId, NotifyEvent, RetryReason, NO_OWNER};
 use crate::world::{Mm, MmId, RwSem, Vma, PTRS_PER_PTE, VPN_LIMIT};
 
 pub const SIGSEGV: i32 = -14;
@@ -180,14 +180,16 @@ pub async fn munmap(k: &Kernel, mm: MmId, start: u32, end: u32) -> i32 {
 pub async fn fork(k: &Kernel, parent: MmId) -> MmId {
     let _f = k.enter(Func::CopyPteRange, parent as u32);
     k.mmap_write_lock(parent).await;
+    // anon_vma_fork: link the child into the parent's anon_vma under its write lock, so an rmap walk in
+    // progress (which holds it for read) either sees the child or finishes before the child exists.
+    let parent_av = k.w().mms[parent as usize].anon_vma;
+    let av_lock = LockId::AnonVma(parent_av);
+    k.down_write(av_lock).await;
     let child = {
         let mut w = k.wm();
         let id = w.mms.len() as MmId;
-        let av = w.mms[parent as usize].anon_vma;
-        // The child's anon_vma chains to the parent's: rmap walks of parent folios reach the child.
-        w.anon_vmas[av as usize].push(id);
-        let child_av = w.anon_vmas.len() as u32;
-        w.anon_vmas.push(vec![id]);
+        w.anon_vmas[parent_av as usize].members.push(id);
+        let child_av = w.new_anon_vma(vec![id]);
         let vmas = w.mms[parent as usize].vmas.clone();
         w.mms.push(Mm {
             id,
@@ -201,6 +203,7 @@ pub async fn fork(k: &Kernel, parent: MmId) -> MmId {
         });
         id
     };
+    k.up_write(av_lock);
     let vmas: Vec<Vma> = k.w().mms[parent as usize].vmas.clone();
     for vma in vmas {
         let cow = !vma.shared;
@@ -256,7 +259,27 @@ pub async fn fork(k: &Kernel, parent: MmId) -> MmId {
                     k.swap_set(new_slot, content);
                     (None, Some(Pte::Swap { slot: new_slot }))
                 }
-                Pte::Migration { .. } | Pte::DeviceExclusive { .. } => (None, Some(pte)),
+                // COW mappings need both sides read-only; migration entries hold no mapcount.
+                Pte::Migration { pfn, kind } => {
+                    let ro = Pte::Migration {
+                        pfn,
+                        kind: if cow { MigrationKind::Read } else { kind },
+                    };
+                    ((ro != pte).then_some(ro), Some(ro))
+                }
+                // copy_nonpresent_pte restores a device-exclusive entry to the present PTE it replaced
+                // (try_restore_exclusive_pte) and copies that, as for any present page.
+                Pte::DeviceExclusive { pfn, write } => {
+                    k.folio_get(pfn);
+                    k.mapcount_add(pfn, 1);
+                    k.set_flag(pfn, FolioFlag::AnonExclusive, false);
+                    let ro = Pte::Present {
+                        pfn,
+                        write: write && !cow,
+                        dirty: true,
+                    };
+                    (Some(ro), Some(ro))
+                }
             };
             if let Some(p) = parent_new {
                 k.pte_write(parent, vpn, p);

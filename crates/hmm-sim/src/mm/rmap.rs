@@ -9,20 +9,27 @@ use crate::pte::{MigrationKind, Pfn, Pte};
 use crate::trace::{pack_page, FolioFlag, Func, LockId, NotifyEvent, NO_OWNER};
 use crate::world::{MmId, Zone};
 
-/// The (mm, vpn) places whose PTE refers to `pfn`, in anon_vma member order (`rmap_walk_anon`).
-fn rmap_candidates(k: &Kernel, pfn: Pfn) -> Vec<(MmId, u32)> {
+/// The places an rmap walk visits, in anon_vma member order (`rmap_walk_anon`): every live mm that shares
+/// the folio's anon_vma, at the folio's index. Whether each PTE still maps the folio is checked at the
+/// visit, under its PTL (`page_vma_mapped_walk`), not up front: a fork that copied the entry after the walk
+/// started is still seen.
+fn rmap_members(k: &Kernel, pfn: Pfn) -> Vec<(MmId, u32)> {
     let w = k.w();
     let f = w.folio(pfn);
     let Some(av) = f.anon_vma else {
         return Vec::new();
     };
     w.anon_vmas[av as usize]
+        .members
         .iter()
-        .filter(|&&mm| {
-            w.mms[mm as usize].alive && w.mms[mm as usize].pte(f.index).pfn() == Some(pfn)
-        })
+        .filter(|&&mm| w.mms[mm as usize].alive)
         .map(|&mm| (mm, f.index))
         .collect()
+}
+
+/// Cheap pre-check that this mm's PTE may map `pfn` (the real check is repeated under the PTL).
+fn maps(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) -> bool {
+    k.w().mms[mm as usize].pte(vpn).pfn() == Some(pfn)
 }
 
 fn anon_vma_of(k: &Kernel, pfn: Pfn) -> u32 {
@@ -33,17 +40,13 @@ fn anon_vma_of(k: &Kernel, pfn: Pfn) -> u32 {
 pub async fn try_to_migrate(k: &Kernel, pfn: Pfn) {
     let _f = k.enter(Func::TryToMigrate, pfn);
     let av = LockId::AnonVma(anon_vma_of(k, pfn));
-    k.lock(av).await;
-    for (mm, vpn) in rmap_candidates(k, pfn) {
-        if !matches!(
-            k.w().mms[mm as usize].pte(vpn),
-            Pte::Present { .. } | Pte::DevicePrivate { .. }
-        ) {
-            continue;
+    k.down_read(av).await;
+    for (mm, vpn) in rmap_members(k, pfn) {
+        if maps(k, mm, vpn, pfn) {
+            try_to_migrate_one(k, mm, vpn, pfn).await;
         }
-        try_to_migrate_one(k, mm, vpn, pfn).await;
     }
-    k.unlock(av);
+    k.up_read(av);
 }
 
 async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
@@ -59,11 +62,11 @@ async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
     let ptl = k.pte_lock(mm, vpn).await;
     let pte = k.pte_read(mm, vpn, false);
     let write = match pte {
-        Pte::Present { write, .. } => {
+        Pte::Present { pfn: p, write, .. } if p == pfn => {
             k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush
             write
         }
-        Pte::DevicePrivate { write, .. } => write,
+        Pte::DevicePrivate { pfn: p, write } if p == pfn => write,
         _ => {
             k.unlock(ptl);
             invalidate_range_end(k, range);
@@ -93,21 +96,26 @@ async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
 pub async fn remove_migration_ptes(k: &Kernel, src: Pfn, dst: Pfn) {
     let _f = k.enter(Func::RemoveMigrationPtes, src);
     let av = LockId::AnonVma(anon_vma_of(k, dst));
-    k.lock(av).await;
-    for (mm, vpn) in rmap_candidates(k, src) {
+    k.down_read(av).await;
+    for (mm, vpn) in rmap_members(k, src) {
+        if !maps(k, mm, vpn, src) {
+            continue;
+        }
         remove_migration_pte(k, mm, vpn, src, dst).await;
     }
-    k.unlock(av);
+    k.up_read(av);
 }
 
 async fn remove_migration_pte(k: &Kernel, mm: MmId, vpn: u32, src: Pfn, dst: Pfn) {
     let _f = k.enter(Func::RemoveMigrationPte, pack_page(mm, vpn));
     let ptl = k.pte_lock(mm, vpn).await;
-    let Pte::Migration { pfn, kind } = k.pte_read(mm, vpn, false) else {
-        k.unlock(ptl);
-        return;
+    let kind = match k.pte_read(mm, vpn, false) {
+        Pte::Migration { pfn, kind } if pfn == src => kind,
+        _ => {
+            k.unlock(ptl);
+            return;
+        }
     };
-    debug_assert_eq!(pfn, src);
     k.folio_get(dst);
     let write = kind == MigrationKind::Write;
     let new = match k.w().folio(dst).zone {
