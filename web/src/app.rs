@@ -25,6 +25,9 @@ use crate::session::{held_by, Session};
 use crate::state::{Action, AppState, Theme};
 use crate::url::{format_query, parse_query, View, BASE_STEPS_PER_SECOND};
 
+/// How long the picture must stay put before the address bar follows it.
+const URL_WRITE_DELAY_MS: u32 = 150;
+
 /// Read the page's URL. Outside a browser window (never in practice) this is the default state.
 fn read_url() -> AppState {
     let search = web_sys::window()
@@ -220,14 +223,15 @@ pub fn App() -> Html {
         });
     }
 
-    // The URL follows the picture, except while playing (one replaceState per frame would be throttled).
+    // The URL follows the picture, except while playing (one replaceState per frame would be throttled), and a
+    // moment after the last change (dragging the scrubber or holding → moves the picture, not the address bar).
     {
         let query = format_query(&state.url_state());
         let settled = !state.playing && state.pending.is_none();
         use_effect_with((query, settled), move |(query, settled)| {
-            if *settled {
-                write_url(query);
-            }
+            let query = query.clone();
+            let timeout = settled.then(|| Timeout::new(URL_WRITE_DELAY_MS, move || write_url(&query)));
+            move || drop(timeout)
         });
     }
 
@@ -252,7 +256,7 @@ pub fn App() -> Html {
     };
 
     html! {
-        <div id="app" class={classes!("app", theme_class)} data-step={state.step.to_string()}
+        <div id="app" class={classes!("app", theme_class, state.playing.then_some("playing"))}
             data-view={state.view.name()} data-lane={state.lane.name()}>
             <header class="topbar">
                 <div class="brand">
@@ -316,6 +320,7 @@ fn body(state: &AppState, session: &Rc<Session>, on: &Callback<Action>) -> Html 
         html! {
             <Narration strategy={lane.strategy} step={steps[reference]} len={lane.track.len()}
                 func={event.map(|e| e.func)}
+                is_call={event.is_some_and(|e| e.kind == hmm_sim::trace::Kind::Call)}
                 line={event.map_or_else(
                     || "Step 0: the scenario's pages, before the driver starts. Press Space (or ▶ Play) to run the three lanes.".to_owned(),
                     hmm_sim::view::narrate,

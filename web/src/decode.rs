@@ -131,3 +131,30 @@ mod tests {
         assert_eq!(addr(RANGE_BASE_VPN), "0x10000000");
     }
 }
+
+/// Locks for a one-line list: every lock by name, except that many folio locks (a 512-page collect holds 512
+/// PG_locked bits) become one "PG_locked of N folios (pfn a…b)" entry.
+pub fn summarize_locks(locks: &[LockId]) -> Vec<String> {
+    const FOLIOS_LISTED: usize = 4;
+    let folios: Vec<u32> = locks
+        .iter()
+        .filter_map(|l| match l {
+            LockId::Folio(pfn) => Some(*pfn),
+            _ => None,
+        })
+        .collect();
+    let mut out: Vec<String> = locks
+        .iter()
+        .filter(|l| !matches!(l, LockId::Folio(_)) || folios.len() <= FOLIOS_LISTED)
+        .map(|l| l.describe())
+        .collect();
+    if folios.len() > FOLIOS_LISTED {
+        let lo = folios.iter().min().copied().unwrap_or(0);
+        let hi = folios.iter().max().copied().unwrap_or(0);
+        out.push(format!(
+            "PG_locked of {} folios (pfn {lo:#x} … {hi:#x})",
+            folios.len()
+        ));
+    }
+    out
+}

@@ -24,7 +24,7 @@ pub const MINIMAP_BUCKETS: usize = 128;
 /// marks what its last event changed, as a single step would.
 pub const CHANGE_WINDOW: usize = 8;
 /// Rows of a list panel (frames, arrays) before "… n more".
-pub const LIST_LIMIT: usize = 48;
+pub const LIST_LIMIT: usize = 32;
 
 /// Things touched by the events between two pictures.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -156,7 +156,10 @@ pub struct LaneFrame {
     pub milestones: Rc<Vec<(usize, Milestone)>>,
     pub error: Option<String>,
     pub violations: usize,
+    /// Faults made ahead of need so far, and in the whole run (the note is shown for the whole run so the
+    /// layout does not move when the first one happens).
     pub faults_ahead: u64,
+    pub faults_ahead_total: u64,
 }
 
 /// The page index of the first walker cursor in mm 0 inside the range, if any.
@@ -323,15 +326,13 @@ pub fn lane_frame(
             || "Step 0: the scenario's pages, before the driver starts.".to_owned(),
             narrate,
         ),
-        held: held_by(state, thread)
-            .into_iter()
-            .map(|l| l.describe())
-            .collect(),
+        held: decode::summarize_locks(&held_by(state, thread)),
         milestone: state.last_milestone,
         milestones,
         error: lane.error.clone(),
         violations: lane.violations.len(),
         faults_ahead: state.counters.faults_ahead,
+        faults_ahead_total: lane.totals.faults_ahead,
     }
 }
 
@@ -413,7 +414,6 @@ pub struct ThreadRow {
     pub name: String,
     pub stack: Vec<Func>,
     pub waiting: Option<String>,
-    pub held: Vec<LockId>,
 }
 
 /// What the deep view shows at one step.
@@ -437,12 +437,17 @@ pub struct DeepFrame {
     pub arrays: Vec<MigrateArrays>,
     pub hmm_arrays: Vec<HmmArray>,
     pub locks: Vec<LockRow>,
+    /// Folio locks held in all (only some are in `locks`).
+    pub folio_locks: usize,
     pub seqs: Vec<(u32, u32, bool)>,
     pub notifiers: Vec<String>,
     pub threads: Vec<ThreadRow>,
     pub counters: Counters,
     pub milestone: Option<Milestone>,
 }
+
+/// Folio locks listed by name in the deep view (the rest are counted).
+pub const FOLIO_LOCKS_LISTED: usize = 8;
 
 /// Rows of the deep view's PTE table around the cursor.
 pub const DEEP_WINDOW: usize = 32;
@@ -495,30 +500,62 @@ pub fn deep_frame(
             }
         })
         .collect();
-    let (mut system, mut device) = (Vec::new(), Vec::new());
-    for (&pfn, f) in &state.frames {
+    // Frames to list: those the window's PTEs map, those just changed, then locked ones, up to the limit.
+    // Never a pass that builds a row per frame: a 20,000-page lane has ~40,000 frames.
+    let (mut system_total, mut device_total) = (0, 0);
+    for f in state.frames.values() {
         match f.zone {
-            Zone::DevicePrivate(_) => device.push(pfn),
-            Zone::System => system.push(pfn),
+            Zone::DevicePrivate(_) => device_total += 1,
+            Zone::System => system_total += 1,
             Zone::Zero => {}
         }
     }
-    // Changed and locked frames first, so what matters is never cut off by the list limit.
-    let pick = |pfns: &[u32]| -> Vec<FrameRow> {
-        let mut rows: Vec<FrameRow> = pfns
-            .iter()
-            .filter_map(|&pfn| frame_row(state, pfn, touched))
-            .collect();
-        rows.sort_by_key(|r| (!r.changed, r.locked_by.is_none(), r.pfn));
+    let mut wanted: BTreeSet<u32> = BTreeSet::new();
+    for page in start..end {
+        if let Some(pfn) = pte_at(state, page).pfn() {
+            wanted.insert(pfn);
+        }
+    }
+    wanted.extend(touched.frames.iter().copied());
+    for (&pfn, f) in &state.frames {
+        if wanted.len() >= 2 * LIST_LIMIT {
+            break;
+        }
+        if f.locked_by.is_some() {
+            wanted.insert(pfn);
+        }
+    }
+    let rows: Vec<FrameRow> = wanted
+        .into_iter()
+        .filter_map(|pfn| frame_row(state, pfn, touched))
+        .collect();
+    let (system_rows, device_rows): (Vec<FrameRow>, Vec<FrameRow>) = rows
+        .into_iter()
+        .filter(|r| r.zone != Zone::Zero)
+        .partition(|r| r.zone == Zone::System);
+    let pick = |mut rows: Vec<FrameRow>| {
         rows.truncate(LIST_LIMIT);
-        rows.sort_by_key(|r| r.pfn);
         rows
     };
     let arrays = migrate_arrays(state, touched, cursor);
     let hmm_arrays = hmm_arrays(state, touched, cursor);
+    // Folio locks can number thousands (one per collected page): keep the first few and the changed ones.
+    let folio_locks = state
+        .locks
+        .keys()
+        .filter(|l| matches!(l, LockId::Folio(_)))
+        .count();
+    let mut folios_kept = 0;
     let locks = state
         .locks
         .iter()
+        .filter(|(lock, _)| {
+            if !matches!(lock, LockId::Folio(_)) || touched.locks.contains(lock) {
+                return true;
+            }
+            folios_kept += 1;
+            folios_kept <= FOLIO_LOCKS_LISTED
+        })
         .map(|(&lock, holders)| LockRow {
             lock,
             holders: holders.clone(),
@@ -545,7 +582,6 @@ pub fn deep_frame(
             name: lane.thread_name(tid),
             stack: state.stacks.get(&tid).cloned().unwrap_or_default(),
             waiting: state.blocked.get(&tid).map(|&w| decode::wait_on(w)),
-            held: held_by(state, tid),
         })
         .collect();
     DeepFrame {
@@ -563,13 +599,14 @@ pub fn deep_frame(
         pmds,
         ptes,
         window_start: start,
-        system_total: system.len(),
-        system_frames: pick(&system),
-        device_total: device.len(),
-        device_frames: pick(&device),
+        system_total,
+        system_frames: pick(system_rows),
+        device_total,
+        device_frames: pick(device_rows),
         arrays,
         hmm_arrays,
         locks,
+        folio_locks,
         seqs,
         notifiers,
         threads,

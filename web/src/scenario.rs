@@ -71,7 +71,7 @@ pub const PRESETS: [Preset; 8] = [
         id: "million",
         label: "1M-event trace",
         pages: "P*20000",
-        why: "20,000 present pages: about a million events per lane. Takes a few seconds to compute.",
+        why: "20,000 present pages: about a million events per lane (a second or so to compute).",
     },
 ];
 

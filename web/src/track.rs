@@ -135,6 +135,9 @@ pub struct Span<T> {
 pub struct Spans {
     pub calls: Vec<Span<hmm_sim::trace::Func>>,
     pub locks: Vec<Span<LockId>>,
+    /// Indices of spans longer than [`LONG_SPAN`] (scanned in full by window queries; there are few).
+    long_calls: Vec<usize>,
+    long_locks: Vec<usize>,
     pub threads: Vec<Tid>,
     /// Deepest call nesting seen.
     pub max_depth: usize,
@@ -187,21 +190,95 @@ impl Spans {
             }
         }
         spans.threads = threads.into_iter().collect();
+        spans.long_calls = long(&spans.calls);
+        spans.long_locks = long(&spans.locks);
         spans
     }
 
     /// Spans overlapping `[from, to)`.
     pub fn calls_in(&self, from: usize, to: usize) -> impl Iterator<Item = &Span<hmm_sim::trace::Func>> {
-        overlapping(&self.calls, from, to)
+        overlapping(&self.calls, &self.long_calls, from, to)
     }
 
     pub fn locks_in(&self, from: usize, to: usize) -> impl Iterator<Item = &Span<LockId>> {
-        overlapping(&self.locks, from, to)
+        overlapping(&self.locks, &self.long_locks, from, to)
     }
 }
 
-fn overlapping<T>(spans: &[Span<T>], from: usize, to: usize) -> impl Iterator<Item = &Span<T>> {
-    // Sorted by start: everything from the first span starting at or after `to` is out.
-    let stop = spans.partition_point(|s| s.start < to);
-    spans[..stop].iter().filter(move |s| s.end > from)
+/// Spans longer than this are kept in a side list, so that a window query looks only at spans starting at
+/// most this far before the window (plus the few long ones): its cost follows the window, not the trace.
+const LONG_SPAN: usize = 4096;
+
+fn long<T>(spans: &[Span<T>]) -> Vec<usize> {
+    (0..spans.len())
+        .filter(|&i| spans[i].end - spans[i].start > LONG_SPAN)
+        .collect()
+}
+
+fn overlapping<'a, T>(
+    spans: &'a [Span<T>],
+    long: &'a [usize],
+    from: usize,
+    to: usize,
+) -> impl Iterator<Item = &'a Span<T>> {
+    // Sorted by start: short spans overlapping the window start at most LONG_SPAN before it.
+    let lo = spans.partition_point(|s| s.start < from.saturating_sub(LONG_SPAN));
+    let hi = spans.partition_point(|s| s.start < to);
+    let short = spans[lo..hi.max(lo)]
+        .iter()
+        .filter(move |s| s.end > from && s.end - s.start <= LONG_SPAN);
+    let long = long
+        .iter()
+        .map(move |&i| &spans[i])
+        .filter(move |s| s.start < to && s.end > from);
+    long.chain(short)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse_text;
+    use crate::session::Session;
+
+    #[test]
+    fn window_queries_find_exactly_the_overlapping_spans() {
+        let session = Session::build(parse_text("P*300S*40N*20").expect("valid"));
+        for lane in &session.lanes {
+            let spans = lane.spans();
+            let len = lane.track.len();
+            for (from, to) in [(0, 10), (100, 400), (len / 2, len / 2 + 80), (len - 50, len), (0, len)] {
+                let mut got: Vec<(usize, usize)> =
+                    spans.calls_in(from, to).map(|s| (s.start, s.end)).collect();
+                let mut want: Vec<(usize, usize)> = spans
+                    .calls
+                    .iter()
+                    .filter(|s| s.start < to && s.end > from)
+                    .map(|s| (s.start, s.end))
+                    .collect();
+                got.sort_unstable();
+                want.sort_unstable();
+                assert_eq!(got, want, "{} calls in {from}..{to}", lane.strategy.name());
+                let got = spans.locks_in(from, to).count();
+                let want = spans.locks.iter().filter(|s| s.start < to && s.end > from).count();
+                assert_eq!(got, want, "{} locks in {from}..{to}", lane.strategy.name());
+            }
+        }
+    }
+
+    #[test]
+    fn seeking_matches_replaying_from_the_start() {
+        let session = Session::build(parse_text("PCZNSDOPPNS").expect("valid"));
+        for lane in &session.lanes {
+            let track = &lane.track;
+            let len = track.len();
+            // Forward, backward and random order all give the state a fresh replay gives.
+            for step in [len, 0, len / 2, len / 3, len / 2 + 1, len / 2, 1, len] {
+                let mut fresh = track.checkpoints[0].clone();
+                for e in &track.events()[..step] {
+                    fresh.apply(e);
+                }
+                assert_eq!(*track.state(step), fresh, "{} at {step}", lane.strategy.name());
+            }
+        }
+    }
 }

@@ -52,8 +52,9 @@ impl Align {
 
 /// Playback speeds, as multiples of [`BASE_STEPS_PER_SECOND`].
 pub const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
-/// Steps per second at 1×: slow enough to read each narration line at 0.25×, one step per frame at 8×.
-pub const BASE_STEPS_PER_SECOND: f64 = 8.0;
+/// Steps per second at 1×. At 0.25× one step a second (time to read each narration line); at 8×, 32 steps a
+/// second: each picture still stays on screen for two frames at 60 Hz, so the eye can follow the cursor.
+pub const BASE_STEPS_PER_SECOND: f64 = 4.0;
 pub const DEFAULT_SPEED_INDEX: usize = 2;
 
 pub fn speed_label(index: usize) -> String {

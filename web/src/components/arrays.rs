@@ -43,8 +43,8 @@ pub fn Arrays(props: &ArraysProps) -> Html {
                         <caption>{ format!("migrate_vma #{}", a.id) }</caption>
                         <thead><tr><th scope="col">{ "i" }</th><th scope="col">{ "src[i]" }</th><th scope="col">{ "dst[i]" }</th></tr></thead>
                         <tbody>
-                            { for a.rows.iter().map(|r| html! {
-                                <tr key={r.index}>
+                            { for a.rows.iter().enumerate().map(|(slot, r)| html! {
+                                <tr key={slot}>
                                     <td>{ r.index }</td>
                                     <td class={classes!(r.src_changed.then_some("changed"))}>{ mpfn(r.src) }</td>
                                     <td class={classes!(r.dst_changed.then_some("changed"))}>{ mpfn(r.dst) }</td>
@@ -61,10 +61,10 @@ pub fn Arrays(props: &ArraysProps) -> Html {
                         <caption>{ format!("hmm_range #{}: hmm_pfns[]", h.id) }</caption>
                         <thead><tr><th scope="col">{ "i" }</th><th scope="col">{ "hmm_pfns[i]" }</th></tr></thead>
                         <tbody>
-                            { for h.rows.iter().map(|&(i, v, changed)| {
+                            { for h.rows.iter().enumerate().map(|(slot, &(i, v, changed))| {
                                 let (flags, pfn) = decode::hmm_pfn(v);
                                 html! {
-                                    <tr key={i}>
+                                    <tr key={slot}>
                                         <td>{ i }</td>
                                         <td class={classes!(changed.then_some("changed"))}>
                                             { for flags.iter().map(|f| html! { <span class={classes!("bit", format!("bit-{}", f.to_lowercase()))}>{ *f }</span> }) }

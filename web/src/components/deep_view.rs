@@ -31,7 +31,7 @@ pub fn DeepView(props: &DeepViewProps) -> Html {
         <div id="deep-view" class="deep">
             <div class="deep-grid">
                 <div class="deep-col">
-                    <Locks locks={Rc::new(f.locks.clone())} threads={Rc::new(f.threads.clone())}
+                    <Locks locks={Rc::new(f.locks.clone())} folio_locks={f.folio_locks} threads={Rc::new(f.threads.clone())}
                         seqs={Rc::new(f.seqs.clone())} notifiers={Rc::new(f.notifiers.clone())} />
                 </div>
                 <div class="deep-col">

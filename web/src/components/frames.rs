@@ -32,8 +32,8 @@ pub fn Frames(props: &FramesProps) -> Html {
                             <th scope="col" title="AnonExclusive">{ "excl" }</th><th scope="col">{ "LRU" }</th><th scope="col">{ "data" }</th>
                         </tr></thead>
                         <tbody>
-                            { for props.rows.iter().map(|f| html! {
-                                <tr key={f.pfn} class={classes!(f.changed.then_some("changed"), f.locked_by.is_some().then_some("locked"))}>
+                            { for props.rows.iter().enumerate().map(|(slot, f)| html! {
+                                <tr key={slot} class={classes!(f.changed.then_some("changed"), f.locked_by.is_some().then_some("locked"))}>
                                     <td class="mono">{ format!("{:#x}", f.pfn) }</td>
                                     <td>{ f.refcount }</td>
                                     <td>{ f.mapcount }</td>

@@ -67,8 +67,8 @@ pub fn Lane(props: &LaneProps) -> Html {
                     }
                     <div class="device-row" aria-label="Device memory in use">
                         <span class="row-label">{ format!("device pages: {}", f.device_total) }</span>
-                        { for f.device_frames.iter().take(24).map(|d| html! {
-                            <span key={d.pfn} class={classes!("chip", "dev-chip", d.changed.then_some("changed"), d.locked_by.is_some().then_some("locked"))}
+                        { for f.device_frames.iter().take(24).enumerate().map(|(slot, d)| html! {
+                            <span key={slot} class={classes!("chip", "dev-chip", d.changed.then_some("changed"), d.locked_by.is_some().then_some("locked"))}
                                 title={format!("device pfn {:#x}: holds {}, refcount {}, mapcount {}{}", d.pfn,
                                     content_label(Some(d.content)), d.refcount, d.mapcount,
                                     if d.locked_by.is_some() { ", PG_locked" } else { "" })}>
@@ -89,12 +89,12 @@ pub fn Lane(props: &LaneProps) -> Html {
                 </dl>
             </div>
             <p class="lane-narration">{ &f.narration }</p>
-            if !f.held.is_empty() {
-                <p class="lane-held">{ "holding: " }{ f.held.join(", ") }</p>
-            }
-            if f.faults_ahead > 0 {
-                <p class="note fault-ahead">
-                    { "hmm_vma_fault faulted pages ahead of need: it faults every page to the end of the PMD chunk " }
+            <p class="lane-held">
+                if !f.held.is_empty() { { "holding: " }{ f.held.join(", ") } }
+            </p>
+            if f.faults_ahead_total > 0 {
+                <p class={classes!("note", "fault-ahead", (f.faults_ahead > 0).then_some("active"))}>
+                    { format!("{} of this lane's faults are made ahead of need: hmm_vma_fault faults every page to the end of the PMD chunk ", f.faults_ahead_total) }
                     <span class="inference">{ "(derived from the code; an inference, kernel-model.md §7.2)" }</span>
                 </p>
             }

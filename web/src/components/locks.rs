@@ -5,12 +5,16 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use hmm_sim::trace::LockId;
+
 use crate::decode;
 use crate::frame::{LockRow, ThreadRow};
 
 #[derive(Properties, PartialEq)]
 pub struct LocksProps {
     pub locks: Rc<Vec<LockRow>>,
+    /// Folio locks held in all; `locks` lists only some of them when there are many.
+    pub folio_locks: usize,
     pub threads: Rc<Vec<ThreadRow>>,
     pub seqs: Rc<Vec<(u32, u32, bool)>>,
     pub notifiers: Rc<Vec<String>>,
@@ -18,6 +22,12 @@ pub struct LocksProps {
 
 #[component]
 pub fn Locks(props: &LocksProps) -> Html {
+    let listed = props
+        .locks
+        .iter()
+        .filter(|l| matches!(l.lock, LockId::Folio(_)))
+        .count();
+    let folios = props.folio_locks;
     html! {
         <>
             <section id="threads" class="panel threads" aria-label="Threads">
@@ -50,6 +60,9 @@ pub fn Locks(props: &LocksProps) -> Html {
                                 { l.holders.iter().map(|t| format!("T{t}")).collect::<Vec<_>>().join(", ") }
                             </li>
                         }) }
+                        if folios > listed {
+                            <li>{ format!("… and PG_locked of {} more folios ({folios} in all; see the frames' PG_locked column)", folios - listed) }</li>
+                        }
                     </ul>
                 }
             </section>

@@ -16,6 +16,8 @@ pub struct NarrationProps {
     pub func: Option<Func>,
     pub line: AttrValue,
     pub held: Vec<LockId>,
+    /// The step's event is a function call (its narration already includes `Func::what()`).
+    pub is_call: bool,
     pub milestone: Option<Milestone>,
     pub playing: bool,
 }
@@ -34,15 +36,17 @@ pub fn Narration(props: &NarrationProps) -> Html {
                 }
             </p>
             <p id="narration-line" class="narration-line">{ &props.line }</p>
-            if let Some(func) = props.func {
-                <p class="narration-what">{ func.what() }</p>
-            }
+            // A call's narration already says what the function does. The line stays (empty) so the box keeps
+            // its height from step to step.
+            <p class="narration-what">
+                { props.func.filter(|_| !props.is_call).map(|f| f.what()).unwrap_or("") }
+            </p>
             <p id="narration-locks" class="narration-locks">
                 <span class="row-label">{ "locks held: " }</span>
                 if props.held.is_empty() {
                     <span class="none">{ "none" }</span>
                 } else {
-                    { for props.held.iter().map(|l| html! { <span class="chip lock-chip">{ l.describe() }</span> }) }
+                    { for crate::decode::summarize_locks(&props.held).into_iter().map(|l| html! { <span class="chip lock-chip">{ l }</span> }) }
                 }
                 if let Some(m) = props.milestone {
                     <span class="narration-milestone">{ format!("last milestone: {}", m.name()) }</span>

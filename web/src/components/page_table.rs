@@ -71,7 +71,7 @@ pub fn PageTable(props: &PageTableProps) -> Html {
                         <th scope="col">{ "ref" }</th><th scope="col">{ "map" }</th><th scope="col">{ "data" }</th>
                     </tr></thead>
                     <tbody>
-                        { for props.ptes.iter().map(|r| {
+                        { for props.ptes.iter().enumerate().map(|(slot, r)| {
                             let kind = r.pte.kind();
                             let (target, write) = match r.pte {
                                 Pte::Swap { slot } => (format!("slot {slot}"), String::new()),
@@ -82,7 +82,7 @@ pub fn PageTable(props: &PageTableProps) -> Html {
                                 Pte::None => (String::new(), String::new()),
                             };
                             html! {
-                                <tr key={r.page} class={classes!(r.cursor.then_some("cursor"), r.changed.then_some("changed"))}
+                                <tr key={slot} class={classes!(r.cursor.then_some("cursor"), r.changed.then_some("changed"))}
                                     aria-current={r.cursor.then_some("location")}>
                                     <td>{ r.page }{ if r.cursor { " ▶" } else { "" } }</td>
                                     <td class="mono">{ decode::addr(r.vpn) }</td>

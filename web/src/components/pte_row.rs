@@ -22,7 +22,9 @@ pub fn PteRow(props: &PteRowProps) -> Html {
     let n = props.cells.len().max(1);
     html! {
         <div class="pte-row" role="list" aria-label={props.label.clone()} style={format!("--n: {n}")}>
-            { for props.cells.iter().map(|cell| {
+            // Keyed by position in the window, not by page: when the window moves, the same DOM nodes are reused
+            // with new contents instead of being removed and created again.
+            { for props.cells.iter().enumerate().map(|(slot, cell)| {
                 let vpn = decode::page_vpn(cell.page);
                 let title = format!(
                     "page {} at {}: {}{}{}{}{}",
@@ -35,7 +37,7 @@ pub fn PteRow(props: &PteRowProps) -> Html {
                     if cell.differs { "; the lanes differ here" } else { "" },
                 );
                 html! {
-                    <div key={cell.page} role="listitem" title={title.clone()} aria-label={title}
+                    <div key={slot} role="listitem" title={title.clone()} aria-label={title}
                         class={classes!(
                             "pte",
                             kind_class(cell.kind),

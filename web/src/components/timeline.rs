@@ -16,6 +16,8 @@ pub const ZOOMS: [usize; 4] = [40, 150, 600, 2500];
 const WIDTH: f64 = 1200.0;
 const ROW: f64 = 16.0;
 const MAX_DEPTH_SHOWN: usize = 7;
+/// Rows for locks other than folio locks, per thread.
+const MAX_LOCK_ROWS: usize = 8;
 
 #[derive(Clone)]
 pub struct SessionRef(pub Rc<Session>);
@@ -72,15 +74,50 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             });
         }
         y += depth as f64 * ROW + 4.0;
+        // Folio locks (a collect holds one per page: thousands) share one row, drawn as the union of their
+        // holds; every other lock gets its own row.
+        let mut folio_holds: Vec<(usize, usize)> = Vec::new();
         let mut lock_rows: Vec<LockId> = Vec::new();
+        let mut lock_spans = Vec::new();
         for s in spans.locks_in(from, to).filter(|s| s.thread == tid) {
+            if matches!(s.what, LockId::Folio(_)) {
+                folio_holds.push((s.start.max(from), s.end.min(to)));
+                continue;
+            }
             let row = match lock_rows.iter().position(|&l| l == s.what) {
                 Some(r) => r,
-                None => {
+                None if lock_rows.len() < MAX_LOCK_ROWS => {
                     lock_rows.push(s.what);
                     lock_rows.len() - 1
                 }
+                None => continue,
             };
+            lock_spans.push((row + 1, s));
+        }
+        let folio_count = folio_holds.len();
+        folio_holds.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (a, b) in folio_holds {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        for (a, b) in merged.iter().copied() {
+            let (x0, x1) = (x(a), x(b));
+            let w = (x1 - x0).max(1.0);
+            rows.push(html! {
+                <g class="tl-lock tl-folios">
+                    <rect x={format!("{x0:.1}")} y={format!("{y:.1}")} width={format!("{w:.1}")} height={format!("{:.1}", ROW - 3.0)}>
+                        <title>{ format!("PG_locked held on folios (T{tid}), steps {a}–{b}") }</title>
+                    </rect>
+                    if w > 60.0 {
+                        <text x={format!("{:.1}", x0 + 3.0)} y={format!("{:.1}", y + 10.0)}>{ clip(&format!("PG_locked ({folio_count} folio holds)"), w) }</text>
+                    }
+                </g>
+            });
+        }
+        for (row, s) in lock_spans {
             let x0 = x(s.start.max(from));
             let x1 = x(s.end.min(to));
             let w = (x1 - x0).max(1.0);
@@ -96,6 +133,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 </g>
             });
         }
+        let lock_rows = (0..=lock_rows.len()).collect::<Vec<_>>();
         y += lock_rows.len() as f64 * ROW + 8.0;
     }
     let height = y.max(40.0);
