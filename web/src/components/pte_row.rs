@@ -10,6 +10,9 @@ use super::{content_label, kind_class};
 use crate::decode;
 use crate::frame::{Cell, MiniCell};
 
+/// Rows wider than this drop the content token under each glyph.
+const DENSE_CELLS: usize = 24;
+
 #[derive(Properties, PartialEq)]
 pub struct PteRowProps {
     pub cells: Rc<Vec<Cell>>,
@@ -21,7 +24,9 @@ pub struct PteRowProps {
 pub fn PteRow(props: &PteRowProps) -> Html {
     let n = props.cells.len().max(1);
     html! {
-        <div class="pte-row" role="list" aria-label={props.label.clone()} style={format!("--n: {n}")}>
+        // Beyond a couple dozen cells the content tokens no longer fit: glyphs only (the tooltip keeps them).
+        <div class={classes!("pte-row", (n > DENSE_CELLS).then_some("dense"))} role="list" aria-label={props.label.clone()}
+            style={format!("--n: {n}")}>
             // Keyed by position in the window, not by page: when the window moves, the same DOM nodes are reused
             // with new contents instead of being removed and created again.
             { for props.cells.iter().enumerate().map(|(slot, cell)| {

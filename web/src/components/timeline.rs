@@ -175,10 +175,13 @@ pub fn Timeline(props: &TimelineProps) -> Html {
             </h3>
             <svg class="tl" viewBox={format!("0 0 {WIDTH} {height:.0}")} role="img" {onclick}
                 aria-label={format!("Timeline of steps {from} to {to}; the current step is {}", props.step)}>
-                { for marks.iter().map(|&(at, m)| html! {
+                // Labels alternate between two heights so that close milestones do not print over each other.
+                { for marks.iter().enumerate().map(|(i, &(at, m))| html! {
                     <g class="tl-mark">
                         <line x1={format!("{:.1}", x(at))} x2={format!("{:.1}", x(at))} y1="0" y2={format!("{height:.0}")} />
-                        <text x={format!("{:.1}", x(at) + 2.0)} y="10">{ m.name() }</text>
+                        <text x={format!("{:.1}", x(at) + 2.0)} y={if i % 2 == 0 { "9" } else { "19" }}>
+                            { m.name().split(" (").next().unwrap_or_default() }
+                        </text>
                     </g>
                 }) }
                 { for rows.into_iter() }
