@@ -198,3 +198,27 @@ test('the key map opens with ? and every control shows focus', async ({ page }) 
   const outline = await play.evaluate((el) => getComputedStyle(el).outlineStyle);
   expect(outline).not.toBe('none');
 });
+
+test('a large scenario is computed after a first paint, then shows a window of pages and a minimap', async ({ page }) => {
+  await page.goto('./?v=1&pages=P*2100&lane=legacy_b&step=5000');
+  // Either still computing, or already done: never a blank page.
+  await expect(page.locator('#computing, .lane').first()).toBeVisible();
+  await expect(page.locator('.lane')).toHaveCount(3, { timeout: 20_000 });
+  await expect(stepLabel(page)).toHaveText(/^step 5000 \//);
+  await expect(page.locator('#lane-legacy_b .pte')).toHaveCount(64);
+  await expect(page.locator('#lane-legacy_b .minimap')).toHaveCount(1);
+  await expect(page.locator('#lane-legacy_b .pte-row')).toHaveClass(/dense/);
+  await page.keyboard.press('ArrowLeft');
+  await expect(stepLabel(page)).toHaveText(/^step 4999 \//);
+});
+
+test('the deep view timeline seeks where it is clicked', async ({ page }) => {
+  await page.goto('./?v=1&pages=PPNS&view=deep&lane=unified&step=150');
+  await expect(page.locator('#timeline svg')).toBeVisible();
+  await expect(page.locator('#timeline .tl-call').first()).toBeAttached();
+  // The window is 300 steps wide around step 150 (±150): its left edge is step 0.
+  await page.locator('#timeline svg').click({ position: { x: 2, y: 30 } });
+  await expect.poll(async () => (await stepOf(page)).at).toBeLessThan(10);
+  await page.locator('#timeline').getByRole('button', { name: '±40' }).click();
+  await expect(page.locator('#timeline .tl-range')).toContainText('steps 0–80');
+});

@@ -82,7 +82,9 @@ fn key_action(e: &web_sys::KeyboardEvent) -> Option<Action> {
     if typing {
         return None;
     }
-    let own_arrows = tag == "SELECT" || tag == "INPUT";
+    // Arrows belong to a focused select or scrubber (the range input steps by itself); Shift+arrows do not,
+    // since neither uses them.
+    let own_arrows = (tag == "SELECT" || tag == "INPUT") && !e.shift_key();
     let own_activation = matches!(tag.as_str(), "BUTTON" | "SELECT" | "A" | "SUMMARY");
     let shift = e.shift_key();
     Some(match key.as_str() {
@@ -101,8 +103,8 @@ fn key_action(e: &web_sys::KeyboardEvent) -> Option<Action> {
                 Action::StepBy(-1)
             }
         }
-        "Home" if !own_arrows => Action::Home,
-        "End" if !own_arrows => Action::End,
+        "Home" if tag != "SELECT" && tag != "INPUT" => Action::Home,
+        "End" if tag != "SELECT" && tag != "INPUT" => Action::End,
         "?" => Action::ToggleHelp,
         "]" => Action::JumpNext,
         "[" => Action::JumpPrev,

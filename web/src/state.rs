@@ -432,3 +432,61 @@ impl AppState {
             .unwrap_or(SPEEDS[DEFAULT_SPEED_INDEX])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::url::parse_query;
+
+    fn state(query: &str) -> Rc<AppState> {
+        let (url, notices) = parse_query(query);
+        Rc::new(AppState::from_url(url, notices))
+    }
+
+    #[test]
+    fn playing_stops_at_the_end_and_starts_over_from_there() {
+        let s = state("?pages=PPNS");
+        let len = s.transport_len();
+        let s = s.reduce(Action::TogglePlay);
+        assert!(s.playing);
+        let s = s.reduce(Action::Tick(len + 10));
+        assert_eq!((s.step, s.playing), (len, false));
+        let s = s.reduce(Action::TogglePlay);
+        assert_eq!((s.step, s.playing), (0, true));
+        let s = s.reduce(Action::StepBy(-1));
+        assert_eq!((s.step, s.playing), (0, false));
+    }
+
+    #[test]
+    fn changing_the_followed_lane_keeps_the_picture_where_it_was() {
+        let s = state("?pages=PPPPSSSS&lane=unified");
+        let s = s.reduce(Action::NextMilestone).reduce(Action::NextMilestone);
+        let session = s.session.clone().expect("small scenarios run at once");
+        let b = session.lane_index(Strategy::LegacyB);
+        let where_b_was = session.lane_step(b, s.align, s.lane, s.step);
+        let s = s.reduce(Action::SetLane(Strategy::LegacyB));
+        assert_eq!(s.step, where_b_was);
+        assert_eq!(s.lane, Strategy::LegacyB);
+    }
+
+    #[test]
+    fn a_bad_scenario_keeps_the_last_good_one_and_says_why() {
+        let s = state("?pages=PPNS");
+        let before = s.session.clone().expect("runs");
+        let s = s.reduce(Action::EditScenario("PP?".into()));
+        assert!(s.scenario_error.as_deref().unwrap_or("").contains("position 2"));
+        assert!(Rc::ptr_eq(s.session.as_ref().expect("kept"), &before));
+        assert_eq!(s.url_state().pages, "PPNS");
+    }
+
+    #[test]
+    fn large_scenarios_are_computed_later_and_the_step_is_checked_then() {
+        let s = state("?pages=P*3000&step=99999999");
+        assert!(s.session.is_none());
+        assert_eq!(s.pending.as_deref(), Some("P*3000"));
+        let session = Rc::new(Session::build(parse_text("P*3000").expect("valid")));
+        let s = s.reduce(Action::SessionReady("P*3000".into(), session));
+        assert_eq!(s.step, s.transport_len());
+        assert!(s.notices.iter().any(|n| n.0.contains("past the end")));
+    }
+}

@@ -144,13 +144,16 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         .filter(|&(at, _)| at >= from && at <= to)
         .collect();
 
+    // Yew delegates events to its root, so the event's current target is not the SVG: measure the SVG itself.
+    let svg_ref = use_node_ref();
     let onclick = {
         let on = props.on.clone();
+        let svg_ref = svg_ref.clone();
         Callback::from(move |e: MouseEvent| {
-            let Some(target) = e.current_target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<Element>(t).ok()) else {
+            let Some(svg) = svg_ref.cast::<Element>() else {
                 return;
             };
-            let rect = target.get_bounding_client_rect();
+            let rect = svg.get_bounding_client_rect();
             if rect.width() <= 0.0 {
                 return;
             }
@@ -173,7 +176,7 @@ pub fn Timeline(props: &TimelineProps) -> Html {
                 </span>
                 <span class="tl-range">{ format!("steps {from}–{to}; click to go to a step") }</span>
             </h3>
-            <svg class="tl" viewBox={format!("0 0 {WIDTH} {height:.0}")} role="img" {onclick}
+            <svg ref={svg_ref} class="tl" viewBox={format!("0 0 {WIDTH} {height:.0}")} role="img" {onclick}
                 aria-label={format!("Timeline of steps {from} to {to}; the current step is {}", props.step)}>
                 // Labels alternate between two heights so that close milestones do not print over each other.
                 { for marks.iter().enumerate().map(|(i, &(at, m))| html! {
