@@ -19,8 +19,7 @@ fn mpfn(value: Option<u32>) -> Html {
         Some(v) => {
             let (flags, pfn) = decode::migrate_pfn(v);
             html! {
-                <span title={format!("{v:#x}")}>
-                    <span class="mono">{ format!("{v:#x}") }</span>{ " " }
+                <span title={format!("raw value {v:#x}")}>
                     { for flags.iter().map(|f| html! { <span class={classes!("bit", format!("bit-{}", f.to_lowercase()))}>{ *f }</span> }) }
                     { pfn.map(|p| format!(" pfn {p:#x}")).unwrap_or_default() }
                 </span>
