@@ -214,10 +214,8 @@ pub fn App() -> Html {
             let timeout = pending.clone().map(|text| {
                 Timeout::new(30, move || {
                     if let Ok(states) = parse_text(&text) {
-                        dispatcher.dispatch(Action::SessionReady(
-                            text,
-                            Rc::new(Session::build(states)),
-                        ));
+                        dispatcher
+                            .dispatch(Action::SessionReady(text, Rc::new(Session::build(states))));
                     }
                 })
             });
@@ -232,7 +230,8 @@ pub fn App() -> Html {
         let settled = !state.playing && state.pending.is_none();
         use_effect_with((query, settled), move |(query, settled)| {
             let query = query.clone();
-            let timeout = settled.then(|| Timeout::new(URL_WRITE_DELAY_MS, move || write_url(&query)));
+            let timeout =
+                settled.then(|| Timeout::new(URL_WRITE_DELAY_MS, move || write_url(&query)));
             move || drop(timeout)
         });
     }
@@ -336,8 +335,11 @@ fn body(state: &AppState, session: &Rc<Session>, on: &Callback<Action>) -> Html 
     let view = match state.view {
         View::Compare => {
             let frames = compare_frames(session, reference, &steps, &prevs, npages);
-            let totals: Vec<(Strategy, Counters)> =
-                session.lanes.iter().map(|l| (l.strategy, l.totals)).collect();
+            let totals: Vec<(Strategy, Counters)> = session
+                .lanes
+                .iter()
+                .map(|l| (l.strategy, l.totals))
+                .collect();
             html! {
                 <>
                     <div id="lanes" class="lanes">
@@ -352,7 +354,13 @@ fn body(state: &AppState, session: &Rc<Session>, on: &Callback<Action>) -> Html 
         View::Deep => {
             let lane_state = lane.track.state(steps[reference]);
             let touched = Touched::between(lane.track.events(), prevs[reference], steps[reference]);
-            let frame = Rc::new(deep_frame(lane, &lane_state, steps[reference], npages, &touched));
+            let frame = Rc::new(deep_frame(
+                lane,
+                &lane_state,
+                steps[reference],
+                npages,
+                &touched,
+            ));
             drop(lane_state);
             html! {
                 <DeepView {frame} session={SessionRef(session.clone())} lane={reference} on={on.clone()} />
@@ -393,7 +401,11 @@ fn compare_frames(
     }
     let width = window_kinds.first().map_or(0, Vec::len);
     let differs: Vec<bool> = (0..width)
-        .map(|p| !window_kinds.iter().all(|k| k.get(p) == window_kinds[0].get(p)))
+        .map(|p| {
+            !window_kinds
+                .iter()
+                .all(|k| k.get(p) == window_kinds[0].get(p))
+        })
         .collect();
     let counters_differ: Vec<&'static str> = counters
         .first()

@@ -108,30 +108,6 @@ pub fn lock_short(lock: LockId) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn migrate_pfn_bits() {
-        assert_eq!(migrate_pfn(0x4b), (vec!["VALID", "MIGRATE", "WRITE"], Some(1)));
-        assert_eq!(migrate_pfn(0x400089), (vec!["VALID", "WRITE"], Some(0x10002)));
-        assert_eq!(migrate_pfn(0x2), (vec!["MIGRATE"], None));
-        assert_eq!(migrate_pfn(0), (vec![], None));
-    }
-
-    #[test]
-    fn hmm_pfn_bits() {
-        assert_eq!(hmm_pfn(0xc000000000000001), (vec!["VALID", "WRITE"], Some(1)));
-    }
-
-    #[test]
-    fn indices_of_the_range_base() {
-        assert_eq!(table_indices(RANGE_BASE_VPN), (0, 0, 0x80, 0));
-        assert_eq!(addr(RANGE_BASE_VPN), "0x10000000");
-    }
-}
-
 /// Locks for a one-line list: every lock by name, except that many folio locks (a 512-page collect holds 512
 /// PG_locked bits) become one "PG_locked of N folios (pfn a…b)" entry.
 pub fn summarize_locks(locks: &[LockId]) -> Vec<String> {
@@ -157,4 +133,37 @@ pub fn summarize_locks(locks: &[LockId]) -> Vec<String> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrate_pfn_bits() {
+        assert_eq!(
+            migrate_pfn(0x4b),
+            (vec!["VALID", "MIGRATE", "WRITE"], Some(1))
+        );
+        assert_eq!(
+            migrate_pfn(0x400089),
+            (vec!["VALID", "WRITE"], Some(0x10002))
+        );
+        assert_eq!(migrate_pfn(0x2), (vec!["MIGRATE"], None));
+        assert_eq!(migrate_pfn(0), (vec![], None));
+    }
+
+    #[test]
+    fn hmm_pfn_bits() {
+        assert_eq!(
+            hmm_pfn(0xc000000000000001),
+            (vec!["VALID", "WRITE"], Some(1))
+        );
+    }
+
+    #[test]
+    fn indices_of_the_range_base() {
+        assert_eq!(table_indices(RANGE_BASE_VPN), (0, 0, 0x80, 0));
+        assert_eq!(addr(RANGE_BASE_VPN), "0x10000000");
+    }
 }

@@ -227,7 +227,7 @@ pub fn kinds(state: &ViewState, start: usize, width: usize, npages: usize) -> Ve
 }
 
 pub fn minimap(state: &ViewState, npages: usize) -> Vec<MiniCell> {
-    let buckets = npages.min(MINIMAP_BUCKETS).max(1);
+    let buckets = npages.clamp(1, MINIMAP_BUCKETS);
     let mut counts = vec![[0u32; PteKind::ALL.len()]; buckets];
     let first = (0u8, RANGE_BASE_VPN);
     let last = (0u8, decode::page_vpn(npages));
@@ -291,7 +291,10 @@ pub fn lane_frame(
                 on_device,
                 cursor: cursor == Some(page),
                 changed: touched.pages.contains(&decode::page_vpn(page)),
-                differs: differs.get(page - window_start_page).copied().unwrap_or(false),
+                differs: differs
+                    .get(page - window_start_page)
+                    .copied()
+                    .unwrap_or(false),
             }
         })
         .collect();
@@ -621,7 +624,11 @@ fn array_window(cursor: Option<usize>, len: usize) -> (u32, u32) {
     (start as u32, (start + DEEP_WINDOW).min(len) as u32)
 }
 
-fn migrate_arrays(state: &ViewState, touched: &Touched, cursor: Option<usize>) -> Vec<MigrateArrays> {
+fn migrate_arrays(
+    state: &ViewState,
+    touched: &Touched,
+    cursor: Option<usize>,
+) -> Vec<MigrateArrays> {
     let ids: BTreeSet<u8> = state
         .src
         .keys()

@@ -228,8 +228,14 @@ mod tests {
             parse_text("P*").unwrap_err(),
             TextError::MissingCount { position: 1 }
         );
-        assert!(matches!(parse_text(""), Err(TextError::Sim(ScenarioError::Empty))));
-        assert!(matches!(parse_text("P*0"), Err(TextError::Sim(ScenarioError::Empty))));
+        assert!(matches!(
+            parse_text(""),
+            Err(TextError::Sim(ScenarioError::Empty))
+        ));
+        assert!(matches!(
+            parse_text("P*0"),
+            Err(TextError::Sim(ScenarioError::Empty))
+        ));
     }
 
     #[test]

@@ -124,7 +124,11 @@ impl Session {
     }
 
     /// Milestones of the transport's axis (the reference lane's in milestone mode; every lane's in step mode).
-    pub fn transport_milestones(&self, align: Align, reference: Strategy) -> Vec<(usize, Milestone)> {
+    pub fn transport_milestones(
+        &self,
+        align: Align,
+        reference: Strategy,
+    ) -> Vec<(usize, Milestone)> {
         match align {
             Align::Milestone => self.lane(reference).track.milestone_steps().collect(),
             Align::Step => {
@@ -250,8 +254,7 @@ impl JumpKind {
             JumpKind::Lock => e.kind == Kind::LockAcquire,
             JumpKind::Fault => e.kind == Kind::Fault,
             JumpKind::MigrationEntry => {
-                e.kind == Kind::PteWrite
-                    && hmm_sim::pte::Pte::unpack(e.c).kind().is_migration()
+                e.kind == Kind::PteWrite && hmm_sim::pte::Pte::unpack(e.c).kind().is_migration()
             }
             JumpKind::Milestone => e.kind == Kind::Milestone,
         }
@@ -296,7 +299,10 @@ mod tests {
         let reference = Strategy::Unified;
         let end = session.transport_len(Align::Milestone, reference);
         for (i, lane) in session.lanes.iter().enumerate() {
-            assert_eq!(session.lane_step(i, Align::Milestone, reference, end), lane.track.len());
+            assert_eq!(
+                session.lane_step(i, Align::Milestone, reference, end),
+                lane.track.len()
+            );
             assert_eq!(session.lane_step(i, Align::Milestone, reference, 0), 0);
         }
         // Reaching "all pages on device" in the reference lane means every lane has reached it.

@@ -275,9 +275,9 @@ impl Reducible for AppState {
             Action::NextMilestone | Action::PrevMilestone => {
                 s.playing = false;
                 let forward = matches!(action, Action::NextMilestone);
-                let to = s
-                    .jump(JumpKind::Milestone, forward)
-                    .unwrap_or(if forward { len } else { 0 });
+                let to =
+                    s.jump(JumpKind::Milestone, forward)
+                        .unwrap_or(if forward { len } else { 0 });
                 s.moved(to)
             }
             Action::JumpNext | Action::JumpPrev => {
@@ -460,7 +460,9 @@ mod tests {
     #[test]
     fn changing_the_followed_lane_keeps_the_picture_where_it_was() {
         let s = state("?pages=PPPPSSSS&lane=unified");
-        let s = s.reduce(Action::NextMilestone).reduce(Action::NextMilestone);
+        let s = s
+            .reduce(Action::NextMilestone)
+            .reduce(Action::NextMilestone);
         let session = s.session.clone().expect("small scenarios run at once");
         let b = session.lane_index(Strategy::LegacyB);
         let where_b_was = session.lane_step(b, s.align, s.lane, s.step);
@@ -474,7 +476,11 @@ mod tests {
         let s = state("?pages=PPNS");
         let before = s.session.clone().expect("runs");
         let s = s.reduce(Action::EditScenario("PP?".into()));
-        assert!(s.scenario_error.as_deref().unwrap_or("").contains("position 2"));
+        assert!(s
+            .scenario_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("position 2"));
         assert!(Rc::ptr_eq(s.session.as_ref().expect("kept"), &before));
         assert_eq!(s.url_state().pages, "PPNS");
     }

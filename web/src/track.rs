@@ -196,7 +196,11 @@ impl Spans {
     }
 
     /// Spans overlapping `[from, to)`.
-    pub fn calls_in(&self, from: usize, to: usize) -> impl Iterator<Item = &Span<hmm_sim::trace::Func>> {
+    pub fn calls_in(
+        &self,
+        from: usize,
+        to: usize,
+    ) -> impl Iterator<Item = &Span<hmm_sim::trace::Func>> {
         overlapping(&self.calls, &self.long_calls, from, to)
     }
 
@@ -236,7 +240,6 @@ fn overlapping<'a, T>(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::scenario::parse_text;
     use crate::session::Session;
 
@@ -246,7 +249,13 @@ mod tests {
         for lane in &session.lanes {
             let spans = lane.spans();
             let len = lane.track.len();
-            for (from, to) in [(0, 10), (100, 400), (len / 2, len / 2 + 80), (len - 50, len), (0, len)] {
+            for (from, to) in [
+                (0, 10),
+                (100, 400),
+                (len / 2, len / 2 + 80),
+                (len - 50, len),
+                (0, len),
+            ] {
                 let mut got: Vec<(usize, usize)> =
                     spans.calls_in(from, to).map(|s| (s.start, s.end)).collect();
                 let mut want: Vec<(usize, usize)> = spans
@@ -259,7 +268,11 @@ mod tests {
                 want.sort_unstable();
                 assert_eq!(got, want, "{} calls in {from}..{to}", lane.strategy.name());
                 let got = spans.locks_in(from, to).count();
-                let want = spans.locks.iter().filter(|s| s.start < to && s.end > from).count();
+                let want = spans
+                    .locks
+                    .iter()
+                    .filter(|s| s.start < to && s.end > from)
+                    .count();
                 assert_eq!(got, want, "{} locks in {from}..{to}", lane.strategy.name());
             }
         }
@@ -277,7 +290,12 @@ mod tests {
                 for e in &track.events()[..step] {
                     fresh.apply(e);
                 }
-                assert_eq!(*track.state(step), fresh, "{} at {step}", lane.strategy.name());
+                assert_eq!(
+                    *track.state(step),
+                    fresh,
+                    "{} at {step}",
+                    lane.strategy.name()
+                );
             }
         }
     }

@@ -25,7 +25,9 @@ impl View {
         }
     }
     fn parse(s: &str) -> Option<View> {
-        [View::Compare, View::Deep].into_iter().find(|v| v.name() == s)
+        [View::Compare, View::Deep]
+            .into_iter()
+            .find(|v| v.name() == s)
     }
 }
 
@@ -46,7 +48,9 @@ impl Align {
         }
     }
     fn parse(s: &str) -> Option<Align> {
-        [Align::Milestone, Align::Step].into_iter().find(|v| v.name() == s)
+        [Align::Milestone, Align::Step]
+            .into_iter()
+            .find(|v| v.name() == s)
     }
 }
 

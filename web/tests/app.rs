@@ -12,14 +12,18 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web::components::{PteRow, PteRowProps, SummaryChart, SummaryChartProps};
 use web::frame::Cell;
-use web_sys::{Element, Event, EventInit, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit};
+use web_sys::{
+    Element, Event, EventInit, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit,
+};
 use yew::AppHandle;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// A fresh root element in the test page.
 fn new_root() -> Element {
-    let root = document().create_element("div").expect("create a root element");
+    let root = document()
+        .create_element("div")
+        .expect("create a root element");
     document()
         .body()
         .expect("the test page has a body")
@@ -51,11 +55,15 @@ fn text(root: &Element, selector: &str) -> String {
 }
 
 fn count(root: &Element, selector: &str) -> u32 {
-    root.query_selector_all(selector).expect("a valid selector").length()
+    root.query_selector_all(selector)
+        .expect("a valid selector")
+        .length()
 }
 
 async fn click(root: &Element, selector: &str) {
-    query(root, selector).unchecked_into::<HtmlElement>().click();
+    query(root, selector)
+        .unchecked_into::<HtmlElement>()
+        .click();
     yew::scheduler::flush().await;
 }
 
@@ -64,7 +72,8 @@ async fn press(key: &str, shift: bool) {
     init.set_key(key);
     init.set_shift_key(shift);
     init.set_bubbles(true);
-    let event = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("a key event");
+    let event =
+        KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("a key event");
     document()
         .body()
         .expect("body")
@@ -79,7 +88,9 @@ async fn type_into(root: &Element, selector: &str, value: &str) {
     let init = EventInit::new();
     init.set_bubbles(true);
     let event = Event::new_with_event_init_dict("input", &init).expect("an input event");
-    input.dispatch_event(&event).expect("dispatch the input event");
+    input
+        .dispatch_event(&event)
+        .expect("dispatch the input event");
     yew::scheduler::flush().await;
 }
 
@@ -92,12 +103,19 @@ async fn opens_on_three_lanes_of_the_default_scenario_at_step_0() {
     }
     assert!(text(&root, "#step-label").starts_with("step 0 / "));
     assert_eq!(
-        query(&root, "#states").unchecked_into::<HtmlInputElement>().value(),
+        query(&root, "#states")
+            .unchecked_into::<HtmlInputElement>()
+            .value(),
         "PPPPSSSS"
     );
     // Step 0: present pages are W, swapped ones S.
     let glyphs: String = (0..8)
-        .map(|i| text(&root, &format!("#lane-unified .pte:nth-child({}) .glyph", i + 1)))
+        .map(|i| {
+            text(
+                &root,
+                &format!("#lane-unified .pte:nth-child({}) .glyph", i + 1),
+            )
+        })
         .collect();
     assert_eq!(glyphs, "WWWWSSSS");
     assert!(text(&root, "#summary").contains("walks"));
@@ -110,7 +128,11 @@ async fn buttons_and_keys_move_in_time_both_ways() {
     click(&root, "#btn-forward").await;
     assert!(text(&root, "#step-label").starts_with("step 1 / "));
     // The first event of legacy A is the driver function being called.
-    assert!(text(&root, "#narration-line").contains("driver: legacy A"), "{}", text(&root, "#narration-line"));
+    assert!(
+        text(&root, "#narration-line").contains("driver: legacy A"),
+        "{}",
+        text(&root, "#narration-line")
+    );
     press("ArrowRight", false).await;
     press("ArrowRight", false).await;
     assert!(text(&root, "#step-label").starts_with("step 3 / "));
@@ -127,7 +149,11 @@ async fn buttons_and_keys_move_in_time_both_ways() {
     assert!(text(&root, "#step-label").starts_with("step 0 / "));
     // Shift+→ goes to the first milestone.
     press("ArrowRight", true).await;
-    assert!(text(&root, "#narration-line").starts_with("milestone:"), "{}", text(&root, "#narration-line"));
+    assert!(
+        text(&root, "#narration-line").starts_with("milestone:"),
+        "{}",
+        text(&root, "#narration-line")
+    );
     handle.destroy();
 }
 
@@ -164,7 +190,11 @@ async fn the_deep_view_decodes_the_lane() {
     click(&root, "#btn-jump-next").await;
     click(&root, "#btn-jump-next").await;
     press("ArrowRight", true).await;
-    assert!(text(&root, "#arrays").contains("MIGRATE"), "{}", text(&root, "#arrays"));
+    assert!(
+        text(&root, "#arrays").contains("MIGRATE"),
+        "{}",
+        text(&root, "#arrays")
+    );
     assert!(count(&root, "#timeline .tl-call") > 0);
     click(&root, "#view-compare").await;
     assert_eq!(count(&root, ".lane"), 3);
@@ -180,7 +210,11 @@ async fn a_bad_letter_keeps_the_lanes_and_says_where() {
         "{}",
         text(&root, "#scenario-error")
     );
-    assert_eq!(count(&root, "#lane-unified .pte"), 4, "the last good scenario stays on screen");
+    assert_eq!(
+        count(&root, "#lane-unified .pte"),
+        4,
+        "the last good scenario stays on screen"
+    );
     type_into(&root, "#states", "P*3S").await;
     assert_eq!(count(&root, "#scenario-error"), 0);
     assert_eq!(count(&root, "#lane-unified .pte"), 4);
@@ -191,8 +225,17 @@ async fn a_bad_letter_keeps_the_lanes_and_says_where() {
 async fn bad_url_parameters_give_notices_and_defaults() {
     let (root, handle) = render_app("v=9&pages=PP!&view=sideways&lane=nope&step=banana").await;
     let notices = text(&root, "#notices");
-    for expected in ["version", "cannot be run", "Unknown view", "Unknown lane", "not a step number"] {
-        assert!(notices.contains(expected), "{expected:?} missing from {notices:?}");
+    for expected in [
+        "version",
+        "cannot be run",
+        "Unknown view",
+        "Unknown lane",
+        "not a step number",
+    ] {
+        assert!(
+            notices.contains(expected),
+            "{expected:?} missing from {notices:?}"
+        );
     }
     assert_eq!(count(&root, ".lane"), 3, "the default scenario is shown");
     handle.destroy();
@@ -205,7 +248,10 @@ async fn the_512_page_preset_shows_a_window_and_a_minimap() {
     assert_eq!(count(&root, "#lane-unified .pte"), 64);
     assert_eq!(count(&root, "#lane-unified .minimap"), 1);
     press("End", false).await;
-    assert_eq!(count(&root, "#lane-unified .pte.k-device_private_write"), 64);
+    assert_eq!(
+        count(&root, "#lane-unified .pte.k-device_private_write"),
+        64
+    );
     handle.destroy();
 }
 
@@ -226,27 +272,63 @@ async fn question_mark_opens_the_key_map_and_escape_closes_it() {
 #[wasm_bindgen_test]
 async fn pte_row_draws_a_glyph_and_marks_per_cell() {
     let cells = vec![
-        Cell { page: 0, kind: PteKind::PresentWrite, pfn: Some(1), content: Some(1), on_device: false, cursor: true, changed: false, differs: false },
-        Cell { page: 1, kind: PteKind::MigrationWrite, pfn: Some(2), content: Some(2), on_device: false, cursor: false, changed: true, differs: true },
-        Cell { page: 2, kind: PteKind::None, pfn: None, content: None, on_device: false, cursor: false, changed: false, differs: false },
+        Cell {
+            page: 0,
+            kind: PteKind::PresentWrite,
+            pfn: Some(1),
+            content: Some(1),
+            on_device: false,
+            cursor: true,
+            changed: false,
+            differs: false,
+        },
+        Cell {
+            page: 1,
+            kind: PteKind::MigrationWrite,
+            pfn: Some(2),
+            content: Some(2),
+            on_device: false,
+            cursor: false,
+            changed: true,
+            differs: true,
+        },
+        Cell {
+            page: 2,
+            kind: PteKind::None,
+            pfn: None,
+            content: None,
+            on_device: false,
+            cursor: false,
+            changed: false,
+            differs: false,
+        },
     ];
     let root = new_root();
     let handle = yew::Renderer::<PteRow>::with_root_and_props(
         root.clone(),
-        PteRowProps { cells: Rc::new(cells), label: "test row".into() },
+        PteRowProps {
+            cells: Rc::new(cells),
+            label: "test row".into(),
+        },
     )
     .render();
     yew::scheduler::flush().await;
     assert_eq!(text(&root, ".pte-row"), "W#1M#2·");
     assert_eq!(count(&root, ".pte.cursor.k-present_rw"), 1);
     assert_eq!(count(&root, ".pte.changed.differs.k-migration_write"), 1);
-    assert!(query(&root, ".pte.k-none").get_attribute("title").unwrap_or_default().contains("page 2 at 0x10002000: none"));
+    assert!(query(&root, ".pte.k-none")
+        .get_attribute("title")
+        .unwrap_or_default()
+        .contains("page 2 at 0x10002000: none"));
     handle.destroy();
 }
 
 #[wasm_bindgen_test]
 async fn summary_chart_marks_the_fewest_walks() {
-    let counters = |walks| Counters { walks, ..Counters::default() };
+    let counters = |walks| Counters {
+        walks,
+        ..Counters::default()
+    };
     let root = new_root();
     let handle = yew::Renderer::<SummaryChart>::with_root_and_props(
         root.clone(),

@@ -24,7 +24,9 @@ pub fn Lane(props: &LaneProps) -> Html {
     let f = &*props.frame;
     let name = f.strategy.name();
     let strategy: Strategy = f.strategy;
-    let open_deep = props.on.reform(move |_: MouseEvent| Action::SetView(View::Deep));
+    let open_deep = props
+        .on
+        .reform(move |_: MouseEvent| Action::SetView(View::Deep));
     let set_lane = props.on.clone();
     let deep_click = Callback::from(move |e: MouseEvent| {
         set_lane.emit(Action::SetLane(strategy));

@@ -57,7 +57,10 @@ pub fn Timeline(props: &TimelineProps) -> Html {
         labels.push(html! { <text class="tl-thread" x="2" y={format!("{:.1}", y + 11.0)}>{ lane.thread_name(tid) }</text> });
         y += ROW;
         let depth = spans.max_depth.min(MAX_DEPTH_SHOWN);
-        for s in spans.calls_in(from, to).filter(|s| s.thread == tid && s.row < depth) {
+        for s in spans
+            .calls_in(from, to)
+            .filter(|s| s.thread == tid && s.row < depth)
+        {
             let x0 = x(s.start.max(from));
             let x1 = x(s.end.min(to));
             let w = (x1 - x0).max(1.0);
