@@ -79,15 +79,6 @@ pub fn invalidation(a: u32, start: u32, end: u32) -> String {
     )
 }
 
-/// What a sleeping thread waits on (the packed resource of a `Thread` event).
-pub fn wait_on(packed: u32) -> String {
-    if packed >> 28 == 0xf {
-        format!("invalidations on mm{} to end", packed & 0xff)
-    } else {
-        LockId::unpack(packed).describe()
-    }
-}
-
 pub fn zone_name(zone: Zone) -> String {
     match zone {
         Zone::System => "system".to_owned(),

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use hmm_sim::drivers::strategies::Strategy;
+use hmm_sim::exec::WaitOn;
 use hmm_sim::pte::{Pte, PteKind};
 use hmm_sim::trace::{Counters, Event, Func, Kind, Level, LockId, Milestone};
 use hmm_sim::view::{narrate, ViewState};
@@ -339,25 +340,6 @@ pub fn lane_frame(
     }
 }
 
-/// Where the walker of `thread` is, read from its latest walk events: the level it descended to last, or the
-/// PTE it read. `None` outside a walk.
-pub fn walker_level(events: &[Event], step: usize, thread: u8) -> Option<Level> {
-    const LOOK_BACK: usize = 512;
-    let lo = step.saturating_sub(LOOK_BACK);
-    for e in events[lo..step.min(events.len())].iter().rev() {
-        if e.thread != thread {
-            continue;
-        }
-        match e.kind {
-            Kind::Descend => return Some(Level::from_u32(e.b)),
-            Kind::PteRead if e.c == 1 => return Some(Level::Pte),
-            Kind::WalkEnd | Kind::WalkBegin => return None,
-            _ => {}
-        }
-    }
-    None
-}
-
 /// One decoded PTE of the deep view's table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PteRow {
@@ -462,7 +444,6 @@ pub fn deep_frame(
     npages: usize,
     touched: &Touched,
 ) -> DeepFrame {
-    let events = lane.track.events();
     let event = lane.track.event_before(step).copied();
     let thread = event.map_or(0, |e| e.thread);
     let cursor = cursor_page(state, npages);
@@ -584,7 +565,10 @@ pub fn deep_frame(
             tid,
             name: lane.thread_name(tid),
             stack: state.stacks.get(&tid).cloned().unwrap_or_default(),
-            waiting: state.blocked.get(&tid).map(|&w| decode::wait_on(w)),
+            waiting: state
+                .blocked
+                .get(&tid)
+                .map(|&w| WaitOn::unpack(w).describe()),
         })
         .collect();
     DeepFrame {
@@ -597,7 +581,7 @@ pub fn deep_frame(
             || "Step 0: the scenario's pages, before the driver starts.".to_owned(),
             |e| narrate(&e),
         ),
-        walker_level: walker_level(events, step, thread),
+        walker_level: state.walker.get(&thread).copied(),
         cursor,
         pmds,
         ptes,

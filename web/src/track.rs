@@ -1,122 +1,11 @@
-//! One lane's trace, ready for time travel: the events, sparse checkpoints of `hmm_sim::view::ViewState`, and a
-//! cursor cache so that playing forward applies one event per step instead of re-seeking.
+//! Spans for the deep view's swimlane timeline (calls and lock holds per thread), read from a lane's trace.
+//! Time travel itself is `hmm_sim::view::Timeline` (re-exported here as `Track`).
 //!
-//! Why not `hmm_sim::view::Timeline` directly: it checkpoints every 4096 events whatever the trace length, and
-//! a 20,000-page lane (about a million events) then holds ~250 full snapshots: 1.5 GB natively, more than a
-//! wasm32 tab can map. `Track` does the same thing with the same public pieces (`ViewState::from_world`,
-//! `ViewState::apply`), but bounds the number of checkpoints ([`MAX_CHECKPOINTS`]), which bounds memory while
-//! a seek stays one clone plus at most `every` applications. Small traces get exactly `Timeline`'s spacing.
-//!
-//! This module only replays what the simulator recorded; it decides nothing about kernel semantics.
+//! This module only reads what the simulator recorded; it decides nothing about kernel semantics.
 
-use std::cell::{Ref, RefCell};
+pub use hmm_sim::view::Timeline as Track;
 
-use hmm_sim::trace::{Event, Kind, LockId, Milestone, Tid};
-use hmm_sim::view::{ViewState, CHECKPOINT_EVERY};
-
-/// Upper bound on snapshots kept per lane (plus the initial one): memory is `MAX_CHECKPOINTS` × one state.
-pub const MAX_CHECKPOINTS: usize = 16;
-
-pub struct Track {
-    events: Vec<Event>,
-    /// `checkpoints[k]` is the state after `k * every` events.
-    checkpoints: Vec<ViewState>,
-    every: usize,
-    /// Milestone events: (index of the event, which milestone). Reaching the milestone means step = index + 1.
-    pub milestones: Vec<(usize, Milestone)>,
-    /// The last state handed out: stepping forward from it is one `apply` per event.
-    cache: RefCell<ViewState>,
-}
-
-impl Track {
-    pub fn new(initial: ViewState, events: Vec<Event>) -> Track {
-        let every = CHECKPOINT_EVERY.max(events.len().div_ceil(MAX_CHECKPOINTS));
-        let mut checkpoints = vec![initial.clone()];
-        let mut milestones = Vec::new();
-        let mut state = initial.clone();
-        for (i, e) in events.iter().enumerate() {
-            state.apply(e);
-            if e.kind == Kind::Milestone {
-                if let Some(m) = Milestone::from_u32(e.a) {
-                    milestones.push((i, m));
-                }
-            }
-            if (i + 1) % every == 0 {
-                checkpoints.push(state.clone());
-            }
-        }
-        Track {
-            events,
-            checkpoints,
-            every,
-            milestones,
-            cache: RefCell::new(initial),
-        }
-    }
-
-    /// Number of events; steps run from 0 (the set-up world) to `len()` (after the last event).
-    pub fn len(&self) -> usize {
-        self.events.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
-    }
-
-    pub fn events(&self) -> &[Event] {
-        &self.events
-    }
-
-    /// Events between checkpoints (the most one seek replays).
-    pub fn checkpoint_every(&self) -> usize {
-        self.every
-    }
-
-    /// The event that produced step `step` (the one applied last), if any.
-    pub fn event_before(&self, step: usize) -> Option<&Event> {
-        step.checked_sub(1).and_then(|i| self.events.get(i))
-    }
-
-    /// The state after the first `step` events (clamped to the trace). Forward from the cached state costs one
-    /// `apply` per event; anything else restarts from the nearest checkpoint at or before `step`.
-    pub fn state(&self, step: usize) -> Ref<'_, ViewState> {
-        let step = step.min(self.events.len());
-        {
-            let mut cache = self.cache.borrow_mut();
-            let from_checkpoint = (step / self.every) * self.every;
-            let reuse = cache.step <= step && cache.step >= from_checkpoint;
-            if !reuse {
-                *cache = self.checkpoints[step / self.every].clone();
-            }
-            let start = cache.step;
-            for e in &self.events[start..step] {
-                cache.apply(e);
-            }
-        }
-        self.cache.borrow()
-    }
-
-    /// First step ≥ `from` + 1 reached by an event matching `pred` (i.e. the step right after that event).
-    pub fn next_step_where(&self, from: usize, pred: impl Fn(&Event) -> bool) -> Option<usize> {
-        self.events
-            .iter()
-            .enumerate()
-            .skip(from)
-            .find(|(_, e)| pred(e))
-            .map(|(i, _)| i + 1)
-    }
-
-    /// Last step < `before` reached by an event matching `pred`.
-    pub fn prev_step_where(&self, before: usize, pred: impl Fn(&Event) -> bool) -> Option<usize> {
-        let end = before.saturating_sub(1).min(self.events.len());
-        self.events[..end].iter().rposition(pred).map(|i| i + 1)
-    }
-
-    /// The steps at which milestones are reached.
-    pub fn milestone_steps(&self) -> impl Iterator<Item = (usize, Milestone)> + '_ {
-        self.milestones.iter().map(|&(i, m)| (i + 1, m))
-    }
-}
+use hmm_sim::trace::{Event, Kind, LockId, Tid};
 
 /// A span of time on one thread: a function call or a lock hold. `end` is exclusive; an unfinished span ends
 /// at the trace's end.
@@ -274,28 +163,6 @@ mod tests {
                     .filter(|s| s.start < to && s.end > from)
                     .count();
                 assert_eq!(got, want, "{} locks in {from}..{to}", lane.strategy.name());
-            }
-        }
-    }
-
-    #[test]
-    fn seeking_matches_replaying_from_the_start() {
-        let session = Session::build(parse_text("PCZNSDOPPNS").expect("valid"));
-        for lane in &session.lanes {
-            let track = &lane.track;
-            let len = track.len();
-            // Forward, backward and random order all give the state a fresh replay gives.
-            for step in [len, 0, len / 2, len / 3, len / 2 + 1, len / 2, 1, len] {
-                let mut fresh = track.checkpoints[0].clone();
-                for e in &track.events()[..step] {
-                    fresh.apply(e);
-                }
-                assert_eq!(
-                    *track.state(step),
-                    fresh,
-                    "{} at {step}",
-                    lane.strategy.name()
-                );
             }
         }
     }

@@ -59,13 +59,24 @@ pub enum WaitOn {
 }
 
 impl WaitOn {
-    fn pack(self) -> u32 {
+    /// Packed for [`Kind::Thread`] events: a [`LockId`]'s packing (classes 0–5), or class 0xe (a folio's
+    /// unlock, pfn in the low bits) or 0xf (an mm's invalidations ending, mm in the low byte).
+    pub fn pack(self) -> u32 {
         match self {
             WaitOn::Lock(l) => l.pack(),
-            WaitOn::FolioUnlock(pfn) => LockId::Folio(pfn).pack(),
+            WaitOn::FolioUnlock(pfn) => 0xe000_0000 | (pfn & 0x0fff_ffff),
             WaitOn::NotifierIdle(mm) => 0xf000_0000 | mm as u32,
         }
     }
+
+    pub fn unpack(bits: u32) -> WaitOn {
+        match bits >> 28 {
+            0xe => WaitOn::FolioUnlock(bits & 0x0fff_ffff),
+            0xf => WaitOn::NotifierIdle(bits as u8),
+            _ => WaitOn::Lock(LockId::unpack(bits)),
+        }
+    }
+
     pub fn describe(self) -> String {
         match self {
             WaitOn::Lock(l) => l.describe(),

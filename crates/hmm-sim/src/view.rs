@@ -1,8 +1,7 @@
 //! Time travel: the state of the world at any step of a trace, for viewers.
 //!
-//! A [`Timeline`] replays events forward from the set-up world and keeps a checkpoint every
-//! [`CHECKPOINT_EVERY`] events, so seeking to any step (backwards included) is one clone plus at most that
-//! many applications. Viewers read [`ViewState`]; they never re-implement kernel semantics: every field is
+//! A [`Timeline`] replays events forward from the set-up world and keeps sparse checkpoints, so seeking to
+//! any step (backwards included) is one clone plus a bounded number of applications. Viewers read [`ViewState`]; they never re-implement kernel semantics: every field is
 //! moved only by the events the simulator recorded.
 
 use crate::pte::{Pfn, Pte};
@@ -10,7 +9,8 @@ use crate::trace::*;
 use crate::world::{World, Zone};
 use std::collections::BTreeMap;
 
-/// Events between checkpoints: bounds the work of one seek.
+/// Events between checkpoints on short traces (longer ones space them so there are at most
+/// [`MAX_CHECKPOINTS`]).
 pub const CHECKPOINT_EVERY: usize = 4096;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +47,8 @@ pub struct ViewState {
     pub counters: Counters,
     /// The page the last walker visit looked at, per thread.
     pub cursor: BTreeMap<Tid, (u8, u32)>,
+    /// The page-table level each walking thread is at (absent outside a walk).
+    pub walker: BTreeMap<Tid, Level>,
     /// Threads sleeping, and the packed resource they wait on.
     pub blocked: BTreeMap<Tid, u32>,
     /// Open invalidations: (mm-less) packed event|owner, start, end.
@@ -132,6 +134,13 @@ impl ViewState {
             }
             Kind::PteRead if e.c == 1 => {
                 self.cursor.insert(e.thread, unpack_page(e.a));
+                self.walker.insert(e.thread, Level::Pte);
+            }
+            Kind::Descend => {
+                self.walker.insert(e.thread, Level::from_u32(e.b));
+            }
+            Kind::WalkBegin | Kind::WalkEnd => {
+                self.walker.remove(&e.thread);
             }
             Kind::PteWrite => {
                 let key = unpack_page(e.a);
@@ -250,35 +259,53 @@ impl ViewState {
     }
 }
 
-/// A trace with checkpoints: `state_at(step)` for any step.
+/// A trace ready for time travel: the events, sparse checkpoints of [`ViewState`], and a cursor cache so that
+/// playing forward applies one event per step instead of re-seeking.
+///
+/// Checkpoints are [`CHECKPOINT_EVERY`] events apart, or further apart on long traces so that there are never
+/// more than [`MAX_CHECKPOINTS`] (a million-event lane would otherwise hold hundreds of full states, more than a
+/// wasm32 tab can map). A seek is one clone plus at most `checkpoint_every()` applications, backwards or forwards.
 pub struct Timeline {
     events: Vec<Event>,
+    /// `checkpoints[k]` is the state after `k * every` events.
     checkpoints: Vec<ViewState>,
-    /// Indices of milestone events, for "next/previous milestone".
-    pub milestones: Vec<usize>,
+    every: usize,
+    /// Milestone events: (index of the event, which milestone). Reaching it means step = index + 1.
+    pub milestones: Vec<(usize, Milestone)>,
+    /// The last state handed out: stepping forward from it is one `apply` per event.
+    cache: std::cell::RefCell<ViewState>,
 }
+
+/// Upper bound on snapshots kept per timeline (plus the initial one): memory is about that many states.
+pub const MAX_CHECKPOINTS: usize = 16;
 
 impl Timeline {
     pub fn new(initial: ViewState, events: Vec<Event>) -> Timeline {
+        let every = CHECKPOINT_EVERY.max(events.len().div_ceil(MAX_CHECKPOINTS));
         let mut checkpoints = vec![initial.clone()];
-        let mut state = initial;
         let mut milestones = Vec::new();
+        let mut state = initial.clone();
         for (i, e) in events.iter().enumerate() {
             state.apply(e);
             if e.kind == Kind::Milestone {
-                milestones.push(i);
+                if let Some(m) = Milestone::from_u32(e.a) {
+                    milestones.push((i, m));
+                }
             }
-            if (i + 1) % CHECKPOINT_EVERY == 0 {
+            if (i + 1) % every == 0 {
                 checkpoints.push(state.clone());
             }
         }
         Timeline {
             events,
             checkpoints,
+            every,
             milestones,
+            cache: std::cell::RefCell::new(initial),
         }
     }
 
+    /// Number of events; steps run from 0 (the set-up world) to `len()` (after the last event).
     pub fn len(&self) -> usize {
         self.events.len()
     }
@@ -291,32 +318,58 @@ impl Timeline {
         &self.events
     }
 
-    /// The state after the first `step` events (clamped to the trace).
-    pub fn state_at(&self, step: usize) -> ViewState {
-        let step = step.min(self.events.len());
-        let cp = step / CHECKPOINT_EVERY;
-        let mut s = self.checkpoints[cp].clone();
-        for e in &self.events[cp * CHECKPOINT_EVERY..step] {
-            s.apply(e);
-        }
-        s
+    /// Events between checkpoints (the most one seek replays).
+    pub fn checkpoint_every(&self) -> usize {
+        self.every
     }
 
-    /// The first event at or after `from` whose kind is in `kinds`.
-    pub fn next_of(&self, from: usize, kinds: &[Kind]) -> Option<usize> {
+    /// The event that produced step `step` (the one applied last), if any.
+    pub fn event_before(&self, step: usize) -> Option<&Event> {
+        step.checked_sub(1).and_then(|i| self.events.get(i))
+    }
+
+    /// The state after the first `step` events (clamped to the trace). Forward from the cached state costs one
+    /// `apply` per event; anything else restarts from the nearest checkpoint at or before `step`.
+    pub fn state(&self, step: usize) -> std::cell::Ref<'_, ViewState> {
+        let step = step.min(self.events.len());
+        {
+            let mut cache = self.cache.borrow_mut();
+            let from_checkpoint = (step / self.every) * self.every;
+            if !(cache.step <= step && cache.step >= from_checkpoint) {
+                *cache = self.checkpoints[step / self.every].clone();
+            }
+            let start = cache.step;
+            for e in &self.events[start..step] {
+                cache.apply(e);
+            }
+        }
+        self.cache.borrow()
+    }
+
+    /// An owned copy of [`Timeline::state`].
+    pub fn state_at(&self, step: usize) -> ViewState {
+        self.state(step).clone()
+    }
+
+    /// First step ≥ `from` + 1 reached by an event matching `pred` (the step right after that event).
+    pub fn next_step_where(&self, from: usize, pred: impl Fn(&Event) -> bool) -> Option<usize> {
         self.events
             .iter()
             .enumerate()
             .skip(from)
-            .find(|(_, e)| kinds.contains(&e.kind))
-            .map(|(i, _)| i)
+            .find(|(_, e)| pred(e))
+            .map(|(i, _)| i + 1)
     }
 
-    /// The last event before `before` whose kind is in `kinds`.
-    pub fn prev_of(&self, before: usize, kinds: &[Kind]) -> Option<usize> {
-        self.events[..before.min(self.events.len())]
-            .iter()
-            .rposition(|e| kinds.contains(&e.kind))
+    /// Last step < `before` reached by an event matching `pred`.
+    pub fn prev_step_where(&self, before: usize, pred: impl Fn(&Event) -> bool) -> Option<usize> {
+        let end = before.saturating_sub(1).min(self.events.len());
+        self.events[..end].iter().rposition(pred).map(|i| i + 1)
+    }
+
+    /// The steps at which milestones are reached.
+    pub fn milestone_steps(&self) -> impl Iterator<Item = (usize, Milestone)> + '_ {
+        self.milestones.iter().map(|&(i, m)| (i + 1, m))
     }
 }
 
@@ -489,6 +542,46 @@ mod tests {
                 fwd.apply(e);
             }
             assert_eq!(tl.state_at(mid), fwd);
+            // And forwards again from there, through the cursor cache.
+            let mut fwd2 = fwd;
+            for e in &tl.events()[mid..] {
+                fwd2.apply(e);
+            }
+            assert_eq!(*tl.state(tl.len()), fwd2);
+            // Any order of seeks (through the cache and the checkpoints) gives what a fresh replay gives.
+            let len = tl.len();
+            for step in [len, 0, len / 2, len / 3, len / 2 + 1, len / 2, 1, len] {
+                let mut fresh = ViewState::from_world(&setup.world);
+                for e in &tl.events()[..step] {
+                    fresh.apply(e);
+                }
+                assert_eq!(*tl.state(step), fresh, "{} at {step}", lane.strategy.name());
+            }
+        }
+    }
+
+    /// Long traces space their checkpoints so there are never more than MAX_CHECKPOINTS, and still seek exactly.
+    #[test]
+    fn long_traces_keep_few_checkpoints() {
+        let states = parse_states("P*3000").unwrap();
+        let setup = Setup::from_states(&states);
+        let lane = compare(&states, &RunConfig::default()).remove(2);
+        let tl = Timeline::new(
+            ViewState::from_world(&setup.world),
+            lane.report.events.clone(),
+        );
+        assert!(
+            tl.len() > MAX_CHECKPOINTS * CHECKPOINT_EVERY,
+            "{} events",
+            tl.len()
+        );
+        assert!(tl.checkpoints.len() <= MAX_CHECKPOINTS + 1);
+        for step in [tl.len() - 1, 7, tl.len() / 3] {
+            let mut fresh = ViewState::from_world(&setup.world);
+            for e in &tl.events()[..step] {
+                fresh.apply(e);
+            }
+            assert_eq!(*tl.state(step), fresh);
         }
     }
 }

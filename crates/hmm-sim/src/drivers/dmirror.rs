@@ -927,6 +927,8 @@ pub async fn migrate_on_fault_round(
             ret = EBUSY;
         }
         // Undo the partial conversion: every collected entry goes back to its page.
+        // The walk has installed every migration entry: the unified path's collect phase is over.
+        k.milestone(Milestone::Collected);
         migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
         migrate_vma_finalize(k, &mut m).await;
         attempts += 1;
