@@ -291,7 +291,7 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
             let Some(cmd_word) = rest.get(1) else {
                 return Err((verb_span, "`dmirror` needs a command such as READ or MIGRATE_TO_DEV".into()));
             };
-            let cmd = DmirrorCmd::from_name(cmd_word.text).ok_or_else(|| {
+            let cmd = DmirrorCmd::parse(cmd_word.text).ok_or_else(|| {
                 let all: Vec<_> = DmirrorCmd::ALL.iter().map(|c| c.name()).collect();
                 (cmd_word.span(), format!("unknown dmirror command `{}`: expected one of {}", cmd_word.text, all.join(", ")))
             })?;

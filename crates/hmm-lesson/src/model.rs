@@ -251,49 +251,8 @@ pub enum Until {
     Milestone(String),
 }
 
-/// dmirror ioctls (lib/test_hmm_uapi.h), plus the RFC's `MIGRATE_ON_FAULT_TO_DEV`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum DmirrorCmd {
-    Read,
-    Write,
-    MigrateToDev,
-    MigrateToSys,
-    Snapshot,
-    Exclusive,
-    CheckExclusive,
-    Release,
-    MigrateOnFaultToDev,
-}
-
-impl DmirrorCmd {
-    pub const ALL: [DmirrorCmd; 9] = [
-        DmirrorCmd::Read,
-        DmirrorCmd::Write,
-        DmirrorCmd::MigrateToDev,
-        DmirrorCmd::MigrateToSys,
-        DmirrorCmd::Snapshot,
-        DmirrorCmd::Exclusive,
-        DmirrorCmd::CheckExclusive,
-        DmirrorCmd::Release,
-        DmirrorCmd::MigrateOnFaultToDev,
-    ];
-    pub fn name(self) -> &'static str {
-        match self {
-            DmirrorCmd::Read => "READ",
-            DmirrorCmd::Write => "WRITE",
-            DmirrorCmd::MigrateToDev => "MIGRATE_TO_DEV",
-            DmirrorCmd::MigrateToSys => "MIGRATE_TO_SYS",
-            DmirrorCmd::Snapshot => "SNAPSHOT",
-            DmirrorCmd::Exclusive => "EXCLUSIVE",
-            DmirrorCmd::CheckExclusive => "CHECK_EXCLUSIVE",
-            DmirrorCmd::Release => "RELEASE",
-            DmirrorCmd::MigrateOnFaultToDev => "MIGRATE_ON_FAULT_TO_DEV",
-        }
-    }
-    pub fn from_name(name: &str) -> Option<DmirrorCmd> {
-        DmirrorCmd::ALL.into_iter().find(|c| c.name() == name)
-    }
-}
+/// dmirror ioctls (lib/test_hmm_uapi.h), plus the RFC's `MIGRATE_ON_FAULT_TO_DEV`: the simulator's own type.
+pub use hmm_sim::drivers::dmirror::DmirrorCmd;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Op {

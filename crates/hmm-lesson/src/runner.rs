@@ -22,7 +22,6 @@ use crate::model::{
     Pattern, Prot, Schedule, Span, Until, VmaKind,
 };
 use crate::observe::{EventObs, Observation, PageObs, ResultObs, ScheduleSearch, WorldObs};
-use hmm_sim::drivers::dmirror::DmirrorCmd as SimCmd;
 use hmm_sim::drivers::strategies::Strategy;
 use hmm_sim::exec::{KernelVersion, Limits, Policy, RunError as SimError};
 use hmm_sim::pte::{Pte, ZERO_PFN};
@@ -413,8 +412,8 @@ impl<'l> Session<'l> {
             Op::Dmirror {
                 cmd, dev, pages, ..
             } => {
-                let cmd = sim_cmd(*cmd);
-                let data = if cmd == SimCmd::Write {
+                let cmd = *cmd;
+                let data = if cmd == DmirrorCmd::Write {
                     pages.iter().map(|p| self.mirror[p] as u32).collect()
                 } else {
                     Vec::new()
@@ -741,20 +740,6 @@ impl<'l> Session<'l> {
             schedules: self.schedules.clone(),
             content_mask: u32::MAX as u64,
         }
-    }
-}
-
-fn sim_cmd(c: DmirrorCmd) -> SimCmd {
-    match c {
-        DmirrorCmd::Read => SimCmd::Read,
-        DmirrorCmd::Write => SimCmd::Write,
-        DmirrorCmd::MigrateToDev => SimCmd::MigrateToDev,
-        DmirrorCmd::MigrateToSys => SimCmd::MigrateToSys,
-        DmirrorCmd::Snapshot => SimCmd::Snapshot,
-        DmirrorCmd::Exclusive => SimCmd::Exclusive,
-        DmirrorCmd::CheckExclusive => SimCmd::CheckExclusive,
-        DmirrorCmd::Release => SimCmd::Release,
-        DmirrorCmd::MigrateOnFaultToDev => SimCmd::MigrateOnFaultToDev,
     }
 }
 

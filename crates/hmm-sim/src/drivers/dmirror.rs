@@ -197,6 +197,15 @@ fn dmirror_do_read(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut Cm
     0
 }
 
+/// "Return the migrated data for verification": read the range through the device page table, under the
+/// mutex. `cpages` is the number of pages the device can read; a missing pfn is `-ENOENT`.
+async fn read_back(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut CmdResult) -> i32 {
+    k.lock(LockId::Driver(mirror as u8)).await;
+    let ret = dmirror_do_read(k, mirror, start, end, res);
+    k.unlock(LockId::Driver(mirror as u8));
+    ret
+}
+
 async fn dmirror_read(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut CmdResult) -> i32 {
     let _f = k.enter(Func::DmirrorRead, start);
     let mut at = start;
@@ -522,9 +531,7 @@ async fn dmirror_migrate_to_device(
         at = next;
     }
     k.mmap_read_unlock(mm);
-    k.lock(LockId::Driver(mirror as u8)).await;
-    let ret = dmirror_do_read(k, mirror, start, end, res);
-    k.unlock(LockId::Driver(mirror as u8));
+    let ret = read_back(k, mirror, start, end, res).await;
     _f.ret(ret);
     ret
 }
@@ -552,9 +559,7 @@ async fn dmirror_fault_and_migrate_to_device(
         }
         at = next;
     }
-    k.lock(LockId::Driver(mirror as u8)).await;
-    let ret = dmirror_do_read(k, mirror, start, end, res);
-    k.unlock(LockId::Driver(mirror as u8));
+    let ret = read_back(k, mirror, start, end, res).await;
     _f.ret(ret);
     ret
 }
@@ -780,9 +785,7 @@ async fn dmirror_exclusive(
         }
     }
     k.mmap_read_unlock(mm);
-    k.lock(LockId::Driver(mirror as u8)).await;
-    let ret = dmirror_do_read(k, mirror, start, end, res);
-    k.unlock(LockId::Driver(mirror as u8));
+    let ret = read_back(k, mirror, start, end, res).await;
     ret
 }
 
