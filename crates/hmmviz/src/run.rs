@@ -117,6 +117,10 @@ fn print_text(r: &LessonReport, state: Option<&Observation>) {
     if r.not_run > 0 {
         println!("  {} assertion(s) not run", r.not_run);
     }
+    println!("where the model simplifies:");
+    for s in hmm_sim::SIMPLIFICATIONS {
+        println!("  simplified: {s}");
+    }
     println!("{}", if r.passed() { "PASS" } else { "FAIL" });
 }
 
