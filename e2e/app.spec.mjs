@@ -190,6 +190,11 @@ test('the key map opens with ? and every control shows focus', async ({ page }) 
   await open(page);
   await page.keyboard.press('?');
   await expect(page.getByRole('dialog')).toContainText('play / pause');
+  // The dialog is modal: Tab keeps focus inside it.
+  await expect(page.locator('#help-close')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Shift+Tab');
+  await expect(page.locator('#help-close')).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog')).toHaveCount(0);
   // Tab to the play button: it has a visible focus outline.

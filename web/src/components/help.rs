@@ -35,9 +35,22 @@ pub fn Help(props: &HelpProps) -> Html {
             }
         });
     }
+    // aria-modal: Tab must not leave the dialog. Its only focusable control is Close, so Tab stays there.
+    let trap_tab = {
+        let close = close.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Tab" {
+                e.prevent_default();
+                if let Some(button) = close.cast::<web_sys::HtmlElement>() {
+                    let _ = button.focus();
+                }
+            }
+        })
+    };
     html! {
         <div class="help-backdrop" onclick={props.on.reform(|_: MouseEvent| Action::CloseHelp)}>
             <div id="help" class="help" role="dialog" aria-modal="true" aria-labelledby="help-title"
+                onkeydown={trap_tab}
                 onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                 <h2 id="help-title">{ "Keyboard" }</h2>
                 <table>
