@@ -227,3 +227,15 @@ test('the deep view timeline seeks where it is clicked', async ({ page }) => {
   await page.locator('#timeline').getByRole('button', { name: '±40' }).click();
   await expect(page.locator('#timeline .tl-range')).toContainText('steps 0–80');
 });
+
+test('the theme is the reader\'s: kept across a reload, not put in the URL', async ({ page }) => {
+  await open(page);
+  await expect(page.locator('#theme-button')).toHaveText('theme: system');
+  await page.keyboard.press('t');
+  await expect(page.locator('#app')).toHaveClass(/theme-dark/);
+  await page.reload();
+  await expect(page.locator('.lane')).toHaveCount(3);
+  await expect(page.locator('#theme-button')).toHaveText('theme: dark');
+  await expect(page.locator('#app')).toHaveClass(/theme-dark/);
+  expect(page.url()).not.toContain('theme');
+});

@@ -24,6 +24,7 @@ use crate::scenario::parse_text;
 use crate::session::{held_by, Session};
 use crate::state::{Action, AppState, Theme};
 use crate::url::{format_query, parse_query, View, BASE_STEPS_PER_SECOND};
+use gloo::storage::Storage;
 
 /// How long the picture must stay put before the address bar follows it.
 const URL_WRITE_DELAY_MS: u32 = 150;
@@ -34,7 +35,34 @@ fn read_url() -> AppState {
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
     let (url, notices) = parse_query(&search);
-    AppState::from_url(url, notices)
+    let mut state = AppState::from_url(url, notices);
+    state.theme = stored_theme().unwrap_or(state.theme);
+    state
+}
+
+/// The theme is the reader's preference, not part of the picture a URL shares: it lives in localStorage.
+const THEME_KEY: &str = "hmmviz-theme";
+
+fn stored_theme() -> Option<Theme> {
+    match gloo::storage::LocalStorage::get::<String>(THEME_KEY)
+        .ok()?
+        .as_str()
+    {
+        "light" => Some(Theme::Light),
+        "dark" => Some(Theme::Dark),
+        "system" => Some(Theme::System),
+        _ => None,
+    }
+}
+
+fn store_theme(theme: Theme) {
+    let name = match theme {
+        Theme::System => "system",
+        Theme::Light => "light",
+        Theme::Dark => "dark",
+    };
+    // Storage may be unavailable (private mode, embedded iframes): the theme then lasts for the page only.
+    let _ = gloo::storage::LocalStorage::set(THEME_KEY, name);
 }
 
 /// Put `query` in the address bar without a navigation (replaceState: the back button is not a step counter).
@@ -154,6 +182,7 @@ fn schedule_frame(
 pub fn App() -> Html {
     let state = use_reducer(read_url);
     let dispatcher = state.dispatcher();
+    use_effect_with(state.theme, |&theme| store_theme(theme));
     let on: Callback<Action> = {
         let dispatcher = dispatcher.clone();
         use_callback((), move |action: Action, _| dispatcher.dispatch(action))
