@@ -21,9 +21,7 @@ use crate::mm::mmu_notifier::{
     NotifierRange,
 };
 use crate::pte::{Pfn, Pte, ZERO_PFN};
-use crate::trace::{
-    fault, pack_page, Func, Kind, LockId, Milestone, NotifyEvent, RetryReason, NO_OWNER,
-};
+use crate::trace::{fault, pack_page, Func, Kind, LockId, Milestone, NotifyEvent, RetryReason};
 use crate::world::{DevId, DptEntry, DptTag, MmId, Zone};
 
 pub const ENOENT: i32 = -2;
@@ -805,13 +803,7 @@ async fn make_device_exclusive(k: &Kernel, mm: MmId, vpn: u32) -> Result<Pfn, i3
                 }
                 k.folio_get(pfn);
                 k.lock(LockId::Folio(pfn)).await;
-                let range = NotifierRange {
-                    mm,
-                    start: vpn,
-                    end: vpn + 1,
-                    event: NotifyEvent::Exclusive,
-                    owner: NO_OWNER,
-                };
+                let range = NotifierRange::one_page(mm, vpn, NotifyEvent::Exclusive);
                 invalidate_range_start(k, range).await;
                 let ptl = k.pte_lock(mm, vpn).await;
                 let ok = k.pte_read(mm, vpn, false) == pte;

@@ -9,7 +9,7 @@ use crate::drivers::dmirror;
 use crate::exec::{Kernel, KernelVersion};
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::pte::{Pfn, Pte, ZERO_PFN};
-use crate::trace::{fault, pack_page, FolioFlag, Func, Kind, LockId, NotifyEvent, NO_OWNER};
+use crate::trace::{fault, pack_page, FolioFlag, Func, Kind, LockId, NotifyEvent};
 use crate::world::{MmId, Zone};
 use std::future::Future;
 use std::pin::Pin;
@@ -169,13 +169,7 @@ async fn wp_page_copy(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, old: Option<Pfn
     if let Some(old) = old {
         k.copy_page(old, new);
     }
-    let range = NotifierRange {
-        mm,
-        start: vpn,
-        end: vpn + 1,
-        event: NotifyEvent::Clear,
-        owner: NO_OWNER,
-    };
+    let range = NotifierRange::one_page(mm, vpn, NotifyEvent::Clear);
     invalidate_range_start(k, range).await;
     let ptl = k.pte_lock(mm, vpn).await;
     if k.pte_read(mm, vpn, false) == orig {
@@ -301,13 +295,7 @@ async fn remove_device_exclusive_entry(k: &Kernel, mm: MmId, vpn: u32, orig: Pte
     let _f = k.enter(Func::RemoveDeviceExclusiveEntry, pack_page(mm, vpn));
     k.folio_get(pfn);
     k.lock(LockId::Folio(pfn)).await;
-    let range = NotifierRange {
-        mm,
-        start: vpn,
-        end: vpn + 1,
-        event: NotifyEvent::Clear,
-        owner: NO_OWNER,
-    };
+    let range = NotifierRange::one_page(mm, vpn, NotifyEvent::Clear);
     invalidate_range_start(k, range).await;
     let ptl = k.pte_lock(mm, vpn).await;
     if k.pte_read(mm, vpn, false) == orig {

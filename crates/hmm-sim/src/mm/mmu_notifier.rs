@@ -20,6 +20,18 @@ pub struct NotifierRange {
 }
 
 impl NotifierRange {
+    /// One page, no owner: what `wp_page_copy`, `try_to_migrate_one`, the device-exclusive paths and other
+    /// single-PTE changes issue (`mmu_notifier_range_init(..., address, address + PAGE_SIZE)`).
+    pub fn one_page(mm: MmId, vpn: u32, event: NotifyEvent) -> NotifierRange {
+        NotifierRange {
+            mm,
+            start: vpn,
+            end: vpn + 1,
+            event,
+            owner: crate::trace::NO_OWNER,
+        }
+    }
+
     fn packed(&self) -> u32 {
         self.event as u32 | (self.owner as u32) << 8
     }

@@ -6,7 +6,7 @@
 use crate::exec::Kernel;
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::pte::{MigrationKind, Pfn, Pte};
-use crate::trace::{pack_page, FolioFlag, Func, LockId, NotifyEvent, NO_OWNER};
+use crate::trace::{pack_page, FolioFlag, Func, LockId, NotifyEvent};
 use crate::world::{MmId, Zone};
 
 /// The places an rmap walk visits, in anon_vma member order (`rmap_walk_anon`): every live mm that shares
@@ -51,13 +51,7 @@ pub async fn try_to_migrate(k: &Kernel, pfn: Pfn) {
 
 async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
     let _f = k.enter(Func::TryToMigrateOne, pack_page(mm, vpn));
-    let range = NotifierRange {
-        mm,
-        start: vpn,
-        end: vpn + 1,
-        event: NotifyEvent::Clear,
-        owner: NO_OWNER,
-    };
+    let range = NotifierRange::one_page(mm, vpn, NotifyEvent::Clear);
     invalidate_range_start(k, range).await;
     let ptl = k.pte_lock(mm, vpn).await;
     let pte = k.pte_read(mm, vpn, false);
