@@ -300,15 +300,27 @@ impl Kernel {
         self.emit(Kind::Error, errno.unsigned_abs(), 0, 0);
     }
 
-    /// Enter a logical walk; true if it is the thread's outermost one.
-    pub(crate) fn enter_logical(&self) -> bool {
-        let mut threads = self.threads.borrow_mut();
-        let t = &mut threads[self.tid() as usize];
-        t.logical_depth += 1;
-        t.logical_depth == 1
+    /// A logical walk (`hmm_range_fault`, `migrate_vma_setup`) begins. Only a thread's outermost one is
+    /// recorded, so nested calls (the unified migrate path, another driver's `migrate_to_ram`) are not counted
+    /// twice. Returns whether it was recorded, for [`Kernel::logical_walk_end`].
+    pub(crate) fn logical_walk_begin(&self, start: u32, end: u32) -> bool {
+        let outer = {
+            let mut threads = self.threads.borrow_mut();
+            let t = &mut threads[self.tid() as usize];
+            t.logical_depth += 1;
+            t.logical_depth == 1
+        };
+        if outer {
+            self.emit(Kind::WalkBegin, start, end, WalkKind::Logical as u32);
+        }
+        outer
     }
-    pub(crate) fn leave_logical(&self) {
+
+    pub(crate) fn logical_walk_end(&self, outer: bool, start: u32, end: u32) {
         self.threads.borrow_mut()[self.tid() as usize].logical_depth -= 1;
+        if outer {
+            self.emit(Kind::WalkEnd, start, end, WalkKind::Logical as u32);
+        }
     }
 
     // ----- scheduling --------------------------------------------------------------------------------
@@ -896,12 +908,8 @@ impl Executor {
                     .unwrap_or(runnable[0]),
                 None => runnable[0],
             },
-            Policy::Random { seed } => {
-                if index == 0 && self.rng == 0 {
-                    self.rng = *seed;
-                }
-                runnable[(self.splitmix() % runnable.len() as u64) as usize]
-            }
+            // `run` seeded the generator from the policy.
+            Policy::Random { .. } => runnable[(self.splitmix() % runnable.len() as u64) as usize],
             Policy::Replay { choices } => match choices.get(index) {
                 Some(&wanted) if runnable.contains(&wanted) => wanted,
                 Some(&wanted) => {

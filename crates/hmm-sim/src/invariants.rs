@@ -3,7 +3,7 @@
 //! [`check_at_rest`] checks what must hold whenever no operation is in flight.
 
 use crate::pte::{Pte, ZERO_PFN};
-use crate::world::{PageLocation, World, Zone};
+use crate::world::{PageLocation, World, Zone, PTRS_PER_PTE};
 
 /// Everything that must hold when every thread has finished. Returns one message per breach.
 pub fn check_at_rest(w: &World) -> Vec<String> {
@@ -20,7 +20,7 @@ pub fn check_at_rest(w: &World) -> Vec<String> {
                 ));
             }
             for (i, pte) in t.ptes.iter().enumerate() {
-                let vpn = pmd as u32 * 512 + i as u32;
+                let vpn = pmd as u32 * PTRS_PER_PTE + i as u32;
                 match *pte {
                     Pte::Migration { pfn, .. } => out.push(format!(
                         "mm{} page {vpn:#x}: unresolved migration entry for pfn {pfn:#x}",

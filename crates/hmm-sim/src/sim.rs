@@ -163,7 +163,7 @@ impl Setup {
         let devices = devices.min(MAX_DEVICES);
         let mut world = World::new();
         world.new_anon_vma(vec![0]);
-        world.mms.push(new_mm(0, 0));
+        world.mms.push(Mm::new(0, 0));
         for id in 0..devices {
             world.devices.push(Device {
                 id,
@@ -238,14 +238,7 @@ impl Setup {
         {
             return child as MmId;
         }
-        let id = self.world.mms.len() as MmId;
-        let av = self.world.mms[parent as usize].anon_vma;
-        self.world.anon_vmas[av as usize].members.push(id);
-        let child_av = self.world.new_anon_vma(vec![id]);
-        let mut mm = new_mm(id, child_av);
-        mm.vmas = self.world.mms[parent as usize].vmas.clone();
-        self.world.mms.push(mm);
-        id
+        self.world.fork_mm(parent)
     }
 
     fn set_pte(&mut self, mm: MmId, vpn: u32, pte: Pte) {
@@ -355,19 +348,6 @@ impl Setup {
             }
         }
         self.world.expected.insert((mm, vpn), expected);
-    }
-}
-
-fn new_mm(id: MmId, anon_vma: u32) -> Mm {
-    Mm {
-        id,
-        alive: true,
-        vmas: Vec::new(),
-        pmds: vec![None; (VPN_LIMIT / PTRS_PER_PTE) as usize],
-        mmap_lock: RwSem::default(),
-        anon_vma,
-        invalidate_seq: 2,
-        active_invalidations: 0,
     }
 }
 

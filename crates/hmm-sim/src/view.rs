@@ -6,7 +6,7 @@
 
 use crate::pte::{Pfn, Pte};
 use crate::trace::*;
-use crate::world::{World, Zone};
+use crate::world::{World, Zone, PTRS_PER_PTE};
 use std::collections::BTreeMap;
 
 /// Events between checkpoints on short traces (longer ones space them so there are at most
@@ -65,7 +65,8 @@ impl ViewState {
                 let Some(t) = t else { continue };
                 for (i, &pte) in t.ptes.iter().enumerate() {
                     if pte != Pte::None {
-                        v.ptes.insert((mm.id, pmd as u32 * 512 + i as u32), pte);
+                        v.ptes
+                            .insert((mm.id, pmd as u32 * PTRS_PER_PTE + i as u32), pte);
                         if let Some(pfn) = pte.pfn() {
                             v.touch_frame(w, pfn);
                         }

@@ -70,6 +70,20 @@ pub struct Mm {
 }
 
 impl Mm {
+    /// An empty address space: no VMAs, no page tables, notifier sequence idle (even).
+    pub fn new(id: MmId, anon_vma: u32) -> Mm {
+        Mm {
+            id,
+            alive: true,
+            vmas: Vec::new(),
+            pmds: vec![None; (VPN_LIMIT / PTRS_PER_PTE) as usize],
+            mmap_lock: RwSem::default(),
+            anon_vma,
+            invalidate_seq: 2,
+            active_invalidations: 0,
+        }
+    }
+
     pub fn vma(&self, vpn: u32) -> Option<&Vma> {
         self.vmas.iter().find(|v| v.contains(vpn))
     }
@@ -316,6 +330,20 @@ impl World {
             ..Folio::free(Zone::System)
         };
         pfn
+    }
+
+    /// `dup_mmap` + `anon_vma_fork`: a child mm with the parent's VMAs and empty page tables, linked into the
+    /// parent's anon_vma (so rmap walks of the parent's folios reach it) and with an anon_vma of its own.
+    /// The caller holds the parent anon_vma's lock for write when other threads may walk it.
+    pub fn fork_mm(&mut self, parent: MmId) -> MmId {
+        let id = self.mms.len() as MmId;
+        let parent_av = self.mms[parent as usize].anon_vma;
+        self.anon_vmas[parent_av as usize].members.push(id);
+        let child_av = self.new_anon_vma(vec![id]);
+        let mut child = Mm::new(id, child_av);
+        child.vmas = self.mms[parent as usize].vmas.clone();
+        self.mms.push(child);
+        id
     }
 
     /// A new anon_vma covering `members`; returns its id.

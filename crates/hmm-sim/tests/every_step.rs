@@ -20,7 +20,7 @@ fn content_at(v: &ViewState, vpn: u32) -> Option<Option<u32>> {
     if pte == Pte::None
         && v.locks.contains_key(&LockId::Ptl {
             mm: 0,
-            pmd: vpn / 512,
+            pmd: vpn / hmm_sim::world::PTRS_PER_PTE,
         })
     {
         return None;

@@ -8,11 +8,12 @@ use hmm_sim::sim::{run, Op, RunConfig, Setup, ThreadSpec};
 use hmm_sim::trace::{Kind, RetryReason};
 use hmm_sim::world::RANGE_BASE_VPN;
 
-fn scenario(kernel: KernelVersion, threads: usize) -> hmm_sim::sim::Report {
+/// One device-private page, `threads` CPUs reading it. Xe serialised migrate_to_ram with a driver lock:
+/// Brost needed it to livelock.
+fn device_page_readers(threads: usize) -> (Setup, Vec<ThreadSpec>) {
     let mut setup = Setup::from_states(&[PageState::DevicePrivate]);
-    // Xe serialised migrate_to_ram with a driver lock: Brost needed it to livelock.
     setup.world.devices[0].migrate_to_ram_lock = true;
-    let specs: Vec<ThreadSpec> = (0..threads)
+    let specs = (0..threads)
         .map(|t| ThreadSpec {
             name: format!("cpu{t}"),
             mm: 0,
@@ -21,6 +22,11 @@ fn scenario(kernel: KernelVersion, threads: usize) -> hmm_sim::sim::Report {
             }],
         })
         .collect();
+    (setup, specs)
+}
+
+fn scenario(kernel: KernelVersion, threads: usize) -> hmm_sim::sim::Report {
+    let (setup, specs) = device_page_readers(threads);
     let cfg = RunConfig {
         kernel,
         policy: Policy::RoundRobin,
@@ -89,17 +95,7 @@ fn single_fault_6_14_completes() {
 #[test]
 fn explorer_finds_a_livelocking_schedule_and_replays_it() {
     use hmm_sim::sim::explore;
-    let mut setup = Setup::from_states(&[PageState::DevicePrivate]);
-    setup.world.devices[0].migrate_to_ram_lock = true;
-    let specs: Vec<ThreadSpec> = (0..2)
-        .map(|t| ThreadSpec {
-            name: format!("cpu{t}"),
-            mm: 0,
-            ops: vec![Op::CpuRead {
-                vpn: RANGE_BASE_VPN,
-            }],
-        })
-        .collect();
+    let (setup, specs) = device_page_readers(2);
     let limits = Limits {
         max_steps: 20_000,
         max_threads: 8,

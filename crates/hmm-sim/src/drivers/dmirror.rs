@@ -104,6 +104,22 @@ pub struct CmdResult {
     pub snapshot: Vec<u8>,
 }
 
+/// The process and device a mirror belongs to.
+pub(crate) fn mirror_ids(k: &Kernel, mirror: usize) -> (MmId, DevId) {
+    let w = k.w();
+    (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
+}
+
+/// The end of the next chunk of a migrate ioctl's loop (`vma_lookup`, then clipped to the chunk size, the
+/// range and the VMA), or `-EINVAL` if `at` is not in a readable VMA.
+fn migrate_chunk_end(k: &Kernel, mm: MmId, at: u32, end: u32) -> Result<u32, i32> {
+    let w = k.w();
+    match w.mms[mm as usize].vma(at) {
+        Some(vma) if vma.read => Ok((at + DMIRROR_CHUNK_PAGES).min(end).min(vma.end)),
+        _ => Err(EINVAL),
+    }
+}
+
 fn owner(dev: DevId) -> u8 {
     dev + 1
 }
@@ -279,10 +295,7 @@ async fn dmirror_fault(k: &Kernel, mirror: usize, start: u32, end: u32, write: b
     let mut at = start;
     while at < end {
         let next = (at + DMIRROR_CHUNK_PAGES).min(end);
-        let (mm, dev) = {
-            let w = k.w();
-            (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
-        };
+        let (mm, dev) = mirror_ids(k, mirror);
         let flags = HMM_PFN_REQ_FAULT | if write { HMM_PFN_REQ_WRITE } else { 0 };
         let mut range = HmmRange::new(k, mm, at, next, flags, owner(dev));
         range.notifier = Some(mirror);
@@ -409,10 +422,7 @@ async fn invalidate_own_mappings(k: &Kernel, mirror: usize, m: &MigrateVma) {
 /// Allocate a device page for each collected src and copy (or clear) its data.
 pub fn dmirror_migrate_alloc_and_copy(k: &Kernel, mirror: usize, m: &mut MigrateVma) {
     let _f = k.enter(Func::DmirrorMigrateAllocAndCopy, pack_page(m.mm, m.start));
-    let (dev, mm) = {
-        let w = k.w();
-        (w.mirrors[mirror].dev, w.mirrors[mirror].mm)
-    };
+    let (mm, dev) = mirror_ids(k, mirror);
     for i in 0..m.npages as usize {
         if m.src[i] & MIGRATE_PFN_MIGRATE == 0 {
             continue;
@@ -467,10 +477,7 @@ pub async fn migrate_round_to_device(
     end: u32,
     self_invalidate: SelfInvalidate,
 ) -> (i32, MigrateVma) {
-    let (mm, dev) = {
-        let w = k.w();
-        (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
-    };
+    let (mm, dev) = mirror_ids(k, mirror);
     let opts = k.w().devices[dev as usize].driver;
     let select = MIGRATE_VMA_SELECT_SYSTEM
         | if opts.select_device_private {
@@ -513,13 +520,14 @@ async fn dmirror_migrate_to_device(
     k.mmap_read_lock(mm).await;
     let mut at = start;
     while at < end {
-        let vma = k.w().mms[mm as usize].vma(at).cloned();
-        let Some(vma) = vma.filter(|v| v.read) else {
-            k.mmap_read_unlock(mm);
-            _f.ret(EINVAL);
-            return EINVAL;
+        let next = match migrate_chunk_end(k, mm, at, end) {
+            Ok(next) => next,
+            Err(e) => {
+                k.mmap_read_unlock(mm);
+                _f.ret(e);
+                return e;
+            }
         };
-        let next = (at + DMIRROR_CHUNK_PAGES).min(end).min(vma.end);
         let (ret, _) = migrate_round_to_device(k, mirror, at, next, SelfInvalidate::No).await;
         if ret != 0 {
             k.mmap_read_unlock(mm);
@@ -614,20 +622,18 @@ async fn dmirror_migrate_to_system(
     res: &mut CmdResult,
 ) -> i32 {
     let _f = k.enter(Func::DmirrorMigrateToSystem, start);
-    let (mm, dev) = {
-        let w = k.w();
-        (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
-    };
+    let (mm, dev) = mirror_ids(k, mirror);
     k.mmap_read_lock(mm).await;
     let mut at = start;
     while at < end {
-        let vma = k.w().mms[mm as usize].vma(at).cloned();
-        let Some(vma) = vma.filter(|v| v.read) else {
-            k.mmap_read_unlock(mm);
-            _f.ret(EINVAL);
-            return EINVAL;
+        let next = match migrate_chunk_end(k, mm, at, end) {
+            Ok(next) => next,
+            Err(e) => {
+                k.mmap_read_unlock(mm);
+                _f.ret(e);
+                return e;
+            }
         };
-        let next = (at + DMIRROR_CHUNK_PAGES).min(end).min(vma.end);
         let mut m = MigrateVma::new(
             k,
             mm,
@@ -725,10 +731,7 @@ async fn dmirror_snapshot(
     res: &mut CmdResult,
 ) -> i32 {
     let _f = k.enter(Func::DmirrorSnapshot, start);
-    let (mm, dev) = {
-        let w = k.w();
-        (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
-    };
+    let (mm, dev) = mirror_ids(k, mirror);
     let mut at = start;
     while at < end {
         let next = (at + DMIRROR_CHUNK_PAGES).min(end);
@@ -893,10 +896,7 @@ pub async fn migrate_on_fault_round(
     end: u32,
     self_invalidate: SelfInvalidate,
 ) -> i32 {
-    let (mm, dev) = {
-        let w = k.w();
-        (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
-    };
+    let (mm, dev) = mirror_ids(k, mirror);
     let mut attempts = 0;
     let (range, mut m) = loop {
         let mut range = HmmRange::new(

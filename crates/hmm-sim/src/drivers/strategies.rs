@@ -52,14 +52,13 @@ pub async fn run_strategy(
         Strategy::LegacyB => Func::LegacyB,
         Strategy::Unified => Func::Unified,
     };
-    let mm = k.w().mirrors[mirror].mm;
+    let (mm, dev) = dmirror::mirror_ids(k, mirror);
     let _f = k.enter(f, pack_page(mm, start));
     let ret = match strategy {
         Strategy::LegacyA => legacy_a(k, mirror, start, end).await,
         Strategy::LegacyB => legacy_b(k, mirror, start, end).await,
         Strategy::Unified => unified(k, mirror, start, end).await,
     };
-    let dev = k.w().mirrors[mirror].dev;
     let all_on_device = {
         let w = k.w();
         (start..end).all(|vpn| {
@@ -78,10 +77,7 @@ pub async fn run_strategy(
 
 /// Fault the whole range in, writable: the driver loop around `hmm_range_fault(REQ_FAULT|REQ_WRITE)`.
 async fn fault_in(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
-    let (mm, dev) = {
-        let w = k.w();
-        (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
-    };
+    let (mm, dev) = dmirror::mirror_ids(k, mirror);
     let write = k.w().devices[dev as usize].driver.write;
     let flags = HMM_PFN_REQ_FAULT | if write { HMM_PFN_REQ_WRITE } else { 0 };
     let mut range = HmmRange::new(k, mm, start, end, flags, dev + 1);

@@ -12,7 +12,7 @@ use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, Noti
 use crate::mm::rmap::{remove_migration_ptes, try_to_migrate};
 use crate::mm::walk;
 use crate::pte::{MigrationKind, Pfn, Pte, ZERO_PFN};
-use crate::trace::{pack_page, FolioFlag, Func, Kind, Milestone, NotifyEvent, WalkKind};
+use crate::trace::{pack_page, FolioFlag, Func, Kind, Milestone, NotifyEvent};
 use crate::world::{MmId, Zone, PTRS_PER_PTE};
 
 pub const MIGRATE_PFN_VALID: u32 = 1 << 0;
@@ -624,21 +624,4 @@ pub async fn migrate_device_range(k: &Kernel, m: &mut MigrateVma, pfns: &[Pfn]) 
 /// Did the migration of entry `i` succeed? (`dmirror_successful_migrated_pages` counts these.)
 pub fn migrated(m: &MigrateVma, i: usize) -> bool {
     m.src[i] & MIGRATE_PFN_VALID != 0 && m.src[i] & MIGRATE_PFN_MIGRATE != 0
-}
-
-/// Logical-walk bookkeeping shared with hmm: emitted only for the outermost call of a thread.
-impl Kernel {
-    pub(crate) fn logical_walk_begin(&self, start: u32, end: u32) -> bool {
-        let outer = self.enter_logical();
-        if outer {
-            self.emit(Kind::WalkBegin, start, end, WalkKind::Logical as u32);
-        }
-        outer
-    }
-    pub(crate) fn logical_walk_end(&self, outer: bool, start: u32, end: u32) {
-        self.leave_logical();
-        if outer {
-            self.emit(Kind::WalkEnd, start, end, WalkKind::Logical as u32);
-        }
-    }
 }

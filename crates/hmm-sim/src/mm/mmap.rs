@@ -11,7 +11,7 @@ use crate::mm::memory::{handle_mm_fault, present_pfn, pte_allows, VM_FAULT_ERROR
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::pte::{MigrationKind, Pte};
 use crate::trace::{fault, pack_page, FolioFlag, Func, LockId, NotifyEvent, RetryReason, NO_OWNER};
-use crate::world::{Mm, MmId, RwSem, Vma, PTRS_PER_PTE, VPN_LIMIT};
+use crate::world::{Mm, MmId, Vma, PTRS_PER_PTE};
 
 pub const SIGSEGV: i32 = -14;
 
@@ -185,24 +185,7 @@ pub async fn fork(k: &Kernel, parent: MmId) -> MmId {
     let parent_av = k.w().mms[parent as usize].anon_vma;
     let av_lock = LockId::AnonVma(parent_av);
     k.down_write(av_lock).await;
-    let child = {
-        let mut w = k.wm();
-        let id = w.mms.len() as MmId;
-        w.anon_vmas[parent_av as usize].members.push(id);
-        let child_av = w.new_anon_vma(vec![id]);
-        let vmas = w.mms[parent as usize].vmas.clone();
-        w.mms.push(Mm {
-            id,
-            alive: true,
-            vmas,
-            pmds: vec![None; (VPN_LIMIT / PTRS_PER_PTE) as usize],
-            mmap_lock: RwSem::default(),
-            anon_vma: child_av,
-            invalidate_seq: 2,
-            active_invalidations: 0,
-        });
-        id
-    };
+    let child = k.wm().fork_mm(parent);
     k.up_write(av_lock);
     let vmas: Vec<Vma> = k.w().mms[parent as usize].vmas.clone();
     for vma in vmas {
