@@ -12,6 +12,7 @@
 //! Pure and deterministic: no I/O, no clock, no OS randomness; every scheduling choice is recorded data.
 
 pub mod drivers;
+pub mod errno;
 pub mod exec;
 pub mod invariants;
 pub mod mm;
