@@ -1,0 +1,150 @@
+//! The traces of the three lanes on fixed scenarios, pinned by a fingerprint of every event.
+//!
+//! A restructuring must not change what the model does: if one of these fingerprints moves, the change altered
+//! some lane's trace. That is allowed only where the kernel's order requires it, and the commit that updates a
+//! fingerprint names the kernel-order correction.
+
+use hmm_sim::scenario::parse_states;
+use hmm_sim::sim::{compare, RunConfig};
+use hmm_sim::trace::Event;
+
+/// FNV-1a over each event's kind, thread, function name and fields: stable across enum reordering.
+fn fingerprint(events: &[Event]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for e in events {
+        eat(format!("{:?}", e.kind).as_bytes());
+        eat(&[e.thread]);
+        eat(e.func.name().as_bytes());
+        for v in [e.a, e.b, e.c] {
+            eat(&v.to_le_bytes());
+        }
+    }
+    h
+}
+
+const SCENARIOS: [&str; 10] = [
+    "PPPPSSSS",
+    "PNSZCDOP",
+    "PPNNSSZZCCDDOO",
+    "CCCCCCCC",
+    "ZZZZNNNN",
+    "OOOO",
+    "DDDD",
+    "PPPPPPPPPPPPPPPPNNNNNNNNNNNNNNNN",
+    "P*600",
+    "N*513S*3",
+];
+
+fn fingerprints(states: &str) -> Vec<(usize, u64)> {
+    let states = parse_states(states).expect("valid scenario");
+    compare(&states, &RunConfig::default())
+        .iter()
+        .map(|l| (l.report.events.len(), fingerprint(&l.report.events)))
+        .collect()
+}
+
+#[test]
+fn lane_traces_are_unchanged() {
+    let got: Vec<(&str, Vec<(usize, u64)>)> =
+        SCENARIOS.iter().map(|s| (*s, fingerprints(s))).collect();
+    let expected: Vec<(&str, Vec<(usize, u64)>)> =
+        EXPECTED.iter().map(|(s, f)| (*s, f.to_vec())).collect();
+    let table: Vec<String> = got
+        .iter()
+        .map(|(s, g)| format!("    (\"{s}\", {g:?}),"))
+        .collect();
+    assert!(
+        got == expected,
+        "lane traces changed; the new table is:\n{}",
+        table.join("\n")
+    );
+}
+
+const EXPECTED: &[(&str, [(usize, u64); 3])] = &[
+    (
+        "PPPPSSSS",
+        [
+            (578, 4901972557295971895),
+            (643, 6178833437682357279),
+            (606, 12256692471732512276),
+        ],
+    ),
+    (
+        "PNSZCDOP",
+        [
+            (847, 17258575030301289802),
+            (1419, 16654391205627650694),
+            (877, 2105380858392249139),
+        ],
+    ),
+    (
+        "PPNNSSZZCCDDOO",
+        [
+            (1460, 9497215609637216709),
+            (2203, 15784635251832528917),
+            (1487, 7248683866925998080),
+        ],
+    ),
+    (
+        "CCCCCCCC",
+        [
+            (858, 2997562917466934750),
+            (805, 443527090272138842),
+            (893, 4861762532489826309),
+        ],
+    ),
+    (
+        "ZZZZNNNN",
+        [
+            (734, 17870717026651301329),
+            (247, 3798510554498271866),
+            (393, 3932369738852494543),
+        ],
+    ),
+    (
+        "OOOO",
+        [
+            (730, 9569801212960957986),
+            (786, 1529751970762438287),
+            (748, 15359658669928276368),
+        ],
+    ),
+    (
+        "DDDD",
+        [
+            (104, 8992466094819455688),
+            (160, 2715185717720553047),
+            (101, 11232080142084866956),
+        ],
+    ),
+    (
+        "PPPPPPPPPPPPPPPPNNNNNNNNNNNNNNNN",
+        [
+            (1966, 7522376395293958107),
+            (1148, 3180756447854493345),
+            (1657, 3291203495557221893),
+        ],
+    ),
+    (
+        "P*600",
+        [
+            (30100, 6277183740135885979),
+            (27667, 10710058752374264990),
+            (33674, 18089638678406988608),
+        ],
+    ),
+    (
+        "N*513S*3",
+        [
+            (34200, 2330621702022444228),
+            (13224, 2034700985796170802),
+            (21382, 15689816641454999250),
+        ],
+    ),
+];
