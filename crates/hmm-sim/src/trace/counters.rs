@@ -1,0 +1,188 @@
+//! The counters: one table ([`COUNTERS`]: name, short label, one-line help) generates the [`Counters`] struct,
+//! its display order and its lookup by name. Each counter is a fold over events ([`Counters::observe`]), so
+//! the CLI, the web app and lesson assertions count alike; docs/cli.md and docs/lessons.md name exactly these
+//! (a test checks it).
+
+use super::{Ev, LockId, WalkKind};
+use serde::{Deserialize, Serialize};
+
+/// One counter as every surface names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CounterInfo {
+    /// The field name: what the CLI's JSON, lessons (`A.walks`) and URLs say.
+    pub name: &'static str,
+    /// A short label for a lane row.
+    pub label: &'static str,
+    /// One line for tooltips and legends.
+    pub help: &'static str,
+}
+
+macro_rules! counters {
+    ($( $(#[$doc:meta])* $field:ident => $label:literal, $help:literal; )*) => {
+        /// The counters the compare view and the CLI report. Each is a fold over events (see
+        /// [`Counters::observe`]).
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct Counters { $( $(#[$doc])* pub $field: u64, )* }
+
+        /// Every counter, in display order.
+        pub const COUNTERS: &[CounterInfo] = &[
+            $( CounterInfo { name: stringify!($field), label: $label, help: $help }, )*
+        ];
+
+        const COUNT: usize = [$( stringify!($field), )*].len();
+
+        impl Counters {
+            /// Names and values in display order (the CLI, the UI chart and lessons share it).
+            pub fn fields(&self) -> [(&'static str, u64); COUNT] {
+                [ $( (stringify!($field), self.$field), )* ]
+            }
+        }
+    };
+}
+
+counters! {
+    /// Logical walks as the RFC cover letter counts them: one per `hmm_range_fault` call and one per
+    /// `migrate_vma_setup` made by the driver (nested calls inside those, e.g. the unified migrate path's
+    /// internal `hmm_range_fault` or another driver's `migrate_to_ram`, are not counted again).
+    walks => "walks", "logical page-table walks, as the RFC counts them: one per hmm_range_fault() and one per migrate_vma_setup()";
+    /// `walk_page_range` invocations, restarts and nested walks included.
+    walk_calls => "walk calls", "walk_page_range() invocations, restarts and nested walks included";
+    /// PTEs examined by a walker callback (`hmm_vma_handle_pte`, `migrate_vma_collect_pmd`).
+    pte_visits => "PTE visits", "PTEs examined by a walker callback";
+    /// `handle_mm_fault` calls, whatever their outcome.
+    faults => "faults", "handle_mm_fault() calls";
+    /// Of `faults`, those `hmm_vma_fault` made ahead of need (pages after the first needy one in the chunk).
+    faults_ahead => "ahead", "faults hmm_vma_fault made ahead of need (to the end of the PMD chunk)";
+    /// PTE-lock (split PTL) acquisitions, by any function.
+    ptl_acquisitions => "PTL", "split PTE-lock (PTL) acquisitions";
+    /// TLB flush calls (`ptep_clear_flush`, `flush_tlb_range`).
+    tlb_flushes => "TLB flush", "TLB flush calls";
+    /// `mmu_notifier_invalidate_range_start` calls, any event.
+    invalidations => "invalidate", "mmu_notifier_invalidate_range_start() calls";
+    /// Restarts of any kind (see [`super::RetryReason`]).
+    retries => "retries", "restarts of any kind (-EBUSY re-walks, driver retries, -EAGAIN)";
+    /// Trace events: each is one step of the animation.
+    steps => "steps", "trace events: each is one step of the animation";
+}
+
+impl CounterInfo {
+    /// The counter named `name`, if any.
+    pub fn find(name: &str) -> Option<&'static CounterInfo> {
+        COUNTERS.iter().find(|c| c.name == name)
+    }
+}
+
+impl Counters {
+    /// Count one event.
+    pub fn observe(&mut self, e: &super::Event) {
+        self.observe_ev(&e.decode());
+    }
+
+    /// Count one decoded event.
+    pub fn observe_ev(&mut self, ev: &Ev) {
+        self.steps += 1;
+        match *ev {
+            Ev::WalkBegin {
+                walk: WalkKind::Logical,
+                ..
+            } => self.walks += 1,
+            Ev::WalkBegin {
+                walk: WalkKind::PageRange,
+                ..
+            } => self.walk_calls += 1,
+            Ev::PteRead { visit: true, .. } => self.pte_visits += 1,
+            Ev::Fault { ahead, .. } => {
+                self.faults += 1;
+                self.faults_ahead += ahead as u64;
+            }
+            Ev::LockAcquire {
+                lock: LockId::Ptl { .. },
+                ..
+            } => self.ptl_acquisitions += 1,
+            Ev::TlbFlush { .. } => self.tlb_flushes += 1,
+            Ev::NotifierStart { .. } => self.invalidations += 1,
+            Ev::Retry { .. } => self.retries += 1,
+            _ => {}
+        }
+    }
+
+    pub fn of(events: &[super::Event]) -> Counters {
+        let mut c = Counters::default();
+        events.iter().for_each(|e| c.observe(e));
+        c
+    }
+
+    pub fn get(&self, name: &str) -> Option<u64> {
+        self.fields()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn table() -> BTreeSet<&'static str> {
+        COUNTERS.iter().map(|c| c.name).collect()
+    }
+
+    /// The counter names in docs/cli.md's table: rows "| `name` | ..." of the "## The counters" section.
+    fn cli_md() -> BTreeSet<String> {
+        let doc = include_str!("../../../../docs/cli.md");
+        let section = doc
+            .split("\n## ")
+            .find(|s| s.starts_with("The counters"))
+            .expect("docs/cli.md has a \"## The counters\" section");
+        section
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The counter names docs/lessons.md lists for counter assertions (the row starting "| `A.walks").
+    fn lessons_md() -> BTreeSet<String> {
+        let doc = include_str!("../../../../docs/lessons.md");
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with("| `A.walks"))
+            .expect("docs/lessons.md has the counter-assertion row");
+        let list = row
+            .split("main world: `")
+            .nth(1)
+            .and_then(|s| s.split('`').next())
+            .expect("the row lists the counters after \"main world: `\"");
+        list.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn docs_name_exactly_the_counters() {
+        let table: BTreeSet<String> = table().into_iter().map(str::to_owned).collect();
+        assert_eq!(cli_md(), table, "docs/cli.md");
+        assert_eq!(lessons_md(), table, "docs/lessons.md");
+    }
+
+    #[test]
+    fn the_table_is_the_struct() {
+        let c = Counters {
+            walks: 1,
+            steps: 10,
+            ..Counters::default()
+        };
+        let names: Vec<&str> = c.fields().iter().map(|&(n, _)| n).collect();
+        let listed: Vec<&str> = COUNTERS.iter().map(|c| c.name).collect();
+        assert_eq!(names, listed);
+        assert_eq!(c.get("walks"), Some(1));
+        assert_eq!(c.get("steps"), Some(10));
+        assert_eq!(c.get("nope"), None);
+        assert_eq!(
+            CounterInfo::find("faults_ahead").map(|c| c.label),
+            Some("ahead")
+        );
+        assert_eq!(table().len(), COUNTERS.len(), "names are unique");
+    }
+}

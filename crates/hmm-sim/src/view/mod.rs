@@ -1,0 +1,274 @@
+//! Time travel: the state of the world at any step of a trace, for viewers.
+//!
+//! A [`Timeline`] replays events forward from the set-up world and keeps sparse checkpoints, so seeking to
+//! any step (backwards included) is one clone plus a bounded number of applications. Viewers read [`ViewState`]; they never re-implement kernel semantics: every field is
+//! moved only by the events the simulator recorded.
+
+mod narrate;
+#[cfg(test)]
+mod tests;
+mod timeline;
+mod touched;
+
+pub use narrate::narrate;
+pub use timeline::{Timeline, CHECKPOINT_EVERY, MAX_CHECKPOINTS};
+pub use touched::{Touched, TouchedSet};
+
+use crate::exec::WaitOn;
+use crate::pte::{Pfn, Pte};
+use crate::trace::*;
+use crate::world::{DptEntry, World, Zone, PTRS_PER_PTE};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameView {
+    pub zone: Zone,
+    pub refcount: i32,
+    pub mapcount: i32,
+    pub locked_by: Option<Tid>,
+    pub anon_exclusive: bool,
+    pub lru: bool,
+    pub content: u32,
+}
+
+/// What a viewer shows at one step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ViewState {
+    /// Index of the next event to apply (0: the set-up world).
+    pub step: usize,
+    pub ptes: BTreeMap<(u8, u32), Pte>,
+    /// Frames that any PTE, array or event of this trace refers to.
+    pub frames: BTreeMap<Pfn, FrameView>,
+    /// Held locks: lock → holders (several for `mmap_lock` read).
+    pub locks: BTreeMap<LockId, Vec<Tid>>,
+    /// `src[]`/`dst[]` of each `migrate_vma` instance (keyed by array id, index).
+    pub src: BTreeMap<(u8, u32), u32>,
+    pub dst: BTreeMap<(u8, u32), u32>,
+    pub hmm_pfns: BTreeMap<(u8, u32), u64>,
+    /// Device page tables: (mirror, page) → packed `DptEntry`.
+    pub dev_pt: BTreeMap<(u8, u32), u32>,
+    pub seqs: BTreeMap<u32, u32>,
+    pub swap: BTreeMap<u32, u32>,
+    /// Call stack of each thread.
+    pub stacks: BTreeMap<Tid, Vec<Func>>,
+    pub counters: Counters,
+    /// The page the last walker visit looked at, per thread.
+    pub cursor: BTreeMap<Tid, (u8, u32)>,
+    /// The page-table level each walking thread is at (absent outside a walk).
+    pub walker: BTreeMap<Tid, Level>,
+    /// Threads sleeping, and the packed resource they wait on.
+    pub blocked: BTreeMap<Tid, u32>,
+    /// Open invalidations: (mm-less) packed event|owner, start, end.
+    pub notifiers: Vec<(u32, u32, u32)>,
+    pub last_milestone: Option<Milestone>,
+}
+
+impl ViewState {
+    /// The set-up world, restricted to what viewers show.
+    pub fn from_world(w: &World) -> ViewState {
+        let mut v = ViewState::default();
+        for mm in w.mms.iter().filter(|m| m.alive) {
+            for (pmd, t) in mm.pmds.iter().enumerate() {
+                let Some(t) = t else { continue };
+                for (i, &pte) in t.ptes.iter().enumerate() {
+                    if pte != Pte::None {
+                        v.ptes
+                            .insert((mm.id, pmd as u32 * PTRS_PER_PTE + i as u32), pte);
+                        if let Some(pfn) = pte.pfn() {
+                            v.touch_frame(w, pfn);
+                        }
+                    }
+                }
+            }
+            v.seqs
+                .insert(SeqId::Mm(mm.id).pack(), mm.invalidate_seq as u32);
+        }
+        for (i, m) in w.mirrors.iter().enumerate() {
+            v.seqs.insert(
+                SeqId::Sub {
+                    dev: m.dev,
+                    mm: m.mm,
+                }
+                .pack(),
+                m.seq as u32,
+            );
+            for (&vpn, &e) in &m.pt {
+                v.dev_pt
+                    .insert((i as u8, vpn), crate::world::DptEntry::pack(Some(e)));
+            }
+        }
+        for (slot, c) in w.swap.iter().enumerate() {
+            if let Some(c) = c {
+                v.swap.insert(slot as u32, *c);
+            }
+        }
+        v
+    }
+
+    fn touch_frame(&mut self, w: &World, pfn: Pfn) {
+        if let Some(f) = w.frames.get(pfn as usize) {
+            self.frames.entry(pfn).or_insert(FrameView {
+                zone: f.zone,
+                refcount: f.refcount,
+                mapcount: f.mapcount,
+                locked_by: f.locked,
+                anon_exclusive: f.anon_exclusive,
+                lru: f.lru,
+                content: f.content,
+            });
+        }
+    }
+
+    fn frame(&mut self, pfn: Pfn) -> &mut FrameView {
+        self.frames.entry(pfn).or_insert(FrameView {
+            zone: Zone::System,
+            refcount: 0,
+            mapcount: 0,
+            locked_by: None,
+            anon_exclusive: false,
+            lru: false,
+            content: 0,
+        })
+    }
+
+    /// Apply one event; returns what it changed (for highlighting), with no allocation.
+    pub fn apply(&mut self, e: &Event) -> Touched {
+        let ev = e.decode();
+        self.counters.observe_ev(&ev);
+        self.step += 1;
+        self.apply_ev(e.thread, e.func, &ev);
+        Touched::of(e.thread, &ev)
+    }
+
+    fn apply_ev(&mut self, thread: Tid, func: Func, ev: &Ev) {
+        match *ev {
+            Ev::Call { .. } => self.stacks.entry(thread).or_default().push(func),
+            Ev::Return { .. } => {
+                self.stacks.entry(thread).or_default().pop();
+            }
+            Ev::PteRead {
+                page, visit: true, ..
+            } => {
+                self.cursor.insert(thread, page.key());
+                self.walker.insert(thread, Level::Pte);
+            }
+            Ev::Descend { level, .. } => {
+                self.walker.insert(thread, level);
+            }
+            Ev::WalkBegin { .. } | Ev::WalkEnd { .. } => {
+                self.walker.remove(&thread);
+            }
+            Ev::PteWrite { page, new, .. } => {
+                if new == Pte::None {
+                    self.ptes.remove(&page.key());
+                } else {
+                    self.ptes.insert(page.key(), new);
+                }
+            }
+            Ev::LockAcquire { lock, .. } => {
+                self.locks.entry(lock).or_default().push(thread);
+                // Keep PG_locked in the frame view in step with the lock table.
+                if let LockId::Folio(pfn) = lock {
+                    self.frame(pfn).locked_by = Some(thread);
+                }
+            }
+            Ev::LockRelease { lock, .. } => self.release(thread, lock),
+            Ev::Ref { pfn, new, .. } => self.frame(pfn).refcount = new,
+            Ev::Map { pfn, new, .. } => self.frame(pfn).mapcount = new,
+            Ev::Flag { pfn, flag, value } => {
+                let f = self.frame(pfn);
+                match flag {
+                    FolioFlag::AnonExclusive => f.anon_exclusive = value,
+                    FolioFlag::Lru => f.lru = value,
+                }
+            }
+            Ev::Alloc { pfn, zone } => {
+                let f = self.frame(pfn);
+                *f = FrameView {
+                    zone,
+                    refcount: 0,
+                    mapcount: 0,
+                    locked_by: None,
+                    anon_exclusive: false,
+                    lru: false,
+                    content: f.content,
+                };
+            }
+            Ev::Free { pfn, .. } => {
+                self.frames.remove(&pfn);
+            }
+            Ev::Copy { dst, content, .. } => self.frame(dst).content = content,
+            Ev::Content { pfn, new, .. } => self.frame(pfn).content = new,
+            Ev::Src { slot, new, .. } => {
+                self.src.insert(slot.key(), new);
+            }
+            Ev::Dst { slot, new, .. } => {
+                self.dst.insert(slot.key(), new);
+            }
+            Ev::HmmPfn { slot, value } => {
+                self.hmm_pfns.insert(slot.key(), value);
+            }
+            Ev::DevPt { slot, new, .. } => match new {
+                None => {
+                    self.dev_pt.remove(&slot.key());
+                }
+                Some(_) => {
+                    self.dev_pt.insert(slot.key(), DptEntry::pack(new));
+                }
+            },
+            Ev::Seq { seq, new, .. } => {
+                self.seqs.insert(seq.pack(), new);
+            }
+            Ev::Swap { slot, new, .. } => match new {
+                None => {
+                    self.swap.remove(&slot);
+                }
+                Some(token) => {
+                    self.swap.insert(slot, token);
+                }
+            },
+            Ev::NotifierStart { range } => self.notifiers.push(range.pack()),
+            Ev::NotifierEnd { range } => {
+                if let Some(i) = self.notifiers.iter().rposition(|n| *n == range.pack()) {
+                    self.notifiers.remove(i);
+                }
+            }
+            Ev::Thread { tid, waits_on, .. } => match waits_on {
+                Some(w) => {
+                    self.blocked.insert(tid, w.pack());
+                }
+                None => {
+                    self.blocked.remove(&tid);
+                }
+            },
+            Ev::Milestone { milestone } => self.last_milestone = Some(milestone),
+            _ => {}
+        }
+    }
+
+    fn release(&mut self, thread: Tid, lock: LockId) {
+        if let Some(h) = self.locks.get_mut(&lock) {
+            if let Some(i) = h.iter().position(|&t| t == thread) {
+                h.remove(i);
+            } else {
+                h.pop();
+            }
+            if h.is_empty() {
+                self.locks.remove(&lock);
+            }
+        }
+        if let LockId::Folio(pfn) = lock {
+            self.frame(pfn).locked_by = None;
+        }
+    }
+
+    /// The open invalidations, typed.
+    pub fn open_invalidations(&self) -> impl Iterator<Item = Invalidation> + '_ {
+        self.notifiers.iter().map(|&n| Invalidation::unpack(n))
+    }
+
+    /// What each blocked thread waits on, typed.
+    pub fn waiting(&self) -> impl Iterator<Item = (Tid, WaitOn)> + '_ {
+        self.blocked.iter().map(|(&t, &w)| (t, WaitOn::unpack(w)))
+    }
+}

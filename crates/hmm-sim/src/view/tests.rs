@@ -1,0 +1,76 @@
+use super::*;
+use crate::scenario::parse_states;
+use crate::sim::{compare, RunConfig, Setup};
+
+/// Replaying the trace from the set-up world lands exactly on the simulator's final PTEs and frames.
+#[test]
+fn replay_matches_the_final_world() {
+    let states = parse_states("PCZNSDOPPNS").unwrap();
+    let setup = Setup::from_states(&states);
+    for lane in compare(&states, &RunConfig::default()) {
+        let tl = Timeline::new(
+            ViewState::from_world(&setup.world),
+            lane.report.events.clone(),
+        );
+        let end = tl.state_at(tl.len());
+        let truth = ViewState::from_world(&lane.report.world);
+        assert_eq!(end.ptes, truth.ptes, "{}", lane.strategy.name());
+        for (pfn, f) in &truth.frames {
+            let v = &end.frames[pfn];
+            assert_eq!(
+                (v.refcount, v.mapcount, v.content),
+                (f.refcount, f.mapcount, f.content),
+                "pfn {pfn:#x}"
+            );
+        }
+        assert!(end.locks.is_empty());
+        assert_eq!(end.counters, lane.counters);
+        // Seeking backwards equals replaying forwards from scratch.
+        let mid = tl.len() / 2;
+        let mut fwd = ViewState::from_world(&setup.world);
+        for e in &tl.events()[..mid] {
+            fwd.apply(e);
+        }
+        assert_eq!(tl.state_at(mid), fwd);
+        // And forwards again from there, through the cursor cache.
+        let mut fwd2 = fwd;
+        for e in &tl.events()[mid..] {
+            fwd2.apply(e);
+        }
+        assert_eq!(*tl.state(tl.len()), fwd2);
+        // Any order of seeks (through the cache and the checkpoints) gives what a fresh replay gives.
+        let len = tl.len();
+        for step in [len, 0, len / 2, len / 3, len / 2 + 1, len / 2, 1, len] {
+            let mut fresh = ViewState::from_world(&setup.world);
+            for e in &tl.events()[..step] {
+                fresh.apply(e);
+            }
+            assert_eq!(*tl.state(step), fresh, "{} at {step}", lane.strategy.name());
+        }
+    }
+}
+
+/// Long traces space their checkpoints so there are never more than MAX_CHECKPOINTS, and still seek exactly.
+#[test]
+fn long_traces_keep_few_checkpoints() {
+    let states = parse_states("P*3000").unwrap();
+    let setup = Setup::from_states(&states);
+    let lane = compare(&states, &RunConfig::default()).remove(2);
+    let tl = Timeline::new(
+        ViewState::from_world(&setup.world),
+        lane.report.events.clone(),
+    );
+    assert!(
+        tl.len() > MAX_CHECKPOINTS * CHECKPOINT_EVERY,
+        "{} events",
+        tl.len()
+    );
+    assert!(tl.checkpoints.len() <= MAX_CHECKPOINTS + 1);
+    for step in [tl.len() - 1, 7, tl.len() / 3] {
+        let mut fresh = ViewState::from_world(&setup.world);
+        for e in &tl.events()[..step] {
+            fresh.apply(e);
+        }
+        assert_eq!(*tl.state(step), fresh);
+    }
+}

@@ -1,0 +1,119 @@
+//! [`Timeline`]: any step of a trace, backwards too, in bounded memory.
+
+use super::ViewState;
+use crate::trace::{Event, Milestone};
+
+/// Events between checkpoints on short traces (longer ones space them so there are at most
+/// [`MAX_CHECKPOINTS`]).
+pub const CHECKPOINT_EVERY: usize = 4096;
+
+/// A trace ready for time travel: the events, sparse checkpoints of [`ViewState`], and a cursor cache so that
+/// playing forward applies one event per step instead of re-seeking.
+///
+/// Checkpoints are [`CHECKPOINT_EVERY`] events apart, or further apart on long traces so that there are never
+/// more than [`MAX_CHECKPOINTS`] (a million-event lane would otherwise hold hundreds of full states, more than a
+/// wasm32 tab can map). A seek is one clone plus at most `checkpoint_every()` applications, backwards or forwards.
+pub struct Timeline {
+    events: Vec<Event>,
+    /// `checkpoints[k]` is the state after `k * every` events.
+    pub(super) checkpoints: Vec<ViewState>,
+    every: usize,
+    /// Milestone events: (index of the event, which milestone). Reaching it means step = index + 1.
+    pub milestones: Vec<(usize, Milestone)>,
+    /// The last state handed out: stepping forward from it is one `apply` per event.
+    cache: std::cell::RefCell<ViewState>,
+}
+
+/// Upper bound on snapshots kept per timeline (plus the initial one): memory is about that many states.
+pub const MAX_CHECKPOINTS: usize = 16;
+
+impl Timeline {
+    pub fn new(initial: ViewState, events: Vec<Event>) -> Timeline {
+        let every = CHECKPOINT_EVERY.max(events.len().div_ceil(MAX_CHECKPOINTS));
+        let mut checkpoints = vec![initial.clone()];
+        let mut milestones = Vec::new();
+        let mut state = initial.clone();
+        for (i, e) in events.iter().enumerate() {
+            if let Some(m) = state.apply(e).milestone {
+                milestones.push((i, m));
+            }
+            if (i + 1) % every == 0 {
+                checkpoints.push(state.clone());
+            }
+        }
+        Timeline {
+            events,
+            checkpoints,
+            every,
+            milestones,
+            cache: std::cell::RefCell::new(initial),
+        }
+    }
+
+    /// Number of events; steps run from 0 (the set-up world) to `len()` (after the last event).
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Events between checkpoints (the most one seek replays).
+    pub fn checkpoint_every(&self) -> usize {
+        self.every
+    }
+
+    /// The event that produced step `step` (the one applied last), if any.
+    pub fn event_before(&self, step: usize) -> Option<&Event> {
+        step.checked_sub(1).and_then(|i| self.events.get(i))
+    }
+
+    /// The state after the first `step` events (clamped to the trace). Forward from the cached state costs one
+    /// `apply` per event; anything else restarts from the nearest checkpoint at or before `step`.
+    pub fn state(&self, step: usize) -> std::cell::Ref<'_, ViewState> {
+        let step = step.min(self.events.len());
+        {
+            let mut cache = self.cache.borrow_mut();
+            let from_checkpoint = (step / self.every) * self.every;
+            if !(cache.step <= step && cache.step >= from_checkpoint) {
+                *cache = self.checkpoints[step / self.every].clone();
+            }
+            let start = cache.step;
+            for e in &self.events[start..step] {
+                cache.apply(e);
+            }
+        }
+        self.cache.borrow()
+    }
+
+    /// An owned copy of [`Timeline::state`].
+    pub fn state_at(&self, step: usize) -> ViewState {
+        self.state(step).clone()
+    }
+
+    /// First step ≥ `from` + 1 reached by an event matching `pred` (the step right after that event).
+    pub fn next_step_where(&self, from: usize, pred: impl Fn(&Event) -> bool) -> Option<usize> {
+        self.events
+            .iter()
+            .enumerate()
+            .skip(from)
+            .find(|(_, e)| pred(e))
+            .map(|(i, _)| i + 1)
+    }
+
+    /// Last step < `before` reached by an event matching `pred`.
+    pub fn prev_step_where(&self, before: usize, pred: impl Fn(&Event) -> bool) -> Option<usize> {
+        let end = before.saturating_sub(1).min(self.events.len());
+        self.events[..end].iter().rposition(pred).map(|i| i + 1)
+    }
+
+    /// The steps at which milestones are reached.
+    pub fn milestone_steps(&self) -> impl Iterator<Item = (usize, Milestone)> + '_ {
+        self.milestones.iter().map(|&(i, m)| (i + 1, m))
+    }
+}
