@@ -173,32 +173,13 @@ impl ViewState {
                 }
             }
             Ev::LockRelease { lock, .. } => self.release(thread, lock),
-            Ev::Ref { pfn, new, .. } => self.frame(pfn).refcount = new,
-            Ev::Map { pfn, new, .. } => self.frame(pfn).mapcount = new,
-            Ev::Flag { pfn, flag, value } => {
-                let f = self.frame(pfn);
-                match flag {
-                    FolioFlag::AnonExclusive => f.anon_exclusive = value,
-                    FolioFlag::Lru => f.lru = value,
-                }
-            }
-            Ev::Alloc { pfn, zone } => {
-                let f = self.frame(pfn);
-                *f = FrameView {
-                    zone,
-                    refcount: 0,
-                    mapcount: 0,
-                    locked_by: None,
-                    anon_exclusive: false,
-                    lru: false,
-                    content: f.content,
-                };
-            }
-            Ev::Free { pfn, .. } => {
-                self.frames.remove(&pfn);
-            }
-            Ev::Copy { dst, content, .. } => self.frame(dst).content = content,
-            Ev::Content { pfn, new, .. } => self.frame(pfn).content = new,
+            Ev::Ref { .. }
+            | Ev::Map { .. }
+            | Ev::Flag { .. }
+            | Ev::Alloc { .. }
+            | Ev::Free { .. }
+            | Ev::Copy { .. }
+            | Ev::Content { .. } => self.apply_frame(ev),
             Ev::Src { slot, new, .. } => {
                 self.src.insert(slot.key(), new);
             }
@@ -242,6 +223,39 @@ impl ViewState {
                 }
             },
             Ev::Milestone { milestone } => self.last_milestone = Some(milestone),
+            _ => {}
+        }
+    }
+
+    /// Events about one frame's view.
+    fn apply_frame(&mut self, ev: &Ev) {
+        match *ev {
+            Ev::Ref { pfn, new, .. } => self.frame(pfn).refcount = new,
+            Ev::Map { pfn, new, .. } => self.frame(pfn).mapcount = new,
+            Ev::Flag { pfn, flag, value } => {
+                let f = self.frame(pfn);
+                match flag {
+                    FolioFlag::AnonExclusive => f.anon_exclusive = value,
+                    FolioFlag::Lru => f.lru = value,
+                }
+            }
+            Ev::Alloc { pfn, zone } => {
+                let f = self.frame(pfn);
+                *f = FrameView {
+                    zone,
+                    refcount: 0,
+                    mapcount: 0,
+                    locked_by: None,
+                    anon_exclusive: false,
+                    lru: false,
+                    content: f.content,
+                };
+            }
+            Ev::Free { pfn, .. } => {
+                self.frames.remove(&pfn);
+            }
+            Ev::Copy { dst, content, .. } => self.frame(dst).content = content,
+            Ev::Content { pfn, new, .. } => self.frame(pfn).content = new,
             _ => {}
         }
     }

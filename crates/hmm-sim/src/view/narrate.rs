@@ -10,7 +10,8 @@ fn page(p: Page) -> String {
 /// One line saying what event `e` did, naming the kernel function: the narration of a step.
 pub fn narrate(e: &Event) -> String {
     let f = e.func.name();
-    match e.decode() {
+    let ev = e.decode();
+    match ev {
         Ev::Call { .. } => format!("{f}() is called — {}", e.func.what()),
         Ev::Return { ret } => format!("{f}() returns {}", errno::describe(ret)),
         Ev::WalkBegin {
@@ -38,9 +39,7 @@ pub fn narrate(e: &Event) -> String {
         Ev::LockContended { lock, .. } => {
             format!("{f} finds {} held: it must wait", lock.describe())
         }
-        Ev::Ref { pfn, old, new } => format!("{f}: refcount of pfn {pfn:#x} {old} → {new}"),
-        Ev::Map { pfn, old, new } => format!("{f}: mapcount of pfn {pfn:#x} {old} → {new}"),
-        Ev::Flag { pfn, flag, value } => format!("{f}: {} of pfn {pfn:#x} = {value}", flag.name()),
+        Ev::Ref { .. } | Ev::Map { .. } | Ev::Flag { .. } => narrate_frame(f, ev),
         Ev::Fault {
             page: p,
             write,
@@ -65,27 +64,15 @@ pub fn narrate(e: &Event) -> String {
         ),
         Ev::NotifierEnd { range } => format!("{f}: invalidation {} ends", range.event.name()),
         Ev::Seq { old, new, .. } => format!("{f}: notifier sequence {old} → {new}"),
-        Ev::Alloc { pfn, zone } => format!(
-            "{f} allocates pfn {pfn:#x}{}",
-            match zone {
-                crate::world::Zone::DevicePrivate(d) => format!(" on device {d}"),
-                _ => String::new(),
-            }
-        ),
-        Ev::Free { pfn, .. } => format!("{f}: pfn {pfn:#x} is freed"),
-        Ev::Copy { src, dst, .. } => format!("{f} copies pfn {src:#x} → pfn {dst:#x}"),
-        Ev::Content { pfn, new, .. } => format!("{f}: pfn {pfn:#x} now holds {new:#x}"),
-        Ev::Src { slot, new, .. } => format!("{f}: src[{}] = {new:#x}", slot.index),
-        Ev::Dst { slot, new, .. } => format!("{f}: dst[{}] = {new:#x}", slot.index),
-        Ev::HmmPfn { slot, value } => format!("{f}: hmm_pfns[{}] = {value:#x}", slot.index),
-        Ev::DevPt { new, .. } => format!(
-            "{f}: device page table entry {}",
-            if new.is_none() { "removed" } else { "set" }
-        ),
-        Ev::Swap { slot, new, .. } => format!(
-            "{f}: swap slot {slot} {}",
-            if new.is_none() { "freed" } else { "written" }
-        ),
+        Ev::Alloc { .. }
+        | Ev::Free { .. }
+        | Ev::Copy { .. }
+        | Ev::Content { .. }
+        | Ev::Src { .. }
+        | Ev::Dst { .. }
+        | Ev::HmmPfn { .. }
+        | Ev::DevPt { .. }
+        | Ev::Swap { .. } => narrate_frame(f, ev),
         Ev::TlbFlush { start, end } => {
             format!("{f}: TLB flush of {} page(s)", end.saturating_sub(start))
         }
@@ -108,6 +95,37 @@ pub fn narrate(e: &Event) -> String {
             "{f}: a {} event this build cannot read ({a:#x}, {b:#x}, {c:#x})",
             kind.name()
         ),
+    }
+}
+
+/// Frames, per-call arrays, device page tables and swap slots.
+fn narrate_frame(f: &str, ev: Ev) -> String {
+    match ev {
+        Ev::Ref { pfn, old, new } => format!("{f}: refcount of pfn {pfn:#x} {old} → {new}"),
+        Ev::Map { pfn, old, new } => format!("{f}: mapcount of pfn {pfn:#x} {old} → {new}"),
+        Ev::Flag { pfn, flag, value } => format!("{f}: {} of pfn {pfn:#x} = {value}", flag.name()),
+        Ev::Alloc { pfn, zone } => format!(
+            "{f} allocates pfn {pfn:#x}{}",
+            match zone {
+                crate::world::Zone::DevicePrivate(d) => format!(" on device {d}"),
+                _ => String::new(),
+            }
+        ),
+        Ev::Free { pfn, .. } => format!("{f}: pfn {pfn:#x} is freed"),
+        Ev::Copy { src, dst, .. } => format!("{f} copies pfn {src:#x} → pfn {dst:#x}"),
+        Ev::Content { pfn, new, .. } => format!("{f}: pfn {pfn:#x} now holds {new:#x}"),
+        Ev::Src { slot, new, .. } => format!("{f}: src[{}] = {new:#x}", slot.index),
+        Ev::Dst { slot, new, .. } => format!("{f}: dst[{}] = {new:#x}", slot.index),
+        Ev::HmmPfn { slot, value } => format!("{f}: hmm_pfns[{}] = {value:#x}", slot.index),
+        Ev::DevPt { new, .. } => format!(
+            "{f}: device page table entry {}",
+            if new.is_none() { "removed" } else { "set" }
+        ),
+        Ev::Swap { slot, new, .. } => format!(
+            "{f}: swap slot {slot} {}",
+            if new.is_none() { "freed" } else { "written" }
+        ),
+        _ => String::new(),
     }
 }
 
