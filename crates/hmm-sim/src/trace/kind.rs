@@ -2,6 +2,10 @@
 //!
 //! The field docs below describe the packed form; [`super::Ev`] is the typed form every consumer reads.
 
+#[allow(unused_imports)] // for the field docs' links
+use super::ids::{
+    fault, FolioFlag, Level, LockId, Milestone, RetryReason, SeqId, ThreadState, WalkKind,
+};
 use serde::{Deserialize, Serialize};
 
 macro_rules! kinds {
