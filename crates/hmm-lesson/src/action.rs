@@ -15,7 +15,7 @@
 //! is an error at its column. `#` starts a comment.
 
 use crate::model::{
-    Action, DmirrorCmd, DriverOverride, Lane, Op, Pages, Schedule, Select, Span, Until,
+    lane_from_name, Action, DmirrorCmd, DriverOverride, Pages, Schedule, Select, Span, Until, Verb,
 };
 use crate::values;
 
@@ -248,7 +248,7 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
             let Some(which) = rest.get(1) else {
                 return Err((verb_span, "`lane` needs a lane: legacy_a, legacy_b or unified".into()));
             };
-            let lane = Lane::from_name(which.text).ok_or_else(|| {
+            let lane = lane_from_name(which.text).ok_or_else(|| {
                 (which.span(), format!("unknown lane `{}`: expected legacy_a, legacy_b or unified", which.text))
             })?;
             let mut words_left = &rest[2..];
@@ -285,7 +285,7 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
                 return Err((verb_span, "`lane … resume` continues the stopped run: it takes only `until=`".into()));
             }
             args.finish(&keys)?;
-            Op::Lane { lane, pages, until, resume, driver }
+            Verb::Lane { lane, pages, until, resume, driver }
         }
         "dmirror" => {
             let Some(cmd_word) = rest.get(1) else {
@@ -305,7 +305,7 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
             let pages = pages_arg(&mut args, page_count)?;
             let proc = args.opt("proc").map(|(v, _)| v.to_string());
             args.finish(&["dev", "pages", "proc"])?;
-            Op::Dmirror { cmd, dev, pages, proc }
+            Verb::Dmirror { cmd, dev, pages, proc }
         }
         "cpu" => {
             let Some(kind) = rest.get(1) else {
@@ -317,13 +317,13 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
             match kind.text {
                 "read" => {
                     args.finish(&["pages", "proc"])?;
-                    Op::CpuRead { pages, proc }
+                    Verb::CpuRead { pages, proc }
                 }
                 "write" => {
                     let (v, span) = args.req("value")?;
                     let value = values::pattern(v).map_err(|m| (span, m))?;
                     args.finish(&["pages", "value", "proc"])?;
-                    Op::CpuWrite { pages, value, proc }
+                    Verb::CpuWrite { pages, value, proc }
                 }
                 other => return Err((kind.span(), format!("unknown cpu access `{other}`: expected read or write"))),
             }
@@ -334,7 +334,7 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
             let (v, span) = args.req("value")?;
             let value = values::pattern(v).map_err(|m| (span, m))?;
             args.finish(&["pages", "value"])?;
-            Op::Mirror { pages, value }
+            Verb::Mirror { pages, value }
         }
         "mprotect" => {
             let mut args = Args::new(&rest[1..], verb_span)?;
@@ -342,20 +342,20 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
             let (v, span) = args.req("prot")?;
             let prot = values::prot(v).map_err(|m| (span, m))?;
             args.finish(&["pages", "prot"])?;
-            Op::Mprotect { pages, prot }
+            Verb::Mprotect { pages, prot }
         }
         "munmap" => {
             let mut args = Args::new(&rest[1..], verb_span)?;
             let pages = pages_arg(&mut args, page_count)?;
             args.finish(&["pages"])?;
-            Op::Munmap { pages }
+            Verb::Munmap { pages }
         }
         "fork" => {
             Args::new(&rest[1..], verb_span.clone())?.finish(&[])?;
             if bind.is_none() {
                 return Err((verb_span, "name the child process: `child = fork`".into()));
             }
-            Op::Fork
+            Verb::Fork
         }
         "run" => {
             let mut args = Args::new(&rest[1..], verb_span)?;
@@ -379,7 +379,7 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
                 }
             };
             args.finish(&["schedule", "seed", "choices"])?;
-            Op::Run { schedule }
+            Verb::Run { schedule }
         }
         other => {
             return Err((
@@ -388,7 +388,12 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
             ))
         }
     };
-    if thread.is_some() && matches!(op, Op::Run { .. } | Op::Lane { .. } | Op::Mirror { .. }) {
+    if thread.is_some()
+        && matches!(
+            op,
+            Verb::Run { .. } | Verb::Lane { .. } | Verb::Mirror { .. }
+        )
+    {
         let (_, span) = thread.unwrap_or_default();
         return Err((
             span,
@@ -407,6 +412,7 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
 mod tests {
     use super::*;
     use crate::model::Pattern;
+    use crate::model::Strategy;
 
     fn parse(line: &str) -> Result<Action, Problem> {
         parse_line(&words(line, 0), 16)
@@ -418,7 +424,7 @@ mod tests {
         assert_eq!(a.bind.as_deref(), Some("r"));
         assert_eq!(
             a.op,
-            Op::Dmirror {
+            Verb::Dmirror {
                 cmd: DmirrorCmd::Read,
                 dev: 1,
                 pages: Pages { start: 0, end: 16 },
@@ -429,7 +435,7 @@ mod tests {
         assert_eq!(a.thread.as_deref(), Some("t1"));
         assert_eq!(
             a.op,
-            Op::CpuWrite {
+            Verb::CpuWrite {
                 pages: Pages { start: 3, end: 4 },
                 value: Pattern::Index { offset: 1 },
                 proc: None
@@ -439,19 +445,19 @@ mod tests {
             parse("lane unified until=milestone:all_on_device")
                 .unwrap()
                 .op,
-            Op::Lane {
-                lane: Lane::Unified,
+            Verb::Lane {
+                lane: Strategy::Unified,
                 ..
             }
         ));
-        assert!(matches!(parse("child = fork").unwrap().op, Op::Fork));
+        assert!(matches!(parse("child = fork").unwrap().op, Verb::Fork));
         assert!(matches!(
             parse("run schedule=replay choices=t1,t2,t1").unwrap().op,
-            Op::Run { .. }
+            Verb::Run { .. }
         ));
         assert!(matches!(
             parse("mprotect pages=0..2 prot=none").unwrap().op,
-            Op::Mprotect { .. }
+            Verb::Mprotect { .. }
         ));
     }
 

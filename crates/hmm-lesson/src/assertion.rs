@@ -20,8 +20,8 @@
 //! ```
 
 use crate::model::{
-    Assertion, Check, Cmp, Counter, EventPattern, Lane, Outcome, PageField, Pages, Probe, Property,
-    ResultField, Span, Value, World,
+    lane_from_name, Assertion, Check, Cmp, Counter, EventPattern, PageField, Pages, Probe,
+    Property, ResultField, RunEnd, Span, Value, WhichWorld,
 };
 use crate::values;
 
@@ -189,7 +189,7 @@ impl Parser<'_> {
         values::pages(&text, self.page_count).map_err(|m| (open.start..close.end, m))
     }
 
-    fn world_prefix(&mut self) -> Option<World> {
+    fn world_prefix(&mut self) -> Option<WhichWorld> {
         let Some(Tok::Ident(name)) = self.peek() else {
             return None;
         };
@@ -197,9 +197,9 @@ impl Parser<'_> {
             return None;
         }
         let world = if name == "main" {
-            World::Main
+            WhichWorld::Main
         } else {
-            World::Lane(Lane::from_name(name)?)
+            WhichWorld::Lane(lane_from_name(name)?)
         };
         self.pos += 2;
         Some(world)
@@ -221,14 +221,14 @@ impl Parser<'_> {
         if let Some(field) = page_field {
             let pages = self.range()?;
             return Ok(Probe::Page {
-                world: world.unwrap_or(World::Main),
+                world: world.unwrap_or(WhichWorld::Main),
                 field,
                 pages,
             });
         }
         if name == "locks_held" {
             return Ok(Probe::LocksHeld {
-                world: world.unwrap_or(World::Main),
+                world: world.unwrap_or(WhichWorld::Main),
             });
         }
         if let Some(counter) = Counter::from_name(&name) {
@@ -255,7 +255,7 @@ impl Parser<'_> {
                 format!("unknown counter `{c}`: expected {}", counter_names()),
             ))?;
             return Ok(Probe::Counter {
-                world: World::Main,
+                world: WhichWorld::Main,
                 counter,
             });
         }
@@ -316,21 +316,19 @@ impl Parser<'_> {
         let err = |m: String| (span.clone(), m);
         let int = || values::int(&text).map(Value::Int).map_err(err);
         match probe {
-            Probe::Result { field, .. } => {
-                match field {
-                    ResultField::Ret | ResultField::Cpages | ResultField::Faults => int(),
-                    ResultField::Data => data_value(&text).map_err(err),
-                    ResultField::Snapshot => snapshot_value(&text).map_err(err),
-                    ResultField::Outcome => Outcome::from_name(&text)
-                        .map(Value::Outcome)
-                        .ok_or_else(|| {
-                            err(format!(
-                                "unknown outcome `{text}`: expected {}",
-                                outcome_names()
-                            ))
-                        }),
+            Probe::Result { field, .. } => match field {
+                ResultField::Ret | ResultField::Cpages | ResultField::Faults => int(),
+                ResultField::Data => data_value(&text).map_err(err),
+                ResultField::Snapshot => snapshot_value(&text).map_err(err),
+                ResultField::Outcome => {
+                    RunEnd::from_name(&text).map(Value::Outcome).ok_or_else(|| {
+                        err(format!(
+                            "unknown outcome `{text}`: expected {}",
+                            outcome_names()
+                        ))
+                    })
                 }
-            }
+            },
             Probe::Page { field, .. } => match field {
                 PageField::Pte => match hmm_sim::pte::PteKind::from_name(&text) {
                     Some(_) => Ok(Value::Kind(text)),
@@ -370,7 +368,7 @@ impl Parser<'_> {
 
     /// `[WORLD.]kind[(page=N, thread=T, func=F)]`
     fn event(&mut self) -> Result<EventPattern, Problem> {
-        let world = self.world_prefix().unwrap_or(World::Main);
+        let world = self.world_prefix().unwrap_or(WhichWorld::Main);
         let (kind, span) = self.ident("an event kind")?;
         if !crate::runner::EVENT_KINDS.contains(&kind.as_str()) {
             return Err((
@@ -459,7 +457,7 @@ fn counter_names() -> String {
         .join(", ")
 }
 fn outcome_names() -> String {
-    Outcome::ALL
+    RunEnd::ALL
         .iter()
         .map(|o| o.name())
         .collect::<Vec<_>>()
@@ -538,25 +536,24 @@ pub fn parse_line(line: &str, base: usize, page_count: usize) -> Result<Assertio
                 return Err((nspan, format!("expected `{w} {want}`")));
             }
             // An outcome name, or an event pattern such as `retry(func=hmm_range_fault)`.
-            let property =
-                match p.peek() {
-                    Some(Tok::Ident(o))
-                        if Outcome::from_name(o).is_some() && p.peek_at(1).is_none() =>
-                    {
-                        let o = Outcome::from_name(o).unwrap_or(Outcome::Completed);
-                        p.pos += 1;
-                        Property::Outcome(o)
-                    }
-                    Some(Tok::Ident(_)) => Property::Event(p.event().map_err(|(s, m)| {
+            let property = match p.peek() {
+                Some(Tok::Ident(o)) if RunEnd::from_name(o).is_some() && p.peek_at(1).is_none() => {
+                    let o = RunEnd::from_name(o).unwrap_or(RunEnd::Completed);
+                    p.pos += 1;
+                    Property::Outcome(o)
+                }
+                Some(Tok::Ident(_)) => {
+                    Property::Event(p.event().map_err(|(s, m)| {
                         (s, format!("{m} (or an outcome: {})", outcome_names()))
-                    })?),
-                    _ => {
-                        return p.err(format!(
-                            "expected an outcome ({}) or an event",
-                            outcome_names()
-                        ))
-                    }
-                };
+                    })?)
+                }
+                _ => {
+                    return p.err(format!(
+                        "expected an outcome ({}) or an event",
+                        outcome_names()
+                    ))
+                }
+            };
             if w == "exists" {
                 Check::ExistsSchedule(property)
             } else {
@@ -607,6 +604,7 @@ pub fn parse_line(line: &str, base: usize, page_count: usize) -> Result<Assertio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Strategy;
 
     fn parse(line: &str) -> Result<Assertion, Problem> {
         parse_line(line, 0, 16)
@@ -636,7 +634,7 @@ mod tests {
             a.check,
             Check::Compare {
                 probe: Probe::Page {
-                    world: World::Lane(Lane::Unified),
+                    world: WhichWorld::Lane(Strategy::Unified),
                     ..
                 },
                 ..
@@ -654,7 +652,7 @@ mod tests {
             parse("counters.faults == 0").unwrap().check,
             Check::Compare {
                 probe: Probe::Counter {
-                    world: World::Main,
+                    world: WhichWorld::Main,
                     ..
                 },
                 ..
@@ -678,11 +676,11 @@ mod tests {
         );
         assert_eq!(
             parse("exists schedule livelock").unwrap().check,
-            Check::ExistsSchedule(Property::Outcome(Outcome::Livelock))
+            Check::ExistsSchedule(Property::Outcome(RunEnd::Livelock))
         );
         assert_eq!(
             parse("all schedules completed").unwrap().check,
-            Check::AllSchedules(Property::Outcome(Outcome::Completed))
+            Check::AllSchedules(Property::Outcome(RunEnd::Completed))
         );
         let a = parse("eventually U.retry(page=3, thread=t1)").unwrap();
         assert!(matches!(

@@ -4,7 +4,7 @@
 //! describes the claim as written.
 
 use crate::model::{
-    Check, Cmp, EventPattern, Lane, PageField, Pages, Probe, ResultField, Value, World,
+    Check, Cmp, EventPattern, PageField, Pages, Probe, ResultField, Strategy, Value, WhichWorld,
 };
 use crate::observe::{EventObs, Observation, PageObs, ResultObs, WorldObs};
 use crate::values;
@@ -24,19 +24,19 @@ fn verdict(holds: bool, detail: impl Into<String>) -> Verdict {
     }
 }
 
-fn world(obs: &Observation, w: World) -> Result<&WorldObs, Verdict> {
+fn world(obs: &Observation, w: WhichWorld) -> Result<&WorldObs, Verdict> {
     match w {
-        World::Main => Ok(&obs.main),
-        World::Lane(l) => obs
+        WhichWorld::Main => Ok(&obs.main),
+        WhichWorld::Lane(l) => obs
             .lane(l)
             .ok_or_else(|| verdict(false, format!("lane {} did not run", l.name()))),
     }
 }
 
-fn world_name(w: World) -> String {
+fn world_name(w: WhichWorld) -> String {
     match w {
-        World::Main => String::new(),
-        World::Lane(l) => format!("{}.", l.name()),
+        WhichWorld::Main => String::new(),
+        WhichWorld::Lane(l) => format!("{}.", l.name()),
     }
 }
 
@@ -166,8 +166,8 @@ fn always_invariants(obs: &Observation) -> Result<Verdict, Verdict> {
 
 fn lanes_agree(obs: &Observation) -> Result<Verdict, Verdict> {
     let mut worlds = Vec::new();
-    for l in Lane::ALL {
-        worlds.push((l, world(obs, World::Lane(l))?));
+    for l in Strategy::ALL {
+        worlds.push((l, world(obs, WhichWorld::Lane(l))?));
     }
     let (l0, w0) = worlds[0];
     for (l, w) in &worlds[1..] {
@@ -253,7 +253,7 @@ fn compare(probe: &Probe, cmp: Cmp, value: &Value, obs: &Observation) -> Result<
             };
             let label = format!(
                 "{}{}",
-                if *w == World::Main {
+                if *w == WhichWorld::Main {
                     "counters.".to_string()
                 } else {
                     world_name(*w)

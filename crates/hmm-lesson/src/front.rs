@@ -4,9 +4,11 @@
 use crate::diag::{Diagnostic, SourceMap};
 use crate::limits;
 use crate::model::{
-    Driver, Kernel, LessonKind, Limits, Pattern, Prot, Scenario, Select, Span, Vma, VmaKind,
+    DriverSettings, KernelVersion, LessonKind, LessonLimits, Pattern, Scenario, Select, Span, Vma,
+    VmaKind, VmaProt,
 };
 use crate::values;
+use hmm_sim::scenario::PageState;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -71,11 +73,11 @@ pub struct Front {
     pub id: String,
     pub schema: u32,
     pub title: String,
-    pub kernel: Kernel,
+    pub kernel: KernelVersion,
     pub kind: LessonKind,
     pub source: Option<String>,
     pub scaled: Option<String>,
-    pub limits: Limits,
+    pub limits: LessonLimits,
     pub scenario: Scenario,
 }
 
@@ -138,16 +140,16 @@ pub fn parse(map: &SourceMap<'_>, front: Span) -> Result<Front, Vec<Diagnostic>>
     if raw.title.get_ref().trim().is_empty() {
         cx.err(raw.title.span(), "`title` must not be empty");
     }
-    let kernel = Kernel::from_name(raw.kernel.get_ref()).unwrap_or_else(|| {
+    let kernel = KernelVersion::parse(raw.kernel.get_ref()).unwrap_or_else(|| {
         cx.err(
             raw.kernel.span(),
             format!(
                 "unknown kernel `{}`: expected one of {}",
                 raw.kernel.get_ref(),
-                Kernel::NAMES.join(", ")
+                KernelVersion::ALL.map(KernelVersion::name).join(", ")
             ),
         );
-        Kernel::V6_15
+        KernelVersion::V6_15
     });
     let kind = match raw.kind.get_ref().as_str() {
         "lesson" => LessonKind::Lesson,
@@ -209,8 +211,8 @@ fn bounded(cx: &mut Ctx<'_, '_>, value: &Spanned<i64>, min: i64, max: u64, what:
     v as u64
 }
 
-fn limits_of(cx: &mut Ctx<'_, '_>, raw: Option<RawLimits>) -> Limits {
-    let mut limits = Limits {
+fn limits_of(cx: &mut Ctx<'_, '_>, raw: Option<RawLimits>) -> LessonLimits {
+    let mut limits = LessonLimits {
         steps: limits::DEFAULT_STEPS,
         schedules: limits::DEFAULT_SCHEDULES,
     };
@@ -232,9 +234,9 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         .as_ref()
         .map(|p| bounded(cx, p, 1, limits::MAX_PAGES as u64, "scenario.pages") as usize);
     let states = match &raw.states {
-        // Stored expanded (one letter per page): `P*512` becomes 512 `P`s.
+        // Parsed once, here, by hmm-sim: the runner uses these states as they are.
         Some(s) => match hmm_sim::scenario::parse_states(s.get_ref()) {
-            Ok(v) => hmm_sim::scenario::format_states(&v),
+            Ok(v) => v,
             Err(e) => {
                 // Point at the offending character: +1 skips the opening quote of a basic string.
                 let span = s.span();
@@ -255,18 +257,18 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
                     None => span,
                 };
                 cx.err(at, format!("scenario.states: {e}"));
-                String::new()
+                Vec::new()
             }
         },
-        None => "N".repeat(count_from_pages.unwrap_or(0)),
+        None => vec![PageState::None; count_from_pages.unwrap_or(0)],
     };
     let pages = match (count_from_pages, &raw.states) {
-        (Some(n), Some(s)) if !states.is_empty() && n != states.chars().count() => {
+        (Some(n), Some(s)) if !states.is_empty() && n != states.len() => {
             cx.err(
                 s.span(),
                 format!(
                     "scenario.states has {} letters but scenario.pages is {n}",
-                    states.chars().count()
+                    states.len()
                 ),
             );
             n
@@ -278,7 +280,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
             );
             0
         }
-        _ => states.chars().count(),
+        _ => states.len(),
     };
 
     let content = match &raw.content {
@@ -302,7 +304,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         let kind = v.kind.as_ref().map_or(Ok(VmaKind::AnonPrivate), |k| {
             values::vma_kind(k.get_ref()).map_err(|m| (k.span(), m))
         });
-        let prot = v.prot.as_ref().map_or(Ok(Prot::ReadWrite), |p| {
+        let prot = v.prot.as_ref().map_or(Ok(VmaProt::ReadWrite), |p| {
             values::prot(p.get_ref()).map_err(|m| (p.span(), m))
         });
         match (kind, prot) {
@@ -340,12 +342,12 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
                 end: pages,
             },
             kind: VmaKind::AnonPrivate,
-            prot: Prot::ReadWrite,
+            prot: VmaProt::ReadWrite,
         });
     }
     vmas.sort_by_key(|v| v.pages.start);
 
-    let mut driver = Driver {
+    let mut driver = DriverSettings {
         select: Select {
             system: true,
             device_private: false,

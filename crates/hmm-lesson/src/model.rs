@@ -4,34 +4,16 @@
 //! Nothing here refers to TOML, Markdown or hmm-sim: a `Lesson` is what the file *means*. Every element that
 //! can fail at run time keeps its byte [`Span`] so a failing assertion is reported at its own line.
 
+use hmm_sim::scenario::PageState;
 use serde::Serialize;
 use std::ops::Range;
 
 /// Byte range into the lesson file.
 pub type Span = Range<usize>;
 
-/// Kernel versions whose behaviour differs in what lessons show (kernel-model.md §2.6, §4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Kernel {
-    /// ≤ 6.14: `do_swap_page` takes a page reference without the folio lock (the livelock).
-    V6_14,
-    /// 6.15: `trylock_page` in `do_swap_page` (1afaeb8293c9); losers re-fault.
-    V6_15,
-    /// 6.18 with b570f37a2ce4: losers sleep on the folio lock.
-    V6_18,
-}
-
-impl Kernel {
-    pub const NAMES: [&'static str; 3] = ["6.14", "6.15", "6.18"];
-    pub fn from_name(name: &str) -> Option<Kernel> {
-        match name {
-            "6.14" => Some(Kernel::V6_14),
-            "6.15" => Some(Kernel::V6_15),
-            "6.18" => Some(Kernel::V6_18),
-            _ => None,
-        }
-    }
-}
+/// Kernel versions whose behaviour differs in what lessons show: the simulator's own type (`"6.14"`,
+/// `"6.15"`, `"6.18"`; kernel-model.md §2.6, §4).
+pub use hmm_sim::exec::KernelVersion;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum LessonKind {
@@ -92,7 +74,7 @@ pub enum VmaKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Prot {
+pub enum VmaProt {
     ReadWrite,
     Read,
     None,
@@ -102,7 +84,7 @@ pub enum Prot {
 pub struct Vma {
     pub pages: Pages,
     pub kind: VmaKind,
-    pub prot: Prot,
+    pub prot: VmaProt,
 }
 
 /// `MIGRATE_VMA_SELECT_*` flags a lane's driver passes.
@@ -114,7 +96,7 @@ pub struct Select {
 
 /// How the simulated driver behaves when it runs a lane (kernel-model.md §1.4–1.6, §5).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Driver {
+pub struct DriverSettings {
     pub select: Select,
     /// Index of the device whose `pgmap_owner` the driver passes.
     pub owner: usize,
@@ -128,7 +110,7 @@ pub struct Driver {
     pub fault_lock: bool,
 }
 
-/// Per-run changes to the scenario's [`Driver`] (`lane legacy_b owner_filter=false`).
+/// Per-run changes to the scenario's [`DriverSettings`] (`lane legacy_b owner_filter=false`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DriverOverride {
     pub select: Option<Select>,
@@ -139,9 +121,9 @@ pub struct DriverOverride {
     pub fault_lock: Option<bool>,
 }
 
-impl Driver {
-    pub fn with(&self, o: &DriverOverride) -> Driver {
-        Driver {
+impl DriverSettings {
+    pub fn with(&self, o: &DriverOverride) -> DriverSettings {
+        DriverSettings {
             select: o.select.unwrap_or(self.select),
             owner: o.owner.unwrap_or(self.owner),
             write: o.write.unwrap_or(self.write),
@@ -153,7 +135,7 @@ impl Driver {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Limits {
+pub struct LessonLimits {
     /// Scheduler steps per run before it stops with `step_limit`.
     pub steps: u64,
     /// Schedules tried by `exists schedule` / `all schedules`.
@@ -162,21 +144,21 @@ pub struct Limits {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Scenario {
-    /// One letter per page (hmm_sim::scenario), the initial state.
-    pub states: String,
+    /// The initial state of each page, as hmm-sim parsed the state string (`P*512` is 512 entries).
+    pub states: Vec<PageState>,
     /// Initial content of every page that has content (P, C, S, D, O).
     pub content: Pattern,
     /// dmirror devices opened by the test process (device 0, 1, …; all device-private, distinct owners).
     pub devices: usize,
     pub vmas: Vec<Vma>,
-    pub driver: Driver,
+    pub driver: DriverSettings,
     /// Names of the extra threads that `tN:` lines may use.
     pub threads: Vec<String>,
 }
 
 impl Scenario {
     pub fn pages(&self) -> usize {
-        self.states.chars().count()
+        self.states.len()
     }
 }
 
@@ -186,11 +168,11 @@ pub struct Lesson {
     pub id: String,
     pub schema: u32,
     pub title: String,
-    pub kernel: Kernel,
+    pub kernel: KernelVersion,
     pub kind: LessonKind,
     pub source: Option<String>,
     pub scaled: Option<String>,
-    pub limits: Limits,
+    pub limits: LessonLimits,
     pub scenario: Scenario,
     pub beats: Vec<Beat>,
 }
@@ -216,30 +198,17 @@ pub struct Beat {
     pub assertions: Vec<Assertion>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Lane {
-    LegacyA,
-    LegacyB,
-    Unified,
-}
+/// The three driver sequences a `lane` runs (legacy A, legacy B, unified): the simulator's own type, so a
+/// lane has one name everywhere (`Strategy::name()`: `legacy_a`, `legacy_b`, `unified`).
+pub use hmm_sim::drivers::strategies::Strategy;
 
-impl Lane {
-    pub const ALL: [Lane; 3] = [Lane::LegacyA, Lane::LegacyB, Lane::Unified];
-    pub fn name(self) -> &'static str {
-        match self {
-            Lane::LegacyA => "legacy_a",
-            Lane::LegacyB => "legacy_b",
-            Lane::Unified => "unified",
-        }
-    }
-    /// Long names and the short A/B/U of the seeds' table.
-    pub fn from_name(name: &str) -> Option<Lane> {
-        match name {
-            "legacy_a" | "A" => Some(Lane::LegacyA),
-            "legacy_b" | "B" => Some(Lane::LegacyB),
-            "unified" | "U" => Some(Lane::Unified),
-            _ => None,
-        }
+/// A lane as lessons write it: the long names, or the short A/B/U of the seeds' table.
+pub fn lane_from_name(name: &str) -> Option<Strategy> {
+    match name {
+        "A" => Some(Strategy::LegacyA),
+        "B" => Some(Strategy::LegacyB),
+        "U" => Some(Strategy::Unified),
+        long => Strategy::parse(long),
     }
 }
 
@@ -255,11 +224,11 @@ pub enum Until {
 pub use hmm_sim::drivers::dmirror::DmirrorCmd;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub enum Op {
+pub enum Verb {
     /// Run one lane strategy over `pages` in that lane's own world: a fresh copy of the scenario, or with
     /// `resume` the lane's stopped run continued. The lane's counters are those of its latest run.
     Lane {
-        lane: Lane,
+        lane: Strategy,
         pages: Pages,
         until: Until,
         resume: bool,
@@ -288,7 +257,7 @@ pub enum Op {
     },
     Mprotect {
         pages: Pages,
-        prot: Prot,
+        prot: VmaProt,
     },
     Munmap {
         pages: Pages,
@@ -320,7 +289,7 @@ pub struct Action {
     pub thread: Option<String>,
     /// `name = …`: the result (or the forked process) is referred to by this name.
     pub bind: Option<String>,
-    pub op: Op,
+    pub op: Verb,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -410,9 +379,9 @@ pub enum Check {
 
 /// Which world a probe reads: the main world (dmirror/CPU ops) or a lane's own world.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum World {
+pub enum WhichWorld {
     Main,
-    Lane(Lane),
+    Lane(Strategy),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -425,16 +394,16 @@ pub enum Probe {
     },
     /// Per-page state of a world: `pte[..]`, `where[..]`, `refcount[..]`, `mapcount[..]`, `locked[..]`, `mem[..]`.
     Page {
-        world: World,
+        world: WhichWorld,
         field: PageField,
         pages: Pages,
     },
     /// The test's mirror buffer.
     Mirror { pages: Pages },
     /// A counter of a world: `A.walks`, `counters.faults`.
-    Counter { world: World, counter: Counter },
+    Counter { world: WhichWorld, counter: Counter },
     /// Locks still held in a world (should be 0 when every thread is done).
-    LocksHeld { world: World },
+    LocksHeld { world: WhichWorld },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -509,7 +478,7 @@ impl Counter {
 
 /// How a run of threads ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Outcome {
+pub enum RunEnd {
     Completed,
     /// No thread runnable while some are blocked.
     Deadlock,
@@ -519,23 +488,23 @@ pub enum Outcome {
     StepLimit,
 }
 
-impl Outcome {
-    pub const ALL: [Outcome; 4] = [
-        Outcome::Completed,
-        Outcome::Deadlock,
-        Outcome::Livelock,
-        Outcome::StepLimit,
+impl RunEnd {
+    pub const ALL: [RunEnd; 4] = [
+        RunEnd::Completed,
+        RunEnd::Deadlock,
+        RunEnd::Livelock,
+        RunEnd::StepLimit,
     ];
     pub fn name(self) -> &'static str {
         match self {
-            Outcome::Completed => "completed",
-            Outcome::Deadlock => "deadlock",
-            Outcome::Livelock => "livelock",
-            Outcome::StepLimit => "step_limit",
+            RunEnd::Completed => "completed",
+            RunEnd::Deadlock => "deadlock",
+            RunEnd::Livelock => "livelock",
+            RunEnd::StepLimit => "step_limit",
         }
     }
-    pub fn from_name(name: &str) -> Option<Outcome> {
-        Outcome::ALL.into_iter().find(|o| o.name() == name)
+    pub fn from_name(name: &str) -> Option<RunEnd> {
+        RunEnd::ALL.into_iter().find(|o| o.name() == name)
     }
 }
 
@@ -559,7 +528,7 @@ pub enum Value {
     /// A PTE kind name (hmm_sim::pte::PteKind::name), checked by the validator.
     Kind(String),
     Location(Location),
-    Outcome(Outcome),
+    Outcome(RunEnd),
     Bool(bool),
     /// Snapshot bytes, one per page.
     Bytes(Vec<u8>),
@@ -573,7 +542,7 @@ pub enum Value {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Property {
     /// The run ends so.
-    Outcome(Outcome),
+    Outcome(RunEnd),
     /// The run's trace has a matching event.
     Event(EventPattern),
 }
@@ -591,7 +560,7 @@ impl Property {
 /// An event in a world's trace: kind name plus optional filters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EventPattern {
-    pub world: World,
+    pub world: WhichWorld,
     pub kind: String,
     pub page: Option<usize>,
     pub thread: Option<String>,
@@ -603,8 +572,8 @@ impl EventPattern {
     /// `U.retry(page=3, func=do_swap_page)`: the pattern as written.
     pub fn describe(&self) -> String {
         let mut s = match self.world {
-            World::Main => self.kind.clone(),
-            World::Lane(l) => format!("{}.{}", l.name(), self.kind),
+            WhichWorld::Main => self.kind.clone(),
+            WhichWorld::Lane(l) => format!("{}.{}", l.name(), self.kind),
         };
         let mut filters = Vec::new();
         if let Some(pg) = self.page {
