@@ -234,32 +234,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         .as_ref()
         .map(|p| bounded(cx, p, 1, limits::MAX_PAGES as u64, "scenario.pages") as usize);
     let states = match &raw.states {
-        // Parsed once, here, by hmm-sim: the runner uses these states as they are.
-        Some(s) => match hmm_sim::scenario::parse_states(s.get_ref()) {
-            Ok(v) => v,
-            Err(e) => {
-                // Point at the offending character: +1 skips the opening quote of a basic string.
-                let span = s.span();
-                let position = match e {
-                    hmm_sim::scenario::ScenarioError::BadLetter { position, .. }
-                    | hmm_sim::scenario::ScenarioError::BadRepeat { position } => Some(position),
-                    _ => None,
-                };
-                let at = match position {
-                    Some(position) => {
-                        let byte = s
-                            .get_ref()
-                            .char_indices()
-                            .nth(position)
-                            .map_or(0, |(b, _)| b);
-                        span.start + 1 + byte..span.start + 2 + byte
-                    }
-                    None => span,
-                };
-                cx.err(at, format!("scenario.states: {e}"));
-                Vec::new()
-            }
-        },
+        Some(s) => states_of(cx, s),
         None => vec![PageState::None; count_from_pages.unwrap_or(0)],
     };
     let pages = match (count_from_pages, &raw.states) {
@@ -295,8 +270,55 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         None => 1,
     };
 
+    let vmas = vmas_of(cx, &raw.vma, pages);
+
+    let driver = driver_of(cx, raw.driver, devices);
+
+    let threads = threads_of(cx, &raw.threads);
+
+    Scenario {
+        states,
+        content,
+        devices,
+        vmas,
+        driver,
+        threads,
+    }
+}
+
+/// `scenario.states`, parsed once, here, by hmm-sim: the runner uses these states as they are.
+fn states_of(cx: &mut Ctx<'_, '_>, s: &Spanned<String>) -> Vec<PageState> {
+    match hmm_sim::scenario::parse_states(s.get_ref()) {
+        Ok(v) => v,
+        Err(e) => {
+            // Point at the offending character: +1 skips the opening quote of a basic string.
+            let span = s.span();
+            let position = match e {
+                hmm_sim::scenario::ScenarioError::BadLetter { position, .. }
+                | hmm_sim::scenario::ScenarioError::BadRepeat { position } => Some(position),
+                _ => None,
+            };
+            let at = match position {
+                Some(position) => {
+                    let byte = s
+                        .get_ref()
+                        .char_indices()
+                        .nth(position)
+                        .map_or(0, |(b, _)| b);
+                    span.start + 1 + byte..span.start + 2 + byte
+                }
+                None => span,
+            };
+            cx.err(at, format!("scenario.states: {e}"));
+            Vec::new()
+        }
+    }
+}
+
+/// `[[scenario.vma]]`: sorted, non-overlapping; one private read-write vma over all pages by default.
+fn vmas_of(cx: &mut Ctx<'_, '_>, raw: &[RawVma], pages: usize) -> Vec<Vma> {
     let mut vmas = Vec::new();
-    for v in &raw.vma {
+    for v in raw {
         let range = values::pages(v.pages.get_ref(), pages).unwrap_or_else(|m| {
             cx.err(v.pages.span(), format!("vma.pages: {m}"));
             crate::model::Pages { start: 0, end: 0 }
@@ -334,7 +356,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
             }
         }
     }
-    if raw.vma.is_empty() && pages > 0 {
+    if raw.is_empty() && pages > 0 {
         // The common case: one private anonymous read-write mapping over the whole range.
         vmas.push(Vma {
             pages: crate::model::Pages {
@@ -347,6 +369,11 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
     }
     vmas.sort_by_key(|v| v.pages.start);
 
+    vmas
+}
+
+/// `[scenario.driver]` over the defaults.
+fn driver_of(cx: &mut Ctx<'_, '_>, raw: Option<RawDriver>, devices: usize) -> DriverSettings {
     let mut driver = DriverSettings {
         select: Select {
             system: true,
@@ -359,7 +386,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         lock_across_setup: false,
         fault_lock: false,
     };
-    if let Some(d) = raw.driver {
+    if let Some(d) = raw {
         if let Some(sel) = &d.select {
             driver.select = Select::default();
             for s in sel {
@@ -383,8 +410,13 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         driver.fault_lock = d.fault_lock.unwrap_or(driver.fault_lock);
     }
 
+    driver
+}
+
+/// `scenario.threads`: well-formed, distinct, at most `limits::MAX_THREADS`.
+fn threads_of(cx: &mut Ctx<'_, '_>, raw: &[Spanned<String>]) -> Vec<String> {
     let mut threads: Vec<String> = Vec::new();
-    for t in &raw.threads {
+    for t in raw {
         let name = t.get_ref();
         let well_formed = name.starts_with(|c: char| c.is_ascii_lowercase())
             && name
@@ -408,12 +440,5 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         ));
     }
 
-    Scenario {
-        states,
-        content,
-        devices,
-        vmas,
-        driver,
-        threads,
-    }
+    threads
 }

@@ -1,7 +1,7 @@
 //! What a run lets assertions see: plain data the runner fills from the simulator, and [`crate::eval`] reads.
 //!
 //! Keeping this separate from hmm-sim types means assertions are evaluated (and unit-tested) without a
-//! simulator, and adapting to simulator changes touches only `runner.rs`.
+//! simulator, and adapting to simulator changes touches only [`crate::runner`].
 
 use crate::model::{Counter, Location, RunEnd, Strategy};
 use serde::Serialize;
