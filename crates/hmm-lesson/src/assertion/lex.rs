@@ -183,6 +183,7 @@ impl Parser<'_> {
         Some(world)
     }
 
+    /// Event filters are written `page=3`.
     pub(super) fn sym_eq(&mut self) -> Result<(), Problem> {
         if self.eat_sym("=") {
             return Ok(());

@@ -236,8 +236,6 @@ impl Parser<'_> {
         Ok(ev)
     }
 
-    /// Event filters are written `page=3`.
-
     /// `exists schedule P` / `all schedules P` (`w` is `exists` or `all`, already consumed).
     pub(super) fn schedule_claim(&mut self, w: &str) -> Result<Check, Problem> {
         let (noun, nspan) = self.ident("`schedule` / `schedules`")?;
