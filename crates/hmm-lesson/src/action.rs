@@ -15,7 +15,7 @@
 //! is an error at its column. `#` starts a comment.
 
 use crate::model::{
-    Action, DmirrorCmd, DriverOverride, Lane, Op, Pages, Schedule, Select, Span, Until,
+    lane_from_name, Action, DmirrorCmd, DriverOverride, Pages, Schedule, Select, Span, Until, Verb,
 };
 use crate::values;
 
@@ -217,183 +217,23 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
     }
     let mut bind = None;
     if rest.len() >= 2 && rest[1].text == "=" {
-        let name = rest[0];
-        if !ident_ok(name.text) || name.text.len() > 32 {
-            return Err((
-                name.span(),
-                format!(
-                    "bad result name `{}`: use lowercase letters, digits and _",
-                    name.text
-                ),
-            ));
-        }
-        if RESERVED.contains(&name.text) {
-            return Err((
-                name.span(),
-                format!(
-                    "`{}` is reserved in assertions; choose another name",
-                    name.text
-                ),
-            ));
-        }
-        bind = Some(name.text.to_string());
+        bind = Some(binding(rest[0])?);
         rest = &rest[2..];
     }
     let Some(verb) = rest.first() else {
         return Err((line_span, "expected an action after the name".into()));
     };
-    let verb_span = verb.span();
-    let op = match verb.text {
-        "lane" => {
-            let Some(which) = rest.get(1) else {
-                return Err((verb_span, "`lane` needs a lane: legacy_a, legacy_b or unified".into()));
-            };
-            let lane = Lane::from_name(which.text).ok_or_else(|| {
-                (which.span(), format!("unknown lane `{}`: expected legacy_a, legacy_b or unified", which.text))
-            })?;
-            let mut words_left = &rest[2..];
-            let resume = words_left.first().is_some_and(|w| w.text == "resume");
-            if resume {
-                words_left = &words_left[1..];
-            }
-            let mut args = Args::new(words_left, verb_span.clone())?;
-            let pages = match args.opt("pages") {
-                Some((v, span)) => values::pages(v, page_count).map_err(|m| (span, m))?,
-                None => Pages { start: 0, end: page_count },
-            };
-            let until = match args.opt("until") {
-                None => Until::Done,
-                Some((v, span)) => {
-                    if let Some(n) = v.strip_prefix("step:") {
-                        Until::Step(values::number(n).map_err(|m| (span.clone(), m))?)
-                    } else if let Some(m) = v.strip_prefix("milestone:") {
-                        if !crate::runner::MILESTONES.contains(&m) {
-                            return Err((
-                                span,
-                                format!("unknown milestone `{m}`: expected one of {}", crate::runner::MILESTONES.join(", ")),
-                            ));
-                        }
-                        Until::Milestone(m.to_string())
-                    } else {
-                        return Err((span, format!("`until={v}`: expected step:N or milestone:NAME")));
-                    }
-                }
-            };
-            let driver = driver_override(&mut args)?;
-            let keys = ["pages", "until", "select", "owner", "write", "owner_filter", "lock_across_setup", "fault_lock"];
-            if resume && (args.items.iter().any(|(_, k, _, _)| *k != "until") || driver != DriverOverride::default()) {
-                return Err((verb_span, "`lane … resume` continues the stopped run: it takes only `until=`".into()));
-            }
-            args.finish(&keys)?;
-            Op::Lane { lane, pages, until, resume, driver }
-        }
-        "dmirror" => {
-            let Some(cmd_word) = rest.get(1) else {
-                return Err((verb_span, "`dmirror` needs a command such as READ or MIGRATE_TO_DEV".into()));
-            };
-            let cmd = DmirrorCmd::parse(cmd_word.text).ok_or_else(|| {
-                let all: Vec<_> = DmirrorCmd::ALL.iter().map(|c| c.name()).collect();
-                (cmd_word.span(), format!("unknown dmirror command `{}`: expected one of {}", cmd_word.text, all.join(", ")))
-            })?;
-            let mut args = Args::new(&rest[2..], verb_span)?;
-            let dev = match args.opt("dev") {
-                Some((v, span)) => values::number(v).map_err(|m| (span.clone(), m)).and_then(|n| {
-                    usize::try_from(n).map_err(|_| (span, format!("device {n} does not exist")))
-                })?,
-                None => 0,
-            };
-            let pages = pages_arg(&mut args, page_count)?;
-            let proc = args.opt("proc").map(|(v, _)| v.to_string());
-            args.finish(&["dev", "pages", "proc"])?;
-            Op::Dmirror { cmd, dev, pages, proc }
-        }
-        "cpu" => {
-            let Some(kind) = rest.get(1) else {
-                return Err((verb_span, "`cpu` needs `read` or `write`".into()));
-            };
-            let mut args = Args::new(&rest[2..], verb_span)?;
-            let pages = pages_arg(&mut args, page_count)?;
-            let proc = args.opt("proc").map(|(v, _)| v.to_string());
-            match kind.text {
-                "read" => {
-                    args.finish(&["pages", "proc"])?;
-                    Op::CpuRead { pages, proc }
-                }
-                "write" => {
-                    let (v, span) = args.req("value")?;
-                    let value = values::pattern(v).map_err(|m| (span, m))?;
-                    args.finish(&["pages", "value", "proc"])?;
-                    Op::CpuWrite { pages, value, proc }
-                }
-                other => return Err((kind.span(), format!("unknown cpu access `{other}`: expected read or write"))),
-            }
-        }
-        "mirror" => {
-            let mut args = Args::new(&rest[1..], verb_span)?;
-            let pages = pages_arg(&mut args, page_count)?;
-            let (v, span) = args.req("value")?;
-            let value = values::pattern(v).map_err(|m| (span, m))?;
-            args.finish(&["pages", "value"])?;
-            Op::Mirror { pages, value }
-        }
-        "mprotect" => {
-            let mut args = Args::new(&rest[1..], verb_span)?;
-            let pages = pages_arg(&mut args, page_count)?;
-            let (v, span) = args.req("prot")?;
-            let prot = values::prot(v).map_err(|m| (span, m))?;
-            args.finish(&["pages", "prot"])?;
-            Op::Mprotect { pages, prot }
-        }
-        "munmap" => {
-            let mut args = Args::new(&rest[1..], verb_span)?;
-            let pages = pages_arg(&mut args, page_count)?;
-            args.finish(&["pages"])?;
-            Op::Munmap { pages }
-        }
-        "fork" => {
-            Args::new(&rest[1..], verb_span.clone())?.finish(&[])?;
-            if bind.is_none() {
-                return Err((verb_span, "name the child process: `child = fork`".into()));
-            }
-            Op::Fork
-        }
-        "run" => {
-            let mut args = Args::new(&rest[1..], verb_span)?;
-            let schedule = match args.opt("schedule") {
-                None => Schedule::RoundRobin,
-                Some(("round_robin", _)) => Schedule::RoundRobin,
-                Some(("random", _)) => {
-                    let (v, span) = args.req("seed")?;
-                    Schedule::Random { seed: values::number(v).map_err(|m| (span, m))? }
-                }
-                Some(("replay", _)) => {
-                    let (v, span) = args.req("choices")?;
-                    let choices: Vec<String> = v.split(',').map(str::to_string).collect();
-                    if choices.iter().any(|c| !ident_ok(c)) {
-                        return Err((span, "`choices=` is a comma-separated list of thread names".into()));
-                    }
-                    Schedule::Replay { choices }
-                }
-                Some((other, span)) => {
-                    return Err((span, format!("unknown schedule `{other}`: expected round_robin, random or replay")))
-                }
-            };
-            args.finish(&["schedule", "seed", "choices"])?;
-            Op::Run { schedule }
-        }
-        other => {
+    let op = parse_verb(*verb, &rest[1..], page_count, bind.is_some())?;
+    if let Some((_, span)) = &thread {
+        if matches!(
+            op,
+            Verb::Run { .. } | Verb::Lane { .. } | Verb::Mirror { .. }
+        ) {
             return Err((
-                verb_span,
-                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, fork or run"),
-            ))
+                span.clone(),
+                "only dmirror, cpu, mprotect, munmap and fork can be queued on a thread".into(),
+            ));
         }
-    };
-    if thread.is_some() && matches!(op, Op::Run { .. } | Op::Lane { .. } | Op::Mirror { .. }) {
-        let (_, span) = thread.unwrap_or_default();
-        return Err((
-            span,
-            "only dmirror, cpu, mprotect, munmap and fork can be queued on a thread".into(),
-        ));
     }
     Ok(Action {
         span: line_span,
@@ -403,10 +243,270 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
     })
 }
 
+/// `NAME =`: a result name assertions can refer to.
+fn binding(name: Word<'_>) -> Result<String, Problem> {
+    if !ident_ok(name.text) || name.text.len() > 32 {
+        return Err((
+            name.span(),
+            format!(
+                "bad result name `{}`: use lowercase letters, digits and _",
+                name.text
+            ),
+        ));
+    }
+    if RESERVED.contains(&name.text) {
+        return Err((
+            name.span(),
+            format!(
+                "`{}` is reserved in assertions; choose another name",
+                name.text
+            ),
+        ));
+    }
+    Ok(name.text.to_string())
+}
+
+/// The verb word and the words after it. `bound`: the line names its result (`child = fork` needs it).
+fn parse_verb(
+    verb: Word<'_>,
+    rest: &[Word<'_>],
+    page_count: usize,
+    bound: bool,
+) -> Result<Verb, Problem> {
+    let verb_span = verb.span();
+    Ok(match verb.text {
+        "lane" => lane(verb_span, rest, page_count)?,
+        "dmirror" => dmirror(verb_span, rest, page_count)?,
+        "cpu" => cpu(verb_span, rest, page_count)?,
+        "mirror" => {
+            let mut args = Args::new(rest, verb_span)?;
+            let pages = pages_arg(&mut args, page_count)?;
+            let (v, span) = args.req("value")?;
+            let value = values::pattern(v).map_err(|m| (span, m))?;
+            args.finish(&["pages", "value"])?;
+            Verb::Mirror { pages, value }
+        }
+        "mprotect" => {
+            let mut args = Args::new(rest, verb_span)?;
+            let pages = pages_arg(&mut args, page_count)?;
+            let (v, span) = args.req("prot")?;
+            let prot = values::prot(v).map_err(|m| (span, m))?;
+            args.finish(&["pages", "prot"])?;
+            Verb::Mprotect { pages, prot }
+        }
+        "munmap" => {
+            let mut args = Args::new(rest, verb_span)?;
+            let pages = pages_arg(&mut args, page_count)?;
+            args.finish(&["pages"])?;
+            Verb::Munmap { pages }
+        }
+        "fork" => {
+            Args::new(rest, verb_span.clone())?.finish(&[])?;
+            if !bound {
+                return Err((verb_span, "name the child process: `child = fork`".into()));
+            }
+            Verb::Fork
+        }
+        "run" => run(verb_span, rest)?,
+        other => {
+            return Err((
+                verb_span,
+                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, fork or run"),
+            ))
+        }
+    })
+}
+
+/// `lane X [resume] [pages=R] [until=…] [driver keys]`.
+fn lane(verb_span: Span, rest: &[Word<'_>], page_count: usize) -> Result<Verb, Problem> {
+    let Some(which) = rest.first() else {
+        return Err((
+            verb_span,
+            "`lane` needs a lane: legacy_a, legacy_b or unified".into(),
+        ));
+    };
+    let lane = lane_from_name(which.text).ok_or_else(|| {
+        (
+            which.span(),
+            format!(
+                "unknown lane `{}`: expected legacy_a, legacy_b or unified",
+                which.text
+            ),
+        )
+    })?;
+    let mut words_left = &rest[1..];
+    let resume = words_left.first().is_some_and(|w| w.text == "resume");
+    if resume {
+        words_left = &words_left[1..];
+    }
+    let mut args = Args::new(words_left, verb_span.clone())?;
+    let pages = match args.opt("pages") {
+        Some((v, span)) => values::pages(v, page_count).map_err(|m| (span, m))?,
+        None => Pages {
+            start: 0,
+            end: page_count,
+        },
+    };
+    let until = match args.opt("until") {
+        None => Until::Done,
+        Some((v, span)) => until(v, span)?,
+    };
+    let driver = driver_override(&mut args)?;
+    let keys = [
+        "pages",
+        "until",
+        "select",
+        "owner",
+        "write",
+        "owner_filter",
+        "lock_across_setup",
+        "fault_lock",
+    ];
+    if resume
+        && (args.items.iter().any(|(_, k, _, _)| *k != "until")
+            || driver != DriverOverride::default())
+    {
+        return Err((
+            verb_span,
+            "`lane … resume` continues the stopped run: it takes only `until=`".into(),
+        ));
+    }
+    args.finish(&keys)?;
+    Ok(Verb::Lane {
+        lane,
+        pages,
+        until,
+        resume,
+        driver,
+    })
+}
+
+/// `until=step:N` or `until=milestone:NAME`.
+fn until(v: &str, span: Span) -> Result<Until, Problem> {
+    if let Some(n) = v.strip_prefix("step:") {
+        return Ok(Until::Step(values::number(n).map_err(|m| (span, m))?));
+    }
+    let Some(m) = v.strip_prefix("milestone:") else {
+        return Err((
+            span,
+            format!("`until={v}`: expected step:N or milestone:NAME"),
+        ));
+    };
+    if !crate::runner::MILESTONES.contains(&m) {
+        return Err((
+            span,
+            format!(
+                "unknown milestone `{m}`: expected one of {}",
+                crate::runner::MILESTONES.join(", ")
+            ),
+        ));
+    }
+    Ok(Until::Milestone(m.to_string()))
+}
+
+/// `dmirror CMD [dev=N] pages=R [proc=P]`.
+fn dmirror(verb_span: Span, rest: &[Word<'_>], page_count: usize) -> Result<Verb, Problem> {
+    let Some(cmd_word) = rest.first() else {
+        return Err((
+            verb_span,
+            "`dmirror` needs a command such as READ or MIGRATE_TO_DEV".into(),
+        ));
+    };
+    let cmd = DmirrorCmd::parse(cmd_word.text).ok_or_else(|| {
+        let all: Vec<_> = DmirrorCmd::ALL.iter().map(|c| c.name()).collect();
+        (
+            cmd_word.span(),
+            format!(
+                "unknown dmirror command `{}`: expected one of {}",
+                cmd_word.text,
+                all.join(", ")
+            ),
+        )
+    })?;
+    let mut args = Args::new(&rest[1..], verb_span)?;
+    let dev = match args.opt("dev") {
+        Some((v, span)) => values::number(v)
+            .map_err(|m| (span.clone(), m))
+            .and_then(|n| {
+                usize::try_from(n).map_err(|_| (span, format!("device {n} does not exist")))
+            })?,
+        None => 0,
+    };
+    let pages = pages_arg(&mut args, page_count)?;
+    let proc = args.opt("proc").map(|(v, _)| v.to_string());
+    args.finish(&["dev", "pages", "proc"])?;
+    Ok(Verb::Dmirror {
+        cmd,
+        dev,
+        pages,
+        proc,
+    })
+}
+
+/// `cpu read pages=R [proc=P]` / `cpu write pages=R value=PATTERN [proc=P]`.
+fn cpu(verb_span: Span, rest: &[Word<'_>], page_count: usize) -> Result<Verb, Problem> {
+    let Some(kind) = rest.first() else {
+        return Err((verb_span, "`cpu` needs `read` or `write`".into()));
+    };
+    let mut args = Args::new(&rest[1..], verb_span)?;
+    let pages = pages_arg(&mut args, page_count)?;
+    let proc = args.opt("proc").map(|(v, _)| v.to_string());
+    match kind.text {
+        "read" => {
+            args.finish(&["pages", "proc"])?;
+            Ok(Verb::CpuRead { pages, proc })
+        }
+        "write" => {
+            let (v, span) = args.req("value")?;
+            let value = values::pattern(v).map_err(|m| (span, m))?;
+            args.finish(&["pages", "value", "proc"])?;
+            Ok(Verb::CpuWrite { pages, value, proc })
+        }
+        other => Err((
+            kind.span(),
+            format!("unknown cpu access `{other}`: expected read or write"),
+        )),
+    }
+}
+
+/// `run [schedule=round_robin|random seed=N|replay choices=…]`.
+fn run(verb_span: Span, rest: &[Word<'_>]) -> Result<Verb, Problem> {
+    let mut args = Args::new(rest, verb_span)?;
+    let schedule = match args.opt("schedule") {
+        None | Some(("round_robin", _)) => Schedule::RoundRobin,
+        Some(("random", _)) => {
+            let (v, span) = args.req("seed")?;
+            Schedule::Random {
+                seed: values::number(v).map_err(|m| (span, m))?,
+            }
+        }
+        Some(("replay", _)) => {
+            let (v, span) = args.req("choices")?;
+            let choices: Vec<String> = v.split(',').map(str::to_string).collect();
+            if choices.iter().any(|c| !ident_ok(c)) {
+                return Err((
+                    span,
+                    "`choices=` is a comma-separated list of thread names".into(),
+                ));
+            }
+            Schedule::Replay { choices }
+        }
+        Some((other, span)) => {
+            return Err((
+                span,
+                format!("unknown schedule `{other}`: expected round_robin, random or replay"),
+            ))
+        }
+    };
+    args.finish(&["schedule", "seed", "choices"])?;
+    Ok(Verb::Run { schedule })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Pattern;
+    use crate::model::Strategy;
 
     fn parse(line: &str) -> Result<Action, Problem> {
         parse_line(&words(line, 0), 16)
@@ -418,7 +518,7 @@ mod tests {
         assert_eq!(a.bind.as_deref(), Some("r"));
         assert_eq!(
             a.op,
-            Op::Dmirror {
+            Verb::Dmirror {
                 cmd: DmirrorCmd::Read,
                 dev: 1,
                 pages: Pages { start: 0, end: 16 },
@@ -429,7 +529,7 @@ mod tests {
         assert_eq!(a.thread.as_deref(), Some("t1"));
         assert_eq!(
             a.op,
-            Op::CpuWrite {
+            Verb::CpuWrite {
                 pages: Pages { start: 3, end: 4 },
                 value: Pattern::Index { offset: 1 },
                 proc: None
@@ -439,19 +539,19 @@ mod tests {
             parse("lane unified until=milestone:all_on_device")
                 .unwrap()
                 .op,
-            Op::Lane {
-                lane: Lane::Unified,
+            Verb::Lane {
+                lane: Strategy::Unified,
                 ..
             }
         ));
-        assert!(matches!(parse("child = fork").unwrap().op, Op::Fork));
+        assert!(matches!(parse("child = fork").unwrap().op, Verb::Fork));
         assert!(matches!(
             parse("run schedule=replay choices=t1,t2,t1").unwrap().op,
-            Op::Run { .. }
+            Verb::Run { .. }
         ));
         assert!(matches!(
             parse("mprotect pages=0..2 prot=none").unwrap().op,
-            Op::Mprotect { .. }
+            Verb::Mprotect { .. }
         ));
     }
 

@@ -4,9 +4,11 @@
 use crate::diag::{Diagnostic, SourceMap};
 use crate::limits;
 use crate::model::{
-    Driver, Kernel, LessonKind, Limits, Pattern, Prot, Scenario, Select, Span, Vma, VmaKind,
+    DriverSettings, KernelVersion, LessonKind, LessonLimits, Pattern, Scenario, Select, Span, Vma,
+    VmaKind, VmaProt,
 };
 use crate::values;
+use hmm_sim::scenario::PageState;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -71,11 +73,11 @@ pub struct Front {
     pub id: String,
     pub schema: u32,
     pub title: String,
-    pub kernel: Kernel,
+    pub kernel: KernelVersion,
     pub kind: LessonKind,
     pub source: Option<String>,
     pub scaled: Option<String>,
-    pub limits: Limits,
+    pub limits: LessonLimits,
     pub scenario: Scenario,
 }
 
@@ -138,16 +140,16 @@ pub fn parse(map: &SourceMap<'_>, front: Span) -> Result<Front, Vec<Diagnostic>>
     if raw.title.get_ref().trim().is_empty() {
         cx.err(raw.title.span(), "`title` must not be empty");
     }
-    let kernel = Kernel::from_name(raw.kernel.get_ref()).unwrap_or_else(|| {
+    let kernel = KernelVersion::parse(raw.kernel.get_ref()).unwrap_or_else(|| {
         cx.err(
             raw.kernel.span(),
             format!(
                 "unknown kernel `{}`: expected one of {}",
                 raw.kernel.get_ref(),
-                Kernel::NAMES.join(", ")
+                KernelVersion::ALL.map(KernelVersion::name).join(", ")
             ),
         );
-        Kernel::V6_15
+        KernelVersion::V6_15
     });
     let kind = match raw.kind.get_ref().as_str() {
         "lesson" => LessonKind::Lesson,
@@ -209,8 +211,8 @@ fn bounded(cx: &mut Ctx<'_, '_>, value: &Spanned<i64>, min: i64, max: u64, what:
     v as u64
 }
 
-fn limits_of(cx: &mut Ctx<'_, '_>, raw: Option<RawLimits>) -> Limits {
-    let mut limits = Limits {
+fn limits_of(cx: &mut Ctx<'_, '_>, raw: Option<RawLimits>) -> LessonLimits {
+    let mut limits = LessonLimits {
         steps: limits::DEFAULT_STEPS,
         schedules: limits::DEFAULT_SCHEDULES,
     };
@@ -232,41 +234,16 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         .as_ref()
         .map(|p| bounded(cx, p, 1, limits::MAX_PAGES as u64, "scenario.pages") as usize);
     let states = match &raw.states {
-        // Stored expanded (one letter per page): `P*512` becomes 512 `P`s.
-        Some(s) => match hmm_sim::scenario::parse_states(s.get_ref()) {
-            Ok(v) => hmm_sim::scenario::format_states(&v),
-            Err(e) => {
-                // Point at the offending character: +1 skips the opening quote of a basic string.
-                let span = s.span();
-                let position = match e {
-                    hmm_sim::scenario::ScenarioError::BadLetter { position, .. }
-                    | hmm_sim::scenario::ScenarioError::BadRepeat { position } => Some(position),
-                    _ => None,
-                };
-                let at = match position {
-                    Some(position) => {
-                        let byte = s
-                            .get_ref()
-                            .char_indices()
-                            .nth(position)
-                            .map_or(0, |(b, _)| b);
-                        span.start + 1 + byte..span.start + 2 + byte
-                    }
-                    None => span,
-                };
-                cx.err(at, format!("scenario.states: {e}"));
-                String::new()
-            }
-        },
-        None => "N".repeat(count_from_pages.unwrap_or(0)),
+        Some(s) => states_of(cx, s),
+        None => vec![PageState::None; count_from_pages.unwrap_or(0)],
     };
     let pages = match (count_from_pages, &raw.states) {
-        (Some(n), Some(s)) if !states.is_empty() && n != states.chars().count() => {
+        (Some(n), Some(s)) if !states.is_empty() && n != states.len() => {
             cx.err(
                 s.span(),
                 format!(
                     "scenario.states has {} letters but scenario.pages is {n}",
-                    states.chars().count()
+                    states.len()
                 ),
             );
             n
@@ -278,7 +255,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
             );
             0
         }
-        _ => states.chars().count(),
+        _ => states.len(),
     };
 
     let content = match &raw.content {
@@ -293,8 +270,55 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         None => 1,
     };
 
+    let vmas = vmas_of(cx, &raw.vma, pages);
+
+    let driver = driver_of(cx, raw.driver, devices);
+
+    let threads = threads_of(cx, &raw.threads);
+
+    Scenario {
+        states,
+        content,
+        devices,
+        vmas,
+        driver,
+        threads,
+    }
+}
+
+/// `scenario.states`, parsed once, here, by hmm-sim: the runner uses these states as they are.
+fn states_of(cx: &mut Ctx<'_, '_>, s: &Spanned<String>) -> Vec<PageState> {
+    match hmm_sim::scenario::parse_states(s.get_ref()) {
+        Ok(v) => v,
+        Err(e) => {
+            // Point at the offending character: +1 skips the opening quote of a basic string.
+            let span = s.span();
+            let position = match e {
+                hmm_sim::scenario::ScenarioError::BadLetter { position, .. }
+                | hmm_sim::scenario::ScenarioError::BadRepeat { position } => Some(position),
+                _ => None,
+            };
+            let at = match position {
+                Some(position) => {
+                    let byte = s
+                        .get_ref()
+                        .char_indices()
+                        .nth(position)
+                        .map_or(0, |(b, _)| b);
+                    span.start + 1 + byte..span.start + 2 + byte
+                }
+                None => span,
+            };
+            cx.err(at, format!("scenario.states: {e}"));
+            Vec::new()
+        }
+    }
+}
+
+/// `[[scenario.vma]]`: sorted, non-overlapping; one private read-write vma over all pages by default.
+fn vmas_of(cx: &mut Ctx<'_, '_>, raw: &[RawVma], pages: usize) -> Vec<Vma> {
     let mut vmas = Vec::new();
-    for v in &raw.vma {
+    for v in raw {
         let range = values::pages(v.pages.get_ref(), pages).unwrap_or_else(|m| {
             cx.err(v.pages.span(), format!("vma.pages: {m}"));
             crate::model::Pages { start: 0, end: 0 }
@@ -302,7 +326,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         let kind = v.kind.as_ref().map_or(Ok(VmaKind::AnonPrivate), |k| {
             values::vma_kind(k.get_ref()).map_err(|m| (k.span(), m))
         });
-        let prot = v.prot.as_ref().map_or(Ok(Prot::ReadWrite), |p| {
+        let prot = v.prot.as_ref().map_or(Ok(VmaProt::ReadWrite), |p| {
             values::prot(p.get_ref()).map_err(|m| (p.span(), m))
         });
         match (kind, prot) {
@@ -332,7 +356,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
             }
         }
     }
-    if raw.vma.is_empty() && pages > 0 {
+    if raw.is_empty() && pages > 0 {
         // The common case: one private anonymous read-write mapping over the whole range.
         vmas.push(Vma {
             pages: crate::model::Pages {
@@ -340,12 +364,17 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
                 end: pages,
             },
             kind: VmaKind::AnonPrivate,
-            prot: Prot::ReadWrite,
+            prot: VmaProt::ReadWrite,
         });
     }
     vmas.sort_by_key(|v| v.pages.start);
 
-    let mut driver = Driver {
+    vmas
+}
+
+/// `[scenario.driver]` over the defaults.
+fn driver_of(cx: &mut Ctx<'_, '_>, raw: Option<RawDriver>, devices: usize) -> DriverSettings {
+    let mut driver = DriverSettings {
         select: Select {
             system: true,
             device_private: false,
@@ -357,7 +386,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         lock_across_setup: false,
         fault_lock: false,
     };
-    if let Some(d) = raw.driver {
+    if let Some(d) = raw {
         if let Some(sel) = &d.select {
             driver.select = Select::default();
             for s in sel {
@@ -381,8 +410,13 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         driver.fault_lock = d.fault_lock.unwrap_or(driver.fault_lock);
     }
 
+    driver
+}
+
+/// `scenario.threads`: well-formed, distinct, at most `limits::MAX_THREADS`.
+fn threads_of(cx: &mut Ctx<'_, '_>, raw: &[Spanned<String>]) -> Vec<String> {
     let mut threads: Vec<String> = Vec::new();
-    for t in &raw.threads {
+    for t in raw {
         let name = t.get_ref();
         let well_formed = name.starts_with(|c: char| c.is_ascii_lowercase())
             && name
@@ -406,12 +440,5 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         ));
     }
 
-    Scenario {
-        states,
-        content,
-        devices,
-        vmas,
-        driver,
-        threads,
-    }
+    threads
 }

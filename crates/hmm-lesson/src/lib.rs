@@ -10,16 +10,16 @@
 //! |---|---|
 //! | [`diag`] | `path:line:col: message` diagnostics with snippet and caret |
 //! | [`markdown`] | splitting a file into front matter, beats and directive blocks |
-//! | [`front`] | the TOML front matter (serde, `deny_unknown_fields`) → scenario |
+//! | [`front`] | the TOML front matter (serde, `deny_unknown_fields`) → scenario (states parsed once, by hmm-sim) |
 //! | [`action`] | the action language (one action per line) |
-//! | [`assertion`] | the assertion language (one claim per line) |
+//! | [`assertion`] | the assertion language (one claim per line): `lex` tokens, `terms` probes/values/events |
 //! | [`predict`] | prediction blocks (TOML) |
 //! | [`values`] | shared value syntaxes: page ranges, content patterns, errnos, snapshot bytes |
 //! | [`parse`] | parse, then validate the whole file → [`model::Lesson`] or every diagnostic |
-//! | [`model`] | the validated lesson: plain data |
+//! | [`model`] | the validated lesson: plain data (`action`: verbs, `claim`: assertions) |
 //! | [`observe`] | what a run exposes to assertions: plain data |
-//! | [`eval`] | evaluating one claim against an observation |
-//! | [`runner`] | the only module that drives hmm-sim |
+//! | [`eval`] | evaluating one claim against an observation (`probe`: world state, `result`: bound results) |
+//! | [`runner`] | the only module that drives hmm-sim (`session`, `lower`, `search`, `observe`, `events`, `world_access`) |
 //! | [`check`] | lesson files in, pass/fail reports out (used by `hmmviz check` and the tests) |
 //! | [`limits`] | every bound, in one place |
 //!

@@ -57,33 +57,7 @@ pub fn split(map: &SourceMap<'_>) -> Result<Split, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let mut iter = lines(text).peekable();
 
-    // Front matter: the file must open with `+++`.
-    let front = match iter.next() {
-        Some((start, body_start, line)) if line.trim_end() == "+++" => {
-            let mut close = None;
-            for (s, _, l) in iter.by_ref() {
-                if l.trim_end() == "+++" {
-                    close = Some(s);
-                    break;
-                }
-            }
-            match close {
-                Some(end) => body_start.min(end)..end,
-                None => {
-                    return Err(vec![map.error(
-                        start..start + 3,
-                        "front matter opened with `+++` is never closed",
-                    )]);
-                }
-            }
-        }
-        _ => {
-            return Err(vec![map.error(
-                0..0,
-                "a lesson must start with TOML front matter between `+++` lines",
-            )]);
-        }
-    };
+    let front = front_matter(map, &mut iter)?;
 
     let mut beats: Vec<RawBeat> = Vec::new();
     let mut current = RawBeat {
@@ -151,26 +125,7 @@ pub fn split(map: &SourceMap<'_>) -> Result<Split, Vec<Diagnostic>> {
             let info = trimmed[ticks_len..].trim();
             let indent = line.len() - trimmed.len();
             let info_start = start + indent + ticks_len;
-            let kind = match info {
-                "hmm" => Some(BlockKind::Actions),
-                "assert" => Some(BlockKind::Assert),
-                "predict" => Some(BlockKind::Predict),
-                other => {
-                    // A near miss of a directive fence would silently become prose: refuse it.
-                    let lower = other.to_ascii_lowercase();
-                    // Short names get a tighter bound so ```asm or ```sh stay prose.
-                    let near = |name: &str, d: usize| {
-                        lower.starts_with(name) || edit_distance(&lower, name) <= d
-                    };
-                    if near("hmm", 1) || near("assert", 2) || near("predict", 2) {
-                        diags.push(map.error(
-                            info_start..info_start + other.len().max(1),
-                            format!("unknown directive block `{other}`: expected `hmm`, `assert` or `predict`"),
-                        ));
-                    }
-                    None
-                }
-            };
+            let kind = fence_kind(map, info, info_start, &mut diags);
             if kind.is_none() {
                 current.prose.push_str(line);
                 current.prose.push('\n');
@@ -192,6 +147,65 @@ pub fn split(map: &SourceMap<'_>) -> Result<Split, Vec<Diagnostic>> {
         Ok(Split { front, beats })
     } else {
         Err(diags)
+    }
+}
+
+/// The front matter: the file must open with `+++`; returns the span between the two `+++` lines.
+fn front_matter<'t>(
+    map: &SourceMap<'_>,
+    iter: &mut impl Iterator<Item = (usize, usize, &'t str)>,
+) -> Result<Span, Vec<Diagnostic>> {
+    match iter.next() {
+        Some((start, body_start, line)) if line.trim_end() == "+++" => {
+            let mut close = None;
+            for (s, _, l) in iter.by_ref() {
+                if l.trim_end() == "+++" {
+                    close = Some(s);
+                    break;
+                }
+            }
+            match close {
+                Some(end) => Ok(body_start.min(end)..end),
+                None => Err(vec![map.error(
+                    start..start + 3,
+                    "front matter opened with `+++` is never closed",
+                )]),
+            }
+        }
+        _ => Err(vec![map.error(
+            0..0,
+            "a lesson must start with TOML front matter between `+++` lines",
+        )]),
+    }
+}
+
+/// What a fence's info string opens: a directive block, or prose (None). A near miss of a directive
+/// fence would silently become prose, so it is refused.
+fn fence_kind(
+    map: &SourceMap<'_>,
+    info: &str,
+    info_start: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<BlockKind> {
+    match info {
+        "hmm" => Some(BlockKind::Actions),
+        "assert" => Some(BlockKind::Assert),
+        "predict" => Some(BlockKind::Predict),
+        other => {
+            let lower = other.to_ascii_lowercase();
+            // Short names get a tighter bound so ```asm or ```sh stay prose.
+            let near =
+                |name: &str, d: usize| lower.starts_with(name) || edit_distance(&lower, name) <= d;
+            if near("hmm", 1) || near("assert", 2) || near("predict", 2) {
+                diags.push(map.error(
+                    info_start..info_start + other.len().max(1),
+                    format!(
+                        "unknown directive block `{other}`: expected `hmm`, `assert` or `predict`"
+                    ),
+                ));
+            }
+            None
+        }
     }
 }
 

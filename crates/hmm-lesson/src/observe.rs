@@ -1,9 +1,9 @@
 //! What a run lets assertions see: plain data the runner fills from the simulator, and [`crate::eval`] reads.
 //!
 //! Keeping this separate from hmm-sim types means assertions are evaluated (and unit-tested) without a
-//! simulator, and adapting to simulator changes touches only `runner.rs`.
+//! simulator, and adapting to simulator changes touches only [`crate::runner`].
 
-use crate::model::{Counter, Lane, Location, Outcome};
+use crate::model::{Counter, Location, RunEnd, Strategy};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -66,7 +66,7 @@ pub enum ResultObs {
         data: BTreeMap<usize, Option<u64>>,
     },
     /// A `run` of threads, or a `lane` run (which also has the strategy's return code).
-    Run { outcome: Outcome, ret: Option<i64> },
+    Run { outcome: RunEnd, ret: Option<i64> },
 }
 
 /// Result of the bounded schedule search made for the last `run` of threads.
@@ -93,7 +93,7 @@ pub struct Observation {
 }
 
 impl Observation {
-    pub fn lane(&self, lane: Lane) -> Option<&WorldObs> {
+    pub fn lane(&self, lane: Strategy) -> Option<&WorldObs> {
         self.lanes.get(lane.name())
     }
 }

@@ -12,8 +12,8 @@ use crate::front;
 use crate::limits;
 use crate::markdown::{self, BlockKind};
 use crate::model::{
-    Action, Assertion, Beat, Check, Lane, Lesson, Location, Op, Probe, ResultField, Span, Value,
-    World,
+    Action, Assertion, Beat, Check, Lesson, Location, Probe, ResultField, Span, Strategy, Value,
+    Verb, WhichWorld,
 };
 use crate::predict;
 use std::collections::BTreeMap;
@@ -120,9 +120,9 @@ fn block_lines(text: &str, body: Span) -> impl Iterator<Item = (usize, &str)> {
 #[derive(Default)]
 struct Scope {
     /// Result name → the op that produced it.
-    results: BTreeMap<String, Op>,
+    results: BTreeMap<String, Verb>,
     processes: Vec<String>,
-    lanes_run: Vec<Lane>,
+    lanes_run: Vec<Strategy>,
     ran_threads: bool,
 }
 
@@ -138,7 +138,7 @@ fn validate(map: &SourceMap<'_>, lesson: &Lesson) -> Vec<Diagnostic> {
             if a.thread.is_some() {
                 queued.get_or_insert(a.span.clone());
             }
-            if matches!(a.op, Op::Run { .. }) {
+            if matches!(a.op, Verb::Run { .. }) {
                 if queued.is_none() {
                     diags.push(map.error(
                         a.span.clone(),
@@ -201,7 +201,7 @@ fn validate_action(
         }
     };
     match &a.op {
-        Op::Dmirror { dev, proc, .. } => {
+        Verb::Dmirror { dev, proc, .. } => {
             if *dev >= sc.devices {
                 diags.push(map.error(
                     a.span.clone(),
@@ -213,8 +213,8 @@ fn validate_action(
             }
             proc_ok(proc, scope, diags);
         }
-        Op::CpuRead { proc, .. } | Op::CpuWrite { proc, .. } => proc_ok(proc, scope, diags),
-        Op::Lane { lane, resume, .. } => {
+        Verb::CpuRead { proc, .. } | Verb::CpuWrite { proc, .. } => proc_ok(proc, scope, diags),
+        Verb::Lane { lane, resume, .. } => {
             if *resume && !scope.lanes_run.contains(lane) {
                 diags.push(map.error(
                     a.span.clone(),
@@ -229,8 +229,8 @@ fn validate_action(
                 scope.lanes_run.push(*lane);
             }
         }
-        Op::Fork => {}
-        Op::Mirror { .. } | Op::Mprotect { .. } | Op::Munmap { .. } | Op::Run { .. } => {}
+        Verb::Fork => {}
+        Verb::Mirror { .. } | Verb::Mprotect { .. } | Verb::Munmap { .. } | Verb::Run { .. } => {}
     }
     if let Some(name) = &a.bind {
         if scope.results.contains_key(name) || scope.processes.contains(name) {
@@ -238,11 +238,14 @@ fn validate_action(
                 a.span.clone(),
                 format!("`{name}` is already bound; give each result its own name"),
             ));
-        } else if matches!(a.op, Op::Fork) {
+        } else if matches!(a.op, Verb::Fork) {
             scope.processes.push(name.clone());
         } else if matches!(
             a.op,
-            Op::Mirror { .. } | Op::Mprotect { .. } | Op::Munmap { .. } | Op::CpuWrite { .. }
+            Verb::Mirror { .. }
+                | Verb::Mprotect { .. }
+                | Verb::Munmap { .. }
+                | Verb::CpuWrite { .. }
         ) {
             diags.push(map.error(
                 a.span.clone(),
@@ -261,8 +264,8 @@ fn validate_assertion(
     devices: usize,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let need_lane = |w: &World, diags: &mut Vec<Diagnostic>| {
-        if let World::Lane(l) = w {
+    let need_lane = |w: &WhichWorld, diags: &mut Vec<Diagnostic>| {
+        if let WhichWorld::Lane(l) = w {
             if !scope.lanes_run.contains(l) {
                 diags.push(map.error(
                     a.span.clone(),
@@ -285,10 +288,10 @@ fn validate_assertion(
                     )),
                     Some(op) => {
                         let ok = match op {
-                            Op::Dmirror { .. } => !matches!(field, ResultField::Outcome),
-                            Op::CpuRead { .. } => matches!(field, ResultField::Data),
-                            Op::Run { .. } => matches!(field, ResultField::Outcome),
-                            Op::Lane { .. } => {
+                            Verb::Dmirror { .. } => !matches!(field, ResultField::Outcome),
+                            Verb::CpuRead { .. } => matches!(field, ResultField::Data),
+                            Verb::Run { .. } => matches!(field, ResultField::Outcome),
+                            Verb::Lane { .. } => {
                                 matches!(field, ResultField::Outcome | ResultField::Ret)
                             }
                             _ => false,
@@ -313,8 +316,8 @@ fn validate_assertion(
             }
         }
         Check::LanesAgree => {
-            for l in Lane::ALL {
-                need_lane(&World::Lane(l), diags);
+            for l in Strategy::ALL {
+                need_lane(&WhichWorld::Lane(l), diags);
             }
         }
         Check::ExistsSchedule(_) | Check::AllSchedules(_) => {

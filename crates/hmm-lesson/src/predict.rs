@@ -12,7 +12,7 @@
 
 use crate::assertion;
 use crate::diag::{Diagnostic, SourceMap};
-use crate::model::{Prediction, Span};
+use crate::model::{Assertion, Prediction, Span};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -102,20 +102,10 @@ pub fn parse(
             ));
         }
     }
-    let verify = match &raw.verify {
-        None => None,
-        Some(v) => {
-            // The string's content starts one byte after its opening quote (basic or literal string).
-            let base = body.start + v.span().start + 1;
-            match assertion::parse_line(v.get_ref(), base, page_count) {
-                Ok(a) => Some(a),
-                Err((span, m)) => {
-                    diags.push(map.error(span, format!("verify: {m}")));
-                    None
-                }
-            }
-        }
-    };
+    let verify = raw
+        .verify
+        .as_ref()
+        .and_then(|v| verify(map, &body, v, page_count, &mut diags));
     if diags.is_empty() {
         Ok(Prediction {
             span: body,
@@ -127,5 +117,24 @@ pub fn parse(
         })
     } else {
         Err(diags)
+    }
+}
+
+/// The `verify` assertion, parsed at its place in the file.
+fn verify(
+    map: &SourceMap<'_>,
+    body: &Span,
+    v: &Spanned<String>,
+    page_count: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Assertion> {
+    // The string's content starts one byte after its opening quote (basic or literal string).
+    let base = body.start + v.span().start + 1;
+    match assertion::parse_line(v.get_ref(), base, page_count) {
+        Ok(a) => Some(a),
+        Err((span, m)) => {
+            diags.push(map.error(span, format!("verify: {m}")));
+            None
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Small value syntaxes shared by the front matter and the action/assert languages: page ranges, content
 //! patterns, errno names, snapshot bytes. Each parser returns `Err(message)`; the caller adds the span.
 
-use crate::model::{Location, Pages, Pattern, Prot, VmaKind};
+use crate::model::{Location, Pages, Pattern, VmaKind, VmaProt};
 
 /// `N` or `N..M` (half-open), checked against the scenario's page count.
 pub fn pages(text: &str, page_count: usize) -> Result<Pages, String> {
@@ -101,11 +101,11 @@ pub fn pattern(text: &str) -> Result<Pattern, String> {
     Ok(Pattern::Const(if neg { n.wrapping_neg() } else { n }))
 }
 
-pub fn prot(text: &str) -> Result<Prot, String> {
+pub fn prot(text: &str) -> Result<VmaProt, String> {
     match text {
-        "rw" => Ok(Prot::ReadWrite),
-        "r" => Ok(Prot::Read),
-        "none" => Ok(Prot::None),
+        "rw" => Ok(VmaProt::ReadWrite),
+        "r" => Ok(VmaProt::Read),
+        "none" => Ok(VmaProt::None),
         other => Err(format!(
             "unknown protection `{other}`: expected rw, r or none"
         )),

@@ -1,0 +1,174 @@
+//! Lowering: the lesson's scenario and actions become hmm-sim's set-up, ops, thread specs and policies.
+//! No running and no observing here; only translation between the two vocabularies.
+
+use super::world_access::apply_driver;
+use crate::model::{
+    DmirrorCmd, DriverSettings, KernelVersion, LessonLimits, Pages, Pattern, Scenario, Schedule,
+    Strategy, Verb, VmaKind, VmaProt,
+};
+use hmm_sim::exec::{Limits, Policy};
+use hmm_sim::scenario::PageState;
+use hmm_sim::sim::{self, RunConfig, Setup, ThreadSpec};
+use hmm_sim::world::RANGE_BASE_VPN;
+
+/// The virtual page number of page `page` of the scenario's range.
+pub fn vpn(page: usize) -> u32 {
+    RANGE_BASE_VPN + page as u32
+}
+
+/// Content tokens are `u32` in the simulator.
+pub fn token(p: Pattern, page: usize) -> u32 {
+    p.value(page) as u32
+}
+
+fn read_write(prot: VmaProt) -> (bool, bool) {
+    match prot {
+        VmaProt::ReadWrite => (true, true),
+        VmaProt::Read => (true, false),
+        VmaProt::None => (false, false),
+    }
+}
+
+/// The world before step 0: the scenario's vmas, pages and driver settings.
+pub fn scenario_setup(sc: &Scenario) -> Result<Setup, String> {
+    let states = &sc.states;
+    if states.contains(&PageState::OtherDevice) && sc.devices < 2 {
+        return Err("`O` pages live on device 1: the scenario needs devices = 2".into());
+    }
+    if states.contains(&PageState::DevicePrivate) && sc.devices < 1 {
+        return Err("`D` pages live on device 0: the scenario needs devices >= 1".into());
+    }
+    let mut setup = Setup::new(sc.devices as u8);
+    for v in &sc.vmas {
+        let (read, write) = read_write(v.prot);
+        let prot = sim::Prot {
+            read,
+            write,
+            shared: v.kind == VmaKind::AnonShared,
+        };
+        setup.mmap(0, vpn(v.pages.start), v.pages.len() as u32, prot);
+    }
+    for (p, st) in states.iter().enumerate() {
+        if *st != PageState::None {
+            setup.place(0, vpn(p), *st, token(sc.content, p));
+        }
+    }
+    apply_driver(&mut setup.world, &sc.driver);
+    if let Some(e) = setup.errors.first() {
+        return Err(format!("the simulator refused the scenario: {e}"));
+    }
+    Ok(setup)
+}
+
+pub fn config(kernel: KernelVersion, limits: &LessonLimits, policy: Policy) -> RunConfig {
+    RunConfig {
+        kernel,
+        policy,
+        limits: Limits {
+            max_steps: limits.steps,
+            max_threads: crate::limits::MAX_THREADS + 1,
+        },
+    }
+}
+
+/// The process an action runs in (None: the test process).
+pub fn process_of(verb: &Verb) -> Option<&str> {
+    match verb {
+        Verb::Dmirror { proc, .. } | Verb::CpuRead { proc, .. } | Verb::CpuWrite { proc, .. } => {
+            proc.as_deref()
+        }
+        _ => None,
+    }
+}
+
+/// The simulator ops one action stands for (CPU accesses are one op per page). `mirror` is the test's
+/// user-space buffer, which `WRITE` sends.
+pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<sim::Op>, String> {
+    Ok(match verb {
+        Verb::Dmirror {
+            cmd, dev, pages, ..
+        } => {
+            let data = if *cmd == DmirrorCmd::Write {
+                pages.iter().map(|p| mirror[p] as u32).collect()
+            } else {
+                Vec::new()
+            };
+            vec![sim::Op::Dmirror {
+                dev: *dev as u8,
+                cmd: *cmd,
+                start: vpn(pages.start),
+                npages: pages.len() as u32,
+                data,
+            }]
+        }
+        Verb::CpuRead { pages, .. } => pages
+            .iter()
+            .map(|p| sim::Op::CpuRead { vpn: vpn(p) })
+            .collect(),
+        Verb::CpuWrite { pages, value, .. } => pages
+            .iter()
+            .map(|p| sim::Op::CpuWrite {
+                vpn: vpn(p),
+                value: token(*value, p),
+            })
+            .collect(),
+        Verb::Mprotect { pages, prot } => {
+            let (read, write) = read_write(*prot);
+            vec![sim::Op::Mprotect {
+                start: vpn(pages.start),
+                npages: pages.len() as u32,
+                read,
+                write,
+            }]
+        }
+        Verb::Munmap { pages } => vec![sim::Op::Munmap {
+            start: vpn(pages.start),
+            npages: pages.len() as u32,
+        }],
+        Verb::Fork => vec![sim::Op::Fork],
+        Verb::Lane { .. } | Verb::Mirror { .. } | Verb::Run { .. } => {
+            return Err("this action cannot be queued on a thread".into())
+        }
+    })
+}
+
+/// Refuse driver settings hmm-sim's strategies do not model, rather than silently ignoring them.
+pub fn check_driver(d: &DriverSettings) -> Result<(), String> {
+    if !d.select.system {
+        return Err("hmm-sim's lane strategies always select MIGRATE_VMA_SELECT_SYSTEM".into());
+    }
+    Ok(())
+}
+
+/// The one thread of a lane run: the strategy over `pages`, as the driver's owner device.
+pub fn lane_thread(lane: Strategy, driver: &DriverSettings, pages: Pages) -> ThreadSpec {
+    ThreadSpec {
+        name: lane.name().into(),
+        mm: 0,
+        ops: vec![sim::Op::Lane {
+            strategy: lane,
+            dev: driver.owner as u8,
+            start: vpn(pages.start),
+            npages: pages.len() as u32,
+        }],
+    }
+}
+
+/// The scheduler of a `run`. `threads` are the queued threads' names in spawn order (thread ids follow it).
+pub fn policy(schedule: &Schedule, threads: &[&str]) -> Result<Policy, String> {
+    Ok(match schedule {
+        Schedule::RoundRobin => Policy::RoundRobin,
+        Schedule::Random { seed } => Policy::Random { seed: *seed },
+        Schedule::Replay { choices } => {
+            let mut tids = Vec::new();
+            for c in choices {
+                let t = threads
+                    .iter()
+                    .position(|q| q == c)
+                    .ok_or(format!("no thread {c} in this run"))?;
+                tids.push(t as u8);
+            }
+            Policy::Replay { choices: tids }
+        }
+    })
+}

@@ -1,0 +1,109 @@
+//! Run a validated lesson on the simulator: the only module that talks to hmm-sim.
+//!
+//! Worlds. The *main world* is the test process of the selftests: it starts from the scenario and every
+//! main-thread action is one `hmm_sim::sim::run` of a single thread, whose final world is the next
+//! action's starting world. Each *lane world* starts from the scenario too; `lane X` runs strategy X there
+//! on its own, so the three lanes can be compared side by side.
+//!
+//! Pausing. A lane run always runs to its end; `until=step:N` / `until=milestone:M` only choose how much of
+//! its trace the lesson looks at, and `resume` looks further into the same run (runs are deterministic).
+//!
+//! Threads. `tN:` actions are queued and `run` runs them together under the chosen policy. When the beat
+//! asserts something about *schedules*, the same start is also run under a bounded set of schedules
+//! (round robin, then hmm-sim's depth-first explorer up to `limits.schedules`), recording for each
+//! property the first schedule that shows it.
+//!
+//! Every refusal (an op the simulator cannot do, a limit hit) becomes a [`LessonError`] at the action's line.
+//!
+//! | module | job |
+//! |---|---|
+//! | `session` | [`BeatRunner`](session::BeatRunner): the state between beats and the beat state machine |
+//! | `lower` | lesson actions and scenario → hmm-sim set-up, ops, thread specs and policies |
+//! | `search` | schedule claims: round robin plus hmm-sim's explorer, witnesses per property |
+//! | `observe` | [`Observation`]s, built only from hmm-sim's `ViewState` of each world |
+//! | `events` | every decoding of raw trace events (kinds, pages, milestones, how a run ended) |
+//! | `world_access` | the one place that still writes `World` fields directly (driver settings) |
+
+mod events;
+mod lower;
+mod observe;
+mod search;
+mod session;
+mod world_access;
+
+use crate::eval::{self, Verdict};
+use crate::model::{Lesson, Span};
+use crate::observe::Observation;
+use serde::Serialize;
+
+pub use events::{is_func, EVENT_KINDS, MILESTONES};
+
+/// Why a lesson stopped before its end: an action the simulator refused, or a limit hit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LessonError {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BeatRun {
+    /// One verdict per assertion of the beat, as written (before any `expect_fail` inversion).
+    pub assertions: Vec<Verdict>,
+    /// One verdict per prediction that has a `verify` assertion.
+    pub predictions: Vec<Option<Verdict>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LessonRun {
+    pub beats: Vec<BeatRun>,
+    /// Set when an action could not be carried out; later beats were not run.
+    pub error: Option<LessonError>,
+    /// The state after the last beat that ran.
+    pub last: Observation,
+}
+
+/// Run `lesson` to its end (or its first error). Never panics on a validated lesson.
+pub fn run(lesson: &Lesson) -> LessonRun {
+    let mut runner = match session::BeatRunner::new(lesson) {
+        Ok(s) => s,
+        Err(message) => {
+            return LessonRun {
+                beats: vec![],
+                error: Some(LessonError {
+                    span: 0..3,
+                    message,
+                }),
+                last: Observation::default(),
+            }
+        }
+    };
+    let mut beats = Vec::new();
+    for beat in &lesson.beats {
+        if let Err(e) = runner.apply_beat(beat) {
+            return LessonRun {
+                beats,
+                error: Some(e),
+                last: runner.observe(),
+            };
+        }
+        let obs = runner.observe();
+        beats.push(BeatRun {
+            assertions: beat
+                .assertions
+                .iter()
+                .map(|a| eval::check(&a.check, &obs))
+                .collect(),
+            predictions: beat
+                .predictions
+                .iter()
+                .map(|p| p.verify.as_ref().map(|v| eval::check(&v.check, &obs)))
+                .collect(),
+        });
+    }
+    let last = runner.observe();
+    LessonRun {
+        beats,
+        error: None,
+        last,
+    }
+}

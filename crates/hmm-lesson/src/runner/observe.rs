@@ -1,0 +1,76 @@
+//! Building [`WorldObs`]: what assertions see of one world, read only from hmm-sim's [`ViewState`] (the
+//! viewer's state at a step, moved only by trace events) so the main world, finished lanes and paused lanes
+//! are all observed the same way.
+
+use super::lower::vpn;
+use crate::model::{Counter, Location};
+use crate::observe::{EventObs, PageObs, WorldObs};
+use hmm_sim::pte::{Pte, ZERO_PFN};
+use hmm_sim::trace::Counters;
+use hmm_sim::view::ViewState;
+use hmm_sim::world::Zone;
+use std::collections::BTreeMap;
+
+/// One world at one step, and what the lesson knows beside the view.
+pub struct WorldAt<'a> {
+    pub view: &'a ViewState,
+    /// Thread names of the run the view's thread ids refer to (lock holders are thread ids).
+    pub names: &'a [String],
+    /// Per page of the range: is it inside a vma of the test process? (`ViewState` has no vmas.)
+    pub mapped: &'a [bool],
+    pub events: Vec<EventObs>,
+    pub violations: Vec<String>,
+}
+
+pub fn world_obs(w: WorldAt<'_>) -> WorldObs {
+    WorldObs {
+        pages: (0..w.mapped.len())
+            .map(|p| page_obs(w.view, p, w.names, w.mapped[p]))
+            .collect(),
+        counters: counters(&w.view.counters),
+        locks_held: w.view.locks.values().map(|h| h.len() as u64).sum(),
+        events: w.events,
+        violations: w.violations,
+    }
+}
+
+/// Page `p` of the test process (mm 0).
+fn page_obs(view: &ViewState, p: usize, names: &[String], mapped: bool) -> PageObs {
+    let pte = view.ptes.get(&(0, vpn(p))).copied().unwrap_or(Pte::None);
+    let frame = pte
+        .pfn()
+        .filter(|&pfn| pfn != ZERO_PFN)
+        .and_then(|pfn| view.frames.get(&pfn));
+    let (location, content) = match pte {
+        Pte::None => (Location::Nowhere, 0),
+        Pte::Zero => (Location::Sys, 0),
+        Pte::Swap { slot } => (Location::Swap, view.swap.get(&slot).copied().unwrap_or(0)),
+        _ => match frame {
+            Some(f) => match f.zone {
+                Zone::DevicePrivate(d) => (Location::Dev(d as usize), f.content),
+                _ => (Location::Sys, f.content),
+            },
+            None => (Location::Sys, 0),
+        },
+    };
+    PageObs {
+        pte: pte.kind().name().to_string(),
+        location: Some(location),
+        refcount: frame.map(|f| f.refcount as i64),
+        mapcount: frame.map(|f| f.mapcount as i64),
+        locked: frame.is_some_and(|f| f.locked_by.is_some()),
+        holder: frame
+            .and_then(|f| f.locked_by)
+            .map(|t| names.get(t as usize).cloned().unwrap_or(format!("T{t}"))),
+        content: mapped.then_some(content as u64),
+    }
+}
+
+fn counters(c: &Counters) -> BTreeMap<String, u64> {
+    let known: Vec<&str> = Counter::ALL.iter().map(|c| c.name()).collect();
+    c.fields()
+        .into_iter()
+        .filter(|(n, _)| known.contains(n))
+        .map(|(n, v)| (n.to_string(), v))
+        .collect()
+}
