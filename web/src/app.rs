@@ -1,5 +1,6 @@
-//! The root component: reads the URL once, owns the reducer, installs the keyboard map and the play loop, keeps
-//! the URL in step with the picture, and derives each picture's render data from the session.
+//! The root component only wires: it reads the URL once, owns the reducer, installs the keyboard map and the
+//! play loop, keeps the URL in step with the state, and hands each component the picture `crate::picture`
+//! derives for it.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -8,20 +9,19 @@ use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use gloo::timers::callback::Timeout;
 use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::pte::PteKind;
-use hmm_sim::trace::Counters;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::comparison::Comparison;
 use crate::components::{
-    DeepView, Help, Lane, Legend, Narration, Notices, ScenarioInput, SessionRef, Simplified,
-    SummaryChart, Transport,
+    DeepView, Help, LanePanel, Legend, Narration, Notices, ScenarioInput, Simplified, SummaryChart,
+    Transport,
 };
-use crate::frame::{
-    cursor_page, deep_frame, kinds, lane_frame, window_start, LaneFrame, Touched, WINDOW_PAGES,
-};
+use crate::picture::deep::deep_picture;
+use crate::picture::lane::compare_pictures;
+use crate::picture::narration::narration_picture;
+use crate::picture::swimlanes::swimlanes_picture;
 use crate::scenario::parse_text;
-use crate::session::{held_by, Session};
 use crate::state::{Action, AppState, Theme};
 use crate::url::{format_query, parse_query, View, BASE_STEPS_PER_SECOND};
 use gloo::storage::Storage;
@@ -243,8 +243,8 @@ pub fn App() -> Html {
             let timeout = pending.clone().map(|text| {
                 Timeout::new(30, move || {
                     if let Ok(states) = parse_text(&text) {
-                        dispatcher
-                            .dispatch(Action::SessionReady(text, Rc::new(Session::build(states))));
+                        let comparison = Rc::new(Comparison::build(states));
+                        dispatcher.dispatch(Action::ComparisonReady(text, comparison));
                     }
                 })
             });
@@ -310,8 +310,8 @@ pub fn App() -> Html {
                 pending={state.pending.is_some()}
                 on_change={on.reform(Action::EditScenario)} />
             {
-                match &state.session {
-                    Some(session) => body(&state, session, &on),
+                match &state.comparison {
+                    Some(comparison) => body(&state, comparison, &on),
                     None => html! {
                         <p class="placeholder">{ "The lanes appear here once the scenario has run." }</p>
                     },
@@ -328,72 +328,40 @@ pub fn App() -> Html {
     }
 }
 
-/// Transport, narration and the chosen view, for a computed session.
-fn body(state: &AppState, session: &Rc<Session>, on: &Callback<Action>) -> Html {
-    let reference = session.lane_index(state.lane);
-    let npages = session.npages();
-    let count = session.lanes.len();
-    let steps: Vec<usize> = (0..count)
-        .map(|i| session.lane_step(i, state.align, state.lane, state.step))
-        .collect();
-    let prevs: Vec<usize> = (0..count)
-        .map(|i| session.lane_step(i, state.align, state.lane, state.prev_step))
-        .collect();
-    let len = session.transport_len(state.align, state.lane);
-    let milestones = Rc::new(session.transport_milestones(state.align, state.lane));
-
-    // Narration of the reference lane's current step.
-    let lane = &session.lanes[reference];
-    let narration = {
-        let lane_state = lane.track.state(steps[reference]);
-        let event = lane.track.event_before(steps[reference]);
-        html! {
-            <Narration strategy={lane.strategy} step={steps[reference]} len={lane.track.len()}
-                func={event.map(|e| e.func)}
-                is_call={event.is_some_and(|e| e.kind == hmm_sim::trace::Kind::Call)}
-                line={event.map_or_else(
-                    || "Step 0: the scenario's pages, before the driver starts. Press Space (or ▶ Play) to run the three lanes.".to_owned(),
-                    hmm_sim::view::narrate,
-                )}
-                held={held_by(&lane_state, event.map_or(0, |e| e.thread))}
-                milestone={lane_state.last_milestone}
-                playing={state.playing} />
-        }
-    };
+/// Transport, narration and the chosen view, for a computed comparison: each picture derived by
+/// `crate::picture`, handed to its component.
+fn body(state: &AppState, comparison: &Comparison, on: &Callback<Action>) -> Html {
+    let reference = comparison.lane_index(state.lane);
+    let steps = comparison.lane_steps(state.align, state.lane, state.step);
+    let prevs = comparison.lane_steps(state.align, state.lane, state.prev_step);
+    let len = comparison.transport_len(state.align, state.lane);
+    let milestones = Rc::new(comparison.transport_milestones(state.align, state.lane));
+    let lane = &comparison.lanes[reference];
+    let narration = narration_picture(lane, steps[reference]);
 
     let view = match state.view {
         View::Compare => {
-            let frames = compare_frames(session, reference, &steps, &prevs, npages);
-            let totals: Vec<(Strategy, Counters)> = session
-                .lanes
-                .iter()
-                .map(|l| (l.strategy, l.totals))
-                .collect();
+            let pictures = compare_pictures(comparison, reference, &steps, &prevs);
             html! {
                 <>
                     <div id="lanes" class="lanes">
-                        { for frames.into_iter().enumerate().map(|(i, frame)| html! {
-                            <Lane key={session.lanes[i].strategy.name()} {frame} reference={i == reference} on={on.clone()} />
+                        { for pictures.into_iter().enumerate().map(|(i, picture)| html! {
+                            <LanePanel key={comparison.lanes[i].strategy.name()} {picture} reference={i == reference} on={on.clone()} />
                         }) }
                     </div>
-                    <SummaryChart {totals} agree={session.agree} />
+                    <SummaryChart totals={comparison.totals()} agree={comparison.agree} />
                 </>
             }
         }
         View::Deep => {
-            let lane_state = lane.track.state(steps[reference]);
-            let touched = Touched::between(lane.track.events(), prevs[reference], steps[reference]);
-            let frame = Rc::new(deep_frame(
+            let picture = Rc::new(deep_picture(
                 lane,
-                &lane_state,
                 steps[reference],
-                npages,
-                &touched,
+                prevs[reference],
+                comparison.npages(),
             ));
-            drop(lane_state);
-            html! {
-                <DeepView {frame} session={SessionRef(session.clone())} lane={reference} on={on.clone()} />
-            }
+            let swimlanes = swimlanes_picture(lane, steps[reference], state.zoom);
+            html! { <DeepView {picture} {swimlanes} on={on.clone()} /> }
         }
     };
 
@@ -402,68 +370,8 @@ fn body(state: &AppState, session: &Rc<Session>, on: &Callback<Action>) -> Html 
             <Transport step={state.step} {len} playing={state.playing} speed_index={state.speed_index}
                 jump_kind={state.jump_kind} align={state.align} view={state.view} lane={state.lane}
                 {milestones} on={on.clone()} />
-            { narration }
+            <Narration picture={narration} playing={state.playing} />
             <main id="main" class={classes!("view", format!("view-{}", state.view.name()))}>{ view }</main>
         </>
     }
-}
-
-/// The three lanes' pictures at their aligned steps, sharing one window of pages (around the reference lane's
-/// walk cursor) so that the rows stack page over page and differences line up.
-fn compare_frames(
-    session: &Session,
-    reference: usize,
-    steps: &[usize],
-    prevs: &[usize],
-    npages: usize,
-) -> Vec<Rc<LaneFrame>> {
-    let start = {
-        let ref_state = session.lanes[reference].track.state(steps[reference]);
-        window_start(cursor_page(&ref_state, npages), npages, WINDOW_PAGES)
-    };
-    let mut window_kinds: Vec<Vec<PteKind>> = Vec::new();
-    let mut counters: Vec<Counters> = Vec::new();
-    for (i, lane) in session.lanes.iter().enumerate() {
-        let s = lane.track.state(steps[i]);
-        window_kinds.push(kinds(&s, start, WINDOW_PAGES, npages));
-        counters.push(s.counters);
-    }
-    let width = window_kinds.first().map_or(0, Vec::len);
-    let differs: Vec<bool> = (0..width)
-        .map(|p| {
-            !window_kinds
-                .iter()
-                .all(|k| k.get(p) == window_kinds[0].get(p))
-        })
-        .collect();
-    let counters_differ: Vec<&'static str> = counters
-        .first()
-        .map(|c| c.fields().map(|(n, _)| n).to_vec())
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|n| {
-            let first = counters[0].get(n);
-            counters.iter().any(|c| c.get(n) != first)
-        })
-        .collect();
-    session
-        .lanes
-        .iter()
-        .enumerate()
-        .map(|(i, lane)| {
-            let s = lane.track.state(steps[i]);
-            let touched = Touched::between(lane.track.events(), prevs[i], steps[i]);
-            Rc::new(lane_frame(
-                lane,
-                &s,
-                steps[i],
-                npages,
-                start,
-                &touched,
-                &differs,
-                counters_differ.clone(),
-                lane.milestones.clone(),
-            ))
-        })
-        .collect()
 }

@@ -19,13 +19,12 @@
 //! any step is `hmm_sim::view::ViewState` replayed from the simulator's own trace.
 
 mod app;
+pub mod comparison;
 pub mod components;
 pub mod decode;
-pub mod frame;
+pub mod picture;
 pub mod scenario;
-pub mod session;
 pub mod state;
-pub mod track;
 pub mod url;
 
 pub use app::App;
