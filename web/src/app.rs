@@ -187,123 +187,20 @@ pub fn App() -> Html {
         let dispatcher = dispatcher.clone();
         use_callback((), move |action: Action, _| dispatcher.dispatch(action))
     };
-
-    // Keyboard: one listener on the window for the app's lifetime.
-    {
-        let dispatcher = dispatcher.clone();
-        use_effect_with((), move |_| {
-            let listener = web_sys::window().map(|window| {
-                // Not passive: handled keys call preventDefault (Space must not scroll the page).
-                let options = EventListenerOptions::enable_prevent_default();
-                EventListener::new_with_options(&window, "keydown", options, move |event| {
-                    let Some(e) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
-                        return;
-                    };
-                    if let Some(action) = key_action(e) {
-                        e.prevent_default();
-                        dispatcher.dispatch(action);
-                    }
-                })
-            });
-            move || drop(listener)
-        });
-    }
-
-    // The play loop: runs while playing; restarted when the speed changes.
-    {
-        let dispatcher = dispatcher.clone();
-        use_effect_with(
-            (state.playing, state.speed_index),
-            move |&(playing, speed_index)| {
-                let handle = Rc::new(RefCell::new(None));
-                let alive = Rc::new(Cell::new(playing));
-                if playing {
-                    let speed = crate::url::SPEEDS.get(speed_index).copied().unwrap_or(1.0);
-                    schedule_frame(
-                        handle.clone(),
-                        alive.clone(),
-                        dispatcher,
-                        speed * BASE_STEPS_PER_SECOND / 1000.0,
-                        Rc::new(Cell::new(None)),
-                        Rc::new(Cell::new(0.0)),
-                    );
-                }
-                move || {
-                    alive.set(false);
-                    handle.borrow_mut().take();
-                }
-            },
-        );
-    }
-
-    // A large scenario: paint "computing" first, then compute.
-    {
-        let dispatcher = dispatcher.clone();
-        use_effect_with(state.pending.clone(), move |pending| {
-            let timeout = pending.clone().map(|text| {
-                Timeout::new(30, move || {
-                    if let Ok(states) = parse_text(&text) {
-                        let comparison = Rc::new(Comparison::build(states));
-                        dispatcher.dispatch(Action::ComparisonReady(text, comparison));
-                    }
-                })
-            });
-            move || drop(timeout)
-        });
-    }
-
-    // The URL follows the picture, except while playing (one replaceState per frame would be throttled), and a
-    // moment after the last change (dragging the scrubber or holding → moves the picture, not the address bar).
-    {
-        let query = format_query(&state.url_state());
-        let settled = !state.playing && state.pending.is_none();
-        use_effect_with((query, settled), move |(query, settled)| {
-            let query = query.clone();
-            let timeout =
-                settled.then(|| Timeout::new(URL_WRITE_DELAY_MS, move || write_url(&query)));
-            move || drop(timeout)
-        });
-    }
+    use_key_map(dispatcher.clone());
+    use_play_loop(state.playing, state.speed_index, dispatcher.clone());
+    use_pending_comparison(state.pending.clone(), dispatcher);
+    use_url_follows(&state);
 
     let theme_class = match state.theme {
         Theme::System => None,
         Theme::Light => Some("theme-light"),
         Theme::Dark => Some("theme-dark"),
     };
-    let theme_label = match state.theme {
-        Theme::System => "theme: system",
-        Theme::Light => "theme: light",
-        Theme::Dark => "theme: dark",
-    };
-    let view_button = |view: View, id: &'static str, label: &'static str| {
-        let selected = state.view == view;
-        html! {
-            <button {id} type="button" class={classes!("view-tab", selected.then_some("selected"))}
-                aria-pressed={selected.to_string()} onclick={on.reform(move |_: MouseEvent| Action::SetView(view))}>
-                { label }
-            </button>
-        }
-    };
-
     html! {
         <div id="app" class={classes!("app", theme_class, state.playing.then_some("playing"))}
             data-view={state.view.name()} data-lane={state.lane.name()}>
-            <header class="topbar">
-                <div class="brand">
-                    <h1>{ "hmmviz" }</h1>
-                    <p class="tagline">{ "Moving a range to device memory in Linux HMM: three driver paths, step by step" }</p>
-                </div>
-                <nav class="views" aria-label="Views">
-                    { view_button(View::Compare, "view-compare", "Compare lanes") }
-                    { view_button(View::Deep, "view-deep", "Look inside a lane") }
-                </nav>
-                <div class="tools">
-                    <button id="theme-button" type="button" onclick={on.reform(|_: MouseEvent| Action::CycleTheme)}
-                        title="Switch theme (t)">{ theme_label }</button>
-                    <button id="help-button" type="button" onclick={on.reform(|_: MouseEvent| Action::ToggleHelp)}
-                        aria-haspopup="dialog" title="Keyboard (?)">{ "? keys" }</button>
-                </div>
-            </header>
+            { topbar(&state, &on) }
             <Notices notices={state.notices.clone()} on={on.clone()} />
             <ScenarioInput value={state.scenario_text.clone()}
                 error={state.scenario_error.clone().map(AttrValue::from)}
@@ -325,6 +222,117 @@ pub fn App() -> Html {
                 <Help on={on.clone()} />
             }
         </div>
+    }
+}
+
+/// Keyboard: one listener on the window for the app's lifetime.
+#[hook]
+fn use_key_map(dispatcher: UseReducerDispatcher<AppState>) {
+    use_effect_with((), move |_| {
+        let listener = web_sys::window().map(|window| {
+            // Not passive: handled keys call preventDefault (Space must not scroll the page).
+            let options = EventListenerOptions::enable_prevent_default();
+            EventListener::new_with_options(&window, "keydown", options, move |event| {
+                let Some(e) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                    return;
+                };
+                if let Some(action) = key_action(e) {
+                    e.prevent_default();
+                    dispatcher.dispatch(action);
+                }
+            })
+        });
+        move || drop(listener)
+    });
+}
+
+/// The play loop: runs while playing; restarted when the speed changes.
+#[hook]
+fn use_play_loop(playing: bool, speed_index: usize, dispatcher: UseReducerDispatcher<AppState>) {
+    use_effect_with((playing, speed_index), move |&(playing, speed_index)| {
+        let handle = Rc::new(RefCell::new(None));
+        let alive = Rc::new(Cell::new(playing));
+        if playing {
+            let speed = crate::url::SPEEDS.get(speed_index).copied().unwrap_or(1.0);
+            schedule_frame(
+                handle.clone(),
+                alive.clone(),
+                dispatcher,
+                speed * BASE_STEPS_PER_SECOND / 1000.0,
+                Rc::new(Cell::new(None)),
+                Rc::new(Cell::new(0.0)),
+            );
+        }
+        move || {
+            alive.set(false);
+            handle.borrow_mut().take();
+        }
+    });
+}
+
+/// A large scenario: paint "computing" first, then compute.
+#[hook]
+fn use_pending_comparison(pending: Option<String>, dispatcher: UseReducerDispatcher<AppState>) {
+    use_effect_with(pending, move |pending| {
+        let timeout = pending.clone().map(|text| {
+            Timeout::new(30, move || {
+                if let Ok(states) = parse_text(&text) {
+                    let comparison = Rc::new(Comparison::build(states));
+                    dispatcher.dispatch(Action::ComparisonReady(text, comparison));
+                }
+            })
+        });
+        move || drop(timeout)
+    });
+}
+
+/// The URL follows the state, except while playing (one replaceState per frame would be throttled), and a
+/// moment after the last change (dragging the scrubber or holding → moves the picture, not the address bar).
+#[hook]
+fn use_url_follows(state: &AppState) {
+    let query = format_query(&state.url_state());
+    let settled = !state.playing && state.pending.is_none();
+    use_effect_with((query, settled), move |(query, settled)| {
+        let query = query.clone();
+        let timeout = settled.then(|| Timeout::new(URL_WRITE_DELAY_MS, move || write_url(&query)));
+        move || drop(timeout)
+    });
+}
+
+/// The title, the view tabs, the theme and help buttons.
+fn topbar(state: &AppState, on: &Callback<Action>) -> Html {
+    let theme_label = match state.theme {
+        Theme::System => "theme: system",
+        Theme::Light => "theme: light",
+        Theme::Dark => "theme: dark",
+    };
+    let view_button = |view: View, id: &'static str, label: &'static str| {
+        let selected = state.view == view;
+        html! {
+            <button {id} type="button" class={classes!("view-tab", selected.then_some("selected"))}
+                aria-pressed={selected.to_string()} onclick={on.reform(move |_: MouseEvent| Action::SetView(view))}>
+                { label }
+            </button>
+        }
+    };
+
+    html! {
+        <header class="topbar">
+            <div class="brand">
+                <h1>{ "hmmviz" }</h1>
+                <p class="tagline">{ "Moving a range to device memory in Linux HMM: three driver paths, step by step" }</p>
+            </div>
+            <nav class="views" aria-label="Views">
+                { view_button(View::Compare, "view-compare", "Compare lanes") }
+                { view_button(View::Deep, "view-deep", "Look inside a lane") }
+            </nav>
+            <div class="tools">
+                <button id="theme-button" type="button" onclick={on.reform(|_: MouseEvent| Action::CycleTheme)}
+                    title="Switch theme (t)">{ theme_label }</button>
+                <button id="help-button" type="button" onclick={on.reform(|_: MouseEvent| Action::ToggleHelp)}
+                    aria-haspopup="dialog" title="Keyboard (?)">{ "? keys" }</button>
+            </div>
+        </header>
     }
 }
 

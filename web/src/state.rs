@@ -343,10 +343,8 @@ impl AppState {
             Action::SetZoom(zoom) => self.zoom = zoom,
             Action::ToggleHelp => self.help_open = !self.help_open,
             Action::CloseHelp => self.help_open = false,
-            Action::DismissNotice(i) => {
-                if i < self.notices.len() {
-                    self.notices.remove(i);
-                }
+            Action::DismissNotice(i) if i < self.notices.len() => {
+                self.notices.remove(i);
             }
             Action::CycleTheme => {
                 self.theme = match self.theme {
