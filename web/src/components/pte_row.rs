@@ -68,7 +68,7 @@ pub struct MinimapProps {
     pub cursor: Option<usize>,
 }
 
-/// The whole range at a glance: each bar is a bucket of pages coloured by its most common PTE kind; the frame
+/// The whole range at a glance: each bar is a bucket of pages coloured by its most common PTE kind; the outline
 /// marks the window shown above, the line the walk cursor.
 #[component]
 pub fn Minimap(props: &MinimapProps) -> Html {
