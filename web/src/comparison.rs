@@ -8,14 +8,13 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 
 use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::scenario::PageState;
+use hmm_sim::scenario::{compact_states, PageState};
 use hmm_sim::sim::{compare, final_states_agree, RunConfig, Setup};
 use hmm_sim::trace::{Counters, Milestone};
 use hmm_sim::view::{Timeline, ViewState};
 
 use crate::picture::events::spans_of;
 use crate::picture::spans::Spans;
-use crate::scenario::compact;
 use crate::url::Align;
 
 /// One lane of a comparison: its trace, seekable, and what the run said about itself.
@@ -79,7 +78,7 @@ impl Comparison {
             })
             .collect();
         Comparison {
-            pages_text: compact(&states),
+            pages_text: compact_states(&states),
             states,
             lanes,
             agree,

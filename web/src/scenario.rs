@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use hmm_sim::scenario::{compact_states, parse_states, PageState, ScenarioError, MAX_PAGES};
+use hmm_sim::scenario::{parse_states, PageState, ScenarioError, MAX_PAGES};
 
 /// The most pages the browser app simulates. hmm-sim goes to [`MAX_PAGES`] (1 GiB), but three lanes of that
 /// many pages are tens of millions of events: more than a browser tab should hold. The CLI has no such limit.
@@ -109,15 +109,10 @@ pub fn parse_text(text: &str) -> Result<Vec<PageState>, TextError> {
     Ok(states)
 }
 
-/// The text for `states` the URL and the scenario field carry (hmm-sim's `X*n` form).
-pub fn compact(states: &[PageState]) -> String {
-    compact_states(states)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hmm_sim::scenario::format_states;
+    use hmm_sim::scenario::{compact_states as compact, format_states};
 
     fn letters(text: &str) -> String {
         format_states(&parse_text(text).expect("valid"))

@@ -441,6 +441,17 @@ mod tests {
     }
 
     #[test]
+    fn an_action_that_changes_nothing_keeps_the_same_state() {
+        let s = state("?pages=PPNS");
+        assert!(Rc::ptr_eq(&s, &s.clone().reduce(Action::Pause)));
+        assert!(Rc::ptr_eq(&s, &s.clone().reduce(Action::CloseHelp)));
+        assert!(Rc::ptr_eq(&s, &s.clone().reduce(Action::Home)));
+        let zoomed = s.clone().reduce(Action::SetZoom(0));
+        assert_eq!(zoomed.zoom, 0);
+        assert!(!Rc::ptr_eq(&s, &zoomed));
+    }
+
+    #[test]
     fn large_scenarios_are_computed_later_and_the_step_is_checked_then() {
         let s = state("?pages=P*3000&step=99999999");
         assert!(s.comparison.is_none());
