@@ -111,19 +111,24 @@ pub fn minimap(state: &ViewState, npages: usize) -> Vec<MiniCell> {
         .collect()
 }
 
-/// One compare lane's picture. `differs` says, per window page, whether the lanes disagree there.
-#[allow(clippy::too_many_arguments)]
+/// What the three lanes share at one moment: the window of pages, and where they disagree.
+struct SharedWindow {
+    npages: usize,
+    start: usize,
+    /// Per window page: do the lanes disagree about its PTE kind?
+    differs: Vec<bool>,
+    counters_differ: Vec<&'static str>,
+}
+
+/// One compare lane's picture at `step`.
 fn lane_picture(
     lane: &LaneTrace,
     state: &ViewState,
     step: usize,
-    npages: usize,
-    window_start_page: usize,
     touched: &Touched,
-    differs: &[bool],
-    counters_differ: Vec<&'static str>,
-    milestones: Rc<Vec<(usize, Milestone)>>,
+    shared: &SharedWindow,
 ) -> LanePicture {
+    let (npages, window_start_page) = (shared.npages, shared.start);
     let cursor = cursor_page(state, npages);
     let end = (window_start_page + WINDOW_PAGES).min(npages);
     let cells = (window_start_page..end)
@@ -141,7 +146,8 @@ fn lane_picture(
                 on_device,
                 cursor: cursor == Some(page),
                 changed: touched.pages.contains(&decode::page_vpn(page)),
-                differs: differs
+                differs: shared
+                    .differs
                     .get(page - window_start_page)
                     .copied()
                     .unwrap_or(false),
@@ -173,12 +179,12 @@ fn lane_picture(
         device_total: device.len(),
         device_frames,
         counters: state.counters,
-        counters_differ,
+        counters_differ: shared.counters_differ.clone(),
         func: event.map(|e| e.func),
         narration: event.map_or_else(|| STEP_ZERO.to_owned(), narrate),
         held: decode::summarize_locks(&held_by(state, thread)),
         milestone: state.last_milestone,
-        milestones,
+        milestones: lane.milestones.clone(),
         error: lane.error.clone(),
         violations: lane.violations.len(),
         faults_ahead: state.counters.faults_ahead,
@@ -207,8 +213,12 @@ pub fn compare_pictures(
         window_kinds.push(kinds(&s, start, WINDOW_PAGES, npages));
         counters.push(s.counters);
     }
-    let differs = pages_differ(&window_kinds);
-    let counters_differ = counters_differ(&counters);
+    let shared = SharedWindow {
+        npages,
+        start,
+        differs: pages_differ(&window_kinds),
+        counters_differ: counters_differ(&counters),
+    };
     comparison
         .lanes
         .iter()
@@ -216,17 +226,7 @@ pub fn compare_pictures(
         .map(|(i, lane)| {
             let s = lane.timeline.state(steps[i]);
             let touched = Touched::between(lane.timeline.events(), prevs[i], steps[i]);
-            Rc::new(lane_picture(
-                lane,
-                &s,
-                steps[i],
-                npages,
-                start,
-                &touched,
-                &differs,
-                counters_differ.clone(),
-                lane.milestones.clone(),
-            ))
+            Rc::new(lane_picture(lane, &s, steps[i], &touched, &shared))
         })
         .collect()
 }
