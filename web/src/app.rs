@@ -1,5 +1,6 @@
-//! The root component: reads the URL once, owns the reducer, installs the keyboard map and the play loop, keeps
-//! the URL in step with the picture, and derives each picture's render data from the session.
+//! The root component only wires: it reads the URL once, owns the reducer, installs the keyboard map and the
+//! play loop, keeps the URL in step with the state, and hands each component the picture `crate::picture`
+//! derives for it.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -8,20 +9,19 @@ use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use gloo::timers::callback::Timeout;
 use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::pte::PteKind;
-use hmm_sim::trace::Counters;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::comparison::Comparison;
 use crate::components::{
-    DeepView, Help, Lane, Legend, Narration, Notices, ScenarioInput, SessionRef, Simplified,
-    SummaryChart, Transport,
+    DeepView, Help, LanePanel, Legend, Narration, Notices, ScenarioInput, Simplified, SummaryChart,
+    Transport,
 };
-use crate::frame::{
-    cursor_page, deep_frame, kinds, lane_frame, window_start, LaneFrame, Touched, WINDOW_PAGES,
-};
+use crate::picture::deep::deep_picture;
+use crate::picture::lane::compare_pictures;
+use crate::picture::narration::narration_picture;
+use crate::picture::swimlanes::swimlanes_picture;
 use crate::scenario::parse_text;
-use crate::session::{held_by, Session};
 use crate::state::{Action, AppState, Theme};
 use crate::url::{format_query, parse_query, View, BASE_STEPS_PER_SECOND};
 use gloo::storage::Storage;
@@ -187,131 +187,28 @@ pub fn App() -> Html {
         let dispatcher = dispatcher.clone();
         use_callback((), move |action: Action, _| dispatcher.dispatch(action))
     };
-
-    // Keyboard: one listener on the window for the app's lifetime.
-    {
-        let dispatcher = dispatcher.clone();
-        use_effect_with((), move |_| {
-            let listener = web_sys::window().map(|window| {
-                // Not passive: handled keys call preventDefault (Space must not scroll the page).
-                let options = EventListenerOptions::enable_prevent_default();
-                EventListener::new_with_options(&window, "keydown", options, move |event| {
-                    let Some(e) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
-                        return;
-                    };
-                    if let Some(action) = key_action(e) {
-                        e.prevent_default();
-                        dispatcher.dispatch(action);
-                    }
-                })
-            });
-            move || drop(listener)
-        });
-    }
-
-    // The play loop: runs while playing; restarted when the speed changes.
-    {
-        let dispatcher = dispatcher.clone();
-        use_effect_with(
-            (state.playing, state.speed_index),
-            move |&(playing, speed_index)| {
-                let handle = Rc::new(RefCell::new(None));
-                let alive = Rc::new(Cell::new(playing));
-                if playing {
-                    let speed = crate::url::SPEEDS.get(speed_index).copied().unwrap_or(1.0);
-                    schedule_frame(
-                        handle.clone(),
-                        alive.clone(),
-                        dispatcher,
-                        speed * BASE_STEPS_PER_SECOND / 1000.0,
-                        Rc::new(Cell::new(None)),
-                        Rc::new(Cell::new(0.0)),
-                    );
-                }
-                move || {
-                    alive.set(false);
-                    handle.borrow_mut().take();
-                }
-            },
-        );
-    }
-
-    // A large scenario: paint "computing" first, then compute.
-    {
-        let dispatcher = dispatcher.clone();
-        use_effect_with(state.pending.clone(), move |pending| {
-            let timeout = pending.clone().map(|text| {
-                Timeout::new(30, move || {
-                    if let Ok(states) = parse_text(&text) {
-                        dispatcher
-                            .dispatch(Action::SessionReady(text, Rc::new(Session::build(states))));
-                    }
-                })
-            });
-            move || drop(timeout)
-        });
-    }
-
-    // The URL follows the picture, except while playing (one replaceState per frame would be throttled), and a
-    // moment after the last change (dragging the scrubber or holding → moves the picture, not the address bar).
-    {
-        let query = format_query(&state.url_state());
-        let settled = !state.playing && state.pending.is_none();
-        use_effect_with((query, settled), move |(query, settled)| {
-            let query = query.clone();
-            let timeout =
-                settled.then(|| Timeout::new(URL_WRITE_DELAY_MS, move || write_url(&query)));
-            move || drop(timeout)
-        });
-    }
+    use_key_map(dispatcher.clone());
+    use_play_loop(state.playing, state.speed_index, dispatcher.clone());
+    use_pending_comparison(state.pending.clone(), dispatcher);
+    use_url_follows(&state);
 
     let theme_class = match state.theme {
         Theme::System => None,
         Theme::Light => Some("theme-light"),
         Theme::Dark => Some("theme-dark"),
     };
-    let theme_label = match state.theme {
-        Theme::System => "theme: system",
-        Theme::Light => "theme: light",
-        Theme::Dark => "theme: dark",
-    };
-    let view_button = |view: View, id: &'static str, label: &'static str| {
-        let selected = state.view == view;
-        html! {
-            <button {id} type="button" class={classes!("view-tab", selected.then_some("selected"))}
-                aria-pressed={selected.to_string()} onclick={on.reform(move |_: MouseEvent| Action::SetView(view))}>
-                { label }
-            </button>
-        }
-    };
-
     html! {
         <div id="app" class={classes!("app", theme_class, state.playing.then_some("playing"))}
             data-view={state.view.name()} data-lane={state.lane.name()}>
-            <header class="topbar">
-                <div class="brand">
-                    <h1>{ "hmmviz" }</h1>
-                    <p class="tagline">{ "Moving a range to device memory in Linux HMM: three driver paths, step by step" }</p>
-                </div>
-                <nav class="views" aria-label="Views">
-                    { view_button(View::Compare, "view-compare", "Compare lanes") }
-                    { view_button(View::Deep, "view-deep", "Look inside a lane") }
-                </nav>
-                <div class="tools">
-                    <button id="theme-button" type="button" onclick={on.reform(|_: MouseEvent| Action::CycleTheme)}
-                        title="Switch theme (t)">{ theme_label }</button>
-                    <button id="help-button" type="button" onclick={on.reform(|_: MouseEvent| Action::ToggleHelp)}
-                        aria-haspopup="dialog" title="Keyboard (?)">{ "? keys" }</button>
-                </div>
-            </header>
+            { topbar(&state, &on) }
             <Notices notices={state.notices.clone()} on={on.clone()} />
             <ScenarioInput value={state.scenario_text.clone()}
                 error={state.scenario_error.clone().map(AttrValue::from)}
                 pending={state.pending.is_some()}
                 on_change={on.reform(Action::EditScenario)} />
             {
-                match &state.session {
-                    Some(session) => body(&state, session, &on),
+                match &state.comparison {
+                    Some(comparison) => body(&state, comparison, &on),
                     None => html! {
                         <p class="placeholder">{ "The lanes appear here once the scenario has run." }</p>
                     },
@@ -328,72 +225,151 @@ pub fn App() -> Html {
     }
 }
 
-/// Transport, narration and the chosen view, for a computed session.
-fn body(state: &AppState, session: &Rc<Session>, on: &Callback<Action>) -> Html {
-    let reference = session.lane_index(state.lane);
-    let npages = session.npages();
-    let count = session.lanes.len();
-    let steps: Vec<usize> = (0..count)
-        .map(|i| session.lane_step(i, state.align, state.lane, state.step))
-        .collect();
-    let prevs: Vec<usize> = (0..count)
-        .map(|i| session.lane_step(i, state.align, state.lane, state.prev_step))
-        .collect();
-    let len = session.transport_len(state.align, state.lane);
-    let milestones = Rc::new(session.transport_milestones(state.align, state.lane));
+/// Keyboard: one listener on the window for the app's lifetime.
+#[hook]
+fn use_key_map(dispatcher: UseReducerDispatcher<AppState>) {
+    use_effect_with((), move |_| {
+        let listener = web_sys::window().map(|window| {
+            // Not passive: handled keys call preventDefault (Space must not scroll the page).
+            let options = EventListenerOptions::enable_prevent_default();
+            EventListener::new_with_options(&window, "keydown", options, move |event| {
+                let Some(e) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                    return;
+                };
+                if let Some(action) = key_action(e) {
+                    e.prevent_default();
+                    dispatcher.dispatch(action);
+                }
+            })
+        });
+        move || drop(listener)
+    });
+}
 
-    // Narration of the reference lane's current step.
-    let lane = &session.lanes[reference];
-    let narration = {
-        let lane_state = lane.track.state(steps[reference]);
-        let event = lane.track.event_before(steps[reference]);
+/// The play loop: runs while playing; restarted when the speed changes.
+#[hook]
+fn use_play_loop(playing: bool, speed_index: usize, dispatcher: UseReducerDispatcher<AppState>) {
+    use_effect_with((playing, speed_index), move |&(playing, speed_index)| {
+        let handle = Rc::new(RefCell::new(None));
+        let alive = Rc::new(Cell::new(playing));
+        if playing {
+            let speed = crate::url::SPEEDS.get(speed_index).copied().unwrap_or(1.0);
+            schedule_frame(
+                handle.clone(),
+                alive.clone(),
+                dispatcher,
+                speed * BASE_STEPS_PER_SECOND / 1000.0,
+                Rc::new(Cell::new(None)),
+                Rc::new(Cell::new(0.0)),
+            );
+        }
+        move || {
+            alive.set(false);
+            handle.borrow_mut().take();
+        }
+    });
+}
+
+/// A large scenario: paint "computing" first, then compute.
+#[hook]
+fn use_pending_comparison(pending: Option<String>, dispatcher: UseReducerDispatcher<AppState>) {
+    use_effect_with(pending, move |pending| {
+        let timeout = pending.clone().map(|text| {
+            Timeout::new(30, move || {
+                if let Ok(states) = parse_text(&text) {
+                    let comparison = Rc::new(Comparison::build(states));
+                    dispatcher.dispatch(Action::ComparisonReady(text, comparison));
+                }
+            })
+        });
+        move || drop(timeout)
+    });
+}
+
+/// The URL follows the state, except while playing (one replaceState per frame would be throttled), and a
+/// moment after the last change (dragging the scrubber or holding → moves the picture, not the address bar).
+#[hook]
+fn use_url_follows(state: &AppState) {
+    let query = format_query(&state.url_state());
+    let settled = !state.playing && state.pending.is_none();
+    use_effect_with((query, settled), move |(query, settled)| {
+        let query = query.clone();
+        let timeout = settled.then(|| Timeout::new(URL_WRITE_DELAY_MS, move || write_url(&query)));
+        move || drop(timeout)
+    });
+}
+
+/// The title, the view tabs, the theme and help buttons.
+fn topbar(state: &AppState, on: &Callback<Action>) -> Html {
+    let theme_label = match state.theme {
+        Theme::System => "theme: system",
+        Theme::Light => "theme: light",
+        Theme::Dark => "theme: dark",
+    };
+    let view_button = |view: View, id: &'static str, label: &'static str| {
+        let selected = state.view == view;
         html! {
-            <Narration strategy={lane.strategy} step={steps[reference]} len={lane.track.len()}
-                func={event.map(|e| e.func)}
-                is_call={event.is_some_and(|e| e.kind == hmm_sim::trace::Kind::Call)}
-                line={event.map_or_else(
-                    || "Step 0: the scenario's pages, before the driver starts. Press Space (or ▶ Play) to run the three lanes.".to_owned(),
-                    hmm_sim::view::narrate,
-                )}
-                held={held_by(&lane_state, event.map_or(0, |e| e.thread))}
-                milestone={lane_state.last_milestone}
-                playing={state.playing} />
+            <button {id} type="button" class={classes!("view-tab", selected.then_some("selected"))}
+                aria-pressed={selected.to_string()} onclick={on.reform(move |_: MouseEvent| Action::SetView(view))}>
+                { label }
+            </button>
         }
     };
 
+    html! {
+        <header class="topbar">
+            <div class="brand">
+                <h1>{ "hmmviz" }</h1>
+                <p class="tagline">{ "Moving a range to device memory in Linux HMM: three driver paths, step by step" }</p>
+            </div>
+            <nav class="views" aria-label="Views">
+                { view_button(View::Compare, "view-compare", "Compare lanes") }
+                { view_button(View::Deep, "view-deep", "Look inside a lane") }
+            </nav>
+            <div class="tools">
+                <button id="theme-button" type="button" onclick={on.reform(|_: MouseEvent| Action::CycleTheme)}
+                    title="Switch theme (t)">{ theme_label }</button>
+                <button id="help-button" type="button" onclick={on.reform(|_: MouseEvent| Action::ToggleHelp)}
+                    aria-haspopup="dialog" title="Keyboard (?)">{ "? keys" }</button>
+            </div>
+        </header>
+    }
+}
+
+/// Transport, narration and the chosen view, for a computed comparison: each picture derived by
+/// `crate::picture`, handed to its component.
+fn body(state: &AppState, comparison: &Comparison, on: &Callback<Action>) -> Html {
+    let reference = comparison.lane_index(state.lane);
+    let steps = comparison.lane_steps(state.align, state.lane, state.step);
+    let prevs = comparison.lane_steps(state.align, state.lane, state.prev_step);
+    let len = comparison.transport_len(state.align, state.lane);
+    let milestones = Rc::new(comparison.transport_milestones(state.align, state.lane));
+    let lane = &comparison.lanes[reference];
+    let narration = narration_picture(lane, steps[reference]);
+
     let view = match state.view {
         View::Compare => {
-            let frames = compare_frames(session, reference, &steps, &prevs, npages);
-            let totals: Vec<(Strategy, Counters)> = session
-                .lanes
-                .iter()
-                .map(|l| (l.strategy, l.totals))
-                .collect();
+            let pictures = compare_pictures(comparison, reference, &steps, &prevs);
             html! {
                 <>
                     <div id="lanes" class="lanes">
-                        { for frames.into_iter().enumerate().map(|(i, frame)| html! {
-                            <Lane key={session.lanes[i].strategy.name()} {frame} reference={i == reference} on={on.clone()} />
+                        { for pictures.into_iter().enumerate().map(|(i, picture)| html! {
+                            <LanePanel key={comparison.lanes[i].strategy.name()} {picture} reference={i == reference} on={on.clone()} />
                         }) }
                     </div>
-                    <SummaryChart {totals} agree={session.agree} />
+                    <SummaryChart totals={comparison.totals()} agree={comparison.agree} />
                 </>
             }
         }
         View::Deep => {
-            let lane_state = lane.track.state(steps[reference]);
-            let touched = Touched::between(lane.track.events(), prevs[reference], steps[reference]);
-            let frame = Rc::new(deep_frame(
+            let picture = Rc::new(deep_picture(
                 lane,
-                &lane_state,
                 steps[reference],
-                npages,
-                &touched,
+                prevs[reference],
+                comparison.npages(),
             ));
-            drop(lane_state);
-            html! {
-                <DeepView {frame} session={SessionRef(session.clone())} lane={reference} on={on.clone()} />
-            }
+            let swimlanes = swimlanes_picture(lane, steps[reference], state.zoom);
+            html! { <DeepView {picture} {swimlanes} on={on.clone()} /> }
         }
     };
 
@@ -402,68 +378,8 @@ fn body(state: &AppState, session: &Rc<Session>, on: &Callback<Action>) -> Html 
             <Transport step={state.step} {len} playing={state.playing} speed_index={state.speed_index}
                 jump_kind={state.jump_kind} align={state.align} view={state.view} lane={state.lane}
                 {milestones} on={on.clone()} />
-            { narration }
+            <Narration picture={narration} playing={state.playing} />
             <main id="main" class={classes!("view", format!("view-{}", state.view.name()))}>{ view }</main>
         </>
     }
-}
-
-/// The three lanes' pictures at their aligned steps, sharing one window of pages (around the reference lane's
-/// walk cursor) so that the rows stack page over page and differences line up.
-fn compare_frames(
-    session: &Session,
-    reference: usize,
-    steps: &[usize],
-    prevs: &[usize],
-    npages: usize,
-) -> Vec<Rc<LaneFrame>> {
-    let start = {
-        let ref_state = session.lanes[reference].track.state(steps[reference]);
-        window_start(cursor_page(&ref_state, npages), npages, WINDOW_PAGES)
-    };
-    let mut window_kinds: Vec<Vec<PteKind>> = Vec::new();
-    let mut counters: Vec<Counters> = Vec::new();
-    for (i, lane) in session.lanes.iter().enumerate() {
-        let s = lane.track.state(steps[i]);
-        window_kinds.push(kinds(&s, start, WINDOW_PAGES, npages));
-        counters.push(s.counters);
-    }
-    let width = window_kinds.first().map_or(0, Vec::len);
-    let differs: Vec<bool> = (0..width)
-        .map(|p| {
-            !window_kinds
-                .iter()
-                .all(|k| k.get(p) == window_kinds[0].get(p))
-        })
-        .collect();
-    let counters_differ: Vec<&'static str> = counters
-        .first()
-        .map(|c| c.fields().map(|(n, _)| n).to_vec())
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|n| {
-            let first = counters[0].get(n);
-            counters.iter().any(|c| c.get(n) != first)
-        })
-        .collect();
-    session
-        .lanes
-        .iter()
-        .enumerate()
-        .map(|(i, lane)| {
-            let s = lane.track.state(steps[i]);
-            let touched = Touched::between(lane.track.events(), prevs[i], steps[i]);
-            Rc::new(lane_frame(
-                lane,
-                &s,
-                steps[i],
-                npages,
-                start,
-                &touched,
-                &differs,
-                counters_differ.clone(),
-                lane.milestones.clone(),
-            ))
-        })
-        .collect()
 }

@@ -3,29 +3,36 @@
 //!
 //! # Layout
 //!
-//! - [`app`]: the root component: reads the URL, owns the reducer, the keyboard map, the play loop, and keeps
-//!   the URL in step with the picture.
-//! - [`state`]: the one reducer (`AppState`, `Action`): every control dispatches the same actions.
+//! State:
+//! - [`state`]: the one reducer (`AppState`, `Action`): every control dispatches the same actions; one function
+//!   per group of actions (playback, moving in time, lane and alignment, scenario, settings).
 //! - [`url`]: the versioned URL format (`?v=1&pages=…&view=…&lane=…&step=…`), read without ever failing.
-//! - [`scenario`]: scenario text (hmm-sim's state string plus an `X*n` repeat shorthand) and the presets.
-//! - [`session`]: one scenario run through the three lanes once; lane alignment by milestone.
-//! - [`track`]: a lane's trace with sparse checkpoints and a forward cursor: seeking any step is cheap.
-//! - [`frame`]: small render data derived from a lane's state at one step (what one picture shows).
+//! - [`scenario`]: the presets and the browser's page limit; the text itself is parsed and written back by
+//!   hmm-sim (`parse_states`, `compact_states`).
+//! - [`comparison`]: one scenario run through the three lanes once (`Comparison`, a `LaneTrace` per lane, seekable
+//!   through `hmm_sim::view::Timeline`); lane alignment by milestone; the kinds of event the transport jumps to.
+//!
+//! Derive (pure functions to plain render data, `Clone + PartialEq`):
+//! - [`picture`]: `lane` (a compare lane; the three lanes on one page window), `deep` (the deep view),
+//!   `swimlanes` (the timeline's window of spans), `narration`, `spans` (a trace's spans indexed for window
+//!   queries), `events` (the only module that decodes raw trace events).
 //! - [`decode`]: spelling out packed values (MIGRATE_PFN_* and HMM_PFN_* bits, notifier sequences…).
-//! - [`components`]: presentational components.
+//!
+//! Draw:
+//! - [`components`]: presentational components; plain-data props only, callbacks out.
+//! - `app`: the root component; it only wires: URL ↔ state ↔ components, the keyboard map, the play loop.
 //!
 //! Architecture invariant: this crate only renders what `hmm-sim` computes. It never re-implements kernel
 //! semantics (not even which letters are valid: that is `hmm_sim::scenario::parse_states`' job); the picture at
 //! any step is `hmm_sim::view::ViewState` replayed from the simulator's own trace.
 
 mod app;
+pub mod comparison;
 pub mod components;
 pub mod decode;
-pub mod frame;
+pub mod picture;
 pub mod scenario;
-pub mod session;
 pub mod state;
-pub mod track;
 pub mod url;
 
 pub use app::App;

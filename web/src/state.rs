@@ -1,7 +1,8 @@
 //! The app's one reducer. Keyboard, buttons, the scrubber, the play loop and the URL all dispatch the same
-//! [`Action`]s; [`AppState::reduce`] is the only place the position in time changes.
+//! [`Action`]s; [`AppState::reduce`] is the only place the position in time changes. It hands each group of
+//! actions (playback, moving in time, which lane and alignment, the scenario, settings) to its own function.
 //!
-//! The session (three lanes' traces) is computed once per scenario and shared by `Rc`: playing changes only
+//! The comparison (three lanes' traces) is computed once per scenario and shared by `Rc`: playing changes only
 //! `step`.
 
 use std::rc::Rc;
@@ -9,8 +10,8 @@ use std::rc::Rc;
 use hmm_sim::drivers::strategies::Strategy;
 use yew::Reducible;
 
+use crate::comparison::{Comparison, JumpKind, SharedComparison};
 use crate::scenario::{parse_text, MAX_UI_PAGES};
-use crate::session::{JumpKind, Session};
 use crate::url::{Align, Notice, UrlState, View, DEFAULT_SPEED_INDEX, SPEEDS};
 
 /// Scenarios of more pages than this are computed after a first paint that says so, not during a keypress.
@@ -24,13 +25,13 @@ pub enum Theme {
     Dark,
 }
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub struct AppState {
     /// What the scenario field holds (may be invalid while the user types).
     pub scenario_text: String,
     /// Why `scenario_text` cannot be run, if it cannot.
     pub scenario_error: Option<String>,
-    pub session: Option<Rc<Session>>,
+    pub comparison: Option<SharedComparison>,
     /// A large scenario waiting to be computed (the page first says "computing").
     pub pending: Option<String>,
     pub view: View,
@@ -42,35 +43,11 @@ pub struct AppState {
     pub playing: bool,
     pub speed_index: usize,
     pub jump_kind: JumpKind,
+    /// The deep view timeline's zoom level (an index into `crate::picture::swimlanes::ZOOMS`).
+    pub zoom: usize,
     pub help_open: bool,
     pub notices: Vec<Notice>,
     pub theme: Theme,
-    /// Increments on every user-visible change the URL should follow.
-    pub revision: u64,
-}
-
-impl PartialEq for AppState {
-    fn eq(&self, other: &Self) -> bool {
-        self.scenario_text == other.scenario_text
-            && self.scenario_error == other.scenario_error
-            && match (&self.session, &other.session) {
-                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
-                (None, None) => true,
-                _ => false,
-            }
-            && self.pending == other.pending
-            && self.view == other.view
-            && self.lane == other.lane
-            && self.align == other.align
-            && self.step == other.step
-            && self.prev_step == other.prev_step
-            && self.playing == other.playing
-            && self.speed_index == other.speed_index
-            && self.jump_kind == other.jump_kind
-            && self.help_open == other.help_open
-            && self.notices == other.notices
-            && self.theme == other.theme
-    }
 }
 
 #[derive(Clone)]
@@ -93,12 +70,13 @@ pub enum Action {
     Slower,
     SetView(View),
     ToggleView,
+    SetZoom(usize),
     SetLane(Strategy),
     SetAlign(Align),
     /// The scenario field changed: parse it; run it if valid.
     EditScenario(String),
     /// A large scenario finished computing.
-    SessionReady(String, Rc<Session>),
+    ComparisonReady(String, Rc<Comparison>),
     ToggleHelp,
     CloseHelp,
     DismissNotice(usize),
@@ -111,7 +89,7 @@ impl AppState {
         let mut state = AppState {
             scenario_text: url.pages.clone(),
             scenario_error: None,
-            session: None,
+            comparison: None,
             pending: None,
             view: url.view,
             lane: url.lane,
@@ -121,10 +99,10 @@ impl AppState {
             playing: false,
             speed_index: url.speed_index.min(SPEEDS.len() - 1),
             jump_kind: JumpKind::MigrationEntry,
+            zoom: 1,
             help_open: false,
             notices: Vec::new(),
             theme: Theme::System,
-            revision: 0,
         };
         if let Err(message) = state.load(&url.pages) {
             notices.push(Notice(format!(
@@ -134,13 +112,10 @@ impl AppState {
             // The default always parses; if it somehow did not, the error panel would say so.
             let _ = state.load(crate::url::DEFAULT_PAGES);
         }
-        if let Some(session) = &state.session {
-            let len = session.transport_len(state.align, state.lane);
+        if let Some(comparison) = &state.comparison {
+            let len = comparison.transport_len(state.align, state.lane);
             if url.step > len {
-                notices.push(Notice(format!(
-                    "Step {} is past the end of this trace ({len} steps): showing the last step.",
-                    url.step
-                )));
+                notices.push(past_the_end(url.step, len));
             }
             state.step = url.step.min(len);
         } else if state.pending.is_some() {
@@ -158,9 +133,9 @@ impl AppState {
         debug_assert!(states.len() <= MAX_UI_PAGES);
         if states.len() > SYNC_PAGES {
             self.pending = Some(text.to_owned());
-            self.session = None;
+            self.comparison = None;
         } else {
-            self.session = Some(Rc::new(Session::build(states)));
+            self.comparison = Some(SharedComparison(Rc::new(Comparison::build(states))));
             self.pending = None;
         }
         self.scenario_error = None;
@@ -168,41 +143,34 @@ impl AppState {
     }
 
     pub fn transport_len(&self) -> usize {
-        self.session
+        self.comparison
             .as_ref()
-            .map_or(0, |s| s.transport_len(self.align, self.lane))
+            .map_or(0, |c| c.transport_len(self.align, self.lane))
     }
 
     fn moved(mut self, step: usize) -> AppState {
         let len = self.transport_len();
         self.prev_step = self.step;
         self.step = step.min(len);
-        self.revision += 1;
         self
     }
 
     /// The reference lane's next/previous event matching `kind`, as a transport step.
     fn jump(&self, kind: JumpKind, forward: bool) -> Option<usize> {
-        let session = self.session.as_ref()?;
-        let lane = session.lane(self.lane);
-        match self.align {
-            Align::Milestone => {
-                let track = &lane.track;
-                if forward {
-                    track.next_step_where(self.step, |e| kind.matches(e))
-                } else {
-                    track.prev_step_where(self.step, |e| kind.matches(e))
-                }
+        let comparison = self.comparison.as_ref()?;
+        let find = |timeline: &hmm_sim::view::Timeline| {
+            let starts = |e: &hmm_sim::trace::Event| crate::picture::events::starts(kind, e);
+            if forward {
+                timeline.next_step_where(self.step, starts)
+            } else {
+                timeline.prev_step_where(self.step, starts)
             }
+        };
+        match self.align {
+            Align::Milestone => find(&comparison.lane(self.lane).timeline),
             Align::Step => {
                 // Raw steps: the nearest such event in any lane.
-                let found = session.lanes.iter().filter_map(|l| {
-                    if forward {
-                        l.track.next_step_where(self.step, |e| kind.matches(e))
-                    } else {
-                        l.track.prev_step_where(self.step, |e| kind.matches(e))
-                    }
-                });
+                let found = comparison.lanes.iter().filter_map(|l| find(&l.timeline));
                 if forward {
                     found.min()
                 } else {
@@ -213,197 +181,181 @@ impl AppState {
     }
 }
 
+fn past_the_end(step: usize, len: usize) -> Notice {
+    Notice(format!(
+        "Step {step} is past the end of this trace ({len} steps): showing the last step."
+    ))
+}
+
 impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut s = (*self).clone();
-        let len = s.transport_len();
+        let s = (*self).clone();
         let next = match action {
+            Action::TogglePlay | Action::Pause | Action::Tick(_) => s.playback(action),
+            Action::StepBy(_)
+            | Action::Seek(_)
+            | Action::Home
+            | Action::End
+            | Action::NextMilestone
+            | Action::PrevMilestone
+            | Action::JumpNext
+            | Action::JumpPrev => s.travel(action),
+            Action::SetLane(_) | Action::SetAlign(_) => Some(s.follow(action)),
+            Action::EditScenario(_) | Action::ComparisonReady(..) => s.scenario(action),
+            _ => Some(s.settings(action)),
+        };
+        match next {
+            // Unchanged: the same `Rc`, so nothing re-renders.
+            Some(next) if next != *self => Rc::new(next),
+            _ => self,
+        }
+    }
+}
+
+/// Each returns the next state, or `None` when the action changes nothing.
+impl AppState {
+    fn playback(mut self, action: Action) -> Option<AppState> {
+        let len = self.transport_len();
+        match action {
             Action::TogglePlay => {
-                if s.playing {
-                    s.playing = false;
-                } else if s.session.is_some() {
-                    if s.step >= len {
+                if self.playing {
+                    self.playing = false;
+                } else if self.comparison.is_some() {
+                    if self.step >= len {
                         // Playing from the end starts over.
-                        s = s.moved(0);
+                        self = self.moved(0);
                     }
-                    s.playing = true;
+                    self.playing = true;
                 }
-                s.revision += 1;
-                s
+                Some(self)
             }
-            Action::Pause => {
-                if !s.playing {
-                    return self;
-                }
-                s.playing = false;
-                s.revision += 1;
-                s
-            }
+            Action::Pause => self.playing.then(|| {
+                self.playing = false;
+                self
+            }),
             Action::Tick(n) => {
-                if !s.playing {
-                    return self;
+                if !self.playing {
+                    return None;
                 }
-                let to = s.step.saturating_add(n);
+                let to = self.step.saturating_add(n);
                 if to >= len {
-                    s.playing = false;
+                    self.playing = false;
                 }
-                s.moved(to)
+                Some(self.moved(to))
             }
-            Action::StepBy(delta) => {
-                s.playing = false;
-                let to = if delta < 0 {
-                    s.step.saturating_sub(delta.unsigned_abs() as usize)
-                } else {
-                    s.step.saturating_add(delta as usize)
-                };
-                s.moved(to)
+            _ => Some(self),
+        }
+    }
+
+    /// Moves in time: each stops playback.
+    fn travel(mut self, action: Action) -> Option<AppState> {
+        let len = self.transport_len();
+        self.playing = false;
+        let to = match action {
+            Action::StepBy(delta) if delta < 0 => {
+                self.step.saturating_sub(delta.unsigned_abs() as usize)
             }
-            Action::Seek(to) => {
-                s.playing = false;
-                s.moved(to)
-            }
-            Action::Home => {
-                s.playing = false;
-                s.moved(0)
-            }
-            Action::End => {
-                s.playing = false;
-                s.moved(len)
-            }
-            Action::NextMilestone | Action::PrevMilestone => {
-                s.playing = false;
-                let forward = matches!(action, Action::NextMilestone);
-                let to =
-                    s.jump(JumpKind::Milestone, forward)
-                        .unwrap_or(if forward { len } else { 0 });
-                s.moved(to)
-            }
-            Action::JumpNext | Action::JumpPrev => {
-                s.playing = false;
-                let forward = matches!(action, Action::JumpNext);
-                match s.jump(s.jump_kind, forward) {
-                    Some(to) => s.moved(to),
-                    None => return self,
+            Action::StepBy(delta) => self.step.saturating_add(delta as usize),
+            Action::Seek(to) => to,
+            Action::Home => 0,
+            Action::End => len,
+            Action::NextMilestone => self.jump(JumpKind::Milestone, true).unwrap_or(len),
+            Action::PrevMilestone => self.jump(JumpKind::Milestone, false).unwrap_or(0),
+            Action::JumpNext => self.jump(self.jump_kind, true)?,
+            Action::JumpPrev => self.jump(self.jump_kind, false)?,
+            _ => self.step,
+        };
+        Some(self.moved(to))
+    }
+
+    /// Which lane the transport follows and how lanes align. The picture stays where it is: the new axis's
+    /// step is where the lanes were.
+    fn follow(mut self, action: Action) -> AppState {
+        let (lane, align) = match action {
+            Action::SetLane(lane) => (lane, self.align),
+            Action::SetAlign(align) => (self.lane, align),
+            _ => return self,
+        };
+        if let Some(comparison) = self.comparison.clone() {
+            let at = comparison.lane_step(
+                comparison.lane_index(lane),
+                self.align,
+                self.lane,
+                self.step,
+            );
+            self.step = at.min(comparison.transport_len(align, lane));
+            self.prev_step = self.step;
+        }
+        self.lane = lane;
+        self.align = align;
+        self
+    }
+
+    fn scenario(mut self, action: Action) -> Option<AppState> {
+        match action {
+            Action::EditScenario(text) => {
+                self.playing = false;
+                self.scenario_text = text.clone();
+                match self.load(&text) {
+                    Ok(()) => {
+                        self.step = 0;
+                        self.prev_step = 0;
+                    }
+                    Err(message) => self.scenario_error = Some(message),
                 }
+                Some(self)
             }
-            Action::SetJumpKind(kind) => {
-                s.jump_kind = kind;
-                s
+            Action::ComparisonReady(text, comparison) => {
+                if self.pending.as_deref() != Some(text.as_str()) {
+                    // The user moved on while it computed.
+                    return None;
+                }
+                self.pending = None;
+                let len = comparison.transport_len(self.align, self.lane);
+                self.comparison = Some(SharedComparison(comparison));
+                if self.step > len {
+                    self.notices.push(past_the_end(self.step, len));
+                    self.step = len;
+                }
+                self.prev_step = self.step;
+                Some(self)
             }
-            Action::SetSpeed(i) => {
-                s.speed_index = i.min(SPEEDS.len() - 1);
-                s.revision += 1;
-                s
-            }
-            Action::Faster => {
-                s.speed_index = (s.speed_index + 1).min(SPEEDS.len() - 1);
-                s.revision += 1;
-                s
-            }
-            Action::Slower => {
-                s.speed_index = s.speed_index.saturating_sub(1);
-                s.revision += 1;
-                s
-            }
-            Action::SetView(view) => {
-                s.view = view;
-                s.revision += 1;
-                s
-            }
+            _ => Some(self),
+        }
+    }
+
+    /// Speed, view, zoom, help, notices, theme: nothing here moves in time.
+    fn settings(mut self, action: Action) -> AppState {
+        match action {
+            Action::SetJumpKind(kind) => self.jump_kind = kind,
+            Action::SetSpeed(i) => self.speed_index = i.min(SPEEDS.len() - 1),
+            Action::Faster => self.speed_index = (self.speed_index + 1).min(SPEEDS.len() - 1),
+            Action::Slower => self.speed_index = self.speed_index.saturating_sub(1),
+            Action::SetView(view) => self.view = view,
             Action::ToggleView => {
-                s.view = match s.view {
+                self.view = match self.view {
                     View::Compare => View::Deep,
                     View::Deep => View::Compare,
-                };
-                s.revision += 1;
-                s
-            }
-            Action::SetLane(lane) => {
-                // Keep the picture where it is: the new reference lane's step is where the lanes were.
-                if let Some(session) = s.session.clone() {
-                    let at = session.lane_step(session.lane_index(lane), s.align, s.lane, s.step);
-                    s.lane = lane;
-                    s.step = at;
-                    s.prev_step = at;
-                } else {
-                    s.lane = lane;
                 }
-                s.revision += 1;
-                s
             }
-            Action::SetAlign(align) => {
-                if let Some(session) = s.session.clone() {
-                    let at = session.lane_step(session.lane_index(s.lane), s.align, s.lane, s.step);
-                    s.align = align;
-                    s.step = at.min(session.transport_len(align, s.lane));
-                    s.prev_step = s.step;
-                } else {
-                    s.align = align;
-                }
-                s.revision += 1;
-                s
-            }
-            Action::EditScenario(text) => {
-                s.playing = false;
-                s.scenario_text = text.clone();
-                match s.load(&text) {
-                    Ok(()) => {
-                        s.step = 0;
-                        s.prev_step = 0;
-                        s.revision += 1;
-                    }
-                    Err(message) => s.scenario_error = Some(message),
-                }
-                s
-            }
-            Action::SessionReady(text, session) => {
-                if s.pending.as_deref() != Some(text.as_str()) {
-                    // The user moved on while it computed.
-                    return self;
-                }
-                s.pending = None;
-                let len = session.transport_len(s.align, s.lane);
-                s.session = Some(session);
-                if s.step > len {
-                    s.notices.push(Notice(format!(
-                        "Step {} is past the end of this trace ({len} steps): showing the last step.",
-                        s.step
-                    )));
-                    s.step = len;
-                }
-                s.prev_step = s.step;
-                s.revision += 1;
-                s
-            }
-            Action::ToggleHelp => {
-                s.help_open = !s.help_open;
-                s
-            }
-            Action::CloseHelp => {
-                if !s.help_open {
-                    return self;
-                }
-                s.help_open = false;
-                s
-            }
-            Action::DismissNotice(i) => {
-                if i < s.notices.len() {
-                    s.notices.remove(i);
-                }
-                s
+            Action::SetZoom(zoom) => self.zoom = zoom,
+            Action::ToggleHelp => self.help_open = !self.help_open,
+            Action::CloseHelp => self.help_open = false,
+            Action::DismissNotice(i) if i < self.notices.len() => {
+                self.notices.remove(i);
             }
             Action::CycleTheme => {
-                s.theme = match s.theme {
+                self.theme = match self.theme {
                     Theme::System => Theme::Dark,
                     Theme::Dark => Theme::Light,
                     Theme::Light => Theme::System,
-                };
-                s
+                }
             }
-        };
-        Rc::new(next)
+            _ => {}
+        }
+        self
     }
 }
 
@@ -412,9 +364,9 @@ impl AppState {
     pub fn url_state(&self) -> UrlState {
         UrlState {
             pages: self
-                .session
+                .comparison
                 .as_ref()
-                .map(|s| s.pages_text.clone())
+                .map(|c| c.pages_text.clone())
                 .or_else(|| self.pending.clone())
                 .unwrap_or_else(|| self.scenario_text.clone()),
             view: self.view,
@@ -463,9 +415,9 @@ mod tests {
         let s = s
             .reduce(Action::NextMilestone)
             .reduce(Action::NextMilestone);
-        let session = s.session.clone().expect("small scenarios run at once");
-        let b = session.lane_index(Strategy::LegacyB);
-        let where_b_was = session.lane_step(b, s.align, s.lane, s.step);
+        let comparison = s.comparison.clone().expect("small scenarios run at once");
+        let b = comparison.lane_index(Strategy::LegacyB);
+        let where_b_was = comparison.lane_step(b, s.align, s.lane, s.step);
         let s = s.reduce(Action::SetLane(Strategy::LegacyB));
         assert_eq!(s.step, where_b_was);
         assert_eq!(s.lane, Strategy::LegacyB);
@@ -474,24 +426,38 @@ mod tests {
     #[test]
     fn a_bad_scenario_keeps_the_last_good_one_and_says_why() {
         let s = state("?pages=PPNS");
-        let before = s.session.clone().expect("runs");
+        let before = s.comparison.clone().expect("runs");
         let s = s.reduce(Action::EditScenario("PP?".into()));
         assert!(s
             .scenario_error
             .as_deref()
             .unwrap_or("")
             .contains("position 2"));
-        assert!(Rc::ptr_eq(s.session.as_ref().expect("kept"), &before));
+        assert!(Rc::ptr_eq(
+            &s.comparison.as_ref().expect("kept").0,
+            &before.0
+        ));
         assert_eq!(s.url_state().pages, "PPNS");
+    }
+
+    #[test]
+    fn an_action_that_changes_nothing_keeps_the_same_state() {
+        let s = state("?pages=PPNS");
+        assert!(Rc::ptr_eq(&s, &s.clone().reduce(Action::Pause)));
+        assert!(Rc::ptr_eq(&s, &s.clone().reduce(Action::CloseHelp)));
+        assert!(Rc::ptr_eq(&s, &s.clone().reduce(Action::Home)));
+        let zoomed = s.clone().reduce(Action::SetZoom(0));
+        assert_eq!(zoomed.zoom, 0);
+        assert!(!Rc::ptr_eq(&s, &zoomed));
     }
 
     #[test]
     fn large_scenarios_are_computed_later_and_the_step_is_checked_then() {
         let s = state("?pages=P*3000&step=99999999");
-        assert!(s.session.is_none());
+        assert!(s.comparison.is_none());
         assert_eq!(s.pending.as_deref(), Some("P*3000"));
-        let session = Rc::new(Session::build(parse_text("P*3000").expect("valid")));
-        let s = s.reduce(Action::SessionReady("P*3000".into(), session));
+        let comparison = Rc::new(Comparison::build(parse_text("P*3000").expect("valid")));
+        let s = s.reduce(Action::ComparisonReady("P*3000".into(), comparison));
         assert_eq!(s.step, s.transport_len());
         assert!(s.notices.iter().any(|n| n.0.contains("past the end")));
     }

@@ -11,7 +11,7 @@ use hmm_sim::trace::Counters;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web::components::{PteRow, PteRowProps, SummaryChart, SummaryChartProps};
-use web::frame::Cell;
+use web::picture::lane::PageCell;
 use web_sys::{
     Element, Event, EventInit, HtmlElement, HtmlInputElement, KeyboardEvent, KeyboardEventInit,
 };
@@ -272,7 +272,7 @@ async fn question_mark_opens_the_key_map_and_escape_closes_it() {
 #[wasm_bindgen_test]
 async fn pte_row_draws_a_glyph_and_marks_per_cell() {
     let cells = vec![
-        Cell {
+        PageCell {
             page: 0,
             kind: PteKind::PresentWrite,
             pfn: Some(1),
@@ -282,7 +282,7 @@ async fn pte_row_draws_a_glyph_and_marks_per_cell() {
             changed: false,
             differs: false,
         },
-        Cell {
+        PageCell {
             page: 1,
             kind: PteKind::MigrationWrite,
             pfn: Some(2),
@@ -292,7 +292,7 @@ async fn pte_row_draws_a_glyph_and_marks_per_cell() {
             changed: true,
             differs: true,
         },
-        Cell {
+        PageCell {
             page: 2,
             kind: PteKind::None,
             pfn: None,

@@ -174,6 +174,28 @@ pub fn format_states(states: &[PageState]) -> String {
     states.iter().map(|s| s.letter()).collect()
 }
 
+/// Runs shorter than this stay spelled out (`PPPP`); longer ones become `X*n` in [`compact_states`].
+const COMPACT_RUN_MIN: usize = 9;
+
+/// The inverse of [`parse_states`] in its shortest everyday form: runs of 9 or more equal letters become
+/// `X*n` (`"P*512SN"`), shorter runs stay spelled out. This is the text URLs and the app's scenario field use.
+pub fn compact_states(states: &[PageState]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < states.len() {
+        let run = states[i..].iter().take_while(|&&s| s == states[i]).count();
+        if run >= COMPACT_RUN_MIN {
+            out.push(states[i].letter());
+            out.push('*');
+            out.push_str(&run.to_string());
+        } else {
+            out.extend(std::iter::repeat_n(states[i].letter(), run));
+        }
+        i += run;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +248,20 @@ mod tests {
             Err(ScenarioError::TooManyPages { .. })
         ));
         assert_eq!(parse_states("P*262144").unwrap().len(), MAX_PAGES);
+    }
+
+    #[test]
+    fn compact_round_trips_and_is_short() {
+        for text in ["PPNS", "P*512", "PPPPSSSS", "N*20P*9C", "PCZNSDO", "S*262144"] {
+            let states = parse_states(text).unwrap();
+            assert_eq!(parse_states(&compact_states(&states)), Ok(states));
+        }
+        let compact = |text: &str| compact_states(&parse_states(text).unwrap());
+        assert_eq!(compact("P*512"), "P*512");
+        assert_eq!(compact("PPPPSSSS"), "PPPPSSSS");
+        assert_eq!(compact("PPPPPPPPP"), "P*9");
+        assert_eq!(compact("P*8N"), "PPPPPPPPN");
+        assert_eq!(compact_states(&[]), "");
     }
 
     #[test]

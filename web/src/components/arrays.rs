@@ -5,7 +5,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::decode;
-use crate::frame::{HmmArray, MigrateArrays};
+use crate::picture::deep::{HmmArray, MigrateArrays};
 
 #[derive(Properties, PartialEq)]
 pub struct ArraysProps {

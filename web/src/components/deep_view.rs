@@ -6,21 +6,21 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::{Arrays, Frames, Locks, PageTable, SessionRef, Timeline};
-use crate::frame::DeepFrame;
+use super::{Arrays, Frames, Locks, PageTable, Swimlanes};
+use crate::picture::deep::DeepPicture;
+use crate::picture::swimlanes::SwimlanesPicture;
 use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct DeepViewProps {
-    pub frame: Rc<DeepFrame>,
-    pub session: SessionRef,
-    pub lane: usize,
+    pub picture: Rc<DeepPicture>,
+    pub swimlanes: SwimlanesPicture,
     pub on: Callback<Action>,
 }
 
 #[component]
 pub fn DeepView(props: &DeepViewProps) -> Html {
-    let f = &*props.frame;
+    let f = &*props.picture;
     let thread = f.event.map_or(0, |e| e.thread);
     let thread_name = f
         .threads
@@ -45,7 +45,7 @@ pub fn DeepView(props: &DeepViewProps) -> Html {
                     <Arrays arrays={Rc::new(f.arrays.clone())} hmm={Rc::new(f.hmm_arrays.clone())} />
                 </div>
             </div>
-            <Timeline session={props.session.clone()} lane={props.lane} step={f.step} on={props.on.clone()} />
+            <Swimlanes picture={props.swimlanes.clone()} on={props.on.clone()} />
         </div>
     }
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::content_label;
-use crate::frame::FrameRow;
+use crate::picture::FrameRow;
 
 #[derive(Properties, PartialEq)]
 pub struct FramesProps {

@@ -8,7 +8,7 @@ use yew::prelude::*;
 use hmm_sim::trace::LockId;
 
 use crate::decode;
-use crate::frame::{LockRow, ThreadRow};
+use crate::picture::deep::{LockRow, ThreadRow};
 
 #[derive(Properties, PartialEq)]
 pub struct LocksProps {

@@ -2,30 +2,23 @@
 //! (`Func::what()`), the event in one line (`hmm_sim::view::narrate`), and the locks the thread holds. An
 //! aria-live region, quiet while playing so a screen reader is not flooded.
 
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::trace::{Func, LockId, Milestone};
 use yew::prelude::*;
 
 use super::lane_name;
+use crate::picture::narration::NarrationPicture;
 
 #[derive(Properties, PartialEq)]
 pub struct NarrationProps {
-    pub strategy: Strategy,
-    pub step: usize,
-    pub len: usize,
-    pub func: Option<Func>,
-    pub line: AttrValue,
-    pub held: Vec<LockId>,
-    /// The step's event is a function call (its narration already includes `Func::what()`).
-    pub is_call: bool,
-    pub milestone: Option<Milestone>,
+    pub picture: NarrationPicture,
     pub playing: bool,
 }
 
 #[component]
 pub fn Narration(props: &NarrationProps) -> Html {
+    let playing = props.playing;
+    let props = &props.picture;
     html! {
-        <section id="narration" class="narration" aria-live={ if props.playing { "off" } else { "polite" } }
+        <section id="narration" class="narration" aria-live={ if playing { "off" } else { "polite" } }
             aria-atomic="true" aria-label="What this step does">
             <p class="narration-where">
                 <span class="narration-step">{ format!("Step {} of {}", props.step, props.len) }</span>

@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use super::{content_label, kind_class};
 use crate::decode;
-use crate::frame::{PmdNode, PteRow};
+use crate::picture::deep::{PmdNode, PteRow};
 
 #[derive(Properties, PartialEq)]
 pub struct PageTableProps {

@@ -8,14 +8,14 @@ use yew::prelude::*;
 
 use super::{content_label, kind_class};
 use crate::decode;
-use crate::frame::{Cell, MiniCell};
+use crate::picture::lane::{MiniCell, PageCell};
 
 /// Rows wider than this drop the content token under each glyph.
 const DENSE_CELLS: usize = 24;
 
 #[derive(Properties, PartialEq)]
 pub struct PteRowProps {
-    pub cells: Rc<Vec<Cell>>,
+    pub cells: Rc<Vec<PageCell>>,
     /// Accessible name of the row, e.g. "Legacy A page table".
     pub label: AttrValue,
 }
@@ -68,7 +68,7 @@ pub struct MinimapProps {
     pub cursor: Option<usize>,
 }
 
-/// The whole range at a glance: each bar is a bucket of pages coloured by its most common PTE kind; the frame
+/// The whole range at a glance: each bar is a bucket of pages coloured by its most common PTE kind; the outline
 /// marks the window shown above, the line the walk cursor.
 #[component]
 pub fn Minimap(props: &MinimapProps) -> Html {

@@ -10,7 +10,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::lane_name;
-use crate::session::JumpKind;
+use crate::comparison::JumpKind;
 use crate::state::Action;
 use crate::url::{speed_label, Align, View, SPEEDS};
 
@@ -30,6 +30,19 @@ pub struct TransportProps {
 
 #[component]
 pub fn Transport(props: &TransportProps) -> Html {
+    html! {
+        <section class="transport" aria-label="Transport">
+            { controls_row(props) }
+            <div class="transport-row scrub-row">
+                { scrubber(props) }
+                { lane_pick(props) }
+            </div>
+        </section>
+    }
+}
+
+/// Play, step and milestone buttons, the step label, speed, and jump-to-event.
+fn controls_row(props: &TransportProps) -> Html {
     let on = &props.on;
     let button = |id: &'static str, label: &'static str, text: &'static str, action: Action| {
         let onclick = on.reform(move |_: MouseEvent| action.clone());
@@ -44,10 +57,6 @@ pub fn Transport(props: &TransportProps) -> Html {
     } else {
         "Play (Space)"
     };
-    let on_scrub = on.reform(|e: InputEvent| {
-        let value = e.target_unchecked_into::<HtmlInputElement>().value();
-        Action::Seek(value.parse().unwrap_or(0))
-    });
     let on_speed = on.reform(|e: Event| {
         let value = e.target_unchecked_into::<HtmlSelectElement>().value();
         Action::SetSpeed(value.parse().unwrap_or(2))
@@ -56,6 +65,81 @@ pub fn Transport(props: &TransportProps) -> Html {
         let value = e.target_unchecked_into::<HtmlSelectElement>().value();
         Action::SetJumpKind(JumpKind::parse(&value).unwrap_or(JumpKind::MigrationEntry))
     });
+    html! {
+        <div class="transport-row">
+            { button("btn-home", "First step (Home)", "|◀", Action::Home) }
+            { button("btn-prev-milestone", "Previous milestone (Shift+←)", "◀◀", Action::PrevMilestone) }
+            { button("btn-back", "Step back (←)", "◀", Action::StepBy(-1)) }
+            <button id="btn-play" type="button" class={classes!("tbtn", "play", props.playing.then_some("playing"))}
+                aria-label={play_label} title={play_label} aria-pressed={props.playing.to_string()}
+                onclick={on.reform(|_: MouseEvent| Action::TogglePlay)}>
+                { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
+            </button>
+            { button("btn-forward", "Step forward (→)", "▶", Action::StepBy(1)) }
+            { button("btn-next-milestone", "Next milestone (Shift+→)", "▶▶", Action::NextMilestone) }
+            { button("btn-end", "Last step (End)", "▶|", Action::End) }
+            <output id="step-label" class="step-label" aria-live="off">
+                { format!("step {} / {}", props.step, props.len) }
+            </output>
+            <label class="field">
+                { "speed " }
+                <select id="speed" onchange={on_speed} aria-label="Playback speed">
+                    { for SPEEDS.iter().enumerate().map(|(i, _)| html! {
+                        <option value={i.to_string()} selected={i == props.speed_index}>{ speed_label(i) }</option>
+                    }) }
+                </select>
+            </label>
+            <span class="jump">
+                <label class="field">
+                    { "jump to " }
+                    <select id="jump-kind" onchange={on_kind} aria-label="Kind of event to jump to">
+                        { for JumpKind::ALL.iter().map(|k| html! {
+                            <option value={k.name()} selected={*k == props.jump_kind}>{ k.label() }</option>
+                        }) }
+                    </select>
+                </label>
+                { button("btn-jump-prev", "Previous event of this kind ([)", "◀ prev", Action::JumpPrev) }
+                { button("btn-jump-next", "Next event of this kind (])", "next ▶", Action::JumpNext) }
+            </span>
+        </div>
+    }
+}
+
+/// The range input and the milestone marks over it.
+fn scrubber(props: &TransportProps) -> Html {
+    let on = &props.on;
+    let on_scrub = on.reform(|e: InputEvent| {
+        let value = e.target_unchecked_into::<HtmlInputElement>().value();
+        Action::Seek(value.parse().unwrap_or(0))
+    });
+    let len = props.len.max(1);
+    let percent = |step: usize| step as f64 * 100.0 / len as f64;
+    html! {
+        <div class="scrubber">
+            <input id="scrubber" type="range" min="0" max={props.len.to_string()}
+                value={props.step.to_string()} oninput={on_scrub}
+                aria-label="Position in the trace"
+                aria-valuetext={format!("step {} of {}", props.step, props.len)} />
+            <div class="marks" aria-label="Milestones">
+                { for props.milestones.iter().enumerate().map(|(i, &(at, m))| {
+                    let label = format!("{} (step {at})", m.name());
+                    html! {
+                        <button key={i} type="button" class={classes!("mark", (at <= props.step).then_some("passed"))}
+                            style={format!("left: {:.3}%", percent(at))}
+                            title={label.clone()} aria-label={format!("Go to milestone: {label}")}
+                            onclick={on.reform(move |_: MouseEvent| Action::Seek(at))}>
+                            <span class="mark-tick" aria-hidden="true"></span>
+                        </button>
+                    }
+                }) }
+            </div>
+        </div>
+    }
+}
+
+/// Which lane the transport follows (or the deep view shows), and how lanes align.
+fn lane_pick(props: &TransportProps) -> Html {
+    let on = &props.on;
     let on_align = on.reform(|e: Event| {
         let value = e.target_unchecked_into::<HtmlSelectElement>().value();
         Action::SetAlign(if value == "step" {
@@ -64,91 +148,29 @@ pub fn Transport(props: &TransportProps) -> Html {
             Align::Milestone
         })
     });
-    let len = props.len.max(1);
-    let percent = |step: usize| step as f64 * 100.0 / len as f64;
-
     html! {
-        <section class="transport" aria-label="Transport">
-            <div class="transport-row">
-                { button("btn-home", "First step (Home)", "|◀", Action::Home) }
-                { button("btn-prev-milestone", "Previous milestone (Shift+←)", "◀◀", Action::PrevMilestone) }
-                { button("btn-back", "Step back (←)", "◀", Action::StepBy(-1)) }
-                <button id="btn-play" type="button" class={classes!("tbtn", "play", props.playing.then_some("playing"))}
-                    aria-label={play_label} title={play_label} aria-pressed={props.playing.to_string()}
-                    onclick={on.reform(|_: MouseEvent| Action::TogglePlay)}>
-                    { if props.playing { "❚❚ Pause" } else { "▶ Play" } }
-                </button>
-                { button("btn-forward", "Step forward (→)", "▶", Action::StepBy(1)) }
-                { button("btn-next-milestone", "Next milestone (Shift+→)", "▶▶", Action::NextMilestone) }
-                { button("btn-end", "Last step (End)", "▶|", Action::End) }
-                <output id="step-label" class="step-label" aria-live="off">
-                    { format!("step {} / {}", props.step, props.len) }
-                </output>
+        <div class="lanes-pick" role="group" aria-label={ if props.view == View::Compare { "Lane the transport follows" } else { "Lane to look into" } }>
+            <span class="pick-label">{ if props.view == View::Compare { "follow" } else { "lane" } }</span>
+            { for Strategy::ALL.iter().map(|&s| {
+                let selected = s == props.lane;
+                html! {
+                    <button type="button" id={format!("lane-pick-{}", s.name())}
+                        class={classes!("lane-pick", format!("lane-{}", s.name()), selected.then_some("selected"))}
+                        aria-pressed={selected.to_string()} title={s.title()}
+                        onclick={on.reform(move |_: MouseEvent| Action::SetLane(s))}>
+                        { lane_name(s) }
+                    </button>
+                }
+            }) }
+            if props.view == View::Compare {
                 <label class="field">
-                    { "speed " }
-                    <select id="speed" onchange={on_speed} aria-label="Playback speed">
-                        { for SPEEDS.iter().enumerate().map(|(i, _)| html! {
-                            <option value={i.to_string()} selected={i == props.speed_index}>{ speed_label(i) }</option>
-                        }) }
+                    { "align by " }
+                    <select id="align" onchange={on_align} aria-label="How the lanes line up">
+                        <option value="milestone" selected={props.align == Align::Milestone}>{ "milestone" }</option>
+                        <option value="step" selected={props.align == Align::Step}>{ "raw step" }</option>
                     </select>
                 </label>
-                <span class="jump">
-                    <label class="field">
-                        { "jump to " }
-                        <select id="jump-kind" onchange={on_kind} aria-label="Kind of event to jump to">
-                            { for JumpKind::ALL.iter().map(|k| html! {
-                                <option value={k.name()} selected={*k == props.jump_kind}>{ k.label() }</option>
-                            }) }
-                        </select>
-                    </label>
-                    { button("btn-jump-prev", "Previous event of this kind ([)", "◀ prev", Action::JumpPrev) }
-                    { button("btn-jump-next", "Next event of this kind (])", "next ▶", Action::JumpNext) }
-                </span>
-            </div>
-            <div class="transport-row scrub-row">
-                <div class="scrubber">
-                    <input id="scrubber" type="range" min="0" max={props.len.to_string()}
-                    value={props.step.to_string()} oninput={on_scrub}
-                    aria-label="Position in the trace"
-                    aria-valuetext={format!("step {} of {}", props.step, props.len)} />
-                <div class="marks" aria-label="Milestones">
-                    { for props.milestones.iter().enumerate().map(|(i, &(at, m))| {
-                        let label = format!("{} (step {at})", m.name());
-                        html! {
-                            <button key={i} type="button" class={classes!("mark", (at <= props.step).then_some("passed"))}
-                                style={format!("left: {:.3}%", percent(at))}
-                                title={label.clone()} aria-label={format!("Go to milestone: {label}")}
-                                onclick={on.reform(move |_: MouseEvent| Action::Seek(at))}>
-                                <span class="mark-tick" aria-hidden="true"></span>
-                            </button>
-                        }
-                    }) }
-                </div>
-            </div>
-            <div class="lanes-pick" role="group" aria-label={ if props.view == View::Compare { "Lane the transport follows" } else { "Lane to look into" } }>
-                <span class="pick-label">{ if props.view == View::Compare { "follow" } else { "lane" } }</span>
-                { for Strategy::ALL.iter().map(|&s| {
-                    let selected = s == props.lane;
-                    html! {
-                        <button type="button" id={format!("lane-pick-{}", s.name())}
-                            class={classes!("lane-pick", format!("lane-{}", s.name()), selected.then_some("selected"))}
-                            aria-pressed={selected.to_string()} title={s.title()}
-                            onclick={on.reform(move |_: MouseEvent| Action::SetLane(s))}>
-                            { lane_name(s) }
-                        </button>
-                    }
-                }) }
-                if props.view == View::Compare {
-                    <label class="field">
-                        { "align by " }
-                        <select id="align" onchange={on_align} aria-label="How the lanes line up">
-                            <option value="milestone" selected={props.align == Align::Milestone}>{ "milestone" }</option>
-                            <option value="step" selected={props.align == Align::Step}>{ "raw step" }</option>
-                        </select>
-                    </label>
-                }
-            </div>
-            </div>
-        </section>
+            }
+        </div>
     }
 }

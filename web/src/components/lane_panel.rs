@@ -7,21 +7,22 @@ use hmm_sim::drivers::strategies::Strategy;
 use yew::prelude::*;
 
 use super::{content_label, counter_help, counter_label, lane_letter, lane_name, Minimap, PteRow};
-use crate::frame::{LaneFrame, WINDOW_PAGES};
+use crate::picture::lane::LanePicture;
+use crate::picture::WINDOW_PAGES;
 use crate::state::Action;
 use crate::url::View;
 
 #[derive(Properties, PartialEq)]
-pub struct LaneProps {
-    pub frame: Rc<LaneFrame>,
+pub struct LanePanelProps {
+    pub picture: Rc<LanePicture>,
     /// The lane the transport follows.
     pub reference: bool,
     pub on: Callback<Action>,
 }
 
 #[component]
-pub fn Lane(props: &LaneProps) -> Html {
-    let f = &*props.frame;
+pub fn LanePanel(props: &LanePanelProps) -> Html {
+    let f = &*props.picture;
     let name = f.strategy.name();
     let strategy: Strategy = f.strategy;
     let open_deep = props

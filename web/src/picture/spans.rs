@@ -1,16 +1,13 @@
-//! Spans for the deep view's swimlane timeline (calls and lock holds per thread), read from a lane's trace.
-//! Time travel itself is `hmm_sim::view::Timeline` (re-exported here as `Track`).
-//!
-//! This module only reads what the simulator recorded; it decides nothing about kernel semantics.
+//! Call and lock-hold spans of a lane's whole trace, indexed so that the swimlane picture asks for one window
+//! of them at a cost that follows the window, not the trace. Built by [`super::events::spans_of`]; time travel
+//! itself is `hmm_sim::view::Timeline`.
 
-pub use hmm_sim::view::Timeline as Track;
-
-use hmm_sim::trace::{Event, Kind, LockId, Tid};
+use hmm_sim::trace::{Func, LockId, Tid};
 
 /// A span of time on one thread: a function call or a lock hold. `end` is exclusive; an unfinished span ends
 /// at the trace's end.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Span<T> {
+pub struct ThreadSpan<T> {
     pub thread: Tid,
     pub what: T,
     /// Call depth (function spans) or a row index per lock (lock spans).
@@ -22,8 +19,8 @@ pub struct Span<T> {
 /// Function-call and lock-hold spans of a whole trace, sorted by start: the swimlane timeline draws them.
 #[derive(Default)]
 pub struct Spans {
-    pub calls: Vec<Span<hmm_sim::trace::Func>>,
-    pub locks: Vec<Span<LockId>>,
+    pub calls: Vec<ThreadSpan<Func>>,
+    pub locks: Vec<ThreadSpan<LockId>>,
     /// Indices of spans longer than [`LONG_SPAN`] (scanned in full by window queries; there are few).
     long_calls: Vec<usize>,
     long_locks: Vec<usize>,
@@ -33,67 +30,28 @@ pub struct Spans {
 }
 
 impl Spans {
-    pub fn of(events: &[Event]) -> Spans {
-        use std::collections::BTreeMap;
-        let mut spans = Spans::default();
-        let mut open_calls: BTreeMap<Tid, Vec<usize>> = BTreeMap::new();
-        let mut open_locks: BTreeMap<(Tid, LockId), usize> = BTreeMap::new();
-        let mut threads = std::collections::BTreeSet::new();
-        for (i, e) in events.iter().enumerate() {
-            threads.insert(e.thread);
-            match e.kind {
-                Kind::Call => {
-                    let stack = open_calls.entry(e.thread).or_default();
-                    spans.max_depth = spans.max_depth.max(stack.len() + 1);
-                    spans.calls.push(Span {
-                        thread: e.thread,
-                        what: e.func,
-                        row: stack.len(),
-                        start: i,
-                        end: events.len(),
-                    });
-                    stack.push(spans.calls.len() - 1);
-                }
-                Kind::Return => {
-                    if let Some(k) = open_calls.entry(e.thread).or_default().pop() {
-                        spans.calls[k].end = i + 1;
-                    }
-                }
-                Kind::LockAcquire => {
-                    let lock = LockId::unpack(e.a);
-                    spans.locks.push(Span {
-                        thread: e.thread,
-                        what: lock,
-                        row: 0,
-                        start: i,
-                        end: events.len(),
-                    });
-                    open_locks.insert((e.thread, lock), spans.locks.len() - 1);
-                }
-                Kind::LockRelease => {
-                    if let Some(k) = open_locks.remove(&(e.thread, LockId::unpack(e.a))) {
-                        spans.locks[k].end = i + 1;
-                    }
-                }
-                _ => {}
-            }
+    pub fn new(
+        calls: Vec<ThreadSpan<Func>>,
+        locks: Vec<ThreadSpan<LockId>>,
+        threads: Vec<Tid>,
+        max_depth: usize,
+    ) -> Spans {
+        Spans {
+            long_calls: long(&calls),
+            long_locks: long(&locks),
+            calls,
+            locks,
+            threads,
+            max_depth,
         }
-        spans.threads = threads.into_iter().collect();
-        spans.long_calls = long(&spans.calls);
-        spans.long_locks = long(&spans.locks);
-        spans
     }
 
     /// Spans overlapping `[from, to)`.
-    pub fn calls_in(
-        &self,
-        from: usize,
-        to: usize,
-    ) -> impl Iterator<Item = &Span<hmm_sim::trace::Func>> {
+    pub fn calls_in(&self, from: usize, to: usize) -> impl Iterator<Item = &ThreadSpan<Func>> {
         overlapping(&self.calls, &self.long_calls, from, to)
     }
 
-    pub fn locks_in(&self, from: usize, to: usize) -> impl Iterator<Item = &Span<LockId>> {
+    pub fn locks_in(&self, from: usize, to: usize) -> impl Iterator<Item = &ThreadSpan<LockId>> {
         overlapping(&self.locks, &self.long_locks, from, to)
     }
 }
@@ -102,18 +60,18 @@ impl Spans {
 /// most this far before the window (plus the few long ones): its cost follows the window, not the trace.
 const LONG_SPAN: usize = 4096;
 
-fn long<T>(spans: &[Span<T>]) -> Vec<usize> {
+fn long<T>(spans: &[ThreadSpan<T>]) -> Vec<usize> {
     (0..spans.len())
         .filter(|&i| spans[i].end - spans[i].start > LONG_SPAN)
         .collect()
 }
 
 fn overlapping<'a, T>(
-    spans: &'a [Span<T>],
+    spans: &'a [ThreadSpan<T>],
     long: &'a [usize],
     from: usize,
     to: usize,
-) -> impl Iterator<Item = &'a Span<T>> {
+) -> impl Iterator<Item = &'a ThreadSpan<T>> {
     // Sorted by start: short spans overlapping the window start at most LONG_SPAN before it.
     let lo = spans.partition_point(|s| s.start < from.saturating_sub(LONG_SPAN));
     let hi = spans.partition_point(|s| s.start < to);
@@ -129,15 +87,15 @@ fn overlapping<'a, T>(
 
 #[cfg(test)]
 mod tests {
+    use crate::comparison::Comparison;
     use crate::scenario::parse_text;
-    use crate::session::Session;
 
     #[test]
     fn window_queries_find_exactly_the_overlapping_spans() {
-        let session = Session::build(parse_text("P*300S*40N*20").expect("valid"));
-        for lane in &session.lanes {
+        let comparison = Comparison::build(parse_text("P*300S*40N*20").expect("valid"));
+        for lane in &comparison.lanes {
             let spans = lane.spans();
-            let len = lane.track.len();
+            let len = lane.timeline.len();
             for (from, to) in [
                 (0, 10),
                 (100, 400),

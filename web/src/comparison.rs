@@ -1,5 +1,5 @@
-//! A session: one scenario run through the three lanes once (`hmm_sim::sim::compare`), each lane's trace
-//! turned into a [`Track`], and how the lanes line up with each other.
+//! A comparison: one scenario run through the three lanes once (`hmm_sim::sim::compare`), each lane's trace
+//! made seekable (`hmm_sim::view::Timeline`), and how the lanes line up with each other.
 //!
 //! Everything here is computed once per scenario and shared by `Rc`; the only thing playback changes is the
 //! step index held by the app's reducer.
@@ -8,18 +8,19 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 
 use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::scenario::PageState;
+use hmm_sim::scenario::{compact_states, PageState};
 use hmm_sim::sim::{compare, final_states_agree, RunConfig, Setup};
-use hmm_sim::trace::{Counters, Event, Kind, LockId, Milestone};
-use hmm_sim::view::ViewState;
+use hmm_sim::trace::{Counters, Milestone};
+use hmm_sim::view::{Timeline, ViewState};
 
-use crate::scenario::compact;
-use crate::track::{Spans, Track};
+use crate::picture::events::spans_of;
+use crate::picture::spans::Spans;
 use crate::url::Align;
 
-pub struct Lane {
+/// One lane of a comparison: its trace, seekable, and what the run said about itself.
+pub struct LaneTrace {
     pub strategy: Strategy,
-    pub track: Track,
+    pub timeline: Timeline,
     /// Counters at the end of the run.
     pub totals: Counters,
     /// The run's error, if it did not complete (a deadlock, a step limit…), as hmm-sim words it.
@@ -32,10 +33,10 @@ pub struct Lane {
     spans: OnceCell<Spans>,
 }
 
-impl Lane {
+impl LaneTrace {
     /// Call and lock spans for the swimlane timeline, computed on first use (only the deep view needs them).
     pub fn spans(&self) -> &Spans {
-        self.spans.get_or_init(|| Spans::of(self.track.events()))
+        self.spans.get_or_init(|| spans_of(self.timeline.events()))
     }
 
     pub fn thread_name(&self, tid: u8) -> String {
@@ -45,17 +46,17 @@ impl Lane {
     }
 }
 
-pub struct Session {
-    /// The scenario in the app's shorthand (what the URL carries).
+pub struct Comparison {
+    /// The scenario as the URL carries it (`hmm_sim::scenario::compact_states`).
     pub pages_text: String,
     pub states: Vec<PageState>,
-    pub lanes: Vec<Lane>,
+    pub lanes: Vec<LaneTrace>,
     /// hmm-sim's verdict: do all lanes end with every page in the same place, holding the same data?
     pub agree: bool,
 }
 
-impl Session {
-    pub fn build(states: Vec<PageState>) -> Session {
+impl Comparison {
+    pub fn build(states: Vec<PageState>) -> Comparison {
         let setup = Setup::from_states(&states);
         let initial = ViewState::from_world(&setup.world);
         let runs = compare(&states, &RunConfig::default());
@@ -63,21 +64,21 @@ impl Session {
         let lanes = runs
             .into_iter()
             .map(|run| {
-                let track = Track::new(initial.clone(), run.report.events);
-                Lane {
+                let timeline = Timeline::new(initial.clone(), run.report.events);
+                LaneTrace {
                     strategy: run.strategy,
                     totals: run.counters,
                     error: run.report.result.as_ref().err().map(|e| e.to_string()),
                     violations: run.report.violations.clone(),
                     thread_names: run.report.thread_names.clone(),
-                    milestones: Rc::new(track.milestone_steps().collect()),
-                    track,
+                    milestones: Rc::new(timeline.milestone_steps().collect()),
+                    timeline,
                     spans: OnceCell::new(),
                 }
             })
             .collect();
-        Session {
-            pages_text: compact(&states),
+        Comparison {
+            pages_text: compact_states(&states),
             states,
             lanes,
             agree,
@@ -95,7 +96,7 @@ impl Session {
             .unwrap_or(0)
     }
 
-    pub fn lane(&self, strategy: Strategy) -> &Lane {
+    pub fn lane(&self, strategy: Strategy) -> &LaneTrace {
         &self.lanes[self.lane_index(strategy)]
     }
 
@@ -103,8 +104,13 @@ impl Session {
     /// are mapped onto it), the longest trace when aligning by raw step.
     pub fn transport_len(&self, align: Align, reference: Strategy) -> usize {
         match align {
-            Align::Milestone => self.lane(reference).track.len(),
-            Align::Step => self.lanes.iter().map(|l| l.track.len()).max().unwrap_or(0),
+            Align::Milestone => self.lane(reference).timeline.len(),
+            Align::Step => self
+                .lanes
+                .iter()
+                .map(|l| l.timeline.len())
+                .max()
+                .unwrap_or(0),
         }
     }
 
@@ -112,15 +118,27 @@ impl Session {
     pub fn lane_step(&self, index: usize, align: Align, reference: Strategy, step: usize) -> usize {
         let lane = &self.lanes[index];
         match align {
-            Align::Step => step.min(lane.track.len()),
+            Align::Step => step.min(lane.timeline.len()),
             Align::Milestone => {
                 let reference = self.lane(reference);
                 if std::ptr::eq(reference, lane) {
-                    return step.min(lane.track.len());
+                    return step.min(lane.timeline.len());
                 }
-                map_by_anchors(&anchors(&reference.track, &lane.track), step)
+                map_by_anchors(&anchors(&reference.timeline, &lane.timeline), step)
             }
         }
+    }
+
+    /// Where every lane is when the transport is at `step`.
+    pub fn lane_steps(&self, align: Align, reference: Strategy, step: usize) -> Vec<usize> {
+        (0..self.lanes.len())
+            .map(|i| self.lane_step(i, align, reference, step))
+            .collect()
+    }
+
+    /// Each lane's counters at the end of its run.
+    pub fn totals(&self) -> Vec<(Strategy, Counters)> {
+        self.lanes.iter().map(|l| (l.strategy, l.totals)).collect()
     }
 
     /// Milestones of the transport's axis (the reference lane's in milestone mode; every lane's in step mode).
@@ -130,12 +148,12 @@ impl Session {
         reference: Strategy,
     ) -> Vec<(usize, Milestone)> {
         match align {
-            Align::Milestone => self.lane(reference).track.milestone_steps().collect(),
+            Align::Milestone => self.lane(reference).timeline.milestone_steps().collect(),
             Align::Step => {
                 let mut all: Vec<(usize, Milestone)> = self
                     .lanes
                     .iter()
-                    .flat_map(|l| l.track.milestone_steps())
+                    .flat_map(|l| l.timeline.milestone_steps())
                     .collect();
                 all.sort();
                 all.dedup();
@@ -148,7 +166,7 @@ impl Session {
 /// Matching milestone steps (reference step, lane step), from (0, 0) to (reference end, lane end): the longest
 /// common subsequence of the two lanes' milestone sequences, so that "collected" lines up with "collected" even
 /// when one lane reaches it twice (legacy B) or never (a lane that faults nothing).
-pub fn anchors(reference: &Track, lane: &Track) -> Vec<(usize, usize)> {
+pub fn anchors(reference: &Timeline, lane: &Timeline) -> Vec<(usize, usize)> {
     let r: Vec<(usize, Milestone)> = reference.milestone_steps().collect();
     let l: Vec<(usize, Milestone)> = lane.milestone_steps().collect();
     // Classic LCS table; milestone lists are short (a handful per lane).
@@ -246,29 +264,23 @@ impl JumpKind {
     pub fn parse(s: &str) -> Option<JumpKind> {
         JumpKind::ALL.into_iter().find(|k| k.name() == s)
     }
+}
 
-    /// Does event `e` start something of this kind? Read straight from the trace's fields.
-    pub fn matches(self, e: &Event) -> bool {
-        match self {
-            JumpKind::Walk => e.kind == Kind::WalkBegin,
-            JumpKind::Lock => e.kind == Kind::LockAcquire,
-            JumpKind::Fault => e.kind == Kind::Fault,
-            JumpKind::MigrationEntry => {
-                e.kind == Kind::PteWrite && hmm_sim::pte::Pte::unpack(e.c).kind().is_migration()
-            }
-            JumpKind::Milestone => e.kind == Kind::Milestone,
-        }
+/// A comparison shared by `Rc` and equal only to itself: comparing traces is the cost sharing avoids.
+#[derive(Clone)]
+pub struct SharedComparison(pub Rc<Comparison>);
+
+impl PartialEq for SharedComparison {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
     }
 }
 
-/// Locks a thread holds, described, for the narration ("which lock was held").
-pub fn held_by(state: &ViewState, thread: u8) -> Vec<LockId> {
-    state
-        .locks
-        .iter()
-        .filter(|(_, holders)| holders.contains(&thread))
-        .map(|(lock, _)| *lock)
-        .collect()
+impl std::ops::Deref for SharedComparison {
+    type Target = Comparison;
+    fn deref(&self) -> &Comparison {
+        &self.0
+    }
 }
 
 #[cfg(test)]
@@ -294,31 +306,34 @@ mod tests {
     #[test]
     fn lanes_line_up_on_shared_milestones() {
         let states = crate::scenario::parse_text("PPPPSSSS").expect("valid");
-        let session = Session::build(states);
-        assert_eq!(session.lanes.len(), 3);
+        let comparison = Comparison::build(states);
+        assert_eq!(comparison.lanes.len(), 3);
         let reference = Strategy::Unified;
-        let end = session.transport_len(Align::Milestone, reference);
-        for (i, lane) in session.lanes.iter().enumerate() {
+        let end = comparison.transport_len(Align::Milestone, reference);
+        for (i, lane) in comparison.lanes.iter().enumerate() {
             assert_eq!(
-                session.lane_step(i, Align::Milestone, reference, end),
-                lane.track.len()
+                comparison.lane_step(i, Align::Milestone, reference, end),
+                lane.timeline.len()
             );
-            assert_eq!(session.lane_step(i, Align::Milestone, reference, 0), 0);
+            assert_eq!(comparison.lane_step(i, Align::Milestone, reference, 0), 0);
         }
         // Reaching "all pages on device" in the reference lane means every lane has reached it.
-        let (at, _) = session
+        let (at, _) = comparison
             .lane(reference)
-            .track
+            .timeline
             .milestone_steps()
             .find(|(_, m)| *m == Milestone::AllOnDevice)
             .expect("the unified lane reaches all-on-device");
-        for (i, lane) in session.lanes.iter().enumerate() {
+        for (i, lane) in comparison.lanes.iter().enumerate() {
             let (own, _) = lane
-                .track
+                .timeline
                 .milestone_steps()
                 .find(|(_, m)| *m == Milestone::AllOnDevice)
                 .expect("every lane reaches all-on-device");
-            assert_eq!(session.lane_step(i, Align::Milestone, reference, at), own);
+            assert_eq!(
+                comparison.lane_step(i, Align::Milestone, reference, at),
+                own
+            );
         }
     }
 }

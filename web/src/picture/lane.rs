@@ -1,0 +1,258 @@
+//! What a compare-view lane shows at one step, and the three lanes side by side sharing one window of pages.
+
+use std::rc::Rc;
+
+use hmm_sim::drivers::strategies::Strategy;
+use hmm_sim::pte::PteKind;
+use hmm_sim::trace::{Counters, Func, Milestone};
+use hmm_sim::view::{narrate, ViewState};
+use hmm_sim::world::{Zone, RANGE_BASE_VPN};
+
+use super::events::Touched;
+use super::{
+    content_of, cursor_page, frame_row, held_by, pte_at, window_start, FrameRow, MINIMAP_BUCKETS,
+    STEP_ZERO, WINDOW_PAGES,
+};
+use crate::comparison::{Comparison, LaneTrace};
+use crate::decode;
+
+/// One PTE in a lane's row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PageCell {
+    /// Index of the page in the scenario's range.
+    pub page: usize,
+    pub kind: PteKind,
+    pub pfn: Option<u32>,
+    /// The content token the page holds (page i starts with i + 1; 0 reads as zeroes), wherever it lives.
+    pub content: Option<u32>,
+    pub on_device: bool,
+    pub cursor: bool,
+    pub changed: bool,
+    /// The lanes disagree about this page's PTE kind at the aligned moment.
+    pub differs: bool,
+}
+
+/// One bucket of the minimap: the most common PTE kind among its pages.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MiniCell {
+    pub kind: PteKind,
+    pub first: usize,
+    pub last: usize,
+}
+
+/// What a compare lane shows at one step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LanePicture {
+    pub strategy: Strategy,
+    pub step: usize,
+    pub len: usize,
+    pub npages: usize,
+    pub window_start: usize,
+    pub cells: Vec<PageCell>,
+    pub minimap: Option<Vec<MiniCell>>,
+    pub cursor: Option<usize>,
+    pub device_frames: Vec<FrameRow>,
+    pub device_total: usize,
+    pub counters: Counters,
+    /// Counter names whose value differs between lanes at this moment.
+    pub counters_differ: Vec<&'static str>,
+    pub func: Option<Func>,
+    pub narration: String,
+    pub held: Vec<String>,
+    pub milestone: Option<Milestone>,
+    pub milestones: Rc<Vec<(usize, Milestone)>>,
+    pub error: Option<String>,
+    pub violations: usize,
+    /// Faults made ahead of need so far, and in the whole run (the note is shown for the whole run so the
+    /// layout does not move when the first one happens).
+    pub faults_ahead: u64,
+    pub faults_ahead_total: u64,
+}
+
+/// The PTE kinds of the window's pages (for comparing lanes).
+pub fn kinds(state: &ViewState, start: usize, width: usize, npages: usize) -> Vec<PteKind> {
+    (start..(start + width).min(npages))
+        .map(|p| pte_at(state, p).kind())
+        .collect()
+}
+
+pub fn minimap(state: &ViewState, npages: usize) -> Vec<MiniCell> {
+    let buckets = npages.clamp(1, MINIMAP_BUCKETS);
+    let mut counts = vec![[0u32; PteKind::ALL.len()]; buckets];
+    let first = (0u8, RANGE_BASE_VPN);
+    let last = (0u8, decode::page_vpn(npages));
+    let mut present = vec![0u32; buckets];
+    for (&(_, vpn), pte) in state.ptes.range(first..last) {
+        let page = (vpn - RANGE_BASE_VPN) as usize;
+        let b = page * buckets / npages;
+        let k = PteKind::ALL
+            .iter()
+            .position(|&k| k == pte.kind())
+            .unwrap_or(0);
+        counts[b][k] += 1;
+        present[b] += 1;
+    }
+    (0..buckets)
+        .map(|b| {
+            let first = b * npages / buckets;
+            let last = ((b + 1) * npages / buckets).max(first + 1) - 1;
+            let size = (last - first + 1) as u32;
+            // Pages without an entry are pte_none.
+            counts[b][0] += size.saturating_sub(present[b]);
+            let best = (0..PteKind::ALL.len())
+                .max_by_key(|&k| counts[b][k])
+                .unwrap_or(0);
+            MiniCell {
+                kind: PteKind::ALL[best],
+                first,
+                last,
+            }
+        })
+        .collect()
+}
+
+/// What the three lanes share at one moment: the window of pages, and where they disagree.
+struct SharedWindow {
+    npages: usize,
+    start: usize,
+    /// Per window page: do the lanes disagree about its PTE kind?
+    differs: Vec<bool>,
+    counters_differ: Vec<&'static str>,
+}
+
+/// One compare lane's picture at `step`.
+fn lane_picture(
+    lane: &LaneTrace,
+    state: &ViewState,
+    step: usize,
+    touched: &Touched,
+    shared: &SharedWindow,
+) -> LanePicture {
+    let (npages, window_start_page) = (shared.npages, shared.start);
+    let cursor = cursor_page(state, npages);
+    let end = (window_start_page + WINDOW_PAGES).min(npages);
+    let cells = (window_start_page..end)
+        .map(|page| {
+            let pte = pte_at(state, page);
+            let on_device = pte
+                .pfn()
+                .and_then(|p| state.frames.get(&p))
+                .is_some_and(|f| matches!(f.zone, Zone::DevicePrivate(_)));
+            PageCell {
+                page,
+                kind: pte.kind(),
+                pfn: pte.pfn(),
+                content: content_of(state, pte),
+                on_device,
+                cursor: cursor == Some(page),
+                changed: touched.pages.contains(&decode::page_vpn(page)),
+                differs: shared
+                    .differs
+                    .get(page - window_start_page)
+                    .copied()
+                    .unwrap_or(false),
+            }
+        })
+        .collect();
+    let device: Vec<&u32> = state
+        .frames
+        .iter()
+        .filter(|(_, f)| matches!(f.zone, Zone::DevicePrivate(0)) && f.refcount > 0)
+        .map(|(pfn, _)| pfn)
+        .collect();
+    let device_frames = device
+        .iter()
+        .take(WINDOW_PAGES)
+        .filter_map(|&&pfn| frame_row(state, pfn, touched))
+        .collect();
+    let event = lane.timeline.event_before(step);
+    let thread = event.map_or(0, |e| e.thread);
+    LanePicture {
+        strategy: lane.strategy,
+        step,
+        len: lane.timeline.len(),
+        npages,
+        window_start: window_start_page,
+        cells,
+        minimap: (npages > WINDOW_PAGES).then(|| minimap(state, npages)),
+        cursor,
+        device_total: device.len(),
+        device_frames,
+        counters: state.counters,
+        counters_differ: shared.counters_differ.clone(),
+        func: event.map(|e| e.func),
+        narration: event.map_or_else(|| STEP_ZERO.to_owned(), narrate),
+        held: decode::summarize_locks(&held_by(state, thread)),
+        milestone: state.last_milestone,
+        milestones: lane.milestones.clone(),
+        error: lane.error.clone(),
+        violations: lane.violations.len(),
+        faults_ahead: state.counters.faults_ahead,
+        faults_ahead_total: lane.totals.faults_ahead,
+    }
+}
+
+/// The three lanes' pictures at their aligned steps (`steps`, and `prevs` for the changed marks), sharing one
+/// window of pages (around the reference lane's walk cursor) so that the rows stack page over page and
+/// differences line up.
+pub fn compare_pictures(
+    comparison: &Comparison,
+    reference: usize,
+    steps: &[usize],
+    prevs: &[usize],
+) -> Vec<Rc<LanePicture>> {
+    let npages = comparison.npages();
+    let start = {
+        let ref_state = comparison.lanes[reference].timeline.state(steps[reference]);
+        window_start(cursor_page(&ref_state, npages), npages, WINDOW_PAGES)
+    };
+    let mut window_kinds: Vec<Vec<PteKind>> = Vec::new();
+    let mut counters: Vec<Counters> = Vec::new();
+    for (i, lane) in comparison.lanes.iter().enumerate() {
+        let s = lane.timeline.state(steps[i]);
+        window_kinds.push(kinds(&s, start, WINDOW_PAGES, npages));
+        counters.push(s.counters);
+    }
+    let shared = SharedWindow {
+        npages,
+        start,
+        differs: pages_differ(&window_kinds),
+        counters_differ: counters_differ(&counters),
+    };
+    comparison
+        .lanes
+        .iter()
+        .enumerate()
+        .map(|(i, lane)| {
+            let s = lane.timeline.state(steps[i]);
+            let touched = Touched::between(lane.timeline.events(), prevs[i], steps[i]);
+            Rc::new(lane_picture(lane, &s, steps[i], &touched, &shared))
+        })
+        .collect()
+}
+
+/// Per window page: do the lanes disagree about its PTE kind?
+fn pages_differ(window_kinds: &[Vec<PteKind>]) -> Vec<bool> {
+    let width = window_kinds.first().map_or(0, Vec::len);
+    (0..width)
+        .map(|p| {
+            !window_kinds
+                .iter()
+                .all(|k| k.get(p) == window_kinds[0].get(p))
+        })
+        .collect()
+}
+
+/// Names of the counters whose value differs between lanes.
+fn counters_differ(counters: &[Counters]) -> Vec<&'static str> {
+    counters
+        .first()
+        .map(|c| c.fields().map(|(n, _)| n).to_vec())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| {
+            let first = counters[0].get(n);
+            counters.iter().any(|c| c.get(n) != first)
+        })
+        .collect()
+}

@@ -1,0 +1,121 @@
+//! Derive apart from draw: pure functions from a lane's `hmm_sim::view::ViewState` and trace at one step to
+//! small, comparable render data (`Clone + PartialEq` structs). Components get these as props, never the state
+//! or the comparison: a lane of 20,000 pages holds tens of thousands of entries, a picture shows a window.
+//!
+//! - [`lane`]: one compare-view lane, and the three lanes side by side ([`lane::compare_pictures`]).
+//! - [`deep`]: the deep view of one lane (page-table tree, frames, arrays, locks, threads).
+//! - [`swimlanes`]: the deep view's timeline: the window of call and lock spans around the current step.
+//! - [`narration`]: the line under the transport.
+//! - [`spans`]: a trace's spans, indexed for window queries.
+//! - [`events`]: the one module that decodes raw trace events (what a move touched, spans, jump targets).
+//!
+//! "Changed" marks come from the events between the previous picture and this one ([`events::Touched`]).
+
+pub mod deep;
+pub mod events;
+pub mod lane;
+pub mod narration;
+pub mod spans;
+pub mod swimlanes;
+
+use hmm_sim::pte::Pte;
+use hmm_sim::trace::LockId;
+use hmm_sim::view::ViewState;
+use hmm_sim::world::{Zone, RANGE_BASE_VPN};
+
+use crate::decode;
+use events::Touched;
+
+/// Pages shown at once in a lane's row; larger ranges get a minimap.
+pub const WINDOW_PAGES: usize = 64;
+/// Minimap buckets at most.
+pub const MINIMAP_BUCKETS: usize = 128;
+/// Moves of at most this many events mark everything they changed (a play tick, a few steps); a longer jump
+/// marks what its last event changed, as a single step would.
+pub const CHANGE_WINDOW: usize = 8;
+/// Rows of a list panel (frames, arrays) before "… n more".
+pub const LIST_LIMIT: usize = 32;
+
+/// A frame (folio) as a small chip or a table row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameRow {
+    pub pfn: u32,
+    pub zone: Zone,
+    pub refcount: i32,
+    pub mapcount: i32,
+    pub locked_by: Option<u8>,
+    pub anon_exclusive: bool,
+    pub lru: bool,
+    pub content: u32,
+    pub changed: bool,
+}
+
+/// The page index of the first walker cursor in mm 0 inside the range, if any.
+pub fn cursor_page(state: &ViewState, npages: usize) -> Option<usize> {
+    state
+        .cursor
+        .values()
+        .filter(|(mm, _)| *mm == 0)
+        .filter_map(|&(_, vpn)| vpn.checked_sub(RANGE_BASE_VPN))
+        .map(|i| i as usize)
+        .find(|&i| i < npages)
+}
+
+/// The first page of a `width`-page window that keeps `cursor` in view, moving in half-window jumps so the
+/// picture does not crawl one page per step.
+pub fn window_start(cursor: Option<usize>, npages: usize, width: usize) -> usize {
+    if npages <= width {
+        return 0;
+    }
+    let half = (width / 2).max(1);
+    let at = cursor.unwrap_or(0);
+    let start = (at / half).saturating_sub(1) * half;
+    start.min(npages - width)
+}
+
+/// The content a PTE's page holds, wherever the data is.
+pub fn content_of(state: &ViewState, pte: Pte) -> Option<u32> {
+    match pte {
+        Pte::Swap { slot } => state.swap.get(&slot).copied(),
+        Pte::Zero => Some(0),
+        other => other
+            .pfn()
+            .and_then(|pfn| state.frames.get(&pfn))
+            .map(|f| f.content),
+    }
+}
+
+pub fn frame_row(state: &ViewState, pfn: u32, touched: &Touched) -> Option<FrameRow> {
+    state.frames.get(&pfn).map(|f| FrameRow {
+        pfn,
+        zone: f.zone,
+        refcount: f.refcount,
+        mapcount: f.mapcount,
+        locked_by: f.locked_by,
+        anon_exclusive: f.anon_exclusive,
+        lru: f.lru,
+        content: f.content,
+        changed: touched.frames.contains(&pfn),
+    })
+}
+
+pub fn pte_at(state: &ViewState, page: usize) -> Pte {
+    state
+        .ptes
+        .get(&(0, decode::page_vpn(page)))
+        .copied()
+        .unwrap_or(Pte::None)
+}
+
+/// The line shown before the first event.
+pub const STEP_ZERO: &str = "Step 0: the scenario's pages, before the driver starts.";
+
+/// The locks a thread holds, for the narration ("which lock was held").
+pub fn held_by(state: &ViewState, thread: u8) -> Vec<LockId> {
+    state
+        .locks
+        .iter()
+        .filter(|(_, holders)| holders.contains(&thread))
+        .map(|(lock, _)| *lock)
+        .collect()
+}

@@ -1,0 +1,43 @@
+//! The narration of the reference lane's current step: where it is, the function that acted, the event in one
+//! line (`hmm_sim::view::narrate`) and the locks the acting thread holds.
+
+use hmm_sim::drivers::strategies::Strategy;
+use hmm_sim::trace::{Func, LockId, Milestone};
+use hmm_sim::view::narrate;
+
+use super::events::is_call;
+use super::held_by;
+use crate::comparison::LaneTrace;
+
+/// What the narration box shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NarrationPicture {
+    pub strategy: Strategy,
+    pub step: usize,
+    pub len: usize,
+    pub func: Option<Func>,
+    pub line: String,
+    pub held: Vec<LockId>,
+    /// The step's event is a function call (its narration already includes `Func::what()`).
+    pub is_call: bool,
+    pub milestone: Option<Milestone>,
+}
+
+/// The narration of `lane` at `step`.
+pub fn narration_picture(lane: &LaneTrace, step: usize) -> NarrationPicture {
+    let state = lane.timeline.state(step);
+    let event = lane.timeline.event_before(step);
+    NarrationPicture {
+        strategy: lane.strategy,
+        step,
+        len: lane.timeline.len(),
+        func: event.map(|e| e.func),
+        is_call: event.is_some_and(is_call),
+        line: event.map_or_else(
+            || "Step 0: the scenario's pages, before the driver starts. Press Space (or ▶ Play) to run the three lanes.".to_owned(),
+            narrate,
+        ),
+        held: held_by(&state, event.map_or(0, |e| e.thread)),
+        milestone: state.last_milestone,
+    }
+}
