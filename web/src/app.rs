@@ -7,9 +7,9 @@ use std::rc::Rc;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use gloo::timers::callback::Timeout;
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::pte::PteKind;
-use hmm_sim::trace::Counters;
+use hmm_sim::Strategy;
+use hmm_sim::PteKind;
+use hmm_sim::Counters;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -350,10 +350,10 @@ fn body(state: &AppState, session: &Rc<Session>, on: &Callback<Action>) -> Html 
         html! {
             <Narration strategy={lane.strategy} step={steps[reference]} len={lane.track.len()}
                 func={event.map(|e| e.func)}
-                is_call={event.is_some_and(|e| e.kind == hmm_sim::trace::Kind::Call)}
+                is_call={event.is_some_and(|e| e.kind == hmm_sim::Kind::Call)}
                 line={event.map_or_else(
                     || "Step 0: the scenario's pages, before the driver starts. Press Space (or ▶ Play) to run the three lanes.".to_owned(),
-                    hmm_sim::view::narrate,
+                    hmm_sim::narrate,
                 )}
                 held={held_by(&lane_state, event.map_or(0, |e| e.thread))}
                 milestone={lane_state.last_milestone}

@@ -7,12 +7,12 @@
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::exec::WaitOn;
-use hmm_sim::pte::{Pte, PteKind};
-use hmm_sim::trace::{Counters, Event, Func, Kind, Level, LockId, Milestone};
-use hmm_sim::view::{narrate, ViewState};
-use hmm_sim::world::{Zone, RANGE_BASE_VPN};
+use hmm_sim::Strategy;
+use hmm_sim::WaitOn;
+use hmm_sim::{Pte, PteKind};
+use hmm_sim::{Counters, Event, Func, Kind, Level, LockId, Milestone};
+use hmm_sim::{narrate, ViewState};
+use hmm_sim::{Zone, RANGE_BASE_VPN};
 
 use crate::decode;
 use crate::session::{held_by, Lane};
@@ -58,7 +58,7 @@ impl Touched {
         for e in &events[lo..hi] {
             match e.kind {
                 Kind::PteWrite => {
-                    let (mm, vpn) = hmm_sim::trace::unpack_page(e.a);
+                    let (mm, vpn) = hmm_sim::unpack_page(e.a);
                     if mm == 0 {
                         t.pages.insert(vpn);
                     }

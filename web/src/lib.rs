@@ -15,8 +15,8 @@
 //! - [`components`]: presentational components.
 //!
 //! Architecture invariant: this crate only renders what `hmm-sim` computes. It never re-implements kernel
-//! semantics (not even which letters are valid: that is `hmm_sim::scenario::parse_states`' job); the picture at
-//! any step is `hmm_sim::view::ViewState` replayed from the simulator's own trace.
+//! semantics (not even which letters are valid: that is `hmm_sim::parse_states`' job); the picture at
+//! any step is `hmm_sim::ViewState` replayed from the simulator's own trace.
 
 mod app;
 pub mod components;

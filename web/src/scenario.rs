@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use hmm_sim::scenario::{format_states, parse_states, PageState, ScenarioError, MAX_PAGES};
+use hmm_sim::{format_states, parse_states, PageState, ScenarioError, MAX_PAGES};
 
 /// The most pages the browser app simulates. hmm-sim goes to [`MAX_PAGES`] (1 GiB), but three lanes of that
 /// many pages are tens of millions of events: more than a browser tab should hold. The CLI has no such limit.

@@ -1,4 +1,4 @@
-//! A session: one scenario run through the three lanes once (`hmm_sim::sim::compare`), each lane's trace
+//! A session: one scenario run through the three lanes once (`hmm_sim::compare`), each lane's trace
 //! turned into a [`Track`], and how the lanes line up with each other.
 //!
 //! Everything here is computed once per scenario and shared by `Rc`; the only thing playback changes is the
@@ -7,11 +7,11 @@
 use std::cell::OnceCell;
 use std::rc::Rc;
 
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::scenario::PageState;
-use hmm_sim::sim::{compare, final_states_agree, RunConfig, Setup};
-use hmm_sim::trace::{Counters, Event, Kind, LockId, Milestone};
-use hmm_sim::view::ViewState;
+use hmm_sim::Strategy;
+use hmm_sim::PageState;
+use hmm_sim::{compare, RunConfig};
+use hmm_sim::{Counters, Event, Kind, LockId, Milestone};
+use hmm_sim::ViewState;
 
 use crate::scenario::compact;
 use crate::track::{Spans, Track};
@@ -56,11 +56,11 @@ pub struct Session {
 
 impl Session {
     pub fn build(states: Vec<PageState>) -> Session {
-        let setup = Setup::from_states(&states);
-        let initial = ViewState::from_world(&setup.world);
-        let runs = compare(&states, &RunConfig::default());
-        let agree = final_states_agree(&runs);
-        let lanes = runs
+        let comparison = compare(&states, &RunConfig::default());
+        let initial = ViewState::from_world(&comparison.initial);
+        let agree = comparison.agree();
+        let lanes = comparison
+            .lanes
             .into_iter()
             .map(|run| {
                 let track = Track::new(initial.clone(), run.report.events);
@@ -254,7 +254,7 @@ impl JumpKind {
             JumpKind::Lock => e.kind == Kind::LockAcquire,
             JumpKind::Fault => e.kind == Kind::Fault,
             JumpKind::MigrationEntry => {
-                e.kind == Kind::PteWrite && hmm_sim::pte::Pte::unpack(e.c).kind().is_migration()
+                e.kind == Kind::PteWrite && hmm_sim::Pte::unpack(e.c).kind().is_migration()
             }
             JumpKind::Milestone => e.kind == Kind::Milestone,
         }

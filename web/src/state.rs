@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use hmm_sim::drivers::strategies::Strategy;
+use hmm_sim::Strategy;
 use yew::Reducible;
 
 use crate::scenario::{parse_text, MAX_UI_PAGES};

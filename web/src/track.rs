@@ -1,11 +1,11 @@
 //! Spans for the deep view's swimlane timeline (calls and lock holds per thread), read from a lane's trace.
-//! Time travel itself is `hmm_sim::view::Timeline` (re-exported here as `Track`).
+//! Time travel itself is `hmm_sim::Timeline` (re-exported here as `Track`).
 //!
 //! This module only reads what the simulator recorded; it decides nothing about kernel semantics.
 
-pub use hmm_sim::view::Timeline as Track;
+pub use hmm_sim::Timeline as Track;
 
-use hmm_sim::trace::{Event, Kind, LockId, Tid};
+use hmm_sim::{Event, Kind, LockId, Tid};
 
 /// A span of time on one thread: a function call or a lock hold. `end` is exclusive; an unfinished span ends
 /// at the trace's end.
@@ -22,7 +22,7 @@ pub struct Span<T> {
 /// Function-call and lock-hold spans of a whole trace, sorted by start: the swimlane timeline draws them.
 #[derive(Default)]
 pub struct Spans {
-    pub calls: Vec<Span<hmm_sim::trace::Func>>,
+    pub calls: Vec<Span<hmm_sim::Func>>,
     pub locks: Vec<Span<LockId>>,
     /// Indices of spans longer than [`LONG_SPAN`] (scanned in full by window queries; there are few).
     long_calls: Vec<usize>,
@@ -89,7 +89,7 @@ impl Spans {
         &self,
         from: usize,
         to: usize,
-    ) -> impl Iterator<Item = &Span<hmm_sim::trace::Func>> {
+    ) -> impl Iterator<Item = &Span<hmm_sim::Func>> {
         overlapping(&self.calls, &self.long_calls, from, to)
     }
 

@@ -233,14 +233,14 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         .map(|p| bounded(cx, p, 1, limits::MAX_PAGES as u64, "scenario.pages") as usize);
     let states = match &raw.states {
         // Stored expanded (one letter per page): `P*512` becomes 512 `P`s.
-        Some(s) => match hmm_sim::scenario::parse_states(s.get_ref()) {
-            Ok(v) => hmm_sim::scenario::format_states(&v),
+        Some(s) => match hmm_sim::parse_states(s.get_ref()) {
+            Ok(v) => hmm_sim::format_states(&v),
             Err(e) => {
                 // Point at the offending character: +1 skips the opening quote of a basic string.
                 let span = s.span();
                 let position = match e {
-                    hmm_sim::scenario::ScenarioError::BadLetter { position, .. }
-                    | hmm_sim::scenario::ScenarioError::BadRepeat { position } => Some(position),
+                    hmm_sim::ScenarioError::BadLetter { position, .. }
+                    | hmm_sim::ScenarioError::BadRepeat { position } => Some(position),
                     _ => None,
                 };
                 let at = match position {

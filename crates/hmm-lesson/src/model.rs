@@ -252,7 +252,7 @@ pub enum Until {
 }
 
 /// dmirror ioctls (lib/test_hmm_uapi.h), plus the RFC's `MIGRATE_ON_FAULT_TO_DEV`: the simulator's own type.
-pub use hmm_sim::drivers::dmirror::DmirrorCmd;
+pub use hmm_sim::DmirrorCmd;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Op {
@@ -556,7 +556,7 @@ pub enum Value {
     Int(i64),
     /// A content pattern (`i`, `-i`, `i+1`); plain integers compare as `Const` against contents.
     Pattern(Pattern),
-    /// A PTE kind name (hmm_sim::pte::PteKind::name), checked by the validator.
+    /// A PTE kind name (hmm_sim::PteKind::name), checked by the validator.
     Kind(String),
     Location(Location),
     Outcome(Outcome),

@@ -1,7 +1,7 @@
 //! Run a validated lesson on the simulator: the only module that talks to hmm-sim.
 //!
 //! Worlds. The *main world* is the test process of the selftests: it starts from the scenario and every
-//! main-thread action is one `hmm_sim::sim::run` of a single thread, whose final world is the next
+//! main-thread action is one `hmm_sim::run` of a single thread, whose final world is the next
 //! action's starting world. Each *lane world* starts from the scenario too; `lane X` runs strategy X there
 //! on its own, so the three lanes can be compared side by side.
 //!
@@ -22,18 +22,18 @@ use crate::model::{
     Pattern, Prot, Schedule, Span, Until, VmaKind,
 };
 use crate::observe::{EventObs, Observation, PageObs, ResultObs, ScheduleSearch, WorldObs};
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::exec::{KernelVersion, Limits, Policy, RunError as SimError};
-use hmm_sim::pte::{Pte, ZERO_PFN};
-use hmm_sim::scenario::parse_states;
-use hmm_sim::sim::{self as sim, Outcome as SimOutcome, Report, RunConfig, Setup, ThreadSpec};
-use hmm_sim::trace::{unpack_page, Counters, Event, Func, Kind, Milestone, RetryReason};
-use hmm_sim::view::{Timeline, ViewState};
-use hmm_sim::world::{MmId, PageLocation, World, Zone, RANGE_BASE_VPN};
+use hmm_sim::Strategy;
+use hmm_sim::{KernelVersion, Limits, Policy, RunError as SimError};
+use hmm_sim::{Pte, ZERO_PFN};
+use hmm_sim::parse_states;
+use hmm_sim::{self as sim, Outcome as SimOutcome, Report, RunConfig, Setup, ThreadSpec};
+use hmm_sim::{unpack_page, Counters, Event, Func, Kind, Milestone, RetryReason};
+use hmm_sim::{Timeline, ViewState};
+use hmm_sim::{MmId, PageLocation, World, Zone, RANGE_BASE_VPN};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Event kinds assertions may name: snake_case of `hmm_sim::trace::Kind`.
+/// Event kinds assertions may name: snake_case of `hmm_sim::Kind`.
 pub const EVENT_KINDS: [&str; 31] = [
     "call",
     "return",
@@ -68,7 +68,7 @@ pub const EVENT_KINDS: [&str; 31] = [
     "thread",
 ];
 
-/// Milestone names for `until=milestone:…`: snake_case of `hmm_sim::trace::Milestone`.
+/// Milestone names for `until=milestone:…`: snake_case of `hmm_sim::Milestone`.
 pub const MILESTONES: [&str; 7] = [
     "faulted_in",
     "collected",
@@ -243,10 +243,10 @@ impl<'l> Session<'l> {
     fn new(lesson: &'l Lesson) -> Result<Session<'l>, String> {
         let sc = &lesson.scenario;
         let states = parse_states(&sc.states).map_err(|e| e.to_string())?;
-        if states.contains(&hmm_sim::scenario::PageState::OtherDevice) && sc.devices < 2 {
+        if states.contains(&hmm_sim::PageState::OtherDevice) && sc.devices < 2 {
             return Err("`O` pages live on device 1: the scenario needs devices = 2".into());
         }
-        if states.contains(&hmm_sim::scenario::PageState::DevicePrivate) && sc.devices < 1 {
+        if states.contains(&hmm_sim::PageState::DevicePrivate) && sc.devices < 1 {
             return Err("`D` pages live on device 0: the scenario needs devices >= 1".into());
         }
         let mut setup = Setup::new(sc.devices as u8);
@@ -264,11 +264,11 @@ impl<'l> Session<'l> {
             setup.mmap(0, vpn(v.pages.start), v.pages.len() as u32, prot);
         }
         for (p, st) in states.iter().enumerate() {
-            if *st != hmm_sim::scenario::PageState::None {
+            if *st != hmm_sim::PageState::None {
                 setup.place(0, vpn(p), *st, token(sc.content, p));
             }
         }
-        apply_driver(&mut setup.world, &sc.driver);
+        setup.driver(driver_opts(&sc.driver));
         if let Some(e) = setup.errors.first() {
             return Err(format!("the simulator refused the scenario: {e}"));
         }
@@ -574,7 +574,7 @@ impl<'l> Session<'l> {
         let driver = self.lesson.scenario.driver.with(over);
         check_driver(&driver)?;
         let mut setup = self.scenario.clone();
-        apply_driver(&mut setup.world, &driver);
+        setup.driver(driver_opts(&driver));
         let strategy = match lane {
             Lane::LegacyA => Strategy::LegacyA,
             Lane::LegacyB => Strategy::LegacyB,
@@ -743,16 +743,14 @@ impl<'l> Session<'l> {
     }
 }
 
-/// Driver settings live in the simulator's world: the mirrors' notifier filter and each device's options.
-fn apply_driver(world: &mut World, d: &Driver) {
-    for m in &mut world.mirrors {
-        m.filter_own_migrate = d.owner_filter;
-    }
-    for dev in &mut world.devices {
-        dev.migrate_to_ram_lock = d.fault_lock;
-        dev.driver.write = d.write;
-        dev.driver.select_device_private = d.select.device_private;
-        dev.driver.hold_lock_across_setup = d.lock_across_setup;
+/// The lesson's driver settings as hmm-sim's driver options (`Setup::driver`).
+fn driver_opts(d: &Driver) -> hmm_sim::DriverOpts {
+    hmm_sim::DriverOpts {
+        write: d.write,
+        select_device_private: d.select.device_private,
+        hold_lock_across_setup: d.lock_across_setup,
+        filter_own_migrate: d.owner_filter,
+        migrate_to_ram_lock: d.fault_lock,
     }
 }
 

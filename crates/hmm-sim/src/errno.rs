@@ -28,7 +28,9 @@ pub const ALL: [(i32, &str); 9] = [
 /// The name of a (negative or positive) errno, e.g. `name(-16) == Some("EBUSY")`.
 pub fn name(errno: i32) -> Option<&'static str> {
     let negative = -(errno.unsigned_abs() as i64);
-    ALL.iter().find(|(e, _)| *e as i64 == negative).map(|(_, n)| *n)
+    ALL.iter()
+        .find(|(e, _)| *e as i64 == negative)
+        .map(|(_, n)| *n)
 }
 
 /// A return value as a person reads it: `0`, `-EBUSY`, or the bare number when it is not an errno
@@ -54,7 +56,11 @@ mod tests {
     fn names_round_trip() {
         for (e, n) in ALL {
             assert_eq!(name(e), Some(n));
-            assert_eq!(name(-e), Some(n), "a positive errno (as Kind::Error carries it) has the same name");
+            assert_eq!(
+                name(-e),
+                Some(n),
+                "a positive errno (as Kind::Error carries it) has the same name"
+            );
             assert_eq!(parse(n), Some(e));
             assert_eq!(parse(&format!("-{n}")), Some(e));
             assert_eq!(describe(e), format!("-{n}"));

@@ -4,9 +4,9 @@
 //! some lane's trace. That is allowed only where the kernel's order requires it, and the commit that updates a
 //! fingerprint names the kernel-order correction.
 
-use hmm_sim::scenario::parse_states;
-use hmm_sim::sim::{compare, RunConfig};
-use hmm_sim::trace::Event;
+use hmm_sim::parse_states;
+use hmm_sim::Event;
+use hmm_sim::{compare, RunConfig};
 
 /// FNV-1a over each event's kind, thread, function name and fields: stable across enum reordering.
 fn fingerprint(events: &[Event]) -> u64 {
@@ -44,6 +44,7 @@ const SCENARIOS: [&str; 10] = [
 fn fingerprints(states: &str) -> Vec<(usize, u64)> {
     let states = parse_states(states).expect("valid scenario");
     compare(&states, &RunConfig::default())
+        .lanes
         .iter()
         .map(|l| (l.report.events.len(), fingerprint(&l.report.events)))
         .collect()

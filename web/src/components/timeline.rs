@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use hmm_sim::trace::{LockId, Milestone};
+use hmm_sim::{LockId, Milestone};
 use web_sys::Element;
 use yew::prelude::*;
 

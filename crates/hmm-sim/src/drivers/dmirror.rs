@@ -5,10 +5,12 @@
 //! values are the kernel's (`-EINVAL`, `-ENOENT`, `-EFAULT`, `-EPERM`, `-EBUSY`); `cpages` and `faults`
 //! follow the ioctl handlers exactly (faults counts driver fault passes, not CPU faults).
 
-use crate::exec::Kernel;
+use crate::drivers::ops::{DevPagemapOps, MmuIntervalNotifierOps, OpFuture};
+use crate::errno::{EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, EOPNOTSUPP, EPERM};
+use crate::kernel::Kernel;
 use crate::mm::hmm::{
-    hmm_range_fault, HmmRange, EBUSY, EFAULT, HMM_PFN_ERROR, HMM_PFN_REQ_FAULT,
-    HMM_PFN_REQ_MIGRATE, HMM_PFN_REQ_WRITE, HMM_PFN_VALID, HMM_PFN_WRITE,
+    hmm_range_fault, HmmRange, HMM_PFN_ERROR, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_MIGRATE,
+    HMM_PFN_REQ_WRITE, HMM_PFN_VALID, HMM_PFN_WRITE,
 };
 use crate::mm::memory::{handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_SIGBUS};
 use crate::mm::migrate_device::{
@@ -23,10 +25,6 @@ use crate::mm::mmu_notifier::{
 use crate::pte::{Pfn, Pte, ZERO_PFN};
 use crate::trace::{fault, pack_page, Func, Kind, LockId, Milestone, NotifyEvent, RetryReason};
 use crate::world::{DevId, DptEntry, DptTag, MmId, Zone};
-
-pub const ENOENT: i32 = -2;
-pub const EINVAL: i32 = -22;
-pub const EPERM: i32 = -1;
 
 /// Pages per chunk of device memory (`DEVMEM_CHUNK_SIZE` = 256 MiB).
 pub const DEVMEM_CHUNK_PAGES: u32 = 65_536;
@@ -120,28 +118,66 @@ fn migrate_chunk_end(k: &Kernel, mm: MmId, at: u32, end: u32) -> Result<u32, i32
     }
 }
 
-fn owner(dev: DevId) -> u8 {
+/// `dmirror->mutex` of mirror `mirror`, as a lock id.
+pub(crate) fn driver_lock(mirror: usize) -> LockId {
+    LockId::Driver(mirror as u8)
+}
+
+/// `pgmap_owner` of device `dev` as ranges and notifier events carry it (`NO_OWNER` is 0).
+pub(crate) fn owner(dev: DevId) -> u8 {
     dev + 1
+}
+
+/// `dmirror_devmem_ops`: what the kernel calls on dmirror's device-private pages.
+pub(crate) static DMIRROR_DEVMEM_OPS: DevPagemapOps = DevPagemapOps {
+    migrate_to_ram: migrate_to_ram_op,
+    page_free: dmirror_devmem_free,
+};
+
+fn migrate_to_ram_op(k: &Kernel, mm: MmId, vpn: u32, page: Pfn, write: bool) -> OpFuture<'_, u32> {
+    Box::pin(dmirror_devmem_fault(k, mm, vpn, page, write))
+}
+
+fn invalidate_op(k: &Kernel, mirror: usize, r: NotifierRange, cur_seq: u64) -> OpFuture<'_, ()> {
+    Box::pin(dmirror_interval_invalidate(k, mirror, r, cur_seq))
+}
+
+/// `dmirror_min_ops`: the interval notifier callbacks of every mirror.
+pub(crate) static DMIRROR_MIN_OPS: MmuIntervalNotifierOps = MmuIntervalNotifierOps {
+    invalidate: invalidate_op,
+};
+
+/// `dmirror_devmem_free` (`page_free`): the device page's last reference is gone; back to the free list
+/// unless its chunk is being removed.
+fn dmirror_devmem_free(k: &Kernel, pfn: Pfn) {
+    let _call = k.enter(Func::DmirrorDevmemFree, pfn);
+    let dev = device_of(k, pfn);
+    let removing = {
+        let mut w = k.wm();
+        let d = &mut w.devices[dev as usize];
+        d.cfree += 1;
+        d.removing
+    };
+    k.reset_frame(pfn);
+    k.emit(Kind::Free, pfn, 1 + dev as u32, 0);
+    if !removing {
+        k.wm().devices[dev as usize].free.push(pfn);
+    }
 }
 
 /// The notifier callback. Filters the device's own `MMU_NOTIFY_MIGRATE`; everything else takes the
 /// mutex, bumps the sequence and unmaps the device page table over the range.
-pub async fn dmirror_interval_invalidate(
-    k: &Kernel,
-    mirror: usize,
-    r: NotifierRange,
-    cur_seq: u64,
-) {
-    let _f = k.enter(Func::DmirrorIntervalInvalidate, pack_page(r.mm, r.start));
+async fn dmirror_interval_invalidate(k: &Kernel, mirror: usize, r: NotifierRange, cur_seq: u64) {
+    let call = k.enter(Func::DmirrorIntervalInvalidate, pack_page(r.mm, r.start));
     let (dev, filter) = {
         let w = k.w();
         (w.mirrors[mirror].dev, w.mirrors[mirror].filter_own_migrate)
     };
     if filter && r.event == NotifyEvent::Migrate && r.owner == owner(dev) {
-        _f.ret(1);
+        call.ret(1);
         return;
     }
-    k.lock(LockId::Driver(mirror as u8)).await;
+    k.lock(driver_lock(mirror)).await;
     k.set_sub_seq(mirror, cur_seq);
     let vpns: Vec<u32> = k.w().mirrors[mirror]
         .pt
@@ -151,8 +187,8 @@ pub async fn dmirror_interval_invalidate(
     for vpn in vpns {
         k.dpt_set(mirror, vpn, None);
     }
-    k.unlock(LockId::Driver(mirror as u8));
-    _f.ret(1);
+    k.unlock(driver_lock(mirror));
+    call.ret(1);
 }
 
 /// The ioctl dispatcher: argument checks, then the handler.
@@ -214,27 +250,27 @@ fn dmirror_do_read(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut Cm
 /// "Return the migrated data for verification": read the range through the device page table, under the
 /// mutex. `cpages` is the number of pages the device can read; a missing pfn is `-ENOENT`.
 async fn read_back(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut CmdResult) -> i32 {
-    k.lock(LockId::Driver(mirror as u8)).await;
+    k.lock(driver_lock(mirror)).await;
     let ret = dmirror_do_read(k, mirror, start, end, res);
-    k.unlock(LockId::Driver(mirror as u8));
+    k.unlock(driver_lock(mirror));
     ret
 }
 
 async fn dmirror_read(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut CmdResult) -> i32 {
-    let _f = k.enter(Func::DmirrorRead, start);
+    let call = k.enter(Func::DmirrorRead, start);
     let mut at = start;
     loop {
-        k.lock(LockId::Driver(mirror as u8)).await;
+        k.lock(driver_lock(mirror)).await;
         let ret = dmirror_do_read(k, mirror, at, end, res);
-        k.unlock(LockId::Driver(mirror as u8));
+        k.unlock(driver_lock(mirror));
         if ret != ENOENT {
-            _f.ret(ret);
+            call.ret(ret);
             return ret;
         }
         at = start + res.cpages as u32;
         let ret = dmirror_fault(k, mirror, at, end, false).await;
         if ret != 0 {
-            _f.ret(ret);
+            call.ret(ret);
             return ret;
         }
         res.faults += 1;
@@ -249,18 +285,18 @@ async fn dmirror_write(
     data: &[u32],
     res: &mut CmdResult,
 ) -> i32 {
-    let _f = k.enter(Func::DmirrorWrite, start);
+    let call = k.enter(Func::DmirrorWrite, start);
     loop {
-        k.lock(LockId::Driver(mirror as u8)).await;
+        k.lock(driver_lock(mirror)).await;
         let ret = dmirror_do_write(k, mirror, start + res.cpages as u32, end, start, data, res);
-        k.unlock(LockId::Driver(mirror as u8));
+        k.unlock(driver_lock(mirror));
         if ret != ENOENT {
-            _f.ret(ret);
+            call.ret(ret);
             return ret;
         }
         let ret = dmirror_fault(k, mirror, start + res.cpages as u32, end, true).await;
         if ret != 0 {
-            _f.ret(ret);
+            call.ret(ret);
             return ret;
         }
         res.faults += 1;
@@ -291,7 +327,7 @@ fn dmirror_do_write(
 
 /// `dmirror_fault`: `dmirror_range_fault` over the range in chunks.
 async fn dmirror_fault(k: &Kernel, mirror: usize, start: u32, end: u32, write: bool) -> i32 {
-    let _f = k.enter(Func::DmirrorFault, start);
+    let call = k.enter(Func::DmirrorFault, start);
     let mut at = start;
     while at < end {
         let next = (at + DMIRROR_CHUNK_PAGES).min(end);
@@ -301,7 +337,7 @@ async fn dmirror_fault(k: &Kernel, mirror: usize, start: u32, end: u32, write: b
         range.notifier = Some(mirror);
         let ret = dmirror_range_fault(k, mirror, &mut range, true).await;
         if ret != 0 {
-            _f.ret(ret);
+            call.ret(ret);
             return ret;
         }
         at = next;
@@ -318,11 +354,11 @@ pub async fn dmirror_range_fault(
     range: &mut HmmRange,
     program: bool,
 ) -> i32 {
-    let _f = k.enter(Func::DmirrorRangeFault, pack_page(range.mm, range.start));
+    let call = k.enter(Func::DmirrorRangeFault, pack_page(range.mm, range.start));
     let mut restarts = 0;
     loop {
         if restarts > RANGE_FAULT_MAX_RESTARTS {
-            _f.ret(EBUSY);
+            call.ret(EBUSY);
             return EBUSY; // the timeout
         }
         range.notifier_seq = mmu_interval_read_begin(k, mirror).await;
@@ -335,12 +371,12 @@ pub async fn dmirror_range_fault(
             continue;
         }
         if ret != 0 {
-            _f.ret(ret);
+            call.ret(ret);
             return ret;
         }
-        k.lock(LockId::Driver(mirror as u8)).await;
+        k.lock(driver_lock(mirror)).await;
         if mmu_interval_retry(k, mirror, range.notifier_seq, true) {
-            k.unlock(LockId::Driver(mirror as u8));
+            k.unlock(driver_lock(mirror));
             restarts += 1;
             k.retry(RetryReason::DriverReadRetry);
             continue;
@@ -352,8 +388,8 @@ pub async fn dmirror_range_fault(
     } else {
         0
     };
-    k.unlock(LockId::Driver(mirror as u8));
-    _f.ret(ret);
+    k.unlock(driver_lock(mirror));
+    call.ret(ret);
     ret
 }
 
@@ -377,10 +413,10 @@ fn dmirror_do_fault(k: &Kernel, mirror: usize, range: &HmmRange) -> i32 {
 /// `dmirror_devmem_alloc_page`: pop a free device page (a new chunk if none), refcount 1, locked
 /// (`zone_device_page_init`). `None` when `FAIL_ALLOC` is armed.
 pub fn dmirror_devmem_alloc_page(k: &Kernel, dev: DevId, mirror: (DevId, MmId)) -> Option<Pfn> {
-    let _f = k.enter(Func::DmirrorDevmemAllocPage, 0);
+    let call = k.enter(Func::DmirrorDevmemAllocPage, 0);
     let fail = std::mem::take(&mut k.wm().devices[dev as usize].fail_alloc);
     if fail {
-        _f.ret(-12);
+        call.ret(ENOMEM);
         return None;
     }
     let pfn = {
@@ -397,31 +433,9 @@ pub fn dmirror_devmem_alloc_page(k: &Kernel, dev: DevId, mirror: (DevId, MmId)) 
     Some(pfn)
 }
 
-/// Whether a migration round first unmaps the pages it collected from the driver's own device page table.
-/// test_hmm's ioctls do not (each ioctl runs alone in the selftests); a driver that may serve device
-/// accesses concurrently must, because its own `MMU_NOTIFY_MIGRATE` is filtered: "the driver is able to be
-/// consistent with itself (ie. it will unmap/invalidate it's own MMU prior to initiating the copy)" (Popple,
-/// kernel-model.md §5a). The lane strategies do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SelfInvalidate {
-    No,
-    BeforeCopy,
-}
-
-/// Under the driver lock, drop the device's own mappings of every page this round will migrate.
-async fn invalidate_own_mappings(k: &Kernel, mirror: usize, m: &MigrateVma) {
-    k.lock(LockId::Driver(mirror as u8)).await;
-    for i in 0..m.npages as usize {
-        if m.src[i] & MIGRATE_PFN_MIGRATE != 0 {
-            k.dpt_set(mirror, m.start + i as u32, None);
-        }
-    }
-    k.unlock(LockId::Driver(mirror as u8));
-}
-
 /// Allocate a device page for each collected src and copy (or clear) its data.
 pub fn dmirror_migrate_alloc_and_copy(k: &Kernel, mirror: usize, m: &mut MigrateVma) {
-    let _f = k.enter(Func::DmirrorMigrateAllocAndCopy, pack_page(m.mm, m.start));
+    let _call = k.enter(Func::DmirrorMigrateAllocAndCopy, pack_page(m.mm, m.start));
     let (mm, dev) = mirror_ids(k, mirror);
     for i in 0..m.npages as usize {
         if m.src[i] & MIGRATE_PFN_MIGRATE == 0 {
@@ -445,8 +459,8 @@ pub fn dmirror_migrate_alloc_and_copy(k: &Kernel, mirror: usize, m: &mut Migrate
 
 /// Map every successfully migrated page in the device page table (WRITE iff dst WRITE).
 pub async fn dmirror_migrate_finalize_and_map(k: &Kernel, mirror: usize, m: &MigrateVma) {
-    let _f = k.enter(Func::DmirrorMigrateFinalizeAndMap, pack_page(m.mm, m.start));
-    k.lock(LockId::Driver(mirror as u8)).await;
+    let _call = k.enter(Func::DmirrorMigrateFinalizeAndMap, pack_page(m.mm, m.start));
+    k.lock(driver_lock(mirror)).await;
     for i in 0..m.npages as usize {
         if m.src[i] & MIGRATE_PFN_MIGRATE == 0 {
             continue;
@@ -465,47 +479,29 @@ pub async fn dmirror_migrate_finalize_and_map(k: &Kernel, mirror: usize, m: &Mig
             Some(DptEntry { pfn: dpage, tag }),
         );
     }
-    k.unlock(LockId::Driver(mirror as u8));
+    k.unlock(driver_lock(mirror));
 }
 
-/// One `migrate_vma_setup` → alloc+copy → `migrate_vma_pages` → map → `migrate_vma_finalize` round
-/// to this mirror's device. The caller holds `mmap_lock`.
-pub async fn migrate_round_to_device(
-    k: &Kernel,
-    mirror: usize,
-    start: u32,
-    end: u32,
-    self_invalidate: SelfInvalidate,
-) -> (i32, MigrateVma) {
+/// The second half of every migration to the device, after collection: `dmirror_migrate_alloc_and_copy`,
+/// `migrate_vma_pages`, `dmirror_migrate_finalize_and_map`, `migrate_vma_finalize`.
+pub(crate) async fn dmirror_migrate_finish(k: &Kernel, mirror: usize, m: &mut MigrateVma) {
+    dmirror_migrate_alloc_and_copy(k, mirror, m);
+    migrate_vma_pages(k, m).await;
+    dmirror_migrate_finalize_and_map(k, mirror, m).await;
+    migrate_vma_finalize(k, m).await;
+}
+
+/// One chunk of `dmirror_migrate_to_device`: `migrate_vma_setup` (SELECT_SYSTEM) then the rest of the
+/// round. The caller holds `mmap_lock`.
+async fn dmirror_migrate_chunk(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
     let (mm, dev) = mirror_ids(k, mirror);
-    let opts = k.w().devices[dev as usize].driver;
-    let select = MIGRATE_VMA_SELECT_SYSTEM
-        | if opts.select_device_private {
-            MIGRATE_VMA_SELECT_DEVICE_PRIVATE
-        } else {
-            0
-        };
-    let mut m = MigrateVma::new(k, mm, start, end, owner(dev), select);
-    // Drivers with plain notifiers hold their lock across setup to block page-table downgrades; the
-    // owner filter in the callback is what keeps that from deadlocking (kernel-model.md §5a).
-    if opts.hold_lock_across_setup {
-        k.lock(LockId::Driver(mirror as u8)).await;
-    }
+    let mut m = MigrateVma::new(k, mm, start, end, owner(dev), MIGRATE_VMA_SELECT_SYSTEM);
     let ret = migrate_vma_setup(k, &mut m).await;
-    if opts.hold_lock_across_setup {
-        k.unlock(LockId::Driver(mirror as u8));
-    }
     if ret != 0 {
-        return (ret, m);
+        return ret;
     }
-    if self_invalidate == SelfInvalidate::BeforeCopy {
-        invalidate_own_mappings(k, mirror, &m).await;
-    }
-    dmirror_migrate_alloc_and_copy(k, mirror, &mut m);
-    migrate_vma_pages(k, &mut m).await;
-    dmirror_migrate_finalize_and_map(k, mirror, &m).await;
-    migrate_vma_finalize(k, &mut m).await;
-    (0, m)
+    dmirror_migrate_finish(k, mirror, &mut m).await;
+    0
 }
 
 async fn dmirror_migrate_to_device(
@@ -515,7 +511,7 @@ async fn dmirror_migrate_to_device(
     end: u32,
     res: &mut CmdResult,
 ) -> i32 {
-    let _f = k.enter(Func::DmirrorMigrateToDevice, start);
+    let call = k.enter(Func::DmirrorMigrateToDevice, start);
     let mm = k.w().mirrors[mirror].mm;
     k.mmap_read_lock(mm).await;
     let mut at = start;
@@ -524,21 +520,21 @@ async fn dmirror_migrate_to_device(
             Ok(next) => next,
             Err(e) => {
                 k.mmap_read_unlock(mm);
-                _f.ret(e);
+                call.ret(e);
                 return e;
             }
         };
-        let (ret, _) = migrate_round_to_device(k, mirror, at, next, SelfInvalidate::No).await;
+        let ret = dmirror_migrate_chunk(k, mirror, at, next).await;
         if ret != 0 {
             k.mmap_read_unlock(mm);
-            _f.ret(ret);
+            call.ret(ret);
             return ret;
         }
         at = next;
     }
     k.mmap_read_unlock(mm);
     let ret = read_back(k, mirror, start, end, res).await;
-    _f.ret(ret);
+    call.ret(ret);
     ret
 }
 
@@ -551,22 +547,28 @@ async fn dmirror_fault_and_migrate_to_device(
     end: u32,
     res: &mut CmdResult,
 ) -> i32 {
-    let _f = k.enter(Func::DmirrorMigrateToDevice, start);
+    let call = k.enter(Func::DmirrorMigrateToDevice, start);
     let mm = k.w().mirrors[mirror].mm;
     let mut at = start;
     while at < end {
         let next = (at + DMIRROR_CHUNK_PAGES).min(end);
         k.mmap_read_lock(mm).await;
-        let ret = migrate_on_fault_round(k, mirror, at, next, SelfInvalidate::No).await;
+        let ret = match dmirror_migrate_on_fault_collect(k, mirror, at, next).await {
+            Ok(mut m) => {
+                dmirror_migrate_finish(k, mirror, &mut m).await;
+                0
+            }
+            Err(ret) => ret,
+        };
         k.mmap_read_unlock(mm);
         if ret != 0 {
-            _f.ret(ret);
+            call.ret(ret);
             return ret;
         }
         at = next;
     }
     let ret = read_back(k, mirror, start, end, res).await;
-    _f.ret(ret);
+    call.ret(ret);
     ret
 }
 
@@ -577,7 +579,7 @@ async fn dmirror_devmem_fault_alloc_and_copy(
     m: &mut MigrateVma,
     mirror: Option<usize>,
 ) -> u32 {
-    let _f = k.enter(
+    let _call = k.enter(
         Func::DmirrorDevmemFaultAllocAndCopy,
         pack_page(m.mm, m.start),
     );
@@ -597,9 +599,9 @@ async fn dmirror_devmem_fault_alloc_and_copy(
         k.lock(LockId::Folio(dpage)).await;
         if let Some(mirror) = mirror {
             let vpn = k.w().folio(spage).index;
-            k.lock(LockId::Driver(mirror as u8)).await;
+            k.lock(driver_lock(mirror)).await;
             k.dpt_set(mirror, vpn, None); // xa_erase
-            k.unlock(LockId::Driver(mirror as u8));
+            k.unlock(driver_lock(mirror));
         }
         k.copy_page(spage, dpage);
         m.set_dst(k, i, migrate_pfn(dpage) | (m.src[i] & MIGRATE_PFN_WRITE));
@@ -621,7 +623,7 @@ async fn dmirror_migrate_to_system(
     end: u32,
     res: &mut CmdResult,
 ) -> i32 {
-    let _f = k.enter(Func::DmirrorMigrateToSystem, start);
+    let call = k.enter(Func::DmirrorMigrateToSystem, start);
     let (mm, dev) = mirror_ids(k, mirror);
     k.mmap_read_lock(mm).await;
     let mut at = start;
@@ -630,7 +632,7 @@ async fn dmirror_migrate_to_system(
             Ok(next) => next,
             Err(e) => {
                 k.mmap_read_unlock(mm);
-                _f.ret(e);
+                call.ret(e);
                 return e;
             }
         };
@@ -645,7 +647,7 @@ async fn dmirror_migrate_to_system(
         let ret = migrate_vma_setup(k, &mut m).await;
         if ret != 0 {
             k.mmap_read_unlock(mm);
-            _f.ret(ret);
+            call.ret(ret);
             return ret;
         }
         dmirror_devmem_fault_alloc_and_copy(k, &mut m, Some(mirror)).await;
@@ -660,8 +662,8 @@ async fn dmirror_migrate_to_system(
 
 /// `pgmap->ops->migrate_to_ram`: migrate the faulted device page back to system memory.
 /// `page` is locked by `do_swap_page` since 6.15 and referenced by it in every version.
-pub async fn dmirror_devmem_fault(k: &Kernel, mm: MmId, vpn: u32, page: Pfn, _write: bool) -> u32 {
-    let _f = k.enter(Func::DmirrorDevmemFault, pack_page(mm, vpn));
+async fn dmirror_devmem_fault(k: &Kernel, mm: MmId, vpn: u32, page: Pfn, _write: bool) -> u32 {
+    let call = k.enter(Func::DmirrorDevmemFault, pack_page(mm, vpn));
     let (dev, mirror) = {
         let w = k.w();
         let f = w.folio(page);
@@ -695,7 +697,7 @@ pub async fn dmirror_devmem_fault(k: &Kernel, mm: MmId, vpn: u32, page: Pfn, _wr
     if serialise {
         k.unlock(lock);
     }
-    _f.ret(ret as i32);
+    call.ret(ret as i32);
     ret
 }
 
@@ -730,7 +732,7 @@ async fn dmirror_snapshot(
     end: u32,
     res: &mut CmdResult,
 ) -> i32 {
-    let _f = k.enter(Func::DmirrorSnapshot, start);
+    let call = k.enter(Func::DmirrorSnapshot, start);
     let (mm, dev) = mirror_ids(k, mirror);
     let mut at = start;
     while at < end {
@@ -739,7 +741,7 @@ async fn dmirror_snapshot(
         range.notifier = Some(mirror);
         let ret = dmirror_range_fault(k, mirror, &mut range, false).await;
         if ret != 0 {
-            _f.ret(ret);
+            call.ret(ret);
             return ret;
         }
         for &p in &range.hmm_pfns {
@@ -759,13 +761,13 @@ async fn dmirror_exclusive(
     end: u32,
     res: &mut CmdResult,
 ) -> i32 {
-    let _f = k.enter(Func::DmirrorExclusive, start);
+    let call = k.enter(Func::DmirrorExclusive, start);
     let mm = k.w().mirrors[mirror].mm;
     k.mmap_read_lock(mm).await;
     for vpn in start..end {
         match make_device_exclusive(k, mm, vpn).await {
             Ok(pfn) => {
-                k.lock(LockId::Driver(mirror as u8)).await;
+                k.lock(driver_lock(mirror)).await;
                 k.dpt_set(
                     mirror,
                     vpn,
@@ -774,13 +776,13 @@ async fn dmirror_exclusive(
                         tag: DptTag::Atomic,
                     }),
                 );
-                k.unlock(LockId::Driver(mirror as u8));
+                k.unlock(driver_lock(mirror));
                 k.folio_unlock(pfn);
                 k.folio_put(pfn);
             }
             Err(e) => {
                 k.mmap_read_unlock(mm);
-                _f.ret(e);
+                call.ret(e);
                 return e;
             }
         }
@@ -794,7 +796,7 @@ async fn dmirror_exclusive(
 /// lock it, and swap its PTE for a device-exclusive entry under `MMU_NOTIFY_EXCLUSIVE`. Returns the
 /// folio locked and referenced.
 async fn make_device_exclusive(k: &Kernel, mm: MmId, vpn: u32) -> Result<Pfn, i32> {
-    let _f = k.enter(Func::MakeDeviceExclusive, pack_page(mm, vpn));
+    let _call = k.enter(Func::MakeDeviceExclusive, pack_page(mm, vpn));
     loop {
         let pte = k.pte_read(mm, vpn, false);
         match pte {
@@ -802,7 +804,7 @@ async fn make_device_exclusive(k: &Kernel, mm: MmId, vpn: u32) -> Result<Pfn, i3
                 pfn, write: true, ..
             } if pfn != ZERO_PFN => {
                 if k.w().folio(pfn).anon_vma.is_none() {
-                    return Err(-95); // -EOPNOTSUPP: not anonymous
+                    return Err(EOPNOTSUPP); // not anonymous
                 }
                 k.folio_get(pfn);
                 k.lock(LockId::Folio(pfn)).await;
@@ -836,21 +838,21 @@ async fn make_device_exclusive(k: &Kernel, mm: MmId, vpn: u32) -> Result<Pfn, i3
 }
 
 async fn dmirror_check_atomic(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
-    let _f = k.enter(Func::DmirrorCheckAtomic, start);
-    k.lock(LockId::Driver(mirror as u8)).await;
+    let call = k.enter(Func::DmirrorCheckAtomic, start);
+    k.lock(driver_lock(mirror)).await;
     let atomic = k.w().mirrors[mirror]
         .pt
         .range(start..end)
         .any(|(_, e)| e.tag == DptTag::Atomic);
-    k.unlock(LockId::Driver(mirror as u8));
+    k.unlock(driver_lock(mirror));
     let ret = if atomic { EPERM } else { 0 };
-    _f.ret(ret);
+    call.ret(ret);
     ret
 }
 
 /// RELEASE: evict every chunk of the device to system memory and remove it.
 async fn dmirror_device_remove_chunks(k: &Kernel, mirror: usize) -> i32 {
-    let _f = k.enter(Func::DmirrorDeviceRemoveChunks, 0);
+    let _call = k.enter(Func::DmirrorDeviceRemoveChunks, 0);
     let dev = k.w().mirrors[mirror].dev;
     let chunks = {
         let mut w = k.wm();
@@ -884,18 +886,17 @@ async fn dmirror_device_remove_chunks(k: &Kernel, mirror: usize) -> i32 {
     0
 }
 
-/// The RFC's test driver (`dmirror_fault_and_migrate_to_device`, one chunk): one
+/// The RFC's test driver (`dmirror_fault_and_migrate_to_device`, one chunk), collection half: one
 /// `hmm_range_fault(REQ_FAULT|REQ_MIGRATE)` walk that faults pages in and installs migration entries, then
-/// `migrate_hmm_range_setup`, pages, finalize. The caller holds `mmap_lock`. On `-EBUSY` the driver
+/// `migrate_hmm_range_setup`; [`dmirror_migrate_finish`] does the rest. The caller holds `mmap_lock`. On `-EBUSY` the driver
 /// first restores what the walk collected, then retries (the model's choice: RFC v1's behaviour after a
 /// partial conversion is an open question, kernel-model.md §7.1).
-pub async fn migrate_on_fault_round(
+pub(crate) async fn dmirror_migrate_on_fault_collect(
     k: &Kernel,
     mirror: usize,
     start: u32,
     end: u32,
-    self_invalidate: SelfInvalidate,
-) -> i32 {
+) -> Result<MigrateVma, i32> {
     let (mm, dev) = mirror_ids(k, mirror);
     let mut attempts = 0;
     let (range, mut m) = loop {
@@ -913,9 +914,9 @@ pub async fn migrate_on_fault_round(
         range.notifier_seq = mmu_interval_read_begin(k, mirror).await;
         let mut ret = hmm_range_fault(k, &mut range).await;
         if ret == 0 {
-            k.lock(LockId::Driver(mirror as u8)).await;
+            k.lock(driver_lock(mirror)).await;
             let stale = mmu_interval_retry(k, mirror, range.notifier_seq, true);
-            k.unlock(LockId::Driver(mirror as u8));
+            k.unlock(driver_lock(mirror));
             if !stale {
                 break (range, m);
             }
@@ -928,17 +929,10 @@ pub async fn migrate_on_fault_round(
         migrate_vma_finalize(k, &mut m).await;
         attempts += 1;
         if ret != EBUSY || attempts > RANGE_FAULT_MAX_RESTARTS {
-            return ret;
+            return Err(ret);
         }
         k.retry(RetryReason::DriverEbusy);
     };
     migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
-    if self_invalidate == SelfInvalidate::BeforeCopy {
-        invalidate_own_mappings(k, mirror, &m).await;
-    }
-    dmirror_migrate_alloc_and_copy(k, mirror, &mut m);
-    migrate_vma_pages(k, &mut m).await;
-    dmirror_migrate_finalize_and_map(k, mirror, &m).await;
-    migrate_vma_finalize(k, &mut m).await;
-    0
+    Ok(m)
 }

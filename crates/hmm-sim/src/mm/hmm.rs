@@ -4,7 +4,8 @@
 //! hmm takes no page references and no folio locks: it is a lockless snapshot validated by the interval
 //! notifier sequence. Only faults (through `handle_mm_fault`) and migration-entry waits take the PTL.
 
-use crate::exec::Kernel;
+use crate::errno::{EBUSY, EFAULT, EPERM, ERANGE};
+use crate::kernel::Kernel;
 use crate::mm::memory::{handle_mm_fault, migration_entry_wait, VM_FAULT_ERROR};
 use crate::mm::migrate_device::{
     collect_pte, CollectCtx, MIGRATE_PFN_MIGRATE, MIGRATE_PFN_VALID, MIGRATE_VMA_SELECT_SYSTEM,
@@ -27,11 +28,6 @@ pub const HMM_PFN_REQ_WRITE: u64 = HMM_PFN_WRITE;
 pub const HMM_PFN_REQ_MIGRATE: u64 = HMM_PFN_MIGRATE;
 /// The low bits hold the pfn.
 const HMM_PFN_PFN_MASK: u64 = (1 << 52) - 1;
-
-pub const EBUSY: i32 = -16;
-pub const EFAULT: i32 = -14;
-pub const EPERM: i32 = -1;
-pub const ERANGE: i32 = -34;
 
 pub fn hmm_pfn_to_pfn(p: u64) -> Pfn {
     (p & HMM_PFN_PFN_MASK) as Pfn
@@ -150,7 +146,7 @@ struct HmmWalk {
 
 /// `hmm_range_fault(range)`: 0, `-EBUSY` (sequence moved), `-EFAULT`, `-EPERM` (or the RFC's `-ERANGE`).
 pub async fn hmm_range_fault(k: &Kernel, r: &mut HmmRange) -> i32 {
-    let _f = k.enter(Func::HmmRangeFault, pack_page(r.mm, r.start));
+    let call = k.enter(Func::HmmRangeFault, pack_page(r.mm, r.start));
     let logical = k.logical_walk_begin(pack_page(r.mm, r.start), r.end);
     let held = k.w().mms[r.mm as usize]
         .mmap_lock
@@ -187,7 +183,7 @@ pub async fn hmm_range_fault(k: &Kernel, r: &mut HmmRange) -> i32 {
     if ret != 0 {
         k.error(ret);
     }
-    _f.ret(ret);
+    call.ret(ret);
     ret
 }
 
@@ -253,10 +249,10 @@ async fn hmm_vma_walk_test(
     e: u32,
     vma: &Vma,
 ) -> Option<i32> {
-    let _f = k.enter(Func::HmmVmaWalkTest, pack_page(r.mm, s));
+    let call = k.enter(Func::HmmVmaWalkTest, pack_page(r.mm, s));
     if vma.special || !vma.read {
         if r.range_need_fault(s, e) != NeedFault::No {
-            _f.ret(EFAULT);
+            call.ret(EFAULT);
             return Some(EFAULT);
         }
         for vpn in s..e {
@@ -292,11 +288,11 @@ async fn hmm_vma_walk_hole(
     e: u32,
     vma: Option<&Vma>,
 ) -> i32 {
-    let _f = k.enter(Func::HmmVmaWalkHole, pack_page(r.mm, s));
+    let call = k.enter(Func::HmmVmaWalkHole, pack_page(r.mm, s));
     let need = r.range_need_fault(s, e);
     let Some(vma) = vma else {
         if need != NeedFault::No {
-            _f.ret(EFAULT);
+            call.ret(EFAULT);
             return EFAULT;
         }
         for vpn in s..e {
@@ -306,7 +302,7 @@ async fn hmm_vma_walk_hole(
     };
     if need != NeedFault::No {
         let ret = hmm_vma_fault(k, r, walk, s, e, need, vma).await;
-        _f.ret(ret);
+        call.ret(ret);
         return ret;
     }
     // RFC: on the migrate-only path, holes of anonymous VMAs are reported VALID|MIGRATE (pfn 0).
@@ -330,7 +326,7 @@ async fn hmm_vma_walk_pmd(
     e: u32,
     vma: &Vma,
 ) -> i32 {
-    let _f = k.enter(Func::HmmVmaWalkPmd, pack_page(r.mm, s));
+    let call = k.enter(Func::HmmVmaWalkPmd, pack_page(r.mm, s));
     let has_table = k.w().mms[r.mm as usize].pmds[(s / PTRS_PER_PTE) as usize].is_some();
     if !has_table {
         return hmm_vma_walk_hole(k, r, walk, s, e, Some(vma)).await;
@@ -338,7 +334,7 @@ async fn hmm_vma_walk_pmd(
     for vpn in s..e {
         let ret = hmm_vma_handle_pte(k, r, walk, vpn, e, vma).await;
         if ret != 0 {
-            _f.ret(ret);
+            call.ret(ret);
             return ret;
         }
         if let Some(flags) = r.want_migrate() {
@@ -363,7 +359,7 @@ async fn hmm_vma_handle_pte(
     end: u32,
     vma: &Vma,
 ) -> i32 {
-    let _f = k.enter(Func::HmmVmaHandlePte, pack_page(r.mm, vpn));
+    let call = k.enter(Func::HmmVmaHandlePte, pack_page(r.mm, vpn));
     let pte = k.pte_read(r.mm, vpn, true);
     let new = match pte {
         Pte::None => match r.need_fault(vpn, 0) {
@@ -384,7 +380,7 @@ async fn hmm_vma_handle_pte(
                 if let Pte::Migration { .. } = pte {
                     walk.last = vpn;
                     migration_entry_wait(k, r.mm, vpn).await;
-                    _f.ret(EBUSY);
+                    call.ret(EBUSY);
                     return EBUSY;
                 }
                 return hmm_vma_fault(k, r, walk, vpn, end, need, vma).await;
@@ -417,12 +413,12 @@ async fn hmm_vma_fault(
     need: NeedFault,
     vma: &Vma,
 ) -> i32 {
-    let _f = k.enter(Func::HmmVmaFault, pack_page(r.mm, vpn));
+    let call = k.enter(Func::HmmVmaFault, pack_page(r.mm, vpn));
     walk.last = vpn;
     let mut flags = fault::REMOTE;
     if need == NeedFault::Write {
         if !vma.write {
-            _f.ret(EPERM);
+            call.ret(EPERM);
             return EPERM;
         }
         flags |= fault::WRITE;
@@ -430,12 +426,12 @@ async fn hmm_vma_fault(
     for addr in vpn..end {
         let ahead = if addr == vpn { 0 } else { fault::AHEAD };
         if handle_mm_fault(k, r.mm, addr, flags | ahead).await & VM_FAULT_ERROR != 0 {
-            _f.ret(EFAULT);
+            call.ret(EFAULT);
             return EFAULT;
         }
     }
     k.milestone(crate::trace::Milestone::FaultedIn);
-    _f.ret(EBUSY);
+    call.ret(EBUSY);
     EBUSY
 }
 
@@ -451,7 +447,7 @@ async fn hmm_vma_handle_migrate_prepare(
     if r.hmm_pfns[i] & HMM_PFN_VALID == 0 {
         return;
     }
-    let _f = k.enter(Func::HmmVmaHandleMigratePrepare, pack_page(r.mm, vpn));
+    let _call = k.enter(Func::HmmVmaHandleMigratePrepare, pack_page(r.mm, vpn));
     let ptl = k.pte_lock(r.mm, vpn).await;
     let pte = k.pte_read(r.mm, vpn, false);
     // The walk read this PTE locklessly; if it changed before we took the PTL (a racing COW fault, say),

@@ -5,11 +5,11 @@
 //! slot is freed at swap-in, as a write fault does via `should_try_to_free_swap`); per-CPU LRU batches are not
 //! modelled (new folios go straight onto the LRU).
 
-use crate::drivers::dmirror;
-use crate::exec::{Kernel, KernelVersion};
+use crate::kernel::Kernel;
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::pte::{Pfn, Pte, ZERO_PFN};
 use crate::trace::{fault, pack_page, FolioFlag, Func, Kind, LockId, NotifyEvent};
+use crate::version::KernelVersion;
 use crate::world::{MmId, Zone};
 use std::future::Future;
 use std::pin::Pin;
@@ -32,15 +32,15 @@ pub fn handle_mm_fault(
 ) -> Pin<Box<dyn Future<Output = u32> + '_>> {
     Box::pin(async move {
         k.preempt().await;
-        let _f = k.enter(Func::HandleMmFault, pack_page(mm, vpn));
+        let call = k.enter(Func::HandleMmFault, pack_page(mm, vpn));
         k.emit(Kind::Fault, pack_page(mm, vpn), flags, 0);
         let write = flags & fault::WRITE != 0;
         let Some(vma) = k.w().mms[mm as usize].vma(vpn).cloned() else {
-            _f.ret(VM_FAULT_SIGSEGV as i32);
+            call.ret(VM_FAULT_SIGSEGV as i32);
             return VM_FAULT_SIGSEGV;
         };
         if !vma.read || (write && !vma.write) {
-            _f.ret(VM_FAULT_SIGSEGV as i32);
+            call.ret(VM_FAULT_SIGSEGV as i32);
             return VM_FAULT_SIGSEGV;
         }
         let pte = k.pte_read(mm, vpn, false);
@@ -60,7 +60,7 @@ pub fn handle_mm_fault(
             | Pte::DevicePrivate { .. }
             | Pte::DeviceExclusive { .. } => do_swap_page(k, mm, vpn, pte, write).await,
         };
-        _f.ret(ret as i32);
+        call.ret(ret as i32);
         ret
     })
 }
@@ -68,7 +68,7 @@ pub fn handle_mm_fault(
 /// First touch: the zero page for a read (anonymous VMAs), a new zeroed page for a write.
 /// Shared anonymous memory (shmem) allocates its page-cache page on any fault.
 async fn do_anonymous_page(k: &Kernel, mm: MmId, vpn: u32, write: bool, shmem: bool) -> u32 {
-    let _f = k.enter(Func::DoAnonymousPage, pack_page(mm, vpn));
+    let _call = k.enter(Func::DoAnonymousPage, pack_page(mm, vpn));
     if !write && !shmem {
         let ptl = k.pte_lock(mm, vpn).await;
         if k.pte_read(mm, vpn, false) == Pte::None {
@@ -124,7 +124,7 @@ pub(crate) fn add_new_anon_rmap(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn, shmem:
 
 /// A write to a read-only present PTE (or the zero page).
 async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shmem: bool) -> u32 {
-    let _f = k.enter(Func::DoWpPage, pack_page(mm, vpn));
+    let _call = k.enter(Func::DoWpPage, pack_page(mm, vpn));
     let Pte::Present { pfn, .. } = pte else {
         return wp_page_copy(k, mm, vpn, pte, None).await;
     };
@@ -164,7 +164,7 @@ async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shmem: bool) -> u3
 
 /// Break COW: new page, copy, swap the PTE under `MMU_NOTIFY_CLEAR` (this is what bumps drivers' sequences).
 async fn wp_page_copy(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, old: Option<Pfn>) -> u32 {
-    let _f = k.enter(Func::WpPageCopy, pack_page(mm, vpn));
+    let _call = k.enter(Func::WpPageCopy, pack_page(mm, vpn));
     let new = k.alloc_system(0);
     if let Some(old) = old {
         k.copy_page(old, new);
@@ -196,10 +196,22 @@ async fn wp_page_copy(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, old: Option<Pfn
     VM_FAULT_OK
 }
 
+/// `page_pgmap(page)->ops->migrate_to_ram(vmf)`: the owning device's driver moves the page back.
+async fn migrate_to_ram(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn, write: bool) -> u32 {
+    let ops = match k.w().folio(pfn).zone {
+        Zone::DevicePrivate(dev) => k.pgmap_ops(dev),
+        _ => None,
+    };
+    match ops {
+        Some(ops) => (ops.migrate_to_ram)(k, mm, vpn, pfn, write).await,
+        None => VM_FAULT_SIGBUS,
+    }
+}
+
 /// Non-present, non-none PTE: swap-in, migration-entry wait, device-exclusive restore, or a device-private
 /// page's `migrate_to_ram` with the version-dependent locking of kernel-model.md §2.6.
 async fn do_swap_page(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, write: bool) -> u32 {
-    let _f = k.enter(Func::DoSwapPage, pack_page(mm, vpn));
+    let _call = k.enter(Func::DoSwapPage, pack_page(mm, vpn));
     match orig {
         Pte::Migration { .. } => {
             migration_entry_wait(k, mm, vpn).await;
@@ -219,7 +231,7 @@ async fn do_swap_page(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, write: bool) ->
                 KernelVersion::V6_14 => {
                     k.folio_get(pfn); // get_page: no folio lock before 1afaeb8293c9
                     k.unlock(ptl);
-                    let ret = dmirror::dmirror_devmem_fault(k, mm, vpn, pfn, write).await;
+                    let ret = migrate_to_ram(k, mm, vpn, pfn, write).await;
                     k.folio_put(pfn);
                     ret
                 }
@@ -227,7 +239,7 @@ async fn do_swap_page(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, write: bool) ->
                     if k.folio_trylock(pfn) {
                         k.folio_get(pfn);
                         k.unlock(ptl);
-                        let ret = dmirror::dmirror_devmem_fault(k, mm, vpn, pfn, write).await;
+                        let ret = migrate_to_ram(k, mm, vpn, pfn, write).await;
                         k.folio_unlock(pfn);
                         k.folio_put(pfn);
                         ret
@@ -279,7 +291,7 @@ async fn swap_in(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, slot: u32, write: bo
 /// The PTE is a migration entry: take the PTL to check it, drop it, and sleep until the folio unlocks.
 /// Takes no reference (`migration_entry_wait_on_locked`).
 pub(crate) async fn migration_entry_wait(k: &Kernel, mm: MmId, vpn: u32) {
-    let _f = k.enter(Func::MigrationEntryWait, pack_page(mm, vpn));
+    let _call = k.enter(Func::MigrationEntryWait, pack_page(mm, vpn));
     let ptl = k.pte_lock(mm, vpn).await;
     let pte = k.pte_read(mm, vpn, false);
     k.unlock(ptl);
@@ -292,7 +304,7 @@ pub(crate) async fn migration_entry_wait(k: &Kernel, mm: MmId, vpn: u32) {
 /// invalidation (which makes the device drop its atomic mapping).
 /// The kernel issues `MMU_NOTIFY_CLEAR` with no owner here.
 async fn remove_device_exclusive_entry(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, pfn: Pfn) -> u32 {
-    let _f = k.enter(Func::RemoveDeviceExclusiveEntry, pack_page(mm, vpn));
+    let _call = k.enter(Func::RemoveDeviceExclusiveEntry, pack_page(mm, vpn));
     k.folio_get(pfn);
     k.lock(LockId::Folio(pfn)).await;
     let range = NotifierRange::one_page(mm, vpn, NotifyEvent::Clear);

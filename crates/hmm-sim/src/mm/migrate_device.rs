@@ -5,7 +5,8 @@
 //! `migrate_vma_collect_pmd`, the trylock of each folio, the migration-entry variants, the refcount
 //! arithmetic of `migrate_vma_check_page` and `folio_migrate_mapping`. THP paths are not modelled.
 
-use crate::exec::{Kernel, KernelVersion};
+use crate::errno::EINVAL;
+use crate::kernel::Kernel;
 use crate::mm::memory::add_new_anon_rmap;
 use crate::mm::migrate::folio_migrate_mapping;
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
@@ -13,6 +14,7 @@ use crate::mm::rmap::{remove_migration_ptes, try_to_migrate};
 use crate::mm::walk;
 use crate::pte::{MigrationKind, Pfn, Pte, ZERO_PFN};
 use crate::trace::{pack_page, FolioFlag, Func, Kind, Milestone, NotifyEvent};
+use crate::version::KernelVersion;
 use crate::world::{MmId, Zone, PTRS_PER_PTE};
 
 pub const MIGRATE_PFN_VALID: u32 = 1 << 0;
@@ -22,8 +24,6 @@ pub const MIGRATE_PFN_SHIFT: u32 = 6;
 
 pub const MIGRATE_VMA_SELECT_SYSTEM: u32 = 1 << 0;
 pub const MIGRATE_VMA_SELECT_DEVICE_PRIVATE: u32 = 1 << 1;
-
-pub const EINVAL: i32 = -22;
 
 /// `migrate_pfn(pfn)`.
 pub fn migrate_pfn(pfn: Pfn) -> u32 {
@@ -223,11 +223,11 @@ pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> C
 
 /// `migrate_vma_setup(args)`.
 pub async fn migrate_vma_setup(k: &Kernel, m: &mut MigrateVma) -> i32 {
-    let _f = k.enter(Func::MigrateVmaSetup, pack_page(m.mm, m.start));
+    let call = k.enter(Func::MigrateVmaSetup, pack_page(m.mm, m.start));
     let logical = k.logical_walk_begin(m.start, m.end);
     let ret = migrate_vma_setup_body(k, m).await;
     k.logical_walk_end(logical, m.start, m.end);
-    _f.ret(ret);
+    call.ret(ret);
     if ret != 0 {
         k.error(ret);
     }
@@ -264,7 +264,7 @@ async fn migrate_vma_setup_body(k: &Kernel, m: &mut MigrateVma) -> i32 {
 }
 
 async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
-    let _f = k.enter(Func::MigrateVmaCollect, pack_page(m.mm, m.start));
+    let _call = k.enter(Func::MigrateVmaCollect, pack_page(m.mm, m.start));
     let range = NotifierRange {
         mm: m.mm,
         start: m.start,
@@ -300,7 +300,7 @@ async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
 
 fn migrate_vma_collect_hole(k: &Kernel, m: &mut MigrateVma, anonymous: bool, s: u32, e: u32) {
     if !anonymous {
-        let _f = k.enter(Func::MigrateVmaCollectSkip, pack_page(m.mm, s));
+        let _call = k.enter(Func::MigrateVmaCollectSkip, pack_page(m.mm, s));
         for _ in s..e {
             let i = m.npages as usize;
             m.set_dst(k, i, 0);
@@ -309,7 +309,7 @@ fn migrate_vma_collect_hole(k: &Kernel, m: &mut MigrateVma, anonymous: bool, s: 
         }
         return;
     }
-    let _f = k.enter(Func::MigrateVmaCollectHole, pack_page(m.mm, s));
+    let _call = k.enter(Func::MigrateVmaCollectHole, pack_page(m.mm, s));
     for _ in s..e {
         let i = m.npages as usize;
         m.set_src(k, i, MIGRATE_PFN_MIGRATE);
@@ -321,7 +321,7 @@ fn migrate_vma_collect_hole(k: &Kernel, m: &mut MigrateVma, anonymous: bool, s: 
 
 /// One PMD chunk under its PTL, taken once and held across the loop.
 async fn migrate_vma_collect_pmd(k: &Kernel, m: &mut MigrateVma, ctx: &CollectCtx, s: u32, e: u32) {
-    let _f = k.enter(Func::MigrateVmaCollectPmd, pack_page(m.mm, s));
+    let _call = k.enter(Func::MigrateVmaCollectPmd, pack_page(m.mm, s));
     let ptl = k.pte_lock(m.mm, s).await;
     let mut unmapped = 0;
     for vpn in s..e {
@@ -344,7 +344,7 @@ async fn migrate_vma_collect_pmd(k: &Kernel, m: &mut MigrateVma, ctx: &CollectCt
 
 /// `migrate_vma_unmap` → `migrate_device_unmap(src, npages, fault_page)`.
 pub async fn migrate_vma_unmap(k: &Kernel, m: &mut MigrateVma) {
-    let _f = k.enter(Func::MigrateDeviceUnmap, pack_page(m.mm, m.start));
+    let _call = k.enter(Func::MigrateDeviceUnmap, pack_page(m.mm, m.start));
     {
         let _d = k.enter(Func::LruAddDrain, 0);
     }
@@ -409,14 +409,14 @@ pub async fn migrate_vma_unmap(k: &Kernel, m: &mut MigrateVma) {
 }
 
 fn folio_putback_lru(k: &Kernel, page: Pfn) {
-    let _f = k.enter(Func::FolioPutbackLru, page);
+    let _call = k.enter(Func::FolioPutbackLru, page);
     k.set_flag(page, FolioFlag::Lru, true);
     k.folio_put(page);
 }
 
 /// Fails the page if it holds references that its mappings and the migration's own refs do not explain.
 fn migrate_vma_check_page(k: &Kernel, page: Pfn, fault_page: Option<Pfn>) -> bool {
-    let _f = k.enter(Func::MigrateVmaCheckPage, page);
+    let call = k.enter(Func::MigrateVmaCheckPage, page);
     let (refcount, mapcount, device, shmem) = {
         let w = k.w();
         let f = w.folio(page);
@@ -430,13 +430,13 @@ fn migrate_vma_check_page(k: &Kernel, page: Pfn, fault_page: Option<Pfn>) -> boo
         extra += 1; // folio_mapping: the page-cache reference
     }
     let ok = refcount - extra <= mapcount;
-    _f.ret(ok as i32);
+    call.ret(ok as i32);
     ok
 }
 
 /// `migrate_vma_pages(args)` → `__migrate_device_pages`.
 pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
-    let _f = k.enter(Func::MigrateVmaPages, pack_page(m.mm, m.start));
+    let _call = k.enter(Func::MigrateVmaPages, pack_page(m.mm, m.start));
     let mut notified: Option<NotifierRange> = None;
     for i in 0..m.npages as usize {
         let vpn = m.start + i as u32;
@@ -482,7 +482,7 @@ pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
 /// Populate a hole (or replace the zero page) directly with the new page.
 async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page: Pfn) {
     let vpn = m.start + i as u32;
-    let _f = k.enter(Func::MigrateVmaInsertPage, pack_page(m.mm, vpn));
+    let _call = k.enter(Func::MigrateVmaInsertPage, pack_page(m.mm, vpn));
     let vma = k.w().mms[m.mm as usize].vma(vpn).cloned();
     let abort = |m: &mut MigrateVma| m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
     let Some(vma) = vma.filter(|v| v.is_anonymous()) else {
@@ -525,7 +525,7 @@ async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page:
 
 /// `migrate_vma_finalize(args)` → `__migrate_device_finalize`.
 pub async fn migrate_vma_finalize(k: &Kernel, m: &mut MigrateVma) {
-    let _f = k.enter(Func::MigrateVmaFinalize, pack_page(m.mm, m.start));
+    let _call = k.enter(Func::MigrateVmaFinalize, pack_page(m.mm, m.start));
     for i in 0..m.npages as usize {
         let newpage = mpfn_page(m.dst[i]);
         let Some(src) = mpfn_page(m.src[i]) else {
@@ -569,7 +569,7 @@ pub async fn migrate_vma_finalize(k: &Kernel, m: &mut MigrateVma) {
 /// The RFC's `migrate_hmm_range_setup(range)`: HMM pfns marked MIGRATE become `src[]`, then unmap.
 pub async fn migrate_hmm_range_setup(k: &Kernel, m: &mut MigrateVma, hmm_pfns: &[u64]) {
     use crate::mm::hmm::{HMM_PFN_MIGRATE, HMM_PFN_VALID, HMM_PFN_WRITE};
-    let _f = k.enter(Func::MigrateHmmRangeSetup, pack_page(m.mm, m.start));
+    let _call = k.enter(Func::MigrateHmmRangeSetup, pack_page(m.mm, m.start));
     m.npages = (m.end - m.start).min(hmm_pfns.len() as u32);
     m.cpages = 0;
     for (i, &p) in hmm_pfns.iter().enumerate().take(m.npages as usize) {
@@ -602,7 +602,7 @@ pub async fn migrate_hmm_range_setup(k: &Kernel, m: &mut MigrateVma, hmm_pfns: &
 /// `migrate_device_range(src_pfns, start, npages)`: collect device pfns directly (eviction, no VMA):
 /// `folio_get_nontail_page` + trylock, then `migrate_device_unmap`.
 pub async fn migrate_device_range(k: &Kernel, m: &mut MigrateVma, pfns: &[Pfn]) {
-    let _f = k.enter(Func::MigrateDeviceRange, pfns.first().copied().unwrap_or(0));
+    let _call = k.enter(Func::MigrateDeviceRange, pfns.first().copied().unwrap_or(0));
     m.npages = pfns.len() as u32;
     m.cpages = 0;
     for (i, &pfn) in pfns.iter().enumerate() {

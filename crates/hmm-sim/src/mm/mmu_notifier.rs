@@ -3,8 +3,7 @@
 //! Every mirror subscribes to its whole mm, as `dmirror_fops_open()` does, so every invalidation of that
 //! mm overlaps every mirror of it. Callbacks run in subscription order.
 
-use crate::drivers::dmirror;
-use crate::exec::{Kernel, WaitOn};
+use crate::kernel::{Kernel, WaitOn};
 use crate::trace::{Func, Kind, NotifyEvent};
 use crate::world::MmId;
 
@@ -39,7 +38,7 @@ impl NotifierRange {
 
 /// `mmu_notifier_invalidate_range_start`: `mn_itree_inv_start_range` then each overlapping callback.
 pub async fn invalidate_range_start(k: &Kernel, r: NotifierRange) {
-    let _f = k.enter(Func::InvalidateRangeStart, r.start);
+    let _call = k.enter(Func::InvalidateRangeStart, r.start);
     k.emit(Kind::NotifierStart, r.packed(), r.start, r.end);
     let (subs, seq) = {
         let mut w = k.wm();
@@ -54,14 +53,17 @@ pub async fn invalidate_range_start(k: &Kernel, r: NotifierRange) {
     if cur_seq != seq {
         k.set_mm_seq(r.mm, cur_seq);
     }
-    for mirror in subs {
-        dmirror::dmirror_interval_invalidate(k, mirror, r, cur_seq).await;
+    // mn_itree_invalidate: each subscription's ops->invalidate, in subscription order.
+    for sub in subs {
+        if let Some(ops) = k.interval_ops(sub) {
+            (ops.invalidate)(k, sub, r, cur_seq).await;
+        }
     }
 }
 
 /// `mmu_notifier_invalidate_range_end`: `mn_itree_inv_end` makes the sequence even when the last one ends.
 pub fn invalidate_range_end(k: &Kernel, r: NotifierRange) {
-    let _f = k.enter(Func::InvalidateRangeEnd, r.start);
+    let _call = k.enter(Func::InvalidateRangeEnd, r.start);
     let (active, seq) = {
         let mut w = k.wm();
         let mm = &mut w.mms[r.mm as usize];
@@ -76,7 +78,7 @@ pub fn invalidate_range_end(k: &Kernel, r: NotifierRange) {
 
 /// `mmu_interval_read_begin`: the subscription's sequence, after any running invalidation has ended.
 pub async fn mmu_interval_read_begin(k: &Kernel, mirror: usize) -> u64 {
-    let _f = k.enter(Func::MmuIntervalReadBegin, 0);
+    let _call = k.enter(Func::MmuIntervalReadBegin, 0);
     loop {
         let (sub_seq, mm, mm_seq) = {
             let w = k.w();
@@ -94,7 +96,7 @@ pub async fn mmu_interval_read_begin(k: &Kernel, mirror: usize) -> u64 {
 /// `mmu_interval_read_retry` (under the driver lock) and `mmu_interval_check_retry` (lockless hint):
 /// has the subscription's sequence moved since `seq`?
 pub fn mmu_interval_retry(k: &Kernel, mirror: usize, seq: u64, locked: bool) -> bool {
-    let _f = k.enter(
+    let call = k.enter(
         if locked {
             Func::MmuIntervalReadRetry
         } else {
@@ -103,6 +105,6 @@ pub fn mmu_interval_retry(k: &Kernel, mirror: usize, seq: u64, locked: bool) -> 
         0,
     );
     let stale = k.w().mirrors[mirror].seq != seq;
-    _f.ret(stale as i32);
+    call.ret(stale as i32);
     stale
 }

@@ -3,7 +3,7 @@
 //! An anonymous folio's mappings are found as the kernel finds them: every mm that shares the folio's
 //! anon_vma (parent and fork children) may map it at the folio's linear index (`folio->index`).
 
-use crate::exec::Kernel;
+use crate::kernel::Kernel;
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::pte::{MigrationKind, Pfn, Pte};
 use crate::trace::{pack_page, FolioFlag, Func, LockId, NotifyEvent};
@@ -38,7 +38,7 @@ fn anon_vma_of(k: &Kernel, pfn: Pfn) -> u32 {
 
 /// `try_to_migrate(folio, 0)`: replace every remaining mapping with a migration entry.
 pub async fn try_to_migrate(k: &Kernel, pfn: Pfn) {
-    let _f = k.enter(Func::TryToMigrate, pfn);
+    let _call = k.enter(Func::TryToMigrate, pfn);
     let av = LockId::AnonVma(anon_vma_of(k, pfn));
     k.down_read(av).await;
     for (mm, vpn) in rmap_members(k, pfn) {
@@ -50,7 +50,7 @@ pub async fn try_to_migrate(k: &Kernel, pfn: Pfn) {
 }
 
 async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
-    let _f = k.enter(Func::TryToMigrateOne, pack_page(mm, vpn));
+    let _call = k.enter(Func::TryToMigrateOne, pack_page(mm, vpn));
     let range = NotifierRange::one_page(mm, vpn, NotifyEvent::Clear);
     invalidate_range_start(k, range).await;
     let ptl = k.pte_lock(mm, vpn).await;
@@ -88,7 +88,7 @@ async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
 /// `remove_migration_ptes(src, dst, 0)`: every migration entry for `src` becomes a mapping of `dst`
 /// (`dst == src` restores the original). `dst` inherits `src`'s anon_vma and index beforehand.
 pub async fn remove_migration_ptes(k: &Kernel, src: Pfn, dst: Pfn) {
-    let _f = k.enter(Func::RemoveMigrationPtes, src);
+    let _call = k.enter(Func::RemoveMigrationPtes, src);
     let av = LockId::AnonVma(anon_vma_of(k, dst));
     k.down_read(av).await;
     for (mm, vpn) in rmap_members(k, src) {
@@ -101,7 +101,7 @@ pub async fn remove_migration_ptes(k: &Kernel, src: Pfn, dst: Pfn) {
 }
 
 async fn remove_migration_pte(k: &Kernel, mm: MmId, vpn: u32, src: Pfn, dst: Pfn) {
-    let _f = k.enter(Func::RemoveMigrationPte, pack_page(mm, vpn));
+    let _call = k.enter(Func::RemoveMigrationPte, pack_page(mm, vpn));
     let ptl = k.pte_lock(mm, vpn).await;
     let kind = match k.pte_read(mm, vpn, false) {
         Pte::Migration { pfn, kind } if pfn == src => kind,
