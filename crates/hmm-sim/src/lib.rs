@@ -75,6 +75,9 @@ pub use trace::{
     Milestone, NotifyEvent, RetryReason, SeqId, ThreadState, Tid, TraceFile, WalkKind, NO_OWNER,
     TRACE_SCHEMA_VERSION,
 };
+// Test-only (feature `mutants`): skip one lock release site, for the release-site mutation test.
+#[cfg(feature = "mutants")]
+pub use kernel::mutants::{skip_release_at, take_release_sites_reached};
 // Viewing: the world at any step, and one sentence per event.
 pub use view::{narrate, FrameView, Timeline, ViewState, CHECKPOINT_EVERY, MAX_CHECKPOINTS};
 

@@ -98,7 +98,15 @@ impl Kernel {
         }
     }
 
+    /// The frame goes back to its allocator. A folio freed while still locked is a bug the kernel reports
+    /// (`free_page_is_bad`: `PG_locked` is among the flags checked at free).
     pub(crate) fn reset_frame(&self, pfn: Pfn) {
+        let locked = self.w().frames[pfn as usize].locked;
+        if let Some(t) = locked {
+            self.violation(format!(
+                "pfn {pfn:#x} freed while PG_locked by T{t} (bad page)"
+            ));
+        }
         let mut w = self.wm();
         let f = &mut w.frames[pfn as usize];
         *f = Folio {
@@ -135,6 +143,7 @@ impl Kernel {
     pub fn folio_trylock(&self, pfn: Pfn) -> bool {
         self.trylock(LockId::Folio(pfn))
     }
+    #[track_caller]
     pub fn folio_unlock(&self, pfn: Pfn) {
         self.unlock(LockId::Folio(pfn))
     }

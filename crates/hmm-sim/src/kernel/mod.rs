@@ -9,6 +9,8 @@
 
 mod locks;
 mod memory;
+#[cfg(feature = "mutants")]
+pub(crate) mod mutants;
 
 use crate::drivers::ops::{DevPagemapOps, MmuIntervalNotifierOps};
 use crate::pte::Pfn;
