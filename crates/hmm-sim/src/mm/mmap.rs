@@ -211,63 +211,7 @@ pub async fn fork(k: &Kernel, parent: MmId) -> MmId {
             let ptl = k.pte_lock(parent, vpn).await;
             let cptl = k.pte_lock(child, vpn).await;
             let pte = k.pte_read(parent, vpn, false);
-            let (parent_new, child_new) = match pte {
-                Pte::None => (None, None),
-                Pte::Zero => (None, Some(Pte::Zero)),
-                Pte::Present { pfn, write, dirty } => {
-                    k.folio_get(pfn);
-                    k.mapcount_add(pfn, 1);
-                    if cow {
-                        k.set_flag(pfn, FolioFlag::AnonExclusive, false);
-                        let ro = Pte::Present {
-                            pfn,
-                            write: false,
-                            dirty,
-                        };
-                        (write.then_some(ro), Some(ro))
-                    } else {
-                        (None, Some(pte))
-                    }
-                }
-                Pte::DevicePrivate { pfn, write } => {
-                    k.folio_get(pfn);
-                    k.mapcount_add(pfn, 1);
-                    k.set_flag(pfn, FolioFlag::AnonExclusive, false);
-                    let ro = Pte::DevicePrivate { pfn, write: false };
-                    (write.then_some(ro), Some(ro))
-                }
-                Pte::Swap { slot } => {
-                    let content = k.w().swap[slot as usize];
-                    let new_slot = {
-                        let mut w = k.wm();
-                        w.swap.push(None);
-                        (w.swap.len() - 1) as u32
-                    };
-                    k.swap_set(new_slot, content);
-                    (None, Some(Pte::Swap { slot: new_slot }))
-                }
-                // COW mappings need both sides read-only; migration entries hold no mapcount.
-                Pte::Migration { pfn, kind } => {
-                    let ro = Pte::Migration {
-                        pfn,
-                        kind: if cow { MigrationKind::Read } else { kind },
-                    };
-                    ((ro != pte).then_some(ro), Some(ro))
-                }
-                // copy_nonpresent_pte restores a device-exclusive entry to the present PTE it replaced
-                // (try_restore_exclusive_pte) and copies that, as for any present page.
-                Pte::DeviceExclusive { pfn, write } => {
-                    k.folio_get(pfn);
-                    k.mapcount_add(pfn, 1);
-                    k.set_flag(pfn, FolioFlag::AnonExclusive, false);
-                    let ro = Pte::Present {
-                        pfn,
-                        write: write && !cow,
-                        dirty: true,
-                    };
-                    (Some(ro), Some(ro))
-                }
-            };
+            let (parent_new, child_new) = copy_pte(k, pte, cow);
             if let Some(p) = parent_new {
                 k.pte_write(parent, vpn, p);
             }
@@ -289,4 +233,66 @@ pub async fn fork(k: &Kernel, parent: MmId) -> MmId {
     k.mmap_write_unlock(parent);
     call.ret(child as i32);
     child
+}
+
+/// `copy_present_pte` / `copy_nonpresent_pte` for one PTE: the parent's new PTE (if it changes) and the
+/// child's. The caller holds both PTLs.
+fn copy_pte(k: &Kernel, pte: Pte, cow: bool) -> (Option<Pte>, Option<Pte>) {
+    match pte {
+        Pte::None => (None, None),
+        Pte::Zero => (None, Some(Pte::Zero)),
+        Pte::Present { pfn, write, dirty } => {
+            k.folio_get(pfn);
+            k.mapcount_add(pfn, 1);
+            if cow {
+                k.set_flag(pfn, FolioFlag::AnonExclusive, false);
+                let ro = Pte::Present {
+                    pfn,
+                    write: false,
+                    dirty,
+                };
+                (write.then_some(ro), Some(ro))
+            } else {
+                (None, Some(pte))
+            }
+        }
+        Pte::DevicePrivate { pfn, write } => {
+            k.folio_get(pfn);
+            k.mapcount_add(pfn, 1);
+            k.set_flag(pfn, FolioFlag::AnonExclusive, false);
+            let ro = Pte::DevicePrivate { pfn, write: false };
+            (write.then_some(ro), Some(ro))
+        }
+        Pte::Swap { slot } => {
+            let content = k.w().swap[slot as usize];
+            let new_slot = {
+                let mut w = k.wm();
+                w.swap.push(None);
+                (w.swap.len() - 1) as u32
+            };
+            k.swap_set(new_slot, content);
+            (None, Some(Pte::Swap { slot: new_slot }))
+        }
+        // COW mappings need both sides read-only; migration entries hold no mapcount.
+        Pte::Migration { pfn, kind } => {
+            let ro = Pte::Migration {
+                pfn,
+                kind: if cow { MigrationKind::Read } else { kind },
+            };
+            ((ro != pte).then_some(ro), Some(ro))
+        }
+        // copy_nonpresent_pte restores a device-exclusive entry to the present PTE it replaced
+        // (try_restore_exclusive_pte) and copies that, as for any present page.
+        Pte::DeviceExclusive { pfn, write } => {
+            k.folio_get(pfn);
+            k.mapcount_add(pfn, 1);
+            k.set_flag(pfn, FolioFlag::AnonExclusive, false);
+            let ro = Pte::Present {
+                pfn,
+                write: write && !cow,
+                dirty: true,
+            };
+            (Some(ro), Some(ro))
+        }
+    }
 }
