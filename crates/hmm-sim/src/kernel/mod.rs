@@ -11,12 +11,13 @@ mod locks;
 mod memory;
 #[cfg(feature = "mutants")]
 pub(crate) mod mutants;
+pub(crate) mod ops;
 
-use crate::drivers::ops::{DevPagemapOps, MmuIntervalNotifierOps};
 use crate::pte::Pfn;
 use crate::trace::*;
 use crate::version::KernelVersion;
 use crate::world::*;
+use ops::{DevPagemapOps, MmuIntervalNotifierOps};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;

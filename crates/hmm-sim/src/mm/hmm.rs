@@ -18,20 +18,7 @@ use crate::pte::{Pfn, Pte, ZERO_PFN};
 use crate::trace::{fault, pack_page, Func, Kind, NotifyEvent, RetryReason};
 use crate::world::{MmId, Vma, Zone, PTRS_PER_PTE};
 
-pub const HMM_PFN_VALID: u64 = 1 << 63;
-pub const HMM_PFN_WRITE: u64 = 1 << 62;
-pub const HMM_PFN_ERROR: u64 = 1 << 61;
-/// RFC patch 2/4: `HMM_PFN_MIGRATE` = `HMM_PFN_REQ_MIGRATE`, bit 57.
-pub const HMM_PFN_MIGRATE: u64 = 1 << 57;
-pub const HMM_PFN_REQ_FAULT: u64 = HMM_PFN_VALID;
-pub const HMM_PFN_REQ_WRITE: u64 = HMM_PFN_WRITE;
-pub const HMM_PFN_REQ_MIGRATE: u64 = HMM_PFN_MIGRATE;
-/// The low bits hold the pfn.
-const HMM_PFN_PFN_MASK: u64 = (1 << 52) - 1;
-
-pub fn hmm_pfn_to_pfn(p: u64) -> Pfn {
-    (p & HMM_PFN_PFN_MASK) as Pfn
-}
+pub use crate::mm::hmm_pfn::*;
 
 /// What `hmm_pte_need_fault` decided.
 #[derive(Clone, Copy, PartialEq, Eq)]

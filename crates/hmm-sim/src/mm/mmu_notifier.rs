@@ -3,38 +3,9 @@
 //! Every mirror subscribes to its whole mm, as `dmirror_fops_open()` does, so every invalidation of that
 //! mm overlaps every mirror of it. Callbacks run in subscription order.
 
+pub use crate::kernel::ops::NotifierRange;
 use crate::kernel::{Kernel, WaitOn};
-use crate::trace::{Func, Kind, NotifyEvent};
-use crate::world::MmId;
-
-/// `struct mmu_notifier_range`.
-#[derive(Clone, Copy, Debug)]
-pub struct NotifierRange {
-    pub mm: MmId,
-    pub start: u32,
-    pub end: u32,
-    pub event: NotifyEvent,
-    /// `NO_OWNER` or `1 + device id` (`pgmap_owner`).
-    pub owner: u8,
-}
-
-impl NotifierRange {
-    /// One page, no owner: what `wp_page_copy`, `try_to_migrate_one`, the device-exclusive paths and other
-    /// single-PTE changes issue (`mmu_notifier_range_init(..., address, address + PAGE_SIZE)`).
-    pub fn one_page(mm: MmId, vpn: u32, event: NotifyEvent) -> NotifierRange {
-        NotifierRange {
-            mm,
-            start: vpn,
-            end: vpn + 1,
-            event,
-            owner: crate::trace::NO_OWNER,
-        }
-    }
-
-    fn packed(&self) -> u32 {
-        self.event as u32 | (self.owner as u32) << 8
-    }
-}
+use crate::trace::{Func, Kind};
 
 /// `mmu_notifier_invalidate_range_start`: `mn_itree_inv_start_range` then each overlapping callback.
 pub async fn invalidate_range_start(k: &Kernel, r: NotifierRange) {

@@ -444,7 +444,7 @@ pub async fn migrate_vma_finalize(k: &Kernel, m: &mut MigrateVma) {
 
 /// The RFC's `migrate_hmm_range_setup(range)`: HMM pfns marked MIGRATE become `src[]`, then unmap.
 pub async fn migrate_hmm_range_setup(k: &Kernel, m: &mut MigrateVma, hmm_pfns: &[u64]) {
-    use crate::mm::hmm::{HMM_PFN_MIGRATE, HMM_PFN_VALID, HMM_PFN_WRITE};
+    use crate::mm::hmm_pfn::{HMM_PFN_MIGRATE, HMM_PFN_VALID, HMM_PFN_WRITE};
     let _call = k.enter(Func::MigrateHmmRangeSetup, pack_page(m.mm, m.start));
     m.npages = (m.end - m.start).min(hmm_pfns.len() as u32);
     m.cpages = 0;
@@ -455,7 +455,7 @@ pub async fn migrate_hmm_range_setup(k: &Kernel, m: &mut MigrateVma, hmm_pfns: &
             continue;
         }
         m.cpages += 1;
-        let pfn = crate::mm::hmm::hmm_pfn_to_pfn(p);
+        let pfn = crate::mm::hmm_pfn::hmm_pfn_to_pfn(p);
         let v = if pfn == ZERO_PFN {
             MIGRATE_PFN_MIGRATE
         } else {
