@@ -174,29 +174,45 @@ pub async fn hmm_range_fault(k: &Kernel, r: &mut HmmRange) -> i32 {
     ret
 }
 
-/// One `walk_page_range(mm, last, end, &hmm_walk_ops)`.
+/// One `walk_page_range(mm, last, end, &hmm_walk_ops)`, in the kernel's order: each VMA (or the hole before
+/// it) in turn, `test_walk` once per VMA, then its PMD entries one by one.
 async fn walk_range(k: &Kernel, r: &mut HmmRange, walk: &mut HmmWalk) -> i32 {
     let w = walk::begin(k, r.mm, walk.last, r.end);
     let mut ret = 0;
-    'chunks: for (s, e) in walk::pmd_chunks(walk.last, r.end) {
-        for (s, e, vma) in vma_segments(k, r.mm, s, e) {
-            ret = match vma {
-                None => hmm_vma_walk_hole(k, r, walk, s, e, None).await,
-                Some(vma) => match hmm_vma_walk_test(k, r, walk, s, e, &vma).await {
-                    Some(ret) => ret,
-                    None => {
-                        walk::descend(k, &w, s);
-                        hmm_vma_walk_pmd(k, r, walk, s, e, &vma).await
-                    }
-                },
-            };
-            if ret != 0 {
-                break 'chunks;
-            }
+    for (s, e, vma) in vma_segments(k, r.mm, walk.last, r.end) {
+        ret = match vma {
+            None => hmm_vma_walk_hole(k, r, walk, s, e, None).await,
+            Some(vma) => match hmm_vma_walk_test(k, r, walk, s, e, &vma).await {
+                Some(ret) => ret,
+                None => walk_pmds(k, r, walk, &w, s, e, &vma).await,
+            },
+        };
+        if ret != 0 {
+            break;
         }
     }
     walk::end(k, walk.last, r.end);
     ret
+}
+
+/// `walk_pmd_range` over one VMA's part of the range: `hmm_vma_walk_pmd` per PMD entry.
+async fn walk_pmds(
+    k: &Kernel,
+    r: &mut HmmRange,
+    walk: &mut HmmWalk,
+    w: &walk::Walk,
+    s: u32,
+    e: u32,
+    vma: &Vma,
+) -> i32 {
+    for (s, e) in walk::pmd_chunks(s, e) {
+        walk::descend(k, w, s);
+        let ret = hmm_vma_walk_pmd(k, r, walk, s, e, vma).await;
+        if ret != 0 {
+            return ret;
+        }
+    }
+    0
 }
 
 /// `[s, e)` split at VMA boundaries, each piece with its VMA (or none: a hole in the address space).
