@@ -6,6 +6,22 @@
 pub use crate::kernel::ops::NotifierRange;
 use crate::kernel::{Kernel, WaitOn};
 use crate::trace::{Func, Kind};
+/// `mmu_interval_read_begin`: the subscription's sequence, after any running invalidation has ended.
+pub async fn mmu_interval_read_begin(k: &Kernel, mirror: usize) -> u64 {
+    let _call = k.enter(Func::MmuIntervalReadBegin, 0);
+    loop {
+        let (sub_seq, mm, mm_seq) = {
+            let w = k.w();
+            let m = &w.mirrors[mirror];
+            (m.seq, m.mm, w.mms[m.mm as usize].invalidate_seq)
+        };
+        // `is_invalidating`: our callback already ran for the invalidation in progress.
+        if sub_seq != mm_seq {
+            return sub_seq;
+        }
+        k.sleep_on(WaitOn::NotifierIdle(mm)).await;
+    }
+}
 
 /// `mmu_notifier_invalidate_range_start`: `mn_itree_inv_start_range` then each overlapping callback.
 pub async fn invalidate_range_start(k: &Kernel, r: NotifierRange) {
@@ -45,23 +61,6 @@ pub fn invalidate_range_end(k: &Kernel, r: NotifierRange) {
         k.set_mm_seq(r.mm, seq + 1);
     }
     k.emit(Kind::NotifierEnd, r.packed(), r.start, r.end);
-}
-
-/// `mmu_interval_read_begin`: the subscription's sequence, after any running invalidation has ended.
-pub async fn mmu_interval_read_begin(k: &Kernel, mirror: usize) -> u64 {
-    let _call = k.enter(Func::MmuIntervalReadBegin, 0);
-    loop {
-        let (sub_seq, mm, mm_seq) = {
-            let w = k.w();
-            let m = &w.mirrors[mirror];
-            (m.seq, m.mm, w.mms[m.mm as usize].invalidate_seq)
-        };
-        // `is_invalidating`: our callback already ran for the invalidation in progress.
-        if sub_seq != mm_seq {
-            return sub_seq;
-        }
-        k.sleep_on(WaitOn::NotifierIdle(mm)).await;
-    }
 }
 
 /// `mmu_interval_read_retry` (under the driver lock) and `mmu_interval_check_retry` (lockless hint):

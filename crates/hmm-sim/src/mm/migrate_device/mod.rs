@@ -96,84 +96,6 @@ impl MigrateVma {
         }
     }
 }
-
-/// `migrate_vma_setup(args)`.
-pub async fn migrate_vma_setup(k: &Kernel, m: &mut MigrateVma) -> i32 {
-    let call = k.enter(Func::MigrateVmaSetup, pack_page(m.mm, m.start));
-    let logical = k.logical_walk_begin(m.start, m.end);
-    let ret = migrate_vma_setup_body(k, m).await;
-    k.logical_walk_end(logical, m.start, m.end);
-    call.ret(ret);
-    if ret != 0 {
-        k.error(ret);
-    }
-    ret
-}
-
-async fn migrate_vma_setup_body(k: &Kernel, m: &mut MigrateVma) -> i32 {
-    let vma = k.w().mms[m.mm as usize].vma(m.start).cloned();
-    let Some(vma) = vma else { return EINVAL };
-    if vma.special
-        || m.start >= m.end
-        || m.end > vma.end
-        || m.src.len() < (m.end - m.start) as usize
-    {
-        return EINVAL;
-    }
-    if let Some(fp) = m.fault_page {
-        let w = k.w();
-        let f = w.folio(fp);
-        // 1afaeb8293c9: the fault page arrives locked by do_swap_page.
-        if !f.is_device() || (k.version >= KernelVersion::V6_15 && f.locked.is_none()) {
-            return EINVAL;
-        }
-    }
-    m.cpages = 0;
-    m.npages = 0;
-    migrate_vma_collect(k, m).await;
-    k.milestone(Milestone::Collected);
-    if m.cpages > 0 {
-        migrate_vma_unmap(k, m).await;
-    }
-    k.milestone(Milestone::Unmapped);
-    0
-}
-
-async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
-    let _call = k.enter(Func::MigrateVmaCollect, pack_page(m.mm, m.start));
-    let range = NotifierRange {
-        mm: m.mm,
-        start: m.start,
-        end: m.end,
-        event: NotifyEvent::Migrate,
-        owner: m.pgmap_owner,
-    };
-    invalidate_range_start(k, range).await;
-    let anonymous = k.w().mms[m.mm as usize]
-        .vma(m.start)
-        .is_some_and(|v| v.is_anonymous());
-    let ctx = CollectCtx {
-        mm: m.mm,
-        anonymous,
-        flags: m.flags,
-        pgmap_owner: m.pgmap_owner,
-        fault_page: m.fault_page,
-    };
-    let walk = walk::begin(k, m.mm, m.start, m.end);
-    for (s, e) in walk::pmd_chunks(m.start, m.end) {
-        walk::descend(k, &walk, s);
-        let has_table = k.w().mms[m.mm as usize].pmds[(s / PTRS_PER_PTE) as usize].is_some();
-        if has_table {
-            migrate_vma_collect_pmd(k, m, &ctx, s, e).await;
-        } else {
-            migrate_vma_collect_hole(k, m, anonymous, s, e);
-        }
-    }
-    walk::end(k, m.start, m.end);
-    invalidate_range_end(k, range);
-    m.end = m.start + m.npages;
-}
-
 fn migrate_vma_collect_hole(k: &Kernel, m: &mut MigrateVma, anonymous: bool, s: u32, e: u32) {
     if !anonymous {
         let _call = k.enter(Func::MigrateVmaCollectSkip, pack_page(m.mm, s));
@@ -216,6 +138,67 @@ async fn migrate_vma_collect_pmd(k: &Kernel, m: &mut MigrateVma, ctx: &CollectCt
         k.tlb_flush(s, e); // flush_tlb_range
     }
     k.unlock(ptl);
+}
+
+async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
+    let _call = k.enter(Func::MigrateVmaCollect, pack_page(m.mm, m.start));
+    let range = NotifierRange {
+        mm: m.mm,
+        start: m.start,
+        end: m.end,
+        event: NotifyEvent::Migrate,
+        owner: m.pgmap_owner,
+    };
+    invalidate_range_start(k, range).await;
+    let anonymous = k.w().mms[m.mm as usize]
+        .vma(m.start)
+        .is_some_and(|v| v.is_anonymous());
+    let ctx = CollectCtx {
+        mm: m.mm,
+        anonymous,
+        flags: m.flags,
+        pgmap_owner: m.pgmap_owner,
+        fault_page: m.fault_page,
+    };
+    let walk = walk::begin(k, m.mm, m.start, m.end);
+    for (s, e) in walk::pmd_chunks(m.start, m.end) {
+        walk::descend(k, &walk, s);
+        let has_table = k.w().mms[m.mm as usize].pmds[(s / PTRS_PER_PTE) as usize].is_some();
+        if has_table {
+            migrate_vma_collect_pmd(k, m, &ctx, s, e).await;
+        } else {
+            migrate_vma_collect_hole(k, m, anonymous, s, e);
+        }
+    }
+    walk::end(k, m.start, m.end);
+    invalidate_range_end(k, range);
+    m.end = m.start + m.npages;
+}
+
+/// Fails the page if it holds references that its mappings and the migration's own refs do not explain.
+fn migrate_vma_check_page(k: &Kernel, page: Pfn, fault_page: Option<Pfn>) -> bool {
+    let call = k.enter(Func::MigrateVmaCheckPage, page);
+    let (refcount, mapcount, device, shmem) = {
+        let w = k.w();
+        let f = w.folio(page);
+        (f.refcount, f.mapcount, f.is_device(), f.shmem)
+    };
+    let mut extra = 1 + (fault_page == Some(page)) as i32;
+    if device {
+        extra += 1;
+    }
+    if shmem {
+        extra += 1; // folio_mapping: the page-cache reference
+    }
+    let ok = refcount - extra <= mapcount;
+    call.ret(ok as i32);
+    ok
+}
+
+fn folio_putback_lru(k: &Kernel, page: Pfn) {
+    let _call = k.enter(Func::FolioPutbackLru, page);
+    k.set_flag(page, FolioFlag::Lru, true);
+    k.folio_put(page);
 }
 
 /// `migrate_vma_unmap` → `migrate_device_unmap(src, npages, fault_page)`.
@@ -284,30 +267,90 @@ pub async fn migrate_vma_unmap(k: &Kernel, m: &mut MigrateVma) {
     m.cpages = unmapped;
 }
 
-fn folio_putback_lru(k: &Kernel, page: Pfn) {
-    let _call = k.enter(Func::FolioPutbackLru, page);
-    k.set_flag(page, FolioFlag::Lru, true);
-    k.folio_put(page);
+/// `migrate_vma_setup(args)`.
+pub async fn migrate_vma_setup(k: &Kernel, m: &mut MigrateVma) -> i32 {
+    let call = k.enter(Func::MigrateVmaSetup, pack_page(m.mm, m.start));
+    let logical = k.logical_walk_begin(m.start, m.end);
+    let ret = migrate_vma_setup_body(k, m).await;
+    k.logical_walk_end(logical, m.start, m.end);
+    call.ret(ret);
+    if ret != 0 {
+        k.error(ret);
+    }
+    ret
 }
 
-/// Fails the page if it holds references that its mappings and the migration's own refs do not explain.
-fn migrate_vma_check_page(k: &Kernel, page: Pfn, fault_page: Option<Pfn>) -> bool {
-    let call = k.enter(Func::MigrateVmaCheckPage, page);
-    let (refcount, mapcount, device, shmem) = {
+async fn migrate_vma_setup_body(k: &Kernel, m: &mut MigrateVma) -> i32 {
+    let vma = k.w().mms[m.mm as usize].vma(m.start).cloned();
+    let Some(vma) = vma else { return EINVAL };
+    if vma.special
+        || m.start >= m.end
+        || m.end > vma.end
+        || m.src.len() < (m.end - m.start) as usize
+    {
+        return EINVAL;
+    }
+    if let Some(fp) = m.fault_page {
         let w = k.w();
-        let f = w.folio(page);
-        (f.refcount, f.mapcount, f.is_device(), f.shmem)
+        let f = w.folio(fp);
+        // 1afaeb8293c9: the fault page arrives locked by do_swap_page.
+        if !f.is_device() || (k.version >= KernelVersion::V6_15 && f.locked.is_none()) {
+            return EINVAL;
+        }
+    }
+    m.cpages = 0;
+    m.npages = 0;
+    migrate_vma_collect(k, m).await;
+    k.milestone(Milestone::Collected);
+    if m.cpages > 0 {
+        migrate_vma_unmap(k, m).await;
+    }
+    k.milestone(Milestone::Unmapped);
+    0
+}
+
+/// Populate a hole (or replace the zero page) directly with the new page.
+async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page: Pfn) {
+    let vpn = m.start + i as u32;
+    let _call = k.enter(Func::MigrateVmaInsertPage, pack_page(m.mm, vpn));
+    let vma = k.w().mms[m.mm as usize].vma(vpn).cloned();
+    let abort = |m: &mut MigrateVma| m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
+    let Some(vma) = vma.filter(|v| v.is_anonymous()) else {
+        abort(m);
+        return;
     };
-    let mut extra = 1 + (fault_page == Some(page)) as i32;
-    if device {
-        extra += 1;
+    let device = k.w().folio(page).is_device();
+    let entry = if device {
+        Pte::DevicePrivate {
+            pfn: page,
+            write: vma.write,
+        }
+    } else {
+        Pte::Present {
+            pfn: page,
+            write: vma.write,
+            dirty: vma.write,
+        }
+    };
+    let ptl = k.pte_lock(m.mm, vpn).await;
+    let flush = match k.pte_read(m.mm, vpn, false) {
+        Pte::None => false,
+        Pte::Zero => true,
+        _ => {
+            // Someone populated it first: "only one of the new pages will be inserted".
+            k.unlock(ptl);
+            abort(m);
+            return;
+        }
+    };
+    add_new_anon_rmap(k, m.mm, vpn, page, false);
+    k.folio_get(page);
+    if flush {
+        k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush of the zero-page PTE
     }
-    if shmem {
-        extra += 1; // folio_mapping: the page-cache reference
-    }
-    let ok = refcount - extra <= mapcount;
-    call.ret(ok as i32);
-    ok
+    k.pte_write(m.mm, vpn, entry);
+    k.unlock(ptl);
+    m.set_src(k, i, MIGRATE_PFN_MIGRATE);
 }
 
 /// `migrate_vma_pages(args)` → `__migrate_device_pages`.
@@ -353,50 +396,6 @@ pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
         invalidate_range_end(k, r);
     }
     k.milestone(Milestone::PagesMigrated);
-}
-
-/// Populate a hole (or replace the zero page) directly with the new page.
-async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page: Pfn) {
-    let vpn = m.start + i as u32;
-    let _call = k.enter(Func::MigrateVmaInsertPage, pack_page(m.mm, vpn));
-    let vma = k.w().mms[m.mm as usize].vma(vpn).cloned();
-    let abort = |m: &mut MigrateVma| m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
-    let Some(vma) = vma.filter(|v| v.is_anonymous()) else {
-        abort(m);
-        return;
-    };
-    let device = k.w().folio(page).is_device();
-    let entry = if device {
-        Pte::DevicePrivate {
-            pfn: page,
-            write: vma.write,
-        }
-    } else {
-        Pte::Present {
-            pfn: page,
-            write: vma.write,
-            dirty: vma.write,
-        }
-    };
-    let ptl = k.pte_lock(m.mm, vpn).await;
-    let flush = match k.pte_read(m.mm, vpn, false) {
-        Pte::None => false,
-        Pte::Zero => true,
-        _ => {
-            // Someone populated it first: "only one of the new pages will be inserted".
-            k.unlock(ptl);
-            abort(m);
-            return;
-        }
-    };
-    add_new_anon_rmap(k, m.mm, vpn, page, false);
-    k.folio_get(page);
-    if flush {
-        k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush of the zero-page PTE
-    }
-    k.pte_write(m.mm, vpn, entry);
-    k.unlock(ptl);
-    m.set_src(k, i, MIGRATE_PFN_MIGRATE);
 }
 
 /// `migrate_vma_finalize(args)` → `__migrate_device_finalize`.
