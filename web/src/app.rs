@@ -7,9 +7,9 @@ use std::rc::Rc;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use gloo::timers::callback::Timeout;
-use hmm_sim::Strategy;
-use hmm_sim::PteKind;
 use hmm_sim::Counters;
+use hmm_sim::PteKind;
+use hmm_sim::Strategy;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 

@@ -9,9 +9,9 @@ use std::rc::Rc;
 
 use hmm_sim::Strategy;
 use hmm_sim::WaitOn;
-use hmm_sim::{Pte, PteKind};
-use hmm_sim::{Counters, Event, Func, Kind, Level, LockId, Milestone};
 use hmm_sim::{narrate, ViewState};
+use hmm_sim::{Counters, Event, Func, Kind, Level, LockId, Milestone};
+use hmm_sim::{Pte, PteKind};
 use hmm_sim::{Zone, RANGE_BASE_VPN};
 
 use crate::decode;

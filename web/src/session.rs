@@ -7,11 +7,11 @@
 use std::cell::OnceCell;
 use std::rc::Rc;
 
-use hmm_sim::Strategy;
 use hmm_sim::PageState;
+use hmm_sim::Strategy;
+use hmm_sim::ViewState;
 use hmm_sim::{compare, RunConfig};
 use hmm_sim::{Counters, Event, Kind, LockId, Milestone};
-use hmm_sim::ViewState;
 
 use crate::scenario::compact;
 use crate::track::{Spans, Track};

@@ -85,11 +85,7 @@ impl Spans {
     }
 
     /// Spans overlapping `[from, to)`.
-    pub fn calls_in(
-        &self,
-        from: usize,
-        to: usize,
-    ) -> impl Iterator<Item = &Span<hmm_sim::Func>> {
+    pub fn calls_in(&self, from: usize, to: usize) -> impl Iterator<Item = &Span<hmm_sim::Func>> {
         overlapping(&self.calls, &self.long_calls, from, to)
     }
 

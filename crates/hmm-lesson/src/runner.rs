@@ -22,14 +22,14 @@ use crate::model::{
     Pattern, Prot, Schedule, Span, Until, VmaKind,
 };
 use crate::observe::{EventObs, Observation, PageObs, ResultObs, ScheduleSearch, WorldObs};
-use hmm_sim::Strategy;
-use hmm_sim::{KernelVersion, Limits, Policy, RunError as SimError};
-use hmm_sim::{Pte, ZERO_PFN};
 use hmm_sim::parse_states;
+use hmm_sim::Strategy;
 use hmm_sim::{self as sim, Outcome as SimOutcome, Report, RunConfig, Setup, ThreadSpec};
 use hmm_sim::{unpack_page, Counters, Event, Func, Kind, Milestone, RetryReason};
-use hmm_sim::{Timeline, ViewState};
+use hmm_sim::{KernelVersion, Limits, Policy, RunError as SimError};
 use hmm_sim::{MmId, PageLocation, World, Zone, RANGE_BASE_VPN};
+use hmm_sim::{Pte, ZERO_PFN};
+use hmm_sim::{Timeline, ViewState};
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -1,8 +1,8 @@
 //! `hmmviz compare --pages <STATES> [--json] [--kernel 6.14|6.15|6.18]`: run legacy A, legacy B and the
 //! unified path on one scenario and report their counters and whether their final states agree.
 
-use hmm_sim::KernelVersion;
 use hmm_sim::parse_states;
+use hmm_sim::KernelVersion;
 use hmm_sim::{compare, final_states_agree, LaneRun, RunConfig};
 use serde_json::{json, Map, Value};
 use std::process::ExitCode;
