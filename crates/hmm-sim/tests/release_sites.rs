@@ -16,6 +16,9 @@ use hmm_sim::{
 };
 use std::collections::BTreeSet;
 
+/// Release call sites as (path from `src/`, line).
+type Sites = BTreeSet<(String, u32)>;
+
 const RELEASES: [&str; 6] = [
     "unlock(",
     "up_read(",
@@ -40,7 +43,7 @@ const UNREACHED: [(&str, &str, usize, &str); 1] = [(
 /// Every `k.<release>(` call in hmm-sim's source, as (path from `src/`, line). The primitives' own bodies
 /// (kernel/locks.rs, kernel/memory.rs) are not sites: they are `#[track_caller]`, so a release is
 /// attributed to the path that called it. Sites listed in [`UNREACHED`] are returned apart.
-fn release_sites() -> (BTreeSet<(String, u32)>, BTreeSet<(String, u32)>) {
+fn release_sites() -> (Sites, Sites) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut out = BTreeSet::new();
     let mut unreached = BTreeSet::new();

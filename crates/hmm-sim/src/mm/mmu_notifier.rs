@@ -1,6 +1,6 @@
 //! mm/mmu_notifier.c: interval notifiers with the even/odd sequence (kernel-model.md §1.6, §2.1).
 //!
-//! Every mirror subscribes to its whole mm, as `dmirror_fops_open()` does, so every invalidation of that
+//! Every mirror subscribes to its whole mm, as lib/test_hmm.c's `open()` does, so every invalidation of that
 //! mm overlaps every mirror of it. Callbacks run in subscription order.
 
 pub use crate::kernel::ops::NotifierRange;

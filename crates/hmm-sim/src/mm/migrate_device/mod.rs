@@ -496,7 +496,7 @@ pub async fn migrate_device_range(k: &Kernel, m: &mut MigrateVma, pfns: &[Pfn]) 
     migrate_vma_unmap(k, m).await;
 }
 
-/// Did the migration of entry `i` succeed? (`dmirror_successful_migrated_pages` counts these.)
+/// Did the migration of entry `i` succeed? (lib/test_hmm.c counts these as migrated pages.)
 pub fn migrated(m: &MigrateVma, i: usize) -> bool {
     m.src[i] & MIGRATE_PFN_VALID != 0 && m.src[i] & MIGRATE_PFN_MIGRATE != 0
 }
