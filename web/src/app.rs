@@ -8,11 +8,11 @@ use std::rc::Rc;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use gloo::timers::callback::Timeout;
-use hmm_sim::drivers::strategies::Strategy;
+use hmm_sim::Strategy;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::comparison::Comparison;
+use crate::comparison::LoadedLanes;
 use crate::components::{
     DeepView, Help, LanePanel, Legend, Narration, Notices, ScenarioInput, Simplified, SummaryChart,
     Transport,
@@ -277,7 +277,7 @@ fn use_pending_comparison(pending: Option<String>, dispatcher: UseReducerDispatc
         let timeout = pending.clone().map(|text| {
             Timeout::new(30, move || {
                 if let Ok(states) = parse_text(&text) {
-                    let comparison = Rc::new(Comparison::build(states));
+                    let comparison = Rc::new(LoadedLanes::build(states));
                     dispatcher.dispatch(Action::ComparisonReady(text, comparison));
                 }
             })
@@ -338,7 +338,7 @@ fn topbar(state: &AppState, on: &Callback<Action>) -> Html {
 
 /// Transport, narration and the chosen view, for a computed comparison: each picture derived by
 /// `crate::picture`, handed to its component.
-fn body(state: &AppState, comparison: &Comparison, on: &Callback<Action>) -> Html {
+fn body(state: &AppState, comparison: &LoadedLanes, on: &Callback<Action>) -> Html {
     let reference = comparison.lane_index(state.lane);
     let steps = comparison.lane_steps(state.align, state.lane, state.step);
     let prevs = comparison.lane_steps(state.align, state.lane, state.prev_step);

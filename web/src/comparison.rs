@@ -1,5 +1,5 @@
-//! A comparison: one scenario run through the three lanes once (`hmm_sim::sim::compare`), each lane's trace
-//! made seekable (`hmm_sim::view::Timeline`), and how the lanes line up with each other.
+//! A comparison: one scenario run through the three lanes once (`hmm_sim::compare`), each lane's trace
+//! made seekable (`hmm_sim::Timeline`), and how the lanes line up with each other.
 //!
 //! Everything here is computed once per scenario and shared by `Rc`; the only thing playback changes is the
 //! step index held by the app's reducer.
@@ -7,11 +7,11 @@
 use std::cell::OnceCell;
 use std::rc::Rc;
 
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::scenario::{compact_states, PageState};
-use hmm_sim::sim::{compare, final_states_agree, RunConfig, Setup};
-use hmm_sim::trace::{Counters, Milestone};
-use hmm_sim::view::{Timeline, ViewState};
+use hmm_sim::Strategy;
+use hmm_sim::{compact_states, PageState};
+use hmm_sim::{compare, RunConfig};
+use hmm_sim::{Counters, Milestone};
+use hmm_sim::{Timeline, ViewState};
 
 use crate::picture::events::spans_of;
 use crate::picture::spans::Spans;
@@ -46,8 +46,8 @@ impl LaneTrace {
     }
 }
 
-pub struct Comparison {
-    /// The scenario as the URL carries it (`hmm_sim::scenario::compact_states`).
+pub struct LoadedLanes {
+    /// The scenario as the URL carries it (`hmm_sim::compact_states`).
     pub pages_text: String,
     pub states: Vec<PageState>,
     pub lanes: Vec<LaneTrace>,
@@ -55,13 +55,13 @@ pub struct Comparison {
     pub agree: bool,
 }
 
-impl Comparison {
-    pub fn build(states: Vec<PageState>) -> Comparison {
-        let setup = Setup::from_states(&states);
-        let initial = ViewState::from_world(&setup.world);
-        let runs = compare(&states, &RunConfig::default());
-        let agree = final_states_agree(&runs);
-        let lanes = runs
+impl LoadedLanes {
+    pub fn build(states: Vec<PageState>) -> LoadedLanes {
+        let comparison = compare(&states, &RunConfig::default());
+        let agree = comparison.agree();
+        let initial = ViewState::from_world(&comparison.initial);
+        let lanes = comparison
+            .lanes
             .into_iter()
             .map(|run| {
                 let timeline = Timeline::new(initial.clone(), run.report.events);
@@ -77,7 +77,7 @@ impl Comparison {
                 }
             })
             .collect();
-        Comparison {
+        LoadedLanes {
             pages_text: compact_states(&states),
             states,
             lanes,
@@ -268,17 +268,17 @@ impl JumpKind {
 
 /// A comparison shared by `Rc` and equal only to itself: comparing traces is the cost sharing avoids.
 #[derive(Clone)]
-pub struct SharedComparison(pub Rc<Comparison>);
+pub struct SharedLanes(pub Rc<LoadedLanes>);
 
-impl PartialEq for SharedComparison {
+impl PartialEq for SharedLanes {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
     }
 }
 
-impl std::ops::Deref for SharedComparison {
-    type Target = Comparison;
-    fn deref(&self) -> &Comparison {
+impl std::ops::Deref for SharedLanes {
+    type Target = LoadedLanes;
+    fn deref(&self) -> &LoadedLanes {
         &self.0
     }
 }
@@ -306,7 +306,7 @@ mod tests {
     #[test]
     fn lanes_line_up_on_shared_milestones() {
         let states = crate::scenario::parse_text("PPPPSSSS").expect("valid");
-        let comparison = Comparison::build(states);
+        let comparison = LoadedLanes::build(states);
         assert_eq!(comparison.lanes.len(), 3);
         let reference = Strategy::Unified;
         let end = comparison.transport_len(Align::Milestone, reference);

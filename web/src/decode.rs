@@ -4,12 +4,10 @@
 //! The bit values come from hmm-sim's own constants; nothing here decides what a value means for the kernel,
 //! it only spells it out for the screen.
 
-use hmm_sim::mm::hmm::{HMM_PFN_ERROR, HMM_PFN_MIGRATE, HMM_PFN_VALID, HMM_PFN_WRITE};
-use hmm_sim::mm::migrate_device::{
-    MIGRATE_PFN_MIGRATE, MIGRATE_PFN_SHIFT, MIGRATE_PFN_VALID, MIGRATE_PFN_WRITE,
-};
-use hmm_sim::trace::{LockId, NotifyEvent, SeqId};
-use hmm_sim::world::{Zone, RANGE_BASE_VPN};
+use hmm_sim::{LockId, NotifyEvent, SeqId};
+use hmm_sim::{Zone, RANGE_BASE_VPN};
+use hmm_sim::{HMM_PFN_ERROR, HMM_PFN_MIGRATE, HMM_PFN_VALID, HMM_PFN_WRITE};
+use hmm_sim::{MIGRATE_PFN_MIGRATE, MIGRATE_PFN_SHIFT, MIGRATE_PFN_VALID, MIGRATE_PFN_WRITE};
 
 /// The virtual address of page `index` of the scenario's range.
 pub fn page_vpn(index: usize) -> u32 {

@@ -9,8 +9,8 @@
 //! - [`url`]: the versioned URL format (`?v=1&pages=…&view=…&lane=…&step=…`), read without ever failing.
 //! - [`scenario`]: the presets and the browser's page limit; the text itself is parsed and written back by
 //!   hmm-sim (`parse_states`, `compact_states`).
-//! - [`comparison`]: one scenario run through the three lanes once (`Comparison`, a `LaneTrace` per lane, seekable
-//!   through `hmm_sim::view::Timeline`); lane alignment by milestone; the kinds of event the transport jumps to.
+//! - [`comparison`]: one scenario run through the three lanes once (`LoadedLanes`, a `LaneTrace` per lane, seekable
+//!   through `hmm_sim::Timeline`); lane alignment by milestone; the kinds of event the transport jumps to.
 //!
 //! Derive (pure functions to plain render data, `Clone + PartialEq`):
 //! - [`picture`]: `lane` (a compare lane; the three lanes on one page window), `deep` (the deep view),
@@ -23,8 +23,8 @@
 //! - `app`: the root component; it only wires: URL ↔ state ↔ components, the keyboard map, the play loop.
 //!
 //! Architecture invariant: this crate only renders what `hmm-sim` computes. It never re-implements kernel
-//! semantics (not even which letters are valid: that is `hmm_sim::scenario::parse_states`' job); the picture at
-//! any step is `hmm_sim::view::ViewState` replayed from the simulator's own trace.
+//! semantics (not even which letters are valid: that is `hmm_sim::parse_states`' job); the picture at
+//! any step is `hmm_sim::ViewState` replayed from the simulator's own trace.
 
 mod app;
 pub mod comparison;

@@ -1,12 +1,12 @@
 //! Scenario text as the app accepts it, and the presets offered as buttons.
 //!
 //! The text is hmm-sim's state string (one letter per page, `X*n` repeats: `P*512`, `PPN*30S*2`). Both
-//! directions are hmm-sim's: `hmm_sim::scenario::parse_states` reads it (its errors are the ones the app shows)
+//! directions are hmm-sim's: `hmm_sim::parse_states` reads it (its errors are the ones the app shows)
 //! and `compact_states` writes it back. The app only adds its own page limit.
 
 use std::fmt;
 
-use hmm_sim::scenario::{parse_states, PageState, ScenarioError, MAX_PAGES};
+use hmm_sim::{parse_states, PageState, ScenarioError, MAX_PAGES};
 
 /// The most pages the browser app simulates. hmm-sim goes to [`MAX_PAGES`] (1 GiB), but three lanes of that
 /// many pages are tens of millions of events: more than a browser tab should hold. The CLI has no such limit.
@@ -112,7 +112,7 @@ pub fn parse_text(text: &str) -> Result<Vec<PageState>, TextError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hmm_sim::scenario::{compact_states as compact, format_states};
+    use hmm_sim::{compact_states as compact, format_states};
 
     fn letters(text: &str) -> String {
         format_states(&parse_text(text).expect("valid"))

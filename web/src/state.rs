@@ -7,10 +7,10 @@
 
 use std::rc::Rc;
 
-use hmm_sim::drivers::strategies::Strategy;
+use hmm_sim::Strategy;
 use yew::Reducible;
 
-use crate::comparison::{Comparison, JumpKind, SharedComparison};
+use crate::comparison::{JumpKind, LoadedLanes, SharedLanes};
 use crate::scenario::{parse_text, MAX_UI_PAGES};
 use crate::url::{Align, Notice, UrlState, View, DEFAULT_SPEED_INDEX, SPEEDS};
 
@@ -31,7 +31,7 @@ pub struct AppState {
     pub scenario_text: String,
     /// Why `scenario_text` cannot be run, if it cannot.
     pub scenario_error: Option<String>,
-    pub comparison: Option<SharedComparison>,
+    pub comparison: Option<SharedLanes>,
     /// A large scenario waiting to be computed (the page first says "computing").
     pub pending: Option<String>,
     pub view: View,
@@ -76,7 +76,7 @@ pub enum Action {
     /// The scenario field changed: parse it; run it if valid.
     EditScenario(String),
     /// A large scenario finished computing.
-    ComparisonReady(String, Rc<Comparison>),
+    ComparisonReady(String, Rc<LoadedLanes>),
     ToggleHelp,
     CloseHelp,
     DismissNotice(usize),
@@ -135,7 +135,7 @@ impl AppState {
             self.pending = Some(text.to_owned());
             self.comparison = None;
         } else {
-            self.comparison = Some(SharedComparison(Rc::new(Comparison::build(states))));
+            self.comparison = Some(SharedLanes(Rc::new(LoadedLanes::build(states))));
             self.pending = None;
         }
         self.scenario_error = None;
@@ -158,8 +158,8 @@ impl AppState {
     /// The reference lane's next/previous event matching `kind`, as a transport step.
     fn jump(&self, kind: JumpKind, forward: bool) -> Option<usize> {
         let comparison = self.comparison.as_ref()?;
-        let find = |timeline: &hmm_sim::view::Timeline| {
-            let starts = |e: &hmm_sim::trace::Event| crate::picture::events::starts(kind, e);
+        let find = |timeline: &hmm_sim::Timeline| {
+            let starts = |e: &hmm_sim::Event| crate::picture::events::starts(kind, e);
             if forward {
                 timeline.next_step_where(self.step, starts)
             } else {
@@ -314,7 +314,7 @@ impl AppState {
                 }
                 self.pending = None;
                 let len = comparison.transport_len(self.align, self.lane);
-                self.comparison = Some(SharedComparison(comparison));
+                self.comparison = Some(SharedLanes(comparison));
                 if self.step > len {
                     self.notices.push(past_the_end(self.step, len));
                     self.step = len;
@@ -456,7 +456,7 @@ mod tests {
         let s = state("?pages=P*3000&step=99999999");
         assert!(s.comparison.is_none());
         assert_eq!(s.pending.as_deref(), Some("P*3000"));
-        let comparison = Rc::new(Comparison::build(parse_text("P*3000").expect("valid")));
+        let comparison = Rc::new(LoadedLanes::build(parse_text("P*3000").expect("valid")));
         let s = s.reduce(Action::ComparisonReady("P*3000".into(), comparison));
         assert_eq!(s.step, s.transport_len());
         assert!(s.notices.iter().any(|n| n.0.contains("past the end")));

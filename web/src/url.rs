@@ -6,7 +6,7 @@
 //! sane default. Whether `pages` is a valid scenario is decided later, by [`crate::scenario::parse_text`] (and
 //! so by hmm-sim); whether `step` is inside the trace, once the trace exists.
 
-use hmm_sim::drivers::strategies::Strategy;
+use hmm_sim::Strategy;
 
 /// The version this app writes, and the only one it reads as-is.
 pub const URL_VERSION: u32 = 1;

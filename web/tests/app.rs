@@ -5,9 +5,9 @@
 use std::rc::Rc;
 
 use gloo::utils::{document, window};
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::pte::PteKind;
-use hmm_sim::trace::Counters;
+use hmm_sim::Counters;
+use hmm_sim::PteKind;
+use hmm_sim::Strategy;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web::components::{PteRow, PteRowProps, SummaryChart, SummaryChartProps};

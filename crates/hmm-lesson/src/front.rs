@@ -8,7 +8,7 @@ use crate::model::{
     VmaKind, VmaProt,
 };
 use crate::values;
-use hmm_sim::scenario::PageState;
+use hmm_sim::PageState;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -288,14 +288,14 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
 
 /// `scenario.states`, parsed once, here, by hmm-sim: the runner uses these states as they are.
 fn states_of(cx: &mut Ctx<'_, '_>, s: &Spanned<String>) -> Vec<PageState> {
-    match hmm_sim::scenario::parse_states(s.get_ref()) {
+    match hmm_sim::parse_states(s.get_ref()) {
         Ok(v) => v,
         Err(e) => {
             // Point at the offending character: +1 skips the opening quote of a basic string.
             let span = s.span();
             let position = match e {
-                hmm_sim::scenario::ScenarioError::BadLetter { position, .. }
-                | hmm_sim::scenario::ScenarioError::BadRepeat { position } => Some(position),
+                hmm_sim::ScenarioError::BadLetter { position, .. }
+                | hmm_sim::ScenarioError::BadRepeat { position } => Some(position),
                 _ => None,
             };
             let at = match position {

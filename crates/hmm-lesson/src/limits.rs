@@ -12,7 +12,7 @@ pub const MAX_THREADS: usize = 8;
 /// dmirror devices (lib/test_hmm.c has 2 device-private minors).
 pub const MAX_DEVICES: usize = 2;
 /// Pages per scenario: the simulator's own bound (1 GiB of 4 KiB pages).
-pub const MAX_PAGES: usize = hmm_sim::scenario::MAX_PAGES;
+pub const MAX_PAGES: usize = hmm_sim::MAX_PAGES;
 /// Default and largest scheduler steps per run.
 pub const DEFAULT_STEPS: u64 = 200_000;
 pub const MAX_STEPS: u64 = 10_000_000;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PageObs {
-    /// `hmm_sim::pte::PteKind::name()` of the PTE.
+    /// `hmm_sim::PteKind::name()` of the PTE.
     pub pte: String,
     pub location: Option<Location>,
     /// Of the folio the PTE refers to (None: no folio, e.g. pte_none, zero page, swap).
@@ -24,11 +24,11 @@ pub struct PageObs {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EventObs {
-    /// snake_case of `hmm_sim::trace::Kind`.
+    /// snake_case of `hmm_sim::Kind`.
     pub kind: String,
     pub page: Option<usize>,
     pub thread: Option<String>,
-    /// `hmm_sim::trace::Func::name()`.
+    /// `hmm_sim::Func::name()`.
     pub func: String,
 }
 

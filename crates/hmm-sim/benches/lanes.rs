@@ -2,9 +2,9 @@
 //! Reports wall time, events per second, trace bytes per event and the process's peak RSS.
 //! (A benchmark, not a test: it reads the clock; the simulator itself never does.)
 
-use hmm_sim::scenario::{parse_states, MAX_PAGES};
-use hmm_sim::sim::{compare, RunConfig};
-use hmm_sim::trace::Event;
+use hmm_sim::Event;
+use hmm_sim::{compare, RunConfig};
+use hmm_sim::{parse_states, MAX_PAGES};
 use std::time::Instant;
 
 fn peak_rss_kib() -> Option<u64> {
@@ -27,7 +27,7 @@ fn main() {
             states.clone()
         };
         let started = Instant::now();
-        let lanes = compare(&states, &RunConfig::default());
+        let lanes = compare(&states, &RunConfig::default()).lanes;
         let total = started.elapsed();
         println!(
             "scenario: {} ({} pages); all three lanes in {:.3} s",
@@ -50,20 +50,20 @@ fn main() {
     }
     // Time each lane alone for per-lane figures.
     let states = parse_states(&"P".repeat(MAX_PAGES)).unwrap();
-    for strategy in hmm_sim::drivers::strategies::Strategy::ALL {
-        let setup = hmm_sim::sim::Setup::from_states(&states);
-        let thread = hmm_sim::sim::ThreadSpec {
+    for strategy in hmm_sim::Strategy::ALL {
+        let setup = hmm_sim::Setup::from_states(&states);
+        let thread = hmm_sim::ThreadSpec {
             name: "lane".into(),
             mm: 0,
-            ops: vec![hmm_sim::sim::Op::Lane {
+            ops: vec![hmm_sim::Op::Lane {
                 strategy,
                 dev: 0,
-                start: hmm_sim::world::RANGE_BASE_VPN,
+                start: hmm_sim::RANGE_BASE_VPN,
                 npages: MAX_PAGES as u32,
             }],
         };
         let started = Instant::now();
-        let r = hmm_sim::sim::run(&setup, &[thread], &RunConfig::default());
+        let r = hmm_sim::run(&setup, &[thread], &RunConfig::default());
         let secs = started.elapsed().as_secs_f64();
         println!(
             "lane {:<9} {:.3} s  {:>10} events  {:.1} M events/s",

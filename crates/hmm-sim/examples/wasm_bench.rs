@@ -6,10 +6,10 @@
 //! node crates/hmm-sim/benches/wasm_bench.mjs
 //! ```
 
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::scenario::PageState;
-use hmm_sim::sim::{run, Op, RunConfig, Setup, ThreadSpec};
-use hmm_sim::world::RANGE_BASE_VPN;
+use hmm_sim::PageState;
+use hmm_sim::Strategy;
+use hmm_sim::RANGE_BASE_VPN;
+use hmm_sim::{run, Op, RunConfig, Setup, ThreadSpec};
 
 /// Run lane `strategy` (0 legacy A, 1 legacy B, 2 unified) over `pages` present pages; returns the number of
 /// trace events, or 0 if the run failed.

@@ -1,6 +1,7 @@
 //! Invariants of the model. The kernel context checks the per-step ones as it goes (a PTE written
 //! without its PTL, a refcount below zero, a lock released by a non-holder) and records breaches;
-//! [`check_at_rest`] checks what must hold whenever no operation is in flight.
+//! [`check_at_rest`] checks what must hold whenever no operation is in flight, including that no lock of
+//! any class is held ([`World::held_locks`]).
 
 use crate::pte::{Pte, ZERO_PFN};
 use crate::world::{PageLocation, World, Zone, PTRS_PER_PTE};
@@ -13,12 +14,6 @@ pub fn check_at_rest(w: &World) -> Vec<String> {
     for mm in w.mms.iter().filter(|m| m.alive) {
         for (pmd, table) in mm.pmds.iter().enumerate() {
             let Some(t) = table else { continue };
-            if let Some(holder) = t.ptl {
-                out.push(format!(
-                    "mm{}: PTL of table {pmd:#x} still held by T{holder}",
-                    mm.id
-                ));
-            }
             for (i, pte) in t.ptes.iter().enumerate() {
                 let vpn = pmd as u32 * PTRS_PER_PTE + i as u32;
                 match *pte {
@@ -33,9 +28,6 @@ pub fn check_at_rest(w: &World) -> Vec<String> {
                 }
             }
         }
-        if mm.mmap_lock.writer.is_some() || !mm.mmap_lock.readers.is_empty() {
-            out.push(format!("mm{}: mmap_lock still held", mm.id));
-        }
         if mm.invalidate_seq % 2 == 1 || mm.active_invalidations != 0 {
             out.push(format!(
                 "mm{}: an invalidation is still open (seq {})",
@@ -46,9 +38,6 @@ pub fn check_at_rest(w: &World) -> Vec<String> {
     for (pfn, f) in w.frames.iter().enumerate() {
         if pfn as u32 == ZERO_PFN || f.zone == Zone::Zero {
             continue;
-        }
-        if let Some(t) = f.locked {
-            out.push(format!("pfn {pfn:#x}: PG_locked still held by T{t}"));
         }
         if f.mapcount != maps[pfn] {
             out.push(format!(
@@ -65,13 +54,9 @@ pub fn check_at_rest(w: &World) -> Vec<String> {
             ));
         }
     }
-    for m in &w.mirrors {
-        if let Some(t) = m.mutex {
-            out.push(format!(
-                "dmirror{} (mm{}) mutex still held by T{t}",
-                m.dev, m.mm
-            ));
-        }
+    // Nothing is locked at rest: every lock of every class (World::held_locks is the one enumerator).
+    for h in w.held_locks() {
+        out.push(format!("{} still held by T{}", h.lock.describe(), h.holder));
     }
     out.extend(check_contents(w));
     out

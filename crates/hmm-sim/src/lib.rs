@@ -1,27 +1,89 @@
 //! hmm-sim: a deterministic simulation of Linux HMM and device-private page migration.
 //!
-//! # Layout
-//! - [`scenario`]: the one-letter-per-page state strings; [`sim`]: set up a world, run threads, compare the
-//!   three driver paths, explore schedules.
-//! - [`mm`] and [`drivers`]: the kernel paths and the dmirror test driver, one module per source file,
-//!   functions named after the kernel's. They change the world only through [`exec::Kernel`]'s primitives,
-//!   each of which records an [`trace::Event`].
-//! - [`trace`]: the events (the contract with every consumer) and the counters folded from them;
-//!   [`view`]: the world at any step, for viewers; [`invariants`]: what must hold at rest.
+//! # The face
+//! Every module is private; this file re-exports the plain data types and the few functions consumers use.
+//! Drive the model with [`Setup`] → [`run`] / [`compare`] / [`explore`]; read what it did from the
+//! [`Event`]s of a [`Report`] (the trace is the contract), the final [`World`] and its
+//! [`World::held_locks`], and a step's [`ViewState`] through a [`Timeline`].
+//!
+//! # Layout (private)
+//! - `mm/` and `drivers/`: the kernel paths and the dmirror test driver, one module per source file,
+//!   functions named after the kernel's; `drivers/ops.rs` is the `dev_pagemap_ops` /
+//!   `mmu_interval_notifier_ops` seam, so mm/ never names a driver; `drivers/lanes/` the three lane drivers.
+//! - `kernel/`: the kernel context, the only way paths change the world (each primitive records an event);
+//!   `sched/`: the executor, its policies and the schedule explorer; `version.rs`: [`KernelVersion`].
+//! - `sim/`: set-up, run, compare. `trace/` (events, their typed form `Ev`, counters), `view/`, `invariants.rs`, `scenario.rs`, `pte.rs`,
+//!   `world.rs`: the data.
 //!
 //! Pure and deterministic: no I/O, no clock, no OS randomness; every scheduling choice is recorded data.
 
-pub mod drivers;
-pub mod errno;
-pub mod exec;
-pub mod invariants;
-pub mod mm;
-pub mod pte;
-pub mod scenario;
-pub mod sim;
-pub mod trace;
-pub mod view;
-pub mod world;
+mod drivers;
+mod errno;
+mod invariants;
+mod kernel;
+mod mm;
+mod pte;
+mod scenario;
+mod sched;
+mod sim;
+mod trace;
+mod version;
+mod view;
+mod world;
+
+// Driving the model: the world before step 0, threads and their ops, runs, lane comparisons, exploration.
+pub use sim::{
+    compare, final_pages, final_states_agree, range_ok, run, same_place, Comparison, FinalPage,
+    LaneRun, Op, Outcome, Prot, Report, RunConfig, Setup, ThreadSpec, MAX_DEVICES, MAX_MMS,
+    OTHER_DEVICE,
+};
+// Scheduling and limits: policies, the explorer, run errors, kernel versions.
+pub use sched::{explore, Choice, Exploration, Limits, Policy, RunError};
+pub use version::KernelVersion;
+// Driver vocabulary: the lane strategies and test_hmm's ioctls, their results and constants.
+pub use drivers::dmirror::{
+    prot, CmdResult, DmirrorCmd, DEVMEM_CHUNK_PAGES, DMIRROR_CHUNK_PAGES, RANGE_FAULT_MAX_RESTARTS,
+};
+pub use drivers::lanes::Strategy;
+// Kernel vocabulary: errnos by name, the hmm_pfns bits (mm/hmm.c) and migrate_vma's (mm/migrate_device.c).
+pub use errno::{
+    describe as describe_errno, name as errno_name, parse as parse_errno, ALL as ERRNOS, EAGAIN,
+    EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, EOPNOTSUPP, EPERM, ERANGE,
+};
+pub use mm::hmm::{
+    HMM_PFN_ERROR, HMM_PFN_MIGRATE, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_MIGRATE, HMM_PFN_REQ_WRITE,
+    HMM_PFN_VALID, HMM_PFN_WRITE,
+};
+pub use mm::migrate_device::{
+    MIGRATE_PFN_MIGRATE, MIGRATE_PFN_SHIFT, MIGRATE_PFN_VALID, MIGRATE_PFN_WRITE,
+    MIGRATE_VMA_SELECT_DEVICE_PRIVATE, MIGRATE_VMA_SELECT_SYSTEM,
+};
+pub use mm::mmap::CPU_FAULT_SIGNAL;
+// Scenarios: the one-letter-per-page state strings.
+pub use scenario::{
+    compact_states, format_states, parse_states, PageState, ScenarioError, MAX_PAGES,
+};
+// The world: plain data of the simulated machine, every lock it holds, and its at-rest invariants.
+pub use invariants::{check_at_rest, check_contents};
+pub use pte::{MigrationKind, Pfn, Pte, PteKind, MAX_FRAMES, ZERO_PFN};
+pub use world::{
+    AnonVma, DevId, Device, DptEntry, DptTag, DriverOpts, Folio, HeldLock, Mirror, Mm, MmId,
+    PageLocation, PteTable, RwSem, Vma, World, Zone, PTRS_PER_PTE, RANGE_BASE_VPN, VPN_LIMIT,
+};
+// The trace: typed events, their packing, counters folded from them.
+pub use trace::spans::{call_spans, lock_holds, Span};
+pub use trace::{
+    fault, pack_page, unpack_page, CounterInfo, Counters, Ev, Event, FolioFlag, Func, Invalidation,
+    Kind, Level, LockId, Milestone, NotifyEvent, Page, RefMismatch, RetryReason, SeqId, Slot,
+    ThreadState, Tid, TraceFile, WaitOn, WalkKind, COUNTERS, NO_OWNER, TRACE_SCHEMA_VERSION,
+};
+// Test-only (feature `mutants`): skip one lock release site, for the release-site mutation test.
+#[cfg(feature = "mutants")]
+pub use kernel::mutants::{skip_release_at, take_release_sites_reached};
+// Viewing: the world at any step, and one sentence per event.
+pub use view::{
+    narrate, FrameView, Timeline, Touched, TouchedSet, ViewState, CHECKPOINT_EVERY, MAX_CHECKPOINTS,
+};
 
 /// Where the model departs from the kernel, in one sentence each. Every surface that shows the model
 /// (the web app, lesson reports, docs) shows these.

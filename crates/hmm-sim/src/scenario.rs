@@ -252,7 +252,9 @@ mod tests {
 
     #[test]
     fn compact_round_trips_and_is_short() {
-        for text in ["PPNS", "P*512", "PPPPSSSS", "N*20P*9C", "PCZNSDO", "S*262144"] {
+        for text in [
+            "PPNS", "P*512", "PPPPSSSS", "N*20P*9C", "PCZNSDO", "S*262144",
+        ] {
             let states = parse_states(text).unwrap();
             assert_eq!(parse_states(&compact_states(&states)), Ok(states));
         }

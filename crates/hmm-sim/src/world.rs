@@ -1,10 +1,10 @@
 //! The simulated machine's state: address spaces, page tables, folios, swap, device memory and mirrors.
 //!
 //! Plain data with public fields so that viewers and invariant checks can read it. Only kernel paths
-//! (through [`crate::exec::Kernel`]'s primitives, which record events) mutate it after set-up.
+//! (through the kernel context's primitives, which record events) mutate it after set-up.
 
 use crate::pte::{Pfn, Pte, ZERO_PFN};
-use crate::trace::Tid;
+use crate::trace::{LockId, Tid};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -205,6 +205,11 @@ pub struct DriverOpts {
     /// Hold the driver mutex across `migrate_vma_setup`, as drivers with plain notifiers do to block page
     /// table downgrades; the callback takes the same mutex (the self-deadlock of kernel-model.md §5a).
     pub hold_lock_across_setup: bool,
+    /// The notifier callback skips the device's own `MMU_NOTIFY_MIGRATE` (test_hmm does); see
+    /// [`Mirror::filter_own_migrate`].
+    pub filter_own_migrate: bool,
+    /// Serialise `migrate_to_ram` with a driver lock; see [`Device::migrate_to_ram_lock`].
+    pub migrate_to_ram_lock: bool,
 }
 
 impl Default for DriverOpts {
@@ -213,6 +218,8 @@ impl Default for DriverOpts {
             write: true,
             select_device_private: false,
             hold_lock_across_setup: false,
+            filter_own_migrate: true,
+            migrate_to_ram_lock: false,
         }
     }
 }
@@ -388,6 +395,100 @@ impl World {
                 }
             }
         }
+    }
+}
+
+/// One lock held in a world: which, by whom, and whether shared (an rwsem held for read).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct HeldLock {
+    pub lock: LockId,
+    pub holder: Tid,
+    pub shared: bool,
+}
+
+/// One sample of every lock class. [`World::held_locks`] enumerates each class through an exhaustive
+/// match on [`LockId`], so a new class does not compile until it is enumerated there and listed here.
+const LOCK_CLASSES: [LockId; 6] = [
+    LockId::MmapLock(0),
+    LockId::Ptl { mm: 0, pmd: 0 },
+    LockId::Folio(0),
+    LockId::Driver(0),
+    LockId::AnonVma(0),
+    LockId::DevmemMigrate(0),
+];
+
+fn rwsem_holders(out: &mut Vec<HeldLock>, lock: LockId, s: &RwSem) {
+    if let Some(holder) = s.writer {
+        out.push(HeldLock {
+            lock,
+            holder,
+            shared: false,
+        });
+    }
+    out.extend(s.readers.iter().map(|&holder| HeldLock {
+        lock,
+        holder,
+        shared: true,
+    }));
+}
+
+fn exclusive_holder(out: &mut Vec<HeldLock>, lock: LockId, holder: Option<Tid>) {
+    if let Some(holder) = holder {
+        out.push(HeldLock {
+            lock,
+            holder,
+            shared: false,
+        });
+    }
+}
+
+impl World {
+    /// Every lock held in this world, of every class (mmap_lock and anon_vma rwsems, PTLs, `PG_locked`,
+    /// mirror mutexes, device `migrate_to_ram` locks): the one enumerator that invariants, views and lessons
+    /// use. Dead mms' locks are included: a lock leaked by an exiting process is still a leak.
+    pub fn held_locks(&self) -> Vec<HeldLock> {
+        let mut out = Vec::new();
+        for class in LOCK_CLASSES {
+            match class {
+                LockId::MmapLock(_) => {
+                    for mm in &self.mms {
+                        rwsem_holders(&mut out, LockId::MmapLock(mm.id), &mm.mmap_lock);
+                    }
+                }
+                LockId::Ptl { .. } => {
+                    for mm in &self.mms {
+                        for (pmd, t) in mm.pmds.iter().enumerate() {
+                            let lock = LockId::Ptl {
+                                mm: mm.id,
+                                pmd: pmd as u32,
+                            };
+                            exclusive_holder(&mut out, lock, t.as_ref().and_then(|t| t.ptl));
+                        }
+                    }
+                }
+                LockId::Folio(_) => {
+                    for (pfn, f) in self.frames.iter().enumerate() {
+                        exclusive_holder(&mut out, LockId::Folio(pfn as Pfn), f.locked);
+                    }
+                }
+                LockId::Driver(_) => {
+                    for (i, m) in self.mirrors.iter().enumerate() {
+                        exclusive_holder(&mut out, LockId::Driver(i as u8), m.mutex);
+                    }
+                }
+                LockId::AnonVma(_) => {
+                    for (id, av) in self.anon_vmas.iter().enumerate() {
+                        rwsem_holders(&mut out, LockId::AnonVma(id as u32), &av.lock);
+                    }
+                }
+                LockId::DevmemMigrate(_) => {
+                    for d in &self.devices {
+                        exclusive_holder(&mut out, LockId::DevmemMigrate(d.id), d.migrate_lock);
+                    }
+                }
+            }
+        }
+        out
     }
 }
 

@@ -1,8 +1,8 @@
-use hmm_sim::scenario::parse_states;
-use hmm_sim::sim::{compare, final_states_agree, RunConfig};
+use hmm_sim::parse_states;
+use hmm_sim::{compare, final_states_agree, RunConfig};
 
 fn walks(states: &str) -> Vec<(String, u64)> {
-    let lanes = compare(&parse_states(states).unwrap(), &RunConfig::default());
+    let lanes = compare(&parse_states(states).unwrap(), &RunConfig::default()).lanes;
     for l in &lanes {
         assert!(
             l.report.result.is_ok(),
@@ -52,8 +52,8 @@ fn every_letter() {
 
 #[test]
 fn trace_file_round_trips_through_json() {
-    use hmm_sim::trace::{TraceFile, TRACE_SCHEMA_VERSION};
-    let lanes = compare(&parse_states("PSNZ").unwrap(), &RunConfig::default());
+    use hmm_sim::{TraceFile, TRACE_SCHEMA_VERSION};
+    let lanes = compare(&parse_states("PSNZ").unwrap(), &RunConfig::default()).lanes;
     let r = &lanes[2].report;
     let file = TraceFile::new(r.thread_names.clone(), r.events.clone());
     let json = serde_json::to_string(&file).unwrap();
@@ -70,9 +70,9 @@ fn trace_file_round_trips_through_json() {
 /// callback unless the callback skips its own MMU_NOTIFY_MIGRATE events.
 #[test]
 fn driver_lock_across_setup_needs_the_owner_filter() {
-    use hmm_sim::drivers::strategies::Strategy;
-    use hmm_sim::exec::RunError;
-    use hmm_sim::sim::{run, Op, Setup, ThreadSpec};
+    use hmm_sim::RunError;
+    use hmm_sim::Strategy;
+    use hmm_sim::{run, Op, Setup, ThreadSpec};
     let states = parse_states("PPNP").unwrap();
     let thread = ThreadSpec {
         name: "gpu-fault-worker".into(),
@@ -80,7 +80,7 @@ fn driver_lock_across_setup_needs_the_owner_filter() {
         ops: vec![Op::Lane {
             strategy: Strategy::LegacyB,
             dev: 0,
-            start: hmm_sim::world::RANGE_BASE_VPN,
+            start: hmm_sim::RANGE_BASE_VPN,
             npages: 4,
         }],
     };

@@ -4,12 +4,12 @@
 //! frame ever has fewer references than mappings.
 #![cfg(not(target_arch = "wasm32"))] // proptest is a native-only dev-dependency
 
-use hmm_sim::pte::Pte;
-use hmm_sim::scenario::PageState;
-use hmm_sim::sim::{compare, RunConfig, Setup};
-use hmm_sim::trace::LockId;
-use hmm_sim::view::ViewState;
-use hmm_sim::world::RANGE_BASE_VPN;
+use hmm_sim::LockId;
+use hmm_sim::PageState;
+use hmm_sim::Pte;
+use hmm_sim::ViewState;
+use hmm_sim::RANGE_BASE_VPN;
+use hmm_sim::{compare, RunConfig, Setup};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
@@ -20,7 +20,7 @@ fn content_at(v: &ViewState, vpn: u32) -> Option<Option<u32>> {
     if pte == Pte::None
         && v.locks.contains_key(&LockId::Ptl {
             mm: 0,
-            pmd: vpn / hmm_sim::world::PTRS_PER_PTE,
+            pmd: vpn / hmm_sim::PTRS_PER_PTE,
         })
     {
         return None;
@@ -45,7 +45,7 @@ proptest! {
             .enumerate()
             .map(|(i, s)| if matches!(s, PageState::Zero | PageState::None) { 0 } else { i as u32 + 1 })
             .collect();
-        for lane in compare(&states, &RunConfig::default()) {
+        for lane in compare(&states, &RunConfig::default()).lanes {
             prop_assert!(lane.report.result.is_ok());
             let mut v = ViewState::from_world(&setup.world);
             for (step, e) in lane.report.events.iter().enumerate() {

@@ -2,11 +2,11 @@
 //! without the page lock, so each migrate_to_ram fails the refcount check at commit time while the
 //! others hold references; 6.15's trylock makes losers take no reference and the migration completes.
 
-use hmm_sim::exec::{KernelVersion, Limits, Policy, RunError};
-use hmm_sim::scenario::PageState;
-use hmm_sim::sim::{run, Op, RunConfig, Setup, ThreadSpec};
-use hmm_sim::trace::{Kind, RetryReason};
-use hmm_sim::world::RANGE_BASE_VPN;
+use hmm_sim::PageState;
+use hmm_sim::RANGE_BASE_VPN;
+use hmm_sim::{run, Op, RunConfig, Setup, ThreadSpec};
+use hmm_sim::{KernelVersion, Limits, Policy, RunError};
+use hmm_sim::{Kind, RetryReason};
 
 /// One device-private page, `threads` CPUs reading it. Xe serialised migrate_to_ram with a driver lock:
 /// Brost needed it to livelock.
@@ -25,7 +25,7 @@ fn device_page_readers(threads: usize) -> (Setup, Vec<ThreadSpec>) {
     (setup, specs)
 }
 
-fn scenario(kernel: KernelVersion, threads: usize) -> hmm_sim::sim::Report {
+fn scenario(kernel: KernelVersion, threads: usize) -> hmm_sim::Report {
     let (setup, specs) = device_page_readers(threads);
     let cfg = RunConfig {
         kernel,
@@ -38,7 +38,7 @@ fn scenario(kernel: KernelVersion, threads: usize) -> hmm_sim::sim::Report {
     run(&setup, &specs, &cfg)
 }
 
-fn eagain_failures(r: &hmm_sim::sim::Report) -> Vec<(u32, u32)> {
+fn eagain_failures(r: &hmm_sim::Report) -> Vec<(u32, u32)> {
     // Each -EAGAIN from folio_migrate_mapping is followed by an Error event: (refcount found, expected).
     r.events
         .iter()
@@ -94,7 +94,7 @@ fn single_fault_6_14_completes() {
 
 #[test]
 fn explorer_finds_a_livelocking_schedule_and_replays_it() {
-    use hmm_sim::sim::explore;
+    use hmm_sim::explore;
     let (setup, specs) = device_page_readers(2);
     let limits = Limits {
         max_steps: 20_000,

@@ -1,11 +1,11 @@
 //! Property tests: random scenarios and schedules keep every invariant, lose no content, and replay exactly.
 #![cfg(not(target_arch = "wasm32"))] // proptest is a native-only dev-dependency
 
-use hmm_sim::drivers::dmirror::DmirrorCmd;
-use hmm_sim::exec::{Limits, Policy};
-use hmm_sim::scenario::PageState;
-use hmm_sim::sim::{compare, final_states_agree, run, Op, RunConfig, Setup, ThreadSpec};
-use hmm_sim::world::RANGE_BASE_VPN;
+use hmm_sim::DmirrorCmd;
+use hmm_sim::PageState;
+use hmm_sim::RANGE_BASE_VPN;
+use hmm_sim::{compare, final_states_agree, run, Op, RunConfig, Setup, ThreadSpec};
+use hmm_sim::{Limits, Policy};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
@@ -18,7 +18,7 @@ proptest! {
 
     #[test]
     fn lanes_keep_invariants_and_agree(states in states()) {
-        let lanes = compare(&states, &RunConfig::default());
+        let lanes = compare(&states, &RunConfig::default()).lanes;
         for l in &lanes {
             prop_assert!(l.report.result.is_ok(), "{}: {:?}", l.strategy.name(), l.report.result);
             prop_assert!(l.report.violations.is_empty(), "{}: {:?}", l.strategy.name(), &l.report.violations[..l.report.violations.len().min(5)]);
@@ -34,7 +34,7 @@ proptest! {
         let setup = Setup::from_states(&states);
         let vpn = RANGE_BASE_VPN + (touch as u32 % n);
         let threads = vec![
-            ThreadSpec { name: "driver".into(), mm: 0, ops: vec![Op::Lane { strategy: hmm_sim::drivers::strategies::Strategy::Unified, dev: 0, start: RANGE_BASE_VPN, npages: n }] },
+            ThreadSpec { name: "driver".into(), mm: 0, ops: vec![Op::Lane { strategy: hmm_sim::Strategy::Unified, dev: 0, start: RANGE_BASE_VPN, npages: n }] },
             ThreadSpec { name: "cpu".into(), mm: 0, ops: vec![Op::CpuWrite { vpn, value: 0xabc }, Op::CpuRead { vpn: RANGE_BASE_VPN }] },
             ThreadSpec { name: "mirror1".into(), mm: 0, ops: vec![Op::Dmirror { dev: 1, cmd: DmirrorCmd::Snapshot, start: RANGE_BASE_VPN, npages: n, data: vec![] }] },
         ];
@@ -77,7 +77,7 @@ fn impossible_choice_is_an_error() {
     assert!(
         matches!(
             r.result,
-            Err(hmm_sim::exec::RunError::ImpossibleChoice {
+            Err(hmm_sim::RunError::ImpossibleChoice {
                 index: 0,
                 wanted: 7,
                 ..
@@ -90,18 +90,18 @@ fn impossible_choice_is_an_error() {
 
 #[test]
 fn out_of_range_requests_are_errors_not_panics() {
-    use hmm_sim::exec::RunError;
-    use hmm_sim::sim::{Outcome, Prot};
+    use hmm_sim::RunError;
+    use hmm_sim::{Outcome, Prot};
     let setup = Setup::from_states(&[PageState::Present]);
     let ops = vec![
         Op::Lane {
-            strategy: hmm_sim::drivers::strategies::Strategy::LegacyA,
+            strategy: hmm_sim::Strategy::LegacyA,
             dev: 0,
             start: RANGE_BASE_VPN,
             npages: u32::MAX,
         },
         Op::Lane {
-            strategy: hmm_sim::drivers::strategies::Strategy::Unified,
+            strategy: hmm_sim::Strategy::Unified,
             dev: 9,
             start: RANGE_BASE_VPN,
             npages: 1,

@@ -3,12 +3,12 @@
 //! mprotect, munmap, fork) and whatever the schedule, the simulator never panics, and every run that
 //! completes leaves every invariant holding and every page's content intact.
 
-use hmm_sim::drivers::dmirror::DmirrorCmd;
-use hmm_sim::drivers::strategies::Strategy as LaneStrategy;
-use hmm_sim::exec::{Limits, Policy, RunError};
-use hmm_sim::scenario::PageState;
-use hmm_sim::sim::{run, Op, RunConfig, Setup, ThreadSpec};
-use hmm_sim::world::RANGE_BASE_VPN;
+use hmm_sim::DmirrorCmd;
+use hmm_sim::PageState;
+use hmm_sim::Strategy as LaneStrategy;
+use hmm_sim::RANGE_BASE_VPN;
+use hmm_sim::{run, Op, RunConfig, Setup, ThreadSpec};
+use hmm_sim::{Limits, Policy, RunError};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
@@ -113,7 +113,7 @@ proptest! {
 /// lost. The content invariant catches it.
 #[test]
 fn test_hmm_write_races_its_own_migration() {
-    let setup = Setup::from_states(&hmm_sim::scenario::parse_states("PPPPDPPOPNON").unwrap());
+    let setup = Setup::from_states(&hmm_sim::parse_states("PPPPDPPOPNON").unwrap());
     let a = ThreadSpec {
         name: "a".into(),
         mm: 0,

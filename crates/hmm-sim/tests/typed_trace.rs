@@ -1,14 +1,14 @@
 //! The typed trace is exact: every event real runs record decodes (never as `Ev::Malformed`) and encodes back
 //! to the same 16 bytes, and replaying the decoded form through the view gives the same states.
 
-use hmm_sim::drivers::dmirror::DmirrorCmd;
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::exec::{KernelVersion, Limits, Policy};
-use hmm_sim::scenario::{parse_states, PageState};
-use hmm_sim::sim::{compare, run, Op, RunConfig, Setup, ThreadSpec};
-use hmm_sim::trace::{Ev, Event, Kind};
-use hmm_sim::view::{narrate, Touched, TouchedSet};
-use hmm_sim::world::RANGE_BASE_VPN;
+use hmm_sim::DmirrorCmd;
+use hmm_sim::Strategy;
+use hmm_sim::RANGE_BASE_VPN;
+use hmm_sim::{compare, run, Op, RunConfig, Setup, ThreadSpec};
+use hmm_sim::{narrate, Touched, TouchedSet};
+use hmm_sim::{parse_states, PageState};
+use hmm_sim::{Ev, Event, Kind};
+use hmm_sim::{KernelVersion, Limits, Policy};
 use std::collections::BTreeSet;
 
 /// Checks the round trip of every event; returns the kinds seen.
@@ -35,6 +35,7 @@ fn check(events: &[Event]) -> BTreeSet<Kind> {
 fn lane_events(states: &str) -> Vec<Vec<Event>> {
     let states = parse_states(states).expect("valid scenario");
     compare(&states, &RunConfig::default())
+        .lanes
         .into_iter()
         .map(|l| l.report.events)
         .collect()
@@ -173,9 +174,9 @@ fn every_recorded_event_round_trips() {
 #[test]
 fn apply_reports_what_it_touched() {
     let states = parse_states("PNSZCDOP").unwrap();
-    let setup = Setup::from_states(&states);
-    for lane in compare(&states, &RunConfig::default()) {
-        let mut v = hmm_sim::view::ViewState::from_world(&setup.world);
+    let comparison = compare(&states, &RunConfig::default());
+    for lane in comparison.lanes {
+        let mut v = hmm_sim::ViewState::from_world(&comparison.initial);
         let mut set = TouchedSet::default();
         for e in &lane.report.events {
             let t = v.apply(e);
@@ -186,7 +187,7 @@ fn apply_reports_what_it_touched() {
                     v.ptes
                         .get(&page.key())
                         .copied()
-                        .unwrap_or(hmm_sim::pte::Pte::None),
+                        .unwrap_or(hmm_sim::Pte::None),
                     new
                 );
             }

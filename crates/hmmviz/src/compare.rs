@@ -1,9 +1,9 @@
 //! `hmmviz compare --pages <STATES> [--json] [--kernel 6.14|6.15|6.18]`: run legacy A, legacy B and the
 //! unified path on one scenario and report their counters and whether their final states agree.
 
-use hmm_sim::exec::KernelVersion;
-use hmm_sim::scenario::parse_states;
-use hmm_sim::sim::{compare, final_states_agree, LaneRun, RunConfig};
+use hmm_sim::parse_states;
+use hmm_sim::KernelVersion;
+use hmm_sim::{compare, final_states_agree, LaneRun, RunConfig};
 use serde_json::{json, Map, Value};
 use std::process::ExitCode;
 
@@ -35,7 +35,7 @@ pub fn main(args: &[String]) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("--pages: {e}")),
     };
-    let lanes = compare(&states, &cfg);
+    let lanes = compare(&states, &cfg).lanes;
     let agree = final_states_agree(&lanes);
     let failed: Vec<String> = lanes
         .iter()

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use hmm_sim::drivers::strategies::Strategy;
+use hmm_sim::Strategy;
 use yew::prelude::*;
 
 use super::{content_label, counter_help, counter_label, lane_letter, lane_name, Minimap, PteRow};

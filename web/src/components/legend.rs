@@ -1,6 +1,6 @@
 //! The visual language: a colour and a glyph per PTE kind, and the marks used on every page row.
 
-use hmm_sim::pte::PteKind;
+use hmm_sim::PteKind;
 use yew::prelude::*;
 
 use super::kind_class;

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use hmm_sim::trace::LockId;
+use hmm_sim::LockId;
 
 use crate::decode;
 use crate::picture::deep::{LockRow, ThreadRow};

@@ -35,8 +35,8 @@ pub use summary_chart::{SummaryChart, SummaryChartProps};
 pub use swimlanes::Swimlanes;
 pub use transport::Transport;
 
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::pte::PteKind;
+use hmm_sim::PteKind;
+use hmm_sim::Strategy;
 
 /// CSS class carrying a PTE kind's colour (`static/style.css` defines one per kind).
 pub fn kind_class(kind: PteKind) -> String {

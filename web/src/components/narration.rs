@@ -1,5 +1,5 @@
 //! Narration of the current step: the kernel function that acted, its source file, what it does and why
-//! (`Func::what()`), the event in one line (`hmm_sim::view::narrate`), and the locks the thread holds. An
+//! (`Func::what()`), the event in one line (`hmm_sim::narrate`), and the locks the thread holds. An
 //! aria-live region, quiet while playing so a screen reader is not flooded.
 
 use yew::prelude::*;

@@ -3,8 +3,8 @@
 
 use std::rc::Rc;
 
-use hmm_sim::pte::Pte;
-use hmm_sim::trace::Level;
+use hmm_sim::Level;
+use hmm_sim::Pte;
 use yew::prelude::*;
 
 use super::{content_label, kind_class};

@@ -1,7 +1,7 @@
 //! The scenario: a state string (one letter per page, `X*n` repeats a letter) validated by hmm-sim as it is
 //! typed, and preset buttons for the seed threads' cases.
 
-use hmm_sim::scenario::PageState;
+use hmm_sim::PageState;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 

@@ -1,8 +1,8 @@
 //! The end-of-run comparison: every counter, three bars (one per lane) scaled to the largest of the three, the
 //! values written on the bars. Fewest is marked.
 
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::trace::Counters;
+use hmm_sim::Counters;
+use hmm_sim::Strategy;
 use yew::prelude::*;
 
 use super::{counter_help, lane_letter, lane_name};

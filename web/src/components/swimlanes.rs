@@ -2,7 +2,7 @@
 //! nested spans and the locks it holds as spans, milestones on top, the current step as a line. Click to seek.
 //! Draws a [`SwimlanesPicture`]: the window of spans is chosen by `crate::picture::swimlanes`.
 
-use hmm_sim::trace::Tid;
+use hmm_sim::Tid;
 use web_sys::Element;
 use yew::prelude::*;
 

@@ -4,8 +4,8 @@
 
 use std::rc::Rc;
 
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::trace::Milestone;
+use hmm_sim::Milestone;
+use hmm_sim::Strategy;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 

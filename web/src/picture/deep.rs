@@ -4,12 +4,12 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::exec::WaitOn;
-use hmm_sim::pte::Pte;
-use hmm_sim::trace::{Counters, Event, Func, Level, LockId, Milestone};
-use hmm_sim::view::{narrate, ViewState};
-use hmm_sim::world::{Zone, RANGE_BASE_VPN};
+use hmm_sim::Pte;
+use hmm_sim::Strategy;
+use hmm_sim::WaitOn;
+use hmm_sim::{narrate, ViewState};
+use hmm_sim::{Counters, Event, Func, Level, LockId, Milestone};
+use hmm_sim::{Zone, RANGE_BASE_VPN};
 
 use super::events::Touched;
 use super::{

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use hmm_sim::trace::{Event, Func, Kind, LockId, Tid};
+use hmm_sim::{Event, Func, Kind, LockId, Tid};
 
 use super::spans::{Spans, ThreadSpan};
 use super::CHANGE_WINDOW;
@@ -53,7 +53,7 @@ impl Touched {
     fn add(&mut self, e: &Event) {
         match e.kind {
             Kind::PteWrite => {
-                let (mm, vpn) = hmm_sim::trace::unpack_page(e.a);
+                let (mm, vpn) = hmm_sim::unpack_page(e.a);
                 if mm == 0 {
                     self.pages.insert(vpn);
                 }
@@ -145,7 +145,7 @@ pub fn starts(kind: JumpKind, e: &Event) -> bool {
         JumpKind::Lock => e.kind == Kind::LockAcquire,
         JumpKind::Fault => e.kind == Kind::Fault,
         JumpKind::MigrationEntry => {
-            e.kind == Kind::PteWrite && hmm_sim::pte::Pte::unpack(e.c).kind().is_migration()
+            e.kind == Kind::PteWrite && hmm_sim::Pte::unpack(e.c).kind().is_migration()
         }
         JumpKind::Milestone => e.kind == Kind::Milestone,
     }

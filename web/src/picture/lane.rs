@@ -2,18 +2,18 @@
 
 use std::rc::Rc;
 
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::pte::PteKind;
-use hmm_sim::trace::{Counters, Func, Milestone};
-use hmm_sim::view::{narrate, ViewState};
-use hmm_sim::world::{Zone, RANGE_BASE_VPN};
+use hmm_sim::PteKind;
+use hmm_sim::Strategy;
+use hmm_sim::{narrate, ViewState};
+use hmm_sim::{Counters, Func, Milestone};
+use hmm_sim::{Zone, RANGE_BASE_VPN};
 
 use super::events::Touched;
 use super::{
     content_of, cursor_page, frame_row, held_by, pte_at, window_start, FrameRow, MINIMAP_BUCKETS,
     STEP_ZERO, WINDOW_PAGES,
 };
-use crate::comparison::{Comparison, LaneTrace};
+use crate::comparison::{LaneTrace, LoadedLanes};
 use crate::decode;
 
 /// One PTE in a lane's row.
@@ -196,7 +196,7 @@ fn lane_picture(
 /// window of pages (around the reference lane's walk cursor) so that the rows stack page over page and
 /// differences line up.
 pub fn compare_pictures(
-    comparison: &Comparison,
+    comparison: &LoadedLanes,
     reference: usize,
     steps: &[usize],
     prevs: &[usize],

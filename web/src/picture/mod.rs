@@ -1,4 +1,4 @@
-//! Derive apart from draw: pure functions from a lane's `hmm_sim::view::ViewState` and trace at one step to
+//! Derive apart from draw: pure functions from a lane's `hmm_sim::ViewState` and trace at one step to
 //! small, comparable render data (`Clone + PartialEq` structs). Components get these as props, never the state
 //! or the comparison: a lane of 20,000 pages holds tens of thousands of entries, a picture shows a window.
 //!
@@ -18,10 +18,10 @@ pub mod narration;
 pub mod spans;
 pub mod swimlanes;
 
-use hmm_sim::pte::Pte;
-use hmm_sim::trace::LockId;
-use hmm_sim::view::ViewState;
-use hmm_sim::world::{Zone, RANGE_BASE_VPN};
+use hmm_sim::LockId;
+use hmm_sim::Pte;
+use hmm_sim::ViewState;
+use hmm_sim::{Zone, RANGE_BASE_VPN};
 
 use crate::decode;
 use events::Touched;

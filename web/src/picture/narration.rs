@@ -1,9 +1,9 @@
 //! The narration of the reference lane's current step: where it is, the function that acted, the event in one
-//! line (`hmm_sim::view::narrate`) and the locks the acting thread holds.
+//! line (`hmm_sim::narrate`) and the locks the acting thread holds.
 
-use hmm_sim::drivers::strategies::Strategy;
-use hmm_sim::trace::{Func, LockId, Milestone};
-use hmm_sim::view::narrate;
+use hmm_sim::narrate;
+use hmm_sim::Strategy;
+use hmm_sim::{Func, LockId, Milestone};
 
 use super::events::is_call;
 use super::held_by;

@@ -1,8 +1,8 @@
 //! Call and lock-hold spans of a lane's whole trace, indexed so that the swimlane picture asks for one window
 //! of them at a cost that follows the window, not the trace. Built by [`super::events::spans_of`]; time travel
-//! itself is `hmm_sim::view::Timeline`.
+//! itself is `hmm_sim::Timeline`.
 
-use hmm_sim::trace::{Func, LockId, Tid};
+use hmm_sim::{Func, LockId, Tid};
 
 /// A span of time on one thread: a function call or a lock hold. `end` is exclusive; an unfinished span ends
 /// at the trace's end.
@@ -87,12 +87,12 @@ fn overlapping<'a, T>(
 
 #[cfg(test)]
 mod tests {
-    use crate::comparison::Comparison;
+    use crate::comparison::LoadedLanes;
     use crate::scenario::parse_text;
 
     #[test]
     fn window_queries_find_exactly_the_overlapping_spans() {
-        let comparison = Comparison::build(parse_text("P*300S*40N*20").expect("valid"));
+        let comparison = LoadedLanes::build(parse_text("P*300S*40N*20").expect("valid"));
         for lane in &comparison.lanes {
             let spans = lane.spans();
             let len = lane.timeline.len();

@@ -1,7 +1,7 @@
 //! The deep view's swimlane timeline: the window of steps around the current one, and per thread the call
 //! spans (by depth) and lock-hold spans inside it. Geometry (pixels, clipping labels) is the component's job.
 
-use hmm_sim::trace::{Func, LockId, Milestone, Tid};
+use hmm_sim::{Func, LockId, Milestone, Tid};
 
 use super::spans::ThreadSpan;
 use crate::comparison::LaneTrace;

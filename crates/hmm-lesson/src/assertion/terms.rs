@@ -133,7 +133,7 @@ impl Parser<'_> {
                 }
             },
             Probe::Page { field, .. } => match field {
-                PageField::Pte => match hmm_sim::pte::PteKind::from_name(&text) {
+                PageField::Pte => match hmm_sim::PteKind::from_name(&text) {
                     Some(_) => Ok(Value::Kind(text)),
                     None => Err(err(format!(
                         "unknown PTE kind `{text}`: expected one of {}",
@@ -288,7 +288,7 @@ fn outcome_names() -> String {
         .join(", ")
 }
 fn kind_names() -> String {
-    hmm_sim::pte::PteKind::ALL
+    hmm_sim::PteKind::ALL
         .iter()
         .map(|k| k.name())
         .collect::<Vec<_>>()

@@ -191,7 +191,7 @@ fn lanes_agree(obs: &Observation) -> Result<Verdict, Verdict> {
             ));
         }
         for (p, (a, b)) in w0.pages.iter().zip(&w.pages).enumerate() {
-            // As hmm_sim::sim::same_place: where each page lives and what it holds; permissions may differ.
+            // As hmm_sim::same_place: where each page lives and what it holds; permissions may differ.
             let key = |x: &PageObs| (x.location, x.content);
             if key(a) != key(b) {
                 return Ok(verdict(

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 /// The three driver sequences a `lane` runs (legacy A, legacy B, unified): the simulator's own type, so a
 /// lane has one name everywhere (`Strategy::name()`: `legacy_a`, `legacy_b`, `unified`).
-pub use hmm_sim::drivers::strategies::Strategy;
+pub use hmm_sim::Strategy;
 
 /// A lane as lessons write it: the long names, or the short A/B/U of the seeds' table.
 pub fn lane_from_name(name: &str) -> Option<Strategy> {
@@ -26,7 +26,7 @@ pub enum Until {
 }
 
 /// dmirror ioctls (lib/test_hmm_uapi.h), plus the RFC's `MIGRATE_ON_FAULT_TO_DEV`: the simulator's own type.
-pub use hmm_sim::drivers::dmirror::DmirrorCmd;
+pub use hmm_sim::DmirrorCmd;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Verb {

@@ -236,7 +236,7 @@ pub enum Value {
     Int(i64),
     /// A content pattern (`i`, `-i`, `i+1`); plain integers compare as `Const` against contents.
     Pattern(Pattern),
-    /// A PTE kind name (hmm_sim::pte::PteKind::name), checked by the validator.
+    /// A PTE kind name (hmm_sim::PteKind::name), checked by the validator.
     Kind(String),
     Location(Location),
     Outcome(RunEnd),

@@ -18,7 +18,7 @@ mod claim;
 pub use action::*;
 pub use claim::*;
 
-use hmm_sim::scenario::PageState;
+use hmm_sim::PageState;
 use serde::Serialize;
 use std::ops::Range;
 
@@ -27,7 +27,7 @@ pub type Span = Range<usize>;
 
 /// Kernel versions whose behaviour differs in what lessons show: the simulator's own type (`"6.14"`,
 /// `"6.15"`, `"6.18"`; kernel-model.md §2.6, §4).
-pub use hmm_sim::exec::KernelVersion;
+pub use hmm_sim::KernelVersion;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum LessonKind {

@@ -6,11 +6,11 @@
 
 use crate::model::{RunEnd, Strategy, Until};
 use crate::observe::EventObs;
-use hmm_sim::sim::Report;
-use hmm_sim::trace::{unpack_page, Event, Func, Kind, Milestone, RetryReason};
-use hmm_sim::world::RANGE_BASE_VPN;
+use hmm_sim::Report;
+use hmm_sim::RANGE_BASE_VPN;
+use hmm_sim::{unpack_page, Event, Func, Kind, Milestone, RetryReason};
 
-/// Event kinds assertions may name: snake_case of `hmm_sim::trace::Kind`.
+/// Event kinds assertions may name: snake_case of `hmm_sim::Kind`.
 pub const EVENT_KINDS: [&str; 31] = [
     "call",
     "return",
@@ -45,7 +45,7 @@ pub const EVENT_KINDS: [&str; 31] = [
     "thread",
 ];
 
-/// Milestone names for `until=milestone:…`: snake_case of `hmm_sim::trace::Milestone`.
+/// Milestone names for `until=milestone:…`: snake_case of `hmm_sim::Milestone`.
 pub const MILESTONES: [&str; 7] = [
     "faulted_in",
     "collected",
@@ -98,7 +98,7 @@ pub fn pause_point(
 /// How a run ended. A step-bound stop counts as a livelock when the last quarter of the trace is still
 /// redoing work (re-faults or `folio_migrate_mapping` -EAGAIN): threads run but make no progress.
 pub fn classify(r: &Report) -> RunEnd {
-    use hmm_sim::exec::RunError;
+    use hmm_sim::RunError;
     match &r.result {
         Ok(()) => RunEnd::Completed,
         Err(RunError::Deadlock { .. }) => RunEnd::Deadlock,

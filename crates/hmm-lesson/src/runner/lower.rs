@@ -6,10 +6,10 @@ use crate::model::{
     DmirrorCmd, DriverSettings, KernelVersion, LessonLimits, Pages, Pattern, Scenario, Schedule,
     Strategy, Verb, VmaKind, VmaProt,
 };
-use hmm_sim::exec::{Limits, Policy};
-use hmm_sim::scenario::PageState;
-use hmm_sim::sim::{self, RunConfig, Setup, ThreadSpec};
-use hmm_sim::world::RANGE_BASE_VPN;
+use hmm_sim::PageState;
+use hmm_sim::RANGE_BASE_VPN;
+use hmm_sim::{Limits, Policy};
+use hmm_sim::{RunConfig, Setup, ThreadSpec};
 
 /// The virtual page number of page `page` of the scenario's range.
 pub fn vpn(page: usize) -> u32 {
@@ -41,7 +41,7 @@ pub fn scenario_setup(sc: &Scenario) -> Result<Setup, String> {
     let mut setup = Setup::new(sc.devices as u8);
     for v in &sc.vmas {
         let (read, write) = read_write(v.prot);
-        let prot = sim::Prot {
+        let prot = hmm_sim::Prot {
             read,
             write,
             shared: v.kind == VmaKind::AnonShared,
@@ -83,7 +83,7 @@ pub fn process_of(verb: &Verb) -> Option<&str> {
 
 /// The simulator ops one action stands for (CPU accesses are one op per page). `mirror` is the test's
 /// user-space buffer, which `WRITE` sends.
-pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<sim::Op>, String> {
+pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<hmm_sim::Op>, String> {
     Ok(match verb {
         Verb::Dmirror {
             cmd, dev, pages, ..
@@ -93,7 +93,7 @@ pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<sim::Op>, String> {
             } else {
                 Vec::new()
             };
-            vec![sim::Op::Dmirror {
+            vec![hmm_sim::Op::Dmirror {
                 dev: *dev as u8,
                 cmd: *cmd,
                 start: vpn(pages.start),
@@ -103,29 +103,29 @@ pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<sim::Op>, String> {
         }
         Verb::CpuRead { pages, .. } => pages
             .iter()
-            .map(|p| sim::Op::CpuRead { vpn: vpn(p) })
+            .map(|p| hmm_sim::Op::CpuRead { vpn: vpn(p) })
             .collect(),
         Verb::CpuWrite { pages, value, .. } => pages
             .iter()
-            .map(|p| sim::Op::CpuWrite {
+            .map(|p| hmm_sim::Op::CpuWrite {
                 vpn: vpn(p),
                 value: token(*value, p),
             })
             .collect(),
         Verb::Mprotect { pages, prot } => {
             let (read, write) = read_write(*prot);
-            vec![sim::Op::Mprotect {
+            vec![hmm_sim::Op::Mprotect {
                 start: vpn(pages.start),
                 npages: pages.len() as u32,
                 read,
                 write,
             }]
         }
-        Verb::Munmap { pages } => vec![sim::Op::Munmap {
+        Verb::Munmap { pages } => vec![hmm_sim::Op::Munmap {
             start: vpn(pages.start),
             npages: pages.len() as u32,
         }],
-        Verb::Fork => vec![sim::Op::Fork],
+        Verb::Fork => vec![hmm_sim::Op::Fork],
         Verb::Lane { .. } | Verb::Mirror { .. } | Verb::Run { .. } => {
             return Err("this action cannot be queued on a thread".into())
         }
@@ -145,7 +145,7 @@ pub fn lane_thread(lane: Strategy, driver: &DriverSettings, pages: Pages) -> Thr
     ThreadSpec {
         name: lane.name().into(),
         mm: 0,
-        ops: vec![sim::Op::Lane {
+        ops: vec![hmm_sim::Op::Lane {
             strategy: lane,
             dev: driver.owner as u8,
             start: vpn(pages.start),

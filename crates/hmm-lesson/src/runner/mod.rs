@@ -1,7 +1,7 @@
 //! Run a validated lesson on the simulator: the only module that talks to hmm-sim.
 //!
 //! Worlds. The *main world* is the test process of the selftests: it starts from the scenario and every
-//! main-thread action is one `hmm_sim::sim::run` of a single thread, whose final world is the next
+//! main-thread action is one `hmm_sim::run` of a single thread, whose final world is the next
 //! action's starting world. Each *lane world* starts from the scenario too; `lane X` runs strategy X there
 //! on its own, so the three lanes can be compared side by side.
 //!

@@ -5,10 +5,10 @@
 use super::lower::vpn;
 use crate::model::{Counter, Location};
 use crate::observe::{EventObs, PageObs, WorldObs};
-use hmm_sim::pte::{Pte, ZERO_PFN};
-use hmm_sim::trace::Counters;
-use hmm_sim::view::ViewState;
-use hmm_sim::world::Zone;
+use hmm_sim::Counters;
+use hmm_sim::ViewState;
+use hmm_sim::Zone;
+use hmm_sim::{Pte, ZERO_PFN};
 use std::collections::BTreeMap;
 
 /// One world at one step, and what the lesson knows beside the view.

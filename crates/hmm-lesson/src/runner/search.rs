@@ -5,8 +5,8 @@ use super::events::{classify, events_of};
 use crate::eval;
 use crate::model::Property;
 use crate::observe::ScheduleSearch;
-use hmm_sim::exec::Policy;
-use hmm_sim::sim::{self, Report, RunConfig, Setup, ThreadSpec};
+use hmm_sim::Policy;
+use hmm_sim::{Report, RunConfig, Setup, ThreadSpec};
 use std::collections::BTreeMap;
 
 /// Round robin first (it interleaves at every preemption point), then hmm-sim's depth-first explorer,
@@ -41,8 +41,8 @@ pub fn search(
         policy,
         ..config.clone()
     };
-    visit(&sim::run(start, specs, &with(Policy::RoundRobin)));
-    let dfs = sim::explore(
+    visit(&hmm_sim::run(start, specs, &with(Policy::RoundRobin)));
+    let dfs = hmm_sim::explore(
         start,
         specs,
         &with(Policy::RunToBlock),

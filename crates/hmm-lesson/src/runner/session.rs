@@ -12,17 +12,17 @@ use crate::model::{
     Strategy, Until, Verb,
 };
 use crate::observe::{EventObs, Observation, ResultObs, ScheduleSearch};
-use hmm_sim::exec::{Policy, RunError};
-use hmm_sim::sim::{self, Outcome as OpOutcome, Report, RunConfig, Setup, ThreadSpec};
-use hmm_sim::view::ViewState;
-use hmm_sim::world::MmId;
+use hmm_sim::MmId;
+use hmm_sim::ViewState;
+use hmm_sim::{Outcome as OpOutcome, Report, RunConfig, Setup, ThreadSpec};
+use hmm_sim::{Policy, RunError};
 use std::collections::BTreeMap;
 
 /// Work queued on one thread until `run`.
 struct Queued {
     name: String,
     mm: MmId,
-    ops: Vec<sim::Op>,
+    ops: Vec<hmm_sim::Op>,
     /// Each queued action: its binding, the action, and the range of `ops` it became.
     actions: Vec<(Option<String>, Verb, std::ops::Range<usize>)>,
 }
@@ -219,7 +219,7 @@ impl<'l> BeatRunner<'l> {
             mm: self.mm_of(verb),
             ops: lower::sim_ops(verb, &self.mirror)?,
         };
-        let report = sim::run(&self.main, &[thread], &self.config(Policy::RunToBlock));
+        let report = hmm_sim::run(&self.main, &[thread], &self.config(Policy::RunToBlock));
         if let Err(e) = &report.result {
             return Err(format!("the simulator stopped: {e}"));
         }
@@ -347,7 +347,7 @@ impl<'l> BeatRunner<'l> {
         let mut setup = self.scenario.clone();
         apply_driver(&mut setup.world, &driver);
         let thread = lower::lane_thread(lane, &driver, pages);
-        let report = sim::run(
+        let report = hmm_sim::run(
             &setup,
             std::slice::from_ref(&thread),
             &self.config(Policy::RunToBlock),
@@ -388,7 +388,7 @@ impl<'l> BeatRunner<'l> {
             let config = self.config(Policy::RoundRobin);
             Some(search(&self.main, &specs, properties, &config, budget))
         };
-        let report = sim::run(&self.main, &specs, &self.config(policy));
+        let report = hmm_sim::run(&self.main, &specs, &self.config(policy));
         refused(&report)?;
         let outcome = classify(&report);
         let outcomes = report.outcomes.clone();

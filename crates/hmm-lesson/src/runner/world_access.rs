@@ -1,11 +1,11 @@
-//! The only code in hmm-lesson that writes `hmm_sim::world::World` fields directly.
+//! The only code in hmm-lesson that writes `hmm_sim::World` fields directly.
 //!
 //! A stop-gap until hmm-sim offers it: `apply_driver` becomes `Setup::driver(DriverOpts)`. Nothing else in
 //! the lesson engine may reach into `World`; observing goes through `ViewState` (runner/observe.rs), which
 //! also counts held locks, so the old `locks_held` walk over `World` fields is gone.
 
 use crate::model::DriverSettings;
-use hmm_sim::world::World;
+use hmm_sim::World;
 
 /// Driver settings live in the simulator's world: the mirrors' notifier filter and each device's options.
 pub fn apply_driver(world: &mut World, d: &DriverSettings) {

@@ -5,11 +5,11 @@
 //! slot is freed at swap-in, as a write fault does via `should_try_to_free_swap`); per-CPU LRU batches are not
 //! modelled (new folios go straight onto the LRU).
 
-use crate::drivers::dmirror;
-use crate::exec::{Kernel, KernelVersion};
+use crate::kernel::Kernel;
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::pte::{Pfn, Pte, ZERO_PFN};
 use crate::trace::{fault, pack_page, FolioFlag, Func, Kind, LockId, NotifyEvent};
+use crate::version::KernelVersion;
 use crate::world::{MmId, Zone};
 use std::future::Future;
 use std::pin::Pin;
@@ -21,84 +21,6 @@ pub const VM_FAULT_SIGBUS: u32 = 2;
 pub const VM_FAULT_SIGSEGV: u32 = 4;
 /// `VM_FAULT_ERROR`: any of the above.
 pub const VM_FAULT_ERROR: u32 = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV;
-
-/// `handle_mm_fault(vma, addr, flags)`. Boxed because fault → `migrate_to_ram` → `migrate_vma_setup` may
-/// recurse into other kernel paths.
-pub fn handle_mm_fault(
-    k: &Kernel,
-    mm: MmId,
-    vpn: u32,
-    flags: u32,
-) -> Pin<Box<dyn Future<Output = u32> + '_>> {
-    Box::pin(async move {
-        k.preempt().await;
-        let _f = k.enter(Func::HandleMmFault, pack_page(mm, vpn));
-        k.emit(Kind::Fault, pack_page(mm, vpn), flags, 0);
-        let write = flags & fault::WRITE != 0;
-        let Some(vma) = k.w().mms[mm as usize].vma(vpn).cloned() else {
-            _f.ret(VM_FAULT_SIGSEGV as i32);
-            return VM_FAULT_SIGSEGV;
-        };
-        if !vma.read || (write && !vma.write) {
-            _f.ret(VM_FAULT_SIGSEGV as i32);
-            return VM_FAULT_SIGSEGV;
-        }
-        let pte = k.pte_read(mm, vpn, false);
-        let ret = match pte {
-            Pte::None => do_anonymous_page(k, mm, vpn, write, vma.shared).await,
-            Pte::Present { write: false, .. } | Pte::Zero if write => {
-                do_wp_page(k, mm, vpn, pte, vma.shared).await
-            }
-            Pte::Present { .. } | Pte::Zero => {
-                // The PTE already allows the access: handle_pte_fault only refreshes young/dirty under the PTL.
-                let ptl = k.pte_lock(mm, vpn).await;
-                k.unlock(ptl);
-                VM_FAULT_OK
-            }
-            Pte::Swap { .. }
-            | Pte::Migration { .. }
-            | Pte::DevicePrivate { .. }
-            | Pte::DeviceExclusive { .. } => do_swap_page(k, mm, vpn, pte, write).await,
-        };
-        _f.ret(ret as i32);
-        ret
-    })
-}
-
-/// First touch: the zero page for a read (anonymous VMAs), a new zeroed page for a write.
-/// Shared anonymous memory (shmem) allocates its page-cache page on any fault.
-async fn do_anonymous_page(k: &Kernel, mm: MmId, vpn: u32, write: bool, shmem: bool) -> u32 {
-    let _f = k.enter(Func::DoAnonymousPage, pack_page(mm, vpn));
-    if !write && !shmem {
-        let ptl = k.pte_lock(mm, vpn).await;
-        if k.pte_read(mm, vpn, false) == Pte::None {
-            k.pte_write(mm, vpn, Pte::Zero);
-        }
-        k.unlock(ptl);
-        return VM_FAULT_OK;
-    }
-    let pfn = k.alloc_system(0);
-    let ptl = k.pte_lock(mm, vpn).await;
-    if k.pte_read(mm, vpn, false) != Pte::None {
-        // Someone else populated it first: drop our page.
-        k.unlock(ptl);
-        k.folio_put(pfn);
-        return VM_FAULT_OK;
-    }
-    add_new_anon_rmap(k, mm, vpn, pfn, shmem);
-    k.pte_write(
-        mm,
-        vpn,
-        Pte::Present {
-            pfn,
-            write,
-            dirty: write,
-        },
-    );
-    k.unlock(ptl);
-    VM_FAULT_OK
-}
-
 /// `folio_add_new_anon_rmap(RMAP_EXCLUSIVE)` + `folio_add_lru`: a fresh page's first mapping.
 /// The allocation reference becomes the mapping's reference.
 pub(crate) fn add_new_anon_rmap(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn, shmem: bool) {
@@ -122,9 +44,43 @@ pub(crate) fn add_new_anon_rmap(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn, shmem:
     }
 }
 
+/// Break COW: new page, copy, swap the PTE under `MMU_NOTIFY_CLEAR` (this is what bumps drivers' sequences).
+async fn wp_page_copy(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, old: Option<Pfn>) -> u32 {
+    let _call = k.enter(Func::WpPageCopy, pack_page(mm, vpn));
+    let new = k.alloc_system(0);
+    if let Some(old) = old {
+        k.copy_page(old, new);
+    }
+    let range = NotifierRange::one_page(mm, vpn, NotifyEvent::Clear);
+    invalidate_range_start(k, range).await;
+    let ptl = k.pte_lock(mm, vpn).await;
+    if k.pte_read(mm, vpn, false) == orig {
+        k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush
+        add_new_anon_rmap(k, mm, vpn, new, false);
+        k.pte_write(
+            mm,
+            vpn,
+            Pte::Present {
+                pfn: new,
+                write: true,
+                dirty: true,
+            },
+        );
+        if let Some(old) = old {
+            k.mapcount_add(old, -1); // folio_remove_rmap_pte
+            k.folio_put(old); // the old mapping's reference
+        }
+    } else {
+        k.folio_put(new);
+    }
+    k.unlock(ptl);
+    invalidate_range_end(k, range);
+    VM_FAULT_OK
+}
+
 /// A write to a read-only present PTE (or the zero page).
 async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shmem: bool) -> u32 {
-    let _f = k.enter(Func::DoWpPage, pack_page(mm, vpn));
+    let _call = k.enter(Func::DoWpPage, pack_page(mm, vpn));
     let Pte::Present { pfn, .. } = pte else {
         return wp_page_copy(k, mm, vpn, pte, None).await;
     };
@@ -162,89 +118,58 @@ async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shmem: bool) -> u3
     ret
 }
 
-/// Break COW: new page, copy, swap the PTE under `MMU_NOTIFY_CLEAR` (this is what bumps drivers' sequences).
-async fn wp_page_copy(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, old: Option<Pfn>) -> u32 {
-    let _f = k.enter(Func::WpPageCopy, pack_page(mm, vpn));
-    let new = k.alloc_system(0);
-    if let Some(old) = old {
-        k.copy_page(old, new);
-    }
+/// CPU touches a device-exclusive page: lock it, restore a normal PTE under an `MMU_NOTIFY_EXCLUSIVE`
+/// invalidation (which makes the device drop its atomic mapping).
+/// The kernel issues `MMU_NOTIFY_CLEAR` with no owner here.
+async fn remove_device_exclusive_entry(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, pfn: Pfn) -> u32 {
+    let _call = k.enter(Func::RemoveDeviceExclusiveEntry, pack_page(mm, vpn));
+    k.folio_get(pfn);
+    k.lock(LockId::Folio(pfn)).await;
     let range = NotifierRange::one_page(mm, vpn, NotifyEvent::Clear);
     invalidate_range_start(k, range).await;
     let ptl = k.pte_lock(mm, vpn).await;
     if k.pte_read(mm, vpn, false) == orig {
-        k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush
-        add_new_anon_rmap(k, mm, vpn, new, false);
+        let Pte::DeviceExclusive { write, .. } = orig else {
+            unreachable!("matched by caller")
+        };
         k.pte_write(
             mm,
             vpn,
             Pte::Present {
-                pfn: new,
-                write: true,
-                dirty: true,
+                pfn,
+                write,
+                dirty: write,
             },
         );
-        if let Some(old) = old {
-            k.mapcount_add(old, -1); // folio_remove_rmap_pte
-            k.folio_put(old); // the old mapping's reference
-        }
-    } else {
-        k.folio_put(new);
     }
     k.unlock(ptl);
     invalidate_range_end(k, range);
+    k.folio_unlock(pfn);
+    k.folio_put(pfn);
     VM_FAULT_OK
 }
 
-/// Non-present, non-none PTE: swap-in, migration-entry wait, device-exclusive restore, or a device-private
-/// page's `migrate_to_ram` with the version-dependent locking of kernel-model.md §2.6.
-async fn do_swap_page(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, write: bool) -> u32 {
-    let _f = k.enter(Func::DoSwapPage, pack_page(mm, vpn));
-    match orig {
-        Pte::Migration { .. } => {
-            migration_entry_wait(k, mm, vpn).await;
-            VM_FAULT_OK
-        }
-        Pte::DeviceExclusive { pfn, .. } => {
-            remove_device_exclusive_entry(k, mm, vpn, orig, pfn).await
-        }
-        Pte::Swap { slot } => swap_in(k, mm, vpn, orig, slot, write).await,
-        Pte::DevicePrivate { pfn, .. } => {
-            let ptl = k.pte_lock(mm, vpn).await;
-            if k.pte_read(mm, vpn, false) != orig {
-                k.unlock(ptl);
-                return VM_FAULT_OK;
-            }
-            match k.version {
-                KernelVersion::V6_14 => {
-                    k.folio_get(pfn); // get_page: no folio lock before 1afaeb8293c9
-                    k.unlock(ptl);
-                    let ret = dmirror::dmirror_devmem_fault(k, mm, vpn, pfn, write).await;
-                    k.folio_put(pfn);
-                    ret
-                }
-                KernelVersion::V6_15 | KernelVersion::V6_18 => {
-                    if k.folio_trylock(pfn) {
-                        k.folio_get(pfn);
-                        k.unlock(ptl);
-                        let ret = dmirror::dmirror_devmem_fault(k, mm, vpn, pfn, write).await;
-                        k.folio_unlock(pfn);
-                        k.folio_put(pfn);
-                        ret
-                    } else if k.version == KernelVersion::V6_15 {
-                        // The loser returns at once and the access faults again: spinning.
-                        k.unlock(ptl);
-                        VM_FAULT_OK
-                    } else {
-                        // b570f37a2ce4: sleep until the folio is unlocked (migration_entry_wait_on_locked).
-                        k.unlock(ptl);
-                        k.folio_wait_unlocked(pfn).await;
-                        VM_FAULT_OK
-                    }
-                }
-            }
-        }
-        Pte::None | Pte::Present { .. } | Pte::Zero => VM_FAULT_SIGBUS,
+/// The PTE is a migration entry: take the PTL to check it, drop it, and sleep until the folio unlocks.
+/// Takes no reference (`migration_entry_wait_on_locked`).
+pub(crate) async fn migration_entry_wait(k: &Kernel, mm: MmId, vpn: u32) {
+    let _call = k.enter(Func::MigrationEntryWait, pack_page(mm, vpn));
+    let ptl = k.pte_lock(mm, vpn).await;
+    let pte = k.pte_read(mm, vpn, false);
+    k.unlock(ptl);
+    if let Pte::Migration { pfn, .. } = pte {
+        k.folio_wait_unlocked(pfn).await;
+    }
+}
+
+/// `page_pgmap(page)->ops->migrate_to_ram(vmf)`: the owning device's driver moves the page back.
+async fn migrate_to_ram(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn, write: bool) -> u32 {
+    let ops = match k.w().folio(pfn).zone {
+        Zone::DevicePrivate(dev) => k.pgmap_ops(dev),
+        _ => None,
+    };
+    match ops {
+        Some(ops) => (ops.migrate_to_ram)(k, mm, vpn, pfn, write).await,
+        None => VM_FAULT_SIGBUS,
     }
 }
 
@@ -276,47 +201,133 @@ async fn swap_in(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, slot: u32, write: bo
     VM_FAULT_OK
 }
 
-/// The PTE is a migration entry: take the PTL to check it, drop it, and sleep until the folio unlocks.
-/// Takes no reference (`migration_entry_wait_on_locked`).
-pub(crate) async fn migration_entry_wait(k: &Kernel, mm: MmId, vpn: u32) {
-    let _f = k.enter(Func::MigrationEntryWait, pack_page(mm, vpn));
-    let ptl = k.pte_lock(mm, vpn).await;
-    let pte = k.pte_read(mm, vpn, false);
-    k.unlock(ptl);
-    if let Pte::Migration { pfn, .. } = pte {
-        k.folio_wait_unlocked(pfn).await;
+/// Non-present, non-none PTE: swap-in, migration-entry wait, device-exclusive restore, or a device-private
+/// page's `migrate_to_ram` with the version-dependent locking of kernel-model.md §2.6.
+async fn do_swap_page(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, write: bool) -> u32 {
+    let _call = k.enter(Func::DoSwapPage, pack_page(mm, vpn));
+    match orig {
+        Pte::Migration { .. } => {
+            migration_entry_wait(k, mm, vpn).await;
+            VM_FAULT_OK
+        }
+        Pte::DeviceExclusive { pfn, .. } => {
+            remove_device_exclusive_entry(k, mm, vpn, orig, pfn).await
+        }
+        Pte::Swap { slot } => swap_in(k, mm, vpn, orig, slot, write).await,
+        Pte::DevicePrivate { pfn, .. } => {
+            let ptl = k.pte_lock(mm, vpn).await;
+            if k.pte_read(mm, vpn, false) != orig {
+                k.unlock(ptl);
+                return VM_FAULT_OK;
+            }
+            match k.version {
+                KernelVersion::V6_14 => {
+                    k.folio_get(pfn); // get_page: no folio lock before 1afaeb8293c9
+                    k.unlock(ptl);
+                    let ret = migrate_to_ram(k, mm, vpn, pfn, write).await;
+                    k.folio_put(pfn);
+                    ret
+                }
+                KernelVersion::V6_15 | KernelVersion::V6_18 => {
+                    if k.folio_trylock(pfn) {
+                        k.folio_get(pfn);
+                        k.unlock(ptl);
+                        let ret = migrate_to_ram(k, mm, vpn, pfn, write).await;
+                        k.folio_unlock(pfn);
+                        k.folio_put(pfn);
+                        ret
+                    } else if k.version == KernelVersion::V6_15 {
+                        // The loser returns at once and the access faults again: spinning.
+                        k.unlock(ptl);
+                        VM_FAULT_OK
+                    } else {
+                        // b570f37a2ce4: sleep until the folio is unlocked (migration_entry_wait_on_locked).
+                        k.unlock(ptl);
+                        k.folio_wait_unlocked(pfn).await;
+                        VM_FAULT_OK
+                    }
+                }
+            }
+        }
+        Pte::None | Pte::Present { .. } | Pte::Zero => VM_FAULT_SIGBUS,
     }
 }
 
-/// CPU touches a device-exclusive page: lock it, restore a normal PTE under an `MMU_NOTIFY_EXCLUSIVE`
-/// invalidation (which makes the device drop its atomic mapping).
-/// The kernel issues `MMU_NOTIFY_CLEAR` with no owner here.
-async fn remove_device_exclusive_entry(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, pfn: Pfn) -> u32 {
-    let _f = k.enter(Func::RemoveDeviceExclusiveEntry, pack_page(mm, vpn));
-    k.folio_get(pfn);
-    k.lock(LockId::Folio(pfn)).await;
-    let range = NotifierRange::one_page(mm, vpn, NotifyEvent::Clear);
-    invalidate_range_start(k, range).await;
-    let ptl = k.pte_lock(mm, vpn).await;
-    if k.pte_read(mm, vpn, false) == orig {
-        let Pte::DeviceExclusive { write, .. } = orig else {
-            unreachable!("matched by caller")
-        };
-        k.pte_write(
-            mm,
-            vpn,
-            Pte::Present {
-                pfn,
-                write,
-                dirty: write,
-            },
-        );
+/// First touch: the zero page for a read (anonymous VMAs), a new zeroed page for a write.
+/// Shared anonymous memory (shmem) allocates its page-cache page on any fault.
+async fn do_anonymous_page(k: &Kernel, mm: MmId, vpn: u32, write: bool, shmem: bool) -> u32 {
+    let _call = k.enter(Func::DoAnonymousPage, pack_page(mm, vpn));
+    if !write && !shmem {
+        let ptl = k.pte_lock(mm, vpn).await;
+        if k.pte_read(mm, vpn, false) == Pte::None {
+            k.pte_write(mm, vpn, Pte::Zero);
+        }
+        k.unlock(ptl);
+        return VM_FAULT_OK;
     }
+    let pfn = k.alloc_system(0);
+    let ptl = k.pte_lock(mm, vpn).await;
+    if k.pte_read(mm, vpn, false) != Pte::None {
+        // Someone else populated it first: drop our page.
+        k.unlock(ptl);
+        k.folio_put(pfn);
+        return VM_FAULT_OK;
+    }
+    add_new_anon_rmap(k, mm, vpn, pfn, shmem);
+    k.pte_write(
+        mm,
+        vpn,
+        Pte::Present {
+            pfn,
+            write,
+            dirty: write,
+        },
+    );
     k.unlock(ptl);
-    invalidate_range_end(k, range);
-    k.folio_unlock(pfn);
-    k.folio_put(pfn);
     VM_FAULT_OK
+}
+
+/// `handle_mm_fault(vma, addr, flags)`. Boxed because fault → `migrate_to_ram` → `migrate_vma_setup` may
+/// recurse into other kernel paths.
+pub fn handle_mm_fault(
+    k: &Kernel,
+    mm: MmId,
+    vpn: u32,
+    flags: u32,
+) -> Pin<Box<dyn Future<Output = u32> + '_>> {
+    Box::pin(async move {
+        k.preempt().await;
+        let call = k.enter(Func::HandleMmFault, pack_page(mm, vpn));
+        k.emit(Kind::Fault, pack_page(mm, vpn), flags, 0);
+        let write = flags & fault::WRITE != 0;
+        let Some(vma) = k.w().mms[mm as usize].vma(vpn).cloned() else {
+            call.ret(VM_FAULT_SIGSEGV as i32);
+            return VM_FAULT_SIGSEGV;
+        };
+        if !vma.read || (write && !vma.write) {
+            call.ret(VM_FAULT_SIGSEGV as i32);
+            return VM_FAULT_SIGSEGV;
+        }
+        let pte = k.pte_read(mm, vpn, false);
+        let ret = match pte {
+            Pte::None => do_anonymous_page(k, mm, vpn, write, vma.shared).await,
+            Pte::Present { write: false, .. } | Pte::Zero if write => {
+                do_wp_page(k, mm, vpn, pte, vma.shared).await
+            }
+            Pte::Present { .. } | Pte::Zero => {
+                // The PTE already allows the access: handle_pte_fault only refreshes young/dirty under the PTL.
+                let ptl = k.pte_lock(mm, vpn).await;
+                k.unlock(ptl);
+                VM_FAULT_OK
+            }
+            Pte::Swap { .. }
+            | Pte::Migration { .. }
+            | Pte::DevicePrivate { .. }
+            | Pte::DeviceExclusive { .. } => do_swap_page(k, mm, vpn, pte, write).await,
+        };
+        call.ret(ret as i32);
+        ret
+    })
 }
 
 /// Is `pte` usable for a CPU access of this kind without a fault?

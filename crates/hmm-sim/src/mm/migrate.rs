@@ -1,16 +1,15 @@
 //! mm/migrate.c: the commit-time reference check that makes migrations fail with -EAGAIN.
 
-use crate::exec::Kernel;
+use crate::errno::EAGAIN;
+use crate::kernel::Kernel;
 use crate::pte::Pfn;
 use crate::trace::{Func, RetryReason};
-
-pub const EAGAIN: i32 = -11;
 
 /// `folio_migrate_mapping(mapping, dst, src, extra_count)` for an anonymous folio with no mapping to move:
 /// the source must hold exactly `folio_expected_ref_count(src) + extra_count + 1` references
 /// (86ebd50224c0, 6.16; the same number for anonymous pages before it). Then `folio_migrate_flags`.
 pub fn folio_migrate_mapping(k: &Kernel, dst: Pfn, src: Pfn, extra_count: i32) -> i32 {
-    let _f = k.enter(Func::FolioMigrateMapping, src);
+    let call = k.enter(Func::FolioMigrateMapping, src);
     let (refcount, mapcount) = {
         let w = k.w();
         let f = w.folio(src);
@@ -26,7 +25,7 @@ pub fn folio_migrate_mapping(k: &Kernel, dst: Pfn, src: Pfn, extra_count: i32) -
             refcount as u32,
             expected as u32,
         );
-        _f.ret(EAGAIN);
+        call.ret(EAGAIN);
         return EAGAIN;
     }
     // folio_migrate_flags: the new folio takes over the anon mapping and index.

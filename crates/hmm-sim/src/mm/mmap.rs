@@ -6,19 +6,23 @@
 //! slot holding the same data (no swap counts); mprotect to PROT_NONE keeps the PTEs and relies on the VMA
 //! check, as `pte_protnone` would make them inaccessible.
 
-use crate::exec::Kernel;
+use crate::errno::EFAULT;
+use crate::kernel::Kernel;
 use crate::mm::memory::{handle_mm_fault, present_pfn, pte_allows, VM_FAULT_ERROR};
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::pte::{MigrationKind, Pte};
 use crate::trace::{fault, pack_page, FolioFlag, Func, LockId, NotifyEvent, RetryReason, NO_OWNER};
 use crate::world::{Mm, MmId, Vma, PTRS_PER_PTE};
 
-pub const SIGSEGV: i32 = -14;
+/// A CPU access whose fault fails is killed by a signal (SIGSEGV or SIGBUS), which has no errno. The model's
+/// encoding of that signal in an op's result ([`crate::Outcome::Cpu`]) is `-EFAULT`, what a kernel-side
+/// access to the same address (`copy_from_user`) would return.
+pub const CPU_FAULT_SIGNAL: i32 = EFAULT;
 
 /// A CPU load (`write == None`) or store of `value`. Returns the value read or written, or `-EFAULT`
 /// (SIGSEGV/SIGBUS) if the fault failed. Retries the access after every fault, as the hardware does.
 pub async fn cpu_access(k: &Kernel, mm: MmId, vpn: u32, write: Option<u32>) -> Result<u32, i32> {
-    let _f = k.enter(Func::UserAccess, pack_page(mm, vpn));
+    let call = k.enter(Func::UserAccess, pack_page(mm, vpn));
     let mut faulted = false;
     loop {
         let pte = k.pte_read(mm, vpn, false);
@@ -42,8 +46,8 @@ pub async fn cpu_access(k: &Kernel, mm: MmId, vpn: u32, write: Option<u32>) -> R
         let r = handle_mm_fault(k, mm, vpn, flags).await;
         k.mmap_read_unlock(mm);
         if r & VM_FAULT_ERROR != 0 {
-            _f.ret(SIGSEGV);
-            return Err(SIGSEGV);
+            call.ret(CPU_FAULT_SIGNAL);
+            return Err(CPU_FAULT_SIGNAL);
         }
         k.preempt().await;
     }
@@ -63,7 +67,7 @@ fn split_vmas(mm: &mut Mm, start: u32, end: u32) {
 
 /// `mprotect(start, npages, prot)`.
 pub async fn mprotect(k: &Kernel, mm: MmId, start: u32, end: u32, read: bool, write: bool) -> i32 {
-    let _f = k.enter(Func::ChangeProtection, pack_page(mm, start));
+    let _call = k.enter(Func::ChangeProtection, pack_page(mm, start));
     k.mmap_write_lock(mm).await;
     {
         let mut w = k.wm();
@@ -131,7 +135,7 @@ pub async fn mprotect(k: &Kernel, mm: MmId, start: u32, end: u32, read: bool, wr
 
 /// `munmap(start, npages)`: zap the PTEs, drop the references, remove the VMA range.
 pub async fn munmap(k: &Kernel, mm: MmId, start: u32, end: u32) -> i32 {
-    let _f = k.enter(Func::ZapPteRange, pack_page(mm, start));
+    let _call = k.enter(Func::ZapPteRange, pack_page(mm, start));
     k.mmap_write_lock(mm).await;
     let range = NotifierRange {
         mm,
@@ -178,7 +182,7 @@ pub async fn munmap(k: &Kernel, mm: MmId, start: u32, end: u32) -> i32 {
 /// `fork()`: a child mm with the parent's VMAs; private pages become COW-shared (both read-only),
 /// writable device-private entries become readable in both (`copy_nonpresent_pte`). Returns the child.
 pub async fn fork(k: &Kernel, parent: MmId) -> MmId {
-    let _f = k.enter(Func::CopyPteRange, parent as u32);
+    let call = k.enter(Func::CopyPteRange, parent as u32);
     k.mmap_write_lock(parent).await;
     // anon_vma_fork: link the child into the parent's anon_vma under its write lock, so an rmap walk in
     // progress (which holds it for read) either sees the child or finishes before the child exists.
@@ -207,63 +211,7 @@ pub async fn fork(k: &Kernel, parent: MmId) -> MmId {
             let ptl = k.pte_lock(parent, vpn).await;
             let cptl = k.pte_lock(child, vpn).await;
             let pte = k.pte_read(parent, vpn, false);
-            let (parent_new, child_new) = match pte {
-                Pte::None => (None, None),
-                Pte::Zero => (None, Some(Pte::Zero)),
-                Pte::Present { pfn, write, dirty } => {
-                    k.folio_get(pfn);
-                    k.mapcount_add(pfn, 1);
-                    if cow {
-                        k.set_flag(pfn, FolioFlag::AnonExclusive, false);
-                        let ro = Pte::Present {
-                            pfn,
-                            write: false,
-                            dirty,
-                        };
-                        (write.then_some(ro), Some(ro))
-                    } else {
-                        (None, Some(pte))
-                    }
-                }
-                Pte::DevicePrivate { pfn, write } => {
-                    k.folio_get(pfn);
-                    k.mapcount_add(pfn, 1);
-                    k.set_flag(pfn, FolioFlag::AnonExclusive, false);
-                    let ro = Pte::DevicePrivate { pfn, write: false };
-                    (write.then_some(ro), Some(ro))
-                }
-                Pte::Swap { slot } => {
-                    let content = k.w().swap[slot as usize];
-                    let new_slot = {
-                        let mut w = k.wm();
-                        w.swap.push(None);
-                        (w.swap.len() - 1) as u32
-                    };
-                    k.swap_set(new_slot, content);
-                    (None, Some(Pte::Swap { slot: new_slot }))
-                }
-                // COW mappings need both sides read-only; migration entries hold no mapcount.
-                Pte::Migration { pfn, kind } => {
-                    let ro = Pte::Migration {
-                        pfn,
-                        kind: if cow { MigrationKind::Read } else { kind },
-                    };
-                    ((ro != pte).then_some(ro), Some(ro))
-                }
-                // copy_nonpresent_pte restores a device-exclusive entry to the present PTE it replaced
-                // (try_restore_exclusive_pte) and copies that, as for any present page.
-                Pte::DeviceExclusive { pfn, write } => {
-                    k.folio_get(pfn);
-                    k.mapcount_add(pfn, 1);
-                    k.set_flag(pfn, FolioFlag::AnonExclusive, false);
-                    let ro = Pte::Present {
-                        pfn,
-                        write: write && !cow,
-                        dirty: true,
-                    };
-                    (Some(ro), Some(ro))
-                }
-            };
+            let (parent_new, child_new) = copy_pte(k, pte, cow);
             if let Some(p) = parent_new {
                 k.pte_write(parent, vpn, p);
             }
@@ -283,6 +231,68 @@ pub async fn fork(k: &Kernel, parent: MmId) -> MmId {
         }
     }
     k.mmap_write_unlock(parent);
-    _f.ret(child as i32);
+    call.ret(child as i32);
     child
+}
+
+/// `copy_present_pte` / `copy_nonpresent_pte` for one PTE: the parent's new PTE (if it changes) and the
+/// child's. The caller holds both PTLs.
+fn copy_pte(k: &Kernel, pte: Pte, cow: bool) -> (Option<Pte>, Option<Pte>) {
+    match pte {
+        Pte::None => (None, None),
+        Pte::Zero => (None, Some(Pte::Zero)),
+        Pte::Present { pfn, write, dirty } => {
+            k.folio_get(pfn);
+            k.mapcount_add(pfn, 1);
+            if cow {
+                k.set_flag(pfn, FolioFlag::AnonExclusive, false);
+                let ro = Pte::Present {
+                    pfn,
+                    write: false,
+                    dirty,
+                };
+                (write.then_some(ro), Some(ro))
+            } else {
+                (None, Some(pte))
+            }
+        }
+        Pte::DevicePrivate { pfn, write } => {
+            k.folio_get(pfn);
+            k.mapcount_add(pfn, 1);
+            k.set_flag(pfn, FolioFlag::AnonExclusive, false);
+            let ro = Pte::DevicePrivate { pfn, write: false };
+            (write.then_some(ro), Some(ro))
+        }
+        Pte::Swap { slot } => {
+            let content = k.w().swap[slot as usize];
+            let new_slot = {
+                let mut w = k.wm();
+                w.swap.push(None);
+                (w.swap.len() - 1) as u32
+            };
+            k.swap_set(new_slot, content);
+            (None, Some(Pte::Swap { slot: new_slot }))
+        }
+        // COW mappings need both sides read-only; migration entries hold no mapcount.
+        Pte::Migration { pfn, kind } => {
+            let ro = Pte::Migration {
+                pfn,
+                kind: if cow { MigrationKind::Read } else { kind },
+            };
+            ((ro != pte).then_some(ro), Some(ro))
+        }
+        // copy_nonpresent_pte restores a device-exclusive entry to the present PTE it replaced
+        // (try_restore_exclusive_pte) and copies that, as for any present page.
+        Pte::DeviceExclusive { pfn, write } => {
+            k.folio_get(pfn);
+            k.mapcount_add(pfn, 1);
+            k.set_flag(pfn, FolioFlag::AnonExclusive, false);
+            let ro = Pte::Present {
+                pfn,
+                write: write && !cow,
+                dirty: true,
+            };
+            (Some(ro), Some(ro))
+        }
+    }
 }

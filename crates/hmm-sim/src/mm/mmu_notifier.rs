@@ -1,82 +1,15 @@
 //! mm/mmu_notifier.c: interval notifiers with the even/odd sequence (kernel-model.md §1.6, §2.1).
 //!
-//! Every mirror subscribes to its whole mm, as `dmirror_fops_open()` does, so every invalidation of that
+//! Every mirror subscribes to its whole mm, as lib/test_hmm.c's `open()` does, so every invalidation of that
 //! mm overlaps every mirror of it. Callbacks run in subscription order.
 
-use crate::drivers::dmirror;
-use crate::exec::{Kernel, WaitOn};
-use crate::trace::{Func, Kind, NotifyEvent};
-use crate::world::MmId;
-
-/// `struct mmu_notifier_range`.
-#[derive(Clone, Copy, Debug)]
-pub struct NotifierRange {
-    pub mm: MmId,
-    pub start: u32,
-    pub end: u32,
-    pub event: NotifyEvent,
-    /// `NO_OWNER` or `1 + device id` (`pgmap_owner`).
-    pub owner: u8,
-}
-
-impl NotifierRange {
-    /// One page, no owner: what `wp_page_copy`, `try_to_migrate_one`, the device-exclusive paths and other
-    /// single-PTE changes issue (`mmu_notifier_range_init(..., address, address + PAGE_SIZE)`).
-    pub fn one_page(mm: MmId, vpn: u32, event: NotifyEvent) -> NotifierRange {
-        NotifierRange {
-            mm,
-            start: vpn,
-            end: vpn + 1,
-            event,
-            owner: crate::trace::NO_OWNER,
-        }
-    }
-
-    fn packed(&self) -> u32 {
-        self.event as u32 | (self.owner as u32) << 8
-    }
-}
-
-/// `mmu_notifier_invalidate_range_start`: `mn_itree_inv_start_range` then each overlapping callback.
-pub async fn invalidate_range_start(k: &Kernel, r: NotifierRange) {
-    let _f = k.enter(Func::InvalidateRangeStart, r.start);
-    k.emit(Kind::NotifierStart, r.packed(), r.start, r.end);
-    let (subs, seq) = {
-        let mut w = k.wm();
-        let subs: Vec<usize> = (0..w.mirrors.len())
-            .filter(|&i| w.mirrors[i].mm == r.mm)
-            .collect();
-        let mm = &mut w.mms[r.mm as usize];
-        mm.active_invalidations += 1;
-        (subs, mm.invalidate_seq)
-    };
-    let cur_seq = if subs.is_empty() { seq } else { seq | 1 };
-    if cur_seq != seq {
-        k.set_mm_seq(r.mm, cur_seq);
-    }
-    for mirror in subs {
-        dmirror::dmirror_interval_invalidate(k, mirror, r, cur_seq).await;
-    }
-}
-
-/// `mmu_notifier_invalidate_range_end`: `mn_itree_inv_end` makes the sequence even when the last one ends.
-pub fn invalidate_range_end(k: &Kernel, r: NotifierRange) {
-    let _f = k.enter(Func::InvalidateRangeEnd, r.start);
-    let (active, seq) = {
-        let mut w = k.wm();
-        let mm = &mut w.mms[r.mm as usize];
-        mm.active_invalidations -= 1;
-        (mm.active_invalidations, mm.invalidate_seq)
-    };
-    if active == 0 && seq % 2 == 1 {
-        k.set_mm_seq(r.mm, seq + 1);
-    }
-    k.emit(Kind::NotifierEnd, r.packed(), r.start, r.end);
-}
-
+pub use crate::kernel::ops::NotifierRange;
+use crate::kernel::Kernel;
+use crate::trace::WaitOn;
+use crate::trace::{Func, Kind};
 /// `mmu_interval_read_begin`: the subscription's sequence, after any running invalidation has ended.
 pub async fn mmu_interval_read_begin(k: &Kernel, mirror: usize) -> u64 {
-    let _f = k.enter(Func::MmuIntervalReadBegin, 0);
+    let _call = k.enter(Func::MmuIntervalReadBegin, 0);
     loop {
         let (sub_seq, mm, mm_seq) = {
             let w = k.w();
@@ -91,10 +24,50 @@ pub async fn mmu_interval_read_begin(k: &Kernel, mirror: usize) -> u64 {
     }
 }
 
+/// `mmu_notifier_invalidate_range_start`: `mn_itree_inv_start_range` then each overlapping callback.
+pub async fn invalidate_range_start(k: &Kernel, r: NotifierRange) {
+    let _call = k.enter(Func::InvalidateRangeStart, r.start);
+    k.emit(Kind::NotifierStart, r.packed(), r.start, r.end);
+    let (subs, seq) = {
+        let mut w = k.wm();
+        let subs: Vec<usize> = (0..w.mirrors.len())
+            .filter(|&i| w.mirrors[i].mm == r.mm)
+            .collect();
+        let mm = &mut w.mms[r.mm as usize];
+        mm.active_invalidations += 1;
+        (subs, mm.invalidate_seq)
+    };
+    let cur_seq = if subs.is_empty() { seq } else { seq | 1 };
+    if cur_seq != seq {
+        k.set_mm_seq(r.mm, cur_seq);
+    }
+    // mn_itree_invalidate: each subscription's ops->invalidate, in subscription order.
+    for sub in subs {
+        if let Some(ops) = k.interval_ops(sub) {
+            (ops.invalidate)(k, sub, r, cur_seq).await;
+        }
+    }
+}
+
+/// `mmu_notifier_invalidate_range_end`: `mn_itree_inv_end` makes the sequence even when the last one ends.
+pub fn invalidate_range_end(k: &Kernel, r: NotifierRange) {
+    let _call = k.enter(Func::InvalidateRangeEnd, r.start);
+    let (active, seq) = {
+        let mut w = k.wm();
+        let mm = &mut w.mms[r.mm as usize];
+        mm.active_invalidations -= 1;
+        (mm.active_invalidations, mm.invalidate_seq)
+    };
+    if active == 0 && seq % 2 == 1 {
+        k.set_mm_seq(r.mm, seq + 1);
+    }
+    k.emit(Kind::NotifierEnd, r.packed(), r.start, r.end);
+}
+
 /// `mmu_interval_read_retry` (under the driver lock) and `mmu_interval_check_retry` (lockless hint):
 /// has the subscription's sequence moved since `seq`?
 pub fn mmu_interval_retry(k: &Kernel, mirror: usize, seq: u64, locked: bool) -> bool {
-    let _f = k.enter(
+    let call = k.enter(
         if locked {
             Func::MmuIntervalReadRetry
         } else {
@@ -103,6 +76,6 @@ pub fn mmu_interval_retry(k: &Kernel, mirror: usize, seq: u64, locked: bool) -> 
         0,
     );
     let stale = k.w().mirrors[mirror].seq != seq;
-    _f.ret(stale as i32);
+    call.ret(stale as i32);
     stale
 }

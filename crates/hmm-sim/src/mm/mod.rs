@@ -1,5 +1,6 @@
 //! Kernel mm code paths, one module per source file.
 pub mod hmm;
+pub mod hmm_pfn;
 pub mod memory;
 pub mod migrate;
 pub mod migrate_device;

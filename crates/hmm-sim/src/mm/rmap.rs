@@ -3,12 +3,11 @@
 //! An anonymous folio's mappings are found as the kernel finds them: every mm that shares the folio's
 //! anon_vma (parent and fork children) may map it at the folio's linear index (`folio->index`).
 
-use crate::exec::Kernel;
+use crate::kernel::Kernel;
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::pte::{MigrationKind, Pfn, Pte};
 use crate::trace::{pack_page, FolioFlag, Func, LockId, NotifyEvent};
 use crate::world::{MmId, Zone};
-
 /// The places an rmap walk visits, in anon_vma member order (`rmap_walk_anon`): every live mm that shares
 /// the folio's anon_vma, at the folio's index. Whether each PTE still maps the folio is checked at the
 /// visit, under its PTL (`page_vma_mapped_walk`), not up front: a fork that copied the entry after the walk
@@ -36,21 +35,8 @@ fn anon_vma_of(k: &Kernel, pfn: Pfn) -> u32 {
     k.w().folio(pfn).anon_vma.unwrap_or(0)
 }
 
-/// `try_to_migrate(folio, 0)`: replace every remaining mapping with a migration entry.
-pub async fn try_to_migrate(k: &Kernel, pfn: Pfn) {
-    let _f = k.enter(Func::TryToMigrate, pfn);
-    let av = LockId::AnonVma(anon_vma_of(k, pfn));
-    k.down_read(av).await;
-    for (mm, vpn) in rmap_members(k, pfn) {
-        if maps(k, mm, vpn, pfn) {
-            try_to_migrate_one(k, mm, vpn, pfn).await;
-        }
-    }
-    k.up_read(av);
-}
-
 async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
-    let _f = k.enter(Func::TryToMigrateOne, pack_page(mm, vpn));
+    let _call = k.enter(Func::TryToMigrateOne, pack_page(mm, vpn));
     let range = NotifierRange::one_page(mm, vpn, NotifyEvent::Clear);
     invalidate_range_start(k, range).await;
     let ptl = k.pte_lock(mm, vpn).await;
@@ -85,23 +71,21 @@ async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
     invalidate_range_end(k, range);
 }
 
-/// `remove_migration_ptes(src, dst, 0)`: every migration entry for `src` becomes a mapping of `dst`
-/// (`dst == src` restores the original). `dst` inherits `src`'s anon_vma and index beforehand.
-pub async fn remove_migration_ptes(k: &Kernel, src: Pfn, dst: Pfn) {
-    let _f = k.enter(Func::RemoveMigrationPtes, src);
-    let av = LockId::AnonVma(anon_vma_of(k, dst));
+/// `try_to_migrate(folio, 0)`: replace every remaining mapping with a migration entry.
+pub async fn try_to_migrate(k: &Kernel, pfn: Pfn) {
+    let _call = k.enter(Func::TryToMigrate, pfn);
+    let av = LockId::AnonVma(anon_vma_of(k, pfn));
     k.down_read(av).await;
-    for (mm, vpn) in rmap_members(k, src) {
-        if !maps(k, mm, vpn, src) {
-            continue;
+    for (mm, vpn) in rmap_members(k, pfn) {
+        if maps(k, mm, vpn, pfn) {
+            try_to_migrate_one(k, mm, vpn, pfn).await;
         }
-        remove_migration_pte(k, mm, vpn, src, dst).await;
     }
     k.up_read(av);
 }
 
 async fn remove_migration_pte(k: &Kernel, mm: MmId, vpn: u32, src: Pfn, dst: Pfn) {
-    let _f = k.enter(Func::RemoveMigrationPte, pack_page(mm, vpn));
+    let _call = k.enter(Func::RemoveMigrationPte, pack_page(mm, vpn));
     let ptl = k.pte_lock(mm, vpn).await;
     let kind = match k.pte_read(mm, vpn, false) {
         Pte::Migration { pfn, kind } if pfn == src => kind,
@@ -127,4 +111,19 @@ async fn remove_migration_pte(k: &Kernel, mm: MmId, vpn: u32, src: Pfn, dst: Pfn
     k.mapcount_add(dst, 1);
     k.pte_write(mm, vpn, new);
     k.unlock(ptl);
+}
+
+/// `remove_migration_ptes(src, dst, 0)`: every migration entry for `src` becomes a mapping of `dst`
+/// (`dst == src` restores the original). `dst` inherits `src`'s anon_vma and index beforehand.
+pub async fn remove_migration_ptes(k: &Kernel, src: Pfn, dst: Pfn) {
+    let _call = k.enter(Func::RemoveMigrationPtes, src);
+    let av = LockId::AnonVma(anon_vma_of(k, dst));
+    k.down_read(av).await;
+    for (mm, vpn) in rmap_members(k, src) {
+        if !maps(k, mm, vpn, src) {
+            continue;
+        }
+        remove_migration_pte(k, mm, vpn, src, dst).await;
+    }
+    k.up_read(av);
 }

@@ -2,7 +2,7 @@
 //! split of a range into PMD-sized chunks. PGD, P4D and PUD are collapsed (the model's ranges fit in one
 //! PUD) but are still shown as levels in the trace.
 
-use crate::exec::Kernel;
+use crate::kernel::Kernel;
 use crate::trace::{pack_page, Func, Kind, Level, WalkKind};
 use crate::world::{MmId, PTRS_PER_PTE};
 
@@ -13,7 +13,7 @@ pub struct Walk {
 
 /// Start a `walk_page_range` over `[start, end)`.
 pub fn begin(k: &Kernel, mm: MmId, start: u32, end: u32) -> Walk {
-    let _f = k.enter(Func::WalkPageRange, pack_page(mm, start));
+    let _call = k.enter(Func::WalkPageRange, pack_page(mm, start));
     k.emit(
         Kind::WalkBegin,
         pack_page(mm, start),

@@ -2,11 +2,11 @@
 //! [`Event::from_ev`] (with [`Ev::fields`]) are inverses; a test checks every event of real traces.
 
 use super::ev::{Invalidation, Page, RefMismatch, Slot};
+use super::ids::WaitOn;
 use super::ids::{
     fault, FolioFlag, Level, LockId, Milestone, RetryReason, SeqId, ThreadState, WalkKind,
 };
 use super::{Ev, Event, Func, Kind, Tid};
-use crate::exec::WaitOn;
 use crate::pte::Pte;
 use crate::world::{DptEntry, Zone};
 

@@ -2,11 +2,11 @@
 //! `codec.rs`: [`super::Event::decode`] and [`super::Event::from_ev`] are inverses (a test checks every event of real
 //! traces), and every consumer (the view, narration, counters, the web app, lessons) matches on `Ev`.
 
+use super::ids::WaitOn;
 use super::ids::{
     FolioFlag, Level, LockId, Milestone, NotifyEvent, RetryReason, SeqId, ThreadState, WalkKind,
 };
 use super::{Kind, Tid};
-use crate::exec::WaitOn;
 use crate::pte::{Pfn, Pte};
 use crate::world::{DptEntry, MmId, Zone};
 use serde::{Deserialize, Serialize};

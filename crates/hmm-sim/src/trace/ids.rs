@@ -1,6 +1,8 @@
 //! The typed values events carry: walk kinds, levels, folio flags, retry reasons, milestones, thread states,
 //! fault flags, locks, notifier sequences and notifier events, each with its packed trace form.
 
+use crate::pte::Pfn;
+use crate::world::MmId;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -293,3 +295,41 @@ impl NotifyEvent {
 
 /// Owner cookie of a notifier range: `NO_OWNER` or `1 + device id`.
 pub const NO_OWNER: u8 = 0;
+
+/// Why a thread is not runnable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum WaitOn {
+    Lock(LockId),
+    /// Sleeping until the folio's `PG_locked` clears (`folio_wait_bit`, `migration_entry_wait`).
+    FolioUnlock(Pfn),
+    /// `mmu_interval_read_begin` sleeping until mm's invalidation ends.
+    NotifierIdle(MmId),
+}
+
+impl WaitOn {
+    /// Packed for [`Kind::Thread`] events: a [`LockId`]'s packing (classes 0–5), or class 0xe (a folio's
+    /// unlock, pfn in the low bits) or 0xf (an mm's invalidations ending, mm in the low byte).
+    pub fn pack(self) -> u32 {
+        match self {
+            WaitOn::Lock(l) => l.pack(),
+            WaitOn::FolioUnlock(pfn) => 0xe000_0000 | (pfn & 0x0fff_ffff),
+            WaitOn::NotifierIdle(mm) => 0xf000_0000 | mm as u32,
+        }
+    }
+
+    pub fn unpack(bits: u32) -> WaitOn {
+        match bits >> 28 {
+            0xe => WaitOn::FolioUnlock(bits & 0x0fff_ffff),
+            0xf => WaitOn::NotifierIdle(bits as u8),
+            _ => WaitOn::Lock(LockId::unpack(bits)),
+        }
+    }
+
+    pub fn describe(self) -> String {
+        match self {
+            WaitOn::Lock(l) => l.describe(),
+            WaitOn::FolioUnlock(pfn) => format!("folio pfn {pfn:#x} to be unlocked"),
+            WaitOn::NotifierIdle(mm) => format!("invalidations on mm{mm} to end"),
+        }
+    }
+}

@@ -13,7 +13,7 @@ mod ev;
 mod func;
 mod ids;
 mod kind;
-pub mod spans;
+pub(crate) mod spans;
 
 pub use counters::{CounterInfo, Counters, COUNTERS};
 pub use ev::{Ev, Invalidation, Page, RefMismatch, Slot};

@@ -81,7 +81,7 @@ mod tests {
     #[test]
     fn lanes_close_every_span() {
         let states = parse_states("PNSZCDOP").unwrap();
-        for lane in compare(&states, &RunConfig::default()) {
+        for lane in compare(&states, &RunConfig::default()).lanes {
             let events = &lane.report.events;
             let calls = call_spans(events);
             let locks = lock_holds(events);

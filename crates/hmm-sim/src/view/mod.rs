@@ -14,8 +14,8 @@ pub use narrate::narrate;
 pub use timeline::{Timeline, CHECKPOINT_EVERY, MAX_CHECKPOINTS};
 pub use touched::{Touched, TouchedSet};
 
-use crate::exec::WaitOn;
 use crate::pte::{Pfn, Pte};
+use crate::trace::WaitOn;
 use crate::trace::*;
 use crate::world::{DptEntry, World, Zone, PTRS_PER_PTE};
 use std::collections::BTreeMap;

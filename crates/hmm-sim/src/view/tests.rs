@@ -7,7 +7,7 @@ use crate::sim::{compare, RunConfig, Setup};
 fn replay_matches_the_final_world() {
     let states = parse_states("PCZNSDOPPNS").unwrap();
     let setup = Setup::from_states(&states);
-    for lane in compare(&states, &RunConfig::default()) {
+    for lane in compare(&states, &RunConfig::default()).lanes {
         let tl = Timeline::new(
             ViewState::from_world(&setup.world),
             lane.report.events.clone(),
@@ -55,7 +55,7 @@ fn replay_matches_the_final_world() {
 fn long_traces_keep_few_checkpoints() {
     let states = parse_states("P*3000").unwrap();
     let setup = Setup::from_states(&states);
-    let lane = compare(&states, &RunConfig::default()).remove(2);
+    let lane = compare(&states, &RunConfig::default()).lanes.remove(2);
     let tl = Timeline::new(
         ViewState::from_world(&setup.world),
         lane.report.events.clone(),

@@ -5,7 +5,8 @@
 //! `migrate_vma_collect_pmd`, the trylock of each folio, the migration-entry variants, the refcount
 //! arithmetic of `migrate_vma_check_page` and `folio_migrate_mapping`. THP paths are not modelled.
 
-use crate::exec::{Kernel, KernelVersion};
+use crate::errno::EINVAL;
+use crate::kernel::Kernel;
 use crate::mm::memory::add_new_anon_rmap;
 use crate::mm::migrate::folio_migrate_mapping;
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
@@ -13,7 +14,12 @@ use crate::mm::rmap::{remove_migration_ptes, try_to_migrate};
 use crate::mm::walk;
 use crate::pte::{MigrationKind, Pfn, Pte, ZERO_PFN};
 use crate::trace::{pack_page, FolioFlag, Func, Kind, Milestone, NotifyEvent};
+use crate::version::KernelVersion;
 use crate::world::{MmId, Zone, PTRS_PER_PTE};
+
+mod collect;
+
+pub(crate) use collect::{collect_pte, CollectCtx};
 
 pub const MIGRATE_PFN_VALID: u32 = 1 << 0;
 pub const MIGRATE_PFN_MIGRATE: u32 = 1 << 1;
@@ -22,8 +28,6 @@ pub const MIGRATE_PFN_SHIFT: u32 = 6;
 
 pub const MIGRATE_VMA_SELECT_SYSTEM: u32 = 1 << 0;
 pub const MIGRATE_VMA_SELECT_DEVICE_PRIVATE: u32 = 1 << 1;
-
-pub const EINVAL: i32 = -22;
 
 /// `migrate_pfn(pfn)`.
 pub fn migrate_pfn(pfn: Pfn) -> u32 {
@@ -92,179 +96,52 @@ impl MigrateVma {
         }
     }
 }
-
-/// Everything collect needs to decide about one PTE.
-pub(crate) struct CollectCtx {
-    pub mm: MmId,
-    pub anonymous: bool,
-    pub flags: u32,
-    pub pgmap_owner: u8,
-    pub fault_page: Option<Pfn>,
-}
-
-/// What happened to one PTE.
-pub(crate) struct Collected {
-    /// The `src[i]` value (0: not collected).
-    pub mpfn: u32,
-    /// It counts towards `cpages`.
-    pub counted: bool,
-    /// A present PTE was replaced (the chunk needs a TLB flush).
-    pub unmapped_present: bool,
-}
-
-/// The body of `migrate_vma_collect_pmd`'s PTE loop (also used, per PTE, by the unified path's
-/// `hmm_vma_handle_migrate_prepare`). The caller holds the PTL.
-pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> Collected {
-    let skip = Collected {
-        mpfn: 0,
-        counted: false,
-        unmapped_present: false,
-    };
-    let (page, mpfn) = match pte {
-        Pte::None => {
-            return if ctx.anonymous {
-                Collected {
-                    mpfn: MIGRATE_PFN_MIGRATE,
-                    counted: true,
-                    unmapped_present: false,
-                }
-            } else {
-                skip
-            };
+fn migrate_vma_collect_hole(k: &Kernel, m: &mut MigrateVma, anonymous: bool, s: u32, e: u32) {
+    if !anonymous {
+        let _call = k.enter(Func::MigrateVmaCollectSkip, pack_page(m.mm, s));
+        for _ in s..e {
+            let i = m.npages as usize;
+            m.set_dst(k, i, 0);
+            m.set_src(k, i, 0);
+            m.npages += 1;
         }
-        Pte::DevicePrivate { pfn, write } => {
-            let owner = match k.w().folio(pfn).zone {
-                Zone::DevicePrivate(dev) => dev + 1,
-                _ => 0,
-            };
-            if ctx.flags & MIGRATE_VMA_SELECT_DEVICE_PRIVATE == 0 || owner != ctx.pgmap_owner {
-                return skip;
-            }
-            (
-                pfn,
-                migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | if write { MIGRATE_PFN_WRITE } else { 0 },
-            )
-        }
-        // "we ignore regular swapped page", and migration / exclusive entries are not migratable.
-        Pte::Swap { .. } | Pte::Migration { .. } | Pte::DeviceExclusive { .. } => return skip,
-        Pte::Zero => {
-            return if ctx.flags & MIGRATE_VMA_SELECT_SYSTEM != 0 {
-                Collected {
-                    mpfn: MIGRATE_PFN_MIGRATE,
-                    counted: true,
-                    unmapped_present: false,
-                }
-            } else {
-                skip
-            };
-        }
-        Pte::Present { pfn, write, .. } => {
-            if ctx.flags & MIGRATE_VMA_SELECT_SYSTEM == 0 {
-                return skip;
-            }
-            (
-                pfn,
-                migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | if write { MIGRATE_PFN_WRITE } else { 0 },
-            )
-        }
-    };
-    let (has_mapping, anon_exclusive, pinned) = {
-        let w = k.w();
-        let f = w.folio(page);
-        (
-            f.anon_vma.is_some() || f.shmem,
-            f.anon_vma.is_some() && f.anon_exclusive,
-            f.pinned,
-        )
-    };
-    if !has_mapping {
-        return skip;
+        return;
     }
-    // The reference "freezes" the PTE; dropped after LRU isolation (system) or at finalize (device).
-    k.folio_get(page);
-    let is_fault_folio = ctx.fault_page == Some(page);
-    if !(is_fault_folio || k.folio_trylock(page)) {
-        k.folio_put(page);
-        return skip;
-    }
-    let (mm, present) = (ctx.mm, pte.is_present());
-    if anon_exclusive {
-        k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush
-        k.pte_write(mm, vpn, Pte::None);
-        // folio_try_share_anon_rmap_pte fails when the page may be pinned: put the PTE back.
-        if pinned {
-            k.pte_write(mm, vpn, pte);
-            if !is_fault_folio {
-                k.folio_unlock(page);
-            }
-            k.folio_put(page);
-            return skip;
-        }
-        k.set_flag(page, FolioFlag::AnonExclusive, false);
-    } else {
-        k.pte_write(mm, vpn, Pte::None); // ptep_get_and_clear
-    }
-    let kind = if mpfn & MIGRATE_PFN_WRITE != 0 {
-        MigrationKind::Write
-    } else if anon_exclusive {
-        MigrationKind::ReadExclusive
-    } else {
-        MigrationKind::Read
-    };
-    k.pte_write(mm, vpn, Pte::Migration { pfn: page, kind });
-    k.mapcount_add(page, -1); // folio_remove_rmap_pte
-    k.folio_put(page);
-    Collected {
-        mpfn,
-        counted: true,
-        unmapped_present: present,
+    let _call = k.enter(Func::MigrateVmaCollectHole, pack_page(m.mm, s));
+    for _ in s..e {
+        let i = m.npages as usize;
+        m.set_src(k, i, MIGRATE_PFN_MIGRATE);
+        m.set_dst(k, i, 0);
+        m.npages += 1;
+        m.cpages += 1;
     }
 }
 
-/// `migrate_vma_setup(args)`.
-pub async fn migrate_vma_setup(k: &Kernel, m: &mut MigrateVma) -> i32 {
-    let _f = k.enter(Func::MigrateVmaSetup, pack_page(m.mm, m.start));
-    let logical = k.logical_walk_begin(m.start, m.end);
-    let ret = migrate_vma_setup_body(k, m).await;
-    k.logical_walk_end(logical, m.start, m.end);
-    _f.ret(ret);
-    if ret != 0 {
-        k.error(ret);
-    }
-    ret
-}
-
-async fn migrate_vma_setup_body(k: &Kernel, m: &mut MigrateVma) -> i32 {
-    let vma = k.w().mms[m.mm as usize].vma(m.start).cloned();
-    let Some(vma) = vma else { return EINVAL };
-    if vma.special
-        || m.start >= m.end
-        || m.end > vma.end
-        || m.src.len() < (m.end - m.start) as usize
-    {
-        return EINVAL;
-    }
-    if let Some(fp) = m.fault_page {
-        let w = k.w();
-        let f = w.folio(fp);
-        // 1afaeb8293c9: the fault page arrives locked by do_swap_page.
-        if !f.is_device() || (k.version >= KernelVersion::V6_15 && f.locked.is_none()) {
-            return EINVAL;
+/// One PMD chunk under its PTL, taken once and held across the loop.
+async fn migrate_vma_collect_pmd(k: &Kernel, m: &mut MigrateVma, ctx: &CollectCtx, s: u32, e: u32) {
+    let _call = k.enter(Func::MigrateVmaCollectPmd, pack_page(m.mm, s));
+    let ptl = k.pte_lock(m.mm, s).await;
+    let mut unmapped = 0;
+    for vpn in s..e {
+        let pte = k.pte_read(m.mm, vpn, true);
+        let c = collect_pte(k, ctx, vpn, pte);
+        if c.counted {
+            m.cpages += 1;
         }
+        unmapped += c.unmapped_present as u32;
+        let i = m.npages as usize;
+        m.set_dst(k, i, 0);
+        m.set_src(k, i, c.mpfn);
+        m.npages += 1;
     }
-    m.cpages = 0;
-    m.npages = 0;
-    migrate_vma_collect(k, m).await;
-    k.milestone(Milestone::Collected);
-    if m.cpages > 0 {
-        migrate_vma_unmap(k, m).await;
+    if unmapped > 0 {
+        k.tlb_flush(s, e); // flush_tlb_range
     }
-    k.milestone(Milestone::Unmapped);
-    0
+    k.unlock(ptl);
 }
 
 async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
-    let _f = k.enter(Func::MigrateVmaCollect, pack_page(m.mm, m.start));
+    let _call = k.enter(Func::MigrateVmaCollect, pack_page(m.mm, m.start));
     let range = NotifierRange {
         mm: m.mm,
         start: m.start,
@@ -298,53 +175,35 @@ async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
     m.end = m.start + m.npages;
 }
 
-fn migrate_vma_collect_hole(k: &Kernel, m: &mut MigrateVma, anonymous: bool, s: u32, e: u32) {
-    if !anonymous {
-        let _f = k.enter(Func::MigrateVmaCollectSkip, pack_page(m.mm, s));
-        for _ in s..e {
-            let i = m.npages as usize;
-            m.set_dst(k, i, 0);
-            m.set_src(k, i, 0);
-            m.npages += 1;
-        }
-        return;
+/// Fails the page if it holds references that its mappings and the migration's own refs do not explain.
+fn migrate_vma_check_page(k: &Kernel, page: Pfn, fault_page: Option<Pfn>) -> bool {
+    let call = k.enter(Func::MigrateVmaCheckPage, page);
+    let (refcount, mapcount, device, shmem) = {
+        let w = k.w();
+        let f = w.folio(page);
+        (f.refcount, f.mapcount, f.is_device(), f.shmem)
+    };
+    let mut extra = 1 + (fault_page == Some(page)) as i32;
+    if device {
+        extra += 1;
     }
-    let _f = k.enter(Func::MigrateVmaCollectHole, pack_page(m.mm, s));
-    for _ in s..e {
-        let i = m.npages as usize;
-        m.set_src(k, i, MIGRATE_PFN_MIGRATE);
-        m.set_dst(k, i, 0);
-        m.npages += 1;
-        m.cpages += 1;
+    if shmem {
+        extra += 1; // folio_mapping: the page-cache reference
     }
+    let ok = refcount - extra <= mapcount;
+    call.ret(ok as i32);
+    ok
 }
 
-/// One PMD chunk under its PTL, taken once and held across the loop.
-async fn migrate_vma_collect_pmd(k: &Kernel, m: &mut MigrateVma, ctx: &CollectCtx, s: u32, e: u32) {
-    let _f = k.enter(Func::MigrateVmaCollectPmd, pack_page(m.mm, s));
-    let ptl = k.pte_lock(m.mm, s).await;
-    let mut unmapped = 0;
-    for vpn in s..e {
-        let pte = k.pte_read(m.mm, vpn, true);
-        let c = collect_pte(k, ctx, vpn, pte);
-        if c.counted {
-            m.cpages += 1;
-        }
-        unmapped += c.unmapped_present as u32;
-        let i = m.npages as usize;
-        m.set_dst(k, i, 0);
-        m.set_src(k, i, c.mpfn);
-        m.npages += 1;
-    }
-    if unmapped > 0 {
-        k.tlb_flush(s, e); // flush_tlb_range
-    }
-    k.unlock(ptl);
+fn folio_putback_lru(k: &Kernel, page: Pfn) {
+    let _call = k.enter(Func::FolioPutbackLru, page);
+    k.set_flag(page, FolioFlag::Lru, true);
+    k.folio_put(page);
 }
 
 /// `migrate_vma_unmap` → `migrate_device_unmap(src, npages, fault_page)`.
 pub async fn migrate_vma_unmap(k: &Kernel, m: &mut MigrateVma) {
-    let _f = k.enter(Func::MigrateDeviceUnmap, pack_page(m.mm, m.start));
+    let _call = k.enter(Func::MigrateDeviceUnmap, pack_page(m.mm, m.start));
     {
         let _d = k.enter(Func::LruAddDrain, 0);
     }
@@ -408,35 +267,95 @@ pub async fn migrate_vma_unmap(k: &Kernel, m: &mut MigrateVma) {
     m.cpages = unmapped;
 }
 
-fn folio_putback_lru(k: &Kernel, page: Pfn) {
-    let _f = k.enter(Func::FolioPutbackLru, page);
-    k.set_flag(page, FolioFlag::Lru, true);
-    k.folio_put(page);
+/// `migrate_vma_setup(args)`.
+pub async fn migrate_vma_setup(k: &Kernel, m: &mut MigrateVma) -> i32 {
+    let call = k.enter(Func::MigrateVmaSetup, pack_page(m.mm, m.start));
+    let logical = k.logical_walk_begin(m.start, m.end);
+    let ret = migrate_vma_setup_body(k, m).await;
+    k.logical_walk_end(logical, m.start, m.end);
+    call.ret(ret);
+    if ret != 0 {
+        k.error(ret);
+    }
+    ret
 }
 
-/// Fails the page if it holds references that its mappings and the migration's own refs do not explain.
-fn migrate_vma_check_page(k: &Kernel, page: Pfn, fault_page: Option<Pfn>) -> bool {
-    let _f = k.enter(Func::MigrateVmaCheckPage, page);
-    let (refcount, mapcount, device, shmem) = {
+async fn migrate_vma_setup_body(k: &Kernel, m: &mut MigrateVma) -> i32 {
+    let vma = k.w().mms[m.mm as usize].vma(m.start).cloned();
+    let Some(vma) = vma else { return EINVAL };
+    if vma.special
+        || m.start >= m.end
+        || m.end > vma.end
+        || m.src.len() < (m.end - m.start) as usize
+    {
+        return EINVAL;
+    }
+    if let Some(fp) = m.fault_page {
         let w = k.w();
-        let f = w.folio(page);
-        (f.refcount, f.mapcount, f.is_device(), f.shmem)
+        let f = w.folio(fp);
+        // 1afaeb8293c9: the fault page arrives locked by do_swap_page.
+        if !f.is_device() || (k.version >= KernelVersion::V6_15 && f.locked.is_none()) {
+            return EINVAL;
+        }
+    }
+    m.cpages = 0;
+    m.npages = 0;
+    migrate_vma_collect(k, m).await;
+    k.milestone(Milestone::Collected);
+    if m.cpages > 0 {
+        migrate_vma_unmap(k, m).await;
+    }
+    k.milestone(Milestone::Unmapped);
+    0
+}
+
+/// Populate a hole (or replace the zero page) directly with the new page.
+async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page: Pfn) {
+    let vpn = m.start + i as u32;
+    let _call = k.enter(Func::MigrateVmaInsertPage, pack_page(m.mm, vpn));
+    let vma = k.w().mms[m.mm as usize].vma(vpn).cloned();
+    let abort = |m: &mut MigrateVma| m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
+    let Some(vma) = vma.filter(|v| v.is_anonymous()) else {
+        abort(m);
+        return;
     };
-    let mut extra = 1 + (fault_page == Some(page)) as i32;
-    if device {
-        extra += 1;
+    let device = k.w().folio(page).is_device();
+    let entry = if device {
+        Pte::DevicePrivate {
+            pfn: page,
+            write: vma.write,
+        }
+    } else {
+        Pte::Present {
+            pfn: page,
+            write: vma.write,
+            dirty: vma.write,
+        }
+    };
+    let ptl = k.pte_lock(m.mm, vpn).await;
+    let flush = match k.pte_read(m.mm, vpn, false) {
+        Pte::None => false,
+        Pte::Zero => true,
+        _ => {
+            // Someone populated it first: "only one of the new pages will be inserted".
+            k.unlock(ptl);
+            abort(m);
+            return;
+        }
+    };
+    add_new_anon_rmap(k, m.mm, vpn, page, false);
+    k.folio_get(page);
+    if flush {
+        k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush of the zero-page PTE
     }
-    if shmem {
-        extra += 1; // folio_mapping: the page-cache reference
-    }
-    let ok = refcount - extra <= mapcount;
-    _f.ret(ok as i32);
-    ok
+    k.pte_write(m.mm, vpn, entry);
+    k.unlock(ptl);
+    m.set_src(k, i, MIGRATE_PFN_MIGRATE);
 }
 
 /// `migrate_vma_pages(args)` → `__migrate_device_pages`.
 pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
-    let _f = k.enter(Func::MigrateVmaPages, pack_page(m.mm, m.start));
+    let _call = k.enter(Func::MigrateVmaPages, pack_page(m.mm, m.start));
     let mut notified: Option<NotifierRange> = None;
     for i in 0..m.npages as usize {
         let vpn = m.start + i as u32;
@@ -479,53 +398,9 @@ pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
     k.milestone(Milestone::PagesMigrated);
 }
 
-/// Populate a hole (or replace the zero page) directly with the new page.
-async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page: Pfn) {
-    let vpn = m.start + i as u32;
-    let _f = k.enter(Func::MigrateVmaInsertPage, pack_page(m.mm, vpn));
-    let vma = k.w().mms[m.mm as usize].vma(vpn).cloned();
-    let abort = |m: &mut MigrateVma| m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
-    let Some(vma) = vma.filter(|v| v.is_anonymous()) else {
-        abort(m);
-        return;
-    };
-    let device = k.w().folio(page).is_device();
-    let entry = if device {
-        Pte::DevicePrivate {
-            pfn: page,
-            write: vma.write,
-        }
-    } else {
-        Pte::Present {
-            pfn: page,
-            write: vma.write,
-            dirty: vma.write,
-        }
-    };
-    let ptl = k.pte_lock(m.mm, vpn).await;
-    let flush = match k.pte_read(m.mm, vpn, false) {
-        Pte::None => false,
-        Pte::Zero => true,
-        _ => {
-            // Someone populated it first: "only one of the new pages will be inserted".
-            k.unlock(ptl);
-            abort(m);
-            return;
-        }
-    };
-    add_new_anon_rmap(k, m.mm, vpn, page, false);
-    k.folio_get(page);
-    if flush {
-        k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush of the zero-page PTE
-    }
-    k.pte_write(m.mm, vpn, entry);
-    k.unlock(ptl);
-    m.set_src(k, i, MIGRATE_PFN_MIGRATE);
-}
-
 /// `migrate_vma_finalize(args)` → `__migrate_device_finalize`.
 pub async fn migrate_vma_finalize(k: &Kernel, m: &mut MigrateVma) {
-    let _f = k.enter(Func::MigrateVmaFinalize, pack_page(m.mm, m.start));
+    let _call = k.enter(Func::MigrateVmaFinalize, pack_page(m.mm, m.start));
     for i in 0..m.npages as usize {
         let newpage = mpfn_page(m.dst[i]);
         let Some(src) = mpfn_page(m.src[i]) else {
@@ -568,8 +443,8 @@ pub async fn migrate_vma_finalize(k: &Kernel, m: &mut MigrateVma) {
 
 /// The RFC's `migrate_hmm_range_setup(range)`: HMM pfns marked MIGRATE become `src[]`, then unmap.
 pub async fn migrate_hmm_range_setup(k: &Kernel, m: &mut MigrateVma, hmm_pfns: &[u64]) {
-    use crate::mm::hmm::{HMM_PFN_MIGRATE, HMM_PFN_VALID, HMM_PFN_WRITE};
-    let _f = k.enter(Func::MigrateHmmRangeSetup, pack_page(m.mm, m.start));
+    use crate::mm::hmm_pfn::{HMM_PFN_MIGRATE, HMM_PFN_VALID, HMM_PFN_WRITE};
+    let _call = k.enter(Func::MigrateHmmRangeSetup, pack_page(m.mm, m.start));
     m.npages = (m.end - m.start).min(hmm_pfns.len() as u32);
     m.cpages = 0;
     for (i, &p) in hmm_pfns.iter().enumerate().take(m.npages as usize) {
@@ -579,7 +454,7 @@ pub async fn migrate_hmm_range_setup(k: &Kernel, m: &mut MigrateVma, hmm_pfns: &
             continue;
         }
         m.cpages += 1;
-        let pfn = crate::mm::hmm::hmm_pfn_to_pfn(p);
+        let pfn = crate::mm::hmm_pfn::hmm_pfn_to_pfn(p);
         let v = if pfn == ZERO_PFN {
             MIGRATE_PFN_MIGRATE
         } else {
@@ -602,7 +477,7 @@ pub async fn migrate_hmm_range_setup(k: &Kernel, m: &mut MigrateVma, hmm_pfns: &
 /// `migrate_device_range(src_pfns, start, npages)`: collect device pfns directly (eviction, no VMA):
 /// `folio_get_nontail_page` + trylock, then `migrate_device_unmap`.
 pub async fn migrate_device_range(k: &Kernel, m: &mut MigrateVma, pfns: &[Pfn]) {
-    let _f = k.enter(Func::MigrateDeviceRange, pfns.first().copied().unwrap_or(0));
+    let _call = k.enter(Func::MigrateDeviceRange, pfns.first().copied().unwrap_or(0));
     m.npages = pfns.len() as u32;
     m.cpages = 0;
     for (i, &pfn) in pfns.iter().enumerate() {
@@ -621,7 +496,7 @@ pub async fn migrate_device_range(k: &Kernel, m: &mut MigrateVma, pfns: &[Pfn]) 
     migrate_vma_unmap(k, m).await;
 }
 
-/// Did the migration of entry `i` succeed? (`dmirror_successful_migrated_pages` counts these.)
+/// Did the migration of entry `i` succeed? (lib/test_hmm.c counts these as migrated pages.)
 pub fn migrated(m: &MigrateVma, i: usize) -> bool {
     m.src[i] & MIGRATE_PFN_VALID != 0 && m.src[i] & MIGRATE_PFN_MIGRATE != 0
 }

@@ -1,0 +1,353 @@
+//! lib/test_hmm.c's migration paths: device page allocation, the copy to and from device memory,
+//! MIGRATE_TO_DEV / MIGRATE_TO_SYS, `migrate_to_ram` (`dmirror_devmem_fault`) and the RFC's
+//! migrate-on-fault collection.
+
+use super::*;
+
+/// `dmirror_devmem_alloc_page`: pop a free device page (a new chunk if none), refcount 1, locked
+/// (`zone_device_page_init`). `None` when `FAIL_ALLOC` is armed.
+pub fn dmirror_devmem_alloc_page(k: &Kernel, dev: DevId, mirror: (DevId, MmId)) -> Option<Pfn> {
+    let call = k.enter(Func::DmirrorDevmemAllocPage, 0);
+    let fail = std::mem::take(&mut k.wm().devices[dev as usize].fail_alloc);
+    if fail {
+        call.ret(ENOMEM);
+        return None;
+    }
+    let pfn = {
+        let mut w = k.wm();
+        let pfn = w.devmem_pop(dev, DEVMEM_CHUNK_PAGES);
+        let f = &mut w.frames[pfn as usize];
+        f.mirror = Some(mirror);
+        f.locked = Some(k.tid());
+        pfn
+    };
+    k.emit(Kind::Alloc, pfn, 1 + dev as u32, 0);
+    k.emit(Kind::Ref, pfn, 1, 0);
+    k.emit(Kind::LockAcquire, LockId::Folio(pfn).pack(), 0, 0);
+    Some(pfn)
+}
+
+/// Allocate a device page for each collected src and copy (or clear) its data.
+pub fn dmirror_migrate_alloc_and_copy(k: &Kernel, mirror: usize, m: &mut MigrateVma) {
+    let _call = k.enter(Func::DmirrorMigrateAllocAndCopy, pack_page(m.mm, m.start));
+    let (mm, dev) = mirror_ids(k, mirror);
+    for i in 0..m.npages as usize {
+        if m.src[i] & MIGRATE_PFN_MIGRATE == 0 {
+            continue;
+        }
+        let spage = mpfn_page(m.src[i]);
+        if spage.is_some_and(|p| k.w().folio(p).is_device()) {
+            continue; // WARN: already device memory
+        }
+        let Some(dpage) = dmirror_devmem_alloc_page(k, dev, (dev, mm)) else {
+            continue;
+        };
+        match spage {
+            Some(s) => k.copy_page(s, dpage),
+            None => k.set_content(dpage, 0), // clear_highpage
+        }
+        m.set_dst(k, i, migrate_pfn(dpage) | (m.src[i] & MIGRATE_PFN_WRITE));
+    }
+    k.milestone(Milestone::Copied);
+}
+
+/// Map every successfully migrated page in the device page table (WRITE iff dst WRITE).
+pub async fn dmirror_migrate_finalize_and_map(k: &Kernel, mirror: usize, m: &MigrateVma) {
+    let _call = k.enter(Func::DmirrorMigrateFinalizeAndMap, pack_page(m.mm, m.start));
+    k.lock(driver_lock(mirror)).await;
+    for i in 0..m.npages as usize {
+        if m.src[i] & MIGRATE_PFN_MIGRATE == 0 {
+            continue;
+        }
+        let Some(dpage) = mpfn_page(m.dst[i]) else {
+            continue;
+        };
+        let tag = if m.dst[i] & MIGRATE_PFN_WRITE != 0 {
+            DptTag::Write
+        } else {
+            DptTag::Read
+        };
+        k.dpt_set(
+            mirror,
+            m.start + i as u32,
+            Some(DptEntry { pfn: dpage, tag }),
+        );
+    }
+    k.unlock(driver_lock(mirror));
+}
+
+/// The second half of every migration to the device, after collection: `dmirror_migrate_alloc_and_copy`,
+/// `migrate_vma_pages`, `dmirror_migrate_finalize_and_map`, `migrate_vma_finalize`.
+pub(crate) async fn dmirror_migrate_finish(k: &Kernel, mirror: usize, m: &mut MigrateVma) {
+    dmirror_migrate_alloc_and_copy(k, mirror, m);
+    migrate_vma_pages(k, m).await;
+    dmirror_migrate_finalize_and_map(k, mirror, m).await;
+    migrate_vma_finalize(k, m).await;
+}
+
+/// One chunk of `dmirror_migrate_to_device`: `migrate_vma_setup` (SELECT_SYSTEM) then the rest of the
+/// round. The caller holds `mmap_lock`.
+pub(super) async fn dmirror_migrate_chunk(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
+    let (mm, dev) = mirror_ids(k, mirror);
+    let mut m = MigrateVma::new(k, mm, start, end, owner(dev), MIGRATE_VMA_SELECT_SYSTEM);
+    let ret = migrate_vma_setup(k, &mut m).await;
+    if ret != 0 {
+        return ret;
+    }
+    dmirror_migrate_finish(k, mirror, &mut m).await;
+    0
+}
+
+pub(super) async fn dmirror_migrate_to_device(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    res: &mut CmdResult,
+) -> i32 {
+    let call = k.enter(Func::DmirrorMigrateToDevice, start);
+    let mm = k.w().mirrors[mirror].mm;
+    k.mmap_read_lock(mm).await;
+    let mut at = start;
+    while at < end {
+        let next = match migrate_chunk_end(k, mm, at, end) {
+            Ok(next) => next,
+            Err(e) => {
+                k.mmap_read_unlock(mm);
+                call.ret(e);
+                return e;
+            }
+        };
+        let ret = dmirror_migrate_chunk(k, mirror, at, next).await;
+        if ret != 0 {
+            k.mmap_read_unlock(mm);
+            call.ret(ret);
+            return ret;
+        }
+        at = next;
+    }
+    k.mmap_read_unlock(mm);
+    let ret = read_back(k, mirror, start, end, res).await;
+    call.ret(ret);
+    ret
+}
+
+/// RFC 4/4 `dmirror_fault_and_migrate_to_device`: per chunk, under `mmap_lock`, one migrate-on-fault
+/// round; then the range is read back through the device page table.
+pub(super) async fn dmirror_fault_and_migrate_to_device(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    res: &mut CmdResult,
+) -> i32 {
+    let call = k.enter(Func::DmirrorMigrateToDevice, start);
+    let mm = k.w().mirrors[mirror].mm;
+    let mut at = start;
+    while at < end {
+        let next = (at + DMIRROR_CHUNK_PAGES).min(end);
+        k.mmap_read_lock(mm).await;
+        let ret = match dmirror_migrate_on_fault_collect(k, mirror, at, next).await {
+            Ok(mut m) => {
+                dmirror_migrate_finish(k, mirror, &mut m).await;
+                0
+            }
+            Err(ret) => ret,
+        };
+        k.mmap_read_unlock(mm);
+        if ret != 0 {
+            call.ret(ret);
+            return ret;
+        }
+        at = next;
+    }
+    let ret = read_back(k, mirror, start, end, res).await;
+    call.ret(ret);
+    ret
+}
+
+/// Allocate system pages for device pages being migrated back, erase them from the device page table
+/// and copy the data (`dmirror_devmem_fault_alloc_and_copy`).
+pub(super) async fn dmirror_devmem_fault_alloc_and_copy(
+    k: &Kernel,
+    m: &mut MigrateVma,
+    mirror: Option<usize>,
+) -> u32 {
+    let _call = k.enter(
+        Func::DmirrorDevmemFaultAllocAndCopy,
+        pack_page(m.mm, m.start),
+    );
+    for i in 0..m.npages as usize {
+        let Some(spage) = mpfn_page(m.src[i]) else {
+            continue;
+        };
+        if m.src[i] & MIGRATE_PFN_MIGRATE == 0 || !k.w().folio(spage).is_device() {
+            continue;
+        }
+        let dev = device_of(k, spage);
+        let fail = std::mem::take(&mut k.wm().devices[dev as usize].fail_alloc);
+        if fail {
+            return crate::mm::memory::VM_FAULT_OOM;
+        }
+        let dpage = k.alloc_system(0);
+        k.lock(LockId::Folio(dpage)).await;
+        if let Some(mirror) = mirror {
+            let vpn = k.w().folio(spage).index;
+            k.lock(driver_lock(mirror)).await;
+            k.dpt_set(mirror, vpn, None); // xa_erase
+            k.unlock(driver_lock(mirror));
+        }
+        k.copy_page(spage, dpage);
+        m.set_dst(k, i, migrate_pfn(dpage) | (m.src[i] & MIGRATE_PFN_WRITE));
+    }
+    0
+}
+
+pub(super) fn device_of(k: &Kernel, pfn: Pfn) -> DevId {
+    match k.w().folio(pfn).zone {
+        Zone::DevicePrivate(d) => d,
+        _ => 0,
+    }
+}
+
+pub(super) async fn dmirror_migrate_to_system(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    res: &mut CmdResult,
+) -> i32 {
+    let call = k.enter(Func::DmirrorMigrateToSystem, start);
+    let (mm, dev) = mirror_ids(k, mirror);
+    k.mmap_read_lock(mm).await;
+    let mut at = start;
+    while at < end {
+        let next = match migrate_chunk_end(k, mm, at, end) {
+            Ok(next) => next,
+            Err(e) => {
+                k.mmap_read_unlock(mm);
+                call.ret(e);
+                return e;
+            }
+        };
+        let mut m = MigrateVma::new(
+            k,
+            mm,
+            at,
+            next,
+            owner(dev),
+            MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+        );
+        let ret = migrate_vma_setup(k, &mut m).await;
+        if ret != 0 {
+            k.mmap_read_unlock(mm);
+            call.ret(ret);
+            return ret;
+        }
+        dmirror_devmem_fault_alloc_and_copy(k, &mut m, Some(mirror)).await;
+        migrate_vma_pages(k, &mut m).await;
+        res.cpages += (0..m.npages as usize).filter(|&i| migrated(&m, i)).count() as u64;
+        migrate_vma_finalize(k, &mut m).await;
+        at = next;
+    }
+    k.mmap_read_unlock(mm);
+    0
+}
+
+/// `pgmap->ops->migrate_to_ram`: migrate the faulted device page back to system memory.
+/// `page` is locked by `do_swap_page` since 6.15 and referenced by it in every version.
+pub(super) async fn dmirror_devmem_fault(
+    k: &Kernel,
+    mm: MmId,
+    vpn: u32,
+    page: Pfn,
+    _write: bool,
+) -> u32 {
+    let call = k.enter(Func::DmirrorDevmemFault, pack_page(mm, vpn));
+    let (dev, mirror) = {
+        let w = k.w();
+        let f = w.folio(page);
+        let dev = device_of(k, page);
+        (dev, f.mirror.and_then(|(d, m)| w.mirror_index(d, m)))
+    };
+    let serialise = k.w().devices[dev as usize].migrate_to_ram_lock;
+    let lock = LockId::DevmemMigrate(dev);
+    if serialise {
+        k.lock(lock).await; // Xe-style: one migrate_to_ram at a time (kernel-model.md §4)
+    }
+    let mut m = MigrateVma::new(
+        k,
+        mm,
+        vpn,
+        vpn + 1,
+        owner(dev),
+        MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+    );
+    m.fault_page = Some(page);
+    let ret = if migrate_vma_setup(k, &mut m).await != 0 {
+        VM_FAULT_SIGBUS
+    } else {
+        let r = dmirror_devmem_fault_alloc_and_copy(k, &mut m, mirror).await;
+        if r == 0 {
+            migrate_vma_pages(k, &mut m).await;
+            migrate_vma_finalize(k, &mut m).await;
+        }
+        r
+    };
+    if serialise {
+        k.unlock(lock);
+    }
+    call.ret(ret as i32);
+    ret
+}
+
+/// The RFC's test driver (`dmirror_fault_and_migrate_to_device`, one chunk), collection half: one
+/// `hmm_range_fault(REQ_FAULT|REQ_MIGRATE)` walk that faults pages in and installs migration entries, then
+/// `migrate_hmm_range_setup`; [`dmirror_migrate_finish`] does the rest. The caller holds `mmap_lock`. On `-EBUSY` the driver
+/// first restores what the walk collected, then retries (the model's choice: RFC v1's behaviour after a
+/// partial conversion is an open question, kernel-model.md §7.1).
+pub(crate) async fn dmirror_migrate_on_fault_collect(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+) -> Result<MigrateVma, i32> {
+    let (mm, dev) = mirror_ids(k, mirror);
+    let mut attempts = 0;
+    let (range, mut m) = loop {
+        let mut range = HmmRange::new(
+            k,
+            mm,
+            start,
+            end,
+            HMM_PFN_REQ_FAULT | HMM_PFN_REQ_MIGRATE,
+            dev + 1,
+        );
+        range.notifier = Some(mirror);
+        range.migrate_flags = Some(0);
+        let mut m = MigrateVma::new(k, mm, start, end, dev + 1, 0);
+        range.notifier_seq = mmu_interval_read_begin(k, mirror).await;
+        let mut ret = hmm_range_fault(k, &mut range).await;
+        if ret == 0 {
+            k.lock(driver_lock(mirror)).await;
+            let stale = mmu_interval_retry(k, mirror, range.notifier_seq, true);
+            k.unlock(driver_lock(mirror));
+            if !stale {
+                break (range, m);
+            }
+            ret = EBUSY;
+        }
+        // Undo the partial conversion: every collected entry goes back to its page.
+        // The walk has installed every migration entry: the unified path's collect phase is over.
+        k.milestone(Milestone::Collected);
+        migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
+        migrate_vma_finalize(k, &mut m).await;
+        attempts += 1;
+        if ret != EBUSY || attempts > RANGE_FAULT_MAX_RESTARTS {
+            return Err(ret);
+        }
+        k.retry(RetryReason::DriverEbusy);
+    };
+    migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
+    Ok(m)
+}

@@ -1,0 +1,420 @@
+//! lib/test_hmm.c: the dmirror test driver (hmm-selftests.md §1), the oracle's other half: here the
+//! driver's data, its callbacks, the ioctl dispatcher and the READ / WRITE / fault paths; migrate.rs and
+//! ioctls.rs hold the rest.
+//!
+//! A mirror is one `open()` of `/dev/hmm_dmirrorN` by one process: a device page table plus an interval
+//! notifier over the whole mm. Devices 0 and 1 are `MEMORY_DEVICE_PRIVATE` with distinct owners. Return
+//! values are the kernel's (`-EINVAL`, `-ENOENT`, `-EFAULT`, `-EPERM`, `-EBUSY`); `cpages` and `faults`
+//! follow the ioctl handlers exactly (faults counts driver fault passes, not CPU faults).
+
+use crate::drivers::ops::{DevPagemapOps, MmuIntervalNotifierOps, OpFuture};
+use crate::errno::{EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, EOPNOTSUPP, EPERM};
+use crate::kernel::Kernel;
+use crate::mm::hmm::{
+    hmm_range_fault, HmmRange, HMM_PFN_ERROR, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_MIGRATE,
+    HMM_PFN_REQ_WRITE, HMM_PFN_VALID, HMM_PFN_WRITE,
+};
+use crate::mm::memory::{handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_SIGBUS};
+use crate::mm::migrate_device::{
+    migrate_device_range, migrate_hmm_range_setup, migrate_pfn, migrate_vma_finalize,
+    migrate_vma_pages, migrate_vma_setup, migrated, mpfn_page, MigrateVma, MIGRATE_PFN_MIGRATE,
+    MIGRATE_PFN_WRITE, MIGRATE_VMA_SELECT_DEVICE_PRIVATE, MIGRATE_VMA_SELECT_SYSTEM,
+};
+use crate::mm::mmu_notifier::{
+    invalidate_range_end, invalidate_range_start, mmu_interval_read_begin, mmu_interval_retry,
+    NotifierRange,
+};
+use crate::pte::{Pfn, Pte, ZERO_PFN};
+use crate::trace::{fault, pack_page, Func, Kind, LockId, Milestone, NotifyEvent, RetryReason};
+use crate::world::{DevId, DptEntry, DptTag, MmId, Zone};
+
+mod ioctls;
+mod migrate;
+
+use ioctls::*;
+use migrate::*;
+pub(crate) use migrate::{dmirror_migrate_finish, dmirror_migrate_on_fault_collect};
+
+/// Pages per chunk of device memory (`DEVMEM_CHUNK_SIZE` = 256 MiB).
+pub const DEVMEM_CHUNK_PAGES: u32 = 65_536;
+/// pfns per `dmirror_range_fault` / snapshot / migrate call (D-old's `ARRAY_SIZE(pfns)` of 64).
+pub const DMIRROR_CHUNK_PAGES: u32 = 64;
+/// `HMM_RANGE_DEFAULT_TIMEOUT` (1000 ms) modelled as a bound on `dmirror_range_fault` restarts.
+pub const RANGE_FAULT_MAX_RESTARTS: u32 = 1000;
+
+/// Snapshot bytes (`HMM_DMIRROR_PROT_*`).
+pub mod prot {
+    pub const ERROR: u8 = 0xff;
+    pub const NONE: u8 = 0x00;
+    pub const READ: u8 = 0x01;
+    pub const WRITE: u8 = 0x02;
+    pub const ZERO: u8 = 0x10;
+    pub const DEV_PRIVATE_LOCAL: u8 = 0x20;
+    pub const DEV_PRIVATE_REMOTE: u8 = 0x30;
+}
+
+/// The ioctls of `dmirror_fops_unlocked_ioctl`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum DmirrorCmd {
+    Read,
+    Write,
+    MigrateToDev,
+    MigrateToSys,
+    Snapshot,
+    Exclusive,
+    CheckExclusive,
+    Release,
+    /// RFC 4/4 `HMM_DMIRROR_MIGRATE_ON_FAULT_TO_DEV`: the unified migrate-on-fault path, per chunk.
+    MigrateOnFaultToDev,
+}
+
+impl DmirrorCmd {
+    pub const ALL: [DmirrorCmd; 9] = [
+        DmirrorCmd::Read,
+        DmirrorCmd::Write,
+        DmirrorCmd::MigrateToDev,
+        DmirrorCmd::MigrateToSys,
+        DmirrorCmd::Snapshot,
+        DmirrorCmd::Exclusive,
+        DmirrorCmd::CheckExclusive,
+        DmirrorCmd::Release,
+        DmirrorCmd::MigrateOnFaultToDev,
+    ];
+    /// The uAPI name without the `HMM_DMIRROR_` prefix.
+    pub fn name(self) -> &'static str {
+        match self {
+            DmirrorCmd::Read => "READ",
+            DmirrorCmd::Write => "WRITE",
+            DmirrorCmd::MigrateToDev => "MIGRATE_TO_DEV",
+            DmirrorCmd::MigrateToSys => "MIGRATE_TO_SYS",
+            DmirrorCmd::Snapshot => "SNAPSHOT",
+            DmirrorCmd::Exclusive => "EXCLUSIVE",
+            DmirrorCmd::CheckExclusive => "CHECK_EXCLUSIVE",
+            DmirrorCmd::Release => "RELEASE",
+            DmirrorCmd::MigrateOnFaultToDev => "MIGRATE_ON_FAULT_TO_DEV",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DmirrorCmd> {
+        DmirrorCmd::ALL.into_iter().find(|c| c.name() == s)
+    }
+}
+
+/// What an ioctl returns to user space (counters only on success, as `copy_to_user` is skipped on error).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CmdResult {
+    pub ret: i32,
+    pub cpages: u64,
+    pub faults: u64,
+    /// READ / MIGRATE_TO_DEV / EXCLUSIVE: the bounce buffer (one content token per page).
+    pub data: Vec<u32>,
+    /// SNAPSHOT: one byte per page.
+    pub snapshot: Vec<u8>,
+}
+
+/// The process and device a mirror belongs to.
+pub(crate) fn mirror_ids(k: &Kernel, mirror: usize) -> (MmId, DevId) {
+    let w = k.w();
+    (w.mirrors[mirror].mm, w.mirrors[mirror].dev)
+}
+
+/// The end of the next chunk of a migrate ioctl's loop (`vma_lookup`, then clipped to the chunk size, the
+/// range and the VMA), or `-EINVAL` if `at` is not in a readable VMA.
+fn migrate_chunk_end(k: &Kernel, mm: MmId, at: u32, end: u32) -> Result<u32, i32> {
+    let w = k.w();
+    match w.mms[mm as usize].vma(at) {
+        Some(vma) if vma.read => Ok((at + DMIRROR_CHUNK_PAGES).min(end).min(vma.end)),
+        _ => Err(EINVAL),
+    }
+}
+
+/// `dmirror->mutex` of mirror `mirror`, as a lock id.
+pub(crate) fn driver_lock(mirror: usize) -> LockId {
+    LockId::Driver(mirror as u8)
+}
+
+/// `pgmap_owner` of device `dev` as ranges and notifier events carry it (`NO_OWNER` is 0).
+pub(crate) fn owner(dev: DevId) -> u8 {
+    dev + 1
+}
+
+/// `dmirror_devmem_ops`: what the kernel calls on dmirror's device-private pages.
+pub(crate) static DMIRROR_DEVMEM_OPS: DevPagemapOps = DevPagemapOps {
+    migrate_to_ram: migrate_to_ram_op,
+    page_free: dmirror_devmem_free,
+};
+
+fn migrate_to_ram_op(k: &Kernel, mm: MmId, vpn: u32, page: Pfn, write: bool) -> OpFuture<'_, u32> {
+    Box::pin(dmirror_devmem_fault(k, mm, vpn, page, write))
+}
+
+fn invalidate_op(k: &Kernel, mirror: usize, r: NotifierRange, cur_seq: u64) -> OpFuture<'_, ()> {
+    Box::pin(dmirror_interval_invalidate(k, mirror, r, cur_seq))
+}
+
+/// `dmirror_min_ops`: the interval notifier callbacks of every mirror.
+pub(crate) static DMIRROR_MIN_OPS: MmuIntervalNotifierOps = MmuIntervalNotifierOps {
+    invalidate: invalidate_op,
+};
+
+/// `dmirror_devmem_free` (`page_free`): the device page's last reference is gone; back to the free list
+/// unless its chunk is being removed.
+fn dmirror_devmem_free(k: &Kernel, pfn: Pfn) {
+    let _call = k.enter(Func::DmirrorDevmemFree, pfn);
+    let dev = device_of(k, pfn);
+    let removing = {
+        let mut w = k.wm();
+        let d = &mut w.devices[dev as usize];
+        d.cfree += 1;
+        d.removing
+    };
+    k.reset_frame(pfn);
+    k.emit(Kind::Free, pfn, 1 + dev as u32, 0);
+    if !removing {
+        k.wm().devices[dev as usize].free.push(pfn);
+    }
+}
+
+/// The notifier callback. Filters the device's own `MMU_NOTIFY_MIGRATE`; everything else takes the
+/// mutex, bumps the sequence and unmaps the device page table over the range.
+async fn dmirror_interval_invalidate(k: &Kernel, mirror: usize, r: NotifierRange, cur_seq: u64) {
+    let call = k.enter(Func::DmirrorIntervalInvalidate, pack_page(r.mm, r.start));
+    let (dev, filter) = {
+        let w = k.w();
+        (w.mirrors[mirror].dev, w.mirrors[mirror].filter_own_migrate)
+    };
+    if filter && r.event == NotifyEvent::Migrate && r.owner == owner(dev) {
+        call.ret(1);
+        return;
+    }
+    k.lock(driver_lock(mirror)).await;
+    k.set_sub_seq(mirror, cur_seq);
+    let vpns: Vec<u32> = k.w().mirrors[mirror]
+        .pt
+        .range(r.start..r.end)
+        .map(|(&v, _)| v)
+        .collect();
+    for vpn in vpns {
+        k.dpt_set(mirror, vpn, None);
+    }
+    k.unlock(driver_lock(mirror));
+    call.ret(1);
+}
+
+/// The ioctl dispatcher: argument checks, then the handler.
+pub async fn dmirror_ioctl(
+    k: &Kernel,
+    mirror: usize,
+    cmd: DmirrorCmd,
+    start: u32,
+    npages: u32,
+    data: &[u32],
+) -> CmdResult {
+    if npages == 0 || start.checked_add(npages).is_none() {
+        return CmdResult {
+            ret: EINVAL,
+            ..CmdResult::default()
+        };
+    }
+    let end = start + npages;
+    let mut res = CmdResult::default();
+    res.ret = match cmd {
+        DmirrorCmd::Read => dmirror_read(k, mirror, start, end, &mut res).await,
+        DmirrorCmd::Write => dmirror_write(k, mirror, start, end, data, &mut res).await,
+        DmirrorCmd::MigrateToDev => {
+            dmirror_migrate_to_device(k, mirror, start, end, &mut res).await
+        }
+        DmirrorCmd::MigrateToSys => {
+            dmirror_migrate_to_system(k, mirror, start, end, &mut res).await
+        }
+        DmirrorCmd::Snapshot => dmirror_snapshot(k, mirror, start, end, &mut res).await,
+        DmirrorCmd::Exclusive => dmirror_exclusive(k, mirror, start, end, &mut res).await,
+        DmirrorCmd::CheckExclusive => dmirror_check_atomic(k, mirror, start, end).await,
+        DmirrorCmd::Release => dmirror_device_remove_chunks(k, mirror).await,
+        DmirrorCmd::MigrateOnFaultToDev => {
+            dmirror_fault_and_migrate_to_device(k, mirror, start, end, &mut res).await
+        }
+    };
+    if res.ret != 0 {
+        // On error the handler returns before copy_to_user: user space sees no counters.
+        return CmdResult {
+            ret: res.ret,
+            ..CmdResult::default()
+        };
+    }
+    res
+}
+
+/// `dmirror_do_read`: copy each page through the device page table; `-ENOENT` at the first hole.
+fn dmirror_do_read(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut CmdResult) -> i32 {
+    for vpn in start..end {
+        let e = k.w().mirrors[mirror].pt.get(&vpn).copied();
+        let Some(e) = e else { return ENOENT };
+        let content = k.w().folio(e.pfn).content;
+        res.data.push(content);
+        res.cpages += 1;
+    }
+    0
+}
+
+/// "Return the migrated data for verification": read the range through the device page table, under the
+/// mutex. `cpages` is the number of pages the device can read; a missing pfn is `-ENOENT`.
+async fn read_back(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut CmdResult) -> i32 {
+    k.lock(driver_lock(mirror)).await;
+    let ret = dmirror_do_read(k, mirror, start, end, res);
+    k.unlock(driver_lock(mirror));
+    ret
+}
+
+async fn dmirror_read(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut CmdResult) -> i32 {
+    let call = k.enter(Func::DmirrorRead, start);
+    let mut at = start;
+    loop {
+        k.lock(driver_lock(mirror)).await;
+        let ret = dmirror_do_read(k, mirror, at, end, res);
+        k.unlock(driver_lock(mirror));
+        if ret != ENOENT {
+            call.ret(ret);
+            return ret;
+        }
+        at = start + res.cpages as u32;
+        let ret = dmirror_fault(k, mirror, at, end, false).await;
+        if ret != 0 {
+            call.ret(ret);
+            return ret;
+        }
+        res.faults += 1;
+    }
+}
+
+async fn dmirror_write(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    data: &[u32],
+    res: &mut CmdResult,
+) -> i32 {
+    let call = k.enter(Func::DmirrorWrite, start);
+    loop {
+        k.lock(driver_lock(mirror)).await;
+        let ret = dmirror_do_write(k, mirror, start + res.cpages as u32, end, start, data, res);
+        k.unlock(driver_lock(mirror));
+        if ret != ENOENT {
+            call.ret(ret);
+            return ret;
+        }
+        let ret = dmirror_fault(k, mirror, start + res.cpages as u32, end, true).await;
+        if ret != 0 {
+            call.ret(ret);
+            return ret;
+        }
+        res.faults += 1;
+    }
+}
+
+/// `dmirror_do_write`: store the user's data into each page mapped writable in the device page table.
+fn dmirror_do_write(
+    k: &Kernel,
+    mirror: usize,
+    from: u32,
+    end: u32,
+    start: u32,
+    data: &[u32],
+    res: &mut CmdResult,
+) -> i32 {
+    for vpn in from..end {
+        let e = k.w().mirrors[mirror].pt.get(&vpn).copied();
+        let Some(e) = e.filter(|e| e.tag == DptTag::Write) else {
+            return ENOENT;
+        };
+        let value = data.get((vpn - start) as usize).copied().unwrap_or(0);
+        k.store(e.pfn, value);
+        res.cpages += 1;
+    }
+    0
+}
+
+/// `dmirror_fault`: `dmirror_range_fault` over the range in chunks.
+async fn dmirror_fault(k: &Kernel, mirror: usize, start: u32, end: u32, write: bool) -> i32 {
+    let call = k.enter(Func::DmirrorFault, start);
+    let mut at = start;
+    while at < end {
+        let next = (at + DMIRROR_CHUNK_PAGES).min(end);
+        let (mm, dev) = mirror_ids(k, mirror);
+        let flags = HMM_PFN_REQ_FAULT | if write { HMM_PFN_REQ_WRITE } else { 0 };
+        let mut range = HmmRange::new(k, mm, at, next, flags, owner(dev));
+        range.notifier = Some(mirror);
+        let ret = dmirror_range_fault(k, mirror, &mut range, true).await;
+        if ret != 0 {
+            call.ret(ret);
+            return ret;
+        }
+        at = next;
+    }
+    0
+}
+
+/// The canonical driver loop (Documentation/mm/hmm.rst): `read_begin`, `hmm_range_fault` under
+/// `mmap_lock`, then `read_retry` under the driver lock; with `program`, `dmirror_do_fault` maps the
+/// result in the device page table. Returns with the mutex released.
+pub async fn dmirror_range_fault(
+    k: &Kernel,
+    mirror: usize,
+    range: &mut HmmRange,
+    program: bool,
+) -> i32 {
+    let call = k.enter(Func::DmirrorRangeFault, pack_page(range.mm, range.start));
+    let mut restarts = 0;
+    loop {
+        if restarts > RANGE_FAULT_MAX_RESTARTS {
+            call.ret(EBUSY);
+            return EBUSY; // the timeout
+        }
+        range.notifier_seq = mmu_interval_read_begin(k, mirror).await;
+        k.mmap_read_lock(range.mm).await;
+        let ret = hmm_range_fault(k, range).await;
+        k.mmap_read_unlock(range.mm);
+        if ret == EBUSY {
+            restarts += 1;
+            k.retry(RetryReason::DriverEbusy);
+            continue;
+        }
+        if ret != 0 {
+            call.ret(ret);
+            return ret;
+        }
+        k.lock(driver_lock(mirror)).await;
+        if mmu_interval_retry(k, mirror, range.notifier_seq, true) {
+            k.unlock(driver_lock(mirror));
+            restarts += 1;
+            k.retry(RetryReason::DriverReadRetry);
+            continue;
+        }
+        break;
+    }
+    let ret = if program {
+        dmirror_do_fault(k, mirror, range)
+    } else {
+        0
+    };
+    k.unlock(driver_lock(mirror));
+    call.ret(ret);
+    ret
+}
+
+/// `dmirror_do_fault`: store each page, tagged WRITE iff `HMM_PFN_WRITE`.
+fn dmirror_do_fault(k: &Kernel, mirror: usize, range: &HmmRange) -> i32 {
+    for (i, &p) in range.hmm_pfns.iter().enumerate() {
+        if p & HMM_PFN_VALID == 0 {
+            return EFAULT; // WARN_ON in the driver
+        }
+        let write = p & HMM_PFN_WRITE != 0;
+        if !write && range.default_flags & HMM_PFN_REQ_WRITE != 0 {
+            return EFAULT;
+        }
+        let pfn = crate::mm::hmm::hmm_pfn_to_pfn(p);
+        let tag = if write { DptTag::Write } else { DptTag::Read };
+        k.dpt_set(mirror, range.start + i as u32, Some(DptEntry { pfn, tag }));
+    }
+    0
+}

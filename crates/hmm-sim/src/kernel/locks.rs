@@ -1,0 +1,203 @@
+//! Lock primitives: exclusive locks (PTL, `PG_locked`, driver mutexes), rwsems (`mmap_lock`, anon_vma), and
+//! the PTE-table helpers that take a PTL. Every acquire, contention and release is an event.
+
+use super::Kernel;
+use crate::pte::Pte;
+use crate::trace::WaitOn;
+use crate::trace::*;
+use crate::world::*;
+
+impl Kernel {
+    fn lock_holder(&self, l: LockId) -> Result<(), u32> {
+        let w = self.w();
+        let busy = |h: Option<Tid>| h.map_or(Ok(()), |t| Err(t as u32 + 1));
+        match l {
+            LockId::MmapLock(mm) => busy(w.mms[mm as usize].mmap_lock.writer),
+            LockId::Ptl { mm, pmd } => busy(
+                w.mms[mm as usize].pmds[pmd as usize]
+                    .as_ref()
+                    .and_then(|t| t.ptl),
+            ),
+            LockId::Folio(pfn) => busy(w.frames[pfn as usize].locked),
+            LockId::Driver(i) => busy(w.mirrors[i as usize].mutex),
+            LockId::AnonVma(id) => busy(w.anon_vmas[id as usize].lock.writer),
+            LockId::DevmemMigrate(dev) => busy(w.devices[dev as usize].migrate_lock),
+        }
+    }
+
+    fn set_holder(&self, l: LockId, holder: Option<Tid>) {
+        let mut w = self.wm();
+        match l {
+            LockId::MmapLock(mm) => w.mms[mm as usize].mmap_lock.writer = holder,
+            LockId::Ptl { mm, pmd } => {
+                if let Some(t) = w.mms[mm as usize].pmds[pmd as usize].as_mut() {
+                    t.ptl = holder
+                }
+            }
+            LockId::Folio(pfn) => w.frames[pfn as usize].locked = holder,
+            LockId::Driver(i) => w.mirrors[i as usize].mutex = holder,
+            LockId::AnonVma(id) => w.anon_vmas[id as usize].lock.writer = holder,
+            LockId::DevmemMigrate(dev) => w.devices[dev as usize].migrate_lock = holder,
+        }
+    }
+
+    /// Try to take an exclusive lock without sleeping (`spin_trylock`, `folio_trylock`, `mutex_trylock`).
+    pub fn trylock(&self, l: LockId) -> bool {
+        match self.lock_holder(l) {
+            Ok(()) => {
+                self.set_holder(l, Some(self.tid()));
+                self.emit(Kind::LockAcquire, l.pack(), 0, 0);
+                true
+            }
+            Err(holder) => {
+                self.emit(Kind::LockContended, l.pack(), 0, holder);
+                false
+            }
+        }
+    }
+
+    /// Take an exclusive lock, sleeping (or, for spinlocks, spinning — simplified to sleeping) while it is held.
+    pub async fn lock(&self, l: LockId) {
+        self.preempt().await;
+        while !self.trylock(l) {
+            self.sleep_on(WaitOn::Lock(l)).await;
+        }
+    }
+
+    #[track_caller]
+    pub fn unlock(&self, l: LockId) {
+        #[cfg(feature = "mutants")]
+        if super::mutants::skipped(std::panic::Location::caller()) {
+            return;
+        }
+        let holder = self.lock_holder(l).err().map(|h| (h - 1) as Tid);
+        if holder != Some(self.tid()) {
+            self.violation(format!(
+                "T{} released {} held by {:?}",
+                self.tid(),
+                l.describe(),
+                holder
+            ));
+        }
+        self.set_holder(l, None);
+        self.emit(Kind::LockRelease, l.pack(), 0, 0);
+        self.wake(WaitOn::Lock(l));
+        if let LockId::Folio(pfn) = l {
+            self.wake(WaitOn::FolioUnlock(pfn));
+        }
+    }
+
+    /// The rwsem behind `l` (`mmap_lock` or an anon_vma's lock).
+    fn with_rwsem<R>(&self, l: LockId, f: impl FnOnce(&mut RwSem) -> R) -> R {
+        let mut w = self.wm();
+        match l {
+            LockId::MmapLock(mm) => f(&mut w.mms[mm as usize].mmap_lock),
+            LockId::AnonVma(id) => f(&mut w.anon_vmas[id as usize].lock),
+            _ => unreachable!("only mmap_lock and anon_vma locks are rwsems"),
+        }
+    }
+
+    /// `down_read`: shared with other readers, excluded by a writer.
+    pub async fn down_read(&self, l: LockId) {
+        self.preempt().await;
+        while let Some(writer) = self.with_rwsem(l, |s| s.writer) {
+            self.emit(Kind::LockContended, l.pack(), 1, writer as u32 + 1);
+            self.sleep_on(WaitOn::Lock(l)).await;
+        }
+        let tid = self.tid();
+        self.with_rwsem(l, |s| s.readers.push(tid));
+        self.emit(Kind::LockAcquire, l.pack(), 1, 0);
+    }
+
+    #[track_caller]
+    pub fn up_read(&self, l: LockId) {
+        #[cfg(feature = "mutants")]
+        if super::mutants::skipped(std::panic::Location::caller()) {
+            return;
+        }
+        let tid = self.tid();
+        let held = self.with_rwsem(l, |s| match s.readers.iter().position(|&t| t == tid) {
+            Some(i) => {
+                s.readers.remove(i);
+                true
+            }
+            None => false,
+        });
+        if !held {
+            self.violation(format!(
+                "T{tid} read-unlocked {} it did not hold",
+                l.describe()
+            ));
+        }
+        self.emit(Kind::LockRelease, l.pack(), 1, 0);
+        self.wake(WaitOn::Lock(l));
+    }
+
+    /// `down_write`: waits for every reader and writer to leave.
+    pub async fn down_write(&self, l: LockId) {
+        self.preempt().await;
+        while !self.with_rwsem(l, |s| s.writer.is_none() && s.readers.is_empty()) {
+            self.emit(Kind::LockContended, l.pack(), 0, 0);
+            self.sleep_on(WaitOn::Lock(l)).await;
+        }
+        let tid = self.tid();
+        self.with_rwsem(l, |s| s.writer = Some(tid));
+        self.emit(Kind::LockAcquire, l.pack(), 0, 0);
+    }
+
+    #[track_caller]
+    pub fn up_write(&self, l: LockId) {
+        self.unlock(l);
+    }
+
+    pub async fn mmap_read_lock(&self, mm: MmId) {
+        self.down_read(LockId::MmapLock(mm)).await;
+    }
+
+    #[track_caller]
+    pub fn mmap_read_unlock(&self, mm: MmId) {
+        self.up_read(LockId::MmapLock(mm));
+    }
+
+    pub async fn mmap_write_lock(&self, mm: MmId) {
+        self.down_write(LockId::MmapLock(mm)).await;
+    }
+
+    #[track_caller]
+    pub fn mmap_write_unlock(&self, mm: MmId) {
+        self.up_write(LockId::MmapLock(mm));
+    }
+
+    /// The PTL of the table holding `vpn`. Its absence (`pmd_none`) is the caller's bug.
+    pub fn ptl_of(mm: MmId, vpn: u32) -> LockId {
+        LockId::Ptl {
+            mm,
+            pmd: vpn / PTRS_PER_PTE,
+        }
+    }
+
+    /// `pte_offset_map_lock`: allocate the PTE table if needed (`pte_alloc`) and take its PTL.
+    pub async fn pte_lock(&self, mm: MmId, vpn: u32) -> LockId {
+        self.pte_alloc(mm, vpn);
+        let l = Kernel::ptl_of(mm, vpn);
+        self.lock(l).await;
+        l
+    }
+
+    /// `__pte_alloc`: populate the PMD with an empty PTE table.
+    pub fn pte_alloc(&self, mm: MmId, vpn: u32) {
+        let pmd = (vpn / PTRS_PER_PTE) as usize;
+        let mut w = self.wm();
+        let slot = &mut w.mms[mm as usize].pmds[pmd];
+        if slot.is_none() {
+            *slot = Some(Box::new(PteTable {
+                ptes: vec![Pte::None; PTRS_PER_PTE as usize],
+                ptl: None,
+            }));
+        }
+    }
+
+    pub fn holds(&self, l: LockId) -> bool {
+        self.lock_holder(l).err() == Some(self.tid() as u32 + 1)
+    }
+}

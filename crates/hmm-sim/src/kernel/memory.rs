@@ -1,0 +1,255 @@
+//! Memory primitives: PTEs, folio references, mappings and flags, allocation and freeing, page contents,
+//! swap slots, device page tables and notifier sequences.
+
+use super::Kernel;
+use crate::pte::{Pfn, Pte, ZERO_PFN};
+use crate::trace::WaitOn;
+use crate::trace::*;
+use crate::world::*;
+
+impl Kernel {
+    // ----- page tables -------------------------------------------------------------------------------
+
+    /// Read a PTE (`ptep_get`); `visit` marks a walker's visit for the `pte_visits` counter.
+    pub fn pte_read(&self, mm: MmId, vpn: u32, visit: bool) -> Pte {
+        let pte = self.w().mms[mm as usize].pte(vpn);
+        self.emit(Kind::PteRead, pack_page(mm, vpn), pte.pack(), visit as u32);
+        pte
+    }
+
+    /// `set_pte_at` / `ptep_get_and_clear`: must run under the table's PTL.
+    pub fn pte_write(&self, mm: MmId, vpn: u32, new: Pte) {
+        let ptl = Kernel::ptl_of(mm, vpn);
+        if !self.holds(ptl) {
+            self.violation(format!(
+                "T{} wrote PTE {vpn:#x} of mm{mm} without its PTL",
+                self.tid()
+            ));
+        }
+        self.pte_set_raw(mm, vpn, new);
+    }
+
+    fn pte_set_raw(&self, mm: MmId, vpn: u32, new: Pte) {
+        self.pte_alloc(mm, vpn);
+        let old = {
+            let mut w = self.wm();
+            let t = w.mms[mm as usize].pmds[(vpn / PTRS_PER_PTE) as usize]
+                .as_mut()
+                .expect("allocated above");
+            std::mem::replace(&mut t.ptes[(vpn % PTRS_PER_PTE) as usize], new)
+        };
+        self.emit(Kind::PteWrite, pack_page(mm, vpn), old.pack(), new.pack());
+    }
+
+    pub fn tlb_flush(&self, start: u32, end: u32) {
+        self.emit(Kind::TlbFlush, start, end, 0);
+    }
+
+    // ----- folios ------------------------------------------------------------------------------------
+
+    pub fn folio_get(&self, pfn: Pfn) {
+        if pfn == ZERO_PFN {
+            return;
+        }
+        let (old, new) = {
+            let mut w = self.wm();
+            let f = &mut w.frames[pfn as usize];
+            f.refcount += 1;
+            (f.refcount - 1, f.refcount)
+        };
+        self.emit(Kind::Ref, pfn, new as u32, old as u32);
+    }
+
+    /// `folio_put`: the last reference frees the frame (device pages go back through `page_free`).
+    pub fn folio_put(&self, pfn: Pfn) {
+        if pfn == ZERO_PFN {
+            return;
+        }
+        let (old, new, zone) = {
+            let mut w = self.wm();
+            let f = &mut w.frames[pfn as usize];
+            f.refcount -= 1;
+            (f.refcount + 1, f.refcount, f.zone)
+        };
+        self.emit(Kind::Ref, pfn, new as u32, old as u32);
+        if new < 0 {
+            self.violation(format!("refcount of pfn {pfn:#x} went negative"));
+        }
+        if new == 0 {
+            match zone {
+                Zone::DevicePrivate(dev) => match self.pgmap_ops(dev) {
+                    Some(ops) => (ops.page_free)(self, pfn),
+                    None => {
+                        self.violation(format!(
+                            "device {dev} has no dev_pagemap_ops to free pfn {pfn:#x}"
+                        ));
+                        self.free_frame(pfn, zone)
+                    }
+                },
+                _ => self.free_frame(pfn, zone),
+            }
+        }
+    }
+
+    fn free_frame(&self, pfn: Pfn, zone: Zone) {
+        self.reset_frame(pfn);
+        self.emit(Kind::Free, pfn, 0, 0);
+        if zone == Zone::System {
+            self.wm().free_system.push(pfn);
+        }
+    }
+
+    /// The frame goes back to its allocator. A folio freed while still locked is a bug the kernel reports
+    /// (`free_page_is_bad`: `PG_locked` is among the flags checked at free).
+    pub(crate) fn reset_frame(&self, pfn: Pfn) {
+        let locked = self.w().frames[pfn as usize].locked;
+        if let Some(t) = locked {
+            self.violation(format!(
+                "pfn {pfn:#x} freed while PG_locked by T{t} (bad page)"
+            ));
+        }
+        let mut w = self.wm();
+        let f = &mut w.frames[pfn as usize];
+        *f = Folio {
+            content: f.content,
+            ..Folio::free(f.zone)
+        };
+    }
+
+    pub fn mapcount_add(&self, pfn: Pfn, delta: i32) {
+        if pfn == ZERO_PFN {
+            return;
+        }
+        let (old, new) = {
+            let mut w = self.wm();
+            let f = &mut w.frames[pfn as usize];
+            f.mapcount += delta;
+            (f.mapcount - delta, f.mapcount)
+        };
+        self.emit(Kind::Map, pfn, new as u32, old as u32);
+    }
+
+    pub fn set_flag(&self, pfn: Pfn, flag: FolioFlag, value: bool) {
+        {
+            let mut w = self.wm();
+            let f = &mut w.frames[pfn as usize];
+            match flag {
+                FolioFlag::AnonExclusive => f.anon_exclusive = value,
+                FolioFlag::Lru => f.lru = value,
+            }
+        }
+        self.emit(Kind::Flag, pfn, flag as u32, value as u32);
+    }
+
+    pub fn folio_trylock(&self, pfn: Pfn) -> bool {
+        self.trylock(LockId::Folio(pfn))
+    }
+    #[track_caller]
+    pub fn folio_unlock(&self, pfn: Pfn) {
+        self.unlock(LockId::Folio(pfn))
+    }
+    /// `folio_wait_locked`: sleep until `PG_locked` clears (takes no reference and not the lock).
+    pub async fn folio_wait_unlocked(&self, pfn: Pfn) {
+        while self.w().frames[pfn as usize].locked.is_some() {
+            self.sleep_on(WaitOn::FolioUnlock(pfn)).await;
+        }
+    }
+
+    /// Allocate a system frame with refcount 1 (`alloc_page_vma`), holding `content`.
+    pub fn alloc_system(&self, content: u32) -> Pfn {
+        let pfn = {
+            let mut w = self.wm();
+            let pfn = w.system_pop();
+            w.frames[pfn as usize].content = content;
+            pfn
+        };
+        self.emit(Kind::Alloc, pfn, 0, 0);
+        self.emit(Kind::Ref, pfn, 1, 0);
+        self.emit(Kind::Content, pfn, 0, content);
+        pfn
+    }
+
+    /// Overwrite a frame's content (a CPU store, a device write, or a copy's destination).
+    pub fn set_content(&self, pfn: Pfn, content: u32) {
+        let old = std::mem::replace(&mut self.wm().frames[pfn as usize].content, content);
+        self.emit(Kind::Content, pfn, old, content);
+    }
+
+    /// A store of `value` into the page at `pfn` (by a CPU or a device): the frame's content changes, and
+    /// so does what every virtual page mapping that frame must read back (shared memory has several).
+    pub fn store(&self, pfn: Pfn, value: u32) {
+        self.set_content(pfn, value);
+        let mut w = self.wm();
+        let index = w.frames[pfn as usize].index;
+        let mappers: Vec<MmId> = w
+            .mms
+            .iter()
+            .filter(|m| m.alive && m.pte(index).pfn() == Some(pfn))
+            .map(|m| m.id)
+            .collect();
+        for mm in mappers {
+            w.expected.insert((mm, index), value);
+        }
+    }
+
+    /// Copy page data (`copy_highpage`, or the driver's DMA).
+    pub fn copy_page(&self, src: Pfn, dst: Pfn) {
+        let content = self.w().frames[src as usize].content;
+        self.wm().frames[dst as usize].content = content;
+        self.emit(Kind::Copy, src, dst, content);
+    }
+
+    pub fn swap_set(&self, slot: u32, new: Option<u32>) {
+        let old = std::mem::replace(&mut self.wm().swap[slot as usize], new);
+        self.emit(
+            Kind::Swap,
+            slot,
+            old.map_or(0, |c| c + 1),
+            new.map_or(0, |c| c + 1),
+        );
+    }
+
+    /// Change a device page-table entry of mirror `mirror`.
+    pub fn dpt_set(&self, mirror: usize, vpn: u32, new: Option<DptEntry>) {
+        let old = {
+            let mut w = self.wm();
+            let m = &mut w.mirrors[mirror];
+            match new {
+                Some(e) => m.pt.insert(vpn, e),
+                None => m.pt.remove(&vpn),
+            }
+        };
+        if old != new {
+            self.emit(
+                Kind::DevPt,
+                (mirror as u32) << 24 | (vpn & 0xff_ffff),
+                DptEntry::pack(old),
+                DptEntry::pack(new),
+            );
+        }
+    }
+
+    // ----- notifier sequences ------------------------------------------------------------------------
+
+    pub fn set_mm_seq(&self, mm: MmId, new: u64) {
+        let old = std::mem::replace(&mut self.wm().mms[mm as usize].invalidate_seq, new);
+        self.emit(Kind::Seq, SeqId::Mm(mm).pack(), old as u32, new as u32);
+        if new.is_multiple_of(2) {
+            self.wake(WaitOn::NotifierIdle(mm));
+        }
+    }
+
+    pub fn set_sub_seq(&self, mirror: usize, new: u64) {
+        let (dev, mm, old) = {
+            let mut w = self.wm();
+            let m = &mut w.mirrors[mirror];
+            (m.dev, m.mm, std::mem::replace(&mut m.seq, new))
+        };
+        self.emit(
+            Kind::Seq,
+            SeqId::Sub { dev, mm }.pack(),
+            old as u32,
+            new as u32,
+        );
+    }
+}

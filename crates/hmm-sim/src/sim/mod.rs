@@ -1,0 +1,16 @@
+//! Driving the model: build a world (setup.rs), give threads programs and run them under a scheduling
+//! policy (run.rs), and run the three lanes on one scenario (compare.rs). The schedule explorer is
+//! `sched::explore`.
+//!
+//! Set-up ([`Setup`]) builds the world directly, as if earlier faults and migrations had happened; it is
+//! "before step 0" and records no events. Everything after it is traced.
+
+mod compare;
+mod run;
+mod setup;
+
+pub use compare::{
+    compare, final_pages, final_states_agree, same_place, Comparison, FinalPage, LaneRun,
+};
+pub use run::{run, Op, Outcome, Report, RunConfig, ThreadSpec, MAX_MMS};
+pub use setup::{range_ok, Prot, Setup, MAX_DEVICES, OTHER_DEVICE};

@@ -1,0 +1,273 @@
+//! Running threads on a set-up world: each op's kernel path, the scheduler, and what the run produced.
+
+use super::setup::{open_mirror, range_ok, Setup};
+use crate::drivers::dmirror::{
+    dmirror_ioctl, CmdResult, DmirrorCmd, DMIRROR_DEVMEM_OPS, DMIRROR_MIN_OPS,
+};
+use crate::drivers::lanes::{run_strategy, Strategy};
+use crate::errno::EINVAL;
+use crate::invariants;
+use crate::kernel::Kernel;
+use crate::mm::mmap::{cpu_access, fork, mprotect, munmap};
+use crate::sched::{Executor, Limits, Policy, RunError};
+use crate::trace::{Counters, Event, Tid};
+use crate::version::KernelVersion;
+use crate::world::*;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// One thing a simulated thread does. Pages are virtual page numbers of the thread's mm.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Op {
+    /// Move `[start, start + npages)` to device `dev` with one of the three driver strategies.
+    Lane {
+        strategy: Strategy,
+        dev: DevId,
+        start: u32,
+        npages: u32,
+    },
+    /// An ioctl on `/dev/hmm_dmirror<dev>` opened by this process. `data` is the WRITE buffer.
+    Dmirror {
+        dev: DevId,
+        cmd: DmirrorCmd,
+        start: u32,
+        npages: u32,
+        data: Vec<u32>,
+    },
+    CpuRead {
+        vpn: u32,
+    },
+    CpuWrite {
+        vpn: u32,
+        value: u32,
+    },
+    Mprotect {
+        start: u32,
+        npages: u32,
+        read: bool,
+        write: bool,
+    },
+    Munmap {
+        start: u32,
+        npages: u32,
+    },
+    /// fork(): the child is a new mm; later ops of *this* thread keep using the parent.
+    Fork,
+}
+
+/// What an op returned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    Ret(i32),
+    Cmd(CmdResult),
+    /// A CPU access: the value read/written, or the signal as `-EFAULT`.
+    Cpu(Result<u32, i32>),
+    Forked {
+        child: MmId,
+    },
+}
+
+impl Outcome {
+    /// The return code (0 on success, `-errno` otherwise).
+    pub fn ret(&self) -> i32 {
+        match self {
+            Outcome::Ret(r) => *r,
+            Outcome::Cmd(c) => c.ret,
+            Outcome::Cpu(r) => r.err().unwrap_or(0),
+            Outcome::Forked { .. } => 0,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadSpec {
+    pub name: String,
+    pub mm: MmId,
+    pub ops: Vec<Op>,
+}
+
+/// How to run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub kernel: KernelVersion,
+    pub policy: Policy,
+    pub limits: Limits,
+}
+
+impl Default for RunConfig {
+    fn default() -> RunConfig {
+        RunConfig {
+            kernel: KernelVersion::V6_15,
+            policy: Policy::RunToBlock,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Everything a run produced.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub events: Vec<Event>,
+    /// Per thread, the outcome of each op it completed.
+    pub outcomes: Vec<Vec<Outcome>>,
+    pub result: Result<(), RunError>,
+    /// The scheduling choices made: replaying them reproduces `events` exactly.
+    pub choices: Vec<Tid>,
+    /// The runnable threads at each choice.
+    pub choice_points: Vec<Vec<Tid>>,
+    pub thread_names: Vec<String>,
+    pub world: World,
+    /// Invariant breaches: during the run (PTL rule, refcounts) and at rest after it.
+    pub violations: Vec<String>,
+}
+
+impl Report {
+    pub fn counters(&self) -> Counters {
+        Counters::of(&self.events)
+    }
+}
+
+/// Run `threads` on the world of `setup`.
+pub fn run(setup: &Setup, threads: &[ThreadSpec], cfg: &RunConfig) -> Report {
+    let kernel = Rc::new(Kernel::new(cfg.kernel, setup.world.clone()));
+    // Every device is a dmirror device, and every mirror subscribes with dmirror's callbacks.
+    for dev in 0..setup.world.devices.len() {
+        kernel.set_pgmap_ops(dev as DevId, &DMIRROR_DEVMEM_OPS);
+    }
+    for mirror in 0..setup.world.mirrors.len() {
+        kernel.set_interval_ops(mirror, &DMIRROR_MIN_OPS);
+    }
+    let mut exec = Executor::new(kernel.clone(), cfg.limits.clone());
+    let outcomes: Rc<RefCell<Vec<Vec<Outcome>>>> =
+        Rc::new(RefCell::new(vec![Vec::new(); threads.len()]));
+    let mut spawn_error = None;
+    for (t, spec) in threads.iter().enumerate() {
+        let ops = spec.ops.clone();
+        let out = outcomes.clone();
+        let mm = spec.mm;
+        let spawned = exec.spawn(&spec.name, move |k: Rc<Kernel>| {
+            Box::pin(async move {
+                for op in ops {
+                    let o = run_op(&k, mm, &op).await;
+                    out.borrow_mut()[t].push(o);
+                }
+            })
+        });
+        if let Err(e) = spawned {
+            spawn_error = Some(e);
+            break;
+        }
+    }
+    let result = match (setup.errors.first(), spawn_error) {
+        (Some(reason), _) => Err(RunError::BadSetup {
+            reason: reason.clone(),
+        }),
+        (None, Some(e)) => Err(e),
+        (None, None) => exec.run(&cfg.policy),
+    };
+    let choices = std::mem::take(&mut exec.choices);
+    let choice_points = std::mem::take(&mut exec.choice_points);
+    let names = exec.names.clone();
+    drop(exec);
+    let events = kernel.take_events();
+    let mut violations = kernel.violations();
+    let kernel = Rc::try_unwrap(kernel)
+        .ok()
+        .expect("the executor and coroutines are gone");
+    let world = kernel.into_world();
+    if result.is_ok() {
+        violations.extend(invariants::check_at_rest(&world));
+    }
+    let outcomes = Rc::try_unwrap(outcomes)
+        .map(|c| c.into_inner())
+        .unwrap_or_default();
+    Report {
+        events,
+        outcomes,
+        result,
+        choices,
+        choice_points,
+        thread_names: names,
+        world,
+        violations,
+    }
+}
+
+/// `-EINVAL` for ops whose pages or device fall outside the model, before any kernel path sees them.
+fn op_out_of_range(k: &Kernel, op: &Op) -> bool {
+    let devices = k.w().devices.len() as DevId;
+    match *op {
+        Op::Lane {
+            dev, start, npages, ..
+        }
+        | Op::Dmirror {
+            dev, start, npages, ..
+        } => dev >= devices || !range_ok(start, npages),
+        Op::CpuRead { vpn } | Op::CpuWrite { vpn, .. } => !range_ok(vpn, 1),
+        Op::Mprotect { start, npages, .. } | Op::Munmap { start, npages } => {
+            !range_ok(start, npages)
+        }
+        Op::Fork => k.w().mms.len() >= MAX_MMS,
+    }
+}
+
+/// Address spaces a run may create (the trace packs mm ids in a byte; lessons need a few).
+pub const MAX_MMS: usize = 16;
+
+async fn run_op(k: &Kernel, mm: MmId, op: &Op) -> Outcome {
+    if op_out_of_range(k, op) {
+        return match op {
+            Op::Dmirror { .. } => Outcome::Cmd(CmdResult {
+                ret: EINVAL,
+                ..CmdResult::default()
+            }),
+            Op::CpuRead { .. } | Op::CpuWrite { .. } => Outcome::Cpu(Err(EINVAL)),
+            _ => Outcome::Ret(EINVAL),
+        };
+    }
+    match *op {
+        Op::Lane {
+            strategy,
+            dev,
+            start,
+            npages,
+        } => {
+            let mirror = ensure_mirror(k, dev, mm);
+            Outcome::Ret(
+                run_strategy(k, strategy, mirror, start, start.saturating_add(npages)).await,
+            )
+        }
+        Op::Dmirror {
+            dev,
+            cmd,
+            start,
+            npages,
+            ref data,
+        } => {
+            let mirror = ensure_mirror(k, dev, mm);
+            Outcome::Cmd(dmirror_ioctl(k, mirror, cmd, start, npages, data).await)
+        }
+        Op::CpuRead { vpn } => Outcome::Cpu(cpu_access(k, mm, vpn, None).await),
+        Op::CpuWrite { vpn, value } => Outcome::Cpu(cpu_access(k, mm, vpn, Some(value)).await),
+        Op::Mprotect {
+            start,
+            npages,
+            read,
+            write,
+        } => Outcome::Ret(mprotect(k, mm, start, start.saturating_add(npages), read, write).await),
+        Op::Munmap { start, npages } => {
+            Outcome::Ret(munmap(k, mm, start, start.saturating_add(npages)).await)
+        }
+        Op::Fork => Outcome::Forked {
+            child: fork(k, mm).await,
+        },
+    }
+}
+
+/// The mirror of (`dev`, `mm`), opening it (and subscribing its notifier) on first use.
+fn ensure_mirror(k: &Kernel, dev: DevId, mm: MmId) -> usize {
+    let mirror = open_mirror(&mut k.wm(), dev, mm);
+    k.set_interval_ops(mirror, &DMIRROR_MIN_OPS);
+    mirror
+}

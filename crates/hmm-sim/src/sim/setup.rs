@@ -1,0 +1,283 @@
+//! The world before step 0: processes, mappings, devices, mirrors and each page's initial state.
+
+use crate::drivers::dmirror::DEVMEM_CHUNK_PAGES;
+use crate::pte::Pte;
+use crate::scenario::PageState;
+use crate::world::*;
+use serde::{Deserialize, Serialize};
+
+/// Mapping flags for [`Setup::mmap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prot {
+    pub read: bool,
+    pub write: bool,
+    /// `MAP_SHARED|MAP_ANONYMOUS`.
+    pub shared: bool,
+}
+
+impl Prot {
+    pub const RW: Prot = Prot {
+        read: true,
+        write: true,
+        shared: false,
+    };
+    pub const RO: Prot = Prot {
+        read: true,
+        write: false,
+        shared: false,
+    };
+    pub const NONE: Prot = Prot {
+        read: false,
+        write: false,
+        shared: false,
+    };
+}
+
+/// The world before step 0.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub world: World,
+    /// Device count (each a private dmirror device with its own owner).
+    pub devices: u8,
+    /// Requests refused because they break a limit; `run` reports the first as `RunError::BadSetup`.
+    pub errors: Vec<String>,
+}
+
+/// Devices a scenario may have (`DMIRROR_NDEVICES`).
+pub const MAX_DEVICES: u8 = 4;
+
+/// Is `[start, start + npages)` inside the model's address space and page limit?
+pub fn range_ok(start: u32, npages: u32) -> bool {
+    (npages as usize) <= crate::scenario::MAX_PAGES
+        && start
+            .checked_add(npages)
+            .is_some_and(|end| end <= VPN_LIMIT)
+}
+
+/// The device that owns `O` pages in state-string scenarios.
+pub const OTHER_DEVICE: DevId = 1;
+
+impl Setup {
+    /// One process (mm0) and `devices` dmirror devices, each opened by mm0.
+    pub fn new(devices: u8) -> Setup {
+        let devices_wanted = devices;
+        let devices = devices.min(MAX_DEVICES);
+        let mut world = World::new();
+        world.new_anon_vma(vec![0]);
+        world.mms.push(Mm::new(0, 0));
+        for id in 0..devices {
+            world.devices.push(Device {
+                id,
+                free: Vec::new(),
+                chunks: Vec::new(),
+                calloc: 0,
+                cfree: 0,
+                fail_alloc: false,
+                migrate_to_ram_lock: false,
+                migrate_lock: None,
+                driver: DriverOpts::default(),
+                removing: false,
+            });
+        }
+        let mut s = Setup {
+            world,
+            devices,
+            errors: Vec::new(),
+        };
+        if devices_wanted > MAX_DEVICES {
+            s.errors
+                .push(format!("{devices_wanted} devices: at most {MAX_DEVICES}"));
+        }
+        for dev in 0..devices {
+            s.open_mirror(dev, 0);
+        }
+        s
+    }
+
+    /// `open("/dev/hmm_dmirror<dev>")` by process `mm`: a mirror with an interval notifier over the mm.
+    pub fn open_mirror(&mut self, dev: DevId, mm: MmId) -> usize {
+        open_mirror(&mut self.world, dev, mm)
+    }
+
+    /// How the simulated driver behaves: every device's lane options, `migrate_to_ram` lock and every
+    /// open mirror's notifier filter.
+    pub fn driver(&mut self, opts: DriverOpts) -> &mut Setup {
+        for m in &mut self.world.mirrors {
+            m.filter_own_migrate = opts.filter_own_migrate;
+        }
+        for dev in &mut self.world.devices {
+            dev.migrate_to_ram_lock = opts.migrate_to_ram_lock;
+            dev.driver = opts;
+        }
+        self
+    }
+
+    /// `mmap` a fixed range.
+    pub fn mmap(&mut self, mm: MmId, start: u32, npages: u32, prot: Prot) {
+        if !range_ok(start, npages) || npages == 0 || self.world.mms.get(mm as usize).is_none() {
+            self.errors.push(format!(
+                "mmap of {npages} pages at page {start:#x} of mm{mm} is outside the model"
+            ));
+            return;
+        }
+        self.world.mms[mm as usize].vmas.push(Vma {
+            start,
+            end: start + npages,
+            read: prot.read,
+            write: prot.write,
+            shared: prot.shared,
+            special: false,
+        });
+        self.world.mms[mm as usize].vmas.sort_by_key(|v| v.start);
+    }
+
+    /// The standard scenario of a state string: one anonymous RW VMA at [`RANGE_BASE_VPN`], page `i`
+    /// holding content `i + 1` unless it reads as zero (`Z`, `N`); `C` pages are shared with a fork child
+    /// (mm1); `D` pages live on device 0, `O` pages on device 1.
+    pub fn from_states(states: &[PageState]) -> Setup {
+        let mut s = Setup::new(2);
+        s.mmap(0, RANGE_BASE_VPN, states.len() as u32, Prot::RW);
+        for (i, &st) in states.iter().enumerate() {
+            s.place(0, RANGE_BASE_VPN + i as u32, st, i as u32 + 1);
+        }
+        s
+    }
+
+    fn child_for_cow(&mut self, parent: MmId) -> MmId {
+        if let Some(child) = self
+            .world
+            .mms
+            .iter()
+            .position(|m| m.id != parent && m.alive)
+        {
+            return child as MmId;
+        }
+        self.world.fork_mm(parent)
+    }
+
+    fn set_pte(&mut self, mm: MmId, vpn: u32, pte: Pte) {
+        let pmd = (vpn / PTRS_PER_PTE) as usize;
+        let table = self.world.mms[mm as usize].pmds[pmd].get_or_insert_with(|| {
+            Box::new(PteTable {
+                ptes: vec![Pte::None; PTRS_PER_PTE as usize],
+                ptl: None,
+            })
+        });
+        table.ptes[(vpn % PTRS_PER_PTE) as usize] = pte;
+    }
+
+    fn anon_folio(&mut self, mm: MmId, vpn: u32, content: u32) -> u32 {
+        let pfn = self.world.system_pop();
+        let av = self.world.mms[mm as usize].anon_vma;
+        let f = &mut self.world.frames[pfn as usize];
+        f.content = content;
+        f.anon_vma = Some(av);
+        f.index = vpn;
+        f.mapcount = 1;
+        f.anon_exclusive = true;
+        f.lru = true;
+        pfn
+    }
+
+    /// Put page `vpn` of `mm` in `state`, holding `content` where it has data.
+    pub fn place(&mut self, mm: MmId, vpn: u32, state: PageState, content: u32) {
+        if !range_ok(vpn, 1) || self.world.mms.get(mm as usize).is_none() {
+            self.errors
+                .push(format!("page {vpn:#x} of mm{mm} is outside the model"));
+            return;
+        }
+        if matches!(state, PageState::DevicePrivate | PageState::OtherDevice) && self.devices == 0 {
+            self.errors.push(format!(
+                "page {vpn:#x} is device-private but the scenario has no device"
+            ));
+            return;
+        }
+        let expected = match state {
+            PageState::Zero | PageState::None => 0,
+            _ => content,
+        };
+        match state {
+            PageState::None => {}
+            PageState::Zero => self.set_pte(mm, vpn, Pte::Zero),
+            PageState::Present => {
+                let pfn = self.anon_folio(mm, vpn, content);
+                self.set_pte(
+                    mm,
+                    vpn,
+                    Pte::Present {
+                        pfn,
+                        write: true,
+                        dirty: true,
+                    },
+                );
+            }
+            PageState::CowShared => {
+                let child = self.child_for_cow(mm);
+                let pfn = self.anon_folio(mm, vpn, content);
+                let f = &mut self.world.frames[pfn as usize];
+                f.refcount = 2;
+                f.mapcount = 2;
+                f.anon_exclusive = false;
+                let ro = Pte::Present {
+                    pfn,
+                    write: false,
+                    dirty: true,
+                };
+                self.set_pte(mm, vpn, ro);
+                self.set_pte(child, vpn, ro);
+                self.world.expected.insert((child, vpn), content);
+            }
+            PageState::Swapped => {
+                self.world.swap.push(Some(content));
+                let slot = (self.world.swap.len() - 1) as u32;
+                self.set_pte(mm, vpn, Pte::Swap { slot });
+            }
+            PageState::DevicePrivate | PageState::OtherDevice => {
+                let dev = if state == PageState::DevicePrivate {
+                    0
+                } else {
+                    OTHER_DEVICE.min(self.devices - 1)
+                };
+                let pfn = self.world.devmem_pop(dev, DEVMEM_CHUNK_PAGES);
+                let av = self.world.mms[mm as usize].anon_vma;
+                let f = &mut self.world.frames[pfn as usize];
+                f.content = content;
+                f.anon_vma = Some(av);
+                f.index = vpn;
+                f.mapcount = 1;
+                f.anon_exclusive = true;
+                f.mirror = Some((dev, mm));
+                self.set_pte(mm, vpn, Pte::DevicePrivate { pfn, write: true });
+                let mirror = self
+                    .world
+                    .mirror_index(dev, mm)
+                    .unwrap_or_else(|| open_mirror(&mut self.world, dev, mm));
+                self.world.mirrors[mirror].pt.insert(
+                    vpn,
+                    DptEntry {
+                        pfn,
+                        tag: DptTag::Write,
+                    },
+                );
+            }
+        }
+        self.world.expected.insert((mm, vpn), expected);
+    }
+}
+
+pub(crate) fn open_mirror(world: &mut World, dev: DevId, mm: MmId) -> usize {
+    if let Some(i) = world.mirror_index(dev, mm) {
+        return i;
+    }
+    // mmu_interval_notifier_insert while idle: the subscription starts one behind the mm's sequence.
+    let seq = world.mms[mm as usize].invalidate_seq - 1;
+    world.mirrors.push(Mirror {
+        dev,
+        mm,
+        pt: Default::default(),
+        seq,
+        mutex: None,
+        filter_own_migrate: true,
+    });
+    world.mirrors.len() - 1
+}
