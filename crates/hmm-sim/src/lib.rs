@@ -75,7 +75,8 @@ pub use trace::spans::{call_spans, lock_holds, Span};
 pub use trace::{
     fault, pack_page, unpack_page, CounterInfo, Counters, Ev, Event, FolioFlag, Func, Invalidation,
     Kind, Level, LockId, Milestone, NotifyEvent, Page, RefMismatch, RetryReason, SeqId, Slot,
-    ThreadState, Tid, TraceFile, WaitOn, WalkKind, COUNTERS, NO_OWNER, TRACE_SCHEMA_VERSION,
+    ThreadState, Tid, TraceFile, TraceMode, WaitOn, WalkKind, COUNTERS, NO_OWNER,
+    TRACE_SCHEMA_VERSION,
 };
 // Test-only (feature `mutants`): skip one lock release site, for the release-site mutation test.
 #[cfg(feature = "mutants")]

@@ -34,6 +34,7 @@ fn scenario(kernel: KernelVersion, threads: usize) -> hmm_sim::Report {
             max_steps: 200_000,
             max_threads: 8,
         },
+        ..RunConfig::default()
     };
     run(&setup, &specs, &cfg)
 }
@@ -104,6 +105,7 @@ fn explorer_finds_a_livelocking_schedule_and_replays_it() {
         kernel: KernelVersion::V6_14,
         policy: Policy::RunToBlock,
         limits: limits.clone(),
+        ..RunConfig::default()
     };
     let found = explore(&setup, &specs, &cfg, 500, |r| {
         matches!(r.result, Err(RunError::StepLimit { .. }))
@@ -125,6 +127,7 @@ fn explorer_finds_a_livelocking_schedule_and_replays_it() {
         kernel: KernelVersion::V6_15,
         policy: Policy::RunToBlock,
         limits: limits.clone(),
+        ..RunConfig::default()
     };
     let spin = explore(&setup, &specs, &cfg15, 500, |r| {
         matches!(r.result, Err(RunError::StepLimit { .. }))
@@ -138,6 +141,7 @@ fn explorer_finds_a_livelocking_schedule_and_replays_it() {
         kernel: KernelVersion::V6_18,
         policy: Policy::RunToBlock,
         limits,
+        ..RunConfig::default()
     };
     let none = explore(&setup, &specs, &cfg18, 300, |r| {
         r.result.is_err() || !r.violations.is_empty()

@@ -103,6 +103,7 @@ fn cfg(kernel: KernelVersion, policy: Policy) -> RunConfig {
             max_steps: 200_000,
             max_threads: 8,
         },
+        ..RunConfig::default()
     }
 }
 

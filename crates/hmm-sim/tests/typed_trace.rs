@@ -143,6 +143,7 @@ fn livelock_events() -> Vec<Event> {
             max_steps: 20_000,
             max_threads: 8,
         },
+        ..RunConfig::default()
     };
     run(&setup, &specs, &cfg).events
 }

@@ -68,6 +68,7 @@ pub fn config(kernel: KernelVersion, limits: &LessonLimits, policy: Policy) -> R
             max_steps: limits.steps,
             max_threads: crate::limits::MAX_THREADS + 1,
         },
+        ..RunConfig::default()
     }
 }
 

@@ -37,6 +37,17 @@ pub struct Kernel {
     pub version: KernelVersion,
     pub(crate) world: RefCell<World>,
     pub(crate) events: RefCell<Vec<Event>>,
+    /// Whether events are kept ([`TraceMode::Keep`]) or only folded into `counters` as they happen.
+    trace_mode: TraceMode,
+    /// Every event of the run folded as it is recorded (kept or not).
+    pub(crate) counters: RefCell<Counters>,
+    /// Events recorded so far, kept or not.
+    pub(crate) steps: Cell<u64>,
+    /// The step budget ([`crate::Limits::max_steps`]): the event that would exceed it is not recorded,
+    /// `over_budget` is set, and from then on every preemption point yields so the scheduler can stop the
+    /// run, however many threads are alive.
+    budget: u64,
+    pub(crate) over_budget: Cell<bool>,
     pub(crate) threads: RefCell<Vec<ThreadCtl>>,
     pub(crate) current: Cell<Tid>,
     /// Threads not yet finished; preemption points are free when only one is alive.
@@ -55,11 +66,16 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    pub fn new(version: KernelVersion, world: World) -> Kernel {
+    pub fn new(version: KernelVersion, world: World, trace_mode: TraceMode, budget: u64) -> Kernel {
         Kernel {
             version,
             world: RefCell::new(world),
             events: RefCell::new(Vec::new()),
+            trace_mode,
+            counters: RefCell::new(Counters::default()),
+            steps: Cell::new(0),
+            budget,
+            over_budget: Cell::new(false),
             threads: RefCell::new(Vec::new()),
             current: Cell::new(0),
             live: Cell::new(0),
@@ -118,6 +134,14 @@ impl Kernel {
     pub fn violations(&self) -> Vec<String> {
         self.violations.borrow().clone()
     }
+    /// Where thread `tid` is, for a person: `"T1 in hmm_range_fault"`.
+    pub(crate) fn where_is(&self, tid: Tid) -> String {
+        let threads = self.threads.borrow();
+        match threads.get(tid as usize).and_then(|t| t.stack.last()) {
+            Some(func) => format!("T{tid} in {}", func.name()),
+            None => format!("T{tid}"),
+        }
+    }
     pub fn tid(&self) -> Tid {
         self.current.get()
     }
@@ -137,20 +161,30 @@ impl Kernel {
         if self.quiet.get() {
             return;
         }
+        if self.steps.get() >= self.budget {
+            // Checked here, where events are made, so no path can outrun the budget between two polls.
+            self.over_budget.set(true);
+            return;
+        }
+        self.steps.set(self.steps.get() + 1);
         let thread = self.tid();
         let func = self
             .threads
             .borrow()
             .get(thread as usize)
             .and_then(|t| t.stack.last().copied());
-        self.events.borrow_mut().push(Event {
+        let event = Event {
             kind,
             thread,
             func: func.unwrap_or(Func::UserThread),
             a,
             b,
             c,
-        });
+        };
+        self.counters.borrow_mut().observe(&event);
+        if self.trace_mode == TraceMode::Keep {
+            self.events.borrow_mut().push(event);
+        }
     }
 
     /// Enter a kernel function: records `Call` and keeps it on the thread's stack until the returned [`Call`]
@@ -202,9 +236,11 @@ impl Kernel {
 
     // ----- scheduling --------------------------------------------------------------------------------
 
-    /// A preemption point: another runnable thread may run here.
+    /// A preemption point: another runnable thread may run here. Past the step budget it always yields,
+    /// so the scheduler regains control and ends the run (every loop in a kernel path takes a lock or
+    /// faults, and both pass through here).
     pub async fn preempt(&self) {
-        if self.live.get() > 1 {
+        if self.live.get() > 1 || self.over_budget.get() {
             self.yielded.set(true);
             YieldOnce(false).await;
         }

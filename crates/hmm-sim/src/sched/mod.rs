@@ -22,7 +22,8 @@ pub type Choice = Tid;
 /// Simulation limits. Every one is explicit and reported when hit.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
-    /// Trace events before the run stops with [`RunError::StepLimit`].
+    /// Trace events (16 bytes each when kept) a run may record; the next one stops it with
+    /// [`RunError::StepLimit`]. Enforced where events are recorded, whatever the number of live threads.
     pub max_steps: u64,
     /// Simulated threads (the trace packs thread ids in a byte; lessons need a handful).
     pub max_threads: usize,
@@ -43,8 +44,10 @@ pub enum RunError {
     Deadlock {
         blocked: Vec<(Tid, String)>,
     },
+    /// The step budget ([`Limits::max_steps`]) ran out: `at` says which thread was in which function.
     StepLimit {
         steps: u64,
+        at: String,
     },
     /// A replayed choice named a thread that could not run at that point.
     ImpossibleChoice {
@@ -71,8 +74,8 @@ impl std::fmt::Display for RunError {
                 }
                 Ok(())
             }
-            RunError::StepLimit { steps } => {
-                write!(f, "step limit hit after {steps} events (possible livelock)")
+            RunError::StepLimit { steps, at } => {
+                write!(f, "step limit of {steps} events reached ({at})")
             }
             RunError::ImpossibleChoice {
                 index,
@@ -202,9 +205,11 @@ impl Executor {
                 self.kernel
                     .emit(Kind::Thread, tid as u32, ThreadState::Exited as u32, 0);
             }
-            let steps = self.kernel.events.borrow().len() as u64;
-            if steps > self.limits.max_steps {
-                return Err(RunError::StepLimit { steps });
+            if self.kernel.over_budget.get() {
+                return Err(RunError::StepLimit {
+                    steps: self.kernel.steps.get(),
+                    at: self.kernel.where_is(tid),
+                });
             }
         }
     }

@@ -79,7 +79,7 @@ pub fn compare(states: &[PageState], cfg: &RunConfig) -> Comparison {
             let end = RANGE_BASE_VPN + states.len() as u32;
             LaneRun {
                 strategy,
-                counters: report.counters(),
+                counters: report.counters.clone(),
                 final_pages: final_pages(&report.world, 0, RANGE_BASE_VPN, end),
                 report,
             }

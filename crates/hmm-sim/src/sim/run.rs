@@ -10,7 +10,7 @@ use crate::invariants;
 use crate::kernel::Kernel;
 use crate::mm::mmap::{cpu_access, fork, mprotect, munmap};
 use crate::sched::{Executor, Limits, Policy, RunError};
-use crate::trace::{Counters, Event, Tid};
+use crate::trace::{Counters, Event, Tid, TraceMode};
 use crate::version::KernelVersion;
 use crate::world::*;
 use serde::{Deserialize, Serialize};
@@ -93,6 +93,7 @@ pub struct RunConfig {
     pub kernel: KernelVersion,
     pub policy: Policy,
     pub limits: Limits,
+    pub trace: TraceMode,
 }
 
 impl Default for RunConfig {
@@ -101,6 +102,7 @@ impl Default for RunConfig {
             kernel: KernelVersion::V6_15,
             policy: Policy::RunToBlock,
             limits: Limits::default(),
+            trace: TraceMode::Keep,
         }
     }
 }
@@ -108,7 +110,12 @@ impl Default for RunConfig {
 /// Everything a run produced.
 #[derive(Clone, Debug)]
 pub struct Report {
+    /// Every event, unless the run was [`TraceMode::CountersOnly`] (then empty).
     pub events: Vec<Event>,
+    /// Every event folded, kept or not.
+    pub counters: Counters,
+    /// Events recorded (kept or not).
+    pub steps: u64,
     /// Per thread, the outcome of each op it completed.
     pub outcomes: Vec<Vec<Outcome>>,
     pub result: Result<(), RunError>,
@@ -122,15 +129,14 @@ pub struct Report {
     pub violations: Vec<String>,
 }
 
-impl Report {
-    pub fn counters(&self) -> Counters {
-        Counters::of(&self.events)
-    }
-}
-
 /// Run `threads` on the world of `setup`.
 pub fn run(setup: &Setup, threads: &[ThreadSpec], cfg: &RunConfig) -> Report {
-    let kernel = Rc::new(Kernel::new(cfg.kernel, setup.world.clone()));
+    let kernel = Rc::new(Kernel::new(
+        cfg.kernel,
+        setup.world.clone(),
+        cfg.trace,
+        cfg.limits.max_steps,
+    ));
     // Every device is a dmirror device, and every mirror subscribes with dmirror's callbacks.
     for dev in 0..setup.world.devices.len() {
         kernel.set_pgmap_ops(dev as DevId, &DMIRROR_DEVMEM_OPS);
@@ -171,6 +177,8 @@ pub fn run(setup: &Setup, threads: &[ThreadSpec], cfg: &RunConfig) -> Report {
     let names = exec.names.clone();
     drop(exec);
     let events = kernel.take_events();
+    let counters = kernel.counters.take();
+    let steps = kernel.steps.get();
     let mut violations = kernel.violations();
     let kernel = Rc::try_unwrap(kernel)
         .ok()
@@ -184,6 +192,8 @@ pub fn run(setup: &Setup, threads: &[ThreadSpec], cfg: &RunConfig) -> Report {
         .unwrap_or_default();
     Report {
         events,
+        counters,
+        steps,
         outcomes,
         result,
         choices,

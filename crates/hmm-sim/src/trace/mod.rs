@@ -111,3 +111,12 @@ mod tests {
         assert_eq!(names.len(), Func::ALL.len());
     }
 }
+
+/// Whether a run keeps its events or only counts them. Viewers and lessons need the events; a comparison
+/// that reports counters needs only [`Counters`], and then a run's memory does not grow with its length.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TraceMode {
+    #[default]
+    Keep,
+    CountersOnly,
+}
