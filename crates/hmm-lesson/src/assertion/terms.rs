@@ -173,12 +173,12 @@ impl Parser<'_> {
     pub(super) fn event(&mut self) -> Result<EventPattern, Problem> {
         let world = self.world_prefix().unwrap_or(WhichWorld::Main);
         let (kind, span) = self.ident("an event kind")?;
-        if !crate::runner::EVENT_KINDS.contains(&kind.as_str()) {
+        if hmm_sim::Kind::from_name(&kind).is_none() {
             return Err((
                 span,
                 format!(
                     "unknown event kind `{kind}`: expected one of {}",
-                    crate::runner::EVENT_KINDS.join(", ")
+                    event_kind_names()
                 ),
             ));
         }
@@ -274,9 +274,15 @@ impl Parser<'_> {
 }
 
 fn counter_names() -> String {
-    Counter::ALL
-        .iter()
+    Counter::all()
         .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+fn event_kind_names() -> String {
+    hmm_sim::Kind::ALL
+        .iter()
+        .map(|k| k.name())
         .collect::<Vec<_>>()
         .join(", ")
 }
