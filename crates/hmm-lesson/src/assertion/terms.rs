@@ -273,32 +273,21 @@ impl Parser<'_> {
     }
 }
 
+/// `a, b, c`: the valid names a diagnostic lists.
+fn listed(names: impl Iterator<Item = &'static str>) -> String {
+    names.collect::<Vec<_>>().join(", ")
+}
 fn counter_names() -> String {
-    Counter::all()
-        .map(|c| c.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    listed(Counter::all().map(|c| c.name()))
 }
 fn event_kind_names() -> String {
-    hmm_sim::Kind::ALL
-        .iter()
-        .map(|k| k.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    listed(hmm_sim::Kind::ALL.iter().map(|k| k.name()))
 }
 fn outcome_names() -> String {
-    RunEnd::ALL
-        .iter()
-        .map(|o| o.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    listed(RunEnd::ALL.iter().map(|o| o.name()))
 }
 fn kind_names() -> String {
-    hmm_sim::PteKind::ALL
-        .iter()
-        .map(|k| k.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    listed(hmm_sim::PteKind::ALL.iter().map(|k| k.name()))
 }
 
 fn data_value(text: &str) -> Result<Value, String> {
