@@ -392,12 +392,12 @@ fn until(v: &str, span: Span) -> Result<Until, Problem> {
             format!("`until={v}`: expected step:N or milestone:NAME"),
         ));
     };
-    if !crate::runner::MILESTONES.contains(&m) {
+    if crate::runner::milestone_from_key(m).is_none() {
         return Err((
             span,
             format!(
                 "unknown milestone `{m}`: expected one of {}",
-                crate::runner::MILESTONES.join(", ")
+                crate::runner::milestone_keys().join(", ")
             ),
         ));
     }

@@ -19,7 +19,7 @@
 //! | [`model`] | the validated lesson: plain data (`action`: verbs, `claim`: assertions) |
 //! | [`observe`] | what a run exposes to assertions: plain data |
 //! | [`eval`] | evaluating one claim against an observation (`probe`: world state, `result`: bound results) |
-//! | [`runner`] | the only module that drives hmm-sim (`session`, `lower`, `search`, `observe`, `events`, `world_access`) |
+//! | [`runner`] | the only module that drives hmm-sim (`session`, `lower`, `search`, `observe`, `events`) |
 //! | [`check`] | lesson files in, pass/fail reports out (used by `hmmviz check` and the tests) |
 //! | [`limits`] | every bound, in one place |
 //!

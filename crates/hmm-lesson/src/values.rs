@@ -38,38 +38,24 @@ pub fn number(text: &str) -> Result<u64, String> {
     parsed.map_err(|_| format!("expected a number, found `{t}`"))
 }
 
-/// Signed integer or `-ENAME`/`ENAME` errno.
+/// Signed integer or `-ENAME`/`ENAME` errno (the names hmm-sim's model returns, `hmm_sim::ERRNOS`).
 pub fn int(text: &str) -> Result<i64, String> {
     let t = text.trim();
     let (neg, body) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, t),
     };
-    let magnitude = if let Some(code) = errno(body) {
-        code
+    // `parse_errno` would also take a leading `-`: the sign was split off above, so `--EBUSY` stays an error.
+    let magnitude = if let Some(code) =
+        hmm_sim::parse_errno(body).filter(|_| !body.starts_with('-'))
+    {
+        -i64::from(code)
     } else {
         let n = number(body)
             .map_err(|_| format!("expected an integer or an errno such as -EFAULT, found `{t}`"))?;
         i64::try_from(n).map_err(|_| format!("`{t}` is out of range"))?
     };
     Ok(if neg { -magnitude } else { magnitude })
-}
-
-/// The errno values dmirror and the mm core return (include/uapi/asm-generic/errno-base.h).
-pub fn errno(name: &str) -> Option<i64> {
-    Some(match name {
-        "EPERM" => 1,
-        "ENOENT" => 2,
-        "EINTR" => 4,
-        "EIO" => 5,
-        "EAGAIN" => 11,
-        "ENOMEM" => 12,
-        "EFAULT" => 14,
-        "EBUSY" => 16,
-        "EINVAL" => 22,
-        "ERANGE" => 34,
-        _ => return None,
-    })
 }
 
 /// Content patterns: `i`, `-i`, `i+3`, `i-1`, `-i+2`, `7`, `0x10`, `-5`.
@@ -234,6 +220,9 @@ mod tests {
             3u64.wrapping_neg()
         );
         assert_eq!(int("-EFAULT"), Ok(-14));
+        assert_eq!(int("EBUSY"), Ok(16));
+        assert_eq!(int("-EBUSY"), Ok(hmm_sim::EBUSY as i64));
+        assert!(int("--EBUSY").is_err());
         assert_eq!(int("0x10"), Ok(16));
         assert!(int("-EWHAT").is_err());
     }

@@ -173,12 +173,12 @@ impl Parser<'_> {
     pub(super) fn event(&mut self) -> Result<EventPattern, Problem> {
         let world = self.world_prefix().unwrap_or(WhichWorld::Main);
         let (kind, span) = self.ident("an event kind")?;
-        if !crate::runner::EVENT_KINDS.contains(&kind.as_str()) {
+        if hmm_sim::Kind::from_name(&kind).is_none() {
             return Err((
                 span,
                 format!(
                     "unknown event kind `{kind}`: expected one of {}",
-                    crate::runner::EVENT_KINDS.join(", ")
+                    event_kind_names()
                 ),
             ));
         }
@@ -273,26 +273,21 @@ impl Parser<'_> {
     }
 }
 
+/// `a, b, c`: the valid names a diagnostic lists.
+fn listed(names: impl Iterator<Item = &'static str>) -> String {
+    names.collect::<Vec<_>>().join(", ")
+}
 fn counter_names() -> String {
-    Counter::ALL
-        .iter()
-        .map(|c| c.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    listed(Counter::all().map(|c| c.name()))
+}
+fn event_kind_names() -> String {
+    listed(hmm_sim::Kind::ALL.iter().map(|k| k.name()))
 }
 fn outcome_names() -> String {
-    RunEnd::ALL
-        .iter()
-        .map(|o| o.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    listed(RunEnd::ALL.iter().map(|o| o.name()))
 }
 fn kind_names() -> String {
-    hmm_sim::PteKind::ALL
-        .iter()
-        .map(|k| k.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    listed(hmm_sim::PteKind::ALL.iter().map(|k| k.name()))
 }
 
 fn data_value(text: &str) -> Result<Value, String> {

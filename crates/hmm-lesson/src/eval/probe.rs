@@ -1,8 +1,8 @@
 //! Comparing what a probe reads in a world (pages, mirror, counters, locks) with the claimed value.
 
-use super::result::result_field;
+use super::result::{per_page, result_field, type_error};
 use super::{verdict, world, world_name, Verdict};
-use crate::model::{Cmp, PageField, Pages, Probe, Value, WhichWorld};
+use crate::model::{Cmp, PageField, Probe, Value, WhichWorld};
 use crate::observe::{Observation, PageObs};
 
 pub(super) fn compare(
@@ -89,13 +89,6 @@ pub(super) fn compare(
     }
 }
 
-pub(super) fn type_error() -> Verdict {
-    verdict(
-        false,
-        "value of the wrong type for this probe (validator bug)",
-    )
-}
-
 fn page_field_name(f: PageField) -> &'static str {
     match f {
         PageField::Pte => "pte",
@@ -106,33 +99,6 @@ fn page_field_name(f: PageField) -> &'static str {
         PageField::Holder => "holder",
         PageField::Mem => "mem",
     }
-}
-
-/// The claim for a range holds iff it holds for every page; the detail names the first page where it fails.
-pub(super) fn per_page(
-    pages: Pages,
-    label: &str,
-    cmp: Cmp,
-    mut f: impl FnMut(usize) -> (bool, String),
-) -> Result<Verdict, Verdict> {
-    let mut first_seen = None;
-    for p in pages.iter() {
-        let (ok, seen) = f(p);
-        if !ok {
-            return Ok(verdict(false, format!("{label}[{p}] is {seen}")));
-        }
-        first_seen.get_or_insert(seen);
-    }
-    let range = if pages.len() == 1 {
-        pages.start.to_string()
-    } else {
-        format!("{}..{}", pages.start, pages.end)
-    };
-    let _ = cmp;
-    Ok(verdict(
-        true,
-        format!("{label}[{range}]: {}", first_seen.unwrap_or_default()),
-    ))
 }
 
 fn page_field(

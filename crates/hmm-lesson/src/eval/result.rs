@@ -1,6 +1,7 @@
-//! Comparing a bound result's fields (`ret`, `cpages`, `faults`, `data`, `snapshot`, `outcome`).
+//! Comparing a bound result's fields (`ret`, `cpages`, `faults`, `data`, `snapshot`, `outcome`), and the two
+//! helpers every comparison shares ([`per_page`], [`type_error`]): `probe` builds on this module, never the
+//! other way round.
 
-use super::probe::{per_page, type_error};
 use super::{verdict, Verdict};
 use crate::model::{Cmp, Pages, ResultField, Value};
 use crate::observe::ResultObs;
@@ -59,6 +60,40 @@ pub(super) fn result_field(
         }
         _ => Err(wrong()),
     }
+}
+
+pub(super) fn type_error() -> Verdict {
+    verdict(
+        false,
+        "value of the wrong type for this probe (validator bug)",
+    )
+}
+
+/// The claim for a range holds iff it holds for every page; the detail names the first page where it fails.
+pub(super) fn per_page(
+    pages: Pages,
+    label: &str,
+    cmp: Cmp,
+    mut f: impl FnMut(usize) -> (bool, String),
+) -> Result<Verdict, Verdict> {
+    let mut first_seen = None;
+    for p in pages.iter() {
+        let (ok, seen) = f(p);
+        if !ok {
+            return Ok(verdict(false, format!("{label}[{p}] is {seen}")));
+        }
+        first_seen.get_or_insert(seen);
+    }
+    let range = if pages.len() == 1 {
+        pages.start.to_string()
+    } else {
+        format!("{}..{}", pages.start, pages.end)
+    };
+    let _ = cmp;
+    Ok(verdict(
+        true,
+        format!("{label}[{range}]: {}", first_seen.unwrap_or_default()),
+    ))
 }
 
 /// `r.data` of a dmirror call: `none` when nothing was copied back, else a pattern per page.

@@ -1,15 +1,14 @@
 //! Lowering: the lesson's scenario and actions become hmm-sim's set-up, ops, thread specs and policies.
 //! No running and no observing here; only translation between the two vocabularies.
 
-use super::world_access::apply_driver;
 use crate::model::{
     DmirrorCmd, DriverSettings, KernelVersion, LessonLimits, Pages, Pattern, Scenario, Schedule,
     Strategy, Verb, VmaKind, VmaProt,
 };
 use hmm_sim::PageState;
 use hmm_sim::RANGE_BASE_VPN;
+use hmm_sim::{DriverOpts, RunConfig, Setup, ThreadSpec};
 use hmm_sim::{Limits, Policy};
-use hmm_sim::{RunConfig, Setup, ThreadSpec};
 
 /// The virtual page number of page `page` of the scenario's range.
 pub fn vpn(page: usize) -> u32 {
@@ -53,7 +52,7 @@ pub fn scenario_setup(sc: &Scenario) -> Result<Setup, String> {
             setup.place(0, vpn(p), *st, token(sc.content, p));
         }
     }
-    apply_driver(&mut setup.world, &sc.driver);
+    setup.driver(driver_opts(&sc.driver));
     if let Some(e) = setup.errors.first() {
         return Err(format!("the simulator refused the scenario: {e}"));
     }
@@ -131,6 +130,18 @@ pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<hmm_sim::Op>, String> 
             return Err("this action cannot be queued on a thread".into())
         }
     })
+}
+
+/// The lesson's driver settings as hmm-sim's driver options (`Setup::driver` applies them to every mirror
+/// and device).
+pub fn driver_opts(d: &DriverSettings) -> DriverOpts {
+    DriverOpts {
+        write: d.write,
+        select_device_private: d.select.device_private,
+        hold_lock_across_setup: d.lock_across_setup,
+        filter_own_migrate: d.owner_filter,
+        migrate_to_ram_lock: d.fault_lock,
+    }
 }
 
 /// Refuse driver settings hmm-sim's strategies do not model, rather than silently ignoring them.

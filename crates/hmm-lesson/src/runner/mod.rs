@@ -21,22 +21,20 @@
 //! | `lower` | lesson actions and scenario → hmm-sim set-up, ops, thread specs and policies |
 //! | `search` | schedule claims: round robin plus hmm-sim's explorer, witnesses per property |
 //! | `observe` | [`Observation`]s, built only from hmm-sim's `ViewState` of each world |
-//! | `events` | every decoding of raw trace events (kinds, pages, milestones, how a run ended) |
-//! | `world_access` | the one place that still writes `World` fields directly (driver settings) |
+//! | `events` | what the runner reads from traces, through hmm-sim's typed `Ev` (pages, milestones, how a run ended) |
 
 mod events;
 mod lower;
 mod observe;
 mod search;
 mod session;
-mod world_access;
 
 use crate::eval::{self, Verdict};
 use crate::model::{Lesson, Span};
 use crate::observe::Observation;
 use serde::Serialize;
 
-pub use events::{is_func, EVENT_KINDS, MILESTONES};
+pub use events::{is_func, milestone_from_key, milestone_keys};
 
 /// Why a lesson stopped before its end: an action the simulator refused, or a limit hit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
