@@ -13,7 +13,6 @@ use hmm_sim::{compare, RunConfig};
 use hmm_sim::{Counters, Milestone};
 use hmm_sim::{Timeline, ViewState};
 
-use crate::picture::events::spans_of;
 use crate::picture::spans::Spans;
 use crate::url::Align;
 
@@ -36,7 +35,7 @@ pub struct LaneTrace {
 impl LaneTrace {
     /// Call and lock spans for the swimlane timeline, computed on first use (only the deep view needs them).
     pub fn spans(&self) -> &Spans {
-        self.spans.get_or_init(|| spans_of(self.timeline.events()))
+        self.spans.get_or_init(|| Spans::of(self.timeline.events()))
     }
 
     pub fn thread_name(&self, tid: u8) -> String {
@@ -219,50 +218,6 @@ pub fn map_by_anchors(anchors: &[(usize, usize)], step: usize) -> usize {
             let offset = (step - r0) as u128;
             l0 + ((l1 - l0) as u128 * offset / span) as usize
         }
-    }
-}
-
-/// The kinds of event the transport can jump to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JumpKind {
-    Walk,
-    Lock,
-    Fault,
-    MigrationEntry,
-    Milestone,
-}
-
-impl JumpKind {
-    pub const ALL: [JumpKind; 5] = [
-        JumpKind::MigrationEntry,
-        JumpKind::Walk,
-        JumpKind::Lock,
-        JumpKind::Fault,
-        JumpKind::Milestone,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            JumpKind::Walk => "walk",
-            JumpKind::Lock => "lock",
-            JumpKind::Fault => "fault",
-            JumpKind::MigrationEntry => "migration",
-            JumpKind::Milestone => "milestone",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            JumpKind::Walk => "page-table walk",
-            JumpKind::Lock => "lock taken",
-            JumpKind::Fault => "page fault",
-            JumpKind::MigrationEntry => "migration entry installed",
-            JumpKind::Milestone => "milestone",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<JumpKind> {
-        JumpKind::ALL.into_iter().find(|k| k.name() == s)
     }
 }
 

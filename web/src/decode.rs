@@ -4,7 +4,7 @@
 //! The bit values come from hmm-sim's own constants; nothing here decides what a value means for the kernel,
 //! it only spells it out for the screen.
 
-use hmm_sim::{LockId, NotifyEvent, SeqId};
+use hmm_sim::{Invalidation, LockId, SeqId};
 use hmm_sim::{Zone, RANGE_BASE_VPN};
 use hmm_sim::{HMM_PFN_ERROR, HMM_PFN_MIGRATE, HMM_PFN_VALID, HMM_PFN_WRITE};
 use hmm_sim::{MIGRATE_PFN_MIGRATE, MIGRATE_PFN_SHIFT, MIGRATE_PFN_VALID, MIGRATE_PFN_WRITE};
@@ -56,24 +56,23 @@ pub fn hmm_pfn(value: u64) -> (Vec<&'static str>, Option<u64>) {
     (flags, pfn)
 }
 
-pub fn seq_name(packed: u32) -> String {
-    match SeqId::unpack(packed) {
+pub fn seq_name(id: SeqId) -> String {
+    match id {
         SeqId::Mm(mm) => format!("mm{mm} invalidate_seq"),
         SeqId::Sub { dev, mm } => format!("dmirror{dev} interval_sub (mm{mm})"),
     }
 }
 
-/// An open invalidation `(event | owner << 8, start page, end page)`.
-pub fn invalidation(a: u32, start: u32, end: u32) -> String {
-    let event = NotifyEvent::from_u8(a as u8).name();
-    let owner = match a >> 8 {
-        0 => "no owner".to_owned(),
-        n => format!("owner device {}", n - 1),
-    };
+/// An open invalidation: its event, its range of pages and its owner.
+pub fn invalidation(range: Invalidation) -> String {
+    let owner = range
+        .owner_device()
+        .map_or_else(|| "no owner".to_owned(), |d| format!("owner device {d}"));
     format!(
-        "{event} [{} … {}) ({owner})",
-        addr(start & 0x00ff_ffff),
-        addr(end & 0x00ff_ffff)
+        "{} [{} … {}) ({owner})",
+        range.event.name(),
+        addr(range.start),
+        addr(range.end)
     )
 }
 

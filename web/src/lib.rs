@@ -10,12 +10,14 @@
 //! - [`scenario`]: the presets and the browser's page limit; the text itself is parsed and written back by
 //!   hmm-sim (`parse_states`, `compact_states`).
 //! - [`comparison`]: one scenario run through the three lanes once (`LoadedLanes`, a `LaneTrace` per lane, seekable
-//!   through `hmm_sim::Timeline`); lane alignment by milestone; the kinds of event the transport jumps to.
+//!   through `hmm_sim::Timeline`); lane alignment by milestone.
+//! - [`jump`]: the kinds of event the transport jumps to, each a question asked of `hmm_sim::Ev`.
 //!
 //! Derive (pure functions to plain render data, `Clone + PartialEq`):
 //! - [`picture`]: `lane` (a compare lane; the three lanes on one page window), `deep` (the deep view),
-//!   `swimlanes` (the timeline's window of spans), `narration`, `spans` (a trace's spans indexed for window
-//!   queries), `events` (the only module that decodes raw trace events).
+//!   `swimlanes` (the timeline's window of spans), `narration`, `spans` (hmm-sim's call and lock spans of a
+//!   trace, indexed for window queries). No module here reads a trace event's packed fields: what an event is
+//!   and what it changed come from hmm-sim (`Event::decode` → `Ev`, `TouchedSet`, `call_spans`, `narrate`).
 //! - [`decode`]: spelling out packed values (MIGRATE_PFN_* and HMM_PFN_* bits, notifier sequences…).
 //!
 //! Draw:
@@ -30,6 +32,7 @@ mod app;
 pub mod comparison;
 pub mod components;
 pub mod decode;
+pub mod jump;
 pub mod picture;
 pub mod scenario;
 pub mod state;

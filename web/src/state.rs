@@ -10,7 +10,8 @@ use std::rc::Rc;
 use hmm_sim::Strategy;
 use yew::Reducible;
 
-use crate::comparison::{JumpKind, LoadedLanes, SharedLanes};
+use crate::comparison::{LoadedLanes, SharedLanes};
+use crate::jump::JumpKind;
 use crate::scenario::{parse_text, MAX_UI_PAGES};
 use crate::url::{Align, Notice, UrlState, View, DEFAULT_SPEED_INDEX, SPEEDS};
 
@@ -159,7 +160,7 @@ impl AppState {
     fn jump(&self, kind: JumpKind, forward: bool) -> Option<usize> {
         let comparison = self.comparison.as_ref()?;
         let find = |timeline: &hmm_sim::Timeline| {
-            let starts = |e: &hmm_sim::Event| crate::picture::events::starts(kind, e);
+            let starts = |e: &hmm_sim::Event| kind.starts(&e.decode());
             if forward {
                 timeline.next_step_where(self.step, starts)
             } else {

@@ -4,9 +4,10 @@
 use std::rc::Rc;
 
 use hmm_sim::Strategy;
+use hmm_sim::COUNTERS;
 use yew::prelude::*;
 
-use super::{content_label, counter_help, counter_label, lane_letter, lane_name, Minimap, PteRow};
+use super::{content_label, lane_letter, lane_name, Minimap, PteRow};
 use crate::picture::lane::LanePicture;
 use crate::picture::WINDOW_PAGES;
 use crate::state::Action;
@@ -83,11 +84,14 @@ pub fn LanePanel(props: &LanePanelProps) -> Html {
                     </div>
                 </div>
                 <dl class="counters" aria-label="Counters so far">
-                    { for f.counters.fields().iter().map(|&(n, v)| html! {
-                        <div key={n} class={classes!("counter", format!("c-{n}"), f.counters_differ.contains(&n).then_some("differs"))}
-                            title={counter_help(n)}>
-                            <dt>{ counter_label(n) }</dt><dd>{ v }</dd>
-                        </div>
+                    { for COUNTERS.iter().map(|c| {
+                        let n = c.name;
+                        html! {
+                            <div key={n} class={classes!("counter", format!("c-{n}"), f.counters_differ.contains(&n).then_some("differs"))}
+                                title={c.help}>
+                                <dt>{ c.label }</dt><dd>{ f.counters.get(n).unwrap_or(0) }</dd>
+                            </div>
+                        }
                     }) }
                 </dl>
             </div>

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use hmm_sim::LockId;
+use hmm_sim::{LockId, SeqId};
 
 use crate::decode;
 use crate::picture::deep::{LockRow, ThreadRow};
@@ -16,7 +16,7 @@ pub struct LocksProps {
     /// Folio locks held in all; `locks` lists only some of them when there are many.
     pub folio_locks: usize,
     pub threads: Rc<Vec<ThreadRow>>,
-    pub seqs: Rc<Vec<(u32, u32, bool)>>,
+    pub seqs: Rc<Vec<(SeqId, u32, bool)>>,
     pub notifiers: Rc<Vec<String>>,
 }
 
@@ -69,11 +69,14 @@ pub fn Locks(props: &LocksProps) -> Html {
             <section id="notifiers" class="panel notifiers" aria-label="MMU notifiers">
                 <h3>{ "MMU notifiers" }</h3>
                 <ul>
-                    { for props.seqs.iter().map(|&(id, v, changed)| html! {
-                        <li key={id} class={classes!(changed.then_some("changed"))}>
-                            { decode::seq_name(id) }{ ": " }<b>{ v }</b>
-                            { if id >> 16 == 0 && v % 2 == 1 { " (odd: an invalidation is running)" } else { "" } }
-                        </li>
+                    { for props.seqs.iter().map(|&(id, v, changed)| {
+                        let name = decode::seq_name(id);
+                        html! {
+                            <li key={name.clone()} class={classes!(changed.then_some("changed"))}>
+                                { name }{ ": " }<b>{ v }</b>
+                                { if matches!(id, SeqId::Mm(_)) && v % 2 == 1 { " (odd: an invalidation is running)" } else { "" } }
+                            </li>
+                        }
                     }) }
                 </ul>
                 if props.notifiers.is_empty() {

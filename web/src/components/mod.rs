@@ -68,37 +68,3 @@ pub fn content_label(content: Option<u32>) -> String {
         Some(c) => format!("#{c}"),
     }
 }
-
-/// What each counter means, for tooltips and the summary chart.
-pub fn counter_help(name: &str) -> &'static str {
-    match name {
-        "walks" => "logical page-table walks, as the RFC counts them: one per hmm_range_fault() and one per migrate_vma_setup()",
-        "walk_calls" => "walk_page_range() invocations, restarts and nested walks included",
-        "pte_visits" => "PTEs examined by a walker callback",
-        "faults" => "handle_mm_fault() calls",
-        "faults_ahead" => "faults hmm_vma_fault made ahead of need (to the end of the PMD chunk)",
-        "ptl_acquisitions" => "split PTE-lock (PTL) acquisitions",
-        "tlb_flushes" => "TLB flush calls",
-        "invalidations" => "mmu_notifier_invalidate_range_start() calls",
-        "retries" => "restarts of any kind (-EBUSY re-walks, driver retries, -EAGAIN)",
-        "steps" => "trace events: each is one step of the animation",
-        _ => "",
-    }
-}
-
-/// Short counter labels for the lane rows.
-pub fn counter_label(name: &str) -> &'static str {
-    match name {
-        "walks" => "walks",
-        "walk_calls" => "walk calls",
-        "pte_visits" => "PTE visits",
-        "faults" => "faults",
-        "faults_ahead" => "ahead",
-        "ptl_acquisitions" => "PTL",
-        "tlb_flushes" => "TLB flush",
-        "invalidations" => "invalidate",
-        "retries" => "retries",
-        "steps" => "steps",
-        _ => "?",
-    }
-}

@@ -1,11 +1,11 @@
 //! The end-of-run comparison: every counter, three bars (one per lane) scaled to the largest of the three, the
 //! values written on the bars. Fewest is marked.
 
-use hmm_sim::Counters;
 use hmm_sim::Strategy;
+use hmm_sim::{CounterInfo, Counters, COUNTERS};
 use yew::prelude::*;
 
-use super::{counter_help, lane_letter, lane_name};
+use super::{lane_letter, lane_name};
 
 #[derive(Properties, PartialEq)]
 pub struct SummaryChartProps {
@@ -16,11 +16,12 @@ pub struct SummaryChartProps {
 
 #[component]
 pub fn SummaryChart(props: &SummaryChartProps) -> Html {
-    let names: Vec<&'static str> = props
-        .totals
-        .first()
-        .map(|(_, c)| c.fields().iter().map(|&(n, _)| n).collect())
-        .unwrap_or_default();
+    // Every counter of hmm-sim's table (name and help), once there are lanes to compare.
+    let counters: &[CounterInfo] = if props.totals.is_empty() {
+        &[]
+    } else {
+        COUNTERS
+    };
     html! {
         <section id="summary" class="summary" aria-label="Counters at the end of each lane">
             <h2>{ "At the end: what each path cost" }</h2>
@@ -40,14 +41,14 @@ pub fn SummaryChart(props: &SummaryChartProps) -> Html {
                         }) }
                     </span>
                 </div>
-                { for names.iter().map(|&name| {
+                { for counters.iter().map(|&CounterInfo { name, help, .. }| {
                     let values: Vec<(Strategy, u64)> = props.totals.iter()
                         .map(|(s, c)| (*s, c.get(name).unwrap_or(0))).collect();
                     let max = values.iter().map(|v| v.1).max().unwrap_or(0).max(1);
                     let min = values.iter().map(|v| v.1).min().unwrap_or(0);
                     let all_same = values.iter().all(|v| v.1 == values[0].1);
                     html! {
-                        <div key={name} class="chart-row" role="row" title={counter_help(name)}>
+                        <div key={name} class="chart-row" role="row" title={help}>
                             <span class="chart-label" role="rowheader">{ name }</span>
                             <span class="chart-bars" role="cell">
                                 { for values.iter().map(|&(s, v)| html! {

@@ -122,7 +122,7 @@ fn call_bars(t: &ThreadSwimlane, scale: Scale, y: f64) -> Vec<Html> {
         .iter()
         .map(|s| {
             let (x0, w) = scale.bar(s.start, s.end);
-            let yy = y + s.row as f64 * ROW;
+            let yy = y + s.depth as f64 * ROW;
             html! {
                 <g class="tl-call">
                     <rect x={format!("{x0:.1}")} y={format!("{yy:.1}")} width={format!("{w:.1}")} height={format!("{:.1}", ROW - 2.0)}>

@@ -10,7 +10,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::lane_name;
-use crate::comparison::JumpKind;
+use crate::jump::JumpKind;
 use crate::state::Action;
 use crate::url::{speed_label, Align, View, SPEEDS};
 

@@ -1,19 +1,19 @@
 //! What the deep view of one lane shows at one step: the page-table tree and decoded PTEs around the walk
 //! cursor, system and device frames, `src[]`/`dst[]` and `hmm_pfns[]`, locks, notifier sequences, threads.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use hmm_sim::Pte;
 use hmm_sim::Strategy;
 use hmm_sim::WaitOn;
-use hmm_sim::{narrate, ViewState};
-use hmm_sim::{Counters, Event, Func, Level, LockId, Milestone};
+use hmm_sim::{narrate, TouchedSet, ViewState};
+use hmm_sim::{Counters, Event, Func, Level, LockId, Milestone, SeqId, Slot};
 use hmm_sim::{Zone, RANGE_BASE_VPN};
 
-use super::events::Touched;
 use super::{
-    content_of, cursor_page, frame_row, pte_at, window_start, FrameRow, LIST_LIMIT, STEP_ZERO,
+    content_of, cursor_page, frame_row, page_changed, pte_at, touched_between, window_start,
+    FrameRow, LIST_LIMIT, STEP_ZERO,
 };
 use crate::comparison::LaneTrace;
 use crate::decode;
@@ -102,7 +102,7 @@ pub struct DeepPicture {
     pub locks: Vec<LockRow>,
     /// Folio locks held in all (only some are in `locks`).
     pub folio_locks: usize,
-    pub seqs: Vec<(u32, u32, bool)>,
+    pub seqs: Vec<(SeqId, u32, bool)>,
     pub notifiers: Vec<String>,
     pub threads: Vec<ThreadRow>,
     pub counters: Counters,
@@ -118,7 +118,7 @@ pub const DEEP_WINDOW: usize = 32;
 /// The deep view's picture of `lane` at `step`, marking what changed since `prev`.
 pub fn deep_picture(lane: &LaneTrace, step: usize, prev: usize, npages: usize) -> DeepPicture {
     let state = lane.timeline.state(step);
-    let touched = Touched::between(lane.timeline.events(), prev, step);
+    let touched = touched_between(lane.timeline.events(), prev, step);
     picture_at(lane, &state, step, npages, &touched)
 }
 
@@ -127,7 +127,7 @@ fn picture_at(
     state: &ViewState,
     step: usize,
     npages: usize,
-    touched: &Touched,
+    touched: &TouchedSet,
 ) -> DeepPicture {
     let event = lane.timeline.event_before(step).copied();
     let thread = event.map_or(0, |e| e.thread);
@@ -159,12 +159,14 @@ fn picture_at(
         seqs: state
             .seqs
             .iter()
-            .map(|(&id, &v)| (id, v, touched.seqs.contains(&id)))
+            .map(|(&packed, &v)| {
+                let id = SeqId::unpack(packed);
+                (id, v, touched.seqs.contains(&id))
+            })
             .collect(),
         notifiers: state
-            .notifiers
-            .iter()
-            .map(|&(a, b, c)| decode::invalidation(a, b, c))
+            .open_invalidations()
+            .map(decode::invalidation)
             .collect(),
         threads: thread_rows(lane, state, thread),
         counters: state.counters,
@@ -177,7 +179,7 @@ fn pte_rows(
     state: &ViewState,
     pages: Range<usize>,
     cursor: Option<usize>,
-    touched: &Touched,
+    touched: &TouchedSet,
 ) -> Vec<PteRow> {
     pages
         .map(|page| {
@@ -189,7 +191,7 @@ fn pte_rows(
                 content: content_of(state, pte),
                 folio: pte.pfn().and_then(|pfn| frame_row(state, pfn, touched)),
                 cursor: cursor == Some(page),
-                changed: touched.pages.contains(&decode::page_vpn(page)),
+                changed: page_changed(touched, page),
             }
         })
         .collect()
@@ -229,7 +231,7 @@ struct ListedFrames {
 
 /// Frames to list: those the window's PTEs map, those just changed, then locked ones, up to the limit.
 /// Never a pass that builds a row per frame: a 20,000-page lane has ~40,000 frames.
-fn listed_frames(state: &ViewState, window: Range<usize>, touched: &Touched) -> ListedFrames {
+fn listed_frames(state: &ViewState, window: Range<usize>, touched: &TouchedSet) -> ListedFrames {
     let (mut system_total, mut device_total) = (0, 0);
     for f in state.frames.values() {
         match f.zone {
@@ -267,7 +269,7 @@ fn listed_frames(state: &ViewState, window: Range<usize>, touched: &Touched) -> 
 
 /// Held locks, and how many folio locks are held in all. Folio locks can number thousands (one per collected
 /// page): only the first few and the changed ones get a row.
-fn lock_rows(state: &ViewState, touched: &Touched) -> (Vec<LockRow>, usize) {
+fn lock_rows(state: &ViewState, touched: &TouchedSet) -> (Vec<LockRow>, usize) {
     let folio_locks = state
         .locks
         .keys()
@@ -295,18 +297,16 @@ fn lock_rows(state: &ViewState, touched: &Touched) -> (Vec<LockRow>, usize) {
 
 /// Every thread with a stack or a wait, and the one that made the last event.
 fn thread_rows(lane: &LaneTrace, state: &ViewState, thread: u8) -> Vec<ThreadRow> {
+    let waiting: BTreeMap<u8, WaitOn> = state.waiting().collect();
     let mut tids: BTreeSet<u8> = state.stacks.keys().copied().collect();
-    tids.extend(state.blocked.keys().copied());
+    tids.extend(waiting.keys().copied());
     tids.insert(thread);
     tids.into_iter()
         .map(|tid| ThreadRow {
             tid,
             name: lane.thread_name(tid),
             stack: state.stacks.get(&tid).cloned().unwrap_or_default(),
-            waiting: state
-                .blocked
-                .get(&tid)
-                .map(|&w| WaitOn::unpack(w).describe()),
+            waiting: waiting.get(&tid).map(|w| w.describe()),
         })
         .collect()
 }
@@ -319,7 +319,7 @@ fn array_window(cursor: Option<usize>, len: usize) -> (u32, u32) {
 
 fn migrate_arrays(
     state: &ViewState,
-    touched: &Touched,
+    touched: &TouchedSet,
     cursor: Option<usize>,
 ) -> Vec<MigrateArrays> {
     let ids: BTreeSet<u8> = state
@@ -343,8 +343,14 @@ fn migrate_arrays(
                     index: i,
                     src: state.src.get(&(id, i)).copied(),
                     dst: state.dst.get(&(id, i)).copied(),
-                    src_changed: touched.src.contains(&(id, i)),
-                    dst_changed: touched.dst.contains(&(id, i)),
+                    src_changed: touched.src.contains(&Slot {
+                        array: id,
+                        index: i,
+                    }),
+                    dst_changed: touched.dst.contains(&Slot {
+                        array: id,
+                        index: i,
+                    }),
                 })
                 .collect();
             MigrateArrays {
@@ -356,7 +362,7 @@ fn migrate_arrays(
         .collect()
 }
 
-fn hmm_arrays(state: &ViewState, touched: &Touched, cursor: Option<usize>) -> Vec<HmmArray> {
+fn hmm_arrays(state: &ViewState, touched: &TouchedSet, cursor: Option<usize>) -> Vec<HmmArray> {
     let ids: BTreeSet<u8> = state.hmm_pfns.keys().map(|&(id, _)| id).collect();
     ids.into_iter()
         .map(|id| {
@@ -369,10 +375,16 @@ fn hmm_arrays(state: &ViewState, touched: &Touched, cursor: Option<usize>) -> Ve
             let (lo, hi) = array_window(cursor, len);
             let rows = (lo..hi)
                 .filter_map(|i| {
-                    state
-                        .hmm_pfns
-                        .get(&(id, i))
-                        .map(|&v| (i, v, touched.hmm.contains(&(id, i))))
+                    state.hmm_pfns.get(&(id, i)).map(|&v| {
+                        (
+                            i,
+                            v,
+                            touched.hmm_pfns.contains(&Slot {
+                                array: id,
+                                index: i,
+                            }),
+                        )
+                    })
                 })
                 .collect();
             HmmArray {

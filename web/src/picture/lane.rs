@@ -4,14 +4,13 @@ use std::rc::Rc;
 
 use hmm_sim::PteKind;
 use hmm_sim::Strategy;
-use hmm_sim::{narrate, ViewState};
+use hmm_sim::{narrate, TouchedSet, ViewState};
 use hmm_sim::{Counters, Func, Milestone};
 use hmm_sim::{Zone, RANGE_BASE_VPN};
 
-use super::events::Touched;
 use super::{
-    content_of, cursor_page, frame_row, held_by, pte_at, window_start, FrameRow, MINIMAP_BUCKETS,
-    STEP_ZERO, WINDOW_PAGES,
+    content_of, cursor_page, frame_row, held_by, page_changed, pte_at, touched_between,
+    window_start, FrameRow, MINIMAP_BUCKETS, STEP_ZERO, WINDOW_PAGES,
 };
 use crate::comparison::{LaneTrace, LoadedLanes};
 use crate::decode;
@@ -125,7 +124,7 @@ fn lane_picture(
     lane: &LaneTrace,
     state: &ViewState,
     step: usize,
-    touched: &Touched,
+    touched: &TouchedSet,
     shared: &SharedWindow,
 ) -> LanePicture {
     let (npages, window_start_page) = (shared.npages, shared.start);
@@ -145,7 +144,7 @@ fn lane_picture(
                 content: content_of(state, pte),
                 on_device,
                 cursor: cursor == Some(page),
-                changed: touched.pages.contains(&decode::page_vpn(page)),
+                changed: page_changed(touched, page),
                 differs: shared
                     .differs
                     .get(page - window_start_page)
@@ -225,7 +224,7 @@ pub fn compare_pictures(
         .enumerate()
         .map(|(i, lane)| {
             let s = lane.timeline.state(steps[i]);
-            let touched = Touched::between(lane.timeline.events(), prevs[i], steps[i]);
+            let touched = touched_between(lane.timeline.events(), prevs[i], steps[i]);
             Rc::new(lane_picture(lane, &s, steps[i], &touched, &shared))
         })
         .collect()

@@ -6,25 +6,22 @@
 //! - [`deep`]: the deep view of one lane (page-table tree, frames, arrays, locks, threads).
 //! - [`swimlanes`]: the deep view's timeline: the window of call and lock spans around the current step.
 //! - [`narration`]: the line under the transport.
-//! - [`spans`]: a trace's spans, indexed for window queries.
-//! - [`events`]: the one module that decodes raw trace events (what a move touched, spans, jump targets).
+//! - [`spans`]: a trace's spans (hmm-sim's `call_spans` / `lock_holds`), indexed for window queries.
 //!
-//! "Changed" marks come from the events between the previous picture and this one ([`events::Touched`]).
+//! No picture decodes a trace event: "changed" marks come from hmm-sim's `TouchedSet` of the events between the
+//! previous picture and this one ([`touched_between`]), spans from hmm-sim's span functions, lines from `narrate`.
 
 pub mod deep;
-pub mod events;
 pub mod lane;
 pub mod narration;
 pub mod spans;
 pub mod swimlanes;
 
-use hmm_sim::LockId;
 use hmm_sim::Pte;
-use hmm_sim::ViewState;
+use hmm_sim::{Event, LockId, Page, TouchedSet, ViewState};
 use hmm_sim::{Zone, RANGE_BASE_VPN};
 
 use crate::decode;
-use events::Touched;
 
 /// Pages shown at once in a lane's row; larger ranges get a minimap.
 pub const WINDOW_PAGES: usize = 64;
@@ -85,7 +82,7 @@ pub fn content_of(state: &ViewState, pte: Pte) -> Option<u32> {
     }
 }
 
-pub fn frame_row(state: &ViewState, pfn: u32, touched: &Touched) -> Option<FrameRow> {
+pub fn frame_row(state: &ViewState, pfn: u32, touched: &TouchedSet) -> Option<FrameRow> {
     state.frames.get(&pfn).map(|f| FrameRow {
         pfn,
         zone: f.zone,
@@ -105,6 +102,26 @@ pub fn pte_at(state: &ViewState, page: usize) -> Pte {
         .get(&(0, decode::page_vpn(page)))
         .copied()
         .unwrap_or(Pte::None)
+}
+
+/// What moving from step `from` to step `to` changed (`hmm_sim::TouchedSet`): the events in between (either
+/// direction), or for a jump longer than [`CHANGE_WINDOW`] what the last event before `to` changed, as a single
+/// step would.
+pub fn touched_between(events: &[Event], from: usize, to: usize) -> TouchedSet {
+    let (lo, hi) = (from.min(to), from.max(to).min(events.len()));
+    if hi.saturating_sub(lo) > CHANGE_WINDOW {
+        let hi = to.min(events.len());
+        return TouchedSet::of(&events[to.saturating_sub(1).min(hi)..hi]);
+    }
+    TouchedSet::of(&events[lo..hi.max(lo)])
+}
+
+/// Did the move write the PTE of page `index` of the scenario's range (in the main mm)?
+pub fn page_changed(touched: &TouchedSet, index: usize) -> bool {
+    touched.pages.contains(&Page {
+        mm: 0,
+        vpn: decode::page_vpn(index),
+    })
 }
 
 /// The line shown before the first event.

@@ -3,9 +3,8 @@
 
 use hmm_sim::narrate;
 use hmm_sim::Strategy;
-use hmm_sim::{Func, LockId, Milestone};
+use hmm_sim::{Ev, Func, LockId, Milestone};
 
-use super::events::is_call;
 use super::held_by;
 use crate::comparison::LaneTrace;
 
@@ -32,7 +31,7 @@ pub fn narration_picture(lane: &LaneTrace, step: usize) -> NarrationPicture {
         step,
         len: lane.timeline.len(),
         func: event.map(|e| e.func),
-        is_call: event.is_some_and(is_call),
+        is_call: event.is_some_and(|e| matches!(e.decode(), Ev::Call { .. })),
         line: event.map_or_else(
             || "Step 0: the scenario's pages, before the driver starts. Press Space (or ▶ Play) to run the three lanes.".to_owned(),
             narrate,

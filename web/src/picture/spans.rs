@@ -1,57 +1,47 @@
-//! Call and lock-hold spans of a lane's whole trace, indexed so that the swimlane picture asks for one window
-//! of them at a cost that follows the window, not the trace. Built by [`super::events::spans_of`]; time travel
-//! itself is `hmm_sim::Timeline`.
+//! Call and lock-hold spans of a lane's whole trace (`hmm_sim::call_spans`, `hmm_sim::lock_holds`), indexed so
+//! that the swimlane picture asks for one window of them at a cost that follows the window, not the trace. Time
+//! travel itself is `hmm_sim::Timeline`.
 
-use hmm_sim::{Func, LockId, Tid};
+use std::collections::BTreeSet;
 
-/// A span of time on one thread: a function call or a lock hold. `end` is exclusive; an unfinished span ends
-/// at the trace's end.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ThreadSpan<T> {
-    pub thread: Tid,
-    pub what: T,
-    /// Call depth (function spans) or a row index per lock (lock spans).
-    pub row: usize,
-    pub start: usize,
-    pub end: usize,
-}
+use hmm_sim::{call_spans, lock_holds, Event, Func, LockId, Span, Tid};
 
 /// Function-call and lock-hold spans of a whole trace, sorted by start: the swimlane timeline draws them.
 #[derive(Default)]
 pub struct Spans {
-    pub calls: Vec<ThreadSpan<Func>>,
-    pub locks: Vec<ThreadSpan<LockId>>,
+    pub calls: Vec<Span<Func>>,
+    pub locks: Vec<Span<LockId>>,
     /// Indices of spans longer than [`LONG_SPAN`] (scanned in full by window queries; there are few).
     long_calls: Vec<usize>,
     long_locks: Vec<usize>,
+    /// Every thread that has an event in the trace.
     pub threads: Vec<Tid>,
-    /// Deepest call nesting seen.
+    /// Deepest call nesting seen (1: calls but no nested call).
     pub max_depth: usize,
 }
 
 impl Spans {
-    pub fn new(
-        calls: Vec<ThreadSpan<Func>>,
-        locks: Vec<ThreadSpan<LockId>>,
-        threads: Vec<Tid>,
-        max_depth: usize,
-    ) -> Spans {
+    /// The spans of `events`, as hmm-sim reads them off the trace.
+    pub fn of(events: &[Event]) -> Spans {
+        let calls = call_spans(events);
+        let locks = lock_holds(events);
+        let threads: BTreeSet<Tid> = events.iter().map(|e| e.thread).collect();
         Spans {
+            max_depth: calls.iter().map(|s| s.depth + 1).max().unwrap_or(0),
+            threads: threads.into_iter().collect(),
             long_calls: long(&calls),
             long_locks: long(&locks),
             calls,
             locks,
-            threads,
-            max_depth,
         }
     }
 
     /// Spans overlapping `[from, to)`.
-    pub fn calls_in(&self, from: usize, to: usize) -> impl Iterator<Item = &ThreadSpan<Func>> {
+    pub fn calls_in(&self, from: usize, to: usize) -> impl Iterator<Item = &Span<Func>> {
         overlapping(&self.calls, &self.long_calls, from, to)
     }
 
-    pub fn locks_in(&self, from: usize, to: usize) -> impl Iterator<Item = &ThreadSpan<LockId>> {
+    pub fn locks_in(&self, from: usize, to: usize) -> impl Iterator<Item = &Span<LockId>> {
         overlapping(&self.locks, &self.long_locks, from, to)
     }
 }
@@ -60,18 +50,18 @@ impl Spans {
 /// most this far before the window (plus the few long ones): its cost follows the window, not the trace.
 const LONG_SPAN: usize = 4096;
 
-fn long<T>(spans: &[ThreadSpan<T>]) -> Vec<usize> {
+fn long<T>(spans: &[Span<T>]) -> Vec<usize> {
     (0..spans.len())
         .filter(|&i| spans[i].end - spans[i].start > LONG_SPAN)
         .collect()
 }
 
 fn overlapping<'a, T>(
-    spans: &'a [ThreadSpan<T>],
+    spans: &'a [Span<T>],
     long: &'a [usize],
     from: usize,
     to: usize,
-) -> impl Iterator<Item = &'a ThreadSpan<T>> {
+) -> impl Iterator<Item = &'a Span<T>> {
     // Sorted by start: short spans overlapping the window start at most LONG_SPAN before it.
     let lo = spans.partition_point(|s| s.start < from.saturating_sub(LONG_SPAN));
     let hi = spans.partition_point(|s| s.start < to);

@@ -1,9 +1,8 @@
 //! The deep view's swimlane timeline: the window of steps around the current one, and per thread the call
 //! spans (by depth) and lock-hold spans inside it. Geometry (pixels, clipping labels) is the component's job.
 
-use hmm_sim::{Func, LockId, Milestone, Tid};
+use hmm_sim::{Func, LockId, Milestone, Span, Tid};
 
-use super::spans::ThreadSpan;
 use crate::comparison::LaneTrace;
 
 /// Steps either side of the current one, per zoom level.
@@ -19,13 +18,13 @@ pub struct ThreadSwimlane {
     pub tid: Tid,
     pub name: String,
     /// Calls at a depth below [`SwimlanesPicture::depth`].
-    pub calls: Vec<ThreadSpan<Func>>,
+    pub calls: Vec<Span<Func>>,
     /// Folio locks (a collect holds one per page: thousands) drawn as one row: the union of their holds,
     /// clipped to the window, and how many holds made it.
     pub folio_holds: Vec<(usize, usize)>,
     pub folio_count: usize,
     /// Other locks, each with its row (1-based: row 0 is the folio row).
-    pub locks: Vec<(usize, ThreadSpan<LockId>)>,
+    pub locks: Vec<(usize, Span<LockId>)>,
     /// Rows of other locks.
     pub lock_rows: usize,
 }
@@ -59,10 +58,10 @@ pub fn swimlanes_picture(lane: &LaneTrace, step: usize, zoom: usize) -> Swimlane
         .map(|&tid| {
             let calls = spans
                 .calls_in(from, to)
-                .filter(|s| s.thread == tid && s.row < depth)
-                .cloned()
+                .filter(|s| s.thread == tid && s.depth < depth)
+                .copied()
                 .collect();
-            let locks: Vec<&ThreadSpan<LockId>> = spans
+            let locks: Vec<&Span<LockId>> = spans
                 .locks_in(from, to)
                 .filter(|s| s.thread == tid)
                 .collect();
@@ -89,8 +88,8 @@ pub fn swimlanes_picture(lane: &LaneTrace, step: usize, zoom: usize) -> Swimlane
 fn thread_swimlane(
     lane: &LaneTrace,
     tid: Tid,
-    calls: Vec<ThreadSpan<Func>>,
-    locks: &[&ThreadSpan<LockId>],
+    calls: Vec<Span<Func>>,
+    locks: &[&Span<LockId>],
     from: usize,
     to: usize,
 ) -> ThreadSwimlane {
@@ -110,7 +109,7 @@ fn thread_swimlane(
             }
             None => continue,
         };
-        rows.push((row + 1, s.clone()));
+        rows.push((row + 1, *s));
     }
     let folio_count = folio_holds.len();
     ThreadSwimlane {
