@@ -41,7 +41,7 @@ pub mod predict;
 pub mod runner;
 pub mod values;
 
-pub use check::{check_file, check_text, collect, LessonReport};
+pub use check::{check_file, check_text, collect, Collected, LessonReport};
 pub use diag::Diagnostic;
 pub use model::Lesson;
 pub use parse::parse;

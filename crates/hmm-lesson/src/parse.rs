@@ -18,8 +18,13 @@ use crate::model::{
 use crate::predict;
 use std::collections::BTreeMap;
 
-/// Parse and validate one lesson file. Never panics; returns every diagnostic it can find.
+/// Parse and validate one lesson file. Never panics; returns the diagnostics it finds, at most
+/// [`limits::MAX_DIAGNOSTICS`] of them plus a line counting the rest.
 pub fn parse(path: &str, text: &str) -> Result<Lesson, Vec<Diagnostic>> {
+    parse_all(path, text).map_err(crate::diag::cap)
+}
+
+fn parse_all(path: &str, text: &str) -> Result<Lesson, Vec<Diagnostic>> {
     let map = SourceMap::new(path, text);
     if text.len() > limits::MAX_FILE_BYTES {
         return Err(vec![map.error(

@@ -34,11 +34,7 @@ pub fn parse(
     page_count: usize,
 ) -> Result<Prediction, Vec<Diagnostic>> {
     let text = map.text.get(body.clone()).unwrap_or("");
-    let at = |s: Span| map.error(body.start + s.start..body.start + s.end, "");
-    let err = |s: Span, m: String| Diagnostic {
-        message: m,
-        ..at(s)
-    };
+    let err = |s: Span, m: String| map.error(body.start + s.start..body.start + s.end, m);
     let raw: RawPredict = toml::from_str(text).map_err(|e| {
         vec![err(
             e.span().unwrap_or(0..0),

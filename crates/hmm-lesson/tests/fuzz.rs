@@ -12,8 +12,8 @@ use std::path::Path;
 
 fn lessons() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lessons");
-    let (files, _) = hmm_lesson::collect(&[dir]);
-    files
+    hmm_lesson::collect(&[dir])
+        .files
         .iter()
         .filter_map(|f| std::fs::read_to_string(f).ok())
         .collect()
