@@ -20,8 +20,11 @@ pub struct AssertionReport {
     pub expect_fail: bool,
     /// Did the claim as written hold?
     pub holds: bool,
-    /// Did the lesson's expectation hold (`holds`, inverted for `expect_fail`)?
+    /// Did the lesson's expectation hold (`holds`, inverted for `expect_fail`)? Never, when the claim could
+    /// not be evaluated (`internal_error`), whatever its polarity.
     pub passed: bool,
+    /// The evaluator could not judge the claim (a validator/evaluator disagreement: a bug in hmm-lesson).
+    pub internal_error: bool,
     pub detail: String,
 }
 
@@ -169,7 +172,8 @@ fn report(map: &SourceMap<'_>, lesson: &Lesson, run: &LessonRun) -> LessonReport
                 text: a.text.clone(),
                 expect_fail: a.expect_fail,
                 holds: v.holds,
-                passed: v.holds != a.expect_fail,
+                passed: !v.internal && v.holds != a.expect_fail,
+                internal_error: v.internal,
                 detail: v.detail.clone(),
             });
         }

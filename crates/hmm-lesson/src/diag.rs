@@ -148,6 +148,67 @@ impl<'a> SourceMap<'a> {
     }
 }
 
+/// For the source text of a TOML string value (quotes included): the offset in `raw` of each byte of the
+/// decoded value, plus one entry for its end. Carets inside string values use it, so they land on the
+/// right character after escapes (`\u0050`), in literal strings and in `'''` / `"""` strings. `None`
+/// when `raw` is not a string this understands (the caller then underlines the whole value).
+pub fn toml_string_offsets(raw: &str) -> Option<Vec<usize>> {
+    let (delim, basic) = if raw.starts_with("\"\"\"") {
+        (3, true)
+    } else if raw.starts_with("'''") {
+        (3, false)
+    } else if raw.starts_with('"') {
+        (1, true)
+    } else if raw.starts_with('\'') {
+        (1, false)
+    } else {
+        return None;
+    };
+    let end = raw.len().checked_sub(delim).filter(|&e| e >= delim)?;
+    let mut i = delim;
+    if delim == 3 {
+        // A newline right after the opening delimiter is not part of the value.
+        if raw[i..].starts_with("\r\n") {
+            i += 2;
+        } else if raw[i..].starts_with('\n') {
+            i += 1;
+        }
+    }
+    let mut out = Vec::new();
+    while i < end {
+        let c = raw.get(i..)?.chars().next()?;
+        if basic && c == '\\' {
+            let next = raw.get(i + 1..)?.chars().next()?;
+            let hex = |n: usize| {
+                let digits = raw.get(i + 2..i + 2 + n)?;
+                char::from_u32(u32::from_str_radix(digits, 16).ok()?)
+            };
+            let (len, decoded) = match next {
+                'b' | 't' | 'n' | 'f' | 'r' | '"' | '\\' | 'e' => (2, Some('x')),
+                'x' => (4, Some(hex(2)?)),
+                'u' => (6, Some(hex(4)?)),
+                'U' => (10, Some(hex(8)?)),
+                w if delim == 3 && w.is_whitespace() => {
+                    // Line-ending backslash: it and the whitespace after it produce nothing.
+                    let rest = &raw[i + 1..end];
+                    let skip = rest.len() - rest.trim_start().len();
+                    (1 + skip, None)
+                }
+                _ => return None,
+            };
+            if let Some(d) = decoded {
+                out.extend(std::iter::repeat_n(i, d.len_utf8()));
+            }
+            i += len;
+        } else {
+            out.extend(std::iter::repeat_n(i, c.len_utf8()));
+            i += c.len_utf8();
+        }
+    }
+    out.push(i);
+    Some(out)
+}
+
 /// At most [`limits::MAX_SNIPPET_CHARS`] characters of `line` around 1-based column `col`: the text, the
 /// caret's column in it, and how many characters from the caret to the window's end.
 fn window(line: &str, col: usize) -> (String, usize, usize) {
@@ -248,6 +309,17 @@ mod tests {
         let d = map.error(2002..2003, "end");
         assert!(!d.snippet.ends_with('…'));
         assert_eq!(d.snippet.chars().nth(d.snippet_col - 1), Some('b'));
+    }
+
+    #[test]
+    fn toml_string_offsets_follow_escapes_and_delimiters() {
+        // `"\u0050X"` decodes to "PX": the X is raw byte 7.
+        let o = toml_string_offsets("\"\\u0050X\"").unwrap();
+        assert_eq!(o, vec![1, 7, 8]);
+        assert_eq!(toml_string_offsets("'''PX'''").unwrap(), vec![3, 4, 5]);
+        assert_eq!(toml_string_offsets("'''\nPX'''").unwrap(), vec![4, 5, 6]);
+        assert_eq!(toml_string_offsets("'a\\b'").unwrap(), vec![1, 2, 3, 4]);
+        assert_eq!(toml_string_offsets("42"), None);
     }
 
     #[test]

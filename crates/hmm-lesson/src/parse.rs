@@ -304,6 +304,17 @@ fn validate_assertion(
                         if !ok {
                             diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu reads have data, runs have outcome, lanes have ret and outcome")));
                         }
+                        // A cpu read always returns data (a failed access shows per page), so
+                        // `c.data == none` has no meaning: refused here rather than judged by the evaluator.
+                        if ok
+                            && matches!(op, Verb::CpuRead { .. })
+                            && matches!(value, Value::Nothing)
+                        {
+                            diags.push(map.error(
+                                a.span.clone(),
+                                format!("`{name}` is a cpu read, whose data is never `none`: compare it with a pattern (`{name}.data == i`)"),
+                            ));
+                        }
                     }
                 },
                 Probe::Page { world, .. }

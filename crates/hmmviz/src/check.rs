@@ -65,7 +65,9 @@ fn print_report(r: &LessonReport) {
         }
     }
     for a in r.failures() {
-        let why = if a.expect_fail {
+        let why = if a.internal_error {
+            "could not be evaluated"
+        } else if a.expect_fail {
             "expected to fail, but holds"
         } else {
             "does not hold"

@@ -1,7 +1,7 @@
 //! Comparing what a probe reads in a world (pages, mirror, counters, locks) with the claimed value.
 
 use super::result::result_field;
-use super::{verdict, world, world_name, Verdict};
+use super::{internal, verdict, world, world_name, Verdict};
 use crate::model::{Cmp, PageField, Pages, Probe, Value, WhichWorld};
 use crate::observe::{Observation, PageObs};
 
@@ -90,10 +90,7 @@ pub(super) fn compare(
 }
 
 pub(super) fn type_error() -> Verdict {
-    verdict(
-        false,
-        "value of the wrong type for this probe (validator bug)",
-    )
+    internal("a value of the wrong type for this probe")
 }
 
 fn page_field_name(f: PageField) -> &'static str {
@@ -147,7 +144,7 @@ fn page_field(
         (PageField::Pte, Value::Kind(k)) => (cmp.holds_eq(&page.pte, k), page.pte.clone()),
         (PageField::Where, Value::Location(l)) => (
             cmp.holds_eq(&page.location, &Some(*l)),
-            format!("{:?}", page.location),
+            crate::values::location_name(page.location),
         ),
         (PageField::Refcount, Value::Int(n)) | (PageField::Mapcount, Value::Int(n)) => {
             let got = if field == PageField::Refcount {

@@ -1,7 +1,7 @@
 //! Comparing a bound result's fields (`ret`, `cpages`, `faults`, `data`, `snapshot`, `outcome`).
 
 use super::probe::{per_page, type_error};
-use super::{verdict, Verdict};
+use super::{internal, verdict, Verdict};
 use crate::model::{Cmp, Pages, ResultField, Value};
 use crate::observe::ResultObs;
 use crate::values;
@@ -16,7 +16,7 @@ pub(super) fn result_field(
     value: &Value,
     mask: u64,
 ) -> Result<Verdict, Verdict> {
-    let wrong = || verdict(false, format!("{name} has no such field"));
+    let wrong = || internal(format!("{name} has no such field"));
     match (field, r) {
         (ResultField::Ret, ResultObs::Dmirror { ret, .. })
         | (ResultField::Ret, ResultObs::Run { ret: Some(ret), .. }) => {
