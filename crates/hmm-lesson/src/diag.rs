@@ -238,23 +238,30 @@ fn trim_chars(text: String, max: usize) -> String {
     }
 }
 
-/// Bound one file's diagnostics to [`limits::MAX_DIAGNOSTICS`]: the first ones (in the order they were
-/// made, which is the order `SourceMap::error` works out in full), then one line saying how many more
-/// there were.
-pub fn cap(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    if diags.len() > limits::MAX_DIAGNOSTICS {
-        let more = diags.len() - limits::MAX_DIAGNOSTICS;
-        diags.truncate(limits::MAX_DIAGNOSTICS);
-        let last = diags[limits::MAX_DIAGNOSTICS - 1].clone();
-        diags.push(Diagnostic {
+/// Bound one file's diagnostics to [`limits::MAX_DIAGNOSTICS`]: the first ones worked out in full (see
+/// `SourceMap::made`), then one line saying how many more there were.
+pub fn cap(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let total = diags.len();
+    if total <= limits::MAX_DIAGNOSTICS {
+        return diags;
+    }
+    // Past the limit, `SourceMap::error` returns placeholders (line 0): never shown.
+    let mut shown: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter(|d| d.line > 0)
+        .take(limits::MAX_DIAGNOSTICS)
+        .collect();
+    let more = total - shown.len();
+    if let Some(last) = shown.last().cloned() {
+        shown.push(Diagnostic {
             message: format!(
-                "{more} more problem(s) not shown (at most {} are reported per file)",
+                "{more} more problem(s) not shown (at most {} are reported per file: MAX_DIAGNOSTICS)",
                 limits::MAX_DIAGNOSTICS
             ),
             ..last
         });
     }
-    diags
+    shown
 }
 
 #[cfg(test)]
