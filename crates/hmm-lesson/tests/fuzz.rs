@@ -477,3 +477,99 @@ fn accepted_claims_are_always_evaluated() {
         "the grammar rarely yields valid claims: {accepted}"
     );
 }
+
+/// The same property exhaustively over a small grammar: every probe × comparison × value (and the whole-
+/// world claims), each with and without `expect_fail:`. Each claim is validated alone; the accepted ones
+/// are run together in one lesson, and none may come back as an internal error.
+#[test]
+fn every_accepted_claim_of_the_small_grammar_is_evaluated() {
+    let probes = [
+        "r.ret",
+        "r.cpages",
+        "r.faults",
+        "r.data",
+        "r.data[0..2]",
+        "r.snapshot",
+        "r.outcome",
+        "c.data",
+        "c.data[1]",
+        "c.ret",
+        "l.ret",
+        "l.outcome",
+        "mirror[0..4]",
+        "pte[0]",
+        "where[0..2]",
+        "mem[3]",
+        "refcount[0]",
+        "mapcount[1..3]",
+        "locked[0]",
+        "holder[0]",
+        "locks_held",
+        "counters.walks",
+        "B.walks",
+        "U.pte[2]",
+        "legacy_b.where[0]",
+    ];
+    let values = [
+        "0",
+        "-1",
+        "4",
+        "i",
+        "-i+2",
+        "none",
+        "sys",
+        "dev0",
+        "device_private_write",
+        "-EFAULT",
+        "[ERROR, ZERO|READ]",
+        "WRITE",
+        "completed",
+        "main",
+        "true",
+        "t1",
+    ];
+    let mut claims = vec![
+        "always invariants".to_string(),
+        "lanes_agree".to_string(),
+        "eventually fault(page=0)".to_string(),
+        "never lock_contended(thread=main)".to_string(),
+        "walk_begin before fault".to_string(),
+    ];
+    for p in probes {
+        for c in ["==", "!=", "<", ">="] {
+            for v in values {
+                claims.push(format!("{p} {c} {v}"));
+            }
+        }
+    }
+    let actions = "```hmm\nr = dmirror READ dev=0 pages=0..4\nc = cpu read pages=0..2\nl = lane legacy_b\nlane legacy_a\nlane unified\n```\n";
+    let accepted: Vec<String> = claims
+        .iter()
+        .flat_map(|c| [c.clone(), format!("expect_fail: {c}")])
+        .filter(|c| {
+            let body = format!("{actions}```assert\n{c}\n```\n");
+            parse("one.md", &lesson_with("", "", &body)).is_ok()
+        })
+        .collect();
+    assert!(
+        accepted.len() > 200,
+        "only {} claims accepted",
+        accepted.len()
+    );
+    let body = format!("{actions}```assert\n{}\n```\n", accepted.join("\n"));
+    let (report, _) = check_text("all.md", &lesson_with("", "", &body));
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    assert_eq!(report.assertions.len(), accepted.len());
+    let internal: Vec<String> = report
+        .assertions
+        .iter()
+        .filter(|a| a.internal_error)
+        .map(|a| format!("`{}`: {}", a.text, a.detail))
+        .collect();
+    assert!(internal.is_empty(), "{internal:#?}");
+    eprintln!(
+        "fuzz: {} claims of the small grammar, {} accepted, all evaluated",
+        2 * claims.len(),
+        accepted.len()
+    );
+}
