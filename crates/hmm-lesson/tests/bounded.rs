@@ -6,38 +6,9 @@
 use hmm_lesson::check::check_text;
 use hmm_lesson::limits;
 use hmm_lesson::parse;
-use std::process::Command;
+mod support;
 use std::time::{Duration, Instant};
-
-/// Runs `body` in a child copy of this test binary, alone, under `ulimit -v 2000000` (2 GB of address
-/// space) and `timeout 60`: an input that once exhausted memory or never ended fails the test instead of
-/// the machine. (The child sees `HMM_LESSON_BOUNDED_CHILD` and runs the body itself.)
-fn under_limits(name: &str, body: impl FnOnce()) {
-    if std::env::var_os("HMM_LESSON_BOUNDED_CHILD").is_some() {
-        body();
-        return;
-    }
-    let exe = std::env::current_exe().expect("test binary");
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(r#"ulimit -v 2000000; exec timeout 60 "$0" "$@""#)
-        .arg(exe)
-        .args([name, "--exact", "--test-threads=1", "--nocapture"])
-        .env("HMM_LESSON_BOUNDED_CHILD", "1")
-        .output()
-        .expect("sh runs");
-    let log =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{name} under ulimit -v 2000000 / timeout 60: {:?}\n{log}",
-        out.status
-    );
-    assert!(
-        log.contains("1 passed"),
-        "{name} did not run in the child:\n{log}"
-    );
-}
+use support::under_limits;
 
 fn lesson(front_extra: &str, body: &str) -> String {
     format!(
@@ -50,6 +21,7 @@ fn lesson(front_extra: &str, body: &str) -> String {
 fn diagnostics_of_one_long_line_are_capped_and_trimmed() {
     under_limits(
         "diagnostics_of_one_long_line_are_capped_and_trimmed",
+        60,
         || {
             let words = vec!["\"x\""; 10_000].join(", ");
             let text = lesson(&format!("audience = [{words}]"), "");
@@ -77,7 +49,7 @@ fn diagnostics_of_one_long_line_are_capped_and_trimmed() {
 /// Item 4: a 0.8 MB line aborted out of memory (each of 160,000 diagnostics copied the whole line).
 #[test]
 fn an_800_kb_line_stays_small_and_fast() {
-    under_limits("an_800_kb_line_stays_small_and_fast", || {
+    under_limits("an_800_kb_line_stays_small_and_fast", 60, || {
         let words = vec!["\"x\""; 160_000].join(", ");
         let text = lesson(&format!("audience = [{words}]"), "");
         assert!(text.len() > 800_000 && text.len() < limits::MAX_FILE_BYTES);
@@ -96,7 +68,7 @@ fn an_800_kb_line_stays_small_and_fast() {
 /// passed (an evaluator "validator bug" verdict counted as "does not hold"). Now neither can pass.
 #[test]
 fn a_claim_and_its_negation_cannot_both_pass() {
-    under_limits("a_claim_and_its_negation_cannot_both_pass", || {
+    under_limits("a_claim_and_its_negation_cannot_both_pass", 60, || {
         for claim in [
             "expect_fail: c.data == none",
             "expect_fail: c.data != none",
@@ -124,7 +96,7 @@ fn a_claim_and_its_negation_cannot_both_pass() {
 /// Item 10: `where[0] is Some(Sys)` leaked Debug text.
 #[test]
 fn locations_are_reported_by_name() {
-    under_limits("locations_are_reported_by_name", || {
+    under_limits("locations_are_reported_by_name", 60, || {
         let text = lesson("", "```assert\nwhere[0] == dev0\n```\n");
         let (report, _) = check_text("x.md", &text);
         let detail = &report.assertions[0].detail;
@@ -135,7 +107,7 @@ fn locations_are_reported_by_name() {
 /// Item 10: `O` with `devices = 1` was reported at 1:1 instead of the `states` line.
 #[test]
 fn a_missing_device_is_reported_at_its_letter() {
-    under_limits("a_missing_device_is_reported_at_its_letter", || {
+    under_limits("a_missing_device_is_reported_at_its_letter", 60, || {
         let text = lesson("", "").replace("states = \"PPPP\"", "states = \"PPOP\"");
         let diags = parse("x.md", &text).unwrap_err();
         assert_eq!((diags[0].line, diags[0].col), (9, 13), "{}", diags[0]);
@@ -146,25 +118,29 @@ fn a_missing_device_is_reported_at_its_letter() {
 /// Item 10: carets landed in the wrong column after TOML escapes or `'''`.
 #[test]
 fn carets_are_exact_after_escapes_and_triple_quotes() {
-    under_limits("carets_are_exact_after_escapes_and_triple_quotes", || {
-        // "\u0050\u0050X": the X is the 3rd letter, 13 bytes after the quote.
-        let text = lesson("", "").replace("states = \"PPPP\"", "states = \"\\u0050\\u0050X\"");
-        let d = &parse("x.md", &text).unwrap_err()[0];
-        assert_eq!((d.line, d.col, d.width), (9, 23, 1), "{d}");
-        let text = lesson("", "").replace("states = \"PPPP\"", "states = '''PPX'''");
-        let d = &parse("x.md", &text).unwrap_err()[0];
-        assert_eq!((d.line, d.col), (9, 15), "{d}");
-        // A predict block's verify string, in a literal triple-quoted string.
-        let body = "```predict\nquestion = \"q\"\nchoices = [\"a\", \"b\"]\nanswer = \"a\"\nverify = '''pte[0] == bogus'''\n[hints]\n\"b\" = \"h\"\n```\n";
-        let d = &parse("x.md", &lesson("", body)).unwrap_err()[0];
-        assert_eq!((d.line, d.col), (19, 23), "{d}");
-    });
+    under_limits(
+        "carets_are_exact_after_escapes_and_triple_quotes",
+        60,
+        || {
+            // "\u0050\u0050X": the X is the 3rd letter, 13 bytes after the quote.
+            let text = lesson("", "").replace("states = \"PPPP\"", "states = \"\\u0050\\u0050X\"");
+            let d = &parse("x.md", &text).unwrap_err()[0];
+            assert_eq!((d.line, d.col, d.width), (9, 23, 1), "{d}");
+            let text = lesson("", "").replace("states = \"PPPP\"", "states = '''PPX'''");
+            let d = &parse("x.md", &text).unwrap_err()[0];
+            assert_eq!((d.line, d.col), (9, 15), "{d}");
+            // A predict block's verify string, in a literal triple-quoted string.
+            let body = "```predict\nquestion = \"q\"\nchoices = [\"a\", \"b\"]\nanswer = \"a\"\nverify = '''pte[0] == bogus'''\n[hints]\n\"b\" = \"h\"\n```\n";
+            let d = &parse("x.md", &lesson("", body)).unwrap_err()[0];
+            assert_eq!((d.line, d.col), (19, 23), "{d}");
+        },
+    );
 }
 
 /// Item 10: a UTF-8 byte order mark was "must start with TOML front matter".
 #[test]
 fn a_byte_order_mark_is_accepted() {
-    under_limits("a_byte_order_mark_is_accepted", || {
+    under_limits("a_byte_order_mark_is_accepted", 60, || {
         let text = format!(
             "\u{feff}{}",
             lesson("", "```assert\nwhere[0] == sys\n```\n")
@@ -178,7 +154,7 @@ fn a_byte_order_mark_is_accepted() {
 /// scan takes about 10 s in a debug build, the indexed one well under a second.
 #[test]
 fn many_vmas_validate_quickly() {
-    under_limits("many_vmas_validate_quickly", || {
+    under_limits("many_vmas_validate_quickly", 60, || {
         // Inline tables, so 60,000 vmas fit in MAX_FILE_BYTES.
         let vmas: Vec<String> = (0..60_000)
             .map(|i| format!("{{pages=\"{}\"}}", 2 * i))
