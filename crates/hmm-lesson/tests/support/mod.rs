@@ -24,8 +24,12 @@ pub fn under_limits(name: &str, seconds: u32, body: impl FnOnce()) {
         .env("HMM_LESSON_BOUNDED_CHILD", "1")
         .output()
         .expect("sh runs");
-    let log =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    // Prefixed, so the child's own `test result:` line never reads as this binary's (xtask counts them).
+    let log: String = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .chain(String::from_utf8_lossy(&out.stderr).lines())
+        .map(|l| format!("  child| {l}\n"))
+        .collect();
     // The child's own output (e.g. the fuzz tests' counts) stays visible with --nocapture.
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     assert!(
