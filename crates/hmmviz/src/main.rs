@@ -42,8 +42,12 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print hmmviz's man page (roff) to stdout
-    Man,
+    /// Print hmmviz's man page (roff) to stdout, or one command's (`hmmviz man check`)
+    Man {
+        /// The command whose page to print (hmmviz-compare(1), …); the main page without it
+        #[arg(value_parser = ["compare", "check", "run", "completions"])]
+        command: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,9 +69,26 @@ fn main() -> ExitCode {
             write_all(&script);
             ExitCode::SUCCESS
         }
-        Command::Man => {
+        Command::Man { command } => {
+            let mut cli = Cli::command();
+            cli.build();
+            // A command's page is named as man(1) expects: hmmviz-check.
+            let page_name = |name: &str| match name {
+                "compare" => Some("hmmviz-compare"),
+                "check" => Some("hmmviz-check"),
+                "run" => Some("hmmviz-run"),
+                "completions" => Some("hmmviz-completions"),
+                _ => None,
+            };
+            let cmd = match command.as_deref() {
+                Some(name) => match (cli.find_subcommand(name), page_name(name)) {
+                    (Some(sub), Some(page)) => sub.clone().name(page),
+                    _ => return ExitCode::from(2),
+                },
+                None => cli,
+            };
             let mut page = Vec::new();
-            if let Err(e) = clap_mangen::Man::new(Cli::command()).render(&mut page) {
+            if let Err(e) = clap_mangen::Man::new(cmd).render(&mut page) {
                 eprintln!("hmmviz man: {e}");
                 return ExitCode::FAILURE;
             }

@@ -274,6 +274,13 @@ fn the_cli_fits_its_ecosystem() {
             "{shell}"
         );
     }
+    let r = run(&[os("man"), os("check")]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(
+        r.out.contains("hmmviz\\-check"),
+        "{}",
+        &r.out[..300.min(r.out.len())]
+    );
     let r = run(&[os("man")]);
     assert_eq!(r.code, 0, "{}", r.err);
     assert!(
@@ -291,4 +298,19 @@ fn the_cli_fits_its_ecosystem() {
         "{}",
         r.err
     );
+}
+
+/// docs/cli.md quotes `hmmviz --help`; the quote must be what the binary prints.
+#[test]
+fn docs_quote_the_help_exactly() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md"))
+        .expect("docs/cli.md");
+    let quoted = docs
+        .split("$ hmmviz --help\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a ```text block starting with `$ hmmviz --help`");
+    let r = run(&[os("--help")]);
+    assert_eq!(r.code, 0);
+    assert_eq!(quoted, r.out, "docs/cli.md's --help block is stale");
 }
