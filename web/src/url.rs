@@ -97,8 +97,25 @@ impl Default for UrlState {
     }
 }
 
-/// Read a query string (with or without the leading `?`). Unknown or unusable parameters become notices.
+/// Notices one URL produces at most; the rest are counted in one closing notice. A link with 2,000
+/// unknown parameters once produced 2,001 notices (issue 14): a reader needs the first few.
+pub const MAX_URL_NOTICES: usize = 8;
+
+/// Read a query string (with or without the leading `?`). Unknown or unusable parameters become notices,
+/// at most [`MAX_URL_NOTICES`] of them plus one counting the rest.
 pub fn parse_query(query: &str) -> (UrlState, Vec<Notice>) {
+    let (state, mut notices) = parse_query_all(query);
+    if notices.len() > MAX_URL_NOTICES {
+        let more = notices.len() - MAX_URL_NOTICES;
+        notices.truncate(MAX_URL_NOTICES);
+        notices.push(Notice(format!(
+            "…and {more} more problem(s) with this link, not shown."
+        )));
+    }
+    (state, notices)
+}
+
+fn parse_query_all(query: &str) -> (UrlState, Vec<Notice>) {
     let mut state = UrlState::default();
     let mut notices = Vec::new();
     let query = query.strip_prefix('?').unwrap_or(query);
@@ -278,6 +295,69 @@ mod tests {
         );
         assert_eq!(state.speed_index, DEFAULT_SPEED_INDEX);
         assert_eq!(notices.len(), 7, "{notices:?}");
+    }
+
+    /// Issue 14 item 10: 2,000 unknown parameters gave 2,001 notices.
+    #[test]
+    fn notices_are_capped() {
+        let query: Vec<String> = (0..2000).map(|i| format!("x{i}=1")).collect();
+        let (state, notices) = parse_query(&query.join("&"));
+        assert_eq!(state, UrlState::default());
+        assert_eq!(notices.len(), MAX_URL_NOTICES + 1);
+        assert_eq!(
+            notices[MAX_URL_NOTICES].0,
+            format!(
+                "…and {} more problem(s) with this link, not shown.",
+                2000 - MAX_URL_NOTICES
+            )
+        );
+    }
+
+    /// Structured fuzzing of URL parameters (deterministic splitmix64; proptest has no wasm backend): any
+    /// mix of known and unknown keys, escapes and junk values reads without panicking, with bounded notices.
+    #[test]
+    fn random_queries_never_panic_and_stay_bounded() {
+        let mut seed: u64 = 0x5eed_0014;
+        let mut next = move || {
+            seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = seed;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let keys = [
+            "v", "pages", "view", "lane", "step", "align", "speed", "zz", "", "%76", "v%",
+        ];
+        let atoms = [
+            "1",
+            "P*512",
+            "deep",
+            "unified",
+            "%",
+            "%E2%82",
+            "+",
+            "é",
+            "=",
+            "&&",
+            "-3",
+            "9999999999999999999999",
+            "%FF",
+            "\u{feff}",
+        ];
+        for _ in 0..2000 {
+            let mut q = String::new();
+            for _ in 0..(next() % 40) {
+                let k = keys[(next() % keys.len() as u64) as usize];
+                let mut v = String::new();
+                for _ in 0..(next() % 4) {
+                    v.push_str(atoms[(next() % atoms.len() as u64) as usize]);
+                }
+                q.push_str(&format!("{k}={v}&"));
+            }
+            let (_, notices) = parse_query(&q);
+            assert!(notices.len() <= MAX_URL_NOTICES + 1, "{q}");
+            assert!(notices.iter().all(|n| n.0.chars().count() < 200), "{q}");
+        }
     }
 
     #[test]

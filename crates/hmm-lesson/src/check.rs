@@ -20,8 +20,11 @@ pub struct AssertionReport {
     pub expect_fail: bool,
     /// Did the claim as written hold?
     pub holds: bool,
-    /// Did the lesson's expectation hold (`holds`, inverted for `expect_fail`)?
+    /// Did the lesson's expectation hold (`holds`, inverted for `expect_fail`)? Never, when the claim could
+    /// not be evaluated (`internal_error`), whatever its polarity.
     pub passed: bool,
+    /// The evaluator could not judge the claim (a validator/evaluator disagreement: a bug in hmm-lesson).
+    pub internal_error: bool,
     pub detail: String,
 }
 
@@ -54,18 +57,49 @@ pub fn load(path: &Path) -> Result<Lesson, Vec<Diagnostic>> {
     parse::parse(&display, &text)
 }
 
+/// Read a lesson file: a regular file (after symlinks) of at most [`limits::MAX_FILE_BYTES`]. At most the
+/// limit plus one byte is read, so a file that grows, or a device behind a symlink, cannot exhaust memory;
+/// FIFOs, sockets and devices are refused before they are opened, so a FIFO cannot block the check.
 fn read(path: &Path) -> Result<String, String> {
+    use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.len() > limits::MAX_FILE_BYTES as u64 {
-        return Err(format!(
-            "file is {} bytes; the limit is {}",
-            meta.len(),
-            limits::MAX_FILE_BYTES
-        ));
+    if !meta.is_file() {
+        return Err(not_regular(&meta));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let too_big = || {
+        format!(
+            "file is larger than {} bytes (MAX_FILE_BYTES)",
+            limits::MAX_FILE_BYTES
+        )
+    };
+    if meta.len() > limits::MAX_FILE_BYTES as u64 {
+        return Err(too_big());
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    // The path may have been swapped between the two looks; judge what was opened.
+    match file.metadata() {
+        Ok(m) if m.is_file() => {}
+        Ok(m) => return Err(not_regular(&m)),
+        Err(e) => return Err(format!("cannot read: {e}")),
+    }
+    let mut bytes = Vec::new();
+    file.take(limits::MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() > limits::MAX_FILE_BYTES {
+        return Err(too_big());
+    }
     String::from_utf8(bytes)
         .map_err(|e| format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+}
+
+fn not_regular(meta: &std::fs::Metadata) -> String {
+    let what = if meta.is_dir() {
+        "a directory"
+    } else {
+        "a FIFO, socket or device"
+    };
+    format!("not a regular file ({what}); lessons are read from regular files only")
 }
 
 /// Parse, validate and run one file.
@@ -138,7 +172,8 @@ fn report(map: &SourceMap<'_>, lesson: &Lesson, run: &LessonRun) -> LessonReport
                 text: a.text.clone(),
                 expect_fail: a.expect_fail,
                 holds: v.holds,
-                passed: v.holds != a.expect_fail,
+                passed: !v.internal && v.holds != a.expect_fail,
+                internal_error: v.internal,
                 detail: v.detail.clone(),
             });
         }
@@ -154,45 +189,125 @@ fn report(map: &SourceMap<'_>, lesson: &Lesson, run: &LessonRun) -> LessonReport
     }
 }
 
+/// What [`collect`] found.
+#[derive(Clone, Debug, Default)]
+pub struct Collected {
+    /// Lesson files, in order: each argument's, sorted within a directory.
+    pub files: Vec<PathBuf>,
+    /// Problems that make the check fail: missing paths, unreadable directories, a limit hit.
+    pub errors: Vec<String>,
+    /// Entries deliberately not read, with the reason: symlinked directories (never followed inside a
+    /// walk), FIFOs, sockets and devices named `*.md`.
+    pub skipped: Vec<String>,
+}
+
 /// Expand files and directories into lesson files: every `*.md` under a directory except `README.md`,
-/// sorted; files named explicitly are always checked. Errors are per argument.
-pub fn collect(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
+/// sorted; files named explicitly are always checked (and a directory named explicitly is walked even if
+/// the name is a symlink). Inside a walk, symlinked directories are not followed, only regular files (or
+/// symlinks to them) are taken, and the walk is bounded by [`limits::MAX_FILES`],
+/// [`limits::MAX_DIR_DEPTH`] and [`limits::MAX_DIR_ENTRIES`], each reported when hit.
+pub fn collect(paths: &[PathBuf]) -> Collected {
+    let mut found = Collected::default();
+    let mut entries_seen = 0;
     for p in paths {
-        if p.is_dir() {
-            if let Err(e) = walk(p, &mut files) {
-                errors.push(format!("{}: {e}", p.display()));
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => {
+                if let Err(e) = walk(p, 0, &mut entries_seen, &mut found) {
+                    found.errors.push(format!("{}: {e}", p.display()));
+                }
             }
-        } else if p.is_file() {
-            files.push(p.clone());
-        } else {
-            errors.push(format!("{}: no such file or directory", p.display()));
+            Ok(m) if m.is_file() => found.files.push(p.clone()),
+            Ok(m) => found
+                .errors
+                .push(format!("{}: {}", p.display(), not_regular(&m))),
+            Err(_) => found
+                .errors
+                .push(format!("{}: no such file or directory", p.display())),
         }
-        if files.len() > limits::MAX_FILES {
-            errors.push(format!("more than {} lesson files", limits::MAX_FILES));
-            files.truncate(limits::MAX_FILES);
+        if found.files.len() > limits::MAX_FILES {
+            found.errors.push(format!(
+                "more than {} lesson files (MAX_FILES)",
+                limits::MAX_FILES
+            ));
+            found.files.truncate(limits::MAX_FILES);
+            break;
+        }
+        if entries_seen > limits::MAX_DIR_ENTRIES {
             break;
         }
     }
-    (files, errors)
+    found
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for e in entries {
-        if out.len() > limits::MAX_FILES {
+fn is_lesson_name(p: &Path) -> bool {
+    p.extension().is_some_and(|x| x == "md") && p.file_name().is_some_and(|n| n != "README.md")
+}
+
+fn walk(dir: &Path, depth: usize, seen: &mut usize, found: &mut Collected) -> std::io::Result<()> {
+    if depth > limits::MAX_DIR_DEPTH {
+        found.errors.push(format!(
+            "{}: more than {} directory levels (MAX_DIR_DEPTH); not descended",
+            dir.display(),
+            limits::MAX_DIR_DEPTH
+        ));
+        return Ok(());
+    }
+    let mut entries = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        *seen += 1;
+        if *seen > limits::MAX_DIR_ENTRIES {
+            found.errors.push(format!(
+                "more than {} directory entries (MAX_DIR_ENTRIES); the walk stopped at {}",
+                limits::MAX_DIR_ENTRIES,
+                dir.display()
+            ));
+            return Ok(());
+        }
+        // `DirEntry::file_type` does not follow symlinks.
+        if let Ok(e) = e {
+            if let Ok(t) = e.file_type() {
+                entries.push((e.path(), t));
+            }
+        }
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, t) in entries {
+        if found.files.len() > limits::MAX_FILES {
             break;
         }
-        if e.is_dir() {
-            walk(&e, out)?;
-        } else if e.extension().is_some_and(|x| x == "md")
-            && e.file_name().is_some_and(|n| n != "README.md")
-        {
-            out.push(e);
+        if t.is_dir() {
+            walk(&path, depth + 1, seen, found)?;
+        } else if t.is_file() {
+            if is_lesson_name(&path) {
+                found.files.push(path);
+            }
+        } else if t.is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_file() => {
+                    if is_lesson_name(&path) {
+                        found.files.push(path);
+                    }
+                }
+                Ok(m) if m.is_dir() => found.skipped.push(format!(
+                    "{}: symlinked directory, not followed",
+                    path.display()
+                )),
+                Ok(m) if is_lesson_name(&path) => {
+                    found
+                        .skipped
+                        .push(format!("{}: {}", path.display(), not_regular(&m)))
+                }
+                Ok(_) => {}
+                Err(_) if is_lesson_name(&path) => found
+                    .skipped
+                    .push(format!("{}: dangling symlink", path.display())),
+                Err(_) => {}
+            }
+        } else if is_lesson_name(&path) {
+            found.skipped.push(format!(
+                "{}: not a regular file (a FIFO, socket or device); lessons are read from regular files only",
+                path.display()
+            ));
         }
     }
     Ok(())

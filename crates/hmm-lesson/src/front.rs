@@ -270,6 +270,26 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         None => 1,
     };
 
+    // States that need a device the scenario does not open: reported at the first such letter.
+    if let Some(s) = &raw.states {
+        for (state, letter, need) in [
+            (PageState::OtherDevice, 'O', 2),
+            (PageState::DevicePrivate, 'D', 1),
+        ] {
+            if devices < need && states.contains(&state) {
+                let position = s.get_ref().chars().position(|c| c == letter).unwrap_or(0);
+                let at = string_char_span(cx, s, position);
+                cx.err(
+                    at,
+                    format!(
+                        "scenario.states: `{letter}` pages live on device {}: the scenario needs devices = {need} (it has {devices})",
+                        need - 1
+                    ),
+                );
+            }
+        }
+    }
+
     let vmas = vmas_of(cx, &raw.vma, pages);
 
     let driver = driver_of(cx, raw.driver, devices);
@@ -299,14 +319,7 @@ fn states_of(cx: &mut Ctx<'_, '_>, s: &Spanned<String>) -> Vec<PageState> {
                 _ => None,
             };
             let at = match position {
-                Some(position) => {
-                    let byte = s
-                        .get_ref()
-                        .char_indices()
-                        .nth(position)
-                        .map_or(0, |(b, _)| b);
-                    span.start + 1 + byte..span.start + 2 + byte
-                }
+                Some(position) => string_char_span(cx, s, position),
                 None => span,
             };
             cx.err(at, format!("scenario.states: {e}"));
@@ -315,9 +328,29 @@ fn states_of(cx: &mut Ctx<'_, '_>, s: &Spanned<String>) -> Vec<PageState> {
     }
 }
 
+/// The span, in the front matter, of character `position` of a string value, whatever its TOML form
+/// (basic or literal, one line or three quotes, escapes); the whole value if the source cannot be mapped.
+fn string_char_span(cx: &Ctx<'_, '_>, s: &Spanned<String>, position: usize) -> Span {
+    let span = s.span();
+    let raw = cx
+        .map
+        .text
+        .get(cx.base + span.start..cx.base + span.end)
+        .unwrap_or("");
+    let value = s.get_ref();
+    let offsets = crate::diag::toml_string_offsets(raw).filter(|o| o.len() == value.len() + 1);
+    match (offsets, value.char_indices().nth(position)) {
+        (Some(o), Some((byte, c))) => span.start + o[byte]..span.start + o[byte + c.len_utf8()],
+        _ => span,
+    }
+}
+
 /// `[[scenario.vma]]`: sorted, non-overlapping; one private read-write vma over all pages by default.
 fn vmas_of(cx: &mut Ctx<'_, '_>, raw: &[RawVma], pages: usize) -> Vec<Vma> {
     let mut vmas = Vec::new();
+    // Accepted, pairwise disjoint, non-empty vmas by start → end: an overlap check is one lookup, so
+    // 30,000 vmas validate in milliseconds (a linear scan each took 6.9 s, issue 14).
+    let mut disjoint: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
     for v in raw {
         let range = values::pages(v.pages.get_ref(), pages).unwrap_or_else(|m| {
             cx.err(v.pages.span(), format!("vma.pages: {m}"));
@@ -331,17 +364,21 @@ fn vmas_of(cx: &mut Ctx<'_, '_>, raw: &[RawVma], pages: usize) -> Vec<Vma> {
         });
         match (kind, prot) {
             (Ok(kind), Ok(prot)) => {
-                if let Some(prev) = vmas
-                    .iter()
-                    .find(|o: &&Vma| o.pages.start < range.end && range.start < o.pages.end)
-                {
+                // Disjoint and sorted, so the last one starting before our end reaches furthest.
+                let prev = disjoint
+                    .range(..range.end)
+                    .next_back()
+                    .filter(|(_, &end)| range.start < end);
+                if let Some((&start, &end)) = prev {
                     cx.err(
                         v.pages.span(),
                         format!(
-                            "vma {}..{} overlaps vma {}..{}",
-                            range.start, range.end, prev.pages.start, prev.pages.end
+                            "vma {}..{} overlaps vma {start}..{end}",
+                            range.start, range.end
                         ),
                     );
+                } else if range.start < range.end {
+                    disjoint.insert(range.start, range.end);
                 }
                 vmas.push(Vma {
                     pages: range,

@@ -8,7 +8,7 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`diag`] | `path:line:col: message` diagnostics with snippet and caret |
+//! | [`diag`] | `path:line:col: message` diagnostics with snippet and caret, each bounded, at most `MAX_DIAGNOSTICS` per file |
 //! | [`markdown`] | splitting a file into front matter, beats and directive blocks |
 //! | [`front`] | the TOML front matter (serde, `deny_unknown_fields`) → scenario (states parsed once, by hmm-sim) |
 //! | [`action`] | the action language (one action per line) |
@@ -18,9 +18,9 @@
 //! | [`parse`] | parse, then validate the whole file → [`model::Lesson`] or every diagnostic |
 //! | [`model`] | the validated lesson: plain data (`action`: verbs, `claim`: assertions) |
 //! | [`observe`] | what a run exposes to assertions: plain data |
-//! | [`eval`] | evaluating one claim against an observation (`probe`: world state, `result`: bound results) |
+//! | [`eval`] | evaluating one claim against an observation (`probe`: world state, `result`: bound results); a claim it cannot judge is an internal verdict that fails the lesson |
 //! | [`runner`] | the only module that drives hmm-sim (`session`, `lower`, `search`, `observe`, `events`) |
-//! | [`check`] | lesson files in, pass/fail reports out (used by `hmmviz check` and the tests) |
+//! | [`check`] | lesson files in, pass/fail reports out (used by `hmmviz check` and the tests); bounded directory walks |
 //! | [`limits`] | every bound, in one place |
 //!
 //! Architecture invariant: nothing in this crate panics on any input; every limit is a named constant in
@@ -41,7 +41,7 @@ pub mod predict;
 pub mod runner;
 pub mod values;
 
-pub use check::{check_file, check_text, collect, LessonReport};
+pub use check::{check_file, check_text, collect, Collected, LessonReport};
 pub use diag::Diagnostic;
 pub use model::Lesson;
 pub use parse::parse;

@@ -21,3 +21,14 @@ pub const DEFAULT_SCHEDULES: u64 = 500;
 pub const MAX_SCHEDULES: u64 = 100_000;
 /// Files visited by one `hmmviz check` over directories.
 pub const MAX_FILES: usize = 10_000;
+/// Diagnostics reported per lesson file; the rest are counted in one closing line. A 43 KB line of
+/// 10,000 bad words once printed 601 MB (issue 14); an author fixes the first few and re-runs.
+pub const MAX_DIAGNOSTICS: usize = 50;
+/// Characters of a source line shown under a diagnostic: a window around the column, cut with `…`.
+pub const MAX_SNIPPET_CHARS: usize = 120;
+/// Characters of a diagnostic's message (messages quote the offending text, which may be long).
+pub const MAX_MESSAGE_CHARS: usize = 300;
+/// Directory levels `hmmviz check DIR` descends (symlinked directories are never followed).
+pub const MAX_DIR_DEPTH: usize = 32;
+/// Directory entries `hmmviz check DIR` looks at in all, lesson or not.
+pub const MAX_DIR_ENTRIES: usize = 100_000;

@@ -156,7 +156,10 @@ fn front_matter<'t>(
     iter: &mut impl Iterator<Item = (usize, usize, &'t str)>,
 ) -> Result<Span, Vec<Diagnostic>> {
     match iter.next() {
-        Some((start, body_start, line)) if line.trim_end() == "+++" => {
+        // A UTF-8 byte order mark (some Windows editors write one) before the opening fence is ignored.
+        Some((start, body_start, line))
+            if line.strip_prefix('\u{feff}').unwrap_or(line).trim_end() == "+++" =>
+        {
             let mut close = None;
             for (s, _, l) in iter.by_ref() {
                 if l.trim_end() == "+++" {

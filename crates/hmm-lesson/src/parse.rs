@@ -18,8 +18,13 @@ use crate::model::{
 use crate::predict;
 use std::collections::BTreeMap;
 
-/// Parse and validate one lesson file. Never panics; returns every diagnostic it can find.
+/// Parse and validate one lesson file. Never panics; returns the diagnostics it finds, at most
+/// [`limits::MAX_DIAGNOSTICS`] of them plus a line counting the rest.
 pub fn parse(path: &str, text: &str) -> Result<Lesson, Vec<Diagnostic>> {
+    parse_all(path, text).map_err(crate::diag::cap)
+}
+
+fn parse_all(path: &str, text: &str) -> Result<Lesson, Vec<Diagnostic>> {
     let map = SourceMap::new(path, text);
     if text.len() > limits::MAX_FILE_BYTES {
         return Err(vec![map.error(
@@ -298,6 +303,17 @@ fn validate_assertion(
                         };
                         if !ok {
                             diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu reads have data, runs have outcome, lanes have ret and outcome")));
+                        }
+                        // A cpu read always returns data (a failed access shows per page), so
+                        // `c.data == none` has no meaning: refused here rather than judged by the evaluator.
+                        if ok
+                            && matches!(op, Verb::CpuRead { .. })
+                            && matches!(value, Value::Nothing)
+                        {
+                            diags.push(map.error(
+                                a.span.clone(),
+                                format!("`{name}` is a cpu read, whose data is never `none`: compare it with a pattern (`{name}.data == i`)"),
+                            ));
                         }
                     }
                 },

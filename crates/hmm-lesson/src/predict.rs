@@ -34,11 +34,7 @@ pub fn parse(
     page_count: usize,
 ) -> Result<Prediction, Vec<Diagnostic>> {
     let text = map.text.get(body.clone()).unwrap_or("");
-    let at = |s: Span| map.error(body.start + s.start..body.start + s.end, "");
-    let err = |s: Span, m: String| Diagnostic {
-        message: m,
-        ..at(s)
-    };
+    let err = |s: Span, m: String| map.error(body.start + s.start..body.start + s.end, m);
     let raw: RawPredict = toml::from_str(text).map_err(|e| {
         vec![err(
             e.span().unwrap_or(0..0),
@@ -128,12 +124,20 @@ fn verify(
     page_count: usize,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Assertion> {
-    // The string's content starts one byte after its opening quote (basic or literal string).
-    let base = body.start + v.span().start + 1;
-    match assertion::parse_line(v.get_ref(), base, page_count) {
-        Ok(a) => Some(a),
+    // Offsets of the decoded string in the source: escapes and `'''` strings move the caret.
+    let start = body.start + v.span().start;
+    let raw = map.text.get(start..body.start + v.span().end).unwrap_or("");
+    let offsets =
+        crate::diag::toml_string_offsets(raw).filter(|o| o.len() == v.get_ref().len() + 1);
+    let base = start + offsets.as_ref().map_or(1, |o| o[0]);
+    match assertion::parse_line(v.get_ref(), 0, page_count) {
+        Ok(_) => assertion::parse_line(v.get_ref(), base, page_count).ok(),
         Err((span, m)) => {
-            diags.push(map.error(span, format!("verify: {m}")));
+            let at = |b: usize| match &offsets {
+                Some(o) => start + o[b.min(o.len() - 1)],
+                None => base + b,
+            };
+            diags.push(map.error(at(span.start)..at(span.end), format!("verify: {m}")));
             None
         }
     }

@@ -119,6 +119,17 @@ pub fn location(text: &str) -> Option<Location> {
     }
 }
 
+/// A location in the lesson's words (the inverse of [`location`]); `unknown` when none was observed.
+pub fn location_name(l: Option<Location>) -> String {
+    match l {
+        Some(Location::Sys) => "sys".into(),
+        Some(Location::Swap) => "swap".into(),
+        Some(Location::Nowhere) => "nowhere".into(),
+        Some(Location::Dev(d)) => format!("dev{d}"),
+        None => "unknown".into(),
+    }
+}
+
 /// `HMM_DMIRROR_PROT_*` (lib/test_hmm_uapi.h).
 pub fn snapshot_flag(name: &str) -> Option<u8> {
     Some(match name {

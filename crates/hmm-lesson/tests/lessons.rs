@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 fn lesson_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lessons");
     let dir = dir.canonicalize().unwrap_or(dir);
-    let (files, errors) = collect(&[dir]);
-    assert!(errors.is_empty(), "{errors:?}");
-    files
+    let found = collect(&[dir]);
+    assert!(found.errors.is_empty(), "{:?}", found.errors);
+    assert!(found.skipped.is_empty(), "{:?}", found.skipped);
+    found.files
 }
 
 fn read(path: &Path) -> String {

@@ -2,23 +2,27 @@
 //! diagnostics and failed assertions of the failing ones, then `N passed, N failed`. Exit status 0 iff
 //! every lesson passed; 1 if any failed; 2 for usage errors or when no lesson was found.
 
+use crate::outln;
 use hmm_lesson::check::{check_file, collect, LessonReport};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub fn main(args: &[String]) -> ExitCode {
-    if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") {
-        eprintln!("usage: hmmviz check PATH...   (lesson files or directories of them)");
-        return ExitCode::from(2);
-    }
-    if let Some(flag) = args.iter().find(|a| a.starts_with('-')) {
-        eprintln!("hmmviz check: unknown option `{flag}`");
-        return ExitCode::from(2);
-    }
-    let paths: Vec<PathBuf> = args.iter().map(PathBuf::from).collect();
-    let (files, errors) = collect(&paths);
+#[derive(clap::Args)]
+pub struct Args {
+    /// Lesson files, or directories searched for `*.md` (README.md skipped; symlinked directories inside
+    /// are not followed, and only regular files are read)
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+pub fn main(args: Args) -> ExitCode {
+    let found = collect(&args.paths);
+    let (files, errors) = (found.files, found.errors);
     for e in &errors {
         eprintln!("hmmviz check: {e}");
+    }
+    for s in &found.skipped {
+        eprintln!("hmmviz check: skipped {s}");
     }
     if files.is_empty() {
         eprintln!("hmmviz check: no lesson files found");
@@ -34,7 +38,7 @@ pub fn main(args: &[String]) -> ExitCode {
             failed += 1;
         }
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     if failed == 0 && errors.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -44,7 +48,7 @@ pub fn main(args: &[String]) -> ExitCode {
 
 fn print_report(r: &LessonReport) {
     let verdict = if r.passed() { "PASS" } else { "FAIL" };
-    println!(
+    outln!(
         "{verdict} {} ({} assertions, {} predictions{})",
         r.path,
         r.assertions.len(),
@@ -57,18 +61,24 @@ fn print_report(r: &LessonReport) {
     );
     for d in &r.diagnostics {
         for line in d.to_string().lines() {
-            println!("    {line}");
+            outln!("    {line}");
         }
     }
     for a in r.failures() {
-        let why = if a.expect_fail {
+        let why = if a.internal_error {
+            "could not be evaluated"
+        } else if a.expect_fail {
             "expected to fail, but holds"
         } else {
             "does not hold"
         };
-        println!(
+        outln!(
             "    {}:{}:{}: `{}` {why}: {}",
-            r.path, a.line, a.col, a.text, a.detail
+            r.path,
+            a.line,
+            a.col,
+            a.text,
+            a.detail
         );
     }
 }

@@ -1,37 +1,51 @@
 //! `hmmviz compare --pages <STATES> [--json] [--kernel 6.14|6.15|6.18]`: run legacy A, legacy B and the
 //! unified path on one scenario and report their counters and whether their final states agree.
 
+use crate::{out, outln};
 use hmm_sim::parse_states;
 use hmm_sim::KernelVersion;
 use hmm_sim::{compare, final_states_agree, LaneRun, RunConfig};
 use serde_json::{json, Map, Value};
+use std::ffi::OsString;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: hmmviz compare --pages <STATES> [--json] [--kernel 6.14|6.15|6.18]
-  STATES: one letter per page: P present, C COW-shared, Z zero page, N pte_none, S swapped,
-          D device-private (this device), O device-private (another device); a letter may repeat as
-          P*512. At most 262144 pages.";
+#[derive(clap::Args)]
+#[command(
+    after_help = "STATES: one letter per page: P present, C COW-shared, Z zero page, N pte_none, S swapped,
+D device-private (this device), O device-private (another device); a letter may repeat as P*512.
+At most 262144 pages."
+)]
+pub struct Args {
+    /// The scenario's state string, one letter per page (required)
+    #[arg(long, value_name = "STATES")]
+    pages: Option<OsString>,
+    /// Print one JSON object instead of a table
+    #[arg(long)]
+    json: bool,
+    /// Kernel version where behaviour differs
+    #[arg(long, value_name = "V", value_parser = ["6.14", "6.15", "6.18"])]
+    kernel: Option<String>,
+}
 
-pub fn main(args: &[String]) -> ExitCode {
-    let mut pages = None;
-    let mut as_json = false;
+pub fn main(args: Args) -> ExitCode {
+    let as_json = args.json;
     let mut cfg = RunConfig::default();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--pages" => pages = it.next().cloned(),
-            "--json" => as_json = true,
-            "--kernel" => match it.next().and_then(|v| KernelVersion::parse(v)) {
-                Some(v) => cfg.kernel = v,
-                None => return usage_error("--kernel wants one of 6.14, 6.15, 6.18"),
-            },
-            other => return usage_error(&format!("unknown argument `{other}`")),
+    if let Some(v) = &args.kernel {
+        match KernelVersion::parse(v) {
+            Some(v) => cfg.kernel = v,
+            None => return usage_error("--kernel wants one of 6.14, 6.15, 6.18"),
         }
     }
-    let Some(pages) = pages else {
+    let Some(pages) = args.pages else {
         return usage_error("--pages is required");
     };
-    let states = match parse_states(&pages) {
+    let Some(pages) = pages.to_str() else {
+        return usage_error(&format!(
+            "--pages: {:?} is not UTF-8; a state string is letters P C Z N S D O, each optionally *N",
+            pages
+        ));
+    };
+    let states = match parse_states(pages) {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("--pages: {e}")),
     };
@@ -49,7 +63,7 @@ pub fn main(args: &[String]) -> ExitCode {
         for l in &lanes {
             obj.insert(l.strategy.name().to_string(), lane_json(l));
         }
-        println!("{}", json!({ "lanes": obj, "final_states_agree": agree }));
+        outln!("{}", json!({ "lanes": obj, "final_states_agree": agree }));
     } else {
         print_table(&lanes, agree);
     }
@@ -82,27 +96,27 @@ fn lane_json(l: &LaneRun) -> Value {
 }
 
 fn print_table(lanes: &[LaneRun], agree: bool) {
-    print!("{:<18}", "counter");
+    out!("{:<18}", "counter");
     for l in lanes {
-        print!("{:>12}", l.strategy.name());
+        out!("{:>12}", l.strategy.name());
     }
-    println!();
+    outln!("");
     for (i, (name, _)) in lanes[0].counters.fields().iter().enumerate() {
-        print!("{name:<18}");
+        out!("{name:<18}");
         for l in lanes {
-            print!("{:>12}", l.counters.fields()[i].1);
+            out!("{:>12}", l.counters.fields()[i].1);
         }
-        println!();
+        outln!("");
     }
-    println!("final states agree: {agree}");
+    outln!("final states agree: {agree}");
     for l in lanes {
         for v in &l.report.violations {
-            println!("{}: invariant violated: {v}", l.strategy.name());
+            outln!("{}: invariant violated: {v}", l.strategy.name());
         }
     }
 }
 
 fn usage_error(msg: &str) -> ExitCode {
-    eprintln!("hmmviz compare: {msg}\n{USAGE}");
+    eprintln!("hmmviz compare: {msg}\nusage: hmmviz compare --pages <STATES> [--json] [--kernel <V>] (see hmmviz compare --help)");
     ExitCode::from(2)
 }

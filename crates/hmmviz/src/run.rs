@@ -2,6 +2,7 @@
 //! per-lane (and main-world) counters, final page states and the dmirror results. `--json` prints the same
 //! as one JSON document. Exit status as for `check`: 0 iff the lesson passed.
 
+use crate::outln;
 use hmm_lesson::check::{check_file, LessonReport};
 use hmm_lesson::observe::{Observation, ResultObs, WorldObs};
 use serde::Serialize;
@@ -15,25 +16,19 @@ struct Summary<'a> {
     state: Option<&'a Observation>,
 }
 
-pub fn main(args: &[String]) -> ExitCode {
-    let mut json = false;
-    let mut lesson = None;
-    for a in args {
-        match a.as_str() {
-            "--json" => json = true,
-            flag if flag.starts_with('-') => return usage(&format!("unknown option `{flag}`")),
-            path if lesson.is_none() => lesson = Some(PathBuf::from(path)),
-            extra => {
-                return usage(&format!(
-                    "only one lesson per run (extra argument `{extra}`)"
-                ))
-            }
-        }
-    }
-    let Some(path) = lesson else {
-        return usage("missing LESSON");
-    };
-    let (report, ran) = check_file(&path);
+#[derive(clap::Args)]
+pub struct Args {
+    /// The lesson file
+    #[arg(value_name = "LESSON")]
+    lesson: PathBuf,
+    /// Print the report and the final observation as one JSON document
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn main(args: Args) -> ExitCode {
+    let json = args.json;
+    let (report, ran) = check_file(&args.lesson);
     let state = ran.as_ref().map(|(_, run)| &run.last);
     if json {
         let summary = Summary {
@@ -42,7 +37,7 @@ pub fn main(args: &[String]) -> ExitCode {
             state,
         };
         match serde_json::to_string_pretty(&summary) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => outln!("{text}"),
             Err(e) => {
                 eprintln!("hmmviz run: cannot encode JSON: {e}");
                 return ExitCode::FAILURE;
@@ -58,19 +53,14 @@ pub fn main(args: &[String]) -> ExitCode {
     }
 }
 
-fn usage(problem: &str) -> ExitCode {
-    eprintln!("hmmviz run: {problem}\nusage: hmmviz run LESSON [--json]");
-    ExitCode::from(2)
-}
-
 fn print_text(r: &LessonReport, state: Option<&Observation>) {
-    println!(
+    outln!(
         "{} — {}",
         r.path,
         r.title.as_deref().unwrap_or("(not parsed)")
     );
     for d in &r.diagnostics {
-        println!("{d}");
+        outln!("{d}");
     }
     if let Some(obs) = state {
         print_world("main", &obs.main);
@@ -93,35 +83,38 @@ fn print_text(r: &LessonReport, state: Option<&Observation>) {
                             .collect();
                         format!(" snapshot=[{}]", names.join(", "))
                     });
-                    println!("result {name}: ret={ret} cpages={cpages} faults={faults}{snap}");
+                    outln!("result {name}: ret={ret} cpages={cpages} faults={faults}{snap}");
                 }
                 ResultObs::CpuRead { data } => {
-                    println!("result {name}: cpu read of {} page(s)", data.len())
+                    outln!("result {name}: cpu read of {} page(s)", data.len())
                 }
                 ResultObs::Run { outcome, ret } => match ret {
-                    Some(r) => println!("result {name}: lane {} ret={r}", outcome.name()),
-                    None => println!("result {name}: run {}", outcome.name()),
+                    Some(r) => outln!("result {name}: lane {} ret={r}", outcome.name()),
+                    None => outln!("result {name}: run {}", outcome.name()),
                 },
             }
         }
     }
-    println!("assertions:");
+    outln!("assertions:");
     for a in &r.assertions {
         let mark = if a.passed { "ok  " } else { "FAIL" };
         let xfail = if a.expect_fail { " (expect_fail)" } else { "" };
-        println!(
+        outln!(
             "  {mark} {}:{} {}{xfail} — {}",
-            a.line, a.col, a.text, a.detail
+            a.line,
+            a.col,
+            a.text,
+            a.detail
         );
     }
     if r.not_run > 0 {
-        println!("  {} assertion(s) not run", r.not_run);
+        outln!("  {} assertion(s) not run", r.not_run);
     }
-    println!("where the model simplifies:");
+    outln!("where the model simplifies:");
     for s in hmm_sim::SIMPLIFICATIONS {
-        println!("  simplified: {s}");
+        outln!("  simplified: {s}");
     }
-    println!("{}", if r.passed() { "PASS" } else { "FAIL" });
+    outln!("{}", if r.passed() { "PASS" } else { "FAIL" });
 }
 
 fn print_world(name: &str, w: &WorldObs) {
@@ -129,10 +122,10 @@ fn print_world(name: &str, w: &WorldObs) {
         return;
     }
     let counters: Vec<String> = w.counters.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    println!("{name}: {}", counters.join(" "));
+    outln!("{name}: {}", counters.join(" "));
     let kinds: Vec<&str> = w.pages.iter().map(|p| p.pte.as_str()).collect();
-    println!("  final PTEs: {}", kinds.join(" "));
+    outln!("  final PTEs: {}", kinds.join(" "));
     if !w.violations.is_empty() {
-        println!("  invariant violations: {}", w.violations.join("; "));
+        outln!("  invariant violations: {}", w.violations.join("; "));
     }
 }

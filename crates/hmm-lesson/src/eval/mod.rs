@@ -22,12 +22,30 @@ pub struct Verdict {
     pub holds: bool,
     /// What was observed, in the lesson's vocabulary ("r.cpages is 15").
     pub detail: String,
+    /// The evaluator could not judge the claim: the validator accepted something the evaluator has no
+    /// meaning for (a bug in this crate, never the lesson's fault). Such a verdict fails the lesson
+    /// whatever the claim's polarity: under `expect_fail:` too, so a claim and its negation can never both
+    /// pass (issue 14 item 9).
+    pub internal: bool,
 }
 
 fn verdict(holds: bool, detail: impl Into<String>) -> Verdict {
     Verdict {
         holds,
         detail: detail.into(),
+        internal: false,
+    }
+}
+
+/// A claim the validator accepted but the evaluator cannot judge (see [`Verdict::internal`]).
+fn internal(detail: impl Into<String>) -> Verdict {
+    Verdict {
+        holds: false,
+        detail: format!(
+            "cannot be evaluated: {} (an internal error: the validator should have refused this claim)",
+            detail.into()
+        ),
+        internal: true,
     }
 }
 
@@ -36,7 +54,7 @@ fn world(obs: &Observation, w: WhichWorld) -> Result<&WorldObs, Verdict> {
         WhichWorld::Main => Ok(&obs.main),
         WhichWorld::Lane(l) => obs
             .lane(l)
-            .ok_or_else(|| verdict(false, format!("lane {} did not run", l.name()))),
+            .ok_or_else(|| internal(format!("lane {} did not run", l.name()))),
     }
 }
 
@@ -76,7 +94,7 @@ pub fn check(c: &Check, obs: &Observation) -> Verdict {
 fn searched(obs: &Observation) -> Result<&ScheduleSearch, Verdict> {
     obs.schedules
         .as_ref()
-        .ok_or_else(|| verdict(false, "no schedule search was made"))
+        .ok_or_else(|| internal("no schedule search was made"))
 }
 
 fn exists_schedule(p: &Property, obs: &Observation) -> Result<Verdict, Verdict> {
@@ -197,13 +215,13 @@ fn lanes_agree(obs: &Observation) -> Result<Verdict, Verdict> {
                 return Ok(verdict(
                     false,
                     format!(
-                        "page {p}: {} has {} at {:?}, {} has {} at {:?}",
+                        "page {p}: {} has {} in {}, {} has {} in {}",
                         l0.name(),
                         a.pte,
-                        a.location,
+                        crate::values::location_name(a.location),
                         l.name(),
                         b.pte,
-                        b.location
+                        crate::values::location_name(b.location)
                     ),
                 ));
             }

@@ -113,7 +113,7 @@ fn page_field(
         (PageField::Pte, Value::Kind(k)) => (cmp.holds_eq(&page.pte, k), page.pte.clone()),
         (PageField::Where, Value::Location(l)) => (
             cmp.holds_eq(&page.location, &Some(*l)),
-            format!("{:?}", page.location),
+            crate::values::location_name(page.location),
         ),
         (PageField::Refcount, Value::Int(n)) | (PageField::Mapcount, Value::Int(n)) => {
             let got = if field == PageField::Refcount {

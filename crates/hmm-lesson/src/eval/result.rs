@@ -2,7 +2,7 @@
 //! helpers every comparison shares ([`per_page`], [`type_error`]): `probe` builds on this module, never the
 //! other way round.
 
-use super::{verdict, Verdict};
+use super::{internal, verdict, Verdict};
 use crate::model::{Cmp, Pages, ResultField, Value};
 use crate::observe::ResultObs;
 use crate::values;
@@ -17,7 +17,7 @@ pub(super) fn result_field(
     value: &Value,
     mask: u64,
 ) -> Result<Verdict, Verdict> {
-    let wrong = || verdict(false, format!("{name} has no such field"));
+    let wrong = || internal(format!("{name} has no such field"));
     match (field, r) {
         (ResultField::Ret, ResultObs::Dmirror { ret, .. })
         | (ResultField::Ret, ResultObs::Run { ret: Some(ret), .. }) => {
@@ -63,10 +63,7 @@ pub(super) fn result_field(
 }
 
 pub(super) fn type_error() -> Verdict {
-    verdict(
-        false,
-        "value of the wrong type for this probe (validator bug)",
-    )
+    internal("a value of the wrong type for this probe")
 }
 
 /// The claim for a range holds iff it holds for every page; the detail names the first page where it fails.

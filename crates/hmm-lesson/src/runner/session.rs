@@ -475,7 +475,7 @@ mod tests {
     #[test]
     fn view_lock_count_is_the_worlds_for_every_lesson() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lessons");
-        let (files, errors) = crate::check::collect(&[root]);
+        let crate::check::Collected { files, errors, .. } = crate::check::collect(&[root]);
         assert!(errors.is_empty(), "{errors:?}");
         assert!(files.len() >= 30, "only {} lessons", files.len());
         let mut worlds = 0;

@@ -1,0 +1,179 @@
+//! Issue 14's reproducers against the library: each input once amplified, hung, misreported or let a
+//! contradiction pass; each test pins the fixed behaviour. (The CLI's reproducers, which need a process,
+//! a temp directory and `ulimit`, are in crates/hmmviz/tests/bounded_cli.rs.) Each test runs in a child
+//! process under `ulimit -v 2000000` and `timeout 60` (`under_limits`).
+
+use hmm_lesson::check::check_text;
+use hmm_lesson::limits;
+use hmm_lesson::parse;
+mod support;
+use std::time::{Duration, Instant};
+use support::under_limits;
+
+fn lesson(front_extra: &str, body: &str) -> String {
+    format!(
+        "+++\nid = \"b\"\nschema = 1\ntitle = \"t\"\nkernel = \"6.18\"\nkind = \"lesson\"\n{front_extra}\n[scenario]\nstates = \"PPPP\"\ndevices = 1\n+++\n\n## B\n\n{body}"
+    )
+}
+
+/// Item 4: `audience = ["x", …]` × 10,000 on one 43 KB line printed 601 MB of diagnostics.
+#[test]
+fn diagnostics_of_one_long_line_are_capped_and_trimmed() {
+    under_limits(
+        "diagnostics_of_one_long_line_are_capped_and_trimmed",
+        60,
+        || {
+            let words = vec!["\"x\""; 10_000].join(", ");
+            let text = lesson(&format!("audience = [{words}]"), "");
+            assert!(text.len() > 40_000);
+            let diags = parse("long.md", &text).unwrap_err();
+            assert_eq!(diags.len(), limits::MAX_DIAGNOSTICS + 1);
+            assert!(
+                diags[limits::MAX_DIAGNOSTICS].message.starts_with(&format!(
+                    "{} more problem(s) not shown",
+                    10_000 - limits::MAX_DIAGNOSTICS
+                )),
+                "{}",
+                diags[limits::MAX_DIAGNOSTICS]
+            );
+            let printed: usize = diags.iter().map(|d| d.to_string().len()).sum();
+            assert!(printed < 30_000, "{printed} bytes of diagnostics");
+            // Each diagnostic still points at its own word: the 3rd `"x"` starts at column 23 of line 7.
+            assert_eq!((diags[2].line, diags[2].col), (7, 23));
+            let caret = diags[2].to_string();
+            assert!(caret.lines().nth(1).unwrap().contains('…'), "{caret}");
+        },
+    );
+}
+
+/// Item 4: a 0.8 MB line aborted out of memory (each of 160,000 diagnostics copied the whole line).
+#[test]
+fn an_800_kb_line_stays_small_and_fast() {
+    under_limits("an_800_kb_line_stays_small_and_fast", 60, || {
+        let words = vec!["\"x\""; 160_000].join(", ");
+        let text = lesson(&format!("audience = [{words}]"), "");
+        assert!(text.len() > 800_000 && text.len() < limits::MAX_FILE_BYTES);
+        let start = Instant::now();
+        let diags = parse("huge.md", &text).unwrap_err();
+        assert_eq!(diags.len(), limits::MAX_DIAGNOSTICS + 1);
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            start.elapsed()
+        );
+    });
+}
+
+/// Item 9: after `c = cpu read …`, `expect_fail: c.data == none` and `expect_fail: c.data != none` both
+/// passed (an evaluator "validator bug" verdict counted as "does not hold"). Now neither can pass.
+#[test]
+fn a_claim_and_its_negation_cannot_both_pass() {
+    under_limits("a_claim_and_its_negation_cannot_both_pass", 60, || {
+        for claim in [
+            "expect_fail: c.data == none",
+            "expect_fail: c.data != none",
+            "c.data == none",
+            "c.data != none",
+        ] {
+            let text = lesson(
+                "",
+                &format!("```hmm\nc = cpu read pages=0\n```\n\n```assert\n{claim}\n```\n"),
+            );
+            let (report, _) = check_text("x.md", &text);
+            assert!(!report.passed(), "`{claim}` passed");
+            assert!(
+                report
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.message.contains("never `none`")),
+                "{:?}",
+                report.diagnostics
+            );
+        }
+    });
+}
+
+/// Item 10: `where[0] is Some(Sys)` leaked Debug text.
+#[test]
+fn locations_are_reported_by_name() {
+    under_limits("locations_are_reported_by_name", 60, || {
+        let text = lesson("", "```assert\nwhere[0] == dev0\n```\n");
+        let (report, _) = check_text("x.md", &text);
+        let detail = &report.assertions[0].detail;
+        assert_eq!(detail, "where[0] is sys");
+    });
+}
+
+/// Item 10: `O` with `devices = 1` was reported at 1:1 instead of the `states` line.
+#[test]
+fn a_missing_device_is_reported_at_its_letter() {
+    under_limits("a_missing_device_is_reported_at_its_letter", 60, || {
+        let text = lesson("", "").replace("states = \"PPPP\"", "states = \"PPOP\"");
+        let diags = parse("x.md", &text).unwrap_err();
+        assert_eq!((diags[0].line, diags[0].col), (9, 13), "{}", diags[0]);
+        assert!(diags[0].message.contains("devices = 2"), "{}", diags[0]);
+    });
+}
+
+/// Item 10: carets landed in the wrong column after TOML escapes or `'''`.
+#[test]
+fn carets_are_exact_after_escapes_and_triple_quotes() {
+    under_limits(
+        "carets_are_exact_after_escapes_and_triple_quotes",
+        60,
+        || {
+            // "\u0050\u0050X": the X is the 3rd letter, 13 bytes after the quote.
+            let text = lesson("", "").replace("states = \"PPPP\"", "states = \"\\u0050\\u0050X\"");
+            let d = &parse("x.md", &text).unwrap_err()[0];
+            assert_eq!((d.line, d.col, d.width), (9, 23, 1), "{d}");
+            let text = lesson("", "").replace("states = \"PPPP\"", "states = '''PPX'''");
+            let d = &parse("x.md", &text).unwrap_err()[0];
+            assert_eq!((d.line, d.col), (9, 15), "{d}");
+            // A predict block's verify string, in a literal triple-quoted string.
+            let body = "```predict\nquestion = \"q\"\nchoices = [\"a\", \"b\"]\nanswer = \"a\"\nverify = '''pte[0] == bogus'''\n[hints]\n\"b\" = \"h\"\n```\n";
+            let d = &parse("x.md", &lesson("", body)).unwrap_err()[0];
+            assert_eq!((d.line, d.col), (19, 23), "{d}");
+        },
+    );
+}
+
+/// Item 10: a UTF-8 byte order mark was "must start with TOML front matter".
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    under_limits("a_byte_order_mark_is_accepted", 60, || {
+        let text = format!(
+            "\u{feff}{}",
+            lesson("", "```assert\nwhere[0] == sys\n```\n")
+        );
+        let (report, _) = check_text("bom.md", &text);
+        assert!(report.passed(), "{:?}", report.diagnostics);
+    });
+}
+
+/// Item 10: 30,000 vmas took 6.9 s to validate (a linear overlap scan per vma). 60,000 here: the old
+/// scan takes about 10 s in a debug build, the indexed one well under a second.
+#[test]
+fn many_vmas_validate_quickly() {
+    under_limits("many_vmas_validate_quickly", 60, || {
+        // Inline tables, so 60,000 vmas fit in MAX_FILE_BYTES.
+        let vmas: Vec<String> = (0..60_000)
+            .map(|i| format!("{{pages=\"{}\"}}", 2 * i))
+            .collect();
+        // One overlap at the end, so the check has something to find.
+        let front = format!("+++\nid = \"v\"\nschema = 1\ntitle = \"t\"\nkernel = \"6.18\"\nkind = \"lesson\"\n[scenario]\nstates = \"N*120000\"\nvma = [{}, {{pages=\"4..6\"}}]\n", vmas.join(","));
+        let text = format!("{front}+++\n## B\n```assert\nlocks_held == 0\n```\n");
+        let start = Instant::now();
+        let diags = parse("v.md", &text).unwrap_err();
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(diags.len(), 1);
+        assert!(
+            diags[0].message.contains("vma 4..6 overlaps vma 4..5"),
+            "{}",
+            diags[0]
+        );
+    });
+}
