@@ -4,7 +4,7 @@
 use crate::{out, outln};
 use hmm_sim::parse_states;
 use hmm_sim::KernelVersion;
-use hmm_sim::{compare, final_states_agree, LaneRun, RunConfig};
+use hmm_sim::{compare, final_states_agree, LaneRun, RunConfig, RunError, TraceMode};
 use serde_json::{json, Map, Value};
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -29,7 +29,12 @@ pub struct Args {
 
 pub fn main(args: Args) -> ExitCode {
     let as_json = args.json;
-    let mut cfg = RunConfig::default();
+    // Counters and final states are all this command reports, so the lanes keep no trace: memory stays
+    // flat however long a lane runs.
+    let mut cfg = RunConfig {
+        trace: TraceMode::CountersOnly,
+        ..RunConfig::default()
+    };
     if let Some(v) = &args.kernel {
         match KernelVersion::parse(v) {
             Some(v) => cfg.kernel = v,
@@ -54,7 +59,7 @@ pub fn main(args: Args) -> ExitCode {
     let failed: Vec<String> = lanes
         .iter()
         .filter_map(|l| match &l.report.result {
-            Err(e) => Some(format!("{}: {e}", l.strategy.name())),
+            Err(e) => Some(format!("{}: {e}{}", l.strategy.name(), why_stopped(l))),
             Ok(()) => None,
         })
         .collect();
@@ -114,6 +119,23 @@ fn print_table(lanes: &[LaneRun], agree: bool) {
             outln!("{}: invariant violated: {v}", l.strategy.name());
         }
     }
+}
+
+/// For a lane stopped by the step budget after `-EBUSY` restarts, why it needed so many steps.
+fn why_stopped(l: &LaneRun) -> String {
+    let restarted =
+        matches!(l.report.result, Err(RunError::StepLimit { .. })) && l.counters.retries > 0;
+    if !restarted {
+        return String::new();
+    }
+    format!(
+        " after {} walks and {} retries. A write fault on a C or Z page breaks COW under MMU_NOTIFY_CLEAR, and \
+         a fault on an O page migrates it back under the other device's MMU_NOTIFY_MIGRATE: either way the \
+         driver's range is invalidated, hmm_range_fault returns -EBUSY and the driver restarts from the start \
+         of its range, so the work grows with restarts x range, as in the kernel (docs/cli.md, \"Restarts\"). \
+         Compare fewer such pages, or put them at the start of the range.",
+        l.counters.walks, l.counters.retries
+    )
 }
 
 fn usage_error(msg: &str) -> ExitCode {

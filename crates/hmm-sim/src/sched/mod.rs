@@ -75,7 +75,11 @@ impl std::fmt::Display for RunError {
                 Ok(())
             }
             RunError::StepLimit { steps, at } => {
-                write!(f, "step limit of {steps} events reached ({at})")
+                write!(
+                    f,
+                    "step limit of {} events reached ({at})",
+                    thousands(*steps)
+                )
             }
             RunError::ImpossibleChoice {
                 index,
@@ -212,5 +216,29 @@ impl Executor {
                 });
             }
         }
+    }
+}
+
+/// `50000000` as a person reads it: `50,000,000`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1000), "1,000");
+        assert_eq!(super::thousands(50_000_000), "50,000,000");
     }
 }
