@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 mod check;
 mod compare;
+mod export;
 mod run;
 
 #[derive(Parser)]
@@ -37,6 +38,8 @@ enum Command {
     Check(check::Args),
     /// Run one lesson and summarise its trace: counters, final states, assertions
     Run(run::Args),
+    /// Write the three lanes' traces as Chrome / Perfetto trace-event JSON (open it in ui.perfetto.dev)
+    Export(export::Args),
     /// Print a completion script for SHELL to stdout
     Completions {
         #[arg(value_enum)]
@@ -45,7 +48,7 @@ enum Command {
     /// Print hmmviz's man page (roff) to stdout, or one command's (`hmmviz man check`)
     Man {
         /// The command whose page to print (hmmviz-compare(1), …); the main page without it
-        #[arg(value_parser = ["compare", "check", "run", "completions"])]
+        #[arg(value_parser = ["compare", "check", "run", "export", "completions"])]
         command: Option<String>,
     },
 }
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::main(args),
         Command::Check(args) => check::main(args),
         Command::Run(args) => run::main(args),
+        Command::Export(args) => export::main(args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "hmmviz", &mut script);
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
                 "compare" => Some("hmmviz-compare"),
                 "check" => Some("hmmviz-check"),
                 "run" => Some("hmmviz-run"),
+                "export" => Some("hmmviz-export"),
                 "completions" => Some("hmmviz-completions"),
                 _ => None,
             };
