@@ -8,7 +8,7 @@
 use crate::kernel::Kernel;
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::pte::{Pfn, Pte, ZERO_PFN};
-use crate::trace::{fault, pack_page, FolioFlag, Func, Kind, LockId, NotifyEvent};
+use crate::trace::{fault, pack_page, Ev, FolioFlag, Func, LockId, NotifyEvent, Page};
 use crate::version::KernelVersion;
 use crate::world::{MmId, Zone};
 use std::future::Future;
@@ -298,7 +298,7 @@ pub fn handle_mm_fault(
     Box::pin(async move {
         k.preempt().await;
         let call = k.enter(Func::HandleMmFault, pack_page(mm, vpn));
-        k.emit(Kind::Fault, pack_page(mm, vpn), flags, 0);
+        k.record(Ev::fault(Page { mm, vpn }, flags));
         let write = flags & fault::WRITE != 0;
         let Some(vma) = k.w().mms[mm as usize].vma(vpn).cloned() else {
             call.ret(VM_FAULT_SIGSEGV as i32);

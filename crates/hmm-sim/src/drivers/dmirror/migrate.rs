@@ -21,9 +21,18 @@ pub fn dmirror_devmem_alloc_page(k: &Kernel, dev: DevId, mirror: (DevId, MmId)) 
         f.locked = Some(k.tid());
         pfn
     };
-    k.emit(Kind::Alloc, pfn, 1 + dev as u32, 0);
-    k.emit(Kind::Ref, pfn, 1, 0);
-    k.emit(Kind::LockAcquire, LockId::Folio(pfn).pack(), 0, 0);
+    let zone = Zone::DevicePrivate(dev);
+    k.record(Ev::Alloc { pfn, zone });
+    k.record(Ev::Ref {
+        pfn,
+        old: 0,
+        new: 1,
+    });
+    let lock = LockId::Folio(pfn);
+    k.record(Ev::LockAcquire {
+        lock,
+        shared: false,
+    });
     Some(pfn)
 }
 

@@ -25,7 +25,7 @@ use crate::mm::mmu_notifier::{
     NotifierRange,
 };
 use crate::pte::{Pfn, Pte, ZERO_PFN};
-use crate::trace::{fault, pack_page, Func, Kind, LockId, Milestone, NotifyEvent, RetryReason};
+use crate::trace::{fault, pack_page, Ev, Func, LockId, Milestone, NotifyEvent, RetryReason};
 use crate::world::{DevId, DptEntry, DptTag, MmId, Zone};
 
 mod ioctls;
@@ -168,7 +168,8 @@ fn dmirror_devmem_free(k: &Kernel, pfn: Pfn) {
         d.removing
     };
     k.reset_frame(pfn);
-    k.emit(Kind::Free, pfn, 1 + dev as u32, 0);
+    let zone = Zone::DevicePrivate(dev);
+    k.record(Ev::Free { pfn, zone });
     if !removing {
         k.wm().devices[dev as usize].free.push(pfn);
     }
