@@ -115,28 +115,10 @@ pub(super) async fn dmirror_migrate_to_device(
     res: &mut CmdResult,
 ) -> i32 {
     let call = k.enter(Func::DmirrorMigrateToDevice, start);
-    let mm = k.w().mirrors[mirror].mm;
-    k.mmap_read_lock(mm).await;
-    let mut at = start;
-    while at < end {
-        let next = match migrate_chunk_end(k, mm, at, end) {
-            Ok(next) => next,
-            Err(e) => {
-                k.mmap_read_unlock(mm);
-                call.ret(e);
-                return e;
-            }
-        };
-        let ret = dmirror_migrate_chunk(k, mirror, at, next).await;
-        if ret != 0 {
-            k.mmap_read_unlock(mm);
-            call.ret(ret);
-            return ret;
-        }
-        at = next;
+    let mut ret = dmirror_migrate_chunks(k, mirror, start, end, MigrateTo::Device, res).await;
+    if ret == 0 {
+        ret = read_back(k, mirror, start, end, res).await;
     }
-    k.mmap_read_unlock(mm);
-    let ret = read_back(k, mirror, start, end, res).await;
     call.ret(ret);
     ret
 }
@@ -227,40 +209,73 @@ pub(super) async fn dmirror_migrate_to_system(
     res: &mut CmdResult,
 ) -> i32 {
     let call = k.enter(Func::DmirrorMigrateToSystem, start);
+    let ret = dmirror_migrate_chunks(k, mirror, start, end, MigrateTo::System, res).await;
+    call.ret(ret);
+    ret
+}
+
+/// One chunk of `dmirror_migrate_to_system`: `migrate_vma_setup` (SELECT_DEVICE_PRIVATE), the copy back,
+/// `migrate_vma_pages`, counting what moved, `migrate_vma_finalize`. The caller holds `mmap_lock`.
+async fn dmirror_migrate_to_system_chunk(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    res: &mut CmdResult,
+) -> i32 {
     let (mm, dev) = mirror_ids(k, mirror);
+    let select = MIGRATE_VMA_SELECT_DEVICE_PRIVATE;
+    let mut m = MigrateVma::new(k, mm, start, end, owner(dev), select);
+    let ret = migrate_vma_setup(k, &mut m).await;
+    if ret != 0 {
+        return ret;
+    }
+    dmirror_devmem_fault_alloc_and_copy(k, &mut m, Some(mirror)).await;
+    migrate_vma_pages(k, &mut m).await;
+    res.cpages += (0..m.npages as usize).filter(|&i| migrated(&m, i)).count() as u64;
+    migrate_vma_finalize(k, &mut m).await;
+    0
+}
+
+/// Which way a migrate ioctl moves pages.
+#[derive(Clone, Copy)]
+enum MigrateTo {
+    Device,
+    System,
+}
+
+/// The loop `dmirror_migrate_to_device` and `dmirror_migrate_to_system` share: under `mmap_lock`, each
+/// chunk of `[start, end)` in turn (`vma_lookup`, clipped: `migrate_chunk_end`), stopping at the first error.
+async fn dmirror_migrate_chunks(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    to: MigrateTo,
+    res: &mut CmdResult,
+) -> i32 {
+    let mm = k.w().mirrors[mirror].mm;
     k.mmap_read_lock(mm).await;
     let mut at = start;
-    while at < end {
+    let ret = loop {
+        if at >= end {
+            break 0;
+        }
         let next = match migrate_chunk_end(k, mm, at, end) {
             Ok(next) => next,
-            Err(e) => {
-                k.mmap_read_unlock(mm);
-                call.ret(e);
-                return e;
-            }
+            Err(e) => break e,
         };
-        let mut m = MigrateVma::new(
-            k,
-            mm,
-            at,
-            next,
-            owner(dev),
-            MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
-        );
-        let ret = migrate_vma_setup(k, &mut m).await;
+        let ret = match to {
+            MigrateTo::Device => dmirror_migrate_chunk(k, mirror, at, next).await,
+            MigrateTo::System => dmirror_migrate_to_system_chunk(k, mirror, at, next, res).await,
+        };
         if ret != 0 {
-            k.mmap_read_unlock(mm);
-            call.ret(ret);
-            return ret;
+            break ret;
         }
-        dmirror_devmem_fault_alloc_and_copy(k, &mut m, Some(mirror)).await;
-        migrate_vma_pages(k, &mut m).await;
-        res.cpages += (0..m.npages as usize).filter(|&i| migrated(&m, i)).count() as u64;
-        migrate_vma_finalize(k, &mut m).await;
         at = next;
-    }
+    };
     k.mmap_read_unlock(mm);
-    0
+    ret
 }
 
 /// `pgmap->ops->migrate_to_ram`: migrate the faulted device page back to system memory.

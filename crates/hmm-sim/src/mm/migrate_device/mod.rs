@@ -342,11 +342,7 @@ async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page:
             write: vma.write,
         }
     } else {
-        Pte::Present {
-            pfn: page,
-            write: vma.write,
-            dirty: vma.write,
-        }
+        Pte::mk(page, vma.write)
     };
     let ptl = k.pte_lock(m.mm, vpn).await;
     let flush = match k.pte_read(m.mm, vpn, false) {
