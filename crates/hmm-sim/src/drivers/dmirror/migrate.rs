@@ -107,17 +107,19 @@ pub(super) async fn dmirror_migrate_chunk(k: &Kernel, mirror: usize, start: u32,
     0
 }
 
-pub(super) async fn dmirror_migrate_to_device(
-    k: &Kernel,
-    mirror: usize,
-    start: u32,
-    end: u32,
-    res: &mut CmdResult,
-) -> i32 {
-    let call = k.enter(Func::DmirrorMigrateToDevice, start);
-    let mut ret = dmirror_migrate_chunks(k, mirror, start, end, MigrateTo::Device, res).await;
+pub(super) async fn dmirror_migrate_to_device(k: &Kernel, cmd: Cmd<'_>) -> i32 {
+    let call = k.enter(Func::DmirrorMigrateToDevice, cmd.start);
+    let mut ret = dmirror_migrate_chunks(
+        k,
+        cmd.mirror,
+        cmd.start,
+        cmd.end,
+        MigrateTo::Device,
+        cmd.res,
+    )
+    .await;
     if ret == 0 {
-        ret = read_back(k, mirror, start, end, res).await;
+        ret = read_back(k, cmd.mirror, cmd.start, cmd.end, cmd.res).await;
     }
     call.ret(ret);
     ret
@@ -125,22 +127,16 @@ pub(super) async fn dmirror_migrate_to_device(
 
 /// RFC 4/4 `dmirror_fault_and_migrate_to_device`: per chunk, under `mmap_lock`, one migrate-on-fault
 /// round; then the range is read back through the device page table.
-pub(super) async fn dmirror_fault_and_migrate_to_device(
-    k: &Kernel,
-    mirror: usize,
-    start: u32,
-    end: u32,
-    res: &mut CmdResult,
-) -> i32 {
-    let call = k.enter(Func::DmirrorMigrateToDevice, start);
-    let mm = k.w().mirrors[mirror].mm;
-    let mut at = start;
-    while at < end {
-        let next = (at + DMIRROR_CHUNK_PAGES).min(end);
+pub(super) async fn dmirror_fault_and_migrate_to_device(k: &Kernel, cmd: Cmd<'_>) -> i32 {
+    let call = k.enter(Func::DmirrorMigrateToDevice, cmd.start);
+    let mm = k.w().mirrors[cmd.mirror].mm;
+    let mut at = cmd.start;
+    while at < cmd.end {
+        let next = (at + DMIRROR_CHUNK_PAGES).min(cmd.end);
         k.mmap_read_lock(mm).await;
-        let ret = match dmirror_migrate_on_fault_collect(k, mirror, at, next).await {
+        let ret = match dmirror_migrate_on_fault_collect(k, cmd.mirror, at, next).await {
             Ok(mut m) => {
-                dmirror_migrate_finish(k, mirror, &mut m).await;
+                dmirror_migrate_finish(k, cmd.mirror, &mut m).await;
                 0
             }
             Err(ret) => ret,
@@ -152,7 +148,7 @@ pub(super) async fn dmirror_fault_and_migrate_to_device(
         }
         at = next;
     }
-    let ret = read_back(k, mirror, start, end, res).await;
+    let ret = read_back(k, cmd.mirror, cmd.start, cmd.end, cmd.res).await;
     call.ret(ret);
     ret
 }
@@ -201,15 +197,17 @@ pub(super) fn device_of(k: &Kernel, pfn: Pfn) -> DevId {
     }
 }
 
-pub(super) async fn dmirror_migrate_to_system(
-    k: &Kernel,
-    mirror: usize,
-    start: u32,
-    end: u32,
-    res: &mut CmdResult,
-) -> i32 {
-    let call = k.enter(Func::DmirrorMigrateToSystem, start);
-    let ret = dmirror_migrate_chunks(k, mirror, start, end, MigrateTo::System, res).await;
+pub(super) async fn dmirror_migrate_to_system(k: &Kernel, cmd: Cmd<'_>) -> i32 {
+    let call = k.enter(Func::DmirrorMigrateToSystem, cmd.start);
+    let ret = dmirror_migrate_chunks(
+        k,
+        cmd.mirror,
+        cmd.start,
+        cmd.end,
+        MigrateTo::System,
+        cmd.res,
+    )
+    .await;
     call.ret(ret);
     ret
 }
