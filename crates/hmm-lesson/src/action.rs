@@ -392,7 +392,7 @@ fn until(v: &str, span: Span) -> Result<Until, Problem> {
             format!("`until={v}`: expected step:N or milestone:NAME"),
         ));
     };
-    if crate::runner::milestone_from_key(m).is_none() {
+    if hmm_sim::Milestone::from_key(m).is_none() {
         return Err((
             span,
             format!(

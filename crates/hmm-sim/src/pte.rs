@@ -120,6 +120,16 @@ impl PteKind {
 }
 
 impl Pte {
+    /// A fresh present PTE for `pfn`: `mk_pte`, then `pte_mkwrite(pte_mkdirty(entry))` when `write`, as the
+    /// fault paths and `remove_migration_pte` build them (a writable new mapping starts dirty).
+    pub fn mk(pfn: Pfn, write: bool) -> Pte {
+        Pte::Present {
+            pfn,
+            write,
+            dirty: write,
+        }
+    }
+
     pub fn kind(self) -> PteKind {
         match self {
             Pte::None => PteKind::None,

@@ -2,28 +2,12 @@
 //! without the page lock, so each migrate_to_ram fails the refcount check at commit time while the
 //! others hold references; 6.15's trylock makes losers take no reference and the migration completes.
 
-use hmm_sim::PageState;
-use hmm_sim::RANGE_BASE_VPN;
-use hmm_sim::{run, Op, RunConfig, Setup, ThreadSpec};
+mod common;
+
+use common::device_page_readers;
+use hmm_sim::{run, RunConfig};
 use hmm_sim::{KernelVersion, Limits, Policy, RunError};
 use hmm_sim::{Kind, RetryReason};
-
-/// One device-private page, `threads` CPUs reading it. Xe serialised migrate_to_ram with a driver lock:
-/// Brost needed it to livelock.
-fn device_page_readers(threads: usize) -> (Setup, Vec<ThreadSpec>) {
-    let mut setup = Setup::from_states(&[PageState::DevicePrivate]);
-    setup.world.devices[0].migrate_to_ram_lock = true;
-    let specs = (0..threads)
-        .map(|t| ThreadSpec {
-            name: format!("cpu{t}"),
-            mm: 0,
-            ops: vec![Op::CpuRead {
-                vpn: RANGE_BASE_VPN,
-            }],
-        })
-        .collect();
-    (setup, specs)
-}
 
 fn scenario(kernel: KernelVersion, threads: usize) -> hmm_sim::Report {
     let (setup, specs) = device_page_readers(threads);

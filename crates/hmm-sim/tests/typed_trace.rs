@@ -1,12 +1,14 @@
 //! The typed trace is exact: every event real runs record decodes (never as `Ev::Malformed`) and encodes back
 //! to the same 16 bytes, and replaying the decoded form through the view gives the same states.
 
+mod common;
+
 use hmm_sim::DmirrorCmd;
 use hmm_sim::Strategy;
 use hmm_sim::RANGE_BASE_VPN;
 use hmm_sim::{compare, run, Op, RunConfig, Setup, ThreadSpec};
 use hmm_sim::{narrate, Touched, TouchedSet};
-use hmm_sim::{parse_states, PageState};
+use hmm_sim::parse_states;
 use hmm_sim::{Ev, Event, Kind};
 use hmm_sim::{KernelVersion, Limits, Policy};
 use std::collections::BTreeSet;
@@ -125,17 +127,7 @@ fn main_world_events() -> Vec<Vec<Event>> {
 
 /// ≤6.14's migrate_to_ram livelock: refcount -EAGAIN errors, contended locks, sleeping threads.
 fn livelock_events() -> Vec<Event> {
-    let mut setup = Setup::from_states(&[PageState::DevicePrivate]);
-    setup.world.devices[0].migrate_to_ram_lock = true;
-    let specs: Vec<ThreadSpec> = (0..3)
-        .map(|t| ThreadSpec {
-            name: format!("cpu{t}"),
-            mm: 0,
-            ops: vec![Op::CpuRead {
-                vpn: RANGE_BASE_VPN,
-            }],
-        })
-        .collect();
+    let (setup, specs) = common::device_page_readers(3);
     let cfg = RunConfig {
         kernel: KernelVersion::V6_14,
         policy: Policy::RoundRobin,

@@ -11,31 +11,9 @@ pub fn is_func(name: &str) -> bool {
     Func::ALL.iter().any(|f| f.name() == name)
 }
 
-/// The name lessons write in `until=milestone:…`. hmm-sim's `Milestone::name` is a phrase for people
-/// ("faulted in"), so the lesson key is kept here; the match is exhaustive, so a new milestone does not
-/// compile until it has a key.
-pub fn milestone_key(m: Milestone) -> &'static str {
-    match m {
-        Milestone::FaultedIn => "faulted_in",
-        Milestone::Collected => "collected",
-        Milestone::Unmapped => "unmapped",
-        Milestone::Copied => "copied",
-        Milestone::PagesMigrated => "pages_migrated",
-        Milestone::Finalized => "finalized",
-        Milestone::AllOnDevice => "all_on_device",
-    }
-}
-
-/// The milestone a lesson names `key`, if any.
-pub fn milestone_from_key(key: &str) -> Option<Milestone> {
-    Milestone::ALL
-        .into_iter()
-        .find(|&m| milestone_key(m) == key)
-}
-
 /// Every milestone key, in `Milestone::ALL` order (for diagnostics).
 pub fn milestone_keys() -> Vec<&'static str> {
-    Milestone::ALL.into_iter().map(milestone_key).collect()
+    Milestone::ALL.into_iter().map(Milestone::key).collect()
 }
 
 /// The number of events of `report` a lane run pauses after for `until`, or None when it runs to its end.
@@ -48,11 +26,10 @@ pub fn pause_point(
         Until::Done => None,
         Until::Step(n) => Some(*n as usize).filter(|&n| n < report.events.len()),
         Until::Milestone(name) => {
-            let index = report.events.iter().position(|e| {
-                e.decode()
-                    .milestone()
-                    .is_some_and(|m| milestone_key(m) == name)
-            });
+            let index = report
+                .events
+                .iter()
+                .position(|e| e.decode().milestone().is_some_and(|m| m.key() == name));
             let index = index
                 .ok_or_else(|| format!("lane {} never reaches milestone {name}", lane.name()))?;
             // Pause just after the milestone event.
@@ -110,10 +87,10 @@ mod tests {
     #[test]
     fn milestone_keys_round_trip() {
         for m in Milestone::ALL {
-            assert_eq!(milestone_from_key(milestone_key(m)), Some(m));
+            assert_eq!(Milestone::from_key(m.key()), Some(m));
         }
         assert_eq!(milestone_keys().len(), Milestone::ALL.len());
-        assert_eq!(milestone_from_key("faulted in"), None);
+        assert_eq!(Milestone::from_key("faulted in"), None);
         assert!(is_func("do_swap_page"));
         assert!(!is_func("do_swap_pages"));
     }

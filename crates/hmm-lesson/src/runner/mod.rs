@@ -34,7 +34,7 @@ use crate::model::{Lesson, Span};
 use crate::observe::Observation;
 use serde::Serialize;
 
-pub use events::{is_func, milestone_from_key, milestone_keys};
+pub use events::{is_func, milestone_keys};
 
 /// Why a lesson stopped before its end: an action the simulator refused, or a limit hit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

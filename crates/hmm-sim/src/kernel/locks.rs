@@ -8,9 +8,9 @@ use crate::trace::*;
 use crate::world::*;
 
 impl Kernel {
-    fn lock_holder(&self, l: LockId) -> Result<(), u32> {
+    fn lock_holder(&self, l: LockId) -> Result<(), Tid> {
         let w = self.w();
-        let busy = |h: Option<Tid>| h.map_or(Ok(()), |t| Err(t as u32 + 1));
+        let busy = |h: Option<Tid>| h.map_or(Ok(()), Err);
         match l {
             LockId::MmapLock(mm) => busy(w.mms[mm as usize].mmap_lock.writer),
             LockId::Ptl { mm, pmd } => busy(
@@ -46,11 +46,18 @@ impl Kernel {
         match self.lock_holder(l) {
             Ok(()) => {
                 self.set_holder(l, Some(self.tid()));
-                self.emit(Kind::LockAcquire, l.pack(), 0, 0);
+                self.record(Ev::LockAcquire {
+                    lock: l,
+                    shared: false,
+                });
                 true
             }
             Err(holder) => {
-                self.emit(Kind::LockContended, l.pack(), 0, holder);
+                self.record(Ev::LockContended {
+                    lock: l,
+                    shared: false,
+                    holder: Some(holder),
+                });
                 false
             }
         }
@@ -70,7 +77,7 @@ impl Kernel {
         if super::mutants::skipped(std::panic::Location::caller()) {
             return;
         }
-        let holder = self.lock_holder(l).err().map(|h| (h - 1) as Tid);
+        let holder = self.lock_holder(l).err();
         if holder != Some(self.tid()) {
             self.violation(format!(
                 "T{} released {} held by {:?}",
@@ -80,7 +87,10 @@ impl Kernel {
             ));
         }
         self.set_holder(l, None);
-        self.emit(Kind::LockRelease, l.pack(), 0, 0);
+        self.record(Ev::LockRelease {
+            lock: l,
+            shared: false,
+        });
         self.wake(WaitOn::Lock(l));
         if let LockId::Folio(pfn) = l {
             self.wake(WaitOn::FolioUnlock(pfn));
@@ -101,12 +111,19 @@ impl Kernel {
     pub async fn down_read(&self, l: LockId) {
         self.preempt().await;
         while let Some(writer) = self.with_rwsem(l, |s| s.writer) {
-            self.emit(Kind::LockContended, l.pack(), 1, writer as u32 + 1);
+            self.record(Ev::LockContended {
+                lock: l,
+                shared: true,
+                holder: Some(writer),
+            });
             self.sleep_on(WaitOn::Lock(l)).await;
         }
         let tid = self.tid();
         self.with_rwsem(l, |s| s.readers.push(tid));
-        self.emit(Kind::LockAcquire, l.pack(), 1, 0);
+        self.record(Ev::LockAcquire {
+            lock: l,
+            shared: true,
+        });
     }
 
     #[track_caller]
@@ -129,7 +146,10 @@ impl Kernel {
                 l.describe()
             ));
         }
-        self.emit(Kind::LockRelease, l.pack(), 1, 0);
+        self.record(Ev::LockRelease {
+            lock: l,
+            shared: true,
+        });
         self.wake(WaitOn::Lock(l));
     }
 
@@ -137,12 +157,19 @@ impl Kernel {
     pub async fn down_write(&self, l: LockId) {
         self.preempt().await;
         while !self.with_rwsem(l, |s| s.writer.is_none() && s.readers.is_empty()) {
-            self.emit(Kind::LockContended, l.pack(), 0, 0);
+            self.record(Ev::LockContended {
+                lock: l,
+                shared: false,
+                holder: None,
+            });
             self.sleep_on(WaitOn::Lock(l)).await;
         }
         let tid = self.tid();
         self.with_rwsem(l, |s| s.writer = Some(tid));
-        self.emit(Kind::LockAcquire, l.pack(), 0, 0);
+        self.record(Ev::LockAcquire {
+            lock: l,
+            shared: false,
+        });
     }
 
     #[track_caller]
@@ -198,6 +225,6 @@ impl Kernel {
     }
 
     pub fn holds(&self, l: LockId) -> bool {
-        self.lock_holder(l).err() == Some(self.tid() as u32 + 1)
+        self.lock_holder(l).err() == Some(self.tid())
     }
 }

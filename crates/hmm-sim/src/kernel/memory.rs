@@ -13,7 +13,11 @@ impl Kernel {
     /// Read a PTE (`ptep_get`); `visit` marks a walker's visit for the `pte_visits` counter.
     pub fn pte_read(&self, mm: MmId, vpn: u32, visit: bool) -> Pte {
         let pte = self.w().mms[mm as usize].pte(vpn);
-        self.emit(Kind::PteRead, pack_page(mm, vpn), pte.pack(), visit as u32);
+        self.record(Ev::PteRead {
+            page: Page { mm, vpn },
+            pte,
+            visit,
+        });
         pte
     }
 
@@ -38,11 +42,15 @@ impl Kernel {
                 .expect("allocated above");
             std::mem::replace(&mut t.ptes[(vpn % PTRS_PER_PTE) as usize], new)
         };
-        self.emit(Kind::PteWrite, pack_page(mm, vpn), old.pack(), new.pack());
+        self.record(Ev::PteWrite {
+            page: Page { mm, vpn },
+            old,
+            new,
+        });
     }
 
     pub fn tlb_flush(&self, start: u32, end: u32) {
-        self.emit(Kind::TlbFlush, start, end, 0);
+        self.record(Ev::TlbFlush { start, end });
     }
 
     // ----- folios ------------------------------------------------------------------------------------
@@ -57,7 +65,7 @@ impl Kernel {
             f.refcount += 1;
             (f.refcount - 1, f.refcount)
         };
-        self.emit(Kind::Ref, pfn, new as u32, old as u32);
+        self.record(Ev::Ref { pfn, old, new });
     }
 
     /// `folio_put`: the last reference frees the frame (device pages go back through `page_free`).
@@ -71,7 +79,7 @@ impl Kernel {
             f.refcount -= 1;
             (f.refcount + 1, f.refcount, f.zone)
         };
-        self.emit(Kind::Ref, pfn, new as u32, old as u32);
+        self.record(Ev::Ref { pfn, old, new });
         if new < 0 {
             self.violation(format!("refcount of pfn {pfn:#x} went negative"));
         }
@@ -93,7 +101,7 @@ impl Kernel {
 
     fn free_frame(&self, pfn: Pfn, zone: Zone) {
         self.reset_frame(pfn);
-        self.emit(Kind::Free, pfn, 0, 0);
+        self.record(Ev::Free { pfn, zone });
         if zone == Zone::System {
             self.wm().free_system.push(pfn);
         }
@@ -126,7 +134,7 @@ impl Kernel {
             f.mapcount += delta;
             (f.mapcount - delta, f.mapcount)
         };
-        self.emit(Kind::Map, pfn, new as u32, old as u32);
+        self.record(Ev::Map { pfn, old, new });
     }
 
     pub fn set_flag(&self, pfn: Pfn, flag: FolioFlag, value: bool) {
@@ -138,7 +146,7 @@ impl Kernel {
                 FolioFlag::Lru => f.lru = value,
             }
         }
-        self.emit(Kind::Flag, pfn, flag as u32, value as u32);
+        self.record(Ev::Flag { pfn, flag, value });
     }
 
     pub fn folio_trylock(&self, pfn: Pfn) -> bool {
@@ -163,16 +171,31 @@ impl Kernel {
             w.frames[pfn as usize].content = content;
             pfn
         };
-        self.emit(Kind::Alloc, pfn, 0, 0);
-        self.emit(Kind::Ref, pfn, 1, 0);
-        self.emit(Kind::Content, pfn, 0, content);
+        self.record(Ev::Alloc {
+            pfn,
+            zone: Zone::System,
+        });
+        self.record(Ev::Ref {
+            pfn,
+            old: 0,
+            new: 1,
+        });
+        self.record(Ev::Content {
+            pfn,
+            old: 0,
+            new: content,
+        });
         pfn
     }
 
     /// Overwrite a frame's content (a CPU store, a device write, or a copy's destination).
     pub fn set_content(&self, pfn: Pfn, content: u32) {
         let old = std::mem::replace(&mut self.wm().frames[pfn as usize].content, content);
-        self.emit(Kind::Content, pfn, old, content);
+        self.record(Ev::Content {
+            pfn,
+            old,
+            new: content,
+        });
     }
 
     /// A store of `value` into the page at `pfn` (by a CPU or a device): the frame's content changes, and
@@ -196,17 +219,12 @@ impl Kernel {
     pub fn copy_page(&self, src: Pfn, dst: Pfn) {
         let content = self.w().frames[src as usize].content;
         self.wm().frames[dst as usize].content = content;
-        self.emit(Kind::Copy, src, dst, content);
+        self.record(Ev::Copy { src, dst, content });
     }
 
     pub fn swap_set(&self, slot: u32, new: Option<u32>) {
         let old = std::mem::replace(&mut self.wm().swap[slot as usize], new);
-        self.emit(
-            Kind::Swap,
-            slot,
-            old.map_or(0, |c| c + 1),
-            new.map_or(0, |c| c + 1),
-        );
+        self.record(Ev::Swap { slot, old, new });
     }
 
     /// Change a device page-table entry of mirror `mirror`.
@@ -220,12 +238,11 @@ impl Kernel {
             }
         };
         if old != new {
-            self.emit(
-                Kind::DevPt,
-                (mirror as u32) << 24 | (vpn & 0xff_ffff),
-                DptEntry::pack(old),
-                DptEntry::pack(new),
-            );
+            let slot = Slot {
+                array: mirror as u8,
+                index: vpn,
+            };
+            self.record(Ev::DevPt { slot, old, new });
         }
     }
 
@@ -233,7 +250,11 @@ impl Kernel {
 
     pub fn set_mm_seq(&self, mm: MmId, new: u64) {
         let old = std::mem::replace(&mut self.wm().mms[mm as usize].invalidate_seq, new);
-        self.emit(Kind::Seq, SeqId::Mm(mm).pack(), old as u32, new as u32);
+        self.record(Ev::Seq {
+            seq: SeqId::Mm(mm),
+            old: old as u32,
+            new: new as u32,
+        });
         if new.is_multiple_of(2) {
             self.wake(WaitOn::NotifierIdle(mm));
         }
@@ -245,11 +266,10 @@ impl Kernel {
             let m = &mut w.mirrors[mirror];
             (m.dev, m.mm, std::mem::replace(&mut m.seq, new))
         };
-        self.emit(
-            Kind::Seq,
-            SeqId::Sub { dev, mm }.pack(),
-            old as u32,
-            new as u32,
-        );
+        self.record(Ev::Seq {
+            seq: SeqId::Sub { dev, mm },
+            old: old as u32,
+            new: new as u32,
+        });
     }
 }

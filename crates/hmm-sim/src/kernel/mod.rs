@@ -157,7 +157,9 @@ impl Kernel {
 
     // ----- events ------------------------------------------------------------------------------------
 
-    pub fn emit(&self, kind: Kind, a: u32, b: u32, c: u32) {
+    /// Record `ev` as done by the current thread in its innermost function. Every primitive records through
+    /// here; [`Event::from_ev`] packs it (trace/codec.rs is the only code that touches packed fields).
+    pub fn record(&self, ev: Ev) {
         if self.quiet.get() {
             return;
         }
@@ -173,14 +175,7 @@ impl Kernel {
             .borrow()
             .get(thread as usize)
             .and_then(|t| t.stack.last().copied());
-        let event = Event {
-            kind,
-            thread,
-            func: func.unwrap_or(Func::UserThread),
-            a,
-            b,
-            c,
-        };
+        let event = Event::from_ev(thread, func.unwrap_or(Func::UserThread), ev);
         self.counters.borrow_mut().observe(&event);
         if self.trace_mode == TraceMode::Keep {
             self.events.borrow_mut().push(event);
@@ -194,7 +189,7 @@ impl Kernel {
         if let Some(t) = self.threads.borrow_mut().get_mut(self.tid() as usize) {
             t.stack.push(func);
         }
-        self.emit(Kind::Call, a, 0, 0);
+        self.record(Ev::Call { arg: a });
         Call {
             k: self,
             ret: Cell::new(0),
@@ -202,13 +197,13 @@ impl Kernel {
     }
 
     pub fn milestone(&self, m: Milestone) {
-        self.emit(Kind::Milestone, m as u32, 0, 0);
+        self.record(Ev::Milestone { milestone: m });
     }
     pub fn retry(&self, r: RetryReason) {
-        self.emit(Kind::Retry, r as u32, 0, 0);
+        self.record(Ev::Retry { reason: r });
     }
     pub fn error(&self, errno: i32) {
-        self.emit(Kind::Error, errno.unsigned_abs(), 0, 0);
+        self.record(Ev::Error { errno, refs: None });
     }
 
     /// A logical walk (`hmm_range_fault`, `migrate_vma_setup`) begins. Only a thread's outermost one is
@@ -222,7 +217,11 @@ impl Kernel {
             t.logical_depth == 1
         };
         if outer {
-            self.emit(Kind::WalkBegin, start, end, WalkKind::Logical as u32);
+            self.record(Ev::WalkBegin {
+                walk: WalkKind::Logical,
+                start,
+                end,
+            });
         }
         outer
     }
@@ -230,7 +229,11 @@ impl Kernel {
     pub(crate) fn logical_walk_end(&self, outer: bool, start: u32, end: u32) {
         self.threads.borrow_mut()[self.tid() as usize].logical_depth -= 1;
         if outer {
-            self.emit(Kind::WalkEnd, start, end, WalkKind::Logical as u32);
+            self.record(Ev::WalkEnd {
+                walk: WalkKind::Logical,
+                start,
+                end,
+            });
         }
     }
 
@@ -249,20 +252,18 @@ impl Kernel {
     /// Sleep until `what` changes; the caller re-checks its condition afterwards.
     pub async fn sleep_on(&self, what: WaitOn) {
         self.threads.borrow_mut()[self.tid() as usize].waiting = Some(what);
-        self.emit(
-            Kind::Thread,
-            self.tid() as u32,
-            ThreadState::Blocked as u32,
-            what.pack(),
-        );
+        self.record(Ev::Thread {
+            tid: self.tid(),
+            state: ThreadState::Blocked,
+            waits_on: Some(what),
+        });
         self.yielded.set(true);
         YieldOnce(false).await;
-        self.emit(
-            Kind::Thread,
-            self.tid() as u32,
-            ThreadState::Runnable as u32,
-            0,
-        );
+        self.record(Ev::Thread {
+            tid: self.tid(),
+            state: ThreadState::Runnable,
+            waits_on: None,
+        });
     }
 
     /// Wake every thread sleeping on `what`.
@@ -290,7 +291,9 @@ impl Call<'_> {
 
 impl Drop for Call<'_> {
     fn drop(&mut self) {
-        self.k.emit(Kind::Return, self.ret.get() as u32, 0, 0);
+        self.k.record(Ev::Return {
+            ret: self.ret.get(),
+        });
         if let Some(t) = self.k.threads.borrow_mut().get_mut(self.k.tid() as usize) {
             t.stack.pop();
         }

@@ -4,7 +4,7 @@
 
 use super::Kernel;
 use crate::pte::Pfn;
-use crate::trace::NotifyEvent;
+use crate::trace::{Invalidation, NotifyEvent};
 use crate::world::MmId;
 use std::future::Future;
 use std::pin::Pin;
@@ -33,8 +33,14 @@ impl NotifierRange {
         }
     }
 
-    pub(crate) fn packed(&self) -> u32 {
-        self.event as u32 | (self.owner as u32) << 8
+    /// What the trace records of this range (its mm is the thread's, not recorded).
+    pub(crate) fn invalidation(&self) -> Invalidation {
+        Invalidation {
+            event: self.event,
+            owner: self.owner,
+            start: self.start,
+            end: self.end,
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use crate::mm::mmu_notifier::{
 };
 use crate::mm::walk;
 use crate::pte::{Pfn, Pte, ZERO_PFN};
-use crate::trace::{fault, pack_page, Func, Kind, NotifyEvent, RetryReason};
+use crate::trace::{fault, pack_page, Ev, Func, NotifyEvent, RetryReason, Slot};
 use crate::world::{MmId, Vma, Zone, PTRS_PER_PTE};
 
 pub use crate::mm::hmm_pfn::*;
@@ -75,12 +75,11 @@ impl HmmRange {
         let i = (vpn - self.start) as usize;
         if self.hmm_pfns[i] != v {
             self.hmm_pfns[i] = v;
-            k.emit(
-                Kind::HmmPfn,
-                (self.array as u32) << 24 | i as u32,
-                v as u32,
-                (v >> 32) as u32,
-            );
+            let slot = Slot {
+                array: self.array,
+                index: i as u32,
+            };
+            k.record(Ev::HmmPfn { slot, value: v });
         }
     }
 

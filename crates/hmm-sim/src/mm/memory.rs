@@ -8,7 +8,7 @@
 use crate::kernel::Kernel;
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::pte::{Pfn, Pte, ZERO_PFN};
-use crate::trace::{fault, pack_page, FolioFlag, Func, Kind, LockId, NotifyEvent};
+use crate::trace::{fault, pack_page, Ev, FolioFlag, Func, LockId, NotifyEvent, Page};
 use crate::version::KernelVersion;
 use crate::world::{MmId, Zone};
 use std::future::Future;
@@ -57,15 +57,7 @@ async fn wp_page_copy(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, old: Option<Pfn
     if k.pte_read(mm, vpn, false) == orig {
         k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush
         add_new_anon_rmap(k, mm, vpn, new, false);
-        k.pte_write(
-            mm,
-            vpn,
-            Pte::Present {
-                pfn: new,
-                write: true,
-                dirty: true,
-            },
-        );
+        k.pte_write(mm, vpn, Pte::mk(new, true));
         if let Some(old) = old {
             k.mapcount_add(old, -1); // folio_remove_rmap_pte
             k.folio_put(old); // the old mapping's reference
@@ -98,15 +90,7 @@ async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shmem: bool) -> u3
             if !shmem {
                 k.set_flag(pfn, FolioFlag::AnonExclusive, true);
             }
-            k.pte_write(
-                mm,
-                vpn,
-                Pte::Present {
-                    pfn,
-                    write: true,
-                    dirty: true,
-                },
-            );
+            k.pte_write(mm, vpn, Pte::mk(pfn, true));
         }
         k.unlock(ptl);
         return VM_FAULT_OK;
@@ -132,15 +116,7 @@ async fn remove_device_exclusive_entry(k: &Kernel, mm: MmId, vpn: u32, orig: Pte
         let Pte::DeviceExclusive { write, .. } = orig else {
             unreachable!("matched by caller")
         };
-        k.pte_write(
-            mm,
-            vpn,
-            Pte::Present {
-                pfn,
-                write,
-                dirty: write,
-            },
-        );
+        k.pte_write(mm, vpn, Pte::mk(pfn, write));
     }
     k.unlock(ptl);
     invalidate_range_end(k, range);
@@ -274,15 +250,7 @@ async fn do_anonymous_page(k: &Kernel, mm: MmId, vpn: u32, write: bool, shmem: b
         return VM_FAULT_OK;
     }
     add_new_anon_rmap(k, mm, vpn, pfn, shmem);
-    k.pte_write(
-        mm,
-        vpn,
-        Pte::Present {
-            pfn,
-            write,
-            dirty: write,
-        },
-    );
+    k.pte_write(mm, vpn, Pte::mk(pfn, write));
     k.unlock(ptl);
     VM_FAULT_OK
 }
@@ -298,7 +266,7 @@ pub fn handle_mm_fault(
     Box::pin(async move {
         k.preempt().await;
         let call = k.enter(Func::HandleMmFault, pack_page(mm, vpn));
-        k.emit(Kind::Fault, pack_page(mm, vpn), flags, 0);
+        k.record(Ev::fault(Page { mm, vpn }, flags));
         let write = flags & fault::WRITE != 0;
         let Some(vma) = k.w().mms[mm as usize].vma(vpn).cloned() else {
             call.ret(VM_FAULT_SIGSEGV as i32);

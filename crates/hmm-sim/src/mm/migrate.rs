@@ -3,7 +3,7 @@
 use crate::errno::EAGAIN;
 use crate::kernel::Kernel;
 use crate::pte::Pfn;
-use crate::trace::{Func, RetryReason};
+use crate::trace::{Ev, Func, RefMismatch, RetryReason};
 
 /// `folio_migrate_mapping(mapping, dst, src, extra_count)` for an anonymous folio with no mapping to move:
 /// the source must hold exactly `folio_expected_ref_count(src) + extra_count + 1` references
@@ -19,12 +19,13 @@ pub fn folio_migrate_mapping(k: &Kernel, dst: Pfn, src: Pfn, extra_count: i32) -
     let expected = mapcount + extra_count + 1;
     if refcount != expected {
         k.retry(RetryReason::MigrateEagain);
-        k.emit(
-            crate::trace::Kind::Error,
-            EAGAIN.unsigned_abs(),
-            refcount as u32,
-            expected as u32,
-        );
+        k.record(Ev::Error {
+            errno: EAGAIN,
+            refs: Some(RefMismatch {
+                found: refcount,
+                expected,
+            }),
+        });
         call.ret(EAGAIN);
         return EAGAIN;
     }

@@ -6,7 +6,7 @@
 pub use crate::kernel::ops::NotifierRange;
 use crate::kernel::Kernel;
 use crate::trace::WaitOn;
-use crate::trace::{Func, Kind};
+use crate::trace::{Ev, Func};
 /// `mmu_interval_read_begin`: the subscription's sequence, after any running invalidation has ended.
 pub async fn mmu_interval_read_begin(k: &Kernel, mirror: usize) -> u64 {
     let _call = k.enter(Func::MmuIntervalReadBegin, 0);
@@ -27,7 +27,9 @@ pub async fn mmu_interval_read_begin(k: &Kernel, mirror: usize) -> u64 {
 /// `mmu_notifier_invalidate_range_start`: `mn_itree_inv_start_range` then each overlapping callback.
 pub async fn invalidate_range_start(k: &Kernel, r: NotifierRange) {
     let _call = k.enter(Func::InvalidateRangeStart, r.start);
-    k.emit(Kind::NotifierStart, r.packed(), r.start, r.end);
+    k.record(Ev::NotifierStart {
+        range: r.invalidation(),
+    });
     let (subs, seq) = {
         let mut w = k.wm();
         let subs: Vec<usize> = (0..w.mirrors.len())
@@ -61,7 +63,9 @@ pub fn invalidate_range_end(k: &Kernel, r: NotifierRange) {
     if active == 0 && seq % 2 == 1 {
         k.set_mm_seq(r.mm, seq + 1);
     }
-    k.emit(Kind::NotifierEnd, r.packed(), r.start, r.end);
+    k.record(Ev::NotifierEnd {
+        range: r.invalidation(),
+    });
 }
 
 /// `mmu_interval_read_retry` (under the driver lock) and `mmu_interval_check_retry` (lockless hint):

@@ -3,7 +3,7 @@
 //! PUD) but are still shown as levels in the trace.
 
 use crate::kernel::Kernel;
-use crate::trace::{pack_page, Func, Kind, Level, WalkKind};
+use crate::trace::{pack_page, Ev, Func, Level, Page, WalkKind};
 use crate::world::{MmId, PTRS_PER_PTE};
 
 /// An open `walk_page_range` invocation.
@@ -14,25 +14,33 @@ pub struct Walk {
 /// Start a `walk_page_range` over `[start, end)`.
 pub fn begin(k: &Kernel, mm: MmId, start: u32, end: u32) -> Walk {
     let _call = k.enter(Func::WalkPageRange, pack_page(mm, start));
-    k.emit(
-        Kind::WalkBegin,
-        pack_page(mm, start),
+    k.record(Ev::WalkBegin {
+        walk: WalkKind::PageRange,
+        start: pack_page(mm, start),
         end,
-        WalkKind::PageRange as u32,
-    );
+    });
     for level in [Level::Pgd, Level::P4d, Level::Pud] {
-        k.emit(Kind::Descend, pack_page(mm, start), level as u32, 0);
+        let page = Page { mm, vpn: start };
+        k.record(Ev::Descend { page, level });
     }
     Walk { mm }
 }
 
 /// The walker reaches the PMD covering `vpn`.
 pub fn descend(k: &Kernel, w: &Walk, vpn: u32) {
-    k.emit(Kind::Descend, pack_page(w.mm, vpn), Level::Pmd as u32, 0);
+    let page = Page { mm: w.mm, vpn };
+    k.record(Ev::Descend {
+        page,
+        level: Level::Pmd,
+    });
 }
 
 pub fn end(k: &Kernel, start: u32, end: u32) {
-    k.emit(Kind::WalkEnd, start, end, WalkKind::PageRange as u32);
+    k.record(Ev::WalkEnd {
+        walk: WalkKind::PageRange,
+        start,
+        end,
+    });
 }
 
 /// `[start, end)` split at PMD boundaries (`pmd_addr_end`).

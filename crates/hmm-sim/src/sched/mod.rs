@@ -206,8 +206,11 @@ impl Executor {
                 self.coroutines[tid as usize] = None;
                 self.kernel.threads.borrow_mut()[tid as usize].done = true;
                 self.kernel.live.set(self.kernel.live.get() - 1);
-                self.kernel
-                    .emit(Kind::Thread, tid as u32, ThreadState::Exited as u32, 0);
+                self.kernel.record(Ev::Thread {
+                    tid,
+                    state: ThreadState::Exited,
+                    waits_on: None,
+                });
             }
             if self.kernel.over_budget.get() {
                 return Err(RunError::StepLimit {

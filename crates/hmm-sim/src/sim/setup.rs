@@ -1,7 +1,7 @@
 //! The world before step 0: processes, mappings, devices, mirrors and each page's initial state.
 
 use crate::drivers::dmirror::DEVMEM_CHUNK_PAGES;
-use crate::pte::Pte;
+use crate::pte::{Pfn, Pte};
 use crate::scenario::PageState;
 use crate::world::*;
 use serde::{Deserialize, Serialize};
@@ -166,8 +166,9 @@ impl Setup {
         table.ptes[(vpn % PTRS_PER_PTE) as usize] = pte;
     }
 
-    fn anon_folio(&mut self, mm: MmId, vpn: u32, content: u32) -> u32 {
-        let pfn = self.world.system_pop();
+    /// Frame `pfn` becomes an exclusive anonymous folio of `mm` mapped once at `vpn`, holding `content`
+    /// (what `folio_add_new_anon_rmap` leaves, set directly).
+    fn new_anon_folio(&mut self, pfn: Pfn, mm: MmId, vpn: u32, content: u32) -> &mut Folio {
         let av = self.world.mms[mm as usize].anon_vma;
         let f = &mut self.world.frames[pfn as usize];
         f.content = content;
@@ -175,7 +176,13 @@ impl Setup {
         f.index = vpn;
         f.mapcount = 1;
         f.anon_exclusive = true;
-        f.lru = true;
+        f
+    }
+
+    /// A system page for `place`: a new anonymous folio on the LRU.
+    fn anon_folio(&mut self, mm: MmId, vpn: u32, content: u32) -> Pfn {
+        let pfn = self.world.system_pop();
+        self.new_anon_folio(pfn, mm, vpn, content).lru = true;
         pfn
     }
 
@@ -201,15 +208,7 @@ impl Setup {
             PageState::Zero => self.set_pte(mm, vpn, Pte::Zero),
             PageState::Present => {
                 let pfn = self.anon_folio(mm, vpn, content);
-                self.set_pte(
-                    mm,
-                    vpn,
-                    Pte::Present {
-                        pfn,
-                        write: true,
-                        dirty: true,
-                    },
-                );
+                self.set_pte(mm, vpn, Pte::mk(pfn, true));
             }
             PageState::CowShared => {
                 let child = self.child_for_cow(mm);
@@ -239,14 +238,7 @@ impl Setup {
                     OTHER_DEVICE.min(self.devices - 1)
                 };
                 let pfn = self.world.devmem_pop(dev, DEVMEM_CHUNK_PAGES);
-                let av = self.world.mms[mm as usize].anon_vma;
-                let f = &mut self.world.frames[pfn as usize];
-                f.content = content;
-                f.anon_vma = Some(av);
-                f.index = vpn;
-                f.mapcount = 1;
-                f.anon_exclusive = true;
-                f.mirror = Some((dev, mm));
+                self.new_anon_folio(pfn, mm, vpn, content).mirror = Some((dev, mm));
                 self.set_pte(mm, vpn, Pte::DevicePrivate { pfn, write: true });
                 let mirror = self
                     .world

@@ -54,6 +54,16 @@ impl Event {
 }
 
 impl Ev {
+    /// A `Fault` event for `page` from `handle_mm_fault`'s `fault::*` flags.
+    pub fn fault(page: Page, flags: u32) -> Ev {
+        Ev::Fault {
+            page,
+            write: flags & fault::WRITE != 0,
+            remote: flags & fault::REMOTE != 0,
+            ahead: flags & fault::AHEAD != 0,
+        }
+    }
+
     /// Typed reading of packed fields, unchecked ([`Event::decode`] checks the result re-encodes); None when a
     /// field holds no value of its type.
     fn decode_fields(kind: Kind, a: u32, b: u32, c: u32) -> Option<Ev> {
@@ -112,12 +122,7 @@ impl Ev {
                 old: Pte::unpack(b),
                 new: Pte::unpack(c),
             },
-            Kind::Fault => Ev::Fault {
-                page,
-                write: b & fault::WRITE != 0,
-                remote: b & fault::REMOTE != 0,
-                ahead: b & fault::AHEAD != 0,
-            },
+            Kind::Fault => Ev::fault(page, b),
             Kind::TlbFlush => Ev::TlbFlush { start: a, end: b },
             _ => return None,
         })

@@ -168,17 +168,10 @@ mod tests {
 
     /// The counter names docs/lessons.md lists for counter assertions (the row starting "| `A.walks").
     fn lessons_md() -> BTreeSet<String> {
-        let doc = include_str!("../../../../docs/lessons.md");
-        let row = doc
-            .lines()
-            .find(|l| l.starts_with("| `A.walks"))
-            .expect("docs/lessons.md has the counter-assertion row");
-        let list = row
-            .split("main world: `")
-            .nth(1)
-            .and_then(|s| s.split('`').next())
-            .expect("the row lists the counters after \"main world: `\"");
-        list.split_whitespace().map(str::to_owned).collect()
+        crate::trace::lessons_md_list("| `A.walks", "main world: `")
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The fast path (`observe` decodes only the kinds in `counts`) counts exactly what decoding every event does.

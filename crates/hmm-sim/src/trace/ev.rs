@@ -330,6 +330,11 @@ impl Ev {
         }
     }
 
+    /// A function was entered (`Call`): where a new frame of the thread's stack begins.
+    pub fn is_call(&self) -> bool {
+        matches!(self, Ev::Call { .. })
+    }
+
     pub fn milestone(&self) -> Option<Milestone> {
         match *self {
             Ev::Milestone { milestone } => Some(milestone),

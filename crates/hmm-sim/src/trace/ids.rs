@@ -148,6 +148,23 @@ impl Milestone {
             Milestone::AllOnDevice => "all pages on device",
         }
     }
+    /// The snake_case key lessons write (`until=milestone:all_on_device`); [`Milestone::name`] is the
+    /// phrase for people.
+    pub fn key(self) -> &'static str {
+        match self {
+            Milestone::FaultedIn => "faulted_in",
+            Milestone::Collected => "collected",
+            Milestone::Unmapped => "unmapped",
+            Milestone::Copied => "copied",
+            Milestone::PagesMigrated => "pages_migrated",
+            Milestone::Finalized => "finalized",
+            Milestone::AllOnDevice => "all_on_device",
+        }
+    }
+    /// The milestone whose [`Milestone::key`] is `key`.
+    pub fn from_key(key: &str) -> Option<Milestone> {
+        Milestone::ALL.into_iter().find(|m| m.key() == key)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

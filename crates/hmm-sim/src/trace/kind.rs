@@ -129,17 +129,10 @@ mod tests {
     /// docs/lessons.md lists exactly these names for `eventually KIND(...)` / `never KIND(...)`.
     #[test]
     fn lessons_md_lists_every_kind() {
-        let doc = include_str!("../../../../docs/lessons.md");
-        let row = doc
-            .lines()
-            .find(|l| l.starts_with("| `eventually KIND(filters)`"))
-            .expect("docs/lessons.md has the event-assertion row");
-        let list = row
-            .split("an event of the world's trace: `")
-            .nth(1)
-            .and_then(|s| s.split('`').next())
-            .expect("the row lists the kinds");
-        let documented: Vec<&str> = list.split_whitespace().collect();
+        let documented = crate::trace::lessons_md_list(
+            "| `eventually KIND(filters)`",
+            "an event of the world's trace: `",
+        );
         let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
         assert_eq!(documented, names);
     }

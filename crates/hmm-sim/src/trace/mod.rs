@@ -79,6 +79,23 @@ pub fn unpack_page(bits: u32) -> (u8, u32) {
     ((bits >> 24) as u8, bits & 0x00ff_ffff)
 }
 
+/// The words docs/lessons.md lists in its table row starting `row`, between the backquotes that follow
+/// `after`: what the docs tests hold `Kind::ALL` and the counters to.
+#[cfg(test)]
+pub(crate) fn lessons_md_list(row: &str, after: &str) -> Vec<&'static str> {
+    let doc = include_str!("../../../../docs/lessons.md");
+    let line = doc
+        .lines()
+        .find(|l| l.starts_with(row))
+        .unwrap_or_else(|| panic!("docs/lessons.md has a row starting {row:?}"));
+    let list = line
+        .split(after)
+        .nth(1)
+        .and_then(|s| s.split('`').next())
+        .unwrap_or_else(|| panic!("the row lists its words after {after:?}"));
+    list.split_whitespace().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

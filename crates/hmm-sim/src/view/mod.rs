@@ -285,4 +285,14 @@ impl ViewState {
     pub fn waiting(&self) -> impl Iterator<Item = (Tid, WaitOn)> + '_ {
         self.blocked.iter().map(|(&t, &w)| (t, WaitOn::unpack(w)))
     }
+
+    /// Every notifier sequence with its value, typed (in `seqs` order: each mm's, then subscriptions').
+    pub fn sequences(&self) -> impl Iterator<Item = (SeqId, u32)> + '_ {
+        self.seqs.iter().map(|(&id, &v)| (SeqId::unpack(id), v))
+    }
+
+    /// The value of sequence `id`, if this trace has it.
+    pub fn seq(&self, id: SeqId) -> Option<u32> {
+        self.seqs.get(&id.pack()).copied()
+    }
 }

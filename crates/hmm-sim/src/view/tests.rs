@@ -24,6 +24,12 @@ fn replay_matches_the_final_world() {
             );
         }
         assert!(end.locks.is_empty());
+        // The typed sequence accessors agree with each other and with the final world.
+        for (id, v) in end.sequences() {
+            assert_eq!(end.seq(id), Some(v));
+        }
+        let mm0 = lane.report.world.mms[0].invalidate_seq as u32;
+        assert_eq!(end.seq(SeqId::Mm(0)), Some(mm0));
         assert_eq!(end.counters, lane.counters);
         // Seeking backwards equals replaying forwards from scratch.
         let mid = tl.len() / 2;
@@ -73,4 +79,18 @@ fn long_traces_keep_few_checkpoints() {
         }
         assert_eq!(*tl.state(step), fresh);
     }
+}
+
+/// Milestone keys are snake_case, distinct, and round-trip.
+#[test]
+fn milestone_keys_round_trip() {
+    for m in Milestone::ALL {
+        assert_eq!(Milestone::from_key(m.key()), Some(m));
+        assert!(m.key().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+    }
+    assert_eq!(
+        Milestone::from_key("all_on_device"),
+        Some(Milestone::AllOnDevice)
+    );
+    assert_eq!(Milestone::from_key("faulted in"), None);
 }

@@ -27,58 +27,46 @@ pub(super) fn dmirror_mkentry(k: &Kernel, dev: DevId, p: u64) -> u8 {
 
 /// SNAPSHOT: `hmm_range_fault` with no fault flags, chunk by chunk. (Simplified: the kernel inserts a
 /// temporary interval notifier per chunk; the model reuses the mirror's.)
-pub(super) async fn dmirror_snapshot(
-    k: &Kernel,
-    mirror: usize,
-    start: u32,
-    end: u32,
-    res: &mut CmdResult,
-) -> i32 {
-    let call = k.enter(Func::DmirrorSnapshot, start);
-    let (mm, dev) = mirror_ids(k, mirror);
-    let mut at = start;
-    while at < end {
-        let next = (at + DMIRROR_CHUNK_PAGES).min(end);
+pub(super) async fn dmirror_snapshot(k: &Kernel, cmd: Cmd<'_>) -> i32 {
+    let call = k.enter(Func::DmirrorSnapshot, cmd.start);
+    let (mm, dev) = mirror_ids(k, cmd.mirror);
+    let mut at = cmd.start;
+    while at < cmd.end {
+        let next = (at + DMIRROR_CHUNK_PAGES).min(cmd.end);
         let mut range = HmmRange::new(k, mm, at, next, 0, owner(dev));
-        range.notifier = Some(mirror);
-        let ret = dmirror_range_fault(k, mirror, &mut range, false).await;
+        range.notifier = Some(cmd.mirror);
+        let ret = dmirror_range_fault(k, cmd.mirror, &mut range, false).await;
         if ret != 0 {
             call.ret(ret);
             return ret;
         }
         for &p in &range.hmm_pfns {
-            res.snapshot.push(dmirror_mkentry(k, dev, p));
+            cmd.res.snapshot.push(dmirror_mkentry(k, dev, p));
         }
-        res.cpages += (next - at) as u64;
+        cmd.res.cpages += (next - at) as u64;
         at = next;
     }
     0
 }
 
 /// EXCLUSIVE: `make_device_exclusive` on each page, mapped ATOMIC in the device page table.
-pub(super) async fn dmirror_exclusive(
-    k: &Kernel,
-    mirror: usize,
-    start: u32,
-    end: u32,
-    res: &mut CmdResult,
-) -> i32 {
-    let call = k.enter(Func::DmirrorExclusive, start);
-    let mm = k.w().mirrors[mirror].mm;
+pub(super) async fn dmirror_exclusive(k: &Kernel, cmd: Cmd<'_>) -> i32 {
+    let call = k.enter(Func::DmirrorExclusive, cmd.start);
+    let mm = k.w().mirrors[cmd.mirror].mm;
     k.mmap_read_lock(mm).await;
-    for vpn in start..end {
+    for vpn in cmd.start..cmd.end {
         match make_device_exclusive(k, mm, vpn).await {
             Ok(pfn) => {
-                k.lock(driver_lock(mirror)).await;
+                k.lock(driver_lock(cmd.mirror)).await;
                 k.dpt_set(
-                    mirror,
+                    cmd.mirror,
                     vpn,
                     Some(DptEntry {
                         pfn,
                         tag: DptTag::Atomic,
                     }),
                 );
-                k.unlock(driver_lock(mirror));
+                k.unlock(driver_lock(cmd.mirror));
                 k.folio_unlock(pfn);
                 k.folio_put(pfn);
             }
@@ -90,7 +78,7 @@ pub(super) async fn dmirror_exclusive(
         }
     }
     k.mmap_read_unlock(mm);
-    let ret = read_back(k, mirror, start, end, res).await;
+    let ret = read_back(k, cmd.mirror, cmd.start, cmd.end, cmd.res).await;
     ret
 }
 
@@ -139,14 +127,14 @@ pub(super) async fn make_device_exclusive(k: &Kernel, mm: MmId, vpn: u32) -> Res
     }
 }
 
-pub(super) async fn dmirror_check_atomic(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
-    let call = k.enter(Func::DmirrorCheckAtomic, start);
-    k.lock(driver_lock(mirror)).await;
-    let atomic = k.w().mirrors[mirror]
+pub(super) async fn dmirror_check_atomic(k: &Kernel, cmd: Cmd<'_>) -> i32 {
+    let call = k.enter(Func::DmirrorCheckAtomic, cmd.start);
+    k.lock(driver_lock(cmd.mirror)).await;
+    let atomic = k.w().mirrors[cmd.mirror]
         .pt
-        .range(start..end)
+        .range(cmd.start..cmd.end)
         .any(|(_, e)| e.tag == DptTag::Atomic);
-    k.unlock(driver_lock(mirror));
+    k.unlock(driver_lock(cmd.mirror));
     let ret = if atomic { EPERM } else { 0 };
     call.ret(ret);
     ret

@@ -21,9 +21,18 @@ pub fn dmirror_devmem_alloc_page(k: &Kernel, dev: DevId, mirror: (DevId, MmId)) 
         f.locked = Some(k.tid());
         pfn
     };
-    k.emit(Kind::Alloc, pfn, 1 + dev as u32, 0);
-    k.emit(Kind::Ref, pfn, 1, 0);
-    k.emit(Kind::LockAcquire, LockId::Folio(pfn).pack(), 0, 0);
+    let zone = Zone::DevicePrivate(dev);
+    k.record(Ev::Alloc { pfn, zone });
+    k.record(Ev::Ref {
+        pfn,
+        old: 0,
+        new: 1,
+    });
+    let lock = LockId::Folio(pfn);
+    k.record(Ev::LockAcquire {
+        lock,
+        shared: false,
+    });
     Some(pfn)
 }
 
@@ -98,58 +107,36 @@ pub(super) async fn dmirror_migrate_chunk(k: &Kernel, mirror: usize, start: u32,
     0
 }
 
-pub(super) async fn dmirror_migrate_to_device(
-    k: &Kernel,
-    mirror: usize,
-    start: u32,
-    end: u32,
-    res: &mut CmdResult,
-) -> i32 {
-    let call = k.enter(Func::DmirrorMigrateToDevice, start);
-    let mm = k.w().mirrors[mirror].mm;
-    k.mmap_read_lock(mm).await;
-    let mut at = start;
-    while at < end {
-        let next = match migrate_chunk_end(k, mm, at, end) {
-            Ok(next) => next,
-            Err(e) => {
-                k.mmap_read_unlock(mm);
-                call.ret(e);
-                return e;
-            }
-        };
-        let ret = dmirror_migrate_chunk(k, mirror, at, next).await;
-        if ret != 0 {
-            k.mmap_read_unlock(mm);
-            call.ret(ret);
-            return ret;
-        }
-        at = next;
+pub(super) async fn dmirror_migrate_to_device(k: &Kernel, cmd: Cmd<'_>) -> i32 {
+    let call = k.enter(Func::DmirrorMigrateToDevice, cmd.start);
+    let mut ret = dmirror_migrate_chunks(
+        k,
+        cmd.mirror,
+        cmd.start,
+        cmd.end,
+        MigrateTo::Device,
+        cmd.res,
+    )
+    .await;
+    if ret == 0 {
+        ret = read_back(k, cmd.mirror, cmd.start, cmd.end, cmd.res).await;
     }
-    k.mmap_read_unlock(mm);
-    let ret = read_back(k, mirror, start, end, res).await;
     call.ret(ret);
     ret
 }
 
 /// RFC 4/4 `dmirror_fault_and_migrate_to_device`: per chunk, under `mmap_lock`, one migrate-on-fault
 /// round; then the range is read back through the device page table.
-pub(super) async fn dmirror_fault_and_migrate_to_device(
-    k: &Kernel,
-    mirror: usize,
-    start: u32,
-    end: u32,
-    res: &mut CmdResult,
-) -> i32 {
-    let call = k.enter(Func::DmirrorMigrateToDevice, start);
-    let mm = k.w().mirrors[mirror].mm;
-    let mut at = start;
-    while at < end {
-        let next = (at + DMIRROR_CHUNK_PAGES).min(end);
+pub(super) async fn dmirror_fault_and_migrate_to_device(k: &Kernel, cmd: Cmd<'_>) -> i32 {
+    let call = k.enter(Func::DmirrorMigrateToDevice, cmd.start);
+    let mm = k.w().mirrors[cmd.mirror].mm;
+    let mut at = cmd.start;
+    while at < cmd.end {
+        let next = (at + DMIRROR_CHUNK_PAGES).min(cmd.end);
         k.mmap_read_lock(mm).await;
-        let ret = match dmirror_migrate_on_fault_collect(k, mirror, at, next).await {
+        let ret = match dmirror_migrate_on_fault_collect(k, cmd.mirror, at, next).await {
             Ok(mut m) => {
-                dmirror_migrate_finish(k, mirror, &mut m).await;
+                dmirror_migrate_finish(k, cmd.mirror, &mut m).await;
                 0
             }
             Err(ret) => ret,
@@ -161,7 +148,7 @@ pub(super) async fn dmirror_fault_and_migrate_to_device(
         }
         at = next;
     }
-    let ret = read_back(k, mirror, start, end, res).await;
+    let ret = read_back(k, cmd.mirror, cmd.start, cmd.end, cmd.res).await;
     call.ret(ret);
     ret
 }
@@ -210,48 +197,83 @@ pub(super) fn device_of(k: &Kernel, pfn: Pfn) -> DevId {
     }
 }
 
-pub(super) async fn dmirror_migrate_to_system(
+pub(super) async fn dmirror_migrate_to_system(k: &Kernel, cmd: Cmd<'_>) -> i32 {
+    let call = k.enter(Func::DmirrorMigrateToSystem, cmd.start);
+    let ret = dmirror_migrate_chunks(
+        k,
+        cmd.mirror,
+        cmd.start,
+        cmd.end,
+        MigrateTo::System,
+        cmd.res,
+    )
+    .await;
+    call.ret(ret);
+    ret
+}
+
+/// One chunk of `dmirror_migrate_to_system`: `migrate_vma_setup` (SELECT_DEVICE_PRIVATE), the copy back,
+/// `migrate_vma_pages`, counting what moved, `migrate_vma_finalize`. The caller holds `mmap_lock`.
+async fn dmirror_migrate_to_system_chunk(
     k: &Kernel,
     mirror: usize,
     start: u32,
     end: u32,
     res: &mut CmdResult,
 ) -> i32 {
-    let call = k.enter(Func::DmirrorMigrateToSystem, start);
     let (mm, dev) = mirror_ids(k, mirror);
+    let select = MIGRATE_VMA_SELECT_DEVICE_PRIVATE;
+    let mut m = MigrateVma::new(k, mm, start, end, owner(dev), select);
+    let ret = migrate_vma_setup(k, &mut m).await;
+    if ret != 0 {
+        return ret;
+    }
+    dmirror_devmem_fault_alloc_and_copy(k, &mut m, Some(mirror)).await;
+    migrate_vma_pages(k, &mut m).await;
+    res.cpages += (0..m.npages as usize).filter(|&i| migrated(&m, i)).count() as u64;
+    migrate_vma_finalize(k, &mut m).await;
+    0
+}
+
+/// Which way a migrate ioctl moves pages.
+#[derive(Clone, Copy)]
+enum MigrateTo {
+    Device,
+    System,
+}
+
+/// The loop `dmirror_migrate_to_device` and `dmirror_migrate_to_system` share: under `mmap_lock`, each
+/// chunk of `[start, end)` in turn (`vma_lookup`, clipped: `migrate_chunk_end`), stopping at the first error.
+async fn dmirror_migrate_chunks(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    to: MigrateTo,
+    res: &mut CmdResult,
+) -> i32 {
+    let mm = k.w().mirrors[mirror].mm;
     k.mmap_read_lock(mm).await;
     let mut at = start;
-    while at < end {
+    let ret = loop {
+        if at >= end {
+            break 0;
+        }
         let next = match migrate_chunk_end(k, mm, at, end) {
             Ok(next) => next,
-            Err(e) => {
-                k.mmap_read_unlock(mm);
-                call.ret(e);
-                return e;
-            }
+            Err(e) => break e,
         };
-        let mut m = MigrateVma::new(
-            k,
-            mm,
-            at,
-            next,
-            owner(dev),
-            MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
-        );
-        let ret = migrate_vma_setup(k, &mut m).await;
+        let ret = match to {
+            MigrateTo::Device => dmirror_migrate_chunk(k, mirror, at, next).await,
+            MigrateTo::System => dmirror_migrate_to_system_chunk(k, mirror, at, next, res).await,
+        };
         if ret != 0 {
-            k.mmap_read_unlock(mm);
-            call.ret(ret);
-            return ret;
+            break ret;
         }
-        dmirror_devmem_fault_alloc_and_copy(k, &mut m, Some(mirror)).await;
-        migrate_vma_pages(k, &mut m).await;
-        res.cpages += (0..m.npages as usize).filter(|&i| migrated(&m, i)).count() as u64;
-        migrate_vma_finalize(k, &mut m).await;
         at = next;
-    }
+    };
     k.mmap_read_unlock(mm);
-    0
+    ret
 }
 
 /// `pgmap->ops->migrate_to_ram`: migrate the faulted device page back to system memory.

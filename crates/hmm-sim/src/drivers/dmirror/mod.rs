@@ -25,7 +25,7 @@ use crate::mm::mmu_notifier::{
     NotifierRange,
 };
 use crate::pte::{Pfn, Pte, ZERO_PFN};
-use crate::trace::{fault, pack_page, Func, Kind, LockId, Milestone, NotifyEvent, RetryReason};
+use crate::trace::{fault, pack_page, Ev, Func, LockId, Milestone, NotifyEvent, RetryReason};
 use crate::world::{DevId, DptEntry, DptTag, MmId, Zone};
 
 mod ioctls;
@@ -168,7 +168,8 @@ fn dmirror_devmem_free(k: &Kernel, pfn: Pfn) {
         d.removing
     };
     k.reset_frame(pfn);
-    k.emit(Kind::Free, pfn, 1 + dev as u32, 0);
+    let zone = Zone::DevicePrivate(dev);
+    k.record(Ev::Free { pfn, zone });
     if !removing {
         k.wm().devices[dev as usize].free.push(pfn);
     }
@@ -215,25 +216,26 @@ pub async fn dmirror_ioctl(
             ..CmdResult::default()
         };
     }
-    let end = start + npages;
     let mut res = CmdResult::default();
-    res.ret = match cmd {
-        DmirrorCmd::Read => dmirror_read(k, mirror, start, end, &mut res).await,
-        DmirrorCmd::Write => dmirror_write(k, mirror, start, end, data, &mut res).await,
-        DmirrorCmd::MigrateToDev => {
-            dmirror_migrate_to_device(k, mirror, start, end, &mut res).await
-        }
-        DmirrorCmd::MigrateToSys => {
-            dmirror_migrate_to_system(k, mirror, start, end, &mut res).await
-        }
-        DmirrorCmd::Snapshot => dmirror_snapshot(k, mirror, start, end, &mut res).await,
-        DmirrorCmd::Exclusive => dmirror_exclusive(k, mirror, start, end, &mut res).await,
-        DmirrorCmd::CheckExclusive => dmirror_check_atomic(k, mirror, start, end).await,
-        DmirrorCmd::Release => dmirror_device_remove_chunks(k, mirror).await,
-        DmirrorCmd::MigrateOnFaultToDev => {
-            dmirror_fault_and_migrate_to_device(k, mirror, start, end, &mut res).await
-        }
+    let args = Cmd {
+        mirror,
+        start,
+        end: start + npages,
+        data,
+        res: &mut res,
     };
+    let ret = match cmd {
+        DmirrorCmd::Read => dmirror_read(k, args).await,
+        DmirrorCmd::Write => dmirror_write(k, args).await,
+        DmirrorCmd::MigrateToDev => dmirror_migrate_to_device(k, args).await,
+        DmirrorCmd::MigrateToSys => dmirror_migrate_to_system(k, args).await,
+        DmirrorCmd::Snapshot => dmirror_snapshot(k, args).await,
+        DmirrorCmd::Exclusive => dmirror_exclusive(k, args).await,
+        DmirrorCmd::CheckExclusive => dmirror_check_atomic(k, args).await,
+        DmirrorCmd::Release => dmirror_device_remove_chunks(k, mirror).await,
+        DmirrorCmd::MigrateOnFaultToDev => dmirror_fault_and_migrate_to_device(k, args).await,
+    };
+    res.ret = ret;
     if res.ret != 0 {
         // On error the handler returns before copy_to_user: user space sees no counters.
         return CmdResult {
@@ -242,6 +244,17 @@ pub async fn dmirror_ioctl(
         };
     }
     res
+}
+
+/// An ioctl as its handler sees it: test_hmm's `struct hmm_dmirror_cmd` (the pages `[start, end)`, the
+/// user buffer `data` for WRITE, the results `cpages`/`faults` and what READ/SNAPSHOT copy out) with the
+/// `struct dmirror` it was issued on.
+pub(super) struct Cmd<'a> {
+    pub mirror: usize,
+    pub start: u32,
+    pub end: u32,
+    pub data: &'a [u32],
+    pub res: &'a mut CmdResult,
 }
 
 /// `dmirror_do_read`: copy each page through the device page table; `-ENOENT` at the first hole.
@@ -265,50 +278,58 @@ async fn read_back(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut Cm
     ret
 }
 
-async fn dmirror_read(k: &Kernel, mirror: usize, start: u32, end: u32, res: &mut CmdResult) -> i32 {
-    let call = k.enter(Func::DmirrorRead, start);
-    let mut at = start;
+async fn dmirror_read(k: &Kernel, cmd: Cmd<'_>) -> i32 {
+    let call = k.enter(Func::DmirrorRead, cmd.start);
+    let mut at = cmd.start;
     loop {
-        k.lock(driver_lock(mirror)).await;
-        let ret = dmirror_do_read(k, mirror, at, end, res);
-        k.unlock(driver_lock(mirror));
+        k.lock(driver_lock(cmd.mirror)).await;
+        let ret = dmirror_do_read(k, cmd.mirror, at, cmd.end, cmd.res);
+        k.unlock(driver_lock(cmd.mirror));
         if ret != ENOENT {
             call.ret(ret);
             return ret;
         }
-        at = start + res.cpages as u32;
-        let ret = dmirror_fault(k, mirror, at, end, false).await;
+        at = cmd.start + cmd.res.cpages as u32;
+        let ret = dmirror_fault(k, cmd.mirror, at, cmd.end, false).await;
         if ret != 0 {
             call.ret(ret);
             return ret;
         }
-        res.faults += 1;
+        cmd.res.faults += 1;
     }
 }
 
-async fn dmirror_write(
-    k: &Kernel,
-    mirror: usize,
-    start: u32,
-    end: u32,
-    data: &[u32],
-    res: &mut CmdResult,
-) -> i32 {
-    let call = k.enter(Func::DmirrorWrite, start);
+async fn dmirror_write(k: &Kernel, cmd: Cmd<'_>) -> i32 {
+    let call = k.enter(Func::DmirrorWrite, cmd.start);
     loop {
-        k.lock(driver_lock(mirror)).await;
-        let ret = dmirror_do_write(k, mirror, start + res.cpages as u32, end, start, data, res);
-        k.unlock(driver_lock(mirror));
+        k.lock(driver_lock(cmd.mirror)).await;
+        let ret = dmirror_do_write(
+            k,
+            cmd.mirror,
+            cmd.start + cmd.res.cpages as u32,
+            cmd.end,
+            cmd.start,
+            cmd.data,
+            cmd.res,
+        );
+        k.unlock(driver_lock(cmd.mirror));
         if ret != ENOENT {
             call.ret(ret);
             return ret;
         }
-        let ret = dmirror_fault(k, mirror, start + res.cpages as u32, end, true).await;
+        let ret = dmirror_fault(
+            k,
+            cmd.mirror,
+            cmd.start + cmd.res.cpages as u32,
+            cmd.end,
+            true,
+        )
+        .await;
         if ret != 0 {
             call.ret(ret);
             return ret;
         }
-        res.faults += 1;
+        cmd.res.faults += 1;
     }
 }
 

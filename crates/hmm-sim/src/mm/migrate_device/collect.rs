@@ -30,6 +30,16 @@ impl Collected {
         counted: false,
         unmapped_present: false,
     };
+
+    /// Collected without a page (a hole of an anonymous VMA, the zero page): `src = MIGRATE` with no pfn,
+    /// counted in `cpages`; or, when `collect` is false, skipped.
+    fn empty_or_skip(collect: bool) -> Collected {
+        Collected {
+            mpfn: if collect { MIGRATE_PFN_MIGRATE } else { 0 },
+            counted: collect,
+            unmapped_present: false,
+        }
+    }
 }
 
 /// The body of `migrate_vma_collect_pmd`'s PTE loop (also used, per PTE, by the unified path's
@@ -99,15 +109,7 @@ fn collect_select(k: &Kernel, ctx: &CollectCtx, pte: Pte) -> Result<(Pfn, u32), 
     let skip = Collected::SKIP;
     let selected = match pte {
         Pte::None => {
-            return Err(if ctx.anonymous {
-                Collected {
-                    mpfn: MIGRATE_PFN_MIGRATE,
-                    counted: true,
-                    unmapped_present: false,
-                }
-            } else {
-                skip
-            });
+            return Err(Collected::empty_or_skip(ctx.anonymous));
         }
         Pte::DevicePrivate { pfn, write } => {
             let owner = match k.w().folio(pfn).zone {
@@ -125,15 +127,8 @@ fn collect_select(k: &Kernel, ctx: &CollectCtx, pte: Pte) -> Result<(Pfn, u32), 
         // "we ignore regular swapped page", and migration / exclusive entries are not migratable.
         Pte::Swap { .. } | Pte::Migration { .. } | Pte::DeviceExclusive { .. } => return Err(skip),
         Pte::Zero => {
-            return Err(if ctx.flags & MIGRATE_VMA_SELECT_SYSTEM != 0 {
-                Collected {
-                    mpfn: MIGRATE_PFN_MIGRATE,
-                    counted: true,
-                    unmapped_present: false,
-                }
-            } else {
-                skip
-            });
+            let select_system = ctx.flags & MIGRATE_VMA_SELECT_SYSTEM != 0;
+            return Err(Collected::empty_or_skip(select_system));
         }
         Pte::Present { pfn, write, .. } => {
             if ctx.flags & MIGRATE_VMA_SELECT_SYSTEM == 0 {

@@ -13,7 +13,7 @@ use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, Noti
 use crate::mm::rmap::{remove_migration_ptes, try_to_migrate};
 use crate::mm::walk;
 use crate::pte::{MigrationKind, Pfn, Pte, ZERO_PFN};
-use crate::trace::{pack_page, FolioFlag, Func, Kind, Milestone, NotifyEvent};
+use crate::trace::{pack_page, Ev, FolioFlag, Func, Milestone, NotifyEvent, Slot};
 use crate::version::KernelVersion;
 use crate::world::{MmId, Zone, PTRS_PER_PTE};
 
@@ -82,17 +82,33 @@ impl MigrateVma {
         }
     }
 
+    /// Slot `i` of this array, as the trace names it.
+    fn slot(&self, i: usize) -> Slot {
+        Slot {
+            array: self.array,
+            index: i as u32,
+        }
+    }
+
     pub fn set_src(&mut self, k: &Kernel, i: usize, v: u32) {
         let old = std::mem::replace(&mut self.src[i], v);
         if old != v {
-            k.emit(Kind::Src, (self.array as u32) << 24 | i as u32, old, v);
+            k.record(Ev::Src {
+                slot: self.slot(i),
+                old,
+                new: v,
+            });
         }
     }
 
     pub fn set_dst(&mut self, k: &Kernel, i: usize, v: u32) {
         let old = std::mem::replace(&mut self.dst[i], v);
         if old != v {
-            k.emit(Kind::Dst, (self.array as u32) << 24 | i as u32, old, v);
+            k.record(Ev::Dst {
+                slot: self.slot(i),
+                old,
+                new: v,
+            });
         }
     }
 }
@@ -326,11 +342,7 @@ async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page:
             write: vma.write,
         }
     } else {
-        Pte::Present {
-            pfn: page,
-            write: vma.write,
-            dirty: vma.write,
-        }
+        Pte::mk(page, vma.write)
     };
     let ptl = k.pte_lock(m.mm, vpn).await;
     let flush = match k.pte_read(m.mm, vpn, false) {
