@@ -30,11 +30,12 @@ mod search;
 mod session;
 
 use crate::eval::{self, Verdict};
-use crate::model::{Lesson, Span};
+use crate::model::{Check, Lesson, Span, WhichWorld};
 use crate::observe::Observation;
 use serde::Serialize;
 
 pub use events::{is_func, milestone_from_key, milestone_keys};
+pub(crate) use events::event_obs;
 
 /// Why a lesson stopped before its end: an action the simulator refused, or a limit hit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -85,6 +86,24 @@ pub fn run(lesson: &Lesson) -> LessonRun {
             };
         }
         let obs = runner.observe();
+        // Event claims read their world's events: that work counts against `limits.events` too.
+        let checks = beat
+            .predictions
+            .iter()
+            .filter_map(|p| p.verify.as_ref())
+            .chain(&beat.assertions);
+        for a in checks {
+            if let Err(message) = runner.spend(claim_cost(&a.check, &obs), "this claim") {
+                return LessonRun {
+                    beats,
+                    error: Some(LessonError {
+                        span: a.span.clone(),
+                        message,
+                    }),
+                    last: obs,
+                };
+            }
+        }
         beats.push(BeatRun {
             assertions: beat
                 .assertions
@@ -103,5 +122,18 @@ pub fn run(lesson: &Lesson) -> LessonRun {
         beats,
         error: None,
         last,
+    }
+}
+
+/// The events an event claim reads (at most): its world's.
+fn claim_cost(c: &Check, obs: &Observation) -> u64 {
+    let events = |w: WhichWorld| match w {
+        WhichWorld::Main => obs.main.events.len(),
+        WhichWorld::Lane(l) => obs.lane(l).map_or(0, |w| w.events.len()),
+    } as u64;
+    match c {
+        Check::Eventually(e) | Check::Never(e) => events(e.world),
+        Check::Before(a, _) => events(a.world),
+        _ => 0,
     }
 }
