@@ -44,6 +44,8 @@ struct LaneWorld {
     obs: Option<Arc<WorldObs>>,
     /// Which limit stopped the run, and where.
     stopped: Option<String>,
+    /// How the whole run ended (classified once: it reads the trace's tail).
+    outcome: RunEnd,
 }
 
 impl LaneWorld {
@@ -63,7 +65,7 @@ impl LaneWorld {
             .and_then(|o| o.first())
             .map(|o| o.ret() as i64);
         ResultObs::Run {
-            outcome: classify(&self.report.result, &self.events),
+            outcome: self.outcome,
             ret,
             stopped: self.stopped.clone(),
         }
@@ -223,6 +225,15 @@ impl<'l> BeatRunner<'l> {
     }
 
     fn apply_action(&mut self, a: &Action, properties: &[Property]) -> Result<(), String> {
+        // What an action costs besides its runs: a queued one its ops, a mirror write its pages, a resume
+        // (which re-observes the lane) its set-up.
+        let cost = match (&a.thread, &a.op) {
+            (Some(_), op) => lower::op_count(op),
+            (None, Verb::Mirror { pages, .. }) => pages.len() as u64,
+            (None, Verb::Lane { resume: true, .. }) => self.setup_cost(),
+            _ => 0,
+        };
+        self.spend(cost, "this action")?;
         if let Some(thread) = &a.thread {
             return self.queue(thread, a);
         }
@@ -308,7 +319,9 @@ impl<'l> BeatRunner<'l> {
         for e in &report.events {
             self.main_view.apply(e);
         }
-        let events = std::mem::take(&mut report.events);
+        let mut events = std::mem::take(&mut report.events);
+        // Kept for the lesson's whole life: no spare capacity (up to half again of a long trace).
+        events.shrink_to_fit();
         let end = events.len();
         self.main_events.push(
             Arc::new(events),
@@ -442,9 +455,12 @@ impl<'l> BeatRunner<'l> {
             }
         }
         let stopped = stop_message(&report.result, steps, None, &world);
-        let events = Arc::new(std::mem::take(&mut report.events));
+        let mut events = std::mem::take(&mut report.events);
+        events.shrink_to_fit();
+        let events = Arc::new(events);
         let at = pause_point(&events, 0, until, lane)?;
         let world = LaneWorld {
+            outcome: classify(&report.result, &events),
             names: Arc::new(report.thread_names.clone()),
             report,
             events,
