@@ -331,7 +331,7 @@ fn run_json_prints_events_only_when_asked() {
     let lesson = dir.join("big.md");
     std::fs::write(
         &lesson,
-        "+++\nid = \"big\"\nschema = 1\ntitle = \"t\"\nkernel = \"6.18\"\nkind = \"lesson\"\n[scenario]\nstates = \"P*4096\"\ndevices = 1\n+++\n## Lanes\n```hmm\nm = dmirror MIGRATE_TO_DEV dev=0 pages=0..4096\nlane legacy_a\nlane legacy_b\nlane unified\n```\n```assert\nm.cpages == 4096\nlanes agree\n```\n",
+        "+++\nid = \"big\"\nschema = 1\ntitle = \"t\"\nkernel = \"6.18\"\nkind = \"lesson\"\n[scenario]\nstates = \"P*4096\"\ndevices = 1\n+++\n## Lanes\n```hmm\nm = dmirror MIGRATE_TO_DEV dev=0 pages=0..4096\nlane legacy_a\nlane legacy_b\nlane unified\n```\n```assert\nm.cpages == 4096\n```\n",
     )
     .unwrap();
     let r = run(&[os("run"), lesson.as_os_str(), os("--json")]);
@@ -339,11 +339,12 @@ fn run_json_prints_events_only_when_asked() {
     assert_eq!(r.code, 0, "{}{}", &r.out[..2000.min(r.out.len())], r.err);
     assert!(r.out_bytes < 8_000_000, "{} bytes without --events", r.out_bytes);
     assert!(!r.out.contains("\"events\""));
+    let without = r.out_bytes;
+    // With --events: every event of the four worlds (about 780,000 here, over 100 MB), one object each.
     let r = run(&[os("run"), lesson.as_os_str(), os("--json"), os("--events")]);
     assert_no_panic(&r);
     assert_eq!(r.code, 0, "{}", r.err);
-    assert!(r.out.contains("\"events\""));
-    assert!(r.out.contains("\"kind\": \"pte_write\"") || r.out.contains("\"kind\": \""));
+    assert!(r.out_bytes > 20 * without, "{} bytes with --events", r.out_bytes);
     // --events needs --json.
     let r = run(&[os("run"), lesson.as_os_str(), os("--events")]);
     assert_eq!(r.code, 2, "{}", r.err);
