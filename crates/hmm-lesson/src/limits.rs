@@ -22,8 +22,8 @@ pub const MAX_SCHEDULES: u64 = 100_000;
 /// Default and largest total work of one lesson, in events (`[limits] events`): the steps and the
 /// schedules bound one run and one search; this bounds their sum over every run, search and beat. Each run
 /// costs the events it records plus its set-up (one per scenario page, plus one: the world is copied and
-/// observed page by page), and each event claim (`eventually`, `never`, `before`) one per event of the
-/// world it reads. The maximum is what fits the documented worst case (docs/lessons.md, *Limits*).
+/// observed page by page), and each claim one plus the pages or events it reads; queued ops, `mirror`
+/// writes and resumes are charged too (`runner/session.rs`). The maximum is what fits the documented worst case (docs/lessons.md, *Limits*).
 pub const DEFAULT_EVENTS: u64 = 20_000_000;
 pub const MAX_EVENTS: u64 = 40_000_000;
 /// Files visited by one `hmmviz check` over directories.

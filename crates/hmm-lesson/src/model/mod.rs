@@ -155,7 +155,7 @@ pub struct LessonLimits {
     /// Schedules tried by `exists schedule` / `all schedules`.
     pub schedules: u64,
     /// The lesson's total work, in events ([`crate::limits::DEFAULT_EVENTS`]): every run's events plus
-    /// its set-up, and every event an event claim reads.
+    /// its set-up, and what every claim reads.
     pub events: u64,
 }
 

@@ -156,7 +156,7 @@ impl<'l> BeatRunner<'l> {
 
     fn budget_spent(&self, doing: &str) -> String {
         format!(
-            "event budget {} (limits.events) spent before {doing}: {} events' work done (each run costs its events plus one per scenario page; each event claim one per event it reads)",
+            "event budget {} (limits.events) spent before {doing}: {} events' work done (each run costs its events plus one per scenario page; each claim one per page or event it reads)",
             thousands(self.lesson.limits.events),
             thousands(self.spent)
         )
