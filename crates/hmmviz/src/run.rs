@@ -99,7 +99,9 @@ fn print_text(r: &LessonReport, state: Option<&Observation>) {
                     ret,
                     stopped,
                 } => {
-                    let why = stopped.as_ref().map_or(String::new(), |w| format!(" ({w})"));
+                    let why = stopped
+                        .as_ref()
+                        .map_or(String::new(), |w| format!(" ({w})"));
                     match ret {
                         Some(r) => outln!("result {name}: lane {} ret={r}{why}", outcome.name()),
                         None => outln!("result {name}: run {}{why}", outcome.name()),

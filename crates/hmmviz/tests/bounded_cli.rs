@@ -337,14 +337,22 @@ fn run_json_prints_events_only_when_asked() {
     let r = run(&[os("run"), lesson.as_os_str(), os("--json")]);
     assert_no_panic(&r);
     assert_eq!(r.code, 0, "{}{}", &r.out[..2000.min(r.out.len())], r.err);
-    assert!(r.out_bytes < 8_000_000, "{} bytes without --events", r.out_bytes);
+    assert!(
+        r.out_bytes < 8_000_000,
+        "{} bytes without --events",
+        r.out_bytes
+    );
     assert!(!r.out.contains("\"events\""));
     let without = r.out_bytes;
     // With --events: every event of the four worlds (about 780,000 here, over 100 MB), one object each.
     let r = run(&[os("run"), lesson.as_os_str(), os("--json"), os("--events")]);
     assert_no_panic(&r);
     assert_eq!(r.code, 0, "{}", r.err);
-    assert!(r.out_bytes > 20 * without, "{} bytes with --events", r.out_bytes);
+    assert!(
+        r.out_bytes > 20 * without,
+        "{} bytes with --events",
+        r.out_bytes
+    );
     // --events needs --json.
     let r = run(&[os("run"), lesson.as_os_str(), os("--events")]);
     assert_eq!(r.code, 2, "{}", r.err);

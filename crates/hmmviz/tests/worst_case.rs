@@ -44,15 +44,25 @@ fn the_heaviest_lesson_at_the_maxima_fits_the_documented_bound() {
     let start = Instant::now();
     let out = Command::new("sh")
         .arg("-c")
-        .arg(format!(r#"ulimit -v 2000000; exec timeout {seconds} "$0" "$@""#))
+        .arg(format!(
+            r#"ulimit -v 2000000; exec timeout {seconds} "$0" "$@""#
+        ))
         .arg(binary())
         .arg("check")
         .arg(&file)
         .output()
         .expect("sh runs");
     let took = start.elapsed();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    eprintln!("worst case: {took:?} ({})", if cfg!(debug_assertions) { "debug" } else { "release" });
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    eprintln!(
+        "worst case: {took:?} ({})",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+    );
     assert_ne!(out.status.code(), Some(124), "timed out after {seconds} s");
     assert!(!text.contains("memory allocation"), "{text}");
     assert!(!text.contains("panicked"), "{text}");

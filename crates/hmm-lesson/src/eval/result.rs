@@ -42,7 +42,12 @@ pub(super) fn result_field(
             }
             int_field(name, "faults", *faults as i64, cmp, value)
         }
-        (ResultField::Outcome, ResultObs::Run { outcome, stopped, .. }) => match value {
+        (
+            ResultField::Outcome,
+            ResultObs::Run {
+                outcome, stopped, ..
+            },
+        ) => match value {
             Value::Outcome(o) => Ok(verdict(
                 cmp.holds_eq(outcome, o),
                 match stopped {

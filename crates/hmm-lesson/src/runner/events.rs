@@ -63,7 +63,12 @@ pub fn pause_point(
                 None if events[..from].iter().any(|e| is(e, name)) => {
                     return Err(format!("lane {} is already past that point", lane.name()))
                 }
-                None => return Err(format!("lane {} never reaches milestone {name}", lane.name())),
+                None => {
+                    return Err(format!(
+                        "lane {} never reaches milestone {name}",
+                        lane.name()
+                    ))
+                }
             }
         }
     })

@@ -34,8 +34,8 @@ use crate::model::{Check, Lesson, Span, WhichWorld};
 use crate::observe::Observation;
 use serde::Serialize;
 
-pub use events::{is_func, milestone_from_key, milestone_keys};
 pub(crate) use events::event_obs;
+pub use events::{is_func, milestone_from_key, milestone_keys};
 
 /// Why a lesson stopped before its end: an action the simulator refused, or a limit hit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -93,7 +93,10 @@ pub fn run(lesson: &Lesson) -> LessonRun {
             .filter_map(|p| p.verify.as_ref())
             .chain(&beat.assertions);
         for a in checks {
-            if let Err(message) = runner.spend(claim_cost(&a.check, &obs, lesson.scenario.pages()), "this claim") {
+            if let Err(message) = runner.spend(
+                claim_cost(&a.check, &obs, lesson.scenario.pages()),
+                "this claim",
+            ) {
                 return LessonRun {
                     beats,
                     error: Some(LessonError {
@@ -138,9 +141,7 @@ fn claim_cost(c: &Check, obs: &Observation, pages: usize) -> u64 {
         Check::Before(a, _) => events(a.world),
         Check::Compare { probe, .. } => match probe {
             Probe::Page { pages, .. } | Probe::Mirror { pages } => pages.len() as u64,
-            Probe::Result {
-                pages: Some(p), ..
-            } => p.len() as u64,
+            Probe::Result { pages: Some(p), .. } => p.len() as u64,
             Probe::Result {
                 field: ResultField::Data | ResultField::Snapshot,
                 ..
@@ -149,8 +150,12 @@ fn claim_cost(c: &Check, obs: &Observation, pages: usize) -> u64 {
         },
         Check::LanesAgree => 3 * pages as u64,
         Check::AlwaysInvariants => {
-            (obs.main.violations.len() + obs.lanes.values().map(|w| w.violations.len()).sum::<usize>())
-                as u64
+            (obs.main.violations.len()
+                + obs
+                    .lanes
+                    .values()
+                    .map(|w| w.violations.len())
+                    .sum::<usize>()) as u64
         }
         Check::ExistsSchedule(_) | Check::AllSchedules(_) => 0,
     };

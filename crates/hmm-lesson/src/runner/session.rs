@@ -6,11 +6,11 @@ use super::lower::{self, token};
 use super::observe::{world_obs, WorldAt};
 use super::search::{search, Budget};
 use super::LessonError;
+use crate::limits::thousands;
 use crate::model::{
     Action, Beat, Check, DmirrorCmd, DriverOverride, Lesson, Pages, Property, RunEnd, Schedule,
     Strategy, Until, Verb,
 };
-use crate::limits::thousands;
 use crate::observe::{EventLog, Observation, ResultObs, ScheduleSearch, WorldObs};
 use hmm_sim::MmId;
 use hmm_sim::ViewState;
@@ -305,8 +305,10 @@ impl<'l> BeatRunner<'l> {
         self.charge(&report);
         if let Err(e) = &report.result {
             let steps = self.lesson.limits.steps;
-            return Err(stop_message(&report.result, steps, budget, "the main world")
-                .unwrap_or_else(|| format!("the simulator stopped: {e}")));
+            return Err(
+                stop_message(&report.result, steps, budget, "the main world")
+                    .unwrap_or_else(|| format!("the simulator stopped: {e}")),
+            );
         }
         let outcomes = report.outcomes.first().cloned().unwrap_or_default();
         self.absorb(report);
@@ -323,11 +325,8 @@ impl<'l> BeatRunner<'l> {
         // Kept for the lesson's whole life: no spare capacity (up to half again of a long trace).
         events.shrink_to_fit();
         let end = events.len();
-        self.main_events.push(
-            Arc::new(events),
-            end,
-            Arc::new(report.thread_names.clone()),
-        );
+        self.main_events
+            .push(Arc::new(events), end, Arc::new(report.thread_names.clone()));
         self.main_obs = None;
         self.main_names = report.thread_names;
         self.main_violations.extend(report.violations);
