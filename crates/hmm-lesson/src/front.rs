@@ -33,6 +33,7 @@ struct RawFront {
 struct RawLimits {
     steps: Option<Spanned<i64>>,
     schedules: Option<Spanned<i64>>,
+    events: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -215,6 +216,7 @@ fn limits_of(cx: &mut Ctx<'_, '_>, raw: Option<RawLimits>) -> LessonLimits {
     let mut limits = LessonLimits {
         steps: limits::DEFAULT_STEPS,
         schedules: limits::DEFAULT_SCHEDULES,
+        events: limits::DEFAULT_EVENTS,
     };
     if let Some(raw) = raw {
         if let Some(s) = &raw.steps {
@@ -222,6 +224,9 @@ fn limits_of(cx: &mut Ctx<'_, '_>, raw: Option<RawLimits>) -> LessonLimits {
         }
         if let Some(s) = &raw.schedules {
             limits.schedules = bounded(cx, s, 1, limits::MAX_SCHEDULES, "limits.schedules");
+        }
+        if let Some(s) = &raw.events {
+            limits.events = bounded(cx, s, 1, limits::MAX_EVENTS, "limits.events");
         }
     }
     limits

@@ -19,6 +19,13 @@ pub const MAX_STEPS: u64 = 10_000_000;
 /// Default and largest number of schedules tried by `exists schedule` / `all schedules`.
 pub const DEFAULT_SCHEDULES: u64 = 500;
 pub const MAX_SCHEDULES: u64 = 100_000;
+/// Default and largest total work of one lesson, in events (`[limits] events`): the steps and the
+/// schedules bound one run and one search; this bounds their sum over every run, search and beat. Each run
+/// costs the events it records plus its set-up (one per scenario page, plus one: the world is copied and
+/// observed page by page), and each claim one plus the pages or events it reads; queued ops, `mirror`
+/// writes and resumes are charged too (`runner/session.rs`). The maximum is what fits the documented worst case (docs/lessons.md, *Limits*).
+pub const DEFAULT_EVENTS: u64 = 20_000_000;
+pub const MAX_EVENTS: u64 = 40_000_000;
 /// Files visited by one `hmmviz check` over directories.
 pub const MAX_FILES: usize = 10_000;
 /// Diagnostics reported per lesson file; the rest are counted in one closing line. A 43 KB line of
@@ -32,3 +39,28 @@ pub const MAX_MESSAGE_CHARS: usize = 300;
 pub const MAX_DIR_DEPTH: usize = 32;
 /// Directory entries `hmmviz check DIR` looks at in all, lesson or not.
 pub const MAX_DIR_ENTRIES: usize = 100_000;
+
+/// `n` with thousands separators, as limits are written in messages: `200,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1_000), "1,000");
+        assert_eq!(super::thousands(200_000), "200,000");
+        assert_eq!(super::thousands(10_000_000), "10,000,000");
+    }
+}

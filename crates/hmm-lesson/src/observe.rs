@@ -6,6 +6,7 @@
 use crate::model::{Counter, Location, RunEnd, Strategy};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PageObs {
@@ -22,14 +23,74 @@ pub struct PageObs {
     pub content: Option<u64>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct EventObs {
+/// One event as assertions see it, built on demand from the trace (never stored): its kind's and
+/// function's names are hmm-sim's static strings, its thread a name of the run it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct EventObs<'a> {
     /// snake_case of `hmm_sim::Kind`.
-    pub kind: String,
+    pub kind: &'static str,
     pub page: Option<usize>,
-    pub thread: Option<String>,
+    pub thread: Option<&'a str>,
     /// `hmm_sim::Func::name()`.
-    pub func: String,
+    pub func: &'static str,
+}
+
+/// A world's events: the runs' own traces (16 bytes an event, shared, never copied), read as
+/// [`EventObs`] one at a time. Serialized (`hmmviz run --json --events`) only when [`EventLog::show`]n.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventLog {
+    segments: Vec<Segment>,
+    shown: bool,
+}
+
+/// The first `end` events of one run, and the run's thread names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Segment {
+    events: Arc<Vec<hmm_sim::Event>>,
+    end: usize,
+    names: Arc<Vec<String>>,
+}
+
+impl EventLog {
+    /// Append the first `end` events of a run with threads `names`.
+    pub fn push(&mut self, events: Arc<Vec<hmm_sim::Event>>, end: usize, names: Arc<Vec<String>>) {
+        let end = end.min(events.len());
+        if end > 0 {
+            self.segments.push(Segment { events, end, names });
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.segments.iter().map(|s| s.end).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = EventObs<'_>> + '_ {
+        self.segments.iter().flat_map(|s| {
+            s.events[..s.end]
+                .iter()
+                .map(|e| crate::runner::event_obs(e, &s.names))
+        })
+    }
+
+    /// Include the events when serialized (they are left out otherwise: `run --json` prints them only
+    /// with `--events`).
+    pub fn show(&mut self) {
+        self.shown = true;
+    }
+
+    pub fn hidden(&self) -> bool {
+        !self.shown
+    }
+}
+
+impl Serialize for EventLog {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 /// One world: the main world of dmirror/CPU ops, or a lane's own world.
@@ -38,7 +99,8 @@ pub struct WorldObs {
     pub pages: Vec<PageObs>,
     pub counters: BTreeMap<String, u64>,
     pub locks_held: u64,
-    pub events: Vec<EventObs>,
+    #[serde(skip_serializing_if = "EventLog::hidden")]
+    pub events: EventLog,
     /// Messages of the simulator's invariant checker, in order.
     pub violations: Vec<String>,
 }
@@ -66,7 +128,14 @@ pub enum ResultObs {
         data: BTreeMap<usize, Option<u64>>,
     },
     /// A `run` of threads, or a `lane` run (which also has the strategy's return code).
-    Run { outcome: RunEnd, ret: Option<i64> },
+    Run {
+        outcome: RunEnd,
+        ret: Option<i64>,
+        /// Which limit stopped the run, and where ("step limit 200,000 reached in lane unified (T0 in
+        /// hmm_range_fault)"), when one did.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        stopped: Option<String>,
+    },
 }
 
 /// Result of the bounded schedule search made for the last `run` of threads.
@@ -79,14 +148,19 @@ pub struct ScheduleSearch {
     pub tried: u64,
     /// Every schedule within the bound was tried (so `all schedules` may conclude).
     pub exhaustive: bool,
+    /// The lesson's event budget stopped the search (the lesson then stops with an error naming it).
+    #[serde(skip)]
+    pub budget_hit: bool,
 }
 
+/// Every part is shared with the runner (`Arc`): an observation made after a beat copies nothing, and a
+/// world the beat did not change is not rebuilt.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Observation {
-    pub main: WorldObs,
-    pub lanes: BTreeMap<String, WorldObs>,
-    pub results: BTreeMap<String, ResultObs>,
-    pub mirror: Vec<u64>,
+    pub main: Arc<WorldObs>,
+    pub lanes: BTreeMap<String, Arc<WorldObs>>,
+    pub results: Arc<BTreeMap<String, ResultObs>>,
+    pub mirror: Arc<Vec<u64>>,
     pub schedules: Option<ScheduleSearch>,
     /// Content tokens are compared modulo this width (the simulator stores `u32` tokens).
     pub content_mask: u64,
@@ -94,6 +168,16 @@ pub struct Observation {
 
 impl Observation {
     pub fn lane(&self, lane: Strategy) -> Option<&WorldObs> {
-        self.lanes.get(lane.name())
+        self.lanes.get(lane.name()).map(|w| &**w)
+    }
+
+    /// The same observation, its events included when serialized (`hmmviz run --json --events`).
+    pub fn with_events(&self) -> Observation {
+        let mut o = self.clone();
+        Arc::make_mut(&mut o.main).events.show();
+        for w in o.lanes.values_mut() {
+            Arc::make_mut(w).events.show();
+        }
+        o
     }
 }

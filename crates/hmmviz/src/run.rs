@@ -1,6 +1,7 @@
-//! `hmmviz run LESSON [--json]`: run one lesson and print a summary of its trace: each beat's assertions,
-//! per-lane (and main-world) counters, final page states and the dmirror results. `--json` prints the same
-//! as one JSON document. Exit status as for `check`: 0 iff the lesson passed.
+//! `hmmviz run LESSON [--json [--events]]`: run one lesson and print a summary of its trace: each beat's
+//! assertions, per-lane (and main-world) counters, final page states and the dmirror results. `--json`
+//! prints the same as one JSON document; its worlds' events (one object per trace event, so millions for a
+//! large scenario) only with `--events`. Exit status as for `check`: 0 iff the lesson passed.
 
 use crate::outln;
 use hmm_lesson::check::{check_file, LessonReport};
@@ -24,6 +25,10 @@ pub struct Args {
     /// Print the report and the final observation as one JSON document
     #[arg(long)]
     json: bool,
+    /// With --json: include every world's trace events (`state.main.events`, `state.lanes.*.events`);
+    /// they are left out otherwise, as they can run to millions
+    #[arg(long, requires = "json")]
+    events: bool,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -31,10 +36,11 @@ pub fn main(args: Args) -> ExitCode {
     let (report, ran) = check_file(&args.lesson);
     let state = ran.as_ref().map(|(_, run)| &run.last);
     if json {
+        let with_events = state.filter(|_| args.events).map(Observation::with_events);
         let summary = Summary {
             report: &report,
             passed: report.passed(),
-            state,
+            state: with_events.as_ref().or(state),
         };
         match serde_json::to_string_pretty(&summary) {
             Ok(text) => outln!("{text}"),
@@ -67,7 +73,7 @@ fn print_text(r: &LessonReport, state: Option<&Observation>) {
         for (name, w) in &obs.lanes {
             print_world(name, w);
         }
-        for (name, res) in &obs.results {
+        for (name, res) in obs.results.iter() {
             match res {
                 ResultObs::Dmirror {
                     ret,
@@ -88,10 +94,19 @@ fn print_text(r: &LessonReport, state: Option<&Observation>) {
                 ResultObs::CpuRead { data } => {
                     outln!("result {name}: cpu read of {} page(s)", data.len())
                 }
-                ResultObs::Run { outcome, ret } => match ret {
-                    Some(r) => outln!("result {name}: lane {} ret={r}", outcome.name()),
-                    None => outln!("result {name}: run {}", outcome.name()),
-                },
+                ResultObs::Run {
+                    outcome,
+                    ret,
+                    stopped,
+                } => {
+                    let why = stopped
+                        .as_ref()
+                        .map_or(String::new(), |w| format!(" ({w})"));
+                    match ret {
+                        Some(r) => outln!("result {name}: lane {} ret={r}{why}", outcome.name()),
+                        None => outln!("result {name}: run {}{why}", outcome.name()),
+                    }
+                }
             }
         }
     }

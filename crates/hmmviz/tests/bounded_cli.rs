@@ -322,3 +322,55 @@ fn docs_quote_the_help_exactly() {
     assert_eq!(r.code, 0);
     assert_eq!(quoted, r.out, "docs/cli.md's --help block is stale");
 }
+
+/// Item 3: `hmmviz run --json` wrote 104 MB for a `P*4096` lesson: every trace event of every world. The
+/// events are now opt-in (`--events`); without them the JSON is the report and the final state.
+#[test]
+fn run_json_prints_events_only_when_asked() {
+    let dir = scratch("run-json");
+    let lesson = dir.join("big.md");
+    std::fs::write(
+        &lesson,
+        "+++\nid = \"big\"\nschema = 1\ntitle = \"t\"\nkernel = \"6.18\"\nkind = \"lesson\"\n[scenario]\nstates = \"P*4096\"\ndevices = 1\n+++\n## Lanes\n```hmm\nm = dmirror MIGRATE_TO_DEV dev=0 pages=0..4096\nlane legacy_a\nlane legacy_b\nlane unified\n```\n```assert\nm.cpages == 4096\n```\n",
+    )
+    .unwrap();
+    let r = run(&[os("run"), lesson.as_os_str(), os("--json")]);
+    assert_no_panic(&r);
+    assert_eq!(r.code, 0, "{}{}", &r.out[..2000.min(r.out.len())], r.err);
+    assert!(
+        r.out_bytes < 8_000_000,
+        "{} bytes without --events",
+        r.out_bytes
+    );
+    assert!(!r.out.contains("\"events\""));
+    let without = r.out_bytes;
+    // With --events: every event of the four worlds (about 780,000 here, over 100 MB), one object each.
+    let r = run(&[os("run"), lesson.as_os_str(), os("--json"), os("--events")]);
+    assert_no_panic(&r);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(
+        r.out_bytes > 20 * without,
+        "{} bytes with --events",
+        r.out_bytes
+    );
+    // --events needs --json.
+    let r = run(&[os("run"), lesson.as_os_str(), os("--events")]);
+    assert_eq!(r.code, 2, "{}", r.err);
+    let r = run(&[os("run"), os("--help")]);
+    assert!(r.out.contains("--events"), "{}", r.out);
+}
+
+/// docs/cli.md quotes `hmmviz run --help`; the quote must be what the binary prints.
+#[test]
+fn docs_quote_run_help_exactly() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md"))
+        .expect("docs/cli.md");
+    let quoted = docs
+        .split("$ hmmviz run --help\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a ```text block starting with `$ hmmviz run --help`");
+    let r = run(&[os("run"), os("--help")]);
+    assert_eq!(r.code, 0);
+    assert_eq!(quoted, r.out, "docs/cli.md's run --help block is stale");
+}

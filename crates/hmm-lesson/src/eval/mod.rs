@@ -51,7 +51,7 @@ fn internal(detail: impl Into<String>) -> Verdict {
 
 fn world(obs: &Observation, w: WhichWorld) -> Result<&WorldObs, Verdict> {
     match w {
-        WhichWorld::Main => Ok(&obs.main),
+        WhichWorld::Main => Ok(&*obs.main),
         WhichWorld::Lane(l) => obs
             .lane(l)
             .ok_or_else(|| internal(format!("lane {} did not run", l.name()))),
@@ -145,13 +145,13 @@ fn keys<V>(m: &std::collections::BTreeMap<String, V>) -> String {
 }
 
 /// Does event `e` match pattern `p` (kind and every filter given)?
-pub fn event_matches(p: &EventPattern, e: &EventObs) -> bool {
-    e.kind == p.kind
+pub fn event_matches(p: &EventPattern, e: &EventObs<'_>) -> bool {
+    p.kind == e.kind
         && p.page.is_none_or(|pg| e.page == Some(pg))
         && p.thread
             .as_ref()
-            .is_none_or(|t| e.thread.as_ref() == Some(t))
-        && p.func.as_ref().is_none_or(|f| &e.func == f)
+            .is_none_or(|t| e.thread == Some(t.as_str()))
+        && p.func.as_ref().is_none_or(|f| f == e.func)
 }
 
 fn describe_event(p: &EventPattern) -> String {
@@ -163,8 +163,8 @@ fn before(a: &EventPattern, b: &EventPattern, obs: &Observation) -> Result<Verdi
         return Ok(verdict(false, "`before` compares events of one world"));
     }
     let wa = world(obs, a.world)?;
-    let ia = wa.events.iter().position(|e| event_matches(a, e));
-    let ib = wa.events.iter().position(|e| event_matches(b, e));
+    let ia = wa.events.iter().position(|e| event_matches(a, &e));
+    let ib = wa.events.iter().position(|e| event_matches(b, &e));
     Ok(match (ia, ib) {
         (Some(x), Some(y)) => verdict(
             x < y,
@@ -247,10 +247,11 @@ mod tests {
     fn obs() -> Observation {
         let mut o = Observation {
             content_mask: u32::MAX as u64,
-            mirror: (0..4).collect(),
+            mirror: std::sync::Arc::new((0..4).collect()),
             ..Default::default()
         };
-        o.results.insert(
+        let results = std::sync::Arc::make_mut(&mut o.results);
+        results.insert(
             "r".into(),
             ResultObs::Dmirror {
                 ret: 0,
@@ -260,7 +261,7 @@ mod tests {
                 snapshot: Some(BTreeMap::from([(0, 0xFF), (1, 0x11), (2, 0x02), (3, 0x02)])),
             },
         );
-        o.results.insert(
+        results.insert(
             "bad".into(),
             ResultObs::Dmirror {
                 ret: -14,
@@ -270,7 +271,7 @@ mod tests {
                 snapshot: None,
             },
         );
-        o.main.pages = (0..4)
+        std::sync::Arc::make_mut(&mut o.main).pages = (0..4)
             .map(|p| PageObs {
                 pte: "device_private_write".into(),
                 location: Some(Location::Dev(0)),
@@ -283,7 +284,7 @@ mod tests {
             .collect();
         let mut lane = WorldObs::default();
         lane.counters.insert("walks".into(), 2);
-        o.lanes.insert("legacy_a".into(), lane);
+        o.lanes.insert("legacy_a".into(), std::sync::Arc::new(lane));
         o.schedules = Some(ScheduleSearch {
             witnesses: BTreeMap::from([
                 ("livelock".into(), vec!["t1".into(), "t2".into()]),
@@ -292,6 +293,7 @@ mod tests {
             counts: BTreeMap::from([("livelock".into(), 3), ("completed".into(), 7)]),
             tried: 10,
             exhaustive: true,
+            budget_hit: false,
         });
         o
     }

@@ -42,10 +42,18 @@ pub(super) fn result_field(
             }
             int_field(name, "faults", *faults as i64, cmp, value)
         }
-        (ResultField::Outcome, ResultObs::Run { outcome, .. }) => match value {
+        (
+            ResultField::Outcome,
+            ResultObs::Run {
+                outcome, stopped, ..
+            },
+        ) => match value {
             Value::Outcome(o) => Ok(verdict(
                 cmp.holds_eq(outcome, o),
-                format!("{name}.outcome is {}", outcome.name()),
+                match stopped {
+                    Some(why) => format!("{name}.outcome is {} ({why})", outcome.name()),
+                    None => format!("{name}.outcome is {}", outcome.name()),
+                },
             )),
             _ => Err(type_error()),
         },

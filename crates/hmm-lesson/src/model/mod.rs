@@ -154,6 +154,9 @@ pub struct LessonLimits {
     pub steps: u64,
     /// Schedules tried by `exists schedule` / `all schedules`.
     pub schedules: u64,
+    /// The lesson's total work, in events ([`crate::limits::DEFAULT_EVENTS`]): every run's events plus
+    /// its set-up, and what every claim reads.
+    pub events: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

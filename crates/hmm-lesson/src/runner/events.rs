@@ -4,7 +4,7 @@
 
 use crate::model::{RunEnd, Strategy, Until};
 use crate::observe::EventObs;
-use hmm_sim::{Event, Func, Milestone, Report, RunError, RANGE_BASE_VPN};
+use hmm_sim::{Event, Func, Milestone, RunError, RANGE_BASE_VPN};
 
 /// Is `name` a kernel function the simulator attributes events to?
 pub fn is_func(name: &str) -> bool {
@@ -16,37 +16,51 @@ pub fn milestone_keys() -> Vec<&'static str> {
     Milestone::ALL.into_iter().map(Milestone::key).collect()
 }
 
-/// The number of events of `report` a lane run pauses after for `until`, or None when it runs to its end.
+/// The number of events of a lane run's trace it pauses after for `until`, or None when it runs to its end.
+/// A milestone is looked for from event `from` on (where the lane is paused now), so resuming a long run
+/// step by step reads each event once.
 pub fn pause_point(
-    report: &Report,
+    events: &[Event],
+    from: usize,
     until: &Until,
     lane: Strategy,
 ) -> Result<Option<usize>, String> {
+    let is = |e: &Event, name: &str| {
+        e.decode()
+            .milestone()
+            .is_some_and(|m| m.key() == name)
+    };
     Ok(match until {
         Until::Done => None,
-        Until::Step(n) => Some(*n as usize).filter(|&n| n < report.events.len()),
+        Until::Step(n) => Some(*n as usize).filter(|&n| n < events.len()),
         Until::Milestone(name) => {
-            let index = report
-                .events
-                .iter()
-                .position(|e| e.decode().milestone().is_some_and(|m| m.key() == name));
-            let index = index
-                .ok_or_else(|| format!("lane {} never reaches milestone {name}", lane.name()))?;
-            // Pause just after the milestone event.
-            Some(index + 1)
+            let from = from.min(events.len());
+            match events[from..].iter().position(|e| is(e, name)) {
+                // Pause just after the milestone event.
+                Some(i) => Some(from + i + 1),
+                None if events[..from].iter().any(|e| is(e, name)) => {
+                    return Err(format!("lane {} is already past that point", lane.name()))
+                }
+                None => {
+                    return Err(format!(
+                        "lane {} never reaches milestone {name}",
+                        lane.name()
+                    ))
+                }
+            }
         }
     })
 }
 
 /// How a run ended. A step-bound stop counts as a livelock when the last quarter of the trace is still
 /// redoing work (`Ev::is_spin_retry`: re-faults or `folio_migrate_mapping` -EAGAIN): threads run but make no
-/// progress.
-pub fn classify(r: &Report) -> RunEnd {
-    match &r.result {
+/// progress. This is the only place a run is called a livelock.
+pub fn classify(result: &Result<(), RunError>, events: &[Event]) -> RunEnd {
+    match result {
         Ok(()) => RunEnd::Completed,
         Err(RunError::Deadlock { .. }) => RunEnd::Deadlock,
         Err(RunError::StepLimit { .. }) => {
-            let tail = &r.events[r.events.len() - r.events.len() / 4..];
+            let tail = &events[events.len() - events.len() / 4..];
             if tail.iter().any(|e| e.decode().is_spin_retry()) {
                 RunEnd::Livelock
             } else {
@@ -57,26 +71,43 @@ pub fn classify(r: &Report) -> RunEnd {
     }
 }
 
-/// The events of a run as assertions see them, threads named by the run's own thread names.
-pub fn events_of(events: &[Event], names: &[String]) -> Vec<EventObs> {
-    events
-        .iter()
-        .map(|e| event_obs(e, names.get(e.thread as usize).map_or("", String::as_str)))
-        .collect()
+/// Which limit stopped a run, and where, in the lesson's words: `step limit 200,000 reached in lane
+/// unified (T0 in hmm_range_fault)`. `budget` is set when the run's step bound was cut to what was left of
+/// the lesson's event budget (`limits.events`): then that budget is the limit named. None when no limit
+/// stopped the run.
+pub fn stop_message(
+    result: &Result<(), RunError>,
+    steps: u64,
+    budget: Option<u64>,
+    world: &str,
+) -> Option<String> {
+    let Err(RunError::StepLimit { at, .. }) = result else {
+        return None;
+    };
+    Some(match budget {
+        Some(b) => format!(
+            "event budget {} (limits.events) spent in {world} ({at})",
+            crate::limits::thousands(b)
+        ),
+        None => format!(
+            "step limit {} reached in {world} ({at})",
+            crate::limits::thousands(steps)
+        ),
+    })
 }
 
 /// One event as assertions see it: its kind's name, the page of the scenario's range it is about (`Ev::page`),
-/// its thread and function.
-pub fn event_obs(e: &Event, thread: &str) -> EventObs {
-    let ev = e.decode();
+/// its thread (named by the run's own thread names) and function.
+pub fn event_obs<'a>(e: &Event, names: &'a [String]) -> EventObs<'a> {
     EventObs {
-        kind: ev.kind().name().to_string(),
-        page: ev
+        kind: e.kind.name(),
+        page: e
+            .decode()
             .page()
             .and_then(|p| p.vpn.checked_sub(RANGE_BASE_VPN))
             .map(|p| p as usize),
-        thread: Some(thread.to_string()),
-        func: e.func.name().to_string(),
+        thread: Some(names.get(e.thread as usize).map_or("", String::as_str)),
+        func: e.func.name(),
     }
 }
 

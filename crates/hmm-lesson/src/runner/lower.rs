@@ -81,6 +81,15 @@ pub fn process_of(verb: &Verb) -> Option<&str> {
     }
 }
 
+/// How many simulator ops [`sim_ops`] makes of `verb` (without making them).
+pub fn op_count(verb: &Verb) -> u64 {
+    match verb {
+        Verb::CpuRead { pages, .. } | Verb::CpuWrite { pages, .. } => pages.len() as u64,
+        Verb::Dmirror { pages, .. } => pages.len() as u64 + 1,
+        _ => 1,
+    }
+}
+
 /// The simulator ops one action stands for (CPU accesses are one op per page). `mirror` is the test's
 /// user-space buffer, which `WRITE` sends.
 pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<hmm_sim::Op>, String> {

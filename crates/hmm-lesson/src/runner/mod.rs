@@ -30,10 +30,11 @@ mod search;
 mod session;
 
 use crate::eval::{self, Verdict};
-use crate::model::{Lesson, Span};
+use crate::model::{Check, Lesson, Span, WhichWorld};
 use crate::observe::Observation;
 use serde::Serialize;
 
+pub(crate) use events::event_obs;
 pub use events::{is_func, milestone_keys};
 
 /// Why a lesson stopped before its end: an action the simulator refused, or a limit hit.
@@ -85,6 +86,27 @@ pub fn run(lesson: &Lesson) -> LessonRun {
             };
         }
         let obs = runner.observe();
+        // Claims read pages and events: that work counts against `limits.events` too.
+        let checks = beat
+            .predictions
+            .iter()
+            .filter_map(|p| p.verify.as_ref())
+            .chain(&beat.assertions);
+        for a in checks {
+            if let Err(message) = runner.spend(
+                claim_cost(&a.check, &obs, lesson.scenario.pages()),
+                "this claim",
+            ) {
+                return LessonRun {
+                    beats,
+                    error: Some(LessonError {
+                        span: a.span.clone(),
+                        message,
+                    }),
+                    last: obs,
+                };
+            }
+        }
         beats.push(BeatRun {
             assertions: beat
                 .assertions
@@ -104,4 +126,38 @@ pub fn run(lesson: &Lesson) -> LessonRun {
         error: None,
         last,
     }
+}
+
+/// What judging a claim reads (at most), in events: an event claim its world's events, a per-page claim
+/// its pages (a whole result: the scenario's), `lanes_agree` every lane's pages; any claim at least 1.
+fn claim_cost(c: &Check, obs: &Observation, pages: usize) -> u64 {
+    use crate::model::{Probe, ResultField};
+    let events = |w: WhichWorld| match w {
+        WhichWorld::Main => obs.main.events.len(),
+        WhichWorld::Lane(l) => obs.lane(l).map_or(0, |w| w.events.len()),
+    } as u64;
+    let read = match c {
+        Check::Eventually(e) | Check::Never(e) => events(e.world),
+        Check::Before(a, _) => events(a.world),
+        Check::Compare { probe, .. } => match probe {
+            Probe::Page { pages, .. } | Probe::Mirror { pages } => pages.len() as u64,
+            Probe::Result { pages: Some(p), .. } => p.len() as u64,
+            Probe::Result {
+                field: ResultField::Data | ResultField::Snapshot,
+                ..
+            } => pages as u64,
+            _ => 0,
+        },
+        Check::LanesAgree => 3 * pages as u64,
+        Check::AlwaysInvariants => {
+            (obs.main.violations.len()
+                + obs
+                    .lanes
+                    .values()
+                    .map(|w| w.violations.len())
+                    .sum::<usize>()) as u64
+        }
+        Check::ExistsSchedule(_) | Check::AllSchedules(_) => 0,
+    };
+    read + 1
 }

@@ -4,7 +4,7 @@
 
 use super::lower::vpn;
 use crate::model::Location;
-use crate::observe::{EventObs, PageObs, WorldObs};
+use crate::observe::{EventLog, PageObs, WorldObs};
 use hmm_sim::Counters;
 use hmm_sim::ViewState;
 use hmm_sim::Zone;
@@ -18,7 +18,7 @@ pub struct WorldAt<'a> {
     pub names: &'a [String],
     /// Per page of the range: is it inside a vma of the test process? (`ViewState` has no vmas.)
     pub mapped: &'a [bool],
-    pub events: Vec<EventObs>,
+    pub events: EventLog,
     pub violations: Vec<String>,
 }
 

@@ -1,7 +1,7 @@
 //! Schedule claims (`exists schedule …`, `all schedules …`): a bounded search over the interleavings of one
 //! `run`, recording for each property the first schedule that has it and how many do.
 
-use super::events::{classify, events_of};
+use super::events::{classify, event_obs};
 use crate::eval;
 use crate::model::Property;
 use crate::observe::ScheduleSearch;
@@ -9,24 +9,45 @@ use hmm_sim::Policy;
 use hmm_sim::{Report, RunConfig, Setup, ThreadSpec};
 use std::collections::BTreeMap;
 
+/// What one search may do: at most `schedules` runs, and at most `events` of work (each run costs its
+/// events plus `setup`, plus one per event an event property reads). A run costs at most `per_run`
+/// before its properties are read, so the search stops (`budget_hit`) before a run could overspend.
+pub struct Budget {
+    pub schedules: usize,
+    pub events: u64,
+    pub per_run: u64,
+    pub setup: u64,
+}
+
 /// Round robin first (it interleaves at every preemption point), then hmm-sim's depth-first explorer,
-/// `budget` runs in all. `config` gives the kernel and limits; its policy is replaced.
+/// `budget.schedules` runs in all. `config` gives the kernel and limits; its policy is replaced. Returns the
+/// search and the work it did.
 pub fn search(
     start: &Setup,
     specs: &[ThreadSpec],
     properties: &[Property],
     config: &RunConfig,
-    budget: usize,
-) -> ScheduleSearch {
+    budget: &Budget,
+) -> (ScheduleSearch, u64) {
     let mut witnesses: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut spent = 0u64;
+    let mut budget_hit = false;
     let mut visit = |report: &Report| {
-        let outcome = classify(report);
-        let events = events_of(&report.events, &report.thread_names);
+        spent += report.steps + budget.setup;
+        let outcome = classify(&report.result, &report.events);
         for p in properties {
             let has = match p {
                 Property::Outcome(o) => *o == outcome,
-                Property::Event(e) => events.iter().any(|x| eval::event_matches(e, x)),
+                Property::Event(e) => {
+                    let mut read = 0u64;
+                    let found = report.events.iter().any(|x| {
+                        read += 1;
+                        eval::event_matches(e, &event_obs(x, &report.thread_names))
+                    });
+                    spent += read;
+                    found
+                }
             };
             if has {
                 let key = p.key();
@@ -34,27 +55,41 @@ pub fn search(
                 witnesses.entry(key).or_insert_with(|| witness(report));
             }
         }
-        // Never stop early: `all schedules` needs the count over every run.
+        // Never stop early for a witness: `all schedules` needs the count over every run. Stop when the
+        // next run might not fit the event budget.
+        if budget.events.saturating_sub(spent) < budget.per_run {
+            budget_hit = true;
+            return true;
+        }
         false
     };
     let with = |policy| RunConfig {
         policy,
         ..config.clone()
     };
-    visit(&hmm_sim::run(start, specs, &with(Policy::RoundRobin)));
-    let dfs = hmm_sim::explore(
-        start,
-        specs,
-        &with(Policy::RunToBlock),
-        budget.saturating_sub(1),
-        visit,
-    );
-    ScheduleSearch {
-        witnesses,
-        counts,
-        tried: dfs.runs as u64 + 1,
-        exhaustive: dfs.exhaustive,
-    }
+    let first = visit(&hmm_sim::run(start, specs, &with(Policy::RoundRobin)));
+    let (runs, exhaustive) = if first {
+        (0, false)
+    } else {
+        let dfs = hmm_sim::explore(
+            start,
+            specs,
+            &with(Policy::RunToBlock),
+            budget.schedules.saturating_sub(1),
+            &mut visit,
+        );
+        (dfs.runs, dfs.exhaustive)
+    };
+    (
+        ScheduleSearch {
+            witnesses,
+            counts,
+            tried: runs as u64 + 1,
+            exhaustive,
+            budget_hit,
+        },
+        spent,
+    )
 }
 
 /// A schedule as thread names, shortened for reports: the first choices, then how many more.

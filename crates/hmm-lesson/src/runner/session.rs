@@ -1,21 +1,23 @@
 //! [`BeatRunner`]: the lesson's state between beats (the main world, each lane's latest run, bound results,
 //! the mirror buffer, queued threads) and the state machine that applies one beat's actions to it.
 
-use super::events::{classify, events_of, pause_point};
+use super::events::{classify, pause_point, stop_message};
 use super::lower::{self, token};
 use super::observe::{world_obs, WorldAt};
-use super::search::search;
+use super::search::{search, Budget};
 use super::LessonError;
+use crate::limits::thousands;
 use crate::model::{
     Action, Beat, Check, DmirrorCmd, DriverOverride, Lesson, Pages, Property, RunEnd, Schedule,
     Strategy, Until, Verb,
 };
-use crate::observe::{EventObs, Observation, ResultObs, ScheduleSearch};
+use crate::observe::{EventLog, Observation, ResultObs, ScheduleSearch, WorldObs};
 use hmm_sim::MmId;
 use hmm_sim::ViewState;
 use hmm_sim::{Outcome as OpOutcome, Report, RunConfig, Setup, ThreadSpec};
 use hmm_sim::{Policy, RunError};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Work queued on one thread until `run`.
 struct Queued {
@@ -28,19 +30,33 @@ struct Queued {
 
 /// One lane's world: its latest run from the scenario, possibly paused part-way.
 struct LaneWorld {
-    /// The whole run, to its end.
+    /// The whole run, to its end (its events are in `events`).
     report: Report,
+    events: Arc<Vec<hmm_sim::Event>>,
+    names: Arc<Vec<String>>,
     /// Where the lesson paused it (number of events applied), or None: at its end.
     at: Option<usize>,
-    /// The view of the world it started from, which its trace is replayed onto.
-    start: ViewState,
+    /// The view of the world after `applied` events; moved forward only when observed (pauses only move
+    /// forward), so however often a lane is resumed, each event is applied once.
+    view: ViewState,
+    applied: usize,
+    /// The observation at `at`, until the lane moves.
+    obs: Option<Arc<WorldObs>>,
+    /// Which limit stopped the run, and where.
+    stopped: Option<String>,
+    /// How the whole run ended (classified once: it reads the trace's tail).
+    outcome: RunEnd,
 }
 
 impl LaneWorld {
-    /// The lane run's outcome and return code (a paused run has neither finished nor failed).
-    fn result(&self) -> (RunEnd, Option<i64>) {
+    /// The lane run's outcome, return code and stop message (a paused run has neither finished nor failed).
+    fn result(&self) -> ResultObs {
         if self.at.is_some() {
-            return (RunEnd::Completed, None);
+            return ResultObs::Run {
+                outcome: RunEnd::Completed,
+                ret: None,
+                stopped: None,
+            };
         }
         let ret = self
             .report
@@ -48,7 +64,15 @@ impl LaneWorld {
             .first()
             .and_then(|o| o.first())
             .map(|o| o.ret() as i64);
-        (classify(&self.report), ret)
+        ResultObs::Run {
+            outcome: self.outcome,
+            ret,
+            stopped: self.stopped.clone(),
+        }
+    }
+
+    fn end(&self) -> usize {
+        self.at.unwrap_or(self.events.len())
     }
 }
 
@@ -59,19 +83,23 @@ pub struct BeatRunner<'l> {
     /// The main world now: the starting world of its next run, and its view.
     main: Setup,
     main_view: ViewState,
-    main_events: Vec<EventObs>,
+    main_events: EventLog,
     /// Thread names of the latest main-world run.
     main_names: Vec<String>,
     main_violations: Vec<String>,
+    /// The main world's observation, until it changes.
+    main_obs: Option<Arc<WorldObs>>,
     /// Per page: inside a vma of the test process now (`munmap` clears it); lanes keep the scenario's.
     mapped: Vec<bool>,
     scenario_mapped: Vec<bool>,
     processes: BTreeMap<String, MmId>,
     lanes: BTreeMap<&'static str, LaneWorld>,
-    results: BTreeMap<String, ResultObs>,
-    mirror: Vec<u64>,
+    results: Arc<BTreeMap<String, ResultObs>>,
+    mirror: Arc<Vec<u64>>,
     queued: Vec<Queued>,
     schedules: Option<ScheduleSearch>,
+    /// Work done so far against `limits.events`.
+    spent: u64,
 }
 
 /// Errors the simulator reports about a request rather than about the run it made.
@@ -101,22 +129,66 @@ impl<'l> BeatRunner<'l> {
             main_view: ViewState::from_world(&setup.world),
             main: setup.clone(),
             scenario: setup,
-            main_events: Vec::new(),
+            main_events: EventLog::default(),
             main_names: Vec::new(),
             main_violations: Vec::new(),
+            main_obs: None,
             scenario_mapped: mapped.clone(),
             mapped,
             processes: BTreeMap::new(),
             lanes: BTreeMap::new(),
-            results: BTreeMap::new(),
-            mirror: vec![0; sc.pages()],
+            results: Arc::default(),
+            mirror: Arc::new(vec![0; sc.pages()]),
             queued: Vec::new(),
             schedules: None,
+            spent: 0,
         })
     }
 
     fn config(&self, policy: Policy) -> RunConfig {
         lower::config(self.lesson.kernel, &self.lesson.limits, policy)
+    }
+
+    /// What a run costs besides its events: its world is copied, and observed, page by page.
+    fn setup_cost(&self) -> u64 {
+        self.lesson.scenario.pages() as u64 + 1
+    }
+
+    fn budget_spent(&self, doing: &str) -> String {
+        format!(
+            "event budget {} (limits.events) spent before {doing}: {} events' work done (each run costs its events plus one per scenario page; each claim one per page or event it reads)",
+            thousands(self.lesson.limits.events),
+            thousands(self.spent)
+        )
+    }
+
+    /// Charge `cost` to the lesson's event budget, or say that it is spent.
+    pub fn spend(&mut self, cost: u64, doing: &str) -> Result<(), String> {
+        if self.lesson.limits.events.saturating_sub(self.spent) < cost {
+            return Err(self.budget_spent(doing));
+        }
+        self.spent += cost;
+        Ok(())
+    }
+
+    /// The configuration of one run within what is left of the event budget: its step bound is
+    /// `limits.steps`, or what is left when that is less (then the budget is returned, for the message).
+    fn budgeted(&self, policy: Policy) -> Result<(RunConfig, Option<u64>), String> {
+        let left = self.lesson.limits.events.saturating_sub(self.spent);
+        let Some(steps_left) = left.checked_sub(self.setup_cost()).filter(|&s| s > 0) else {
+            return Err(self.budget_spent("this run"));
+        };
+        let mut config = self.config(policy);
+        if steps_left < config.limits.max_steps {
+            config.limits.max_steps = steps_left;
+            return Ok((config, Some(self.lesson.limits.events)));
+        }
+        Ok((config, None))
+    }
+
+    /// Charge a finished run.
+    fn charge(&mut self, report: &Report) {
+        self.spent += report.steps + self.setup_cost();
     }
 
     fn mm_of(&self, verb: &Verb) -> MmId {
@@ -127,7 +199,7 @@ impl<'l> BeatRunner<'l> {
 
     fn bind(&mut self, bind: &Option<String>, result: ResultObs) {
         if let Some(name) = bind {
-            self.results.insert(name.clone(), result);
+            Arc::make_mut(&mut self.results).insert(name.clone(), result);
         }
     }
 
@@ -153,6 +225,15 @@ impl<'l> BeatRunner<'l> {
     }
 
     fn apply_action(&mut self, a: &Action, properties: &[Property]) -> Result<(), String> {
+        // What an action costs besides its runs: a queued one its ops, a mirror write its pages, a resume
+        // (which re-observes the lane) its set-up.
+        let cost = match (&a.thread, &a.op) {
+            (Some(_), op) => lower::op_count(op),
+            (None, Verb::Mirror { pages, .. }) => pages.len() as u64,
+            (None, Verb::Lane { resume: true, .. }) => self.setup_cost(),
+            _ => 0,
+        };
+        self.spend(cost, "this action")?;
         if let Some(thread) = &a.thread {
             return self.queue(thread, a);
         }
@@ -164,21 +245,22 @@ impl<'l> BeatRunner<'l> {
                 resume,
                 driver,
             } => {
-                let (outcome, ret) = if *resume {
+                let result = if *resume {
                     self.resume_lane(*lane, until)?
                 } else {
                     self.run_lane(*lane, *pages, until, driver)?
                 };
-                self.bind(&a.bind, ResultObs::Run { outcome, ret });
+                self.bind(&a.bind, result);
             }
             Verb::Mirror { pages, value } => {
+                let mirror = Arc::make_mut(&mut self.mirror);
                 for p in pages.iter() {
-                    self.mirror[p] = token(*value, p) as u64;
+                    mirror[p] = token(*value, p) as u64;
                 }
             }
             Verb::Run { schedule } => {
-                let outcome = self.run_threads(schedule, properties)?;
-                self.bind(&a.bind, ResultObs::Run { outcome, ret: None });
+                let result = self.run_threads(schedule, properties)?;
+                self.bind(&a.bind, result);
             }
             verb => self.run_main(a.bind.as_deref(), verb)?,
         }
@@ -218,9 +300,15 @@ impl<'l> BeatRunner<'l> {
             mm: self.mm_of(verb),
             ops: lower::sim_ops(verb, &self.mirror)?,
         };
-        let report = hmm_sim::run(&self.main, &[thread], &self.config(Policy::RunToBlock));
+        let (config, budget) = self.budgeted(Policy::RunToBlock)?;
+        let report = hmm_sim::run(&self.main, &[thread], &config);
+        self.charge(&report);
         if let Err(e) = &report.result {
-            return Err(format!("the simulator stopped: {e}"));
+            let steps = self.lesson.limits.steps;
+            return Err(
+                stop_message(&report.result, steps, budget, "the main world")
+                    .unwrap_or_else(|| format!("the simulator stopped: {e}")),
+            );
         }
         let outcomes = report.outcomes.first().cloned().unwrap_or_default();
         self.absorb(report);
@@ -229,12 +317,17 @@ impl<'l> BeatRunner<'l> {
     }
 
     /// Make a finished main-world run the current main world.
-    fn absorb(&mut self, report: Report) {
+    fn absorb(&mut self, mut report: Report) {
         for e in &report.events {
             self.main_view.apply(e);
         }
+        let mut events = std::mem::take(&mut report.events);
+        // Kept for the lesson's whole life: no spare capacity (up to half again of a long trace).
+        events.shrink_to_fit();
+        let end = events.len();
         self.main_events
-            .extend(events_of(&report.events, &report.thread_names));
+            .push(Arc::new(events), end, Arc::new(report.thread_names.clone()));
+        self.main_obs = None;
         self.main_names = report.thread_names;
         self.main_violations.extend(report.violations);
         self.main = Setup {
@@ -267,8 +360,9 @@ impl<'l> BeatRunner<'l> {
                         .collect::<BTreeMap<_, _>>()
                 });
                 if let Some(d) = &data {
+                    let mirror = Arc::make_mut(&mut self.mirror);
                     for (p, v) in d {
-                        self.mirror[*p] = *v;
+                        mirror[*p] = *v;
                     }
                 }
                 let snapshot = (c.ret == 0 && *cmd == DmirrorCmd::Snapshot).then(|| {
@@ -306,30 +400,30 @@ impl<'l> BeatRunner<'l> {
                 for p in pages.iter() {
                     self.mapped[p] = false;
                 }
+                self.main_obs = None;
                 return;
             }
             _ => return,
         };
         if let Some(name) = bind {
-            self.results.insert(name.to_string(), result);
+            Arc::make_mut(&mut self.results).insert(name.to_string(), result);
         }
     }
 
     /// Runs are deterministic: resuming a paused lane is looking further into the same full run.
-    fn resume_lane(
-        &mut self,
-        lane: Strategy,
-        until: &Until,
-    ) -> Result<(RunEnd, Option<i64>), String> {
+    fn resume_lane(&mut self, lane: Strategy, until: &Until) -> Result<ResultObs, String> {
         let prev = self.lanes.get_mut(lane.name()).ok_or("nothing to resume")?;
         let Some(before) = prev.at else {
             return Err(format!("lane {} already ran to its end", lane.name()));
         };
-        let at = pause_point(&prev.report, until, lane)?;
+        let at = pause_point(&prev.events, before, until, lane)?;
         if at.is_some_and(|a| a < before) {
             return Err(format!("lane {} is already past that point", lane.name()));
         }
-        prev.at = at;
+        if at != prev.at {
+            prev.at = at;
+            prev.obs = None;
+        }
         Ok(prev.result())
     }
 
@@ -340,23 +434,40 @@ impl<'l> BeatRunner<'l> {
         pages: Pages,
         until: &Until,
         over: &DriverOverride,
-    ) -> Result<(RunEnd, Option<i64>), String> {
+    ) -> Result<ResultObs, String> {
         let driver = self.lesson.scenario.driver.with(over);
         lower::check_driver(&driver)?;
         let mut setup = self.scenario.clone();
         setup.driver(lower::driver_opts(&driver));
         let thread = lower::lane_thread(lane, &driver, pages);
-        let report = hmm_sim::run(
-            &setup,
-            std::slice::from_ref(&thread),
-            &self.config(Policy::RunToBlock),
-        );
+        let (config, budget) = self.budgeted(Policy::RunToBlock)?;
+        // The lane's previous run goes first: two full traces of one lane are never held at once.
+        self.lanes.remove(lane.name());
+        let mut report = hmm_sim::run(&setup, std::slice::from_ref(&thread), &config);
+        self.charge(&report);
         refused(&report)?;
-        let at = pause_point(&report, until, lane)?;
+        let world = format!("lane {}", lane.name());
+        let steps = self.lesson.limits.steps;
+        if budget.is_some() {
+            if let Some(m) = stop_message(&report.result, steps, budget, &world) {
+                return Err(m);
+            }
+        }
+        let stopped = stop_message(&report.result, steps, None, &world);
+        let mut events = std::mem::take(&mut report.events);
+        events.shrink_to_fit();
+        let events = Arc::new(events);
+        let at = pause_point(&events, 0, until, lane)?;
         let world = LaneWorld {
+            outcome: classify(&report.result, &events),
+            names: Arc::new(report.thread_names.clone()),
             report,
+            events,
             at,
-            start: ViewState::from_world(&setup.world),
+            view: ViewState::from_world(&setup.world),
+            applied: 0,
+            obs: None,
+            stopped,
         };
         let result = world.result();
         self.lanes.insert(lane.name(), world);
@@ -368,7 +479,7 @@ impl<'l> BeatRunner<'l> {
         &mut self,
         schedule: &Schedule,
         properties: &[Property],
-    ) -> Result<RunEnd, String> {
+    ) -> Result<ResultObs, String> {
         let queued = std::mem::take(&mut self.queued);
         let specs: Vec<ThreadSpec> = queued
             .iter()
@@ -383,13 +494,44 @@ impl<'l> BeatRunner<'l> {
         self.schedules = if properties.is_empty() {
             None
         } else {
-            let budget = self.lesson.limits.schedules as usize;
+            let limits = &self.lesson.limits;
+            let bound = Budget {
+                schedules: limits.schedules as usize,
+                events: limits.events.saturating_sub(self.spent),
+                per_run: limits.steps + self.setup_cost(),
+                setup: self.setup_cost(),
+            };
+            if bound.events < bound.per_run {
+                return Err(self.budget_spent("the schedule search"));
+            }
             let config = self.config(Policy::RoundRobin);
-            Some(search(&self.main, &specs, properties, &config, budget))
+            let (found, spent) = search(&self.main, &specs, properties, &config, &bound);
+            self.spent += spent;
+            if found.budget_hit {
+                return Err(format!(
+                    "event budget {} (limits.events) spent after {} of at most {} schedules of the search ({} events' work): lower limits.schedules or limits.steps ({}), or raise limits.events (at most {})",
+                    thousands(limits.events),
+                    found.tried,
+                    thousands(limits.schedules),
+                    thousands(spent),
+                    thousands(limits.steps),
+                    thousands(crate::limits::MAX_EVENTS),
+                ));
+            }
+            Some(found)
         };
-        let report = hmm_sim::run(&self.main, &specs, &self.config(policy));
+        let (config, budget) = self.budgeted(policy)?;
+        let report = hmm_sim::run(&self.main, &specs, &config);
+        self.charge(&report);
         refused(&report)?;
-        let outcome = classify(&report);
+        let steps = self.lesson.limits.steps;
+        if budget.is_some() {
+            if let Some(m) = stop_message(&report.result, steps, budget, "this run") {
+                return Err(m);
+            }
+        }
+        let outcome = classify(&report.result, &report.events);
+        let stopped = stop_message(&report.result, steps, None, "this run");
         let outcomes = report.outcomes.clone();
         self.absorb(report);
         for (t, q) in queued.iter().enumerate() {
@@ -401,22 +543,35 @@ impl<'l> BeatRunner<'l> {
                 }
             }
         }
-        Ok(outcome)
+        Ok(ResultObs::Run {
+            outcome,
+            ret: None,
+            stopped,
+        })
     }
 
-    /// What assertions see now: every world through hmm-sim's view of it.
-    pub fn observe(&self) -> Observation {
-        let main = world_obs(WorldAt {
-            view: &self.main_view,
-            names: &self.main_names,
-            mapped: &self.mapped,
-            events: self.main_events.clone(),
-            violations: self.main_violations.clone(),
-        });
+    /// What assertions see now: every world through hmm-sim's view of it. A world no action changed since
+    /// the last observation is not rebuilt, and nothing is copied: the parts are shared.
+    pub fn observe(&mut self) -> Observation {
+        let main = match &self.main_obs {
+            Some(o) => o.clone(),
+            None => {
+                let o = Arc::new(world_obs(WorldAt {
+                    view: &self.main_view,
+                    names: &self.main_names,
+                    mapped: &self.mapped,
+                    events: self.main_events.clone(),
+                    violations: self.main_violations.clone(),
+                }));
+                self.main_obs = Some(o.clone());
+                o
+            }
+        };
+        let mapped = &self.scenario_mapped;
         let lanes = self
             .lanes
-            .iter()
-            .map(|(name, l)| (name.to_string(), self.observe_lane(l)))
+            .iter_mut()
+            .map(|(name, l)| (name.to_string(), observe_lane(l, mapped)))
             .collect();
         Observation {
             main,
@@ -427,24 +582,30 @@ impl<'l> BeatRunner<'l> {
             content_mask: u32::MAX as u64,
         }
     }
+}
 
-    /// A lane's world at its pause point (or end): its trace replayed onto its starting view.
-    fn observe_lane(&self, l: &LaneWorld) -> crate::observe::WorldObs {
-        let at = l.at.unwrap_or(l.report.events.len());
-        let events = &l.report.events[..at];
-        let mut view = l.start.clone();
-        for e in events {
-            view.apply(e);
-        }
-        world_obs(WorldAt {
-            view: &view,
-            names: &l.report.thread_names,
-            mapped: &self.scenario_mapped,
-            events: events_of(events, &l.report.thread_names),
-            // Invariants are checked over the whole run; a pause does not hide a later breach.
-            violations: l.report.violations.clone(),
-        })
+/// A lane's world at its pause point (or end): its view moved forward to there.
+fn observe_lane(l: &mut LaneWorld, mapped: &[bool]) -> Arc<WorldObs> {
+    if let Some(o) = &l.obs {
+        return o.clone();
     }
+    let at = l.end();
+    for e in &l.events[l.applied.min(at)..at] {
+        l.view.apply(e);
+    }
+    l.applied = l.applied.max(at);
+    let mut events = EventLog::default();
+    events.push(l.events.clone(), at, l.names.clone());
+    let o = Arc::new(world_obs(WorldAt {
+        view: &l.view,
+        names: &l.report.thread_names,
+        mapped,
+        events,
+        // Invariants are checked over the whole run; a pause does not hide a later breach.
+        violations: l.report.violations.clone(),
+    }));
+    l.obs = Some(o.clone());
+    o
 }
 
 #[cfg(test)]
@@ -504,8 +665,8 @@ mod tests {
             held += main.held_locks().len();
             worlds += 1;
             for (name, lane) in &runner.lanes {
-                let mut view = lane.start.clone();
-                for e in &lane.report.events {
+                let mut view = ViewState::from_world(&runner.scenario.world);
+                for e in lane.events.iter() {
                     view.apply(e);
                 }
                 let world = &lane.report.world;
