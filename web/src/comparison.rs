@@ -3,26 +3,104 @@
 //!
 //! Everything here is computed once per scenario and shared by `Rc`; the only thing playback changes is the
 //! step index held by the app's reducer.
+//!
+//! The browser keeps every event of every lane (time travel replays them), so each lane runs under an explicit
+//! trace budget, [`BROWSER_MAX_EVENTS_PER_LANE`]: a lane that reaches it stops there ([`Stopped`]), stays
+//! explorable up to that step, and the app says so in words. Without it a long lane grew its trace until the
+//! wasm32 heap (4 GiB) was full and the allocator aborted (`RuntimeError: unreachable`, issue 14).
 
 use std::cell::OnceCell;
 use std::rc::Rc;
 
 use hmm_sim::Strategy;
 use hmm_sim::{compact_states, PageState};
-use hmm_sim::{compare, RunConfig};
+use hmm_sim::{compare, Limits, RunConfig, RunError};
 use hmm_sim::{Counters, Milestone};
 use hmm_sim::{Timeline, ViewState};
 
 use crate::picture::spans::Spans;
 use crate::url::Align;
 
+/// The most trace events the browser keeps per lane: 2^23 = 8,388,608.
+///
+/// Why this number: an event is 16 bytes (`hmm_sim::Event`) and all three lanes are kept whole for time
+/// travel, so this is 128 MiB per lane and 384 MiB for three. A power of two, so a trace's `Vec`, growing by
+/// doubling, never reserves more than that. The wasm32 heap cannot exceed 4 GiB and never gives memory back,
+/// and each doubling leaves the previous buffer behind as a hole: the 50,000,000 events of hmm-sim's default
+/// budget (800 MiB kept, a 1 GiB buffer) filled it. Every letter × 32,768 pages (the browser's page cap)
+/// fits except `O` in the unified lane (quadratic in the pages; it stops here), measured in
+/// `web/src/comparison.rs`'s tests and the end-to-end test.
+pub const BROWSER_MAX_EVENTS_PER_LANE: u64 = 1 << 23;
+
+/// How the browser runs a scenario: hmm-sim's defaults, with the trace budget above.
+pub fn browser_run_config(max_events_per_lane: u64) -> RunConfig {
+    RunConfig {
+        limits: Limits {
+            max_steps: max_events_per_lane,
+            ..Limits::default()
+        },
+        ..RunConfig::default()
+    }
+}
+
+/// A lane that ran into the browser's trace budget: where it stopped, as hmm-sim said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stopped {
+    /// The budget it reached (events kept).
+    pub limit: u64,
+    /// Which thread, in which kernel function (`T0 in hmm_range_fault`).
+    pub at: String,
+}
+
+impl Stopped {
+    /// The notice, in words a reader of the page follows: which lane, which limit, where, and what to do.
+    pub fn message(&self, lane: &str, pages_text: &str) -> String {
+        format!(
+            "The {lane} lane stopped at step {limit}: the browser keeps at most {limit} events per lane \
+             (16 bytes each, all three lanes kept for stepping back and forth). It stopped in thread {at}. \
+             Its steps up to there can be explored; its counters and final pages are as far as it got. \
+             To count the whole run, use the command line: hmmviz compare --pages {pages_text} counts the \
+             events without keeping the trace.",
+            limit = grouped(self.limit),
+            at = self.at,
+        )
+    }
+}
+
+impl Stopped {
+    /// The lane panel's line (the full notice is above the lanes).
+    pub fn short(&self) -> String {
+        format!(
+            "Stopped at the browser's limit of {} events per lane, in thread {}. The steps up to there can \
+             be explored.",
+            grouped(self.limit),
+            self.at
+        )
+    }
+}
+
+/// `8388608` → `8,388,608`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// One lane of a comparison: its trace, seekable, and what the run said about itself.
 pub struct LaneTrace {
     pub strategy: Strategy,
     pub timeline: Timeline,
-    /// Counters at the end of the run.
+    /// Counters at the end of the run (where it stopped, if it stopped).
     pub totals: Counters,
-    /// The run's error, if it did not complete (a deadlock, a step limit…), as hmm-sim words it.
+    /// Set if the lane ran into the browser's trace budget.
+    pub stopped: Option<Stopped>,
+    /// The run's error if it failed otherwise (a deadlock…), as hmm-sim words it.
     pub error: Option<String>,
     /// Invariant breaches hmm-sim reported.
     pub violations: Vec<String>,
@@ -55,8 +133,14 @@ pub struct LoadedLanes {
 }
 
 impl LoadedLanes {
+    /// Run `states` through the three lanes under the browser's budget, [`BROWSER_MAX_EVENTS_PER_LANE`].
     pub fn build(states: Vec<PageState>) -> LoadedLanes {
-        let comparison = compare(&states, &RunConfig::default());
+        LoadedLanes::build_with_budget(states, BROWSER_MAX_EVENTS_PER_LANE)
+    }
+
+    /// Run `states` keeping at most `max_events_per_lane` events per lane (tests use small budgets).
+    pub fn build_with_budget(states: Vec<PageState>, max_events_per_lane: u64) -> LoadedLanes {
+        let comparison = compare(&states, &browser_run_config(max_events_per_lane));
         let agree = comparison.agree();
         let initial = ViewState::from_world(&comparison.initial);
         let lanes = comparison
@@ -64,10 +148,18 @@ impl LoadedLanes {
             .into_iter()
             .map(|run| {
                 let timeline = Timeline::new(initial.clone(), run.report.events);
+                let (stopped, error) = match run.report.result {
+                    Ok(()) => (None, None),
+                    Err(RunError::StepLimit { steps, at }) => {
+                        (Some(Stopped { limit: steps, at }), None)
+                    }
+                    Err(other) => (None, Some(other.to_string())),
+                };
                 LaneTrace {
                     strategy: run.strategy,
                     totals: run.counters,
-                    error: run.report.result.as_ref().err().map(|e| e.to_string()),
+                    stopped,
+                    error,
                     violations: run.report.violations.clone(),
                     thread_names: run.report.thread_names.clone(),
                     milestones: Rc::new(timeline.milestone_steps().collect()),
@@ -82,6 +174,18 @@ impl LoadedLanes {
             lanes,
             agree,
         }
+    }
+
+    /// The notice for each lane that ran into the browser's budget, in lane order.
+    pub fn stop_notices(&self) -> Vec<(Strategy, String)> {
+        self.lanes
+            .iter()
+            .filter_map(|l| {
+                let stopped = l.stopped.as_ref()?;
+                let lane = crate::components::lane_name(l.strategy);
+                Some((l.strategy, stopped.message(lane, &self.pages_text)))
+            })
+            .collect()
     }
 
     pub fn npages(&self) -> usize {
@@ -256,6 +360,89 @@ mod tests {
             assert!(m >= last);
             last = m;
         }
+    }
+
+    #[test]
+    fn a_lane_that_reaches_the_budget_stops_there_and_says_so() {
+        let states = crate::scenario::parse_text("PPPPSSSS").expect("valid");
+        let full = LoadedLanes::build(states.clone());
+        assert!(full
+            .lanes
+            .iter()
+            .all(|l| l.stopped.is_none() && l.error.is_none()));
+        assert!(full.stop_notices().is_empty());
+        let shortest = full
+            .lanes
+            .iter()
+            .map(|l| l.timeline.len())
+            .min()
+            .expect("three lanes");
+        let budget = shortest as u64 / 2;
+        let cut = LoadedLanes::build_with_budget(states, budget);
+        for lane in &cut.lanes {
+            // Explorable up to where it stopped: exactly the budget's events are kept.
+            assert_eq!(lane.timeline.len() as u64, budget, "{:?}", lane.strategy);
+            let stopped = lane.stopped.as_ref().expect("every lane stops");
+            assert_eq!(stopped.limit, budget);
+            assert!(stopped.at.starts_with("T0 in "), "{}", stopped.at);
+            assert_eq!(lane.error, None, "a budget stop is not an error");
+        }
+        let notices = cut.stop_notices();
+        assert_eq!(notices.len(), 3);
+        let (strategy, unified) = &notices[2];
+        assert_eq!(*strategy, Strategy::Unified);
+        let limit = grouped(budget);
+        assert!(
+            unified.starts_with(&format!("The Unified lane stopped at step {limit}: ")),
+            "{unified}"
+        );
+        assert!(
+            unified.contains(&format!("at most {limit} events per lane")),
+            "{unified}"
+        );
+        assert!(
+            unified.contains("hmmviz compare --pages PPPPSSSS"),
+            "{unified}"
+        );
+    }
+
+    #[test]
+    fn the_browser_budget_is_passed_to_hmm_sim() {
+        let cfg = browser_run_config(BROWSER_MAX_EVENTS_PER_LANE);
+        assert_eq!(cfg.limits.max_steps, 8_388_608);
+        assert!(BROWSER_MAX_EVENTS_PER_LANE.is_power_of_two());
+        assert!(BROWSER_MAX_EVENTS_PER_LANE < Limits::default().max_steps);
+        assert_eq!(cfg.trace, hmm_sim::TraceMode::Keep);
+    }
+
+    /// What the budget was chosen against: at the browser's page cap, every letter runs to its end in every
+    /// lane except `O` (another device's pages) in the unified lane. Counted without keeping traces.
+    #[test]
+    fn at_the_page_cap_only_o_in_the_unified_lane_reaches_the_budget() {
+        let mut cfg = browser_run_config(BROWSER_MAX_EVENTS_PER_LANE);
+        cfg.trace = hmm_sim::TraceMode::CountersOnly;
+        for letter in "PCZNSDO".chars() {
+            let text = format!("{letter}*{}", crate::scenario::MAX_UI_PAGES);
+            let states = crate::scenario::parse_text(&text).expect("valid");
+            for lane in compare(&states, &cfg).lanes {
+                let stopped = matches!(lane.report.result, Err(RunError::StepLimit { .. }));
+                let expected = letter == 'O' && lane.strategy == Strategy::Unified;
+                assert_eq!(
+                    stopped, expected,
+                    "{text} {:?}: {} events",
+                    lane.strategy, lane.report.steps
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(8_388_608), "8,388,608");
+        assert_eq!(grouped(50_000_000), "50,000,000");
     }
 
     #[test]

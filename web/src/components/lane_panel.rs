@@ -105,6 +105,9 @@ pub fn LanePanel(props: &LanePanelProps) -> Html {
                     <span class="inference">{ "(derived from the code; an inference, kernel-model.md §7.2)" }</span>
                 </p>
             }
+            if let Some(stopped) = &f.stopped {
+                <p class="error lane-stopped">{ stopped }</p>
+            }
             if let Some(error) = &f.error {
                 <p class="error" role="alert">{ format!("This lane did not complete: {error}") }</p>
             }

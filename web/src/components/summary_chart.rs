@@ -12,6 +12,10 @@ pub struct SummaryChartProps {
     pub totals: Vec<(Strategy, Counters)>,
     /// hmm-sim's verdict on the lanes' final pages.
     pub agree: bool,
+    /// Lanes that stopped at the browser's trace budget: their counters are as far as they got, and their
+    /// final pages are not compared.
+    #[prop_or_default]
+    pub stopped: Vec<Strategy>,
 }
 
 #[component]
@@ -25,11 +29,16 @@ pub fn SummaryChart(props: &SummaryChartProps) -> Html {
     html! {
         <section id="summary" class="summary" aria-label="Counters at the end of each lane">
             <h2>{ "At the end: what each path cost" }</h2>
-            <p class={classes!("agree", (!props.agree).then_some("error"))}>
-                { if props.agree {
-                    "All three lanes end with every page in the same place holding the same data."
+            <p class={classes!("agree", (!props.agree || !props.stopped.is_empty()).then_some("error"))}>
+                { if !props.stopped.is_empty() {
+                    let names: Vec<&str> = props.stopped.iter().map(|&s| lane_name(s)).collect();
+                    format!("{} stopped at the browser's trace limit: {} counters are as far as it got, and the \
+                        lanes' final pages are not compared.", names.join(" and "),
+                        if names.len() == 1 { "its" } else { "their" })
+                } else if props.agree {
+                    "All three lanes end with every page in the same place holding the same data.".to_owned()
                 } else {
-                    "The lanes end with different pages: see each lane."
+                    "The lanes end with different pages: see each lane.".to_owned()
                 } }
             </p>
             <div class="chart" role="table" aria-label="Counters per lane">
