@@ -130,6 +130,9 @@ pub struct LoadedLanes {
     pub lanes: Vec<LaneTrace>,
     /// hmm-sim's verdict: do all lanes end with every page in the same place, holding the same data?
     pub agree: bool,
+    /// [`anchors`] of lane `j` against reference lane `i` at `i * lanes + j`, computed on first use: every
+    /// picture of every step asks for them.
+    alignments: Vec<OnceCell<Vec<(usize, usize)>>>,
 }
 
 impl LoadedLanes {
@@ -167,8 +170,12 @@ impl LoadedLanes {
                     spans: OnceCell::new(),
                 }
             })
+            .collect::<Vec<LaneTrace>>();
+        let alignments = (0..lanes.len() * lanes.len())
+            .map(|_| OnceCell::new())
             .collect();
         LoadedLanes {
+            alignments,
             pages_text: compact_states(&states),
             states,
             lanes,
@@ -223,11 +230,14 @@ impl LoadedLanes {
         match align {
             Align::Step => step.min(lane.timeline.len()),
             Align::Milestone => {
-                let reference = self.lane(reference);
-                if std::ptr::eq(reference, lane) {
+                let r = self.lane_index(reference);
+                if r == index {
                     return step.min(lane.timeline.len());
                 }
-                map_by_anchors(&anchors(&reference.timeline, &lane.timeline), step)
+                let reference = &self.lanes[r].timeline;
+                let anchors = self.alignments[r * self.lanes.len() + index]
+                    .get_or_init(|| anchors(reference, &lane.timeline));
+                map_by_anchors(anchors, step)
             }
         }
     }
@@ -266,13 +276,43 @@ impl LoadedLanes {
     }
 }
 
+/// The largest milestone-alignment table computed exactly (reference milestones × lane milestones): 2^22
+/// cells of `u16`, 8 MiB. Most scenarios have a handful of milestones per lane, but a lane that migrates
+/// page by page reaches one per page (`O*32768`: 131,142 in legacy A), and the exact table for two such lanes
+/// was 14 GB, more than wasm32 can address: the allocator aborted (`RuntimeError: unreachable`, issue 14).
+/// Past this size lanes are aligned greedily ([`greedy_matches`]).
+pub const MAX_ALIGNMENT_CELLS: usize = 1 << 22;
+
 /// Matching milestone steps (reference step, lane step), from (0, 0) to (reference end, lane end): the longest
 /// common subsequence of the two lanes' milestone sequences, so that "collected" lines up with "collected" even
-/// when one lane reaches it twice (legacy B) or never (a lane that faults nothing).
+/// when one lane reaches it twice (legacy B) or never (a lane that faults nothing). When the table would be
+/// larger than [`MAX_ALIGNMENT_CELLS`], a greedy common subsequence instead (still monotone, in time
+/// O(n log n) and memory O(n)).
 pub fn anchors(reference: &Timeline, lane: &Timeline) -> Vec<(usize, usize)> {
     let r: Vec<(usize, Milestone)> = reference.milestone_steps().collect();
     let l: Vec<(usize, Milestone)> = lane.milestone_steps().collect();
-    // Classic LCS table; milestone lists are short (a handful per lane).
+    let matches = if (r.len() + 1).saturating_mul(l.len() + 1) <= MAX_ALIGNMENT_CELLS {
+        lcs_matches(&r, &l)
+    } else {
+        greedy_matches(&r, &l)
+    };
+    let mut out = vec![(0, 0)];
+    out.extend(matches.into_iter().map(|(i, j)| (r[i].0, l[j].0)));
+    out.push((reference.len(), lane.len()));
+    // Keep the mapping monotone in both coordinates.
+    out.dedup_by(|later, kept| {
+        if later.0 <= kept.0 {
+            kept.1 = kept.1.max(later.1);
+            return true;
+        }
+        later.1 < kept.1
+    });
+    out
+}
+
+/// Index pairs of a longest common subsequence of the milestone kinds (the classic table; callers keep it
+/// within [`MAX_ALIGNMENT_CELLS`], so no length exceeds `u16`).
+fn lcs_matches(r: &[(usize, Milestone)], l: &[(usize, Milestone)]) -> Vec<(usize, usize)> {
     let mut table = vec![vec![0u16; l.len() + 1]; r.len() + 1];
     for i in (0..r.len()).rev() {
         for j in (0..l.len()).rev() {
@@ -283,11 +323,11 @@ pub fn anchors(reference: &Timeline, lane: &Timeline) -> Vec<(usize, usize)> {
             };
         }
     }
-    let mut out = vec![(0, 0)];
+    let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < r.len() && j < l.len() {
         if r[i].1 == l[j].1 {
-            out.push((r[i].0, l[j].0));
+            out.push((i, j));
             i += 1;
             j += 1;
         } else if table[i + 1][j] >= table[i][j + 1] {
@@ -296,15 +336,31 @@ pub fn anchors(reference: &Timeline, lane: &Timeline) -> Vec<(usize, usize)> {
             j += 1;
         }
     }
-    out.push((reference.len(), lane.len()));
-    // Keep the mapping monotone in both coordinates.
-    out.dedup_by(|later, kept| {
-        if later.0 <= kept.0 {
-            kept.1 = kept.1.max(later.1);
-            return true;
+    out
+}
+
+/// Index pairs of a common subsequence found greedily: each reference milestone matches the lane's next
+/// milestone of the same kind after the previous match (a binary search in that kind's positions).
+pub fn greedy_matches(r: &[(usize, Milestone)], l: &[(usize, Milestone)]) -> Vec<(usize, usize)> {
+    let mut by_kind: Vec<(Milestone, Vec<usize>)> = Vec::new();
+    for (j, &(_, m)) in l.iter().enumerate() {
+        match by_kind.iter_mut().find(|(k, _)| *k == m) {
+            Some((_, positions)) => positions.push(j),
+            None => by_kind.push((m, vec![j])),
         }
-        later.1 < kept.1
-    });
+    }
+    let mut out = Vec::new();
+    let mut next = 0;
+    for (i, &(_, m)) in r.iter().enumerate() {
+        let Some((_, positions)) = by_kind.iter().find(|(k, _)| *k == m) else {
+            continue;
+        };
+        let k = positions.partition_point(|&j| j < next);
+        if let Some(&j) = positions.get(k) {
+            out.push((i, j));
+            next = j + 1;
+        }
+    }
     out
 }
 

@@ -57,7 +57,7 @@ pub fn LanePanel(props: &LanePanelProps) -> Html {
             </header>
             <div class="lane-progress" aria-hidden="true">
                 <div class="lane-progress-fill" style={format!("width: {:.2}%", progress(f.step))}></div>
-                { for f.milestones.iter().enumerate().map(|(i, &(at, m))| html! {
+                { for super::thin_marks(&f.milestones, f.len).into_iter().enumerate().map(|(i, (at, m))| html! {
                     <span key={i} class={classes!("lane-mark", (at <= f.step).then_some("passed"))}
                         style={format!("left: {:.2}%", progress(at))} title={m.name()}></span>
                 }) }
