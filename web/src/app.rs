@@ -380,8 +380,10 @@ fn body(state: &AppState, comparison: &LoadedLanes, on: &Callback<Action>) -> Ht
         <>
             if !stops.is_empty() {
                 <div id="limit-notices" class="notices" role="status">
-                    { for stops.into_iter().map(|(strategy, message)| html! {
-                        <p key={strategy.name()} id={format!("limit-{}", strategy.name())} class="notice limit">{ message }</p>
+                    { for stops.into_iter().map(|(strategy, message, command)| html! {
+                        <p key={strategy.name()} id={format!("limit-{}", strategy.name())} class="notice limit">
+                            <span>{ message }{ " " }<code>{ command }</code></span>
+                        </p>
                     }) }
                 </div>
             }

@@ -48,22 +48,29 @@ pub fn browser_run_config(max_events_per_lane: u64) -> RunConfig {
 pub struct Stopped {
     /// The budget it reached (events kept).
     pub limit: u64,
-    /// Which thread, in which kernel function (`T0 in hmm_range_fault`).
+    /// Which thread, in which kernel function (`T0 in hmm_range_fault`): those of the last event kept, so
+    /// the notice names what the last step shows. (hmm-sim's own `at` is read later, when the scheduler
+    /// stops the thread, and can name a function further on.)
     pub at: String,
 }
 
 impl Stopped {
-    /// The notice, in words a reader of the page follows: which lane, which limit, where, and what to do.
-    pub fn message(&self, lane: &str, pages_text: &str) -> String {
+    /// The notice, in words a reader of the page follows: which lane, which limit, where, and what to do
+    /// (the command, [`Stopped::command`], follows it).
+    pub fn message(&self, lane: &str) -> String {
         format!(
             "The {lane} lane stopped at step {limit}: the browser keeps at most {limit} events per lane \
              (16 bytes each, all three lanes kept for stepping back and forth). It stopped in thread {at}. \
              Its steps up to there can be explored; its counters and final pages are as far as it got. \
-             To count the whole run, use the command line: hmmviz compare --pages {pages_text} counts the \
-             events without keeping the trace.",
+             To count the whole run, use the command line, which counts the events without keeping the trace:",
             limit = grouped(self.limit),
             at = self.at,
         )
+    }
+
+    /// The CLI command that runs the same scenario.
+    pub fn command(pages_text: &str) -> String {
+        format!("hmmviz compare --pages {pages_text}")
     }
 }
 
@@ -84,7 +91,7 @@ pub fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -154,6 +161,9 @@ impl LoadedLanes {
                 let (stopped, error) = match run.report.result {
                     Ok(()) => (None, None),
                     Err(RunError::StepLimit { steps, at }) => {
+                        let at = timeline
+                            .event_before(timeline.len())
+                            .map_or(at, |e| format!("T{} in {}", e.thread, e.func.name()));
                         (Some(Stopped { limit: steps, at }), None)
                     }
                     Err(other) => (None, Some(other.to_string())),
@@ -183,14 +193,16 @@ impl LoadedLanes {
         }
     }
 
-    /// The notice for each lane that ran into the browser's budget, in lane order.
-    pub fn stop_notices(&self) -> Vec<(Strategy, String)> {
+    /// The notice for each lane that ran into the browser's budget, in lane order, with the CLI command that
+    /// counts the whole run.
+    pub fn stop_notices(&self) -> Vec<(Strategy, String, String)> {
         self.lanes
             .iter()
             .filter_map(|l| {
                 let stopped = l.stopped.as_ref()?;
                 let lane = crate::components::lane_name(l.strategy);
-                Some((l.strategy, stopped.message(lane, &self.pages_text)))
+                let command = Stopped::command(&self.pages_text);
+                Some((l.strategy, stopped.message(lane), command))
             })
             .collect()
     }
@@ -445,8 +457,20 @@ mod tests {
         }
         let notices = cut.stop_notices();
         assert_eq!(notices.len(), 3);
-        let (strategy, unified) = &notices[2];
+        let (strategy, unified, command) = &notices[2];
         assert_eq!(*strategy, Strategy::Unified);
+        assert_eq!(command, "hmmviz compare --pages PPPPSSSS");
+        // Where it stopped is what its last step shows.
+        let last = cut.lanes[2]
+            .timeline
+            .event_before(budget as usize)
+            .expect("events kept");
+        let at = format!(
+            "It stopped in thread T{} in {}.",
+            last.thread,
+            last.func.name()
+        );
+        assert!(unified.contains(&at), "{unified}");
         let limit = grouped(budget);
         assert!(
             unified.starts_with(&format!("The Unified lane stopped at step {limit}: ")),
@@ -454,10 +478,6 @@ mod tests {
         );
         assert!(
             unified.contains(&format!("at most {limit} events per lane")),
-            "{unified}"
-        );
-        assert!(
-            unified.contains("hmmviz compare --pages PPPPSSSS"),
             "{unified}"
         );
     }

@@ -54,8 +54,12 @@ pub fn SummaryChart(props: &SummaryChartProps) -> Html {
                     let values: Vec<(Strategy, u64)> = props.totals.iter()
                         .map(|(s, c)| (*s, c.get(name).unwrap_or(0))).collect();
                     let max = values.iter().map(|v| v.1).max().unwrap_or(0).max(1);
-                    let min = values.iter().map(|v| v.1).min().unwrap_or(0);
-                    let all_same = values.iter().all(|v| v.1 == values[0].1);
+                    // Fewest among the lanes that ran to their end: a stopped lane's count is only a start.
+                    let finished: Vec<u64> = values.iter()
+                        .filter(|v| !props.stopped.contains(&v.0)).map(|v| v.1).collect();
+                    let min = finished.iter().copied().min().unwrap_or(0);
+                    let all_same = finished.len() < 2 || finished.iter().all(|&v| v == finished[0]);
+                    let stopped = |s: Strategy| props.stopped.contains(&s);
                     html! {
                         <div key={name} class="chart-row" role="row" title={help}>
                             <span class="chart-label" role="rowheader">{ name }</span>
@@ -63,10 +67,12 @@ pub fn SummaryChart(props: &SummaryChartProps) -> Html {
                                 { for values.iter().map(|&(s, v)| html! {
                                     <span class="bar-line">
                                         <span class="bar-lane" aria-hidden="true">{ lane_letter(s) }</span>
-                                        <span class={classes!("bar", format!("lane-{}", s.name()), (!all_same && v == min).then_some("fewest"))}
+                                        <span class={classes!("bar", format!("lane-{}", s.name()), (!all_same && !stopped(s) && v == min).then_some("fewest"))}
                                             style={format!("width: {:.1}%", (v as f64 * 100.0 / max as f64).max(0.5))}
-                                            aria-label={format!("{}: {v}", lane_name(s))}></span>
-                                        <span class="bar-value">{ v }{ if !all_same && v == min { " ◀ fewest" } else { "" } }</span>
+                                            aria-label={format!("{}: {v}{}", lane_name(s), if stopped(s) { " (stopped)" } else { "" })}></span>
+                                        <span class="bar-value">{ v }{
+                                            if stopped(s) { " when it stopped" } else if !all_same && v == min { " ◀ fewest" } else { "" }
+                                        }</span>
                                     </span>
                                 }) }
                             </span>
