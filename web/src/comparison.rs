@@ -6,8 +6,9 @@
 //!
 //! The browser keeps every event of every lane (time travel replays them), so each lane runs under an explicit
 //! trace budget, [`BROWSER_MAX_EVENTS_PER_LANE`]: a lane that reaches it stops there ([`Stopped`]), stays
-//! explorable up to that step, and the app says so in words. Without it a long lane grew its trace until the
-//! wasm32 heap (4 GiB) was full and the allocator aborted (`RuntimeError: unreachable`, issue 14).
+//! explorable up to that step, and the app says so in words. Lanes are lined up by milestone in bounded memory
+//! ([`MAX_ALIGNMENT_CELLS`]). Issue 14 (`O*32768` died with `RuntimeError: unreachable`) was the exact
+//! alignment table (14 GB); hmm-sim's default step budget would have kept 2.4 GiB of wasm memory besides.
 
 use std::cell::OnceCell;
 use std::rc::Rc;
@@ -25,11 +26,12 @@ use crate::url::Align;
 ///
 /// Why this number: an event is 16 bytes (`hmm_sim::Event`) and all three lanes are kept whole for time
 /// travel, so this is 128 MiB per lane and 384 MiB for three. A power of two, so a trace's `Vec`, growing by
-/// doubling, never reserves more than that. The wasm32 heap cannot exceed 4 GiB and never gives memory back,
-/// and each doubling leaves the previous buffer behind as a hole: the 50,000,000 events of hmm-sim's default
-/// budget (800 MiB kept, a 1 GiB buffer) filled it. Every letter × 32,768 pages (the browser's page cap)
-/// fits except `O` in the unified lane (quadratic in the pages; it stops here), measured in
-/// `web/src/comparison.rs`'s tests and the end-to-end test.
+/// doubling, never reserves more than that. The wasm32 heap cannot exceed 4 GiB and never gives memory back
+/// (each doubling leaves the previous buffer behind as a hole): with hmm-sim's default budget (50,000,000),
+/// `O*32768` took 2.4 GiB of wasm memory and three times as long; with this one, 683 MiB. Every letter ×
+/// 32,768 pages (the browser's page cap) runs to its end in every lane except `O` in the unified lane
+/// (superlinear in the pages: 13.7 M events at 16,384 pages, more than 50 M at 32,768), which stops here
+/// (`tests::at_the_page_cap_only_o_in_the_unified_lane_reaches_the_budget`, and the end-to-end test).
 pub const BROWSER_MAX_EVENTS_PER_LANE: u64 = 1 << 23;
 
 /// How the browser runs a scenario: hmm-sim's defaults, with the trace budget above.
@@ -510,6 +512,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn long_milestone_lists_align_greedily_in_order() {
+        use Milestone::{Collected, Finalized, PagesMigrated, Unmapped};
+        let cycle = [Collected, Unmapped, PagesMigrated, Finalized];
+        // O*32768's sizes: the exact table would be 131,142 × 53,350 cells.
+        let r: Vec<(usize, Milestone)> = (0..131_142).map(|i| (i * 60, cycle[i % 4])).collect();
+        let l: Vec<(usize, Milestone)> = (0..53_350).map(|i| (i * 150, cycle[(i + 1) % 4])).collect();
+        assert!((r.len() + 1) * (l.len() + 1) > MAX_ALIGNMENT_CELLS);
+        let m = greedy_matches(&r, &l);
+        assert!(m.len() > 53_000, "{}", m.len());
+        for pair in m.windows(2) {
+            assert!(pair[0].0 < pair[1].0 && pair[0].1 < pair[1].1);
+        }
+        assert!(m.iter().all(|&(i, j)| r[i].1 == l[j].1));
+        // A kind the lane never reaches is skipped, not searched for again and again.
+        let l = vec![(5, Finalized)];
+        assert_eq!(greedy_matches(&r[..8], &l), vec![(3, 0)]);
     }
 
     #[test]
