@@ -357,7 +357,8 @@ fn body(state: &AppState, comparison: &LoadedLanes, on: &Callback<Action>) -> Ht
                             <LanePanel key={comparison.lanes[i].strategy.name()} {picture} reference={i == reference} on={on.clone()} />
                         }) }
                     </div>
-                    <SummaryChart totals={comparison.totals()} agree={comparison.agree} />
+                    <SummaryChart totals={comparison.totals()} agree={comparison.agree}
+                        stopped={comparison.lanes.iter().filter(|l| l.stopped.is_some()).map(|l| l.strategy).collect::<Vec<_>>()} />
                 </>
             }
         }
@@ -373,8 +374,19 @@ fn body(state: &AppState, comparison: &LoadedLanes, on: &Callback<Action>) -> Ht
         }
     };
 
+    // A lane that ran into the browser's trace budget is said once, above everything that shows it.
+    let stops = comparison.stop_notices();
     html! {
         <>
+            if !stops.is_empty() {
+                <div id="limit-notices" class="notices" role="status">
+                    { for stops.into_iter().map(|(strategy, message, command)| html! {
+                        <p key={strategy.name()} id={format!("limit-{}", strategy.name())} class="notice limit">
+                            <span>{ message }{ " " }<code>{ command }</code></span>
+                        </p>
+                    }) }
+                </div>
+            }
             <Transport step={state.step} {len} playing={state.playing} speed_index={state.speed_index}
                 jump_kind={state.jump_kind} align={state.align} view={state.view} lane={state.lane}
                 {milestones} on={on.clone()} />

@@ -3,26 +3,113 @@
 //!
 //! Everything here is computed once per scenario and shared by `Rc`; the only thing playback changes is the
 //! step index held by the app's reducer.
+//!
+//! The browser keeps every event of every lane (time travel replays them), so each lane runs under an explicit
+//! trace budget, [`BROWSER_MAX_EVENTS_PER_LANE`]: a lane that reaches it stops there ([`Stopped`]), stays
+//! explorable up to that step, and the app says so in words. Lanes are lined up by milestone in bounded memory
+//! ([`MAX_ALIGNMENT_CELLS`]). Issue 14 (`O*32768` died with `RuntimeError: unreachable`) was the exact
+//! alignment table (14 GB); hmm-sim's default step budget would have kept 2.4 GiB of wasm memory besides.
 
 use std::cell::OnceCell;
 use std::rc::Rc;
 
 use hmm_sim::Strategy;
 use hmm_sim::{compact_states, PageState};
-use hmm_sim::{compare, RunConfig};
+use hmm_sim::{compare, Limits, RunConfig, RunError};
 use hmm_sim::{Counters, Milestone};
 use hmm_sim::{Timeline, ViewState};
 
 use crate::picture::spans::Spans;
 use crate::url::Align;
 
+/// The most trace events the browser keeps per lane: 2^23 = 8,388,608.
+///
+/// Why this number: an event is 16 bytes (`hmm_sim::Event`) and all three lanes are kept whole for time
+/// travel, so this is 128 MiB per lane and 384 MiB for three. A power of two, so a trace's `Vec`, growing by
+/// doubling, never reserves more than that. The wasm32 heap cannot exceed 4 GiB and never gives memory back
+/// (each doubling leaves the previous buffer behind as a hole): with hmm-sim's default budget (50,000,000),
+/// `O*32768` took 2.4 GiB of wasm memory and three times as long; with this one, 683 MiB. Every letter ×
+/// 32,768 pages (the browser's page cap) runs to its end in every lane except `O` in the unified lane
+/// (superlinear in the pages: 13.7 M events at 16,384 pages, more than 50 M at 32,768), which stops here
+/// (`tests::at_the_page_cap_only_o_in_the_unified_lane_reaches_the_budget`, and the end-to-end test).
+pub const BROWSER_MAX_EVENTS_PER_LANE: u64 = 1 << 23;
+
+/// How the browser runs a scenario: hmm-sim's defaults, with the trace budget above.
+pub fn browser_run_config(max_events_per_lane: u64) -> RunConfig {
+    RunConfig {
+        limits: Limits {
+            max_steps: max_events_per_lane,
+            ..Limits::default()
+        },
+        ..RunConfig::default()
+    }
+}
+
+/// A lane that ran into the browser's trace budget: where it stopped, as hmm-sim said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stopped {
+    /// The budget it reached (events kept).
+    pub limit: u64,
+    /// Which thread, in which kernel function (`T0 in hmm_range_fault`): those of the last event kept, so
+    /// the notice names what the last step shows. (hmm-sim's own `at` is read later, when the scheduler
+    /// stops the thread, and can name a function further on.)
+    pub at: String,
+}
+
+impl Stopped {
+    /// The notice, in words a reader of the page follows: which lane, which limit, where, and what to do
+    /// (the command, [`Stopped::command`], follows it).
+    pub fn message(&self, lane: &str) -> String {
+        format!(
+            "The {lane} lane stopped at step {limit}: the browser keeps at most {limit} events per lane \
+             (16 bytes each, all three lanes kept for stepping back and forth). It stopped in thread {at}. \
+             Its steps up to there can be explored; its counters and final pages are as far as it got. \
+             To count the whole run, use the command line, which counts the events without keeping the trace:",
+            limit = grouped(self.limit),
+            at = self.at,
+        )
+    }
+
+    /// The CLI command that runs the same scenario.
+    pub fn command(pages_text: &str) -> String {
+        format!("hmmviz compare --pages {pages_text}")
+    }
+}
+
+impl Stopped {
+    /// The lane panel's line (the full notice is above the lanes).
+    pub fn short(&self) -> String {
+        format!(
+            "Stopped at the browser's limit of {} events per lane, in thread {}. The steps up to there can \
+             be explored.",
+            grouped(self.limit),
+            self.at
+        )
+    }
+}
+
+/// `8388608` → `8,388,608`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// One lane of a comparison: its trace, seekable, and what the run said about itself.
 pub struct LaneTrace {
     pub strategy: Strategy,
     pub timeline: Timeline,
-    /// Counters at the end of the run.
+    /// Counters at the end of the run (where it stopped, if it stopped).
     pub totals: Counters,
-    /// The run's error, if it did not complete (a deadlock, a step limit…), as hmm-sim words it.
+    /// Set if the lane ran into the browser's trace budget.
+    pub stopped: Option<Stopped>,
+    /// The run's error if it failed otherwise (a deadlock…), as hmm-sim words it.
     pub error: Option<String>,
     /// Invariant breaches hmm-sim reported.
     pub violations: Vec<String>,
@@ -52,11 +139,20 @@ pub struct LoadedLanes {
     pub lanes: Vec<LaneTrace>,
     /// hmm-sim's verdict: do all lanes end with every page in the same place, holding the same data?
     pub agree: bool,
+    /// [`anchors`] of lane `j` against reference lane `i` at `i * lanes + j`, computed on first use: every
+    /// picture of every step asks for them.
+    alignments: Vec<OnceCell<Vec<(usize, usize)>>>,
 }
 
 impl LoadedLanes {
+    /// Run `states` through the three lanes under the browser's budget, [`BROWSER_MAX_EVENTS_PER_LANE`].
     pub fn build(states: Vec<PageState>) -> LoadedLanes {
-        let comparison = compare(&states, &RunConfig::default());
+        LoadedLanes::build_with_budget(states, BROWSER_MAX_EVENTS_PER_LANE)
+    }
+
+    /// Run `states` keeping at most `max_events_per_lane` events per lane (tests use small budgets).
+    pub fn build_with_budget(states: Vec<PageState>, max_events_per_lane: u64) -> LoadedLanes {
+        let comparison = compare(&states, &browser_run_config(max_events_per_lane));
         let agree = comparison.agree();
         let initial = ViewState::from_world(&comparison.initial);
         let lanes = comparison
@@ -64,10 +160,21 @@ impl LoadedLanes {
             .into_iter()
             .map(|run| {
                 let timeline = Timeline::new(initial.clone(), run.report.events);
+                let (stopped, error) = match run.report.result {
+                    Ok(()) => (None, None),
+                    Err(RunError::StepLimit { steps, at }) => {
+                        let at = timeline
+                            .event_before(timeline.len())
+                            .map_or(at, |e| format!("T{} in {}", e.thread, e.func.name()));
+                        (Some(Stopped { limit: steps, at }), None)
+                    }
+                    Err(other) => (None, Some(other.to_string())),
+                };
                 LaneTrace {
                     strategy: run.strategy,
                     totals: run.counters,
-                    error: run.report.result.as_ref().err().map(|e| e.to_string()),
+                    stopped,
+                    error,
                     violations: run.report.violations.clone(),
                     thread_names: run.report.thread_names.clone(),
                     milestones: Rc::new(timeline.milestone_steps().collect()),
@@ -75,13 +182,31 @@ impl LoadedLanes {
                     spans: OnceCell::new(),
                 }
             })
+            .collect::<Vec<LaneTrace>>();
+        let alignments = (0..lanes.len() * lanes.len())
+            .map(|_| OnceCell::new())
             .collect();
         LoadedLanes {
+            alignments,
             pages_text: compact_states(&states),
             states,
             lanes,
             agree,
         }
+    }
+
+    /// The notice for each lane that ran into the browser's budget, in lane order, with the CLI command that
+    /// counts the whole run.
+    pub fn stop_notices(&self) -> Vec<(Strategy, String, String)> {
+        self.lanes
+            .iter()
+            .filter_map(|l| {
+                let stopped = l.stopped.as_ref()?;
+                let lane = crate::components::lane_name(l.strategy);
+                let command = Stopped::command(&self.pages_text);
+                Some((l.strategy, stopped.message(lane), command))
+            })
+            .collect()
     }
 
     pub fn npages(&self) -> usize {
@@ -119,11 +244,14 @@ impl LoadedLanes {
         match align {
             Align::Step => step.min(lane.timeline.len()),
             Align::Milestone => {
-                let reference = self.lane(reference);
-                if std::ptr::eq(reference, lane) {
+                let r = self.lane_index(reference);
+                if r == index {
                     return step.min(lane.timeline.len());
                 }
-                map_by_anchors(&anchors(&reference.timeline, &lane.timeline), step)
+                let reference = &self.lanes[r].timeline;
+                let anchors = self.alignments[r * self.lanes.len() + index]
+                    .get_or_init(|| anchors(reference, &lane.timeline));
+                map_by_anchors(anchors, step)
             }
         }
     }
@@ -162,13 +290,43 @@ impl LoadedLanes {
     }
 }
 
+/// The largest milestone-alignment table computed exactly (reference milestones × lane milestones): 2^22
+/// cells of `u16`, 8 MiB. Most scenarios have a handful of milestones per lane, but a lane that migrates
+/// page by page reaches one per page (`O*32768`: 131,142 in legacy A), and the exact table for two such lanes
+/// was 14 GB, more than wasm32 can address: the allocator aborted (`RuntimeError: unreachable`, issue 14).
+/// Past this size lanes are aligned greedily ([`greedy_matches`]).
+pub const MAX_ALIGNMENT_CELLS: usize = 1 << 22;
+
 /// Matching milestone steps (reference step, lane step), from (0, 0) to (reference end, lane end): the longest
 /// common subsequence of the two lanes' milestone sequences, so that "collected" lines up with "collected" even
-/// when one lane reaches it twice (legacy B) or never (a lane that faults nothing).
+/// when one lane reaches it twice (legacy B) or never (a lane that faults nothing). When the table would be
+/// larger than [`MAX_ALIGNMENT_CELLS`], a greedy common subsequence instead (still monotone, in time
+/// O(n log n) and memory O(n)).
 pub fn anchors(reference: &Timeline, lane: &Timeline) -> Vec<(usize, usize)> {
     let r: Vec<(usize, Milestone)> = reference.milestone_steps().collect();
     let l: Vec<(usize, Milestone)> = lane.milestone_steps().collect();
-    // Classic LCS table; milestone lists are short (a handful per lane).
+    let matches = if (r.len() + 1).saturating_mul(l.len() + 1) <= MAX_ALIGNMENT_CELLS {
+        lcs_matches(&r, &l)
+    } else {
+        greedy_matches(&r, &l)
+    };
+    let mut out = vec![(0, 0)];
+    out.extend(matches.into_iter().map(|(i, j)| (r[i].0, l[j].0)));
+    out.push((reference.len(), lane.len()));
+    // Keep the mapping monotone in both coordinates.
+    out.dedup_by(|later, kept| {
+        if later.0 <= kept.0 {
+            kept.1 = kept.1.max(later.1);
+            return true;
+        }
+        later.1 < kept.1
+    });
+    out
+}
+
+/// Index pairs of a longest common subsequence of the milestone kinds (the classic table; callers keep it
+/// within [`MAX_ALIGNMENT_CELLS`], so no length exceeds `u16`).
+fn lcs_matches(r: &[(usize, Milestone)], l: &[(usize, Milestone)]) -> Vec<(usize, usize)> {
     let mut table = vec![vec![0u16; l.len() + 1]; r.len() + 1];
     for i in (0..r.len()).rev() {
         for j in (0..l.len()).rev() {
@@ -179,11 +337,11 @@ pub fn anchors(reference: &Timeline, lane: &Timeline) -> Vec<(usize, usize)> {
             };
         }
     }
-    let mut out = vec![(0, 0)];
+    let mut out = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < r.len() && j < l.len() {
         if r[i].1 == l[j].1 {
-            out.push((r[i].0, l[j].0));
+            out.push((i, j));
             i += 1;
             j += 1;
         } else if table[i + 1][j] >= table[i][j + 1] {
@@ -192,15 +350,31 @@ pub fn anchors(reference: &Timeline, lane: &Timeline) -> Vec<(usize, usize)> {
             j += 1;
         }
     }
-    out.push((reference.len(), lane.len()));
-    // Keep the mapping monotone in both coordinates.
-    out.dedup_by(|later, kept| {
-        if later.0 <= kept.0 {
-            kept.1 = kept.1.max(later.1);
-            return true;
+    out
+}
+
+/// Index pairs of a common subsequence found greedily: each reference milestone matches the lane's next
+/// milestone of the same kind after the previous match (a binary search in that kind's positions).
+pub fn greedy_matches(r: &[(usize, Milestone)], l: &[(usize, Milestone)]) -> Vec<(usize, usize)> {
+    let mut by_kind: Vec<(Milestone, Vec<usize>)> = Vec::new();
+    for (j, &(_, m)) in l.iter().enumerate() {
+        match by_kind.iter_mut().find(|(k, _)| *k == m) {
+            Some((_, positions)) => positions.push(j),
+            None => by_kind.push((m, vec![j])),
         }
-        later.1 < kept.1
-    });
+    }
+    let mut out = Vec::new();
+    let mut next = 0;
+    for (i, &(_, m)) in r.iter().enumerate() {
+        let Some((_, positions)) = by_kind.iter().find(|(k, _)| *k == m) else {
+            continue;
+        };
+        let k = positions.partition_point(|&j| j < next);
+        if let Some(&j) = positions.get(k) {
+            out.push((i, j));
+            next = j + 1;
+        }
+    }
     out
 }
 
@@ -256,6 +430,116 @@ mod tests {
             assert!(m >= last);
             last = m;
         }
+    }
+
+    #[test]
+    fn a_lane_that_reaches_the_budget_stops_there_and_says_so() {
+        let states = crate::scenario::parse_text("PPPPSSSS").expect("valid");
+        let full = LoadedLanes::build(states.clone());
+        assert!(full
+            .lanes
+            .iter()
+            .all(|l| l.stopped.is_none() && l.error.is_none()));
+        assert!(full.stop_notices().is_empty());
+        let shortest = full
+            .lanes
+            .iter()
+            .map(|l| l.timeline.len())
+            .min()
+            .expect("three lanes");
+        let budget = shortest as u64 / 2;
+        let cut = LoadedLanes::build_with_budget(states, budget);
+        for lane in &cut.lanes {
+            // Explorable up to where it stopped: exactly the budget's events are kept.
+            assert_eq!(lane.timeline.len() as u64, budget, "{:?}", lane.strategy);
+            let stopped = lane.stopped.as_ref().expect("every lane stops");
+            assert_eq!(stopped.limit, budget);
+            assert!(stopped.at.starts_with("T0 in "), "{}", stopped.at);
+            assert_eq!(lane.error, None, "a budget stop is not an error");
+        }
+        let notices = cut.stop_notices();
+        assert_eq!(notices.len(), 3);
+        let (strategy, unified, command) = &notices[2];
+        assert_eq!(*strategy, Strategy::Unified);
+        assert_eq!(command, "hmmviz compare --pages PPPPSSSS");
+        // Where it stopped is what its last step shows.
+        let last = cut.lanes[2]
+            .timeline
+            .event_before(budget as usize)
+            .expect("events kept");
+        let at = format!(
+            "It stopped in thread T{} in {}.",
+            last.thread,
+            last.func.name()
+        );
+        assert!(unified.contains(&at), "{unified}");
+        let limit = grouped(budget);
+        assert!(
+            unified.starts_with(&format!("The Unified lane stopped at step {limit}: ")),
+            "{unified}"
+        );
+        assert!(
+            unified.contains(&format!("at most {limit} events per lane")),
+            "{unified}"
+        );
+    }
+
+    #[test]
+    fn the_browser_budget_is_passed_to_hmm_sim() {
+        let cfg = browser_run_config(BROWSER_MAX_EVENTS_PER_LANE);
+        assert_eq!(cfg.limits.max_steps, 8_388_608);
+        assert!(BROWSER_MAX_EVENTS_PER_LANE.is_power_of_two());
+        assert!(BROWSER_MAX_EVENTS_PER_LANE < Limits::default().max_steps);
+        assert_eq!(cfg.trace, hmm_sim::TraceMode::Keep);
+    }
+
+    /// What the budget was chosen against: at the browser's page cap, every letter runs to its end in every
+    /// lane except `O` (another device's pages) in the unified lane. Counted without keeping traces.
+    #[test]
+    fn at_the_page_cap_only_o_in_the_unified_lane_reaches_the_budget() {
+        let mut cfg = browser_run_config(BROWSER_MAX_EVENTS_PER_LANE);
+        cfg.trace = hmm_sim::TraceMode::CountersOnly;
+        for letter in "PCZNSDO".chars() {
+            let text = format!("{letter}*{}", crate::scenario::MAX_UI_PAGES);
+            let states = crate::scenario::parse_text(&text).expect("valid");
+            for lane in compare(&states, &cfg).lanes {
+                let stopped = matches!(lane.report.result, Err(RunError::StepLimit { .. }));
+                let expected = letter == 'O' && lane.strategy == Strategy::Unified;
+                assert_eq!(
+                    stopped, expected,
+                    "{text} {:?}: {} events",
+                    lane.strategy, lane.report.steps
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn long_milestone_lists_align_greedily_in_order() {
+        use Milestone::{Collected, Finalized, PagesMigrated, Unmapped};
+        let cycle = [Collected, Unmapped, PagesMigrated, Finalized];
+        // O*32768's sizes: the exact table would be 131,142 × 53,350 cells.
+        let r: Vec<(usize, Milestone)> = (0..131_142).map(|i| (i * 60, cycle[i % 4])).collect();
+        let l: Vec<(usize, Milestone)> = (0..53_350).map(|i| (i * 150, cycle[(i + 1) % 4])).collect();
+        assert!((r.len() + 1) * (l.len() + 1) > MAX_ALIGNMENT_CELLS);
+        let m = greedy_matches(&r, &l);
+        assert!(m.len() > 53_000, "{}", m.len());
+        for pair in m.windows(2) {
+            assert!(pair[0].0 < pair[1].0 && pair[0].1 < pair[1].1);
+        }
+        assert!(m.iter().all(|&(i, j)| r[i].1 == l[j].1));
+        // A kind the lane never reaches is skipped, not searched for again and again.
+        let l = vec![(5, Finalized)];
+        assert_eq!(greedy_matches(&r[..8], &l), vec![(3, 0)]);
+    }
+
+    #[test]
+    fn numbers_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(8_388_608), "8,388,608");
+        assert_eq!(grouped(50_000_000), "50,000,000");
     }
 
     #[test]

@@ -339,6 +339,7 @@ async fn summary_chart_marks_the_fewest_walks() {
                 (Strategy::Unified, counters(1)),
             ],
             agree: true,
+            stopped: Vec::new(),
         },
     )
     .render();
@@ -347,5 +348,39 @@ async fn summary_chart_marks_the_fewest_walks() {
     assert!(walks.starts_with("walks"), "{walks}");
     assert_eq!(count(&root, ".bar.fewest"), 1);
     assert_eq!(count(&root, ".bar.lane-unified.fewest"), 1);
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn summary_chart_does_not_call_a_stopped_lane_fewest() {
+    let counters = |walks| Counters {
+        walks,
+        ..Counters::default()
+    };
+    let root = new_root();
+    let handle = yew::Renderer::<SummaryChart>::with_root_and_props(
+        root.clone(),
+        SummaryChartProps {
+            totals: vec![
+                (Strategy::LegacyA, counters(2)),
+                (Strategy::LegacyB, counters(3)),
+                (Strategy::Unified, counters(1)),
+            ],
+            agree: false,
+            stopped: vec![Strategy::Unified],
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    let verdict = text(&root, ".agree");
+    assert!(
+        verdict.starts_with("Unified stopped at the browser's trace limit"),
+        "{verdict}"
+    );
+    // The fewest of the lanes that finished; the stopped lane's count is said to be partial.
+    assert_eq!(count(&root, ".bar.fewest"), 1);
+    assert_eq!(count(&root, ".bar.lane-legacy_a.fewest"), 1);
+    let walks = text(&root, ".chart-row:nth-child(2)");
+    assert!(walks.contains("1 when it stopped"), "{walks}");
     handle.destroy();
 }

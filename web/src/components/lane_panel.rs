@@ -57,7 +57,7 @@ pub fn LanePanel(props: &LanePanelProps) -> Html {
             </header>
             <div class="lane-progress" aria-hidden="true">
                 <div class="lane-progress-fill" style={format!("width: {:.2}%", progress(f.step))}></div>
-                { for f.milestones.iter().enumerate().map(|(i, &(at, m))| html! {
+                { for super::thin_marks(&f.milestones, f.len).into_iter().enumerate().map(|(i, (at, m))| html! {
                     <span key={i} class={classes!("lane-mark", (at <= f.step).then_some("passed"))}
                         style={format!("left: {:.2}%", progress(at))} title={m.name()}></span>
                 }) }
@@ -104,6 +104,9 @@ pub fn LanePanel(props: &LanePanelProps) -> Html {
                     { format!("{} of this lane's faults are made ahead of need: hmm_vma_fault faults every page to the end of the PMD chunk ", f.faults_ahead_total) }
                     <span class="inference">{ "(derived from the code; an inference, kernel-model.md §7.2)" }</span>
                 </p>
+            }
+            if let Some(stopped) = &f.stopped {
+                <p class="error lane-stopped">{ stopped }</p>
             }
             if let Some(error) = &f.error {
                 <p class="error" role="alert">{ format!("This lane did not complete: {error}") }</p>

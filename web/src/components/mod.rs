@@ -68,3 +68,30 @@ pub fn content_label(content: Option<u32>) -> String {
         Some(c) => format!("#{c}"),
     }
 }
+
+/// The most milestone marks drawn on one bar (the transport's scrubber, a lane's progress bar). A lane that
+/// migrates page by page reaches a milestone per page (`O*32768`: 131,142), far more than a bar has pixels.
+pub const MAX_MARKS: usize = 500;
+
+/// At most [`MAX_MARKS`] of `milestones` (steps of a trace of `len` steps): the first in each of that many
+/// equal slices of the bar. Short lists come back whole.
+pub fn thin_marks(
+    milestones: &[(usize, hmm_sim::Milestone)],
+    len: usize,
+) -> Vec<(usize, hmm_sim::Milestone)> {
+    if milestones.len() <= MAX_MARKS {
+        return milestones.to_vec();
+    }
+    let len = len.max(1) as u128;
+    let mut last = None;
+    milestones
+        .iter()
+        .copied()
+        .filter(|&(at, _)| {
+            let slice = Some(at as u128 * MAX_MARKS as u128 / len);
+            let first = slice != last;
+            last = slice;
+            first
+        })
+        .collect()
+}

@@ -12,6 +12,10 @@ pub struct SummaryChartProps {
     pub totals: Vec<(Strategy, Counters)>,
     /// hmm-sim's verdict on the lanes' final pages.
     pub agree: bool,
+    /// Lanes that stopped at the browser's trace budget: their counters are as far as they got, and their
+    /// final pages are not compared.
+    #[prop_or_default]
+    pub stopped: Vec<Strategy>,
 }
 
 #[component]
@@ -25,11 +29,16 @@ pub fn SummaryChart(props: &SummaryChartProps) -> Html {
     html! {
         <section id="summary" class="summary" aria-label="Counters at the end of each lane">
             <h2>{ "At the end: what each path cost" }</h2>
-            <p class={classes!("agree", (!props.agree).then_some("error"))}>
-                { if props.agree {
-                    "All three lanes end with every page in the same place holding the same data."
+            <p class={classes!("agree", (!props.agree || !props.stopped.is_empty()).then_some("error"))}>
+                { if !props.stopped.is_empty() {
+                    let names: Vec<&str> = props.stopped.iter().map(|&s| lane_name(s)).collect();
+                    format!("{} stopped at the browser's trace limit: {} counters are as far as it got, and the \
+                        lanes' final pages are not compared.", names.join(" and "),
+                        if names.len() == 1 { "its" } else { "their" })
+                } else if props.agree {
+                    "All three lanes end with every page in the same place holding the same data.".to_owned()
                 } else {
-                    "The lanes end with different pages: see each lane."
+                    "The lanes end with different pages: see each lane.".to_owned()
                 } }
             </p>
             <div class="chart" role="table" aria-label="Counters per lane">
@@ -45,8 +54,12 @@ pub fn SummaryChart(props: &SummaryChartProps) -> Html {
                     let values: Vec<(Strategy, u64)> = props.totals.iter()
                         .map(|(s, c)| (*s, c.get(name).unwrap_or(0))).collect();
                     let max = values.iter().map(|v| v.1).max().unwrap_or(0).max(1);
-                    let min = values.iter().map(|v| v.1).min().unwrap_or(0);
-                    let all_same = values.iter().all(|v| v.1 == values[0].1);
+                    // Fewest among the lanes that ran to their end: a stopped lane's count is only a start.
+                    let finished: Vec<u64> = values.iter()
+                        .filter(|v| !props.stopped.contains(&v.0)).map(|v| v.1).collect();
+                    let min = finished.iter().copied().min().unwrap_or(0);
+                    let all_same = finished.len() < 2 || finished.iter().all(|&v| v == finished[0]);
+                    let stopped = |s: Strategy| props.stopped.contains(&s);
                     html! {
                         <div key={name} class="chart-row" role="row" title={help}>
                             <span class="chart-label" role="rowheader">{ name }</span>
@@ -54,10 +67,12 @@ pub fn SummaryChart(props: &SummaryChartProps) -> Html {
                                 { for values.iter().map(|&(s, v)| html! {
                                     <span class="bar-line">
                                         <span class="bar-lane" aria-hidden="true">{ lane_letter(s) }</span>
-                                        <span class={classes!("bar", format!("lane-{}", s.name()), (!all_same && v == min).then_some("fewest"))}
+                                        <span class={classes!("bar", format!("lane-{}", s.name()), (!all_same && !stopped(s) && v == min).then_some("fewest"))}
                                             style={format!("width: {:.1}%", (v as f64 * 100.0 / max as f64).max(0.5))}
-                                            aria-label={format!("{}: {v}", lane_name(s))}></span>
-                                        <span class="bar-value">{ v }{ if !all_same && v == min { " ◀ fewest" } else { "" } }</span>
+                                            aria-label={format!("{}: {v}{}", lane_name(s), if stopped(s) { " (stopped)" } else { "" })}></span>
+                                        <span class="bar-value">{ v }{
+                                            if stopped(s) { " when it stopped" } else if !all_same && v == min { " ◀ fewest" } else { "" }
+                                        }</span>
                                     </span>
                                 }) }
                             </span>

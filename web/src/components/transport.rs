@@ -121,7 +121,7 @@ fn scrubber(props: &TransportProps) -> Html {
                 aria-label="Position in the trace"
                 aria-valuetext={format!("step {} of {}", props.step, props.len)} />
             <div class="marks" aria-label="Milestones">
-                { for props.milestones.iter().enumerate().map(|(i, &(at, m))| {
+                { for super::thin_marks(&props.milestones, props.len).into_iter().enumerate().map(|(i, (at, m))| {
                     let label = format!("{} (step {at})", m.name());
                     html! {
                         <button key={i} type="button" class={classes!("mark", (at <= props.step).then_some("passed"))}

@@ -61,6 +61,8 @@ pub struct LanePicture {
     pub milestone: Option<Milestone>,
     pub milestones: Rc<Vec<(usize, Milestone)>>,
     pub error: Option<String>,
+    /// Set if the lane stopped at the browser's trace budget: one line saying where.
+    pub stopped: Option<String>,
     pub violations: usize,
     /// Faults made ahead of need so far, and in the whole run (the note is shown for the whole run so the
     /// layout does not move when the first one happens).
@@ -185,6 +187,7 @@ fn lane_picture(
         milestone: state.last_milestone,
         milestones: lane.milestones.clone(),
         error: lane.error.clone(),
+        stopped: lane.stopped.as_ref().map(|s| s.short()),
         violations: lane.violations.len(),
         faults_ahead: state.counters.faults_ahead,
         faults_ahead_total: lane.totals.faults_ahead,
