@@ -520,7 +520,8 @@ mod tests {
         let cycle = [Collected, Unmapped, PagesMigrated, Finalized];
         // O*32768's sizes: the exact table would be 131,142 × 53,350 cells.
         let r: Vec<(usize, Milestone)> = (0..131_142).map(|i| (i * 60, cycle[i % 4])).collect();
-        let l: Vec<(usize, Milestone)> = (0..53_350).map(|i| (i * 150, cycle[(i + 1) % 4])).collect();
+        let l: Vec<(usize, Milestone)> =
+            (0..53_350).map(|i| (i * 150, cycle[(i + 1) % 4])).collect();
         assert!((r.len() + 1) * (l.len() + 1) > MAX_ALIGNMENT_CELLS);
         let m = greedy_matches(&r, &l);
         assert!(m.len() > 53_000, "{}", m.len());

@@ -3,12 +3,12 @@
 
 mod common;
 
+use hmm_sim::parse_states;
 use hmm_sim::DmirrorCmd;
 use hmm_sim::Strategy;
 use hmm_sim::RANGE_BASE_VPN;
 use hmm_sim::{compare, run, Op, RunConfig, Setup, ThreadSpec};
 use hmm_sim::{narrate, Touched, TouchedSet};
-use hmm_sim::parse_states;
 use hmm_sim::{Ev, Event, Kind};
 use hmm_sim::{KernelVersion, Limits, Policy};
 use std::collections::BTreeSet;

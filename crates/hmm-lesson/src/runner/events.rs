@@ -25,11 +25,7 @@ pub fn pause_point(
     until: &Until,
     lane: Strategy,
 ) -> Result<Option<usize>, String> {
-    let is = |e: &Event, name: &str| {
-        e.decode()
-            .milestone()
-            .is_some_and(|m| m.key() == name)
-    };
+    let is = |e: &Event, name: &str| e.decode().milestone().is_some_and(|m| m.key() == name);
     Ok(match until {
         Until::Done => None,
         Until::Step(n) => Some(*n as usize).filter(|&n| n < events.len()),

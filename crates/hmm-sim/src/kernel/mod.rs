@@ -48,6 +48,9 @@ pub struct Kernel {
     /// run, however many threads are alive.
     budget: u64,
     pub(crate) over_budget: Cell<bool>,
+    /// Where the event that did not fit was made ("T0 in hmm_vma_fault"): the thread runs on to its next
+    /// preemption point without recording, so this is read when the budget runs out, not when it stops.
+    pub(crate) stopped_at: RefCell<String>,
     pub(crate) threads: RefCell<Vec<ThreadCtl>>,
     pub(crate) current: Cell<Tid>,
     /// Threads not yet finished; preemption points are free when only one is alive.
@@ -76,6 +79,7 @@ impl Kernel {
             steps: Cell::new(0),
             budget,
             over_budget: Cell::new(false),
+            stopped_at: RefCell::new(String::new()),
             threads: RefCell::new(Vec::new()),
             current: Cell::new(0),
             live: Cell::new(0),
@@ -165,6 +169,9 @@ impl Kernel {
         }
         if self.steps.get() >= self.budget {
             // Checked here, where events are made, so no path can outrun the budget between two polls.
+            if !self.over_budget.get() {
+                *self.stopped_at.borrow_mut() = self.where_is(self.tid());
+            }
             self.over_budget.set(true);
             return;
         }

@@ -215,7 +215,7 @@ impl Executor {
             if self.kernel.over_budget.get() {
                 return Err(RunError::StepLimit {
                     steps: self.kernel.steps.get(),
-                    at: self.kernel.where_is(tid),
+                    at: self.kernel.stopped_at.borrow().clone(),
                 });
             }
         }

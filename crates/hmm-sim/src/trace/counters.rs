@@ -140,8 +140,10 @@ impl Counters {
             Ev::Retry { reason } => {
                 self.retries += 1;
                 // The driver calls hmm_range_fault again: the same call sequence, a new walk.
-                self.retry_pending |=
-                    matches!(reason, RetryReason::DriverEbusy | RetryReason::DriverReadRetry);
+                self.retry_pending |= matches!(
+                    reason,
+                    RetryReason::DriverEbusy | RetryReason::DriverReadRetry
+                );
             }
             _ => {}
         }
