@@ -374,3 +374,31 @@ fn docs_quote_run_help_exactly() {
     assert_eq!(r.code, 0);
     assert_eq!(quoted, r.out, "docs/cli.md's run --help block is stale");
 }
+
+/// Item 7: `compare` on `C*262144` ran 225,727,310 events against a 50 M limit and took 4.6 GB. Now the lane
+/// stops at the step limit, names it and where, says why restarts made it long, and the three lanes' memory
+/// stays flat (compare keeps counters, not traces).
+#[test]
+fn compare_on_the_largest_cow_range_stops_at_the_named_limit() {
+    let r = run(&[os("compare"), os("--pages"), os("C*262144")]);
+    assert_no_panic(&r);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert!(
+        r.err
+            .contains("legacy_a: step limit of 50,000,000 events reached (T0 in ")
+            && r.err.contains("restarts from the start of its range"),
+        "{}",
+        r.err
+    );
+    assert!(!r.err.contains("livelock"), "{}", r.err);
+    let steps = r
+        .out
+        .lines()
+        .find(|l| l.starts_with("steps"))
+        .expect("the counters table");
+    assert_eq!(
+        steps.split_whitespace().nth(1),
+        Some("50000000"),
+        "legacy A used exactly the budget: {steps}"
+    );
+}

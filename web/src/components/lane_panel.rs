@@ -102,7 +102,7 @@ pub fn LanePanel(props: &LanePanelProps) -> Html {
             if f.faults_ahead_total > 0 {
                 <p class={classes!("note", "fault-ahead", (f.faults_ahead > 0).then_some("active"))}>
                     { format!("{} of this lane's faults are made ahead of need: hmm_vma_fault faults every page to the end of the PMD chunk ", f.faults_ahead_total) }
-                    <span class="inference">{ "(derived from the code; an inference, kernel-model.md §7.2)" }</span>
+                    <a class="inference" href="simplifications.md" target="_blank" rel="noopener">{ "(an inference from the code: see “Simplified”)" }</a>
                 </p>
             }
             if let Some(stopped) = &f.stopped {

@@ -1,4 +1,5 @@
-//! Where the model simplifies the kernel, said on screen (DESIGN.md's fidelity rule: never silently).
+//! Where the model simplifies the kernel, said on screen once (never silently), with a link to the page that
+//! explains each note (docs/simplifications.md, copied beside the app by trunk).
 
 use yew::prelude::*;
 
@@ -11,9 +12,10 @@ pub fn Simplified() -> Html {
                 { for hmm_sim::SIMPLIFICATIONS.iter().map(|s| html! { <li>{ "simplified: " }{ *s }</li> }) }
                 <li>
                     { "inference: hmm_vma_fault faults every page from the first that needs it to the end of the PMD chunk \
-                       (derived from the code, kernel-model.md §7.2); the ‘ahead’ counter shows those faults." }
+                       (read from the code, not yet confirmed on a running kernel); the ‘ahead’ counter shows those faults." }
                 </li>
             </ul>
+            <p><a href="simplifications.md" target="_blank" rel="noopener">{ "What each of these means, and why" }</a></p>
         </aside>
     }
 }
