@@ -54,7 +54,7 @@ counters! {
     /// Walks as the RFC cover letter counts them: one per `hmm_range_fault` call sequence (its driver retries
     /// are the same sequence) and one per `migrate_vma_setup`. Legacy A: 2; legacy B: 1, or 3 when pages must
     /// be faulted; unified: 1.
-    cover_letter_walks => "cover-letter walks", "walks as the RFC cover letter counts them: one per hmm_range_fault() call sequence and one per migrate_vma_setup(), driver retries not counted";
+    cover_letter_walks => "RFC walks", "walks as the RFC cover letter counts them: one per hmm_range_fault() call sequence and one per migrate_vma_setup(), driver retries not counted";
     /// `walk_page_range` invocations, restarts and nested walks included.
     walk_calls => "walk calls", "walk_page_range() invocations, restarts and nested walks included";
     /// PTEs examined by a walker callback (`hmm_vma_handle_pte`, `migrate_vma_collect_pmd`).
