@@ -325,9 +325,10 @@ async fn pte_row_draws_a_glyph_and_marks_per_cell() {
 
 #[wasm_bindgen_test]
 async fn summary_chart_marks_the_fewest_walks() {
-    let counters = |walks| Counters {
-        walks,
-        ..Counters::default()
+    let counters = |walks| {
+        let mut c = Counters::default();
+        c.walks = walks;
+        c
     };
     let root = new_root();
     let handle = yew::Renderer::<SummaryChart>::with_root_and_props(
@@ -353,9 +354,10 @@ async fn summary_chart_marks_the_fewest_walks() {
 
 #[wasm_bindgen_test]
 async fn summary_chart_does_not_call_a_stopped_lane_fewest() {
-    let counters = |walks| Counters {
-        walks,
-        ..Counters::default()
+    let counters = |walks| {
+        let mut c = Counters::default();
+        c.walks = walks;
+        c
     };
     let root = new_root();
     let handle = yew::Renderer::<SummaryChart>::with_root_and_props(
