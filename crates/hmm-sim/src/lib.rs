@@ -33,9 +33,9 @@ mod world;
 
 // Driving the model: the world before step 0, threads and their ops, runs, lane comparisons, exploration.
 pub use sim::{
-    compare, final_pages, final_states_agree, range_ok, run, same_place, Comparison, FinalPage,
-    LaneRun, Op, Outcome, Prot, Report, RunConfig, Setup, ThreadSpec, MAX_DEVICES, MAX_MMS,
-    OTHER_DEVICE,
+    compare, final_pages, final_states_agree, range_ok, restart_limit, run, same_place, Comparison,
+    FinalPage, LaneRun, Op, Outcome, Prot, Report, RestartLimit, RunConfig, Setup, ThreadSpec,
+    MAX_COW_OR_ZERO_PAGES, MAX_DEVICES, MAX_MMS, MAX_OTHER_DEVICE_PAGES, OTHER_DEVICE,
 };
 // Scheduling and limits: policies, the explorer, run errors, kernel versions.
 pub use sched::{explore, Choice, Exploration, Limits, Policy, RunError};

@@ -4,7 +4,9 @@
 use crate::{out, outln};
 use hmm_sim::parse_states;
 use hmm_sim::KernelVersion;
-use hmm_sim::{compare, final_states_agree, LaneRun, RunConfig, RunError, TraceMode};
+use hmm_sim::{
+    compare, final_states_agree, restart_limit, LaneRun, RunConfig, RunError, TraceMode,
+};
 use serde_json::{json, Map, Value};
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -54,6 +56,9 @@ pub fn main(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("--pages: {e}")),
     };
+    if let Some(limit) = restart_limit(&states) {
+        return usage_error(&format!("--pages: {limit}"));
+    }
     let lanes = compare(&states, &cfg).lanes;
     let agree = final_states_agree(&lanes);
     let failed: Vec<String> = lanes

@@ -102,3 +102,57 @@ pub fn final_states_agree(lanes: &[LaneRun]) -> bool {
                 .all(|(a, b)| same_place(a, b))
     })
 }
+
+/// Pages whose faults restart a lane's walk, and how many of them `compare` takes at most. A write fault on a
+/// COW-shared or zero page (`C`, `Z`) breaks COW under `MMU_NOTIFY_CLEAR`; a fault on another device's page
+/// (`O`) migrates it back under that device's `MMU_NOTIFY_MIGRATE`. Either moves the driver's notifier
+/// sequence, so `hmm_range_fault` returns `-EBUSY` once per PMD chunk of such pages and the driver walks
+/// its range again from the start: restarts × range, quadratic, as in the kernel. The maxima are the largest
+/// counts (powers of two) whose lanes all finish within the default step budget when the range starts with
+/// them (measured: `C*65536` legacy A 18.5 M events, `O*16384` unified 13.7 M; `O` costs more because the
+/// unified lane's driver restores what it collected before each retry).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestartLimit {
+    pub letters: &'static str,
+    pub pages: usize,
+    pub max: usize,
+}
+
+/// `C` and `Z` pages `compare` takes at most (see [`RestartLimit`]).
+pub const MAX_COW_OR_ZERO_PAGES: usize = 65_536;
+/// `O` pages `compare` takes at most (see [`RestartLimit`]).
+pub const MAX_OTHER_DEVICE_PAGES: usize = 16_384;
+
+/// The first restart limit `states` exceeds, if any.
+pub fn restart_limit(states: &[PageState]) -> Option<RestartLimit> {
+    let count = |letters: &[PageState]| states.iter().filter(|s| letters.contains(s)).count();
+    let cow_or_zero = count(&[PageState::CowShared, PageState::Zero]);
+    let other_device = count(&[PageState::OtherDevice]);
+    if cow_or_zero > MAX_COW_OR_ZERO_PAGES {
+        Some(RestartLimit {
+            letters: "C and Z",
+            pages: cow_or_zero,
+            max: MAX_COW_OR_ZERO_PAGES,
+        })
+    } else if other_device > MAX_OTHER_DEVICE_PAGES {
+        Some(RestartLimit {
+            letters: "O",
+            pages: other_device,
+            max: MAX_OTHER_DEVICE_PAGES,
+        })
+    } else {
+        None
+    }
+}
+
+impl std::fmt::Display for RestartLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} pages, at most {} are compared: each 2 MiB chunk of them invalidates the driver's range, \
+             so hmm_range_fault returns -EBUSY and the driver walks its range again from the start (quadratic \
+             in the range, as in the kernel; docs/cli.md, \"Restarts\")",
+            self.pages, self.letters, self.max
+        )
+    }
+}

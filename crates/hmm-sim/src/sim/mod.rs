@@ -10,7 +10,8 @@ mod run;
 mod setup;
 
 pub use compare::{
-    compare, final_pages, final_states_agree, same_place, Comparison, FinalPage, LaneRun,
+    compare, final_pages, final_states_agree, restart_limit, same_place, Comparison, FinalPage,
+    LaneRun, RestartLimit, MAX_COW_OR_ZERO_PAGES, MAX_OTHER_DEVICE_PAGES,
 };
 pub use run::{run, Op, Outcome, Report, RunConfig, ThreadSpec, MAX_MMS};
 pub use setup::{range_ok, Prot, Setup, MAX_DEVICES, OTHER_DEVICE};
