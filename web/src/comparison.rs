@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use hmm_sim::Strategy;
 use hmm_sim::{compact_states, PageState};
-use hmm_sim::{compare, Limits, RunConfig, RunError};
+use hmm_sim::{compare, thousands, Limits, RunConfig, RunError};
 use hmm_sim::{Counters, Milestone};
 use hmm_sim::{Timeline, ViewState};
 
@@ -65,7 +65,7 @@ impl Stopped {
              (16 bytes each, all three lanes kept for stepping back and forth). It stopped in thread {at}. \
              Its steps up to there can be explored; its counters and final pages are as far as it got. \
              To count the whole run, use the command line, which counts the events without keeping the trace:",
-            limit = grouped(self.limit),
+            limit = thousands(self.limit),
             at = self.at,
         )
     }
@@ -82,23 +82,10 @@ impl Stopped {
         format!(
             "Stopped at the browser's limit of {} events per lane, in thread {}. The steps up to there can \
              be explored.",
-            grouped(self.limit),
+            thousands(self.limit),
             self.at
         )
     }
-}
-
-/// `8388608` → `8,388,608`.
-pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// One lane of a comparison: its trace, seekable, and what the run said about itself.
@@ -473,7 +460,7 @@ mod tests {
             last.func.name()
         );
         assert!(unified.contains(&at), "{unified}");
-        let limit = grouped(budget);
+        let limit = thousands(budget);
         assert!(
             unified.starts_with(&format!("The Unified lane stopped at step {limit}: ")),
             "{unified}"
@@ -532,15 +519,6 @@ mod tests {
         // A kind the lane never reaches is skipped, not searched for again and again.
         let l = vec![(5, Finalized)];
         assert_eq!(greedy_matches(&r[..8], &l), vec![(3, 0)]);
-    }
-
-    #[test]
-    fn numbers_are_grouped_by_thousands() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1000), "1,000");
-        assert_eq!(grouped(8_388_608), "8,388,608");
-        assert_eq!(grouped(50_000_000), "50,000,000");
     }
 
     #[test]

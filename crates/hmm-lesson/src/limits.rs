@@ -40,27 +40,6 @@ pub const MAX_DIR_DEPTH: usize = 32;
 /// Directory entries `hmmviz check DIR` looks at in all, lesson or not.
 pub const MAX_DIR_ENTRIES: usize = 100_000;
 
-/// `n` with thousands separators, as limits are written in messages: `200,000`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn thousands_are_separated() {
-        assert_eq!(super::thousands(0), "0");
-        assert_eq!(super::thousands(999), "999");
-        assert_eq!(super::thousands(1_000), "1,000");
-        assert_eq!(super::thousands(200_000), "200,000");
-        assert_eq!(super::thousands(10_000_000), "10,000,000");
-    }
-}
+/// `n` with thousands separators, as limits are written in messages (`200,000`): hmm-sim's, so the
+/// simulator's and the lessons' messages write numbers alike.
+pub use hmm_sim::thousands;

@@ -222,12 +222,12 @@ impl Executor {
     }
 }
 
-/// `50000000` as a person reads it: `50,000,000`.
-fn thousands(n: u64) -> String {
+/// A count as a person reads it: `50000000` → `50,000,000` (every limit a message names is printed so).
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);
