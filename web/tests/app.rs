@@ -323,22 +323,27 @@ async fn pte_row_draws_a_glyph_and_marks_per_cell() {
     handle.destroy();
 }
 
-#[wasm_bindgen_test]
-async fn summary_chart_marks_the_fewest_walks() {
+/// Lane totals that differ only in walks: legacy A 2, legacy B 3, unified 1.
+fn walk_totals() -> Vec<(Strategy, Counters)> {
     let counters = |walks| {
         let mut c = Counters::default();
         c.walks = walks;
         c
     };
+    vec![
+        (Strategy::LegacyA, counters(2)),
+        (Strategy::LegacyB, counters(3)),
+        (Strategy::Unified, counters(1)),
+    ]
+}
+
+#[wasm_bindgen_test]
+async fn summary_chart_marks_the_fewest_walks() {
     let root = new_root();
     let handle = yew::Renderer::<SummaryChart>::with_root_and_props(
         root.clone(),
         SummaryChartProps {
-            totals: vec![
-                (Strategy::LegacyA, counters(2)),
-                (Strategy::LegacyB, counters(3)),
-                (Strategy::Unified, counters(1)),
-            ],
+            totals: walk_totals(),
             agree: true,
             stopped: Vec::new(),
         },
@@ -354,20 +359,11 @@ async fn summary_chart_marks_the_fewest_walks() {
 
 #[wasm_bindgen_test]
 async fn summary_chart_does_not_call_a_stopped_lane_fewest() {
-    let counters = |walks| {
-        let mut c = Counters::default();
-        c.walks = walks;
-        c
-    };
     let root = new_root();
     let handle = yew::Renderer::<SummaryChart>::with_root_and_props(
         root.clone(),
         SummaryChartProps {
-            totals: vec![
-                (Strategy::LegacyA, counters(2)),
-                (Strategy::LegacyB, counters(3)),
-                (Strategy::Unified, counters(1)),
-            ],
+            totals: walk_totals(),
             agree: false,
             stopped: vec![Strategy::Unified],
         },
