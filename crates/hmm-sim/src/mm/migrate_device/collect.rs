@@ -13,6 +13,13 @@ pub(crate) struct CollectCtx {
     pub fault_page: Option<Pfn>,
 }
 
+/// `page` is a fault page `do_swap_page` already locked (6.15+, 1afaeb8293c9); up to 6.14 the core trylocks
+/// and unlocks the fault page like any other, so a third faulting thread finds it locked and sleeps in
+/// `migration_entry_wait` instead of spinning.
+pub(crate) fn fault_page_prelocked(k: &Kernel, fault_page: Option<Pfn>, page: Pfn) -> bool {
+    k.version >= KernelVersion::V6_15 && fault_page == Some(page)
+}
+
 /// What happened to one PTE.
 pub(crate) struct Collected {
     /// The `src[i]` value (0: not collected).
@@ -64,7 +71,7 @@ pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> C
     }
     // The reference "freezes" the PTE; dropped after LRU isolation (system) or at finalize (device).
     k.folio_get(page);
-    let is_fault_folio = ctx.fault_page == Some(page);
+    let is_fault_folio = fault_page_prelocked(k, ctx.fault_page, page);
     if !(is_fault_folio || k.folio_trylock(page)) {
         k.folio_put(page);
         return skip;

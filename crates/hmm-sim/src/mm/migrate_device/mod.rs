@@ -19,7 +19,7 @@ use crate::world::{MmId, Zone, PTRS_PER_PTE};
 
 mod collect;
 
-pub(crate) use collect::{collect_pte, CollectCtx};
+pub(crate) use collect::{collect_pte, fault_page_prelocked, CollectCtx};
 
 pub const MIGRATE_PFN_VALID: u32 = 1 << 0;
 pub const MIGRATE_PFN_MIGRATE: u32 = 1 << 1;
@@ -80,6 +80,13 @@ impl MigrateVma {
             flags,
             fault_page: None,
         }
+    }
+
+    /// `page` is the fault page that `do_swap_page` locked before calling `migrate_to_ram`, so the core must
+    /// neither lock nor unlock it. Only from 6.15 (1afaeb8293c9): before it, `fault_page` was passed for the
+    /// refcount arithmetic alone and collect trylocked it like any other page.
+    pub fn prelocked(&self, k: &Kernel, page: Pfn) -> bool {
+        fault_page_prelocked(k, self.fault_page, page)
     }
 
     /// Slot `i` of this array, as the trace names it.
@@ -274,7 +281,7 @@ pub async fn migrate_vma_unmap(k: &Kernel, m: &mut MigrateVma) {
         }
         remove_migration_ptes(k, page, page).await;
         m.set_src(k, i, 0);
-        if m.fault_page != Some(page) {
+        if !m.prelocked(k, page) {
             k.folio_unlock(page);
         }
         k.folio_put(page);
@@ -435,7 +442,7 @@ pub async fn migrate_vma_finalize(k: &Kernel, m: &mut MigrateVma) {
             k.set_flag(dst, FolioFlag::Lru, true); // folio_add_lru
         }
         remove_migration_ptes(k, src, dst).await;
-        if m.fault_page != Some(src) {
+        if !m.prelocked(k, src) {
             k.folio_unlock(src);
         }
         if k.w().folio(src).is_device() {
