@@ -141,15 +141,8 @@ pub fn parse(map: &SourceMap<'_>, front: Span) -> Result<Front, Vec<Diagnostic>>
     if raw.title.get_ref().trim().is_empty() {
         cx.err(raw.title.span(), "`title` must not be empty");
     }
-    let kernel = KernelVersion::parse(raw.kernel.get_ref()).unwrap_or_else(|| {
-        cx.err(
-            raw.kernel.span(),
-            format!(
-                "unknown kernel `{}`: expected one of {}",
-                raw.kernel.get_ref(),
-                KernelVersion::ALL.map(KernelVersion::name).join(", ")
-            ),
-        );
+    let kernel = KernelVersion::parse(raw.kernel.get_ref()).unwrap_or_else(|e| {
+        cx.err(raw.kernel.span(), e);
         KernelVersion::V6_15
     });
     let kind = match raw.kind.get_ref().as_str() {

@@ -96,7 +96,11 @@ fn v6_14_collect_locks_the_fault_page_and_a_faulting_thread_sleeps_on_it() {
 
 #[test]
 fn v6_15_completes() {
-    for kernel in [KernelVersion::V6_15, KernelVersion::V6_18] {
+    for kernel in [
+        KernelVersion::V6_15,
+        KernelVersion::Fix2026,
+        KernelVersion::PoppleProposal,
+    ] {
         let r = scenario(kernel, 3);
         assert_eq!(r.result, Ok(()), "{kernel:?}");
         assert!(r.violations.is_empty(), "{:#?}", r.violations);
@@ -148,7 +152,7 @@ fn explorer_finds_a_livelocking_schedule_and_replays_it() {
     );
     // 6.15: the loser of trylock_page returns and re-faults at once. A scheduler that only switches when
     // a thread blocks (no preemption) lets it spin forever while the winner waits to run: the starvation
-    // b570f37a2ce4 fixed. 6.18 (the loser sleeps on the folio lock) has no such schedule.
+    // b570f37a2ce4 fixed.
     let cfg15 = RunConfig {
         kernel: KernelVersion::V6_15,
         policy: Policy::RunToBlock,
@@ -163,19 +167,48 @@ fn explorer_finds_a_livelocking_schedule_and_replays_it() {
         "6.15 spinning not found in {} runs",
         spin.runs
     );
-    let cfg18 = RunConfig {
-        kernel: KernelVersion::V6_18,
-        policy: Policy::RunToBlock,
-        limits,
-        ..RunConfig::default()
-    };
-    let none = explore(&setup, &specs, &cfg18, 300, |r| {
-        r.result.is_err() || !r.violations.is_empty()
+    // The 2026 fix (the loser sleeps on the folio lock) and Popple's proposal (later faults wait on the
+    // migration entry do_swap_page installed) have no such schedule.
+    for kernel in [KernelVersion::Fix2026, KernelVersion::PoppleProposal] {
+        let cfg = RunConfig {
+            kernel,
+            policy: Policy::RunToBlock,
+            limits: limits.clone(),
+            ..RunConfig::default()
+        };
+        let none = explore(&setup, &specs, &cfg, 300, |r| {
+            r.result.is_err() || !r.violations.is_empty()
+        });
+        assert!(
+            none.witness.is_none(),
+            "{kernel:?} failed after {} runs",
+            none.runs
+        );
+        assert!(none.runs > 1, "the search tried more than one schedule");
+    }
+}
+
+/// Popple's proposal: the faulting thread swaps the PTE for a migration entry before `migrate_to_ram`, so
+/// the other faulting threads wait on that entry and the driver's collect takes it as collected.
+#[test]
+fn popple_proposal_installs_the_migration_entry_in_do_swap_page() {
+    use hmm_sim::{Ev, Func, Pte};
+    let r = scenario(KernelVersion::PoppleProposal, 3);
+    assert_eq!(r.result, Ok(()), "{:?}", r.result);
+    assert!(r.violations.is_empty(), "{:#?}", r.violations);
+    assert!(eagain_failures(&r).is_empty());
+    let first_entry = r.events.iter().find_map(|e| match e.decode() {
+        Ev::PteWrite {
+            new: Pte::Migration { .. },
+            ..
+        } => Some(e.func),
+        _ => None,
     });
-    assert!(
-        none.witness.is_none(),
-        "6.18 failed after {} runs",
-        none.runs
-    );
-    assert!(none.runs > 1, "the search tried more than one schedule");
+    assert_eq!(first_entry, Some(Func::DoSwapPage));
+    let waited = r
+        .events
+        .iter()
+        .filter(|e| e.func == Func::MigrationEntryWait && e.kind == Kind::Call)
+        .count();
+    assert!(waited >= 1, "later faults wait on the entry");
 }

@@ -385,7 +385,7 @@ fn workload(mut stop: impl FnMut(&Report) -> bool) {
         ),
         (
             "D",
-            KernelVersion::V6_18,
+            KernelVersion::Fix2026,
             Op::CpuRead { vpn: B },
             Op::CpuRead { vpn: B },
         ),
@@ -455,7 +455,7 @@ fn workload(mut stop: impl FnMut(&Report) -> bool) {
         let report = run(
             &setup,
             &threads,
-            &cfg(KernelVersion::V6_18, Policy::Random { seed }),
+            &cfg(KernelVersion::Fix2026, Policy::Random { seed }),
         );
         if stop(&report) {
             return;

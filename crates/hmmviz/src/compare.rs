@@ -1,4 +1,4 @@
-//! `hmmviz compare --pages <STATES> [--json] [--kernel 6.14|6.15|6.18]`: run legacy A, legacy B and the
+//! `hmmviz compare --pages <STATES> [--json] [--kernel 6.14|6.15|2026|popple]`: run legacy A, legacy B and the
 //! unified path on one scenario and report their counters and whether their final states agree.
 
 use crate::{out, outln};
@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Kernel version where behaviour differs
-    #[arg(long, value_name = "V", value_parser = ["6.14", "6.15", "6.18"])]
+    #[arg(long, value_name = "V", value_parser = ["6.14", "6.15", "2026", "popple"])]
     kernel: Option<String>,
 }
 
@@ -39,8 +39,8 @@ pub fn main(args: Args) -> ExitCode {
     };
     if let Some(v) = &args.kernel {
         match KernelVersion::parse(v) {
-            Some(v) => cfg.kernel = v,
-            None => return usage_error("--kernel wants one of 6.14, 6.15, 6.18"),
+            Ok(v) => cfg.kernel = v,
+            Err(e) => return usage_error(&format!("--kernel: {e}")),
         }
     }
     let Some(pages) = args.pages else {

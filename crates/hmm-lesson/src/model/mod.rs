@@ -26,7 +26,7 @@ use std::ops::Range;
 pub type Span = Range<usize>;
 
 /// Kernel versions whose behaviour differs in what lessons show: the simulator's own type (`"6.14"`,
-/// `"6.15"`, `"6.18"`; kernel-model.md §2.6, §4).
+/// `"6.15"`, `"2026"`, `"popple"`; kernel-model.md §2.6, §4).
 pub use hmm_sim::KernelVersion;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -6,7 +6,9 @@
 //! modelled (new folios go straight onto the LRU).
 
 use crate::kernel::Kernel;
+use crate::mm::migrate_device::{collect_pte, CollectCtx, MIGRATE_VMA_SELECT_DEVICE_PRIVATE};
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
+use crate::mm::rmap::remove_migration_ptes;
 use crate::pte::{Pfn, Pte, ZERO_PFN};
 use crate::trace::{fault, pack_page, Ev, FolioFlag, Func, LockId, NotifyEvent, Page};
 use crate::version::KernelVersion;
@@ -204,11 +206,18 @@ async fn do_swap_page(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, write: bool) ->
                     k.folio_put(pfn);
                     ret
                 }
-                KernelVersion::V6_15 | KernelVersion::V6_18 => {
+                KernelVersion::V6_15 | KernelVersion::Fix2026 | KernelVersion::PoppleProposal => {
                     if k.folio_trylock(pfn) {
                         k.folio_get(pfn);
+                        let proposal = k.version == KernelVersion::PoppleProposal;
+                        if proposal {
+                            install_fault_migration_entry(k, mm, vpn, orig, pfn);
+                        }
                         k.unlock(ptl);
                         let ret = migrate_to_ram(k, mm, vpn, pfn, write).await;
+                        if proposal {
+                            restore_unused_fault_migration_entry(k, mm, vpn, pfn).await;
+                        }
                         k.folio_unlock(pfn);
                         k.folio_put(pfn);
                         ret
@@ -226,6 +235,34 @@ async fn do_swap_page(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, write: bool) ->
             }
         }
         Pte::None | Pte::Present { .. } | Pte::Zero => VM_FAULT_SIGBUS,
+    }
+}
+
+/// Popple's proposal (seed 003, never merged): holding the PTL, the page lock and a reference, swap the
+/// fault page's device-private PTE for a migration entry with collect's own per-PTE step, so threads that
+/// fault next wait on the entry without taking a reference. The driver's collect then takes the entry as
+/// already collected. [I]: the thread gives the idea, not a patch; the details follow collect.
+fn install_fault_migration_entry(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, pfn: Pfn) {
+    let owner = match k.w().folio(pfn).zone {
+        Zone::DevicePrivate(dev) => dev + 1,
+        _ => return,
+    };
+    let ctx = CollectCtx {
+        mm,
+        anonymous: true,
+        flags: MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+        pgmap_owner: owner,
+        fault_page: Some(pfn),
+    };
+    collect_pte(k, &ctx, vpn, orig);
+}
+
+/// If `migrate_to_ram` returned without migrating or restoring the page (it never called
+/// `migrate_vma_setup`, say), the proposal's migration entry must not outlive the fault: put the
+/// device-private PTE back as `migrate_vma_finalize` would.
+async fn restore_unused_fault_migration_entry(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
+    if matches!(k.pte_read(mm, vpn, false), Pte::Migration { pfn: p, .. } if p == pfn) {
+        remove_migration_ptes(k, pfn, pfn).await;
     }
 }
 

@@ -78,7 +78,10 @@ pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> C
     }
     let (mm, present) = (ctx.mm, pte.is_present());
     if anon_exclusive {
-        k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush
+        // ptep_clear_flush: flushes only a PTE the TLB can hold (pte_accessible), never a device-private one.
+        if present {
+            k.tlb_flush(vpn, vpn + 1);
+        }
         k.pte_write(mm, vpn, Pte::None);
         // folio_try_share_anon_rmap_pte fails when the page may be pinned: put the PTE back.
         if pinned {
@@ -130,6 +133,20 @@ fn collect_select(k: &Kernel, ctx: &CollectCtx, pte: Pte) -> Result<(Pfn, u32), 
                 pfn,
                 migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | if write { MIGRATE_PFN_WRITE } else { 0 },
             )
+        }
+        // Popple's proposal: do_swap_page already swapped the fault page's PTE for a migration entry, under
+        // the same locks collect would hold; collect takes it as collected.
+        Pte::Migration { pfn, kind }
+            if k.version == KernelVersion::PoppleProposal && ctx.fault_page == Some(pfn) =>
+        {
+            let write = kind == MigrationKind::Write;
+            return Err(Collected {
+                mpfn: migrate_pfn(pfn)
+                    | MIGRATE_PFN_MIGRATE
+                    | if write { MIGRATE_PFN_WRITE } else { 0 },
+                counted: true,
+                unmapped_present: false,
+            });
         }
         // "we ignore regular swapped page", and migration / exclusive entries are not migratable.
         Pte::Swap { .. } | Pte::Migration { .. } | Pte::DeviceExclusive { .. } => return Err(skip),
