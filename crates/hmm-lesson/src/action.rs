@@ -15,7 +15,8 @@
 //! is an error at its column. `#` starts a comment.
 
 use crate::model::{
-    lane_from_name, Action, DmirrorCmd, DriverOverride, Pages, Schedule, Select, Span, Until, Verb,
+    lane_from_name, Action, BPolicy, DmirrorCmd, DriverOverride, Pages, Schedule, Select, Span,
+    Until, Verb,
 };
 use crate::values;
 
@@ -160,6 +161,9 @@ fn driver_override(args: &mut Args<'_>) -> Result<DriverOverride, Problem> {
             Some(usize::try_from(n).map_err(|_| (span, format!("device {n} does not exist")))?);
     }
     o.write = bool_arg(args, "write")?;
+    if let Some((v, span)) = args.opt("b_policy") {
+        o.b_policy = Some(BPolicy::parse(v).map_err(|m| (span, m))?);
+    }
     o.owner_filter = bool_arg(args, "owner_filter")?;
     o.lock_across_setup = bool_arg(args, "lock_across_setup")?;
     o.fault_lock = bool_arg(args, "fault_lock")?;
@@ -358,6 +362,7 @@ fn lane(verb_span: Span, rest: &[Word<'_>], page_count: usize) -> Result<Verb, P
         "select",
         "owner",
         "write",
+        "b_policy",
         "owner_filter",
         "lock_across_setup",
         "fault_lock",

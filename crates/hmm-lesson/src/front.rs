@@ -8,7 +8,7 @@ use crate::model::{
     VmaKind, VmaProt,
 };
 use crate::values;
-use hmm_sim::PageState;
+use hmm_sim::{BPolicy, PageState};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -64,6 +64,7 @@ struct RawDriver {
     select: Option<Vec<Spanned<String>>>,
     owner: Option<Spanned<i64>>,
     write: Option<bool>,
+    b_policy: Option<Spanned<String>>,
     owner_filter: Option<bool>,
     lock_across_setup: Option<bool>,
     fault_lock: Option<bool>,
@@ -415,8 +416,9 @@ fn driver_of(cx: &mut Ctx<'_, '_>, raw: Option<RawDriver>, devices: usize) -> Dr
             device_private: false,
         },
         owner: 0,
-        // drm_gpusvm and the simulator's strategies fault with HMM_PFN_REQ_WRITE.
-        write: true,
+        // As the RFC's test driver: REQ_FAULT|REQ_MIGRATE, no REQ_WRITE.
+        write: false,
+        b_policy: BPolicy::Partial,
         owner_filter: true,
         lock_across_setup: false,
         fault_lock: false,
@@ -440,6 +442,12 @@ fn driver_of(cx: &mut Ctx<'_, '_>, raw: Option<RawDriver>, devices: usize) -> Dr
             driver.owner = bounded(cx, o, 0, max, "driver.owner (a device index)") as usize;
         }
         driver.write = d.write.unwrap_or(driver.write);
+        if let Some(p) = &d.b_policy {
+            match BPolicy::parse(p.get_ref()) {
+                Ok(p) => driver.b_policy = p,
+                Err(e) => cx.err(p.span(), e),
+            }
+        }
         driver.owner_filter = d.owner_filter.unwrap_or(driver.owner_filter);
         driver.lock_across_setup = d.lock_across_setup.unwrap_or(driver.lock_across_setup);
         driver.fault_lock = d.fault_lock.unwrap_or(driver.fault_lock);

@@ -33,8 +33,9 @@ mod world;
 
 // Driving the model: the world before step 0, threads and their ops, runs, lane comparisons, exploration.
 pub use sim::{
-    compare, final_pages, final_states_agree, range_ok, restart_limit, run, same_place, Comparison,
-    FinalPage, LaneRun, Op, Outcome, Prot, Report, RestartLimit, RunConfig, Setup, ThreadSpec,
+    compare, compare_setup, final_pages, final_states_agree, permission_differences, range_ok,
+    restart_limit, run, same_place, Comparison, FinalPage, LaneRun, Op, Outcome,
+    PermissionDifference, Prot, Report, RestartLimit, RunConfig, Setup, ThreadSpec,
     MAX_COW_OR_ZERO_PAGES, MAX_DEVICES, MAX_MMS, MAX_OTHER_DEVICE_PAGES, OTHER_DEVICE,
 };
 // Scheduling and limits: policies, the explorer, run errors, kernel versions.
@@ -67,8 +68,8 @@ pub use scenario::{
 pub use invariants::{check_at_rest, check_contents};
 pub use pte::{MigrationKind, Pfn, Pte, PteKind, MAX_FRAMES, ZERO_PFN};
 pub use world::{
-    AnonVma, DevId, Device, DptEntry, DptTag, DriverOpts, Folio, HeldLock, Mirror, Mm, MmId,
-    PageLocation, PteTable, RwSem, Vma, World, Zone, PTRS_PER_PTE, RANGE_BASE_VPN, VPN_LIMIT,
+    AnonVma, BPolicy, DevId, Device, DptEntry, DptTag, DriverOpts, Folio, HeldLock, Mirror, Mm,
+    MmId, PageLocation, PteTable, RwSem, Vma, World, Zone, PTRS_PER_PTE, RANGE_BASE_VPN, VPN_LIMIT,
 };
 // The trace: typed events, their packing, counters folded from them.
 pub use trace::spans::{call_spans, lock_holds, Span};

@@ -198,8 +198,12 @@ impl DptEntry {
 /// How the simulated driver behaves when it runs a lane strategy (kernel-model.md §3 assumptions, §5a).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DriverOpts {
-    /// Fault with `HMM_PFN_REQ_WRITE` (legacy A/B's `hmm_range_fault`): breaks COW before migrating.
+    /// Write intent, one setting for all three lanes: `HMM_PFN_REQ_WRITE` on every lane's
+    /// `hmm_range_fault` (legacy A and B's fault-in, the unified walk), so COW is broken and zero pages are
+    /// replaced before migrating. Off by default, as the RFC's test driver (`REQ_FAULT|REQ_MIGRATE`).
     pub write: bool,
+    /// What legacy B does when collect missed pages.
+    pub b_policy: BPolicy,
     /// Add `MIGRATE_VMA_SELECT_DEVICE_PRIVATE` to the lanes' selection (own device pages are collected too).
     pub select_device_private: bool,
     /// Hold the driver mutex across `migrate_vma_setup`, as drivers with plain notifiers do to block page
@@ -212,10 +216,46 @@ pub struct DriverOpts {
     pub migrate_to_ram_lock: bool,
 }
 
+/// Legacy B's answer to `cpages != npages` (some pages were not collected: swapped out, another device's,
+/// never touched in a shared mapping, …). Both are real drivers' choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum BPolicy {
+    /// The cover letter's B: migrate what was collected, fault in the rest, migrate again.
+    Partial,
+    /// drm_pagemap (drm_gpusvm, Xe): a partial collection is `-EBUSY`; restore everything, fault the whole
+    /// range in, and migrate it again as one.
+    AllOrNothing,
+}
+
+impl BPolicy {
+    pub const ALL: [BPolicy; 2] = [BPolicy::Partial, BPolicy::AllOrNothing];
+    /// The name lessons, the CLI and URLs write.
+    pub fn name(self) -> &'static str {
+        match self {
+            BPolicy::Partial => "partial",
+            BPolicy::AllOrNothing => "all_or_nothing",
+        }
+    }
+    /// Which driver does it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BPolicy::Partial => "the RFC cover letter's legacy B: migrate what collect found, fault the rest, migrate again",
+            BPolicy::AllOrNothing => "drm_pagemap (drm_gpusvm, Xe): fewer pages collected than asked is -EBUSY; restore all, fault all, migrate all again",
+        }
+    }
+    pub fn parse(s: &str) -> Result<BPolicy, String> {
+        BPolicy::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| format!("unknown B policy `{s}`: expected partial or all_or_nothing"))
+    }
+}
+
 impl Default for DriverOpts {
     fn default() -> DriverOpts {
         DriverOpts {
-            write: true,
+            write: false,
+            b_policy: BPolicy::Partial,
             select_device_private: false,
             hold_lock_across_setup: false,
             filter_own_migrate: true,

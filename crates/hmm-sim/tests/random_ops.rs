@@ -113,7 +113,12 @@ proptest! {
 /// lost. The content invariant catches it.
 #[test]
 fn test_hmm_write_races_its_own_migration() {
-    let setup = Setup::from_states(&hmm_sim::parse_states("PPPPDPPOPNON").unwrap());
+    let mut setup = Setup::from_states(&hmm_sim::parse_states("PPPPDPPOPNON").unwrap());
+    // The schedule below was found with legacy A faulting with write intent.
+    setup.driver(hmm_sim::DriverOpts {
+        write: true,
+        ..hmm_sim::DriverOpts::default()
+    });
     let a = ThreadSpec {
         name: "a".into(),
         mm: 0,

@@ -390,6 +390,7 @@ fn compare_on_restarting_ranges_stops_at_named_limits() {
             os("compare"),
             os("--pages"),
             os(&format!("{letter}*262144")),
+            os("--write"),
         ]);
         assert_eq!(r.code, 2, "{letter}: {}", r.err);
         assert!(
@@ -398,7 +399,12 @@ fn compare_on_restarting_ranges_stops_at_named_limits() {
             r.err
         );
     }
-    let r = run(&[os("compare"), os("--pages"), os("P*196608C*65536")]);
+    let r = run(&[
+        os("compare"),
+        os("--pages"),
+        os("P*196608C*65536"),
+        os("--write"),
+    ]);
     assert_no_panic(&r);
     assert_eq!(r.code, 1, "{}", r.err);
     assert!(

@@ -18,6 +18,7 @@ mod claim;
 pub use action::*;
 pub use claim::*;
 
+pub use hmm_sim::BPolicy;
 use hmm_sim::PageState;
 use serde::Serialize;
 use std::ops::Range;
@@ -114,8 +115,10 @@ pub struct DriverSettings {
     pub select: Select,
     /// Index of the device whose `pgmap_owner` the driver passes.
     pub owner: usize,
-    /// `HMM_PFN_REQ_WRITE` on the lane's `hmm_range_fault` walks.
+    /// `HMM_PFN_REQ_WRITE` on every lane's `hmm_range_fault` walks (one write intent for all three lanes).
     pub write: bool,
+    /// Legacy B's answer to a partial collection.
+    pub b_policy: BPolicy,
     /// The notifier callback skips `MMU_NOTIFY_MIGRATE` events whose owner is the driver itself.
     pub owner_filter: bool,
     /// The driver holds its own lock across `migrate_vma_setup` (the deadlock of kernel-model.md §5a).
@@ -130,6 +133,7 @@ pub struct DriverOverride {
     pub select: Option<Select>,
     pub owner: Option<usize>,
     pub write: Option<bool>,
+    pub b_policy: Option<BPolicy>,
     pub owner_filter: Option<bool>,
     pub lock_across_setup: Option<bool>,
     pub fault_lock: Option<bool>,
@@ -141,6 +145,7 @@ impl DriverSettings {
             select: o.select.unwrap_or(self.select),
             owner: o.owner.unwrap_or(self.owner),
             write: o.write.unwrap_or(self.write),
+            b_policy: o.b_policy.unwrap_or(self.b_policy),
             owner_filter: o.owner_filter.unwrap_or(self.owner_filter),
             lock_across_setup: o.lock_across_setup.unwrap_or(self.lock_across_setup),
             fault_lock: o.fault_lock.unwrap_or(self.fault_lock),

@@ -146,6 +146,7 @@ pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<hmm_sim::Op>, String> 
 pub fn driver_opts(d: &DriverSettings) -> DriverOpts {
     DriverOpts {
         write: d.write,
+        b_policy: d.b_policy,
         select_device_private: d.select.device_private,
         hold_lock_across_setup: d.lock_across_setup,
         filter_own_migrate: d.owner_filter,

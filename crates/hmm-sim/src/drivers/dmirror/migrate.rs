@@ -134,7 +134,7 @@ pub(super) async fn dmirror_fault_and_migrate_to_device(k: &Kernel, cmd: Cmd<'_>
     while at < cmd.end {
         let next = (at + DMIRROR_CHUNK_PAGES).min(cmd.end);
         k.mmap_read_lock(mm).await;
-        let ret = match dmirror_migrate_on_fault_collect(k, cmd.mirror, at, next).await {
+        let ret = match dmirror_migrate_on_fault_collect(k, cmd.mirror, at, next, false).await {
             Ok(mut m) => {
                 dmirror_migrate_finish(k, cmd.mirror, &mut m).await;
                 0
@@ -324,8 +324,8 @@ pub(super) async fn dmirror_devmem_fault(
 }
 
 /// The RFC's test driver (`dmirror_fault_and_migrate_to_device`, one chunk), collection half: one
-/// `hmm_range_fault(REQ_FAULT|REQ_MIGRATE)` walk that faults pages in and installs migration entries, then
-/// `migrate_hmm_range_setup`; [`dmirror_migrate_finish`] does the rest. The caller holds `mmap_lock`. On `-EBUSY` the driver
+/// `hmm_range_fault(REQ_FAULT|REQ_MIGRATE)` walk (`|REQ_WRITE` when `write`: the lanes' shared write intent; the
+/// RFC's ioctl passes none) that faults pages in and installs migration entries, then `migrate_hmm_range_setup`; [`dmirror_migrate_finish`] does the rest. The caller holds `mmap_lock`. On `-EBUSY` the driver
 /// first restores what the walk collected, then retries (the model's choice: RFC v1's behaviour after a
 /// partial conversion is an open question, kernel-model.md §7.1).
 pub(crate) async fn dmirror_migrate_on_fault_collect(
@@ -333,6 +333,7 @@ pub(crate) async fn dmirror_migrate_on_fault_collect(
     mirror: usize,
     start: u32,
     end: u32,
+    write: bool,
 ) -> Result<MigrateVma, i32> {
     let (mm, dev) = mirror_ids(k, mirror);
     let mut attempts = 0;
@@ -342,7 +343,7 @@ pub(crate) async fn dmirror_migrate_on_fault_collect(
             mm,
             start,
             end,
-            HMM_PFN_REQ_FAULT | HMM_PFN_REQ_MIGRATE,
+            HMM_PFN_REQ_FAULT | HMM_PFN_REQ_MIGRATE | if write { HMM_PFN_REQ_WRITE } else { 0 },
             dev + 1,
         );
         range.notifier = Some(mirror);
