@@ -46,3 +46,80 @@ fn collecting_device_private_ptes_flushes_no_tlb() {
         .count();
     assert_eq!(flushes, 0);
 }
+
+fn lanes_with(states: &str, driver: hmm_sim::DriverOpts) -> Vec<hmm_sim::LaneRun> {
+    let states = hmm_sim::parse_states(states).unwrap();
+    let mut setup = Setup::from_states(&states);
+    setup.driver(driver);
+    let lanes = hmm_sim::compare_setup(&setup, states.len() as u32, &RunConfig::default()).lanes;
+    for l in &lanes {
+        assert_eq!(l.report.result, Ok(()), "{:?}", l.strategy);
+        assert!(l.report.violations.is_empty(), "{:#?}", l.report.violations);
+    }
+    lanes
+}
+
+/// Write intent is one setting: with it, the unified walk breaks COW like legacy A (it used to ignore it and
+/// leave the page read-only while the comparison said "agree").
+#[test]
+fn write_intent_reaches_the_unified_walk_and_permissions_are_compared() {
+    use hmm_sim::{DriverOpts, PteKind};
+    let lanes = lanes_with(
+        "CCCC",
+        DriverOpts {
+            write: true,
+            ..DriverOpts::default()
+        },
+    );
+    let (a, b, u) = (&lanes[0], &lanes[1], &lanes[2]);
+    assert!(u.final_pages.iter().all(|p| p.pte == PteKind::DevicePrivateWrite));
+    assert!(a.final_pages.iter().all(|p| p.pte == PteKind::DevicePrivateWrite));
+    assert!(u.counters.walks > u.counters.cover_letter_walks, "COW break retries");
+    // B's migrate round collects the COW pages as they are: read-only, and reported as a difference.
+    assert!(b.final_pages.iter().all(|p| p.pte == PteKind::DevicePrivateRead));
+    assert!(hmm_sim::final_states_agree(&lanes));
+    let diffs = hmm_sim::permission_differences(&lanes);
+    assert_eq!(diffs.len(), 4);
+    assert_eq!(diffs[0].writable, vec![true, false, true]);
+    // Without write intent no lane breaks COW and every lane agrees on permissions too.
+    let lanes = lanes_with("CCCC", DriverOpts::default());
+    assert!(hmm_sim::permission_differences(&lanes).is_empty());
+    assert_eq!(lanes[0].counters.walks, 2);
+}
+
+/// A driver reads the hmm_pfns its fault returns: pages already on its own device need no second round.
+#[test]
+fn legacy_b_skips_the_second_migration_when_the_missed_pages_are_its_own() {
+    let lanes = lanes_with("DDDD", hmm_sim::DriverOpts::default());
+    assert_eq!(lanes[1].counters.walks, 2);
+}
+
+/// drm_pagemap's all-or-nothing: a partial collection is -EBUSY and every collected page goes back before
+/// the fault-in; the second round then takes the whole range.
+#[test]
+fn legacy_b_all_or_nothing_restores_a_partial_collection() {
+    use hmm_sim::{BPolicy, DriverOpts, Ev, EBUSY};
+    let driver = DriverOpts {
+        b_policy: BPolicy::AllOrNothing,
+        ..DriverOpts::default()
+    };
+    let lanes = lanes_with("PPSS", driver);
+    let b = &lanes[1];
+    assert_eq!(b.counters.walks, 3);
+    let ebusy = b.report.events.iter().any(|e| {
+        e.func == Func::LegacyB
+            && matches!(e.decode(), Ev::Error { errno, .. } if errno == EBUSY)
+    });
+    assert!(ebusy, "the partial round is -EBUSY");
+    let finalize_restores = b
+        .report
+        .events
+        .iter()
+        .filter(|e| e.kind == Kind::Call && e.func == Func::MigrateVmaFinalize)
+        .count();
+    assert_eq!(finalize_restores, 2, "one restoring finalize, one after the full round");
+    assert!(hmm_sim::final_states_agree(&lanes));
+    let partial = lanes_with("PPSS", DriverOpts::default());
+    assert_eq!(partial[1].counters.walks, 3);
+    assert!(b.counters.steps > partial[1].counters.steps);
+}
