@@ -161,6 +161,7 @@ fn driver_override(args: &mut Args<'_>) -> Result<DriverOverride, Problem> {
             Some(usize::try_from(n).map_err(|_| (span, format!("device {n} does not exist")))?);
     }
     o.write = bool_arg(args, "write")?;
+    o.rfc_v1 = bool_arg(args, "rfc_v1")?;
     if let Some((v, span)) = args.opt("b_policy") {
         o.b_policy = Some(BPolicy::parse(v).map_err(|m| (span, m))?);
     }
@@ -363,6 +364,7 @@ fn lane(verb_span: Span, rest: &[Word<'_>], page_count: usize) -> Result<Verb, P
         "owner",
         "write",
         "b_policy",
+        "rfc_v1",
         "owner_filter",
         "lock_across_setup",
         "fault_lock",

@@ -65,6 +65,7 @@ struct RawDriver {
     owner: Option<Spanned<i64>>,
     write: Option<bool>,
     b_policy: Option<Spanned<String>>,
+    rfc_v1: Option<bool>,
     owner_filter: Option<bool>,
     lock_across_setup: Option<bool>,
     fault_lock: Option<bool>,
@@ -419,6 +420,7 @@ fn driver_of(cx: &mut Ctx<'_, '_>, raw: Option<RawDriver>, devices: usize) -> Dr
         // As the RFC's test driver: REQ_FAULT|REQ_MIGRATE, no REQ_WRITE.
         write: false,
         b_policy: BPolicy::Partial,
+        rfc_v1: false,
         owner_filter: true,
         lock_across_setup: false,
         fault_lock: false,
@@ -442,6 +444,7 @@ fn driver_of(cx: &mut Ctx<'_, '_>, raw: Option<RawDriver>, devices: usize) -> Dr
             driver.owner = bounded(cx, o, 0, max, "driver.owner (a device index)") as usize;
         }
         driver.write = d.write.unwrap_or(driver.write);
+        driver.rfc_v1 = d.rfc_v1.unwrap_or(driver.rfc_v1);
         if let Some(p) = &d.b_policy {
             match BPolicy::parse(p.get_ref()) {
                 Ok(p) => driver.b_policy = p,

@@ -95,6 +95,6 @@ pub const SIMPLIFICATIONS: [&str; 7] = [
     "Faults arrive under mmap_lock: the per-VMA-lock fault path and its retry are not shown.",
     "Spinlock contention (PTL) is shown as the waiting thread sleeping.",
     "Each mirror's interval notifier covers its whole mm, and SNAPSHOT reuses it instead of inserting a temporary one per chunk.",
-    "When the unified walk returns -EBUSY, the lane's driver restores what the walk collected and retries: RFC v1 leaves this case open (its test driver would wait on migration entries it installed itself).",
+    "When the unified walk returns -EBUSY, the lane's driver restores what the walk collected and retries. RFC v1's own test driver walks again instead and waits forever on a migration entry it installed itself; the rfc_v1 driver option shows that hang.",
     "The lane drivers unmap their own device mappings before copying (their own MMU_NOTIFY_MIGRATE is filtered); test_hmm's ioctls do not.",
 ];

@@ -204,6 +204,12 @@ pub struct DriverOpts {
     pub write: bool,
     /// What legacy B does when collect missed pages.
     pub b_policy: BPolicy,
+    /// The unified path's driver exactly as RFC v1's test driver (`dmirror_fault_and_migrate_to_device`) has
+    /// it: `dmirror_range_fault` retries `-EBUSY` by walking again over the migration entries the walk already
+    /// installed (and waits on folios its own thread locked: a hang), takes `mmap_read_lock` a second time
+    /// inside the chunk loop's, and goes on to `migrate_hmm_range_setup` whatever the fault returned. Off: the
+    /// model's fixed driver restores what the walk collected before it retries.
+    pub rfc_v1_driver: bool,
     /// Add `MIGRATE_VMA_SELECT_DEVICE_PRIVATE` to the lanes' selection (own device pages are collected too).
     pub select_device_private: bool,
     /// Hold the driver mutex across `migrate_vma_setup`, as drivers with plain notifiers do to block page
@@ -256,6 +262,7 @@ impl Default for DriverOpts {
         DriverOpts {
             write: false,
             b_policy: BPolicy::Partial,
+            rfc_v1_driver: false,
             select_device_private: false,
             hold_lock_across_setup: false,
             filter_own_migrate: true,

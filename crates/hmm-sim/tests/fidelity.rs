@@ -72,11 +72,23 @@ fn write_intent_reaches_the_unified_walk_and_permissions_are_compared() {
         },
     );
     let (a, b, u) = (&lanes[0], &lanes[1], &lanes[2]);
-    assert!(u.final_pages.iter().all(|p| p.pte == PteKind::DevicePrivateWrite));
-    assert!(a.final_pages.iter().all(|p| p.pte == PteKind::DevicePrivateWrite));
-    assert!(u.counters.walks > u.counters.cover_letter_walks, "COW break retries");
+    assert!(u
+        .final_pages
+        .iter()
+        .all(|p| p.pte == PteKind::DevicePrivateWrite));
+    assert!(a
+        .final_pages
+        .iter()
+        .all(|p| p.pte == PteKind::DevicePrivateWrite));
+    assert!(
+        u.counters.walks > u.counters.cover_letter_walks,
+        "COW break retries"
+    );
     // B's migrate round collects the COW pages as they are: read-only, and reported as a difference.
-    assert!(b.final_pages.iter().all(|p| p.pte == PteKind::DevicePrivateRead));
+    assert!(b
+        .final_pages
+        .iter()
+        .all(|p| p.pte == PteKind::DevicePrivateRead));
     assert!(hmm_sim::final_states_agree(&lanes));
     let diffs = hmm_sim::permission_differences(&lanes);
     assert_eq!(diffs.len(), 4);
@@ -107,8 +119,7 @@ fn legacy_b_all_or_nothing_restores_a_partial_collection() {
     let b = &lanes[1];
     assert_eq!(b.counters.walks, 3);
     let ebusy = b.report.events.iter().any(|e| {
-        e.func == Func::LegacyB
-            && matches!(e.decode(), Ev::Error { errno, .. } if errno == EBUSY)
+        e.func == Func::LegacyB && matches!(e.decode(), Ev::Error { errno, .. } if errno == EBUSY)
     });
     assert!(ebusy, "the partial round is -EBUSY");
     let finalize_restores = b
@@ -117,9 +128,43 @@ fn legacy_b_all_or_nothing_restores_a_partial_collection() {
         .iter()
         .filter(|e| e.kind == Kind::Call && e.func == Func::MigrateVmaFinalize)
         .count();
-    assert_eq!(finalize_restores, 2, "one restoring finalize, one after the full round");
+    assert_eq!(
+        finalize_restores, 2,
+        "one restoring finalize, one after the full round"
+    );
     assert!(hmm_sim::final_states_agree(&lanes));
     let partial = lanes_with("PPSS", DriverOpts::default());
     assert_eq!(partial[1].counters.walks, 3);
     assert!(b.counters.steps > partial[1].counters.steps);
+}
+
+/// RFC v1's test driver retries `-EBUSY` by walking again over the migration entries it installed itself: on
+/// `PPPPOOOO` the other device's MIGRATE invalidation makes the walk return `-EBUSY`, and the second walk waits
+/// on page 0's folio, which its own thread locked. The model's default driver restores first and completes.
+#[test]
+fn rfc_v1_driver_hangs_on_its_own_migration_entry() {
+    use hmm_sim::{DriverOpts, RunError, Strategy};
+    let states = hmm_sim::parse_states("PPPPOOOO").unwrap();
+    let mut setup = Setup::from_states(&states);
+    setup.driver(DriverOpts {
+        rfc_v1_driver: true,
+        ..DriverOpts::default()
+    });
+    let lanes = hmm_sim::compare_setup(&setup, 8, &RunConfig::default()).lanes;
+    let u = lanes
+        .iter()
+        .find(|l| l.strategy == Strategy::Unified)
+        .unwrap();
+    match &u.report.result {
+        Err(RunError::Deadlock { blocked }) => {
+            assert_eq!(blocked.len(), 1);
+            assert!(
+                blocked[0].1.contains("to be unlocked (held by T0)"),
+                "{blocked:?}"
+            );
+        }
+        other => panic!("expected the self-deadlock, got {other:?}"),
+    }
+    let fixed = lanes_with("PPPPOOOO", DriverOpts::default());
+    assert_eq!(fixed[2].counters.walks, 2);
 }

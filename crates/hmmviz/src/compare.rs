@@ -39,6 +39,10 @@ pub struct Args {
     /// (drm_pagemap: -EBUSY, restore all, fault all, migrate all again)
     #[arg(long, value_name = "POLICY", value_parser = ["partial", "all_or_nothing"], default_value = "partial")]
     b_policy: String,
+    /// The unified lane's driver as RFC v1's test driver wrote it: -EBUSY is retried by walking again over
+    /// its own migration entries (it can hang), without the model's restore
+    #[arg(long)]
+    rfc_v1: bool,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -75,6 +79,7 @@ pub fn main(args: Args) -> ExitCode {
     let driver = DriverOpts {
         write: args.write && !args.no_write,
         b_policy,
+        rfc_v1_driver: args.rfc_v1,
         ..DriverOpts::default()
     };
     if let Some(limit) = restart_limit(&states, driver.write) {

@@ -119,6 +119,8 @@ pub struct DriverSettings {
     pub write: bool,
     /// Legacy B's answer to a partial collection.
     pub b_policy: BPolicy,
+    /// The unified lane's driver as RFC v1's test driver has it (`-EBUSY` re-walks without restoring).
+    pub rfc_v1: bool,
     /// The notifier callback skips `MMU_NOTIFY_MIGRATE` events whose owner is the driver itself.
     pub owner_filter: bool,
     /// The driver holds its own lock across `migrate_vma_setup` (the deadlock of kernel-model.md §5a).
@@ -134,6 +136,7 @@ pub struct DriverOverride {
     pub owner: Option<usize>,
     pub write: Option<bool>,
     pub b_policy: Option<BPolicy>,
+    pub rfc_v1: Option<bool>,
     pub owner_filter: Option<bool>,
     pub lock_across_setup: Option<bool>,
     pub fault_lock: Option<bool>,
@@ -146,6 +149,7 @@ impl DriverSettings {
             owner: o.owner.unwrap_or(self.owner),
             write: o.write.unwrap_or(self.write),
             b_policy: o.b_policy.unwrap_or(self.b_policy),
+            rfc_v1: o.rfc_v1.unwrap_or(self.rfc_v1),
             owner_filter: o.owner_filter.unwrap_or(self.owner_filter),
             lock_across_setup: o.lock_across_setup.unwrap_or(self.lock_across_setup),
             fault_lock: o.fault_lock.unwrap_or(self.fault_lock),

@@ -147,6 +147,7 @@ pub fn driver_opts(d: &DriverSettings) -> DriverOpts {
     DriverOpts {
         write: d.write,
         b_policy: d.b_policy,
+        rfc_v1_driver: d.rfc_v1,
         select_device_private: d.select.device_private,
         hold_lock_across_setup: d.lock_across_setup,
         filter_own_migrate: d.owner_filter,

@@ -153,6 +153,29 @@ pub(super) async fn dmirror_fault_and_migrate_to_device(k: &Kernel, cmd: Cmd<'_>
     ret
 }
 
+/// RFC v1's test driver, as posted: `dmirror_range_fault` (its own `mmap_read_lock`, nested in the chunk
+/// loop's; `-EBUSY` retried by walking again, without undoing the migration entries the first walk installed,
+/// so the new walk can meet one and sleep in `migration_entry_wait` on a folio this thread locked), then
+/// `migrate_hmm_range_setup` without checking what the fault returned.
+async fn rfc_v1_collect(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    write: bool,
+) -> MigrateVma {
+    let (mm, dev) = mirror_ids(k, mirror);
+    let flags = HMM_PFN_REQ_FAULT | HMM_PFN_REQ_MIGRATE | if write { HMM_PFN_REQ_WRITE } else { 0 };
+    let mut range = HmmRange::new(k, mm, start, end, flags, dev + 1);
+    range.notifier = Some(mirror);
+    range.migrate_flags = Some(0);
+    let mut m = MigrateVma::new(k, mm, start, end, dev + 1, 0);
+    let _unchecked = dmirror_range_fault(k, mirror, &mut range, false).await;
+    k.milestone(Milestone::Collected);
+    migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
+    m
+}
+
 /// Allocate system pages for device pages being migrated back, erase them from the device page table
 /// and copy the data (`dmirror_devmem_fault_alloc_and_copy`).
 pub(super) async fn dmirror_devmem_fault_alloc_and_copy(
@@ -336,6 +359,9 @@ pub(crate) async fn dmirror_migrate_on_fault_collect(
     write: bool,
 ) -> Result<MigrateVma, i32> {
     let (mm, dev) = mirror_ids(k, mirror);
+    if k.w().devices[dev as usize].driver.rfc_v1_driver {
+        return Ok(rfc_v1_collect(k, mirror, start, end, write).await);
+    }
     let mut attempts = 0;
     let (range, mut m) = loop {
         let mut range = HmmRange::new(
@@ -361,8 +387,6 @@ pub(crate) async fn dmirror_migrate_on_fault_collect(
             ret = EBUSY;
         }
         // Undo the partial conversion: every collected entry goes back to its page.
-        // The walk has installed every migration entry: the unified path's collect phase is over.
-        k.milestone(Milestone::Collected);
         migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
         migrate_vma_finalize(k, &mut m).await;
         attempts += 1;
@@ -371,6 +395,8 @@ pub(crate) async fn dmirror_migrate_on_fault_collect(
         }
         k.retry(RetryReason::DriverEbusy);
     };
+    // The walk has installed every migration entry: the unified path's collect phase is over.
+    k.milestone(Milestone::Collected);
     migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
     Ok(m)
 }
