@@ -168,3 +168,100 @@ fn rfc_v1_driver_hangs_on_its_own_migration_entry() {
     let fixed = lanes_with("PPPPOOOO", DriverOpts::default());
     assert_eq!(fixed[2].counters.walks, 2);
 }
+
+fn ioctl(cmd: DmirrorCmd, npages: u32) -> Op {
+    Op::Dmirror {
+        dev: 0,
+        cmd,
+        start: RANGE_BASE_VPN,
+        npages,
+        data: vec![],
+    }
+}
+
+/// test_hmm's `dmirror_migrate_alloc_and_copy` maps a page with no source (a hole) writable when the VMA is
+/// writable; the model used to map it read-only.
+#[test]
+fn a_hole_migrated_to_a_writable_vma_is_mapped_writable_on_the_device() {
+    use hmm_sim::{DptTag, Ev};
+    let setup = Setup::from_states(&[PageState::None]);
+    let r = one_thread(&setup, vec![ioctl(DmirrorCmd::MigrateToDev, 1)]);
+    let mapped = r.events.iter().find_map(|e| match e.decode() {
+        Ev::DevPt {
+            new: Some(entry), ..
+        } => Some(entry.tag),
+        _ => None,
+    });
+    assert_eq!(mapped, Some(DptTag::Write));
+}
+
+/// `dmirror_devmem_fault_alloc_and_copy` erases the device page-table entry with `xa_erase` and no
+/// `dmirror->mutex` (the xarray has its own lock): no driver-lock edge the explorer could order against.
+#[test]
+fn migrate_to_ram_erases_the_device_entry_without_the_driver_mutex() {
+    use hmm_sim::{Ev, LockId};
+    let setup = Setup::from_states(&[PageState::DevicePrivate]);
+    let r = one_thread(
+        &setup,
+        vec![Op::CpuRead {
+            vpn: RANGE_BASE_VPN,
+        }],
+    );
+    assert!(r
+        .events
+        .iter()
+        .any(|e| e.func == Func::DmirrorDevmemFaultAllocAndCopy));
+    let mutex_in_copy = r.events.iter().any(|e| {
+        e.func == Func::DmirrorDevmemFaultAllocAndCopy
+            && matches!(
+                e.decode(),
+                Ev::LockAcquire {
+                    lock: LockId::Driver(_),
+                    ..
+                }
+            )
+    });
+    assert!(!mutex_in_copy);
+}
+
+/// A CPU fault on a device-exclusive entry invalidates with `MMU_NOTIFY_EXCLUSIVE` up to 6.14 and with
+/// `MMU_NOTIFY_CLEAR` since 6.15 (the 2025 device-exclusive rework); the owner is NULL in both.
+#[test]
+fn removing_a_device_exclusive_entry_notifies_by_version() {
+    use hmm_sim::{Ev, KernelVersion, NotifyEvent};
+    let setup = Setup::from_states(&[PageState::Present]);
+    for (kernel, want) in [
+        (KernelVersion::V6_14, NotifyEvent::Exclusive),
+        (KernelVersion::V6_15, NotifyEvent::Clear),
+    ] {
+        let specs = vec![ThreadSpec {
+            name: "t1".into(),
+            mm: 0,
+            ops: vec![
+                ioctl(DmirrorCmd::Exclusive, 1),
+                Op::CpuWrite {
+                    vpn: RANGE_BASE_VPN,
+                    value: 7,
+                },
+            ],
+        }];
+        let cfg = RunConfig {
+            kernel,
+            ..RunConfig::default()
+        };
+        let r = run(&setup, &specs, &cfg);
+        assert_eq!(r.result, Ok(()));
+        let removal = r
+            .events
+            .iter()
+            .position(|e| e.kind == Kind::Call && e.func == Func::RemoveDeviceExclusiveEntry);
+        let range = removal.and_then(|at| {
+            r.events[at..].iter().find_map(|e| match e.decode() {
+                Ev::NotifierStart { range } => Some(range),
+                _ => None,
+            })
+        });
+        let range = range.expect("the CPU write restores the exclusive entry");
+        assert_eq!((range.event, range.owner), (want, 0), "{kernel:?}");
+    }
+}

@@ -106,12 +106,18 @@ async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shmem: bool) -> u3
 
 /// CPU touches a device-exclusive page: lock it, restore a normal PTE under an `MMU_NOTIFY_EXCLUSIVE`
 /// invalidation (which makes the device drop its atomic mapping).
-/// The kernel issues `MMU_NOTIFY_CLEAR` with no owner here.
+/// Since 6.15 the kernel issues `MMU_NOTIFY_CLEAR` with no owner here; before, `MMU_NOTIFY_EXCLUSIVE` with
+/// no owner (David Hildenbrand's 2025 device-exclusive rework reserved EXCLUSIVE for the conversion).
 async fn remove_device_exclusive_entry(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, pfn: Pfn) -> u32 {
     let _call = k.enter(Func::RemoveDeviceExclusiveEntry, pack_page(mm, vpn));
     k.folio_get(pfn);
     k.lock(LockId::Folio(pfn)).await;
-    let range = NotifierRange::one_page(mm, vpn, NotifyEvent::Clear);
+    let event = if k.version >= KernelVersion::V6_15 {
+        NotifyEvent::Clear
+    } else {
+        NotifyEvent::Exclusive
+    };
+    let range = NotifierRange::one_page(mm, vpn, event);
     invalidate_range_start(k, range).await;
     let ptl = k.pte_lock(mm, vpn).await;
     if k.pte_read(mm, vpn, false) == orig {

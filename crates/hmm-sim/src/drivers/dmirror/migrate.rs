@@ -55,7 +55,17 @@ pub fn dmirror_migrate_alloc_and_copy(k: &Kernel, mirror: usize, m: &mut Migrate
             Some(s) => k.copy_page(s, dpage),
             None => k.set_content(dpage, 0), // clear_highpage
         }
-        m.set_dst(k, i, migrate_pfn(dpage) | (m.src[i] & MIGRATE_PFN_WRITE));
+        // test_hmm maps a page with no source writable when the VMA is (a hole or the zero page of a
+        // writable mapping: nothing to copy-on-write).
+        let vma_writable = k.w().mms[mm as usize]
+            .vma(m.start + i as u32)
+            .is_some_and(|v| v.write);
+        let write = m.src[i] & MIGRATE_PFN_WRITE != 0 || (spage.is_none() && vma_writable);
+        m.set_dst(
+            k,
+            i,
+            migrate_pfn(dpage) | if write { MIGRATE_PFN_WRITE } else { 0 },
+        );
     }
     k.milestone(Milestone::Copied);
 }
@@ -203,9 +213,7 @@ pub(super) async fn dmirror_devmem_fault_alloc_and_copy(
         k.lock(LockId::Folio(dpage)).await;
         if let Some(mirror) = mirror {
             let vpn = k.w().folio(spage).index;
-            k.lock(driver_lock(mirror)).await;
-            k.dpt_set(mirror, vpn, None); // xa_erase
-            k.unlock(driver_lock(mirror));
+            k.dpt_set(mirror, vpn, None); // xa_erase: test_hmm takes no dmirror->mutex here (the xarray locks itself)
         }
         k.copy_page(spage, dpage);
         m.set_dst(k, i, migrate_pfn(dpage) | (m.src[i] & MIGRATE_PFN_WRITE));
