@@ -265,3 +265,40 @@ fn removing_a_device_exclusive_entry_notifies_by_version() {
         assert_eq!((range.event, range.owner), (want, 0), "{kernel:?}");
     }
 }
+
+/// dmirror_do_update erases through `xa_for_each_range`, whose last index is inclusive: invalidating page 1
+/// (mprotect) drops pages 1 *and* 2 from the device page table, so a later READ of pages 2..4 must fault
+/// (faults = 1), where an exclusive end would have found page 2 still mapped (faults = 0).
+#[test]
+fn a_partial_invalidation_erases_one_page_past_its_end() {
+    use hmm_sim::Outcome;
+    let setup = Setup::from_states(&[PageState::Present; 4]);
+    let read = |start: u32, npages: u32| Op::Dmirror {
+        dev: 0,
+        cmd: DmirrorCmd::Read,
+        start: RANGE_BASE_VPN + start,
+        npages,
+        data: vec![],
+    };
+    let r = one_thread(
+        &setup,
+        vec![
+            read(0, 4),
+            Op::Mprotect {
+                start: RANGE_BASE_VPN + 1,
+                npages: 1,
+                read: true,
+                write: false,
+            },
+            read(2, 2),
+        ],
+    );
+    let faults: Vec<u64> = r.outcomes[0]
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Cmd(c) => Some(c.faults),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(faults, vec![1, 1]);
+}
