@@ -313,10 +313,31 @@ fn parse_verb(
             Verb::Fork
         }
         "run" => run(verb_span, rest)?,
+        "file" => file(verb_span, rest, page_count)?,
+        "fsync" => {
+            Args::new(rest, verb_span)?.finish(&[])?;
+            Verb::Fsync
+        }
+        "truncate" => {
+            let mut args = Args::new(rest, verb_span)?;
+            let (v, span) = args.req("pages")?;
+            let pages = values::number(v).map_err(|m| (span.clone(), m))?;
+            let pages = usize::try_from(pages)
+                .ok()
+                .filter(|&n| n <= page_count)
+                .ok_or_else(|| {
+                    (
+                        span,
+                        format!("truncate to {pages} pages: the file has at most {page_count}"),
+                    )
+                })?;
+            args.finish(&["pages"])?;
+            Verb::Truncate { pages }
+        }
         other => {
             return Err((
                 verb_span,
-                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, fork or run"),
+                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, fork, file, fsync, truncate or run"),
             ))
         }
     })
@@ -448,6 +469,31 @@ fn dmirror(verb_span: Span, rest: &[Word<'_>], page_count: usize) -> Result<Verb
         pages,
         proc,
     })
+}
+
+/// `file read pages=R` / `file write pages=R value=PATTERN`: `pread` / `pwrite` of the scenario's file.
+fn file(verb_span: Span, rest: &[Word<'_>], page_count: usize) -> Result<Verb, Problem> {
+    let Some(kind) = rest.first() else {
+        return Err((verb_span, "`file` needs `read` or `write`".into()));
+    };
+    let mut args = Args::new(&rest[1..], verb_span)?;
+    let pages = pages_arg(&mut args, page_count)?;
+    match kind.text {
+        "read" => {
+            args.finish(&["pages"])?;
+            Ok(Verb::FileRead { pages })
+        }
+        "write" => {
+            let (v, span) = args.req("value")?;
+            let value = values::pattern(v).map_err(|m| (span, m))?;
+            args.finish(&["pages", "value"])?;
+            Ok(Verb::FileWrite { pages, value })
+        }
+        other => Err((
+            kind.span(),
+            format!("unknown file access `{other}`: expected read or write"),
+        )),
+    }
 }
 
 /// `cpu read pages=R [proc=P]` / `cpu write pages=R value=PATTERN [proc=P]`.

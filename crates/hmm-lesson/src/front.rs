@@ -4,8 +4,8 @@
 use crate::diag::{Diagnostic, SourceMap};
 use crate::limits;
 use crate::model::{
-    DriverSettings, KernelVersion, LessonKind, LessonLimits, Pattern, Scenario, Select, Span, Vma,
-    VmaKind, VmaProt,
+    DriverSettings, FileKind, KernelVersion, LessonKind, LessonLimits, Pattern, Scenario, Select,
+    Span, Vma, VmaKind, VmaProt,
 };
 use crate::values;
 use hmm_sim::{BPolicy, PageState};
@@ -48,6 +48,7 @@ struct RawScenario {
     driver: Option<RawDriver>,
     #[serde(default)]
     threads: Vec<Spanned<String>>,
+    file: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -296,6 +297,30 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
 
     let threads = threads_of(cx, &raw.threads);
 
+    let file = raw.file.as_ref().and_then(|f| match f.get_ref().as_str() {
+        "tmpfs" => Some(FileKind::Tmpfs),
+        "disk" => Some(FileKind::Disk),
+        other => {
+            cx.err(
+                f.span(),
+                format!("scenario.file: unknown file `{other}`: expected \"tmpfs\" or \"disk\""),
+            );
+            None
+        }
+    });
+    if file.is_none() && raw.file.is_none() {
+        if let Some(v) = raw.vma.iter().find(|v| {
+            v.kind
+                .as_ref()
+                .is_some_and(|k| k.get_ref().starts_with("file_"))
+        }) {
+            cx.err(
+                v.pages.span(),
+                "a file vma maps the scenario's file: declare it with `file = \"tmpfs\"` or `file = \"disk\"` in [scenario]",
+            );
+        }
+    }
+
     Scenario {
         states,
         content,
@@ -303,6 +328,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         vmas,
         driver,
         threads,
+        file,
     }
 }
 

@@ -235,6 +235,14 @@ fn validate_action(
             }
         }
         Verb::Fork => {}
+        Verb::FileRead { .. } | Verb::FileWrite { .. } | Verb::Fsync | Verb::Truncate { .. } => {
+            if sc.file.is_none() {
+                diags.push(map.error(
+                    a.span.clone(),
+                    "the scenario has no file: declare one with `file = \"tmpfs\"` or `file = \"disk\"` in [scenario]",
+                ));
+            }
+        }
         Verb::Mirror { .. } | Verb::Mprotect { .. } | Verb::Munmap { .. } | Verb::Run { .. } => {}
     }
     if let Some(name) = &a.bind {
@@ -251,10 +259,13 @@ fn validate_action(
                 | Verb::Mprotect { .. }
                 | Verb::Munmap { .. }
                 | Verb::CpuWrite { .. }
+                | Verb::FileWrite { .. }
+                | Verb::Fsync
+                | Verb::Truncate { .. }
         ) {
             diags.push(map.error(
                 a.span.clone(),
-                "only dmirror, cpu read, lane and run produce a result to name",
+                "only dmirror, cpu read, file read, lane and run produce a result to name",
             ));
         } else {
             scope.results.insert(name.clone(), a.op.clone());
@@ -294,7 +305,9 @@ fn validate_assertion(
                     Some(op) => {
                         let ok = match op {
                             Verb::Dmirror { .. } => !matches!(field, ResultField::Outcome),
-                            Verb::CpuRead { .. } => matches!(field, ResultField::Data),
+                            Verb::CpuRead { .. } | Verb::FileRead { .. } => {
+                                matches!(field, ResultField::Data)
+                            }
                             Verb::Run { .. } => matches!(field, ResultField::Outcome),
                             Verb::Lane { .. } => {
                                 matches!(field, ResultField::Outcome | ResultField::Ret)

@@ -102,8 +102,10 @@ pub fn vma_kind(text: &str) -> Result<VmaKind, String> {
     match text {
         "anon_private" => Ok(VmaKind::AnonPrivate),
         "anon_shared" => Ok(VmaKind::AnonShared),
+        "file_shared" => Ok(VmaKind::FileShared),
+        "file_private" => Ok(VmaKind::FilePrivate),
         other => Err(format!(
-            "unknown vma kind `{other}`: expected anon_private or anon_shared"
+            "unknown vma kind `{other}`: expected anon_private, anon_shared, file_shared or file_private"
         )),
     }
 }

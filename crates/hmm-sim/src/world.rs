@@ -24,18 +24,40 @@ pub struct Vma {
     pub end: u32,
     pub read: bool,
     pub write: bool,
-    /// `MAP_SHARED|MAP_ANONYMOUS` is shmem: file-backed, not `vma_is_anonymous()`.
+    /// `MAP_SHARED` (`VM_SHARED`): writes go to the file's page cache, fork shares the pages.
     pub shared: bool,
     /// `VM_IO|VM_PFNMAP`-style special mapping (hmm skips it, migrate_vma_setup refuses it).
     pub special: bool,
+    /// `vma->vm_file` and `vma->vm_pgoff`: the file this VMA maps. `MAP_SHARED|MAP_ANONYMOUS` is a shmem
+    /// file of its own (`shmem_zero_setup`), so it has one too and is not `vma_is_anonymous()`.
+    #[serde(default)]
+    pub file: Option<FileRef>,
+}
+
+/// What a file VMA maps: the address space and the file page at `vm_start` (`vm_pgoff`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub mapping: u32,
+    pub pgoff: u32,
 }
 
 impl Vma {
     pub fn is_anonymous(&self) -> bool {
-        !self.shared && !self.special
+        self.file.is_none() && !self.shared && !self.special
     }
     pub fn contains(&self, vpn: u32) -> bool {
         (self.start..self.end).contains(&vpn)
+    }
+    /// `linear_page_index`: the file page mapped at `vpn` (the VMA maps a file).
+    pub fn pgoff_of(&self, vpn: u32) -> Option<u32> {
+        let f = self.file?;
+        self.contains(vpn).then(|| f.pgoff + (vpn - self.start))
+    }
+    /// `vma_address`: where this VMA maps file page `index`, if it does.
+    pub fn address_of(&self, mapping: u32, index: u32) -> Option<u32> {
+        let f = self.file.filter(|f| f.mapping == mapping)?;
+        let off = index.checked_sub(f.pgoff)?;
+        (off < self.end - self.start).then_some(self.start + off)
     }
 }
 
@@ -117,13 +139,18 @@ pub struct Folio {
     pub lru: bool,
     /// The page's data, a token that must survive every migration.
     pub content: u32,
-    /// `folio->mapping`: the anon_vma for anonymous folios (`None` for free frames and shmem pages
-    /// without an anon mapping, which `migrate_vma_collect_pmd` refuses).
+    /// `folio->mapping` of an anonymous folio: its anon_vma (`folio_test_anon`).
     pub anon_vma: Option<u32>,
-    /// `folio->index`: the virtual page it is mapped at (anonymous folios keep their linear index).
+    /// `folio->index`: anonymous folios keep the virtual page they were first mapped at (their linear
+    /// index); page-cache folios their page offset in the file.
     pub index: u32,
-    /// Shmem (MAP_SHARED anonymous) page: has a file mapping, so migration to the device refuses it.
-    pub shmem: bool,
+    /// `folio->mapping` of a page-cache folio (shmem or a regular file): the [`AddressSpace`] id. Such a
+    /// folio is not anonymous, so `migrate_vma_pages` refuses to move it to device-private memory.
+    pub mapping: Option<u32>,
+    /// `PG_dirty`: a page-cache folio holds data its backing store does not have yet.
+    pub dirty: bool,
+    /// `PG_writeback`: its data is being written to the backing store.
+    pub writeback: bool,
     /// For device pages: the mirror (device, mm) that migrated it (`zone_device_data`).
     pub mirror: Option<(DevId, MmId)>,
     /// GUP-pinned (`folio_maybe_dma_pinned`): `folio_try_share_anon_rmap_pte` fails.
@@ -142,7 +169,9 @@ impl Folio {
             content: 0,
             anon_vma: None,
             index: 0,
-            shmem: false,
+            mapping: None,
+            dirty: false,
+            writeback: false,
             mirror: None,
             pinned: false,
         }
@@ -150,6 +179,37 @@ impl Folio {
     pub fn is_device(&self) -> bool {
         matches!(self.zone, Zone::DevicePrivate(_))
     }
+    /// `folio_test_anon`.
+    pub fn is_anon(&self) -> bool {
+        self.anon_vma.is_some()
+    }
+}
+
+/// What backs an address space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MappingKind {
+    /// shmem / tmpfs (also every `MAP_SHARED|MAP_ANONYMOUS` mapping): the page cache is the only copy of
+    /// the data (swap is not modelled for it), so there is no writeback.
+    Shmem,
+    /// A regular file on a disk: clean folios can be dropped and read back, dirty ones are written back.
+    File,
+}
+
+/// A file's `struct address_space`: its page cache (`i_pages`, folios by index), its size, the mappings
+/// that map it (`i_mmap`, found by scanning the VMAs whose [`Vma::file`] names it) and the rwsem rmap walks
+/// take for read (`i_mmap_rwsem`). A regular file also has its blocks on disk.
+#[derive(Clone, Debug)]
+pub struct AddressSpace {
+    pub id: u32,
+    pub kind: MappingKind,
+    /// `i_pages`: the folio caching each file page.
+    pub pages: BTreeMap<u32, Pfn>,
+    /// `i_size` in pages: accesses at or past it fail (`SIGBUS`, short reads).
+    pub size: u32,
+    /// The blocks of a regular file on disk (pages never written read as zeroes, as a hole does).
+    pub disk: BTreeMap<u32, u32>,
+    /// `i_mmap_rwsem`.
+    pub i_mmap_rwsem: RwSem,
 }
 
 /// Tag of a device page-table entry (`DPT_XA_TAG_*`).
@@ -333,6 +393,10 @@ pub struct World {
     pub anon_vmas: Vec<AnonVma>,
     /// What each written virtual page must read back as: the content-preservation invariant's oracle.
     pub expected: BTreeMap<(MmId, u32), u32>,
+    /// Files (shmem and regular), by id.
+    pub mappings: Vec<AddressSpace>,
+    /// What each written file page must read back as through `read(2)` (the same oracle for files).
+    pub expected_file: BTreeMap<(u32, u32), u32>,
 }
 
 impl World {
@@ -349,6 +413,56 @@ impl World {
             mirrors: Vec::new(),
             anon_vmas: Vec::new(),
             expected: BTreeMap::new(),
+            mappings: Vec::new(),
+            expected_file: BTreeMap::new(),
+        }
+    }
+
+    /// A new, empty file of `size` pages; returns its address space id.
+    pub fn new_mapping(&mut self, kind: MappingKind, size: u32) -> u32 {
+        let id = self.mappings.len() as u32;
+        self.mappings.push(AddressSpace {
+            id,
+            kind,
+            pages: BTreeMap::new(),
+            size,
+            disk: BTreeMap::new(),
+            i_mmap_rwsem: RwSem::default(),
+        });
+        id
+    }
+
+    /// `i_mmap`: every place file page `index` of `mapping` may be mapped, as `rmap_walk_file`'s
+    /// `vma_interval_tree_foreach` finds them (every live mm's VMAs of that file covering the index; mm
+    /// order, then address order, stands in for the interval tree's order).
+    pub fn i_mmap(&self, mapping: u32, index: u32) -> Vec<(MmId, u32)> {
+        let mut out = Vec::new();
+        for mm in self.mms.iter().filter(|m| m.alive) {
+            out.extend(
+                mm.vmas
+                    .iter()
+                    .filter_map(|v| v.address_of(mapping, index))
+                    .map(|vpn| (mm.id, vpn)),
+            );
+        }
+        out
+    }
+
+    /// Every place folio `pfn` may be mapped: its anon_vma's mms at its linear index, or its file's
+    /// `i_mmap`. The rmap walks and a store's oracle update both start here.
+    pub fn rmap_candidates(&self, pfn: Pfn) -> Vec<(MmId, u32)> {
+        let f = self.folio(pfn);
+        if let Some(av) = f.anon_vma {
+            return self.anon_vmas[av as usize]
+                .members
+                .iter()
+                .filter(|&&mm| self.mms[mm as usize].alive)
+                .map(|&mm| (mm, f.index))
+                .collect();
+        }
+        match f.mapping {
+            Some(m) => self.i_mmap(m, f.index),
+            None => Vec::new(),
         }
     }
 
@@ -455,13 +569,14 @@ pub struct HeldLock {
 
 /// One sample of every lock class. [`World::held_locks`] enumerates each class through an exhaustive
 /// match on [`LockId`], so a new class does not compile until it is enumerated there and listed here.
-const LOCK_CLASSES: [LockId; 6] = [
+const LOCK_CLASSES: [LockId; 7] = [
     LockId::MmapLock(0),
     LockId::Ptl { mm: 0, pmd: 0 },
     LockId::Folio(0),
     LockId::Driver(0),
     LockId::AnonVma(0),
     LockId::DevmemMigrate(0),
+    LockId::IMmap(0),
 ];
 
 fn rwsem_holders(out: &mut Vec<HeldLock>, lock: LockId, s: &RwSem) {
@@ -531,6 +646,11 @@ impl World {
                 LockId::DevmemMigrate(_) => {
                     for d in &self.devices {
                         exclusive_holder(&mut out, LockId::DevmemMigrate(d.id), d.migrate_lock);
+                    }
+                }
+                LockId::IMmap(_) => {
+                    for a in &self.mappings {
+                        rwsem_holders(&mut out, LockId::IMmap(a.id), &a.i_mmap_rwsem);
                     }
                 }
             }

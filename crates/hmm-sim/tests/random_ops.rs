@@ -7,7 +7,7 @@ use hmm_sim::DmirrorCmd;
 use hmm_sim::PageState;
 use hmm_sim::Strategy as LaneStrategy;
 use hmm_sim::RANGE_BASE_VPN;
-use hmm_sim::{run, Op, RunConfig, Setup, ThreadSpec};
+use hmm_sim::{run, MappingKind, Op, Prot, RunConfig, Setup, ThreadSpec};
 use hmm_sim::{Limits, Policy, RunError};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
@@ -100,6 +100,54 @@ proptest! {
         match &r.result {
             Ok(()) => prop_assert!(r.violations.is_empty(), "{:?}", &r.violations[..r.violations.len().min(4)]),
             // A deadlock or a step-bound hit is a finding worth a look, not a panic: report it.
+            Err(RunError::Deadlock { blocked }) => prop_assert!(false, "deadlock: {blocked:?}"),
+            Err(e) => prop_assert!(false, "{e}"),
+        }
+    }
+}
+
+/// File operations: `read(2)`, `write(2)`, `fsync` and `truncate` of one file (tmpfs or a regular file on
+/// disk), mixed with the ops above over a `MAP_SHARED` mapping of its first half and a `MAP_PRIVATE`
+/// mapping of the same pages: page-cache folios keep their index, mapping and dirty data
+/// (`check_page_cache`, part of the at-rest check), whatever the schedule.
+fn file_op() -> impl Strategy<Value = Op> {
+    let index = 0..PAGES / 2 + 2; // a little past the end of the file too
+    prop_oneof![
+        (index.clone(), any::<u16>()).prop_map(|(index, v)| Op::FileWrite {
+            file: 0,
+            index,
+            value: 0x9000 + v as u32
+        }),
+        index.prop_map(|index| Op::FileRead { file: 0, index }),
+        Just(Op::Fsync { file: 0 }),
+        (0..PAGES / 2 + 1).prop_map(|pages| Op::Truncate { file: 0, pages }),
+    ]
+}
+
+fn file_program_op() -> impl Strategy<Value = Op> {
+    prop_oneof![op(0, false), file_op()]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, rng_seed: RngSeed::Fixed(0x6669_6c65), ..ProptestConfig::default() })]
+    #[test]
+    fn random_file_programs_keep_invariants(
+        disk in any::<bool>(),
+        a in prop::collection::vec(file_program_op(), 1..8),
+        b in prop::collection::vec(file_program_op(), 0..5),
+        seed in any::<u64>(),
+    ) {
+        let mut setup = Setup::new(2);
+        let kind = if disk { MappingKind::File } else { MappingKind::Shmem };
+        let file = setup.create_file(kind, PAGES / 2);
+        let half = PAGES / 2;
+        setup.mmap_file(0, RANGE_BASE_VPN, half, Prot { shared: true, ..Prot::RW }, file, 0);
+        setup.mmap_file(0, RANGE_BASE_VPN + half, half, Prot::RW, file, 0);
+        let threads = vec![ThreadSpec { name: "a".into(), mm: 0, ops: a }, ThreadSpec { name: "b".into(), mm: 0, ops: b }];
+        let cfg = RunConfig { policy: Policy::Random { seed }, limits: Limits { max_steps: 400_000, max_threads: 4 }, ..RunConfig::default() };
+        let r = run(&setup, &threads, &cfg);
+        match &r.result {
+            Ok(()) => prop_assert!(r.violations.is_empty(), "{:?}", &r.violations[..r.violations.len().min(4)]),
             Err(RunError::Deadlock { blocked }) => prop_assert!(false, "deadlock: {blocked:?}"),
             Err(e) => prop_assert!(false, "{e}"),
         }

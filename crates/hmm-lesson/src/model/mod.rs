@@ -86,6 +86,19 @@ pub enum VmaKind {
     AnonPrivate,
     /// `MAP_SHARED | MAP_ANONYMOUS` (shmem-backed: not anonymous for migrate_vma).
     AnonShared,
+    /// `MAP_SHARED` of the scenario's file (`[scenario] file`), page *p* mapping file page *p*.
+    FileShared,
+    /// `MAP_PRIVATE` of the scenario's file: reads see the page cache, writes copy into anonymous pages.
+    FilePrivate,
+}
+
+/// What the scenario's one file is (`hmm_create_file`: an `O_TMPFILE` in /tmp, one page per scenario page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum FileKind {
+    /// tmpfs (shmem): the page cache is the only copy of the data.
+    Tmpfs,
+    /// A regular file on a disk: `fsync` writes dirty pages back.
+    Disk,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -180,6 +193,8 @@ pub struct Scenario {
     pub driver: DriverSettings,
     /// Names of the extra threads that `tN:` lines may use.
     pub threads: Vec<String>,
+    /// The scenario's file, if it declares one (`file = "tmpfs"` or `"disk"`).
+    pub file: Option<FileKind>,
 }
 
 impl Scenario {

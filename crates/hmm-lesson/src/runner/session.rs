@@ -380,7 +380,7 @@ impl<'l> BeatRunner<'l> {
                     snapshot,
                 }
             }
-            Verb::CpuRead { pages, .. } => ResultObs::CpuRead {
+            Verb::CpuRead { pages, .. } | Verb::FileRead { pages } => ResultObs::CpuRead {
                 data: pages
                     .iter()
                     .zip(outcomes)

@@ -6,6 +6,7 @@
 //! modelled (new folios go straight onto the LRU).
 
 use crate::kernel::Kernel;
+use crate::mm::filemap::{do_fault, wp_page_shared};
 use crate::mm::migrate_device::{collect_pte, CollectCtx, MIGRATE_VMA_SELECT_DEVICE_PRIVATE};
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::mm::rmap::remove_migration_ptes;
@@ -25,22 +26,16 @@ pub const VM_FAULT_SIGSEGV: u32 = 4;
 pub const VM_FAULT_ERROR: u32 = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV;
 /// `folio_add_new_anon_rmap(RMAP_EXCLUSIVE)` + `folio_add_lru`: a fresh page's first mapping.
 /// The allocation reference becomes the mapping's reference.
-pub(crate) fn add_new_anon_rmap(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn, shmem: bool) {
+pub(crate) fn add_new_anon_rmap(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
     {
         let mut w = k.wm();
         let anon_vma = w.mms[mm as usize].anon_vma;
         let f = &mut w.frames[pfn as usize];
         f.index = vpn;
-        if shmem {
-            f.shmem = true;
-        } else {
-            f.anon_vma = Some(anon_vma);
-        }
+        f.anon_vma = Some(anon_vma);
     }
     k.mapcount_add(pfn, 1);
-    if !shmem {
-        k.set_flag(pfn, FolioFlag::AnonExclusive, true);
-    }
+    k.set_flag(pfn, FolioFlag::AnonExclusive, true);
     if k.w().folio(pfn).zone == Zone::System {
         k.set_flag(pfn, FolioFlag::Lru, true);
     }
@@ -58,7 +53,7 @@ async fn wp_page_copy(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, old: Option<Pfn
     let ptl = k.pte_lock(mm, vpn).await;
     if k.pte_read(mm, vpn, false) == orig {
         k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush
-        add_new_anon_rmap(k, mm, vpn, new, false);
+        add_new_anon_rmap(k, mm, vpn, new);
         k.pte_write(mm, vpn, Pte::mk(new, true));
         if let Some(old) = old {
             k.mapcount_add(old, -1); // folio_remove_rmap_pte
@@ -73,25 +68,26 @@ async fn wp_page_copy(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, old: Option<Pfn
 }
 
 /// A write to a read-only present PTE (or the zero page).
-async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shmem: bool) -> u32 {
+async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shared: bool) -> u32 {
     let _call = k.enter(Func::DoWpPage, pack_page(mm, vpn));
     let Pte::Present { pfn, .. } = pte else {
         return wp_page_copy(k, mm, vpn, pte, None).await;
     };
-    let (exclusive, mapcount, refcount) = {
+    if shared {
+        return wp_page_shared(k, mm, vpn, pte, pfn).await;
+    }
+    let (anon, exclusive, mapcount, refcount) = {
         let w = k.w();
         let f = w.folio(pfn);
-        (f.anon_exclusive, f.mapcount, f.refcount)
+        (f.is_anon(), f.anon_exclusive, f.mapcount, f.refcount)
     };
-    // wp_page_shared for shmem; wp_page_reuse when exclusive or when ours is the only reference
-    // (`wp_can_reuse_anon_folio`).
-    if shmem || exclusive || (mapcount == 1 && refcount == 1) {
+    // wp_page_reuse when exclusive or when ours is the only reference (`wp_can_reuse_anon_folio`); a
+    // page-cache folio in a MAP_PRIVATE mapping is always copied (the copy is anonymous).
+    if anon && (exclusive || (mapcount == 1 && refcount == 1)) {
         let _r = k.enter(Func::WpPageReuse, pack_page(mm, vpn));
         let ptl = k.pte_lock(mm, vpn).await;
         if k.pte_read(mm, vpn, false) == pte {
-            if !shmem {
-                k.set_flag(pfn, FolioFlag::AnonExclusive, true);
-            }
+            k.set_flag(pfn, FolioFlag::AnonExclusive, true);
             k.pte_write(mm, vpn, Pte::mk(pfn, true));
         }
         k.unlock(ptl);
@@ -170,7 +166,7 @@ async fn swap_in(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, slot: u32, write: bo
         k.folio_put(pfn);
         return VM_FAULT_OK;
     }
-    add_new_anon_rmap(k, mm, vpn, pfn, false);
+    add_new_anon_rmap(k, mm, vpn, pfn);
     k.pte_write(
         mm,
         vpn,
@@ -272,11 +268,10 @@ async fn restore_unused_fault_migration_entry(k: &Kernel, mm: MmId, vpn: u32, pf
     }
 }
 
-/// First touch: the zero page for a read (anonymous VMAs), a new zeroed page for a write.
-/// Shared anonymous memory (shmem) allocates its page-cache page on any fault.
-async fn do_anonymous_page(k: &Kernel, mm: MmId, vpn: u32, write: bool, shmem: bool) -> u32 {
+/// First touch of an anonymous VMA: the zero page for a read, a new zeroed page for a write.
+async fn do_anonymous_page(k: &Kernel, mm: MmId, vpn: u32, write: bool) -> u32 {
     let _call = k.enter(Func::DoAnonymousPage, pack_page(mm, vpn));
-    if !write && !shmem {
+    if !write {
         let ptl = k.pte_lock(mm, vpn).await;
         if k.pte_read(mm, vpn, false) == Pte::None {
             k.pte_write(mm, vpn, Pte::Zero);
@@ -292,7 +287,7 @@ async fn do_anonymous_page(k: &Kernel, mm: MmId, vpn: u32, write: bool, shmem: b
         k.folio_put(pfn);
         return VM_FAULT_OK;
     }
-    add_new_anon_rmap(k, mm, vpn, pfn, shmem);
+    add_new_anon_rmap(k, mm, vpn, pfn);
     k.pte_write(mm, vpn, Pte::mk(pfn, write));
     k.unlock(ptl);
     VM_FAULT_OK
@@ -321,7 +316,9 @@ pub fn handle_mm_fault(
         }
         let pte = k.pte_read(mm, vpn, false);
         let ret = match pte {
-            Pte::None => do_anonymous_page(k, mm, vpn, write, vma.shared).await,
+            // File VMAs (shmem included) fault through the page cache (`do_fault`).
+            Pte::None if vma.file.is_some() => do_fault(k, mm, vpn, &vma, write).await,
+            Pte::None => do_anonymous_page(k, mm, vpn, write).await,
             Pte::Present { write: false, .. } | Pte::Zero if write => {
                 do_wp_page(k, mm, vpn, pte, vma.shared).await
             }

@@ -1,4 +1,5 @@
 //! Kernel mm code paths, one module per source file.
+pub mod filemap;
 pub mod hmm;
 pub mod hmm_pfn;
 pub mod memory;
@@ -7,4 +8,5 @@ pub mod migrate_device;
 pub mod mmap;
 pub mod mmu_notifier;
 pub mod rmap;
+pub mod shmem;
 pub mod walk;

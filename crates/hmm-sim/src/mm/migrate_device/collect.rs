@@ -61,7 +61,7 @@ pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> C
         let w = k.w();
         let f = w.folio(page);
         (
-            f.anon_vma.is_some() || f.shmem,
+            f.anon_vma.is_some() || f.mapping.is_some(),
             f.anon_vma.is_some() && f.anon_exclusive,
             f.pinned,
         )

@@ -201,16 +201,16 @@ async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
 /// Fails the page if it holds references that its mappings and the migration's own refs do not explain.
 fn migrate_vma_check_page(k: &Kernel, page: Pfn, fault_page: Option<Pfn>) -> bool {
     let call = k.enter(Func::MigrateVmaCheckPage, page);
-    let (refcount, mapcount, device, shmem) = {
+    let (refcount, mapcount, device, in_page_cache) = {
         let w = k.w();
         let f = w.folio(page);
-        (f.refcount, f.mapcount, f.is_device(), f.shmem)
+        (f.refcount, f.mapcount, f.is_device(), f.mapping.is_some())
     };
     let mut extra = 1 + (fault_page == Some(page)) as i32;
     if device {
         extra += 1;
     }
-    if shmem {
+    if in_page_cache {
         extra += 1; // folio_mapping: the page-cache reference
     }
     let ok = refcount - extra <= mapcount;
@@ -362,7 +362,7 @@ async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page:
             return;
         }
     };
-    add_new_anon_rmap(k, m.mm, vpn, page, false);
+    add_new_anon_rmap(k, m.mm, vpn, page);
     k.folio_get(page);
     if flush {
         k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush of the zero-page PTE
@@ -400,9 +400,13 @@ pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
             migrate_vma_insert_page(k, m, i, newpage).await;
             continue;
         };
-        let (dst_device, src_shmem) = (k.w().folio(newpage).is_device(), k.w().folio(page).shmem);
-        // "only support anonymous memory migrating to device private memory"
-        if dst_device && src_shmem {
+        let (dst_device, src_file) = (
+            k.w().folio(newpage).is_device(),
+            k.w().folio(page).mapping.is_some(),
+        );
+        // "only support anonymous memory migrating to device private memory": a page-cache folio (shmem
+        // or file) keeps its page; finalize restores its migration entries through rmap_walk_file.
+        if dst_device && src_file {
             m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
             continue;
         }
