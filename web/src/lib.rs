@@ -11,6 +11,8 @@
 //!   hmm-sim (`parse_states`, `compact_states`).
 //! - [`comparison`]: one scenario run through the three lanes once (`LoadedLanes`, a `LaneTrace` per lane, seekable
 //!   through `hmm_sim::Timeline`); lane alignment by milestone.
+//! - [`lesson`]: lessons in the browser (bundled lesson files, played with hmm-lesson's own parser and runner,
+//!   `?lessons` / `?lesson=ID&beat=N`); `root` picks the lesson pages or the compare app per page load.
 //! - [`jump`]: the kinds of event the transport jumps to, each a question asked of `hmm_sim::Ev`.
 //!
 //! Derive (pure functions to plain render data, `Clone + PartialEq`):
@@ -33,9 +35,12 @@ pub mod comparison;
 pub mod components;
 pub mod decode;
 pub mod jump;
+pub mod lesson;
 pub mod picture;
+mod root;
 pub mod scenario;
 pub mod state;
 pub mod url;
 
 pub use app::App;
+pub use root::Root;

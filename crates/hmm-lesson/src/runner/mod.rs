@@ -63,6 +63,13 @@ pub struct LessonRun {
 
 /// Run `lesson` to its end (or its first error). Never panics on a validated lesson.
 pub fn run(lesson: &Lesson) -> LessonRun {
+    run_observing(lesson, |_, _| {})
+}
+
+/// [`run`], also handing `on_beat` what each beat's claims are judged against, right after the beat's actions
+/// (the browser shows every beat's worlds; `hmmviz check` does not look). One runner for both, so the
+/// browser and the CLI cannot disagree on a verdict.
+pub fn run_observing(lesson: &Lesson, mut on_beat: impl FnMut(usize, &Observation)) -> LessonRun {
     let mut runner = match session::BeatRunner::new(lesson) {
         Ok(s) => s,
         Err(message) => {
@@ -86,6 +93,7 @@ pub fn run(lesson: &Lesson) -> LessonRun {
             };
         }
         let obs = runner.observe();
+        on_beat(beats.len(), &obs);
         // Claims read pages and events: that work counts against `limits.events` too.
         let checks = beat
             .predictions
