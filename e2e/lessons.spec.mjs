@@ -22,7 +22,7 @@ function lessonFiles() {
 }
 
 let hmmviz;
-/** The CLI, built once (cargo reuses the test run's build). */
+/** The CLI, built once (`cargo xtask test` has built it already; cargo only checks). */
 function cli() {
   if (hmmviz) return hmmviz;
   const build = spawnSync('cargo', ['build', '-q', '-p', 'hmmviz'], { cwd: root, encoding: 'utf8' });
@@ -46,6 +46,11 @@ test('the index lists every lesson file, with kind and kernel', async ({ page })
   await expect(page.locator('#lesson-index .lesson-row').first()).toContainText('lesson');
   await expect(page.locator('#selftest-index .lesson-row').first()).toContainText('selftest');
   await expect(page.locator('.lesson-row[data-id="livelock-6-14"]')).toContainText('6.14');
+});
+
+test.beforeAll(() => {
+  test.setTimeout(600_000);
+  cli();
 });
 
 for (const file of lessonFiles()) {
@@ -100,12 +105,12 @@ test('a prediction: a wrong answer shows its hint, the right one the reveal; a r
 });
 
 test('beats move with the buttons and the address follows', async ({ page }) => {
-  await page.goto('./?lesson=selftest-migrate');
+  await page.goto('./?lesson=selftest-anon-read');
   await expect(page.locator('#beat-title')).toBeVisible({ timeout: 25_000 });
   await expect(page.locator('.lesson-player')).toHaveAttribute('data-beat', '1');
   await page.locator('#beat-next').click();
   await expect(page.locator('.lesson-player')).toHaveAttribute('data-beat', '2');
-  await expect(page).toHaveURL(/[?&]lesson=selftest-migrate&beat=2/);
+  await expect(page).toHaveURL(/[?&]lesson=selftest-anon-read&beat=2/);
   await page.locator('#beat-prev').click();
   await expect(page).toHaveURL(/[?&]beat=1/);
 });

@@ -73,6 +73,39 @@ impl PlayedLesson {
             .unwrap_or(&[])
     }
 
+    /// Beat `beat`'s prose split where its first directive block (actions, prediction, assertions) opens:
+    /// the part the reader sees before predicting, and the part written after the blocks, which often
+    /// explains the outcome and so waits for the answer. A beat with no directive block is all "before".
+    pub fn prose_parts(&self, beat: usize) -> (String, String) {
+        let Some(lesson) = &self.lesson else {
+            return (String::new(), String::new());
+        };
+        let Some(b) = lesson.beats.get(beat) else {
+            return (String::new(), String::new());
+        };
+        let start = b.span.end.min(self.text.len());
+        let end = lesson.beats.get(beat + 1).map_or(self.text.len(), |next| {
+            next.span.start.clamp(start, self.text.len())
+        });
+        let region = self.text.get(start..end).unwrap_or("");
+        let mut before = String::new();
+        // The heading line's own newline, if the span stops before it.
+        for line in region.strip_prefix('\n').unwrap_or(region).lines() {
+            let info = line.trim_start().trim_start_matches('`');
+            let fence = line.trim_start().starts_with("```");
+            if fence && matches!(info.trim(), "hmm" | "predict" | "assert") {
+                break;
+            }
+            before.push_str(line);
+            before.push('\n');
+        }
+        match b.prose.strip_prefix(&before) {
+            Some(after) => (before, after.to_owned()),
+            // Not a prefix (never expected): show it all up front rather than lose any.
+            None => (b.prose.clone(), String::new()),
+        }
+    }
+
     /// The worlds beat `beat` changed, with the events it added to each: the main world's new runs, or a
     /// lane's whole run (a lane action reruns the lane from the scenario). An unchanged world is the same
     /// shared observation as the beat before (the runner rebuilds only what an action changed).

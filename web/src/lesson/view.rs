@@ -410,6 +410,7 @@ fn Player(props: &PlayerProps) -> Html {
         }
     });
 
+    let (prose_before, prose_after) = played.prose_parts(beat);
     let title = if b.title.is_empty() {
         "Introduction".to_owned()
     } else {
@@ -451,7 +452,7 @@ fn Player(props: &PlayerProps) -> Html {
             <article class="beat" id="beat">
                 <p class="beat-number">{ format!("Beat {} of {}", beat + 1, beat_count) }</p>
                 <h2 id="beat-title">{ title }</h2>
-                <div class="prose">{ markdown::render(&b.prose) }</div>
+                <div class="prose">{ markdown::render(&prose_before) }</div>
                 if !action_lines.is_empty() {
                     <section class="beat-actions">
                         <h3>{ "What the lesson does" }</h3>
@@ -467,6 +468,9 @@ fn Player(props: &PlayerProps) -> Html {
                 if !ran {
                     <p id="beat-not-run" class="notice error">{ "The lesson stopped before this beat: see the check below." }</p>
                 } else if unlocked {
+                    if !prose_after.trim().is_empty() {
+                        <div class="prose prose-after">{ markdown::render(&prose_after) }</div>
+                    }
                     { beat_outcome(played, beat) }
                     if !assertion_claims.is_empty() {
                         <section class="assertions" id="beat-assertions">
