@@ -37,6 +37,7 @@ pub mod decode;
 pub mod jump;
 pub mod lesson;
 pub mod picture;
+pub mod race;
 mod root;
 pub mod scenario;
 pub mod state;

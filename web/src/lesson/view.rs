@@ -173,6 +173,7 @@ pub fn LessonApp() -> Html {
                 <nav class="views" aria-label="Views">
                     <a class="view-tab" id="to-compare" href="./">{ "Compare lanes" }</a>
                     <a class="view-tab selected" id="to-lessons" href="?lessons">{ "Lessons" }</a>
+                    <a class="view-tab" id="to-race" href="?race=livelock-6-14">{ "Race lab" }</a>
                 </nav>
             </header>
             if let Some(text) = &*notice {

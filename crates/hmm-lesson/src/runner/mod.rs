@@ -35,7 +35,8 @@ use crate::observe::Observation;
 use serde::Serialize;
 
 pub(crate) use events::event_obs;
-pub use events::{is_func, milestone_keys};
+pub use events::{classify, is_func, milestone_keys};
+pub use session::Race;
 
 /// Why a lesson stopped before its end: an action the simulator refused, or a limit hit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -134,6 +135,29 @@ pub fn run_observing(lesson: &Lesson, mut on_beat: impl FnMut(usize, &Observatio
         error: None,
         last,
     }
+}
+
+/// Every threaded `run` of `lesson`, in order, each with the world it starts from (the beats before it
+/// applied), up to the first action that fails. The lesson's claims are not judged here.
+pub fn races(lesson: &Lesson) -> Vec<Race> {
+    let Ok(mut runner) = session::BeatRunner::new(lesson) else {
+        return vec![];
+    };
+    runner.record_races();
+    let mut races = Vec::new();
+    for (i, beat) in lesson.beats.iter().enumerate() {
+        let ok = runner.apply_beat(beat).is_ok();
+        races.extend(
+            runner
+                .take_races()
+                .into_iter()
+                .map(|r| Race { beat: i, ..r }),
+        );
+        if !ok {
+            break;
+        }
+    }
+    races
 }
 
 /// What judging a claim reads (at most), in events: an event claim its world's events, a per-page claim
