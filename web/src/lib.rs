@@ -13,6 +13,8 @@
 //!   through `hmm_sim::Timeline`); lane alignment by milestone.
 //! - [`lesson`]: lessons in the browser (bundled lesson files, played with hmm-lesson's own parser and runner,
 //!   `?lessons` / `?lesson=ID&beat=N`); `root` picks the lesson pages or the compare app per page load.
+//! - [`race`]: the race lab (`?race=KEY&kernel=V&schedule=…`): a lesson's threaded run scheduled by the reader.
+//! - [`glossary`]: the glossary page (`?glossary`) and the links from every term where it appears.
 //! - [`jump`]: the kinds of event the transport jumps to, each a question asked of `hmm_sim::Ev`.
 //!
 //! Derive (pure functions to plain render data, `Clone + PartialEq`):
@@ -34,6 +36,7 @@ mod app;
 pub mod comparison;
 pub mod components;
 pub mod decode;
+pub mod glossary;
 pub mod jump;
 pub mod lesson;
 pub mod picture;

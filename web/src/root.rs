@@ -1,8 +1,9 @@
-//! The page's root: the race lab (`?race=…`) or the lesson pages (`?lessons`, `?lesson=ID`) when the address
+//! The page's root: the glossary (`?glossary`), the race lab (`?race=…`) or the lesson pages (`?lessons`, `?lesson=ID`) when the address
 //! asks for them, the compare app otherwise. Decided once per page load: the two link to each other with plain links.
 
 use yew::prelude::*;
 
+use crate::glossary::GlossaryPage;
 use crate::lesson::{wants_lessons, LessonApp};
 use crate::race::{wants_race, RaceLab};
 use crate::App;
@@ -13,11 +14,16 @@ pub fn Root() -> Html {
         let search = web_sys::window()
             .and_then(|w| w.location().search().ok())
             .unwrap_or_default();
-        (wants_race(&search), wants_lessons(&search))
+        let glossary = search
+            .trim_start_matches('?')
+            .split('&')
+            .any(|p| p == "glossary");
+        (glossary, wants_race(&search), wants_lessons(&search))
     });
     match *page {
-        (true, _) => html! { <RaceLab /> },
-        (false, true) => html! { <LessonApp /> },
+        (true, _, _) => html! { <GlossaryPage /> },
+        (_, true, _) => html! { <RaceLab /> },
+        (_, _, true) => html! { <LessonApp /> },
         _ => html! { <App /> },
     }
 }

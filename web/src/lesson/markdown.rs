@@ -147,9 +147,10 @@ fn inline(text: &str) -> Html {
     let mut nodes: Vec<Html> = Vec::new();
     let mut plain = String::new();
     let mut rest = text;
+    // Plain text links its glossary terms.
     let flush = |plain: &mut String, nodes: &mut Vec<Html>| {
         if !plain.is_empty() {
-            nodes.push(html! { { std::mem::take(plain) } });
+            nodes.push(crate::glossary::linkify(&std::mem::take(plain)));
         }
     };
     while let Some(c) = rest.chars().next() {

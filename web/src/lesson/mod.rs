@@ -16,7 +16,7 @@ pub mod play;
 pub mod route;
 mod view;
 
-pub use view::LessonApp;
+pub use view::{func_link, LessonApp};
 
 /// Does this query string ask for the lesson pages?
 pub fn wants_lessons(search: &str) -> bool {

@@ -155,9 +155,9 @@ pub struct WorldChange {
 }
 
 impl WorldChange {
-    /// The beat's events, narrated by hmm-sim (`hmm_sim::narrate`), each with its thread's name; at most
-    /// [`MAX_NARRATED_EVENTS`], and the number left out.
-    pub fn narration(&self) -> (Vec<(String, String)>, usize) {
+    /// The beat's events, narrated by hmm-sim (`hmm_sim::narrate`), each with its thread's name and the
+    /// function that acted; at most [`MAX_NARRATED_EVENTS`], and the number left out.
+    pub fn narration(&self) -> (Vec<(String, String, hmm_sim::Func)>, usize) {
         let mut lines = Vec::new();
         let mut seen = 0usize;
         for (events, names) in self.world.events.runs() {
@@ -170,7 +170,7 @@ impl WorldChange {
                     .get(e.thread as usize)
                     .cloned()
                     .unwrap_or_else(|| format!("T{}", e.thread));
-                lines.push((thread, hmm_sim::narrate(e)));
+                lines.push((thread, hmm_sim::narrate(e), e.func));
             }
         }
         let total = seen.saturating_sub(self.skip);

@@ -174,6 +174,7 @@ pub fn LessonApp() -> Html {
                     <a class="view-tab" id="to-compare" href="./">{ "Compare lanes" }</a>
                     <a class="view-tab selected" id="to-lessons" href="?lessons">{ "Lessons" }</a>
                     <a class="view-tab" id="to-race" href="?race=livelock-6-14">{ "Race lab" }</a>
+                    <a class="view-tab" id="to-glossary" href="?glossary">{ "Glossary" }</a>
                 </nav>
             </header>
             if let Some(text) = &*notice {
@@ -700,7 +701,9 @@ fn world_html(w: &WorldChange) -> Html {
             <details class="events" open={lines.len() <= 40}>
                 <summary>{ format!("{} steps", lines.len() + left) }</summary>
                 <ol class="event-lines">
-                    { for lines.iter().map(|(thread, line)| html! { <li><span class="thread">{ thread.clone() }</span>{ " " }{ line.clone() }</li> }) }
+                    { for lines.iter().map(|(thread, line, func)| html! {
+                        <li><span class="thread">{ thread.clone() }</span>{ " " }{ crate::glossary::linkify(line) }{ func_link(*func) }</li>
+                    }) }
                 </ol>
                 if left > 0 {
                     <p class="more">{ format!("… and {left} more steps (the page shows at most {MAX} per world and beat)", MAX = super::play::MAX_NARRATED_EVENTS) }</p>
@@ -720,6 +723,19 @@ fn world_html(w: &WorldChange) -> Html {
                 <p class="more">{ format!("… {} more pages (the table lists the first {MAX_TABLE_PAGES})", pages.len() - MAX_TABLE_PAGES) }</p>
             }
         </div>
+    }
+}
+
+/// A link to where the kernel defines `func` (Elixir's identifier search), for kernel functions.
+pub fn func_link(func: hmm_sim::Func) -> Html {
+    if !crate::glossary::is_kernel_file(func.file()) {
+        return html! {};
+    }
+    html! {
+        <a class="func-link" href={crate::glossary::elixir_ident(func.name())} target="_blank" rel="noopener"
+            title={format!("{} in {} (Linux {} on elixir.bootlin.com)", func.name(), func.file(), crate::glossary::KERNEL_REF)}>
+            { " ↗" }
+        </a>
     }
 }
 

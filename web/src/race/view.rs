@@ -247,7 +247,11 @@ pub fn RaceLab() -> Html {
             <tr class={classes!((livelock && spin).then_some("cycle"))}>
                 <td class="race-step-no">{ shown_from + k + 1 }</td>
                 { for (0..names.len()).map(|t| html! {
-                    <td>{ if e.thread as usize == t { narrate(e) } else { String::new() } }</td>
+                    <td>
+                        if e.thread as usize == t {
+                            { crate::glossary::linkify(&narrate(e)) }{ crate::lesson::func_link(e.func) }
+                        }
+                    </td>
                 }) }
             </tr>
         }
@@ -264,6 +268,7 @@ pub fn RaceLab() -> Html {
                 <a class="view-tab" href="./">{ "Compare lanes" }</a>
                 <a class="view-tab" href="?lessons">{ "Lessons" }</a>
                 <a class="view-tab selected" href="?race=livelock-6-14">{ "Race lab" }</a>
+                <a class="view-tab" href="?glossary">{ "Glossary" }</a>
             </nav>
         </header>
         <div class="race-lab" id="race-lab" data-race={def.key.clone()} data-kernel={route.kernel.name()}
