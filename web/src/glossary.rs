@@ -212,7 +212,10 @@ mod tests {
         let (start, s, t) = next_term(text, 0).unwrap();
         assert_eq!((&text[start..start + s.len()], t.key), ("PTL", "ptl"));
         let (start, s, t) = next_term(text, start + s.len()).unwrap();
-        assert_eq!((s, t.key, &text[start..start + s.len()]), ("folio lock", "folio-lock", "folio lock"));
+        assert_eq!(
+            (s, t.key, &text[start..start + s.len()]),
+            ("folio lock", "folio-lock", "folio lock")
+        );
         // Inside a word is not a term.
         assert!(next_term("xPTLx notifiers", 0).is_none());
         assert_eq!(

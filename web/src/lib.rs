@@ -15,6 +15,8 @@
 //!   `?lessons` / `?lesson=ID&beat=N`); `root` picks the lesson pages or the compare app per page load.
 //! - [`race`]: the race lab (`?race=KEY&kernel=V&schedule=…`): a lesson's threaded run scheduled by the reader.
 //! - [`glossary`]: the glossary page (`?glossary`) and the links from every term where it appears.
+//! - [`why`]: one sentence per kind of event that marks a turn (a wait, a retry, an invalidation…), shown
+//!   beside the narration in the lesson player and the race lab.
 //! - [`jump`]: the kinds of event the transport jumps to, each a question asked of `hmm_sim::Ev`.
 //!
 //! Derive (pure functions to plain render data, `Clone + PartialEq`):
@@ -45,6 +47,7 @@ mod root;
 pub mod scenario;
 pub mod state;
 pub mod url;
+pub mod why;
 
 pub use app::App;
 pub use root::Root;

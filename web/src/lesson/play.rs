@@ -142,6 +142,16 @@ impl PlayedLesson {
     }
 }
 
+/// One step as the player lists it.
+#[derive(Clone, Debug)]
+pub struct Narrated {
+    pub thread: String,
+    pub line: String,
+    pub func: hmm_sim::Func,
+    /// Why it matters, for the kinds of step that mark a turn (`crate::why`).
+    pub why: Option<&'static str>,
+}
+
 /// One world a beat changed.
 #[derive(Clone, Debug)]
 pub struct WorldChange {
@@ -157,7 +167,7 @@ pub struct WorldChange {
 impl WorldChange {
     /// The beat's events, narrated by hmm-sim (`hmm_sim::narrate`), each with its thread's name and the
     /// function that acted; at most [`MAX_NARRATED_EVENTS`], and the number left out.
-    pub fn narration(&self) -> (Vec<(String, String, hmm_sim::Func)>, usize) {
+    pub fn narration(&self) -> (Vec<Narrated>, usize) {
         let mut lines = Vec::new();
         let mut seen = 0usize;
         for (events, names) in self.world.events.runs() {
@@ -170,7 +180,12 @@ impl WorldChange {
                     .get(e.thread as usize)
                     .cloned()
                     .unwrap_or_else(|| format!("T{}", e.thread));
-                lines.push((thread, hmm_sim::narrate(e), e.func));
+                lines.push(Narrated {
+                    thread,
+                    line: hmm_sim::narrate(e),
+                    func: e.func,
+                    why: crate::why::why(e),
+                });
             }
         }
         let total = seen.saturating_sub(self.skip);

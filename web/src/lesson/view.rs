@@ -701,8 +701,11 @@ fn world_html(w: &WorldChange) -> Html {
             <details class="events" open={lines.len() <= 40}>
                 <summary>{ format!("{} steps", lines.len() + left) }</summary>
                 <ol class="event-lines">
-                    { for lines.iter().map(|(thread, line, func)| html! {
-                        <li><span class="thread">{ thread.clone() }</span>{ " " }{ crate::glossary::linkify(line) }{ func_link(*func) }</li>
+                    { for lines.iter().map(|n| html! {
+                        <li>
+                            <span class="thread">{ n.thread.clone() }</span>{ " " }{ crate::glossary::linkify(&n.line) }{ func_link(n.func) }
+                            if let Some(why) = n.why { <span class="why">{ " — " }{ crate::glossary::linkify(why) }</span> }
+                        </li>
                     }) }
                 </ol>
                 if left > 0 {

@@ -250,6 +250,7 @@ pub fn RaceLab() -> Html {
                     <td>
                         if e.thread as usize == t {
                             { crate::glossary::linkify(&narrate(e)) }{ crate::lesson::func_link(e.func) }
+                            if let Some(why) = crate::why::why(e) { <span class="why">{ " — " }{ why }</span> }
                         }
                     </td>
                 }) }
