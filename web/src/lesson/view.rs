@@ -232,7 +232,10 @@ fn LessonIndex(props: &IndexProps) -> Html {
     html! {
         <>
             { table(LessonKind::Lesson, "Lessons", "lesson-index") }
-            { table(LessonKind::Selftest, "The kernel's HMM selftests (tools/testing/selftests/mm/hmm-tests.c), replayed", "selftest-index") }
+            { table(LessonKind::Selftest, "The kernel's HMM selftests (hmm-tests.c), replayed", "selftest-index") }
+            <p class="more">{ "The selftests' source: " }
+                <a href={format!("https://elixir.bootlin.com/linux/{}/source/tools/testing/selftests/mm/hmm-tests.c", crate::glossary::KERNEL_REF)}
+                    target="_blank" rel="noopener">{ format!("tools/testing/selftests/mm/hmm-tests.c in Linux {}", crate::glossary::KERNEL_REF) }</a>{ "." }</p>
             <PasteBox on_play={props.on_play.clone()} />
         </>
     }
@@ -316,7 +319,8 @@ fn PasteBox(props: &IndexProps) -> Html {
         <section id="lesson-paste-box" class="paste-box" {ondragover} {ondrop}>
             <h2>{ "Check and play your own lesson" }</h2>
             <p>{ "Paste a lesson file here, or drop one on this box. Problems are reported as " }<code>{ "hmmviz check" }</code>
-               { " reports them (file:line:column), and a lesson without problems plays here. The format is described in the lesson author's guide (docs/lessons.md in the hmmviz repository)." }</p>
+               { " reports them (file:line:column), and a lesson without problems plays here. The format is described in " }
+               <a href="lessons.md" target="_blank">{ "the lesson author's guide" }</a>{ "." }</p>
             <textarea id="lesson-paste" rows="10" spellcheck="false" value={(*text).clone()} {oninput}
                 placeholder="+++\nid = \"my-lesson\"\n…" aria-label="Lesson file" />
             <p>
@@ -434,7 +438,7 @@ fn Player(props: &PlayerProps) -> Html {
                 <h2 id="lesson-title">{ lesson.title.clone() }</h2>
                 <p class="lesson-meta">
                     { format!("{} · kernel {} · ", match lesson.kind { LessonKind::Lesson => "lesson", LessonKind::Selftest => "selftest" }, lesson.kernel.name()) }
-                    if let Some(source) = &lesson.source { <span class="source">{ format!("from {source} · ") }</span> }
+                    if let Some(source) = &lesson.source { <span class="source">{ "from " }{ source_link(source) }{ " · " }</span> }
                     if props.bundled {
                         <a href={lesson.path.clone()} target="_blank">{ "lesson file" }</a>
                     } else {
@@ -726,6 +730,18 @@ fn world_html(w: &WorldChange) -> Html {
                 <p class="more">{ format!("… {} more pages (the table lists the first {MAX_TABLE_PAGES})", pages.len() - MAX_TABLE_PAGES) }</p>
             }
         </div>
+    }
+}
+
+/// A selftest's `source` (`tools/testing/…/hmm-tests.c: TEST_F(…)`): its file links to the kernel source.
+fn source_link(source: &str) -> Html {
+    let file = source.split(':').next().unwrap_or("").trim();
+    if !crate::glossary::is_kernel_file(file) {
+        return html! { { source.to_owned() } };
+    }
+    html! {
+        <a href={format!("https://elixir.bootlin.com/linux/{}/source/{file}", crate::glossary::KERNEL_REF)}
+            target="_blank" rel="noopener">{ source.to_owned() }</a>
     }
 }
 
