@@ -81,6 +81,8 @@ pub struct Front {
     pub kind: LessonKind,
     pub source: Option<String>,
     pub scaled: Option<String>,
+    /// Who the lesson is written for (`student`, `kernel`, `speaker`), as listed.
+    pub audience: Vec<String>,
     pub limits: LessonLimits,
     pub scenario: Scenario,
 }
@@ -188,6 +190,7 @@ pub fn parse(map: &SourceMap<'_>, front: Span) -> Result<Front, Vec<Diagnostic>>
             kind,
             source: raw.source.map(Spanned::into_inner),
             scaled: raw.scaled.map(Spanned::into_inner),
+            audience: raw.audience.into_iter().map(Spanned::into_inner).collect(),
             limits,
             scenario,
         })

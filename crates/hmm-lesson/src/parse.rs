@@ -98,6 +98,7 @@ fn parse_all(path: &str, text: &str) -> Result<Lesson, Vec<Diagnostic>> {
         kind: header.kind,
         source: header.source,
         scaled: header.scaled,
+        audience: header.audience,
         limits: header.limits,
         scenario: header.scenario,
         beats,

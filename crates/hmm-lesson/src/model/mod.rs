@@ -213,6 +213,8 @@ pub struct Lesson {
     pub kind: LessonKind,
     pub source: Option<String>,
     pub scaled: Option<String>,
+    /// Who the lesson is written for (`student`, `kernel`, `speaker`): the browser's lesson index shows it.
+    pub audience: Vec<String>,
     pub limits: LessonLimits,
     pub scenario: Scenario,
     pub beats: Vec<Beat>,
