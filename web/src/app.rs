@@ -24,7 +24,6 @@ use crate::picture::swimlanes::swimlanes_picture;
 use crate::scenario::parse_text;
 use crate::state::{Action, AppState, Theme};
 use crate::url::{format_query, parse_query, View, BASE_STEPS_PER_SECOND};
-use gloo::storage::Storage;
 
 /// How long the picture must stay put before the address bar follows it.
 const URL_WRITE_DELAY_MS: u32 = 150;
@@ -36,18 +35,24 @@ fn read_url() -> AppState {
         .unwrap_or_default();
     let (url, notices) = parse_query(&search);
     let mut state = AppState::from_url(url, notices);
-    state.theme = stored_theme().unwrap_or(state.theme);
+    // A theme the URL names (`theme=`, e.g. a docs page matching its own) wins over the stored preference.
+    if state.display.theme.is_none() {
+        state.theme = stored_theme().unwrap_or(state.theme);
+    }
     state
 }
 
 /// The theme is the reader's preference, not part of the picture a URL shares: it lives in localStorage.
 const THEME_KEY: &str = "hmmviz-theme";
 
+/// The page's localStorage, if it may use it: a frame of another site is often denied it (Chromium throws
+/// a SecurityError on access; gloo's storage would panic on that), and then the theme lasts for the page only.
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
 fn stored_theme() -> Option<Theme> {
-    match gloo::storage::LocalStorage::get::<String>(THEME_KEY)
-        .ok()?
-        .as_str()
-    {
+    match local_storage()?.get_item(THEME_KEY).ok()??.as_str() {
         "light" => Some(Theme::Light),
         "dark" => Some(Theme::Dark),
         "system" => Some(Theme::System),
@@ -61,8 +66,10 @@ fn store_theme(theme: Theme) {
         Theme::Light => "light",
         Theme::Dark => "dark",
     };
-    // Storage may be unavailable (private mode, embedded iframes): the theme then lasts for the page only.
-    let _ = gloo::storage::LocalStorage::set(THEME_KEY, name);
+    // Storage may be unavailable or full (private mode, embedded iframes): the theme then lasts for the page.
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(THEME_KEY, name);
+    }
 }
 
 /// Put `query` in the address bar without a navigation (replaceState: the back button is not a step counter).
@@ -182,7 +189,12 @@ fn schedule_frame(
 pub fn App() -> Html {
     let state = use_reducer(read_url);
     let dispatcher = state.dispatcher();
-    use_effect_with(state.theme, |&theme| store_theme(theme));
+    let url_theme = state.display.theme.is_some();
+    use_effect_with((state.theme, url_theme), |&(theme, url_theme)| {
+        if !url_theme {
+            store_theme(theme);
+        }
+    });
     let on: Callback<Action> = {
         let dispatcher = dispatcher.clone();
         use_callback((), move |action: Action, _| dispatcher.dispatch(action))
@@ -191,12 +203,23 @@ pub fn App() -> Html {
     use_play_loop(state.playing, state.speed_index, dispatcher.clone());
     use_pending_comparison(state.pending.clone(), dispatcher);
     use_url_follows(&state);
+    crate::embed::host::use_host_commands(&state, state.dispatcher());
+    crate::embed::host::use_host_events(&state);
 
     let theme_class = match state.theme {
         Theme::System => None,
         Theme::Light => Some("theme-light"),
         Theme::Dark => Some("theme-dark"),
     };
+    if state.display.embed {
+        return html! {
+            <div id="app" class={classes!("app", "embed", format!("controls-{}", state.display.controls().name()),
+                theme_class, state.playing.then_some("playing"))}
+                data-view={state.view.name()} data-lane={state.lane.name()}>
+                { crate::embed::view::embed_body(&state, &on) }
+            </div>
+        };
+    }
     html! {
         <div id="app" class={classes!("app", theme_class, state.playing.then_some("playing"))}
             data-view={state.view.name()} data-lane={state.lane.name()}>
@@ -236,6 +259,10 @@ fn use_key_map(dispatcher: UseReducerDispatcher<AppState>) {
                 let Some(e) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
                     return;
                 };
+                // In a frame, Escape also gives the keyboard back to the host page (its deck keys).
+                if e.key() == "Escape" && crate::embed::host::in_frame() {
+                    crate::embed::host::release_focus();
+                }
                 if let Some(action) = key_action(e) {
                     e.prevent_default();
                     dispatcher.dispatch(action);

@@ -11,6 +11,8 @@
 //!   hmm-sim (`parse_states`, `compact_states`).
 //! - [`comparison`]: one scenario run through the three lanes once (`LoadedLanes`, a `LaneTrace` per lane, seekable
 //!   through `hmm_sim::Timeline`); lane alignment by milestone.
+//! - [`embed`]: embedding in another page: the layout parameters (`embed`, `lanes`, `controls`, `theme`,
+//!   `present`, `origin`), the versioned postMessage protocol, the embedded page.
 //! - [`jump`]: the kinds of event the transport jumps to, each a question asked of `hmm_sim::Ev`.
 //!
 //! Derive (pure functions to plain render data, `Clone + PartialEq`):
@@ -32,6 +34,7 @@ mod app;
 pub mod comparison;
 pub mod components;
 pub mod decode;
+pub mod embed;
 pub mod jump;
 pub mod picture;
 pub mod scenario;

@@ -49,6 +49,8 @@ pub struct AppState {
     pub help_open: bool,
     pub notices: Vec<Notice>,
     pub theme: Theme,
+    /// Layout and embedding: `crate::embed`'s URL parameters (embed, lanes, controls, theme, present, origin).
+    pub display: crate::embed::Display,
 }
 
 #[derive(Clone)]
@@ -82,6 +84,9 @@ pub enum Action {
     CloseHelp,
     DismissNotice(usize),
     CycleTheme,
+    /// Which lanes the compare view shows (embedding); the followed lane stays one of them.
+    SetLanes(crate::embed::LaneSet),
+    SetTheme(Theme),
 }
 
 impl AppState {
@@ -103,8 +108,12 @@ impl AppState {
             zoom: 1,
             help_open: false,
             notices: Vec::new(),
-            theme: Theme::System,
+            theme: url.display.theme.unwrap_or(Theme::System),
+            display: url.display.clone(),
         };
+        if !state.display.lanes.contains(state.lane) {
+            state.lane = state.display.lanes.shown().next().unwrap_or(state.lane);
+        }
         if let Err(message) = state.load(&url.pages) {
             notices.push(Notice(format!(
                 "The scenario in this link cannot be run: {message}. Showing the default scenario instead."
@@ -204,6 +213,14 @@ impl Reducible for AppState {
             | Action::JumpNext
             | Action::JumpPrev => s.travel(action),
             Action::SetLane(_) | Action::SetAlign(_) => Some(s.follow(action)),
+            Action::SetLanes(lanes) => {
+                let mut s = s;
+                s.display.lanes = lanes;
+                Some(match lanes.shown().next() {
+                    Some(first) if !lanes.contains(s.lane) => s.follow(Action::SetLane(first)),
+                    _ => s,
+                })
+            }
             Action::EditScenario(_) | Action::ComparisonReady(..) => s.scenario(action),
             _ => Some(s.settings(action)),
         };
@@ -347,6 +364,7 @@ impl AppState {
             Action::DismissNotice(i) if i < self.notices.len() => {
                 self.notices.remove(i);
             }
+            Action::SetTheme(theme) => self.theme = theme,
             Action::CycleTheme => {
                 self.theme = match self.theme {
                     Theme::System => Theme::Dark,
@@ -375,6 +393,7 @@ impl AppState {
             step: self.step,
             align: self.align,
             speed_index: self.speed_index,
+            display: self.display.clone(),
         }
     }
 
