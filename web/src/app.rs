@@ -72,26 +72,6 @@ fn store_theme(theme: Theme) {
     }
 }
 
-/// Put `query` in the address bar without a navigation (replaceState: the back button is not a step counter).
-fn write_url(query: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let location = window.location();
-    let current = location.search().unwrap_or_default();
-    if current.strip_prefix('?') == Some(query) {
-        return;
-    }
-    let path = location.pathname().unwrap_or_default();
-    if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(
-            &wasm_bindgen::JsValue::NULL,
-            "",
-            Some(&format!("{path}?{query}")),
-        );
-    }
-}
-
 /// The key map. Keys that a focused control handles itself (typing in a field, arrows on the scrubber or a
 /// select, Space/Enter on a button) are left to it.
 fn key_action(e: &web_sys::KeyboardEvent) -> Option<Action> {
@@ -205,6 +185,7 @@ pub fn App() -> Html {
     use_url_follows(&state);
     crate::embed::host::use_host_commands(&state, state.dispatcher());
     crate::embed::host::use_host_events(&state);
+    crate::share::use_popstate(state.dispatcher());
 
     let theme_class = match state.theme {
         Theme::System => None,
@@ -321,7 +302,8 @@ fn use_url_follows(state: &AppState) {
     let settled = !state.playing && state.pending.is_none();
     use_effect_with((query, settled), move |(query, settled)| {
         let query = query.clone();
-        let timeout = settled.then(|| Timeout::new(URL_WRITE_DELAY_MS, move || write_url(&query)));
+        let timeout = settled
+            .then(|| Timeout::new(URL_WRITE_DELAY_MS, move || crate::share::write_url(&query)));
         move || drop(timeout)
     });
 }
@@ -354,6 +336,8 @@ fn topbar(state: &AppState, on: &Callback<Action>) -> Html {
                 { view_button(View::Deep, "view-deep", "Look inside a lane") }
             </nav>
             <div class="tools">
+                <crate::share::Share link_query={crate::share::link_query(state)}
+                    embed_query={crate::share::embed_query(state)} />
                 <button id="theme-button" type="button" onclick={on.reform(|_: MouseEvent| Action::CycleTheme)}
                     title="Switch theme (t)">{ theme_label }</button>
                 <button id="help-button" type="button" onclick={on.reform(|_: MouseEvent| Action::ToggleHelp)}

@@ -13,6 +13,8 @@
 //!   through `hmm_sim::Timeline`); lane alignment by milestone.
 //! - [`embed`]: embedding in another page: the layout parameters (`embed`, `lanes`, `controls`, `theme`,
 //!   `present`, `origin`), the versioned postMessage protocol, the embedded page.
+//! - [`share`]: the address bar as a history of pictures (push for a new scenario or view, `popstate`
+//!   restores), "copy link" and "copy embed code".
 //! - [`jump`]: the kinds of event the transport jumps to, each a question asked of `hmm_sim::Ev`.
 //!
 //! Derive (pure functions to plain render data, `Clone + PartialEq`):
@@ -38,6 +40,7 @@ pub mod embed;
 pub mod jump;
 pub mod picture;
 pub mod scenario;
+pub mod share;
 pub mod state;
 pub mod url;
 

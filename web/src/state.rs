@@ -87,6 +87,8 @@ pub enum Action {
     /// Which lanes the compare view shows (embedding); the followed lane stays one of them.
     SetLanes(crate::embed::LaneSet),
     SetTheme(Theme),
+    /// Back or Forward: show the picture this URL names (`crate::share`).
+    Restore(UrlState),
 }
 
 impl AppState {
@@ -222,6 +224,7 @@ impl Reducible for AppState {
                 })
             }
             Action::EditScenario(_) | Action::ComparisonReady(..) => s.scenario(action),
+            Action::Restore(url) => Some(s.restore(url)),
             _ => Some(s.settings(action)),
         };
         match next {
@@ -234,6 +237,34 @@ impl Reducible for AppState {
 
 /// Each returns the next state, or `None` when the action changes nothing.
 impl AppState {
+    /// The picture `url` names, keeping what is not part of it (theme, help) and the computed comparison when
+    /// the scenario is the same. Its notices were shown when the page first read it.
+    fn restore(self, url: UrlState) -> AppState {
+        let same = self
+            .comparison
+            .as_ref()
+            .is_some_and(|c| c.pages_text == url.pages);
+        let mut next = if same {
+            let mut next = self.clone();
+            next.view = url.view;
+            next.lane = url.lane;
+            next.align = url.align;
+            next.speed_index = url.speed_index.min(SPEEDS.len() - 1);
+            next.display = url.display.clone();
+            next.playing = false;
+            let step = url.step.min(next.transport_len());
+            next.step = step;
+            next.prev_step = step;
+            next
+        } else {
+            AppState::from_url(url.clone(), Vec::new())
+        };
+        next.theme = url.display.theme.unwrap_or(self.theme);
+        next.help_open = self.help_open;
+        next.notices = self.notices;
+        next
+    }
+
     fn playback(mut self, action: Action) -> Option<AppState> {
         let len = self.transport_len();
         match action {
