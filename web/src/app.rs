@@ -179,25 +179,44 @@ pub fn App() -> Html {
         let dispatcher = dispatcher.clone();
         use_callback((), move |action: Action, _| dispatcher.dispatch(action))
     };
-    use_key_map(dispatcher.clone());
+    use_key_map(
+        dispatcher.clone(),
+        state.display.present || state.display.speaker,
+    );
     use_play_loop(state.playing, state.speed_index, dispatcher.clone());
     use_pending_comparison(state.pending.clone(), dispatcher);
     use_url_follows(&state);
     crate::embed::host::use_host_commands(&state, state.dispatcher());
     crate::embed::host::use_host_events(&state);
     crate::share::use_popstate(state.dispatcher());
+    crate::present::use_present_keys(&state, state.dispatcher());
+    crate::present::use_present_sync(&state, state.dispatcher());
 
     let theme_class = match state.theme {
         Theme::System => None,
         Theme::Light => Some("theme-light"),
         Theme::Dark => Some("theme-dark"),
     };
-    if state.display.embed {
+    if state.display.speaker {
+        return html! {
+            <div id="app" class={classes!("app", "speaker", theme_class)} data-view={state.view.name()}
+                data-lane={state.lane.name()}>
+                { crate::present::speaker_body(&state, &on) }
+            </div>
+        };
+    }
+    if state.display.embed || state.display.present {
+        // Presenting uses the embedded page's fill-the-screen layout, with the narration on top.
         return html! {
             <div id="app" class={classes!("app", "embed", format!("controls-{}", state.display.controls().name()),
-                theme_class, state.playing.then_some("playing"))}
+                state.display.present.then_some("present"), theme_class, state.playing.then_some("playing"))}
                 data-view={state.view.name()} data-lane={state.lane.name()}>
+                // The full transport has its own narration.
+                if state.display.present && state.display.controls() != crate::embed::Controls::Full {
+                    { crate::present::present_top(&state) }
+                }
                 { crate::embed::view::embed_body(&state, &on) }
+                if state.blank { { crate::present::blank() } }
             </div>
         };
     }
@@ -231,8 +250,8 @@ pub fn App() -> Html {
 
 /// Keyboard: one listener on the window for the app's lifetime.
 #[hook]
-fn use_key_map(dispatcher: UseReducerDispatcher<AppState>) {
-    use_effect_with((), move |_| {
+fn use_key_map(dispatcher: UseReducerDispatcher<AppState>, presenting: bool) {
+    use_effect_with(presenting, move |&presenting| {
         let listener = web_sys::window().map(|window| {
             // Not passive: handled keys call preventDefault (Space must not scroll the page).
             let options = EventListenerOptions::enable_prevent_default();
@@ -240,6 +259,10 @@ fn use_key_map(dispatcher: UseReducerDispatcher<AppState>) {
                 let Some(e) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
                     return;
                 };
+                // Presenting, the presenter's keys (`crate::present`) come first.
+                if presenting && crate::present::present_key(e).is_some() {
+                    return;
+                }
                 // In a frame, Escape also gives the keyboard back to the host page (its deck keys).
                 if e.key() == "Escape" && crate::embed::host::in_frame() {
                     crate::embed::host::release_focus();

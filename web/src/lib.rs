@@ -13,6 +13,8 @@
 //!   through `hmm_sim::Timeline`); lane alignment by milestone.
 //! - [`embed`]: embedding in another page: the layout parameters (`embed`, `lanes`, `controls`, `theme`,
 //!   `present`, `origin`), the versioned postMessage protocol, the embedded page.
+//! - [`present`]: presenting from a stage: clicker keys, blanking, fullscreen, the projector layout, the
+//!   speaker window in step over a BroadcastChannel.
 //! - [`share`]: the address bar as a history of pictures (push for a new scenario or view, `popstate`
 //!   restores), "copy link" and "copy embed code".
 //! - [`jump`]: the kinds of event the transport jumps to, each a question asked of `hmm_sim::Ev`.
@@ -39,6 +41,7 @@ pub mod decode;
 pub mod embed;
 pub mod jump;
 pub mod picture;
+pub mod present;
 pub mod scenario;
 pub mod share;
 pub mod state;

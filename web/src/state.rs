@@ -51,6 +51,8 @@ pub struct AppState {
     pub theme: Theme,
     /// Layout and embedding: `crate::embed`'s URL parameters (embed, lanes, controls, theme, present, origin).
     pub display: crate::embed::Display,
+    /// Presenting: the screen is blanked (`B`).
+    pub blank: bool,
 }
 
 #[derive(Clone)]
@@ -87,6 +89,8 @@ pub enum Action {
     /// Which lanes the compare view shows (embedding); the followed lane stays one of them.
     SetLanes(crate::embed::LaneSet),
     SetTheme(Theme),
+    /// Presenting: blank the screen, or show it again.
+    ToggleBlank,
     /// Back or Forward: show the picture this URL names (`crate::share`).
     Restore(UrlState),
 }
@@ -112,6 +116,7 @@ impl AppState {
             notices: Vec::new(),
             theme: url.display.theme.unwrap_or(Theme::System),
             display: url.display.clone(),
+            blank: false,
         };
         if !state.display.lanes.contains(state.lane) {
             state.lane = state.display.lanes.shown().next().unwrap_or(state.lane);
@@ -261,6 +266,7 @@ impl AppState {
         };
         next.theme = url.display.theme.unwrap_or(self.theme);
         next.help_open = self.help_open;
+        next.blank = self.blank;
         next.notices = self.notices;
         next
     }
@@ -396,6 +402,7 @@ impl AppState {
                 self.notices.remove(i);
             }
             Action::SetTheme(theme) => self.theme = theme,
+            Action::ToggleBlank => self.blank = !self.blank,
             Action::CycleTheme => {
                 self.theme = match self.theme {
                     Theme::System => Theme::Dark,

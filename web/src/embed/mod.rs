@@ -1,7 +1,7 @@
 //! Embedding hmmviz in another page (a docs page, a slide deck): how the page is laid out and who may drive it.
 //!
 //! - this module: the URL parameters that choose the frame's layout (`embed`, `lanes`, `controls`, `theme`,
-//!   `present`, `origin`), read into a [`Display`] without ever failing (problems become notices, like
+//!   `present`, `speaker`, `origin`), read into a [`Display`] without ever failing (problems become notices, like
 //!   [`crate::url`]'s), and written back after the picture's own parameters;
 //! - [`protocol`]: the versioned `postMessage` protocol, pure data (JSON text in, commands or an error out;
 //!   replies and events out as JSON text), so it is tested and fuzzed natively;
@@ -24,7 +24,9 @@ use crate::state::Theme;
 use crate::url::{decode_component, encode_component, Notice};
 
 /// The URL parameters this module owns; [`crate::url::parse_query`] leaves them to [`Display::parse`].
-pub const KEYS: [&str; 6] = ["embed", "lanes", "controls", "theme", "present", "origin"];
+pub const KEYS: [&str; 7] = [
+    "embed", "lanes", "controls", "theme", "present", "speaker", "origin",
+];
 
 /// How much of the transport an embedded frame shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,6 +146,8 @@ pub struct Display {
     pub theme: Option<Theme>,
     /// `present=1`: presenter mode (clicker keys, projector theme).
     pub present: bool,
+    /// `speaker=1`: the presenter's speaker window (`crate::present`).
+    pub speaker: bool,
     pub origin: Origin,
 }
 
@@ -175,9 +179,10 @@ fn is_origin(s: &str) -> bool {
 }
 
 impl Display {
-    /// The controls shown: what the URL chose, else compact when embedded and the full transport otherwise.
+    /// The controls shown: what the URL chose, else compact when embedded or presenting and the full
+    /// transport otherwise.
     pub fn controls(&self) -> Controls {
-        self.controls.unwrap_or(if self.embed {
+        self.controls.unwrap_or(if self.embed || self.present {
             Controls::Compact
         } else {
             Controls::Full
@@ -207,6 +212,7 @@ impl Display {
             match key.as_str() {
                 "embed" => d.embed = flag("embed", &mut notices),
                 "present" => d.present = flag("present", &mut notices),
+                "speaker" => d.speaker = flag("speaker", &mut notices),
                 "lanes" => match LaneSet::parse(&value) {
                     Ok(set) => d.lanes = set,
                     Err(word) => notices.push(Notice(format!(
@@ -258,6 +264,9 @@ impl Display {
         }
         if self.present {
             q.push_str("&present=1");
+        }
+        if self.speaker {
+            q.push_str("&speaker=1");
         }
         if self.lanes != LaneSet::default() {
             q.push_str("&lanes=");
