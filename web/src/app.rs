@@ -361,6 +361,11 @@ fn topbar(state: &AppState, on: &Callback<Action>) -> Html {
             <div class="tools">
                 <crate::share::Share link_query={crate::share::link_query(state)}
                     embed_query={crate::share::embed_query(state)} />
+                if let Some(comparison) = &state.comparison {
+                    <crate::export::menu::ExportMenu comparison={comparison.clone()} lane={state.lane}
+                        align={state.align} step={state.step} prev_step={state.prev_step}
+                        lanes={state.display.lanes} />
+                }
                 <button id="theme-button" type="button" onclick={on.reform(|_: MouseEvent| Action::CycleTheme)}
                     title="Switch theme (t)">{ theme_label }</button>
                 <button id="help-button" type="button" onclick={on.reform(|_: MouseEvent| Action::ToggleHelp)}

@@ -17,6 +17,7 @@
 //!   speaker window in step over a BroadcastChannel.
 //! - [`share`]: the address bar as a history of pictures (push for a new scenario or view, `popstate`
 //!   restores), "copy link" and "copy embed code".
+//! - [`export`]: the step as SVG or PNG, the run as a Perfetto trace (hmm-sim's `chrome_trace_events`).
 //! - [`jump`]: the kinds of event the transport jumps to, each a question asked of `hmm_sim::Ev`.
 //!
 //! Derive (pure functions to plain render data, `Clone + PartialEq`):
@@ -39,6 +40,7 @@ pub mod comparison;
 pub mod components;
 pub mod decode;
 pub mod embed;
+pub mod export;
 pub mod jump;
 pub mod picture;
 pub mod present;
