@@ -124,12 +124,12 @@ pub fn parse_request(text: &str) -> Result<Request, (Value, ProtocolError)> {
             ),
         ));
     };
-    let id =
-        match map.get("id") {
-            None | Some(Value::Null) => Value::Null,
-            Some(Value::String(s)) if s.chars().count() <= MAX_ID_CHARS => Value::String(s.clone()),
-            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Value::Number(n.clone()),
-            Some(_) => return Err((
+    let id = match map.get("id") {
+        None | Some(Value::Null) => Value::Null,
+        Some(Value::String(s)) if s.chars().count() <= MAX_ID_CHARS => Value::String(s.clone()),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Value::Number(n.clone()),
+        Some(_) => {
+            return Err((
                 Value::Null,
                 err(
                     "bad-field",
@@ -137,8 +137,9 @@ pub fn parse_request(text: &str) -> Result<Request, (Value, ProtocolError)> {
                         "`id` must be an integer or a string of at most {MAX_ID_CHARS} characters"
                     ),
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let fail = |e: ProtocolError| (id.clone(), e);
     match map.get("hmmviz") {
         Some(Value::Number(n)) if n.as_u64() == Some(PROTOCOL) => {}
