@@ -77,6 +77,8 @@ for (const [width, height, lanes, expected] of [
   [800, 450, '', ['legacy_a', 'legacy_b', 'unified']],
   [1280, 720, '&lanes=A,U', ['legacy_a', 'unified']],
   [640, 360, '&lanes=B,U', ['legacy_b', 'unified']],
+  // Below the phone layout's 700 px: a small frame keeps the frame layout.
+  [480, 270, '', ['legacy_a', 'legacy_b', 'unified']],
 ]) {
   test(`embed=1 at ${width}×${height} shows lanes ${expected.join(', ')} whole, with no scrolling`, async ({ page }) => {
     const frame = await host(page, `?v=1&pages=PPPPSSSS&step=40&embed=1${lanes}`, { width, height });
