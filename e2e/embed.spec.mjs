@@ -1,16 +1,17 @@
-// Embed mode and the postMessage protocol, from a host page on another origin (localhost against the app's 127.0.0.1) with hmmviz in an <iframe>, the way a docs page or a deck embeds it. The fixture fails
+// Embed mode and the postMessage protocol, from a host page on another origin (another port of 127.0.0.1) with hmmviz in an <iframe>, the way a docs page or a deck embeds it. The fixture fails
 // each test on any console error or uncaught exception, in the host page or the frame.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test, expect } from './fixtures.mjs';
+import { startHost } from './hosts.mjs';
 
-// The host page's origin: another than the app's (localhost against 127.0.0.1), on the loopback too. Chromium's
-// local-network checks block a loopback frame inside a page whose address is not known to be local (such as
-// a page Playwright's router makes up), so the host page is a real file of the served site (any will do),
-// its content then replaced.
-const HOST = (() => {
-  const app = new URL(process.env.HMMVIZ_URL);
-  app.hostname = app.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
-  return new URL('./simplifications.md', app).href;
-})();
+// The host page is served by e2e/hosts.mjs on 127.0.0.1 at another port than the app: another origin, on
+// the loopback (Chromium's local-network checks block a loopback frame in a page not known to be local).
+const servers = [];
+test.afterEach(async () => {
+  while (servers.length) await servers.pop().close();
+});
 
 /** Absolute URL of the app (the suite's server) with `query`. */
 function appUrl(query) {
@@ -35,11 +36,12 @@ async function host(page, query, { width = 800, height = 450, extra = '', ready 
       addEventListener('keydown', (e) => hostKeys.push(e.key));
       window.send = (msg) => frame.contentWindow.postMessage(msg, '*');
     </script></body></html>`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hmmviz-host-'));
+  writeFileSync(path.join(dir, 'host.html'), html);
+  const server = await startHost({ '/': dir });
+  servers.push(server);
   await page.setViewportSize({ width: width + 40, height: height + 80 });
-  // The browser asks the host's origin for a favicon: a 404 would be a console error.
-  await page.route('**/favicon.ico', (route) => route.fulfill({ status: 204 }));
-  await page.goto(HOST);
-  await page.setContent(html);
+  await page.goto(`${server.url}host.html`);
   const frame = page.frameLocator('#viz');
   await expect(frame.locator('.lane').first()).toBeVisible();
   if (ready) {
