@@ -127,7 +127,7 @@ test('a bad lesson link or beat is said, not a crash', async ({ page }) => {
 test('a pasted lesson gets the CLI diagnostics, then plays once fixed', async ({ page }) => {
   await page.goto('./?lessons');
   const good = [
-    '+++', 'id = "pasted-demo"', 'schema = 1', 'title = "A pasted lesson"', 'kernel = "6.18"', 'kind = "lesson"',
+    '+++', 'id = "pasted-demo"', 'schema = 1', 'title = "A pasted lesson"', 'kernel = "2026"', 'kind = "lesson"',
     '', '[scenario]', 'states = "PN"', '+++', '', '## Run legacy A', '', '```hmm', 'lane legacy_a', '```', '',
     '```assert', 'A.walks == 2', '```', '',
   ].join('\n');

@@ -24,7 +24,6 @@ use crate::picture::swimlanes::swimlanes_picture;
 use crate::scenario::parse_text;
 use crate::state::{Action, AppState, Theme};
 use crate::url::{format_query, parse_query, View, BASE_STEPS_PER_SECOND};
-use gloo::storage::Storage;
 
 /// How long the picture must stay put before the address bar follows it.
 const URL_WRITE_DELAY_MS: u32 = 150;
@@ -36,18 +35,24 @@ fn read_url() -> AppState {
         .unwrap_or_default();
     let (url, notices) = parse_query(&search);
     let mut state = AppState::from_url(url, notices);
-    state.theme = stored_theme().unwrap_or(state.theme);
+    // A theme the URL names (`theme=`, e.g. a docs page matching its own) wins over the stored preference.
+    if state.display.theme.is_none() {
+        state.theme = stored_theme().unwrap_or(state.theme);
+    }
     state
 }
 
 /// The theme is the reader's preference, not part of the picture a URL shares: it lives in localStorage.
 const THEME_KEY: &str = "hmmviz-theme";
 
+/// The page's localStorage, if it may use it: a frame of another site is often denied it (Chromium throws
+/// a SecurityError on access; gloo's storage would panic on that), and then the theme lasts for the page only.
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
 fn stored_theme() -> Option<Theme> {
-    match gloo::storage::LocalStorage::get::<String>(THEME_KEY)
-        .ok()?
-        .as_str()
-    {
+    match local_storage()?.get_item(THEME_KEY).ok()??.as_str() {
         "light" => Some(Theme::Light),
         "dark" => Some(Theme::Dark),
         "system" => Some(Theme::System),
@@ -61,27 +66,9 @@ fn store_theme(theme: Theme) {
         Theme::Light => "light",
         Theme::Dark => "dark",
     };
-    // Storage may be unavailable (private mode, embedded iframes): the theme then lasts for the page only.
-    let _ = gloo::storage::LocalStorage::set(THEME_KEY, name);
-}
-
-/// Put `query` in the address bar without a navigation (replaceState: the back button is not a step counter).
-fn write_url(query: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let location = window.location();
-    let current = location.search().unwrap_or_default();
-    if current.strip_prefix('?') == Some(query) {
-        return;
-    }
-    let path = location.pathname().unwrap_or_default();
-    if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(
-            &wasm_bindgen::JsValue::NULL,
-            "",
-            Some(&format!("{path}?{query}")),
-        );
+    // Storage may be unavailable or full (private mode, embedded iframes): the theme then lasts for the page.
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(THEME_KEY, name);
     }
 }
 
@@ -182,21 +169,57 @@ fn schedule_frame(
 pub fn App() -> Html {
     let state = use_reducer(read_url);
     let dispatcher = state.dispatcher();
-    use_effect_with(state.theme, |&theme| store_theme(theme));
+    let url_theme = state.display.theme.is_some();
+    use_effect_with((state.theme, url_theme), |&(theme, url_theme)| {
+        if !url_theme {
+            store_theme(theme);
+        }
+    });
     let on: Callback<Action> = {
         let dispatcher = dispatcher.clone();
         use_callback((), move |action: Action, _| dispatcher.dispatch(action))
     };
-    use_key_map(dispatcher.clone());
+    use_key_map(
+        dispatcher.clone(),
+        state.display.present || state.display.speaker,
+    );
     use_play_loop(state.playing, state.speed_index, dispatcher.clone());
     use_pending_comparison(state.pending.clone(), dispatcher);
     use_url_follows(&state);
+    crate::embed::host::use_host_commands(&state, state.dispatcher());
+    crate::embed::host::use_host_events(&state);
+    crate::share::use_popstate(state.dispatcher());
+    crate::present::use_present_keys(&state, state.dispatcher());
+    crate::present::use_present_sync(&state, state.dispatcher());
 
     let theme_class = match state.theme {
         Theme::System => None,
         Theme::Light => Some("theme-light"),
         Theme::Dark => Some("theme-dark"),
     };
+    if state.display.speaker {
+        return html! {
+            <div id="app" class={classes!("app", "speaker", theme_class)} data-view={state.view.name()}
+                data-lane={state.lane.name()}>
+                { crate::present::speaker_body(&state, &on) }
+            </div>
+        };
+    }
+    if state.display.embed || state.display.present {
+        // Presenting uses the embedded page's fill-the-screen layout, with the narration on top.
+        return html! {
+            <div id="app" class={classes!("app", "embed", format!("controls-{}", state.display.controls().name()),
+                state.display.present.then_some("present"), theme_class, state.playing.then_some("playing"))}
+                data-view={state.view.name()} data-lane={state.lane.name()}>
+                // The full transport has its own narration.
+                if state.display.present && state.display.controls() != crate::embed::Controls::Full {
+                    { crate::present::present_top(&state) }
+                }
+                { crate::embed::view::embed_body(&state, &on) }
+                if state.blank { { crate::present::blank() } }
+            </div>
+        };
+    }
     html! {
         <div id="app" class={classes!("app", theme_class, state.playing.then_some("playing"))}
             data-view={state.view.name()} data-lane={state.lane.name()}>
@@ -227,8 +250,8 @@ pub fn App() -> Html {
 
 /// Keyboard: one listener on the window for the app's lifetime.
 #[hook]
-fn use_key_map(dispatcher: UseReducerDispatcher<AppState>) {
-    use_effect_with((), move |_| {
+fn use_key_map(dispatcher: UseReducerDispatcher<AppState>, presenting: bool) {
+    use_effect_with(presenting, move |&presenting| {
         let listener = web_sys::window().map(|window| {
             // Not passive: handled keys call preventDefault (Space must not scroll the page).
             let options = EventListenerOptions::enable_prevent_default();
@@ -236,6 +259,14 @@ fn use_key_map(dispatcher: UseReducerDispatcher<AppState>) {
                 let Some(e) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
                     return;
                 };
+                // Presenting, the presenter's keys (`crate::present`) come first.
+                if presenting && crate::present::present_key(e).is_some() {
+                    return;
+                }
+                // In a frame, Escape also gives the keyboard back to the host page (its deck keys).
+                if e.key() == "Escape" && crate::embed::host::in_frame() {
+                    crate::embed::host::release_focus();
+                }
                 if let Some(action) = key_action(e) {
                     e.prevent_default();
                     dispatcher.dispatch(action);
@@ -294,7 +325,8 @@ fn use_url_follows(state: &AppState) {
     let settled = !state.playing && state.pending.is_none();
     use_effect_with((query, settled), move |(query, settled)| {
         let query = query.clone();
-        let timeout = settled.then(|| Timeout::new(URL_WRITE_DELAY_MS, move || write_url(&query)));
+        let timeout = settled
+            .then(|| Timeout::new(URL_WRITE_DELAY_MS, move || crate::share::write_url(&query)));
         move || drop(timeout)
     });
 }
@@ -329,6 +361,13 @@ fn topbar(state: &AppState, on: &Callback<Action>) -> Html {
                 <a class="view-tab" id="to-lessons" href="?lessons">{ "Lessons" }</a>
             </nav>
             <div class="tools">
+                <crate::share::Share link_query={crate::share::link_query(state)}
+                    embed_query={crate::share::embed_query(state)} />
+                if let Some(comparison) = &state.comparison {
+                    <crate::export::menu::ExportMenu comparison={comparison.clone()} lane={state.lane}
+                        align={state.align} step={state.step} prev_step={state.prev_step}
+                        lanes={state.display.lanes} />
+                }
                 <button id="theme-button" type="button" onclick={on.reform(|_: MouseEvent| Action::CycleTheme)}
                     title="Switch theme (t)">{ theme_label }</button>
                 <button id="help-button" type="button" onclick={on.reform(|_: MouseEvent| Action::ToggleHelp)}

@@ -17,6 +17,13 @@
 //! - [`glossary`]: the glossary page (`?glossary`) and the links from every term where it appears.
 //! - [`why`]: one sentence per kind of event that marks a turn (a wait, a retry, an invalidation…), shown
 //!   beside the narration in the lesson player and the race lab.
+//! - [`embed`]: embedding in another page: the layout parameters (`embed`, `lanes`, `controls`, `theme`,
+//!   `present`, `origin`), the versioned postMessage protocol, the embedded page.
+//! - [`present`]: presenting from a stage: clicker keys, blanking, fullscreen, the projector layout, the
+//!   speaker window in step over a BroadcastChannel.
+//! - [`share`]: the address bar as a history of pictures (push for a new scenario or view, `popstate`
+//!   restores), "copy link" and "copy embed code".
+//! - [`export`]: the step as SVG or PNG, the run as a Perfetto trace (hmm-sim's `chrome_trace_events`).
 //! - [`jump`]: the kinds of event the transport jumps to, each a question asked of `hmm_sim::Ev`.
 //!
 //! Derive (pure functions to plain render data, `Clone + PartialEq`):
@@ -38,13 +45,17 @@ mod app;
 pub mod comparison;
 pub mod components;
 pub mod decode;
+pub mod embed;
+pub mod export;
 pub mod glossary;
 pub mod jump;
 pub mod lesson;
 pub mod picture;
+pub mod present;
 pub mod race;
 mod root;
 pub mod scenario;
+pub mod share;
 pub mod state;
 pub mod url;
 pub mod why;

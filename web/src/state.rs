@@ -49,6 +49,10 @@ pub struct AppState {
     pub help_open: bool,
     pub notices: Vec<Notice>,
     pub theme: Theme,
+    /// Layout and embedding: `crate::embed`'s URL parameters (embed, lanes, controls, theme, present, origin).
+    pub display: crate::embed::Display,
+    /// Presenting: the screen is blanked (`B`).
+    pub blank: bool,
 }
 
 #[derive(Clone)]
@@ -82,6 +86,13 @@ pub enum Action {
     CloseHelp,
     DismissNotice(usize),
     CycleTheme,
+    /// Which lanes the compare view shows (embedding); the followed lane stays one of them.
+    SetLanes(crate::embed::LaneSet),
+    SetTheme(Theme),
+    /// Presenting: blank the screen, or show it again.
+    ToggleBlank,
+    /// Back or Forward: show the picture this URL names (`crate::share`).
+    Restore(UrlState),
 }
 
 impl AppState {
@@ -103,8 +114,13 @@ impl AppState {
             zoom: 1,
             help_open: false,
             notices: Vec::new(),
-            theme: Theme::System,
+            theme: url.display.theme.unwrap_or(Theme::System),
+            display: url.display.clone(),
+            blank: false,
         };
+        if !state.display.lanes.contains(state.lane) {
+            state.lane = state.display.lanes.shown().next().unwrap_or(state.lane);
+        }
         if let Err(message) = state.load(&url.pages) {
             notices.push(Notice(format!(
                 "The scenario in this link cannot be run: {message}. Showing the default scenario instead."
@@ -204,7 +220,16 @@ impl Reducible for AppState {
             | Action::JumpNext
             | Action::JumpPrev => s.travel(action),
             Action::SetLane(_) | Action::SetAlign(_) => Some(s.follow(action)),
+            Action::SetLanes(lanes) => {
+                let mut s = s;
+                s.display.lanes = lanes;
+                Some(match lanes.shown().next() {
+                    Some(first) if !lanes.contains(s.lane) => s.follow(Action::SetLane(first)),
+                    _ => s,
+                })
+            }
             Action::EditScenario(_) | Action::ComparisonReady(..) => s.scenario(action),
+            Action::Restore(url) => Some(s.restore(url)),
             _ => Some(s.settings(action)),
         };
         match next {
@@ -217,6 +242,35 @@ impl Reducible for AppState {
 
 /// Each returns the next state, or `None` when the action changes nothing.
 impl AppState {
+    /// The picture `url` names, keeping what is not part of it (theme, help) and the computed comparison when
+    /// the scenario is the same. Its notices were shown when the page first read it.
+    fn restore(self, url: UrlState) -> AppState {
+        let same = self
+            .comparison
+            .as_ref()
+            .is_some_and(|c| c.pages_text == url.pages);
+        let mut next = if same {
+            let mut next = self.clone();
+            next.view = url.view;
+            next.lane = url.lane;
+            next.align = url.align;
+            next.speed_index = url.speed_index.min(SPEEDS.len() - 1);
+            next.display = url.display.clone();
+            next.playing = false;
+            let step = url.step.min(next.transport_len());
+            next.step = step;
+            next.prev_step = step;
+            next
+        } else {
+            AppState::from_url(url.clone(), Vec::new())
+        };
+        next.theme = url.display.theme.unwrap_or(self.theme);
+        next.help_open = self.help_open;
+        next.blank = self.blank;
+        next.notices = self.notices;
+        next
+    }
+
     fn playback(mut self, action: Action) -> Option<AppState> {
         let len = self.transport_len();
         match action {
@@ -347,6 +401,8 @@ impl AppState {
             Action::DismissNotice(i) if i < self.notices.len() => {
                 self.notices.remove(i);
             }
+            Action::SetTheme(theme) => self.theme = theme,
+            Action::ToggleBlank => self.blank = !self.blank,
             Action::CycleTheme => {
                 self.theme = match self.theme {
                     Theme::System => Theme::Dark,
@@ -375,6 +431,7 @@ impl AppState {
             step: self.step,
             align: self.align,
             speed_index: self.speed_index,
+            display: self.display.clone(),
         }
     }
 

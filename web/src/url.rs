@@ -82,6 +82,8 @@ pub struct UrlState {
     pub step: usize,
     pub align: Align,
     pub speed_index: usize,
+    /// Layout and embedding (`embed`, `lanes`, `controls`, `theme`, `present`, `origin`): `crate::embed`'s.
+    pub display: crate::embed::Display,
 }
 
 impl Default for UrlState {
@@ -93,6 +95,7 @@ impl Default for UrlState {
             step: 0,
             align: Align::Milestone,
             speed_index: DEFAULT_SPEED_INDEX,
+            display: Default::default(),
         }
     }
 }
@@ -117,7 +120,8 @@ pub fn parse_query(query: &str) -> (UrlState, Vec<Notice>) {
 
 fn parse_query_all(query: &str) -> (UrlState, Vec<Notice>) {
     let mut state = UrlState::default();
-    let mut notices = Vec::new();
+    let (display, mut notices) = crate::embed::Display::parse(query);
+    state.display = display;
     let query = query.strip_prefix('?').unwrap_or(query);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
@@ -168,6 +172,7 @@ fn parse_query_all(query: &str) -> (UrlState, Vec<Notice>) {
                     shorten(&value)
                 ))),
             },
+            other if crate::embed::KEYS.contains(&other) => {}
             other => notices.push(Notice(format!(
                 "Ignored the unknown URL parameter {:?}.",
                 shorten(other)
@@ -195,6 +200,7 @@ pub fn format_query(state: &UrlState) -> String {
             q.push_str(&format!("&speed={s}"));
         }
     }
+    q.push_str(&state.display.format_suffix());
     q
 }
 
@@ -270,6 +276,7 @@ mod tests {
             step: 120,
             align: Align::Step,
             speed_index: 5,
+            display: Default::default(),
         };
         let q = format_query(&state);
         assert_eq!(

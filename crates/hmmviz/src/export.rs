@@ -1,25 +1,15 @@
 //! `hmmviz export --perfetto --pages <STATES>`: the three lanes' traces in the Chrome trace-event format
-//! (JSON), which Perfetto (ui.perfetto.dev) and chrome://tracing open.
-//!
-//! One process per lane, one thread per simulated thread. Kernel functions are complete ("X") slices nested
-//! by call depth; lock holds are async slices ("b"/"e") named after the lock, one per hold; PTE writes, faults,
-//! retries, errors and milestones are instant ("i") events with their values as arguments. Time is the
-//! step: one trace event of the simulator is one microsecond, so Perfetto's timeline is the step axis.
+//! (JSON), which Perfetto (ui.perfetto.dev) and chrome://tracing open. The events themselves are hmm-sim's
+//! (`hmm_sim::chrome_trace_events`, which the web app's export uses too); this writes them out.
 
 use crate::{out, outln};
-use hmm_sim::{
-    call_spans, compare, describe_errno, lock_holds, parse_states, Ev, LaneRun, RunConfig, Strategy,
-};
-use serde_json::{json, Value};
+use hmm_sim::{chrome_trace_events, compare, parse_states, LaneRun, RunConfig, Strategy};
 use std::ffi::OsString;
 use std::process::ExitCode;
 
 /// Events per lane the export writes at most: a Chrome trace of every event is about 150 bytes per event,
 /// and the viewers slow down well before a few million slices.
 pub const MAX_EXPORT_STEPS: usize = 2_000_000;
-
-/// Thread ids of the lock-hold tracks: simulated thread `t` takes its locks on track `LOCK_TRACK + t`.
-const LOCK_TRACK: u32 = 1000;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -70,83 +60,20 @@ pub fn main(args: Args) -> ExitCode {
     outln!("{{\"traceEvents\": [");
     let mut first = true;
     for (i, lane) in lanes.iter().enumerate() {
-        for event in lane_events(lane, i as u32 + 1) {
+        let events = chrome_trace_events(
+            lane.strategy.name(),
+            &lane.report.thread_names,
+            &lane.report.events,
+            i as u32 + 1,
+        );
+        for event in events {
+            let event = serde_json::to_string(&event).expect("plain data serialises");
             out!("{}{event}\n", if first { "" } else { "," });
             first = false;
         }
     }
     outln!("]}}");
     ExitCode::SUCCESS
-}
-
-/// Every trace event of one lane, as process `pid`.
-pub fn lane_events(lane: &LaneRun, pid: u32) -> Vec<Value> {
-    let events = &lane.report.events;
-    let mut out = vec![meta(pid, 0, "process_name", lane.strategy.name())];
-    for (tid, name) in lane.report.thread_names.iter().enumerate() {
-        let tid = tid as u32;
-        out.push(meta(pid, tid, "thread_name", &format!("T{tid} {name}")));
-        out.push(meta(
-            pid,
-            LOCK_TRACK + tid,
-            "thread_name",
-            &format!("T{tid} locks"),
-        ));
-    }
-    for span in call_spans(events) {
-        out.push(json!({
-            "ph": "X", "pid": pid, "tid": span.thread, "ts": span.start, "dur": span.end - span.start,
-            "name": span.what.name(), "cat": "kernel",
-            "args": { "file": span.what.file(), "depth": span.depth },
-        }));
-    }
-    // Lock holds overlap without nesting (hand-over-hand PTLs, a folio lock held across a PTL), so each is
-    // an async slice of its own ("b"/"e" with an id) rather than a slice on a thread's stack.
-    for (id, hold) in lock_holds(events).iter().enumerate() {
-        let common = json!({
-            "pid": pid, "tid": LOCK_TRACK + hold.thread as u32, "name": hold.what.describe(),
-            "cat": "lock", "id": format!("{pid}.{id}"),
-        });
-        for (ph, ts) in [("b", hold.start), ("e", hold.end)] {
-            let mut e = common.clone();
-            e["ph"] = json!(ph);
-            e["ts"] = json!(ts);
-            out.push(e);
-        }
-    }
-    for (step, e) in events.iter().enumerate() {
-        if let Some((name, args)) = instant(&e.decode()) {
-            out.push(json!({
-                "ph": "i", "s": "t", "pid": pid, "tid": e.thread, "ts": step,
-                "name": name, "cat": "event", "args": args,
-            }));
-        }
-    }
-    out
-}
-
-/// The events worth a mark on the timeline: what changed a PTE, a fault, a retry, an error, a milestone.
-fn instant(ev: &Ev) -> Option<(String, Value)> {
-    Some(match *ev {
-        Ev::PteWrite { page, old, new } => (
-            format!("pte {} → {}", old.kind().name(), new.kind().name()),
-            json!({ "mm": page.mm, "vpn": page.vpn }),
-        ),
-        Ev::Fault {
-            page, write, ahead, ..
-        } => (
-            if ahead { "fault (ahead)" } else { "fault" }.to_string(),
-            json!({ "mm": page.mm, "vpn": page.vpn, "write": write }),
-        ),
-        Ev::Retry { reason } => ("retry".to_string(), json!({ "why": reason.describe() })),
-        Ev::Error { errno, .. } => (describe_errno(errno), json!({})),
-        Ev::Milestone { milestone } => (milestone.name().to_string(), json!({})),
-        _ => return None,
-    })
-}
-
-fn meta(pid: u32, tid: u32, what: &str, name: &str) -> Value {
-    json!({ "ph": "M", "pid": pid, "tid": tid, "name": what, "args": { "name": name } })
 }
 
 fn usage_error(msg: &str) -> ExitCode {

@@ -165,3 +165,76 @@ fn run_summarises_and_emits_json() {
     assert_eq!(v["report"]["assertions"].as_array().map(Vec::len), Some(3));
     assert_eq!(v["state"]["results"]["m"]["Dmirror"]["cpages"], 4);
 }
+
+/// `--junit FILE`: a test case per lesson, a `<failure>` carrying the failing assertion's or diagnostic's
+/// lines (escaped), an `<error>` per path that could not be read.
+#[test]
+fn junit_report_for_ci() {
+    let dir = scratch("check-junit");
+    let good = write(&dir, "a-good.md", GOOD);
+    let bad = write(
+        &dir,
+        "b-bad.md",
+        &GOOD.replace("m.cpages == 4", "m.cpages == 5"),
+    );
+    let malformed = write(
+        &dir,
+        "c-malformed.md",
+        &GOOD.replace("m.cpages == 4", "m.cpages == 5 && 1 < 2"),
+    );
+    let report = dir.join("report.xml");
+    let missing = dir.join("missing.md");
+    let (code, out, _) = hmmviz(&[
+        "check",
+        dir.to_str().unwrap(),
+        missing.to_str().unwrap(),
+        "--junit",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let xml = std::fs::read_to_string(&report).expect("the report is written");
+    assert!(
+        xml.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"hmmviz check\" tests=\"4\" \
+             failures=\"2\" errors=\"1\">"
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!(
+            "<testcase classname=\"lessons\" name=\"{good}\" file=\"{good}\"/>"
+        )),
+        "{xml}"
+    );
+    for failing in [&bad, &malformed] {
+        assert!(
+            xml.contains(&format!(
+                "<testcase classname=\"lessons\" name=\"{failing}\" file=\"{failing}\">\n    <failure message=\"{failing}:"
+            )),
+            "{xml}"
+        );
+    }
+    assert!(xml.contains("`m.cpages == 5` does not hold"), "{xml}");
+    assert!(
+        xml.contains("m.cpages == 5 &amp;&amp; 1 &lt; 2"),
+        "escaped: {xml}"
+    );
+    assert_eq!(xml.matches("<failure message=").count(), 2, "{xml}");
+    assert_eq!(xml.matches("</failure>").count(), 2, "{xml}");
+    assert_eq!(xml.matches("<error message=").count(), 1, "{xml}");
+    assert!(xml.contains("missing.md"), "{xml}");
+    assert!(xml.ends_with("</testsuite>\n</testsuites>\n"), "{xml}");
+
+    // Everything passing: no failure, exit 0; an unwritable report path is a usage error.
+    let (code, _, _) = hmmviz(&["check", &good, "--junit", report.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let xml = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        xml.contains("tests=\"1\" failures=\"0\" errors=\"0\""),
+        "{xml}"
+    );
+    let nowhere = dir.join("no/such/dir/r.xml");
+    let (code, _, err) = hmmviz(&["check", &good, "--junit", nowhere.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--junit"), "{err}");
+}

@@ -21,6 +21,11 @@ pub fn node_modules() -> PathBuf {
     root().join("node_modules")
 }
 
+/// The project's own Python virtualenv (Sphinx for the integration tests), ignored by git.
+pub fn venv() -> PathBuf {
+    root().join(".venv")
+}
+
 /// Scratch space for `cargo xtask test` (the site under test, Playwright's results), inside the ignored target/.
 pub fn xtask_target() -> PathBuf {
     root().join("target/xtask")

@@ -37,6 +37,9 @@ pub fn run() -> Result {
     )?;
     chromium(&mut installed)?;
     npm_packages(&mut installed)?;
+    // The host integrations' tests build a real Sphinx site and a real mdBook (integrations/).
+    sphinx(&mut installed)?;
+    cargo_tool("mdbook", MDBOOK_VERSION, &["mdbook"], &mut installed)?;
     // trunk runs cargo with --offline (Trunk.toml), so every crate must already be in cargo's cache.
     process::run(cargo().arg("fetch"))?;
     if installed.is_empty() {
@@ -81,8 +84,11 @@ fn cargo_tool(name: &str, version: &str, binaries: &[&str], installed: &mut Vec<
         .iter()
         .map(|binary| process::version_of(binary))
         .collect();
+    // `trunk 0.21.14`, `wasm-bindgen 0.2.130`; mdbook says `mdbook v0.5.4`.
     let up_to_date = binaries.iter().zip(&versions).all(|(binary, reported)| {
-        reported.as_deref() == Some(format!("{binary} {version}").as_str())
+        let reported = reported.as_deref();
+        reported == Some(format!("{binary} {version}").as_str())
+            || reported == Some(format!("{binary} v{version}").as_str())
     });
     if up_to_date {
         found(&format!("{name} {version} ({})", binaries.join(", ")));
@@ -163,8 +169,49 @@ fn is_root() -> bool {
         .is_ok_and(|output| output.stdout.trim_ascii() == b"0")
 }
 
+/// mdBook, whose `mdbook build` the mdBook integration's test runs. Pinned: the test builds a real book
+/// with it, and a new release can change its HTML; `cargo install --locked` builds it from crates.io
+/// (measured here: 1,229 s, about 20 minutes, on two cores shared with other builds; once per machine).
+pub const MDBOOK_VERSION: &str = "0.5.4";
+
+/// Sphinx, whose `sphinx-build` the Sphinx integration's test runs, in the project's own virtualenv
+/// (`.venv`, ignored by git) so nothing is installed into the system Python. 8.2.3: the newest release
+/// that runs on Debian's Python 3.11 (9.x needs 3.12 or newer).
+pub const SPHINX_VERSION: &str = "8.2.3";
+
+fn sphinx(installed: &mut Vec<String>) -> Result {
+    let venv = project::venv();
+    let sphinx_build = venv.join("bin/sphinx-build");
+    let reported = process::version_of(&sphinx_build.to_string_lossy());
+    if reported.as_deref() == Some(format!("sphinx-build {SPHINX_VERSION}").as_str()) {
+        found(&format!(
+            "sphinx {SPHINX_VERSION} ({})",
+            sphinx_build.display()
+        ));
+        return Ok(());
+    }
+    installing(
+        &format!("sphinx {SPHINX_VERSION}"),
+        &format!("pip, in {}", venv.display()),
+    );
+    if !venv.join("bin/pip").is_file() {
+        process::run(command("python3").args(["-m", "venv"]).arg(&venv)).map_err(|error| {
+            format!(
+                "{error}: the Sphinx test needs Python 3 with venv (apt-get install python3-venv)"
+            )
+        })?;
+    }
+    process::run(command(venv.join("bin/pip")).args([
+        "install",
+        "--disable-pip-version-check",
+        &format!("sphinx=={SPHINX_VERSION}"),
+    ]))?;
+    installed.push(format!("sphinx {SPHINX_VERSION}"));
+    Ok(())
+}
+
 /// The JS tools pinned in `package.json` + `package-lock.json`: Playwright (end-to-end tests, driving the
-/// system Chromium) and binaryen (wasm-opt for release builds).
+/// system Chromium), binaryen (wasm-opt for release builds) and reveal.js (the reveal.js integration's test).
 fn npm_packages(installed: &mut Vec<String>) -> Result {
     let npm = process::version_of("npm").ok_or(
         "npm is needed for the end-to-end tests: install Node.js 20 or newer with npm, then rerun",

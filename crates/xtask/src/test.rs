@@ -180,6 +180,7 @@ fn e2e_tests(site: &Path) -> StepResult {
         command("playwright")
             .env("HMMVIZ_URL", server.url())
             .env("CHROMIUM", setup::CHROMIUM)
+            .env("SPHINX_BUILD", project::venv().join("bin/sphinx-build"))
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
             .args(["test", "--config", "e2e/playwright.config.mjs"]),
     )?;

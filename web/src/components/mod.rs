@@ -2,6 +2,7 @@
 //! no app state. The app's reducer (`crate::state`) owns every decision about time and scenario.
 
 mod arrays;
+mod compact_transport;
 mod deep_view;
 mod frames;
 mod help;
@@ -19,6 +20,7 @@ mod swimlanes;
 mod transport;
 
 pub use arrays::Arrays;
+pub use compact_transport::CompactTransport;
 pub use deep_view::DeepView;
 pub use frames::Frames;
 pub use help::Help;

@@ -261,7 +261,7 @@ mod tests {
     }
 
     #[test]
-    fn stepping_pauses_at_each_choice_and_round_robin_livelocks_on_6_14_only() {
+    fn stepping_pauses_at_each_choice_and_round_robin_completes_on_every_kernel() {
         let r = race("livelock-6-14");
         let first = step(&r.race, KernelVersion::V6_14, &[]);
         assert!(first.end.is_none());
@@ -270,9 +270,9 @@ mod tests {
         assert_eq!(one.choices.len(), 1);
         assert!(one.events.len() > first.events.len());
         for (kernel, want) in [
-            (KernelVersion::V6_14, RunEnd::Livelock),
+            (KernelVersion::V6_14, RunEnd::Completed),
             (KernelVersion::V6_15, RunEnd::Completed),
-            (KernelVersion::V6_18, RunEnd::Completed),
+            (KernelVersion::Fix2026, RunEnd::Completed),
         ] {
             let all = round_robin(&r.race, kernel);
             let end = step(&r.race, kernel, &all).end.expect("ended");
@@ -283,7 +283,7 @@ mod tests {
     /// By hand (the e2e test clicks this): t1 t2 t3 t1 t2 t3 t1 t2 t3 t1 t2, then the scheduler runs on.
     /// On 6.14 that livelocks; one choice fewer completes. 6.15 livelocks too, differently: the thread that
     /// loses the trylock re-faults at once and, run on alone, never lets the winner finish (the spinning of
-    /// the 6.15 lesson); 6.18's sleeping waiter completes it.
+    /// the 6.15 lesson); 2026's sleeping waiter completes it.
     #[test]
     fn a_hand_schedule_then_run_on() {
         let r = race("livelock-6-14");
@@ -292,7 +292,7 @@ mod tests {
         assert_eq!(end(KernelVersion::V6_14, &hand), RunEnd::Livelock);
         assert_eq!(end(KernelVersion::V6_14, &hand[..10]), RunEnd::Completed);
         assert_eq!(end(KernelVersion::V6_15, &hand), RunEnd::Livelock);
-        assert_eq!(end(KernelVersion::V6_18, &hand), RunEnd::Completed);
+        assert_eq!(end(KernelVersion::Fix2026, &hand), RunEnd::Completed);
     }
 
     #[test]
@@ -321,10 +321,10 @@ mod tests {
             "{} choices",
             witness.len()
         );
-        let fixed = find_bad(&r.race, KernelVersion::V6_18, MAX_SEARCH_RUNS);
+        let fixed = find_bad(&r.race, KernelVersion::Fix2026, MAX_SEARCH_RUNS);
         assert!(fixed.witness.is_none(), "{fixed:?}");
         eprintln!(
-            "6.18: {} schedules, exhaustive {}",
+            "2026: {} schedules, exhaustive {}",
             fixed.tried, fixed.exhaustive
         );
     }

@@ -1,5 +1,5 @@
 //! The race lab's URL parameters: `race=KEY` (a lesson id, `ID:BIND` for one of several runs),
-//! `kernel=6.14|6.15|6.18`, `schedule=t1,t2,t3*40,…` (thread names; `*N` repeats a name N times, so a
+//! `kernel=6.14|6.15|2026|popple`, `schedule=t1,t2,t3*40,…` (thread names; `*N` repeats a name N times, so a
 //! witness thousands of choices long stays a short link). Anything wrong is said, never fatal.
 
 use hmm_sim::KernelVersion;
@@ -67,11 +67,8 @@ pub fn resolve(search: &str, races: &[RaceDef]) -> (RaceRoute, Option<String>) {
     };
     let kernel = match param(search, "kernel") {
         None => def.race.config.kernel,
-        Some(k) => KernelVersion::parse(&k).unwrap_or_else(|| {
-            notes.push(format!(
-                "kernel={k} is not a kernel version the simulator has ({}): using the lesson's",
-                KernelVersion::ALL.map(KernelVersion::name).join(", ")
-            ));
+        Some(k) => KernelVersion::parse(&k).unwrap_or_else(|e| {
+            notes.push(format!("kernel={k}: {e}; using the lesson's"));
             def.race.config.kernel
         }),
     };

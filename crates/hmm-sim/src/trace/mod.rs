@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+mod chrome;
 mod codec;
 mod counters;
 mod ev;
@@ -15,6 +16,7 @@ mod ids;
 mod kind;
 pub(crate) mod spans;
 
+pub use chrome::{chrome_trace_events, ChromeArg, ChromeEvent, CHROME_LOCK_TRACK};
 pub use counters::{CounterInfo, Counters, COUNTERS};
 pub use ev::{Ev, Invalidation, Page, RefMismatch, Slot};
 pub use func::Func;
