@@ -27,19 +27,29 @@ pub fn run() -> Result {
         "trunk",
         &project::trunk_version()?,
         &["trunk"],
+        &[],
         &mut installed,
     )?;
     cargo_tool(
         "wasm-bindgen-cli",
         &project::wasm_bindgen_version()?,
         &["wasm-bindgen", "wasm-bindgen-test-runner"],
+        &[],
         &mut installed,
     )?;
     chromium(&mut installed)?;
     npm_packages(&mut installed)?;
     // The host integrations' tests build a real Sphinx site and a real mdBook (integrations/).
     sphinx(&mut installed)?;
-    cargo_tool("mdbook", MDBOOK_VERSION, &["mdbook"], &mut installed)?;
+    // `mdbook build` is all the test runs: without the `serve` and `watch` features (tokio, axum, notify) the
+    // install compiles far less on a fresh machine.
+    cargo_tool(
+        "mdbook",
+        MDBOOK_VERSION,
+        &["mdbook"],
+        &["--no-default-features", "--features", "search"],
+        &mut installed,
+    )?;
     // trunk runs cargo with --offline (Trunk.toml), so every crate must already be in cargo's cache.
     process::run(cargo().arg("fetch"))?;
     if installed.is_empty() {
@@ -79,7 +89,14 @@ fn wasm_target(installed: &mut Vec<String>) -> Result {
 
 /// Install crate `name` at exactly `version` unless every one of `binaries` already reports that version
 /// (`<binary> --version` prints `<binary> <version>`).
-fn cargo_tool(name: &str, version: &str, binaries: &[&str], installed: &mut Vec<String>) -> Result {
+/// `features`: extra `cargo install` arguments choosing the tool's features.
+fn cargo_tool(
+    name: &str,
+    version: &str,
+    binaries: &[&str],
+    features: &[&str],
+    installed: &mut Vec<String>,
+) -> Result {
     let versions: Vec<Option<String>> = binaries
         .iter()
         .map(|binary| process::version_of(binary))
@@ -104,7 +121,8 @@ fn cargo_tool(name: &str, version: &str, binaries: &[&str], installed: &mut Vec<
     );
     let spec = format!("{name}@{version}");
     // --locked builds with the dependency versions the tool was released and tested with.
-    let locked = process::run_captured(cargo().args(["install", "--locked", &spec]))?;
+    let locked =
+        process::run_captured(cargo().args(["install", "--locked", &spec]).args(features))?;
     if !locked.status.success() {
         // A registry can lack a version the tool's lockfile names (seen: wasm-bindgen-cli 0.2.130 locks
         // webpki-roots 1.0.11, which this workplace's crates.io does not serve). Only then fall back to the
@@ -119,7 +137,7 @@ fn cargo_tool(name: &str, version: &str, binaries: &[&str], installed: &mut Vec<
             );
         }
         println!("setup: {spec}'s lockfile names a crate version the registry lacks; installing unlocked");
-        process::run(cargo().args(["install", &spec]))?;
+        process::run(cargo().args(["install", &spec]).args(features))?;
     }
     installed.push(format!("{name} {version}"));
     Ok(())
