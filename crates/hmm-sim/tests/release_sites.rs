@@ -482,7 +482,7 @@ fn workload(mut stop: impl FnMut(&Report) -> bool) {
         explore(
             &setup,
             &threads,
-            &cfg(KernelVersion::V6_18, Policy::RunToBlock),
+            &cfg(KernelVersion::Fix2026, Policy::RunToBlock),
             200,
             |r| {
                 stopped = stop(r);
