@@ -148,6 +148,9 @@ pub struct ScheduleSearch {
     pub tried: u64,
     /// Every schedule within the bound was tried (so `all schedules` may conclude).
     pub exhaustive: bool,
+    /// Property key → why the evaluator could not judge it in some schedule (an internal error).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub internal: BTreeMap<String, String>,
     /// The lesson's event budget stopped the search (the lesson then stops with an error naming it).
     #[serde(skip)]
     pub budget_hit: bool,
