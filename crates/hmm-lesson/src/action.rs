@@ -231,7 +231,8 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
         ) {
             return Err((
                 span.clone(),
-                "only dmirror, cpu, mprotect, munmap and fork can be queued on a thread".into(),
+                "only dmirror, cpu, mprotect, munmap, mremap and fork can be queued on a thread"
+                    .into(),
             ));
         }
     }
@@ -300,6 +301,28 @@ fn parse_verb(
             args.finish(&["pages"])?;
             Verb::Munmap { pages }
         }
+        "mremap" => {
+            let mut args = Args::new(rest, verb_span)?;
+            let pages = pages_arg(&mut args, page_count)?;
+            let (v, span) = args.req("to")?;
+            let to = values::number(v).map_err(|m| (span.clone(), m))?;
+            if to.saturating_add(pages.len() as u64) > page_count as u64 {
+                return Err((
+                    span,
+                    format!(
+                        "`to={to}` moves {} page(s) past the scenario's {page_count} pages",
+                        pages.len()
+                    ),
+                ));
+            }
+            let dontunmap = bool_arg(&mut args, "dontunmap")?.unwrap_or(false);
+            args.finish(&["pages", "to", "dontunmap"])?;
+            Verb::Mremap {
+                pages,
+                to: to as usize,
+                dontunmap,
+            }
+        }
         "fork" => {
             Args::new(rest, verb_span.clone())?.finish(&[])?;
             if !bound {
@@ -311,7 +334,7 @@ fn parse_verb(
         other => {
             return Err((
                 verb_span,
-                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, fork or run"),
+                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, mremap, fork or run"),
             ))
         }
     })
@@ -565,6 +588,19 @@ mod tests {
         assert!(m.contains("unknown dmirror command"));
         let (_, m) = parse("cpu read pages=0..99").unwrap_err();
         assert!(m.contains("past the scenario"));
+        let a = parse("r = mremap pages=0..4 to=8 dontunmap=true").unwrap();
+        assert_eq!(
+            a.op,
+            Verb::Mremap {
+                pages: Pages { start: 0, end: 4 },
+                to: 8,
+                dontunmap: true
+            }
+        );
+        let (_, m) = parse("mremap pages=0..4 to=14").unwrap_err();
+        assert!(m.contains("past the scenario"), "{m}");
+        let (_, m) = parse("mremap pages=0..4").unwrap_err();
+        assert!(m.contains("to"), "{m}");
         let (_, m) = parse("fork").unwrap_err();
         assert!(m.contains("child = fork"));
         let (_, m) = parse("t1: run").unwrap_err();

@@ -136,6 +136,8 @@ pub enum ResultObs {
         #[serde(skip_serializing_if = "Option::is_none")]
         stopped: Option<String>,
     },
+    /// A system call that returns 0 or an errno (`mremap`).
+    Syscall { ret: i64 },
 }
 
 /// Result of the bounded schedule search made for the last `run` of threads.

@@ -370,6 +370,8 @@ fn action_grammar_never_panics() {
             Just("mirror"),
             Just("mprotect"),
             Just("munmap"),
+            Just("mremap"),
+            Just("t1: x = mremap"),
             Just("fork"),
             Just("lane legacy_b"),
             Just("lane unified resume"),
@@ -389,6 +391,8 @@ fn action_grammar_never_panics() {
             Just("choices"),
             Just("select"),
             Just("owner"),
+            Just("to"),
+            Just("dontunmap"),
             Just("colour"),
         ];
         let line = (head, prop::collection::vec((key, word()), 0..5));

@@ -28,9 +28,21 @@ pub struct Vma {
     pub shared: bool,
     /// `VM_IO|VM_PFNMAP`-style special mapping (hmm skips it, migrate_vma_setup refuses it).
     pub special: bool,
+    /// `vm_pgoff`: the linear page index of `start`. A new vma's is its own start page; `mremap` moves a
+    /// vma and keeps it (`copy_vma`), so rmap still finds each folio at its unchanged `folio->index`.
+    pub pgoff: u32,
 }
 
 impl Vma {
+    /// `linear_page_index()`: the index a folio mapped at `vpn` of this vma has.
+    pub fn linear_page_index(&self, vpn: u32) -> u32 {
+        self.pgoff.wrapping_add(vpn - self.start)
+    }
+    /// `vma_address()`: where this vma maps index `index`, if it covers it.
+    pub fn address_of(&self, index: u32) -> Option<u32> {
+        let off = index.checked_sub(self.pgoff)?;
+        (off < self.end - self.start).then(|| self.start + off)
+    }
     pub fn is_anonymous(&self) -> bool {
         !self.shared && !self.special
     }
@@ -86,6 +98,11 @@ impl Mm {
 
     pub fn vma(&self, vpn: u32) -> Option<&Vma> {
         self.vmas.iter().find(|v| v.contains(vpn))
+    }
+    /// Every address of this mm where a vma covers linear index `index` (an rmap walk's visits: after an
+    /// `mremap(MREMAP_DONTUNMAP)` the old vma and the moved one both cover it).
+    pub fn addresses_of(&self, index: u32) -> impl Iterator<Item = u32> + '_ {
+        self.vmas.iter().filter_map(move |v| v.address_of(index))
     }
     pub fn pte(&self, vpn: u32) -> Pte {
         match self.pmds.get((vpn / PTRS_PER_PTE) as usize) {

@@ -69,9 +69,17 @@ fn op(ioctl_dev: u8, writes: bool) -> impl Strategy<Value = Op> {
                 write,
             }
         }),
-        span.prop_map(|(s, n)| Op::Munmap {
+        span.clone().prop_map(|(s, n)| Op::Munmap {
             start: RANGE_BASE_VPN + s,
             npages: n.min(PAGES - s)
+        }),
+        // mremap to anywhere from inside the range (overlapping: -EINVAL; over other pages: they are
+        // unmapped first) to past its end, with or without MREMAP_DONTUNMAP.
+        (span, 0..2 * PAGES, any::<bool>()).prop_map(|((s, n), t, dontunmap)| Op::Mremap {
+            start: RANGE_BASE_VPN + s,
+            npages: n.min(PAGES - s),
+            new: RANGE_BASE_VPN + t,
+            dontunmap,
         }),
         Just(Op::Fork),
     ]

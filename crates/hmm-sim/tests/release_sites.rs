@@ -306,6 +306,14 @@ fn workload(mut stop: impl FnMut(&Report) -> bool) {
                 write: true,
             },
             Op::CpuWrite { vpn: B, value: 8 }, // do_wp_page reuses the exclusive page
+            // mremap into another PTE table: move_ptes nests the second PTL.
+            Op::Mremap {
+                start: B,
+                npages: 2,
+                new: B + 0x400,
+                dontunmap: true,
+            },
+            Op::CpuRead { vpn: B + 0x400 },
         ];
         if stop(&run(&setup, &[thread("cpu", ops)], &rr(kernel))) {
             return;

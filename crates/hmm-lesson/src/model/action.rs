@@ -67,6 +67,13 @@ pub enum Verb {
     Munmap {
         pages: Pages,
     },
+    /// `mremap(pages, len, len, MREMAP_MAYMOVE | MREMAP_FIXED [| MREMAP_DONTUNMAP], to)`: the result's
+    /// `ret` is 0 or the errno.
+    Mremap {
+        pages: Pages,
+        to: usize,
+        dontunmap: bool,
+    },
     /// fork(); the child is named by the binding (`child = fork`).
     Fork,
     /// Run every queued `tN:` op under a scheduler.

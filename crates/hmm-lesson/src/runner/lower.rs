@@ -134,6 +134,16 @@ pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<hmm_sim::Op>, String> 
             start: vpn(pages.start),
             npages: pages.len() as u32,
         }],
+        Verb::Mremap {
+            pages,
+            to,
+            dontunmap,
+        } => vec![hmm_sim::Op::Mremap {
+            start: vpn(pages.start),
+            npages: pages.len() as u32,
+            new: vpn(*to),
+            dontunmap: *dontunmap,
+        }],
         Verb::Fork => vec![hmm_sim::Op::Fork],
         Verb::Lane { .. } | Verb::Mirror { .. } | Verb::Run { .. } => {
             return Err("this action cannot be queued on a thread".into())

@@ -354,6 +354,21 @@ impl<'l> BeatRunner<'l> {
                 self.main_obs = None;
                 return;
             }
+            // A moved range is mapped at its new place; the old one stays mapped (empty) only with
+            // MREMAP_DONTUNMAP.
+            Verb::Mremap {
+                pages,
+                to,
+                dontunmap,
+            } if outcomes.last() == Some(&OpOutcome::Ret(0)) => {
+                for p in pages.iter() {
+                    self.mapped[p] = *dontunmap;
+                }
+                for p in *to..*to + pages.len() {
+                    self.mapped[p] = true;
+                }
+                self.main_obs = None;
+            }
             _ => {}
         }
         let Some(result) = result_obs(verb, outcomes) else {
@@ -619,6 +634,10 @@ pub(super) fn result_obs(verb: &Verb, outcomes: &[OpOutcome]) -> Option<ResultOb
                 snapshot,
             })
         }
+        Verb::Mremap { .. } => match outcomes.last() {
+            Some(OpOutcome::Ret(r)) => Some(ResultObs::Syscall { ret: *r as i64 }),
+            _ => None,
+        },
         Verb::CpuRead { pages, .. } => Some(ResultObs::CpuRead {
             data: pages
                 .iter()

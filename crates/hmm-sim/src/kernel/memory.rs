@@ -204,14 +204,16 @@ impl Kernel {
         self.set_content(pfn, value);
         let mut w = self.wm();
         let index = w.frames[pfn as usize].index;
-        let mappers: Vec<MmId> = w
+        let mappers: Vec<(MmId, u32)> = w
             .mms
             .iter()
-            .filter(|m| m.alive && m.pte(index).pfn() == Some(pfn))
-            .map(|m| m.id)
+            .filter(|m| m.alive)
+            .flat_map(|m| m.addresses_of(index).map(move |vpn| (m, vpn)))
+            .filter(|(m, vpn)| m.pte(*vpn).pfn() == Some(pfn))
+            .map(|(m, vpn)| (m.id, vpn))
             .collect();
-        for mm in mappers {
-            w.expected.insert((mm, index), value);
+        for page in mappers {
+            w.expected.insert(page, value);
         }
     }
 

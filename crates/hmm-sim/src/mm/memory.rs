@@ -27,8 +27,11 @@ pub(crate) fn add_new_anon_rmap(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn, shmem:
     {
         let mut w = k.wm();
         let anon_vma = w.mms[mm as usize].anon_vma;
+        let index = w.mms[mm as usize]
+            .vma(vpn)
+            .map_or(vpn, |v| v.linear_page_index(vpn));
         let f = &mut w.frames[pfn as usize];
-        f.index = vpn;
+        f.index = index;
         if shmem {
             f.shmem = true;
         } else {

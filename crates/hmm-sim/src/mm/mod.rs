@@ -6,5 +6,6 @@ pub mod migrate;
 pub mod migrate_device;
 pub mod mmap;
 pub mod mmu_notifier;
+pub mod mremap;
 pub mod rmap;
 pub mod walk;

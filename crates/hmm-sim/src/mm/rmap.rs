@@ -1,7 +1,8 @@
 //! mm/rmap.c and the rmap half of mm/migrate.c: reverse-map walks over a folio's mappings.
 //!
 //! An anonymous folio's mappings are found as the kernel finds them: every mm that shares the folio's
-//! anon_vma (parent and fork children) may map it at the folio's linear index (`folio->index`).
+//! anon_vma (parent and fork children) may map it where one of its vmas covers the folio's linear index
+//! (`folio->index`, `vma_address()`).
 
 use crate::kernel::Kernel;
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
@@ -9,7 +10,7 @@ use crate::pte::{MigrationKind, Pfn, Pte};
 use crate::trace::{pack_page, FolioFlag, Func, LockId, NotifyEvent};
 use crate::world::{MmId, Zone};
 /// The places an rmap walk visits, in anon_vma member order (`rmap_walk_anon`): every live mm that shares
-/// the folio's anon_vma, at the folio's index. Whether each PTE still maps the folio is checked at the
+/// the folio's anon_vma, at each address whose vma covers the folio's index. Whether each PTE still maps the folio is checked at the
 /// visit, under its PTL (`page_vma_mapped_walk`), not up front: a fork that copied the entry after the walk
 /// started is still seen.
 fn rmap_members(k: &Kernel, pfn: Pfn) -> Vec<(MmId, u32)> {
@@ -22,7 +23,11 @@ fn rmap_members(k: &Kernel, pfn: Pfn) -> Vec<(MmId, u32)> {
         .members
         .iter()
         .filter(|&&mm| w.mms[mm as usize].alive)
-        .map(|&mm| (mm, f.index))
+        .flat_map(|&mm| {
+            w.mms[mm as usize]
+                .addresses_of(f.index)
+                .map(move |vpn| (mm, vpn))
+        })
         .collect()
 }
 

@@ -9,6 +9,7 @@ use crate::errno::EINVAL;
 use crate::invariants;
 use crate::kernel::Kernel;
 use crate::mm::mmap::{cpu_access, fork, mprotect, munmap};
+use crate::mm::mremap::mremap;
 use crate::sched::{Executor, Limits, Policy, RunError};
 use crate::trace::{Counters, Event, Tid, TraceMode};
 use crate::version::KernelVersion;
@@ -51,6 +52,13 @@ pub enum Op {
     Munmap {
         start: u32,
         npages: u32,
+    },
+    /// `mremap(start, npages, npages, MREMAP_MAYMOVE | MREMAP_FIXED [| MREMAP_DONTUNMAP], new)`.
+    Mremap {
+        start: u32,
+        npages: u32,
+        new: u32,
+        dontunmap: bool,
     },
     /// fork(): the child is a new mm; later ops of *this* thread keep using the parent.
     Fork,
@@ -218,6 +226,9 @@ fn op_out_of_range(k: &Kernel, op: &Op) -> bool {
         Op::Mprotect { start, npages, .. } | Op::Munmap { start, npages } => {
             !range_ok(start, npages)
         }
+        Op::Mremap {
+            start, npages, new, ..
+        } => !range_ok(start, npages) || !range_ok(new, npages),
         Op::Fork => k.w().mms.len() >= MAX_MMS,
     }
 }
@@ -269,6 +280,12 @@ async fn run_op(k: &Kernel, mm: MmId, op: &Op) -> Outcome {
         Op::Munmap { start, npages } => {
             Outcome::Ret(munmap(k, mm, start, start.saturating_add(npages)).await)
         }
+        Op::Mremap {
+            start,
+            npages,
+            new,
+            dontunmap,
+        } => Outcome::Ret(mremap(k, mm, start, npages, new, dontunmap).await),
         Op::Fork => Outcome::Forked {
             child: fork(k, mm).await,
         },

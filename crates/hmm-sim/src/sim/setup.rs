@@ -127,6 +127,7 @@ impl Setup {
             write: prot.write,
             shared: prot.shared,
             special: false,
+            pgoff: start,
         });
         self.world.mms[mm as usize].vmas.sort_by_key(|v| v.start);
     }

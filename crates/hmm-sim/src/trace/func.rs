@@ -90,4 +90,7 @@ funcs! {
     LegacyA => "driver: legacy A", "(driver)", "Legacy sequence A: hmm_range_fault to fault everything in, then migrate_vma_setup/pages/finalize.";
     LegacyB => "driver: legacy B", "(driver)", "Legacy sequence B: migrate_vma_* first; if pages were not collected, hmm_range_fault them and migrate again.";
     Unified => "driver: unified", "(driver)", "Unified path (RFC): one hmm_range_fault walk with HMM_PFN_REQ_MIGRATE faults and installs migration entries.";
+    MremapTo => "mremap_to", "mm/mremap.c", "mremap(MREMAP_FIXED): unmaps the target range, then moves the vma there (move_vma).";
+    MoveVma => "move_vma", "mm/mremap.c", "Creates the new vma with the old vm_pgoff (copy_vma), moves the page tables, then unmaps the old range unless MREMAP_DONTUNMAP.";
+    MovePtes => "move_ptes", "mm/mremap.c", "Moves each PTE as it is (present, swap, migration, device-private, device-exclusive) from the old to the new address under both PTLs.";
 }

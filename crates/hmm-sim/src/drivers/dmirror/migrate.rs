@@ -179,7 +179,7 @@ pub(super) async fn dmirror_devmem_fault_alloc_and_copy(
         let dpage = k.alloc_system(0);
         k.lock(LockId::Folio(dpage)).await;
         if let Some(mirror) = mirror {
-            let vpn = k.w().folio(spage).index;
+            let vpn = m.start + i as u32; // xa_erase(&dmirror->pt, addr >> PAGE_SHIFT)
             k.lock(driver_lock(mirror)).await;
             k.dpt_set(mirror, vpn, None); // xa_erase
             k.unlock(driver_lock(mirror));
