@@ -15,7 +15,8 @@
 //! is an error at its column. `#` starts a comment.
 
 use crate::model::{
-    lane_from_name, Action, DmirrorCmd, DriverOverride, Pages, Schedule, Select, Span, Until, Verb,
+    lane_from_name, Action, DmirrorCmd, DriverOverride, GupTestCmd, Pages, Schedule, Select, Span,
+    Until, Verb,
 };
 use crate::values;
 
@@ -231,7 +232,7 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
         ) {
             return Err((
                 span.clone(),
-                "only dmirror, cpu, mprotect, munmap, mremap and fork can be queued on a thread"
+                "only dmirror, cpu, mprotect, munmap, mremap, gup_test and fork can be queued on a thread"
                     .into(),
             ));
         }
@@ -323,6 +324,33 @@ fn parse_verb(
                 dontunmap,
             }
         }
+        "gup_test" => {
+            let Some(cmd_word) = rest.first() else {
+                return Err((
+                    verb_span,
+                    format!("`gup_test` needs an ioctl: one of {}", gup_names()),
+                ));
+            };
+            let cmd = GupTestCmd::parse(cmd_word.text).ok_or_else(|| {
+                (
+                    cmd_word.span(),
+                    format!(
+                        "unknown gup_test ioctl `{}`: expected one of {}",
+                        cmd_word.text,
+                        gup_names()
+                    ),
+                )
+            })?;
+            let mut args = Args::new(&rest[1..], verb_span)?;
+            let pages = pages_arg(&mut args, page_count)?;
+            let longterm = bool_arg(&mut args, "longterm")?.unwrap_or(false);
+            args.finish(&["pages", "longterm"])?;
+            Verb::GupTest {
+                cmd,
+                pages,
+                longterm,
+            }
+        }
         "fork" => {
             Args::new(rest, verb_span.clone())?.finish(&[])?;
             if !bound {
@@ -334,7 +362,7 @@ fn parse_verb(
         other => {
             return Err((
                 verb_span,
-                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, mremap, fork or run"),
+                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, mremap, gup_test, fork or run"),
             ))
         }
     })
@@ -525,6 +553,10 @@ fn run(verb_span: Span, rest: &[Word<'_>]) -> Result<Verb, Problem> {
     Ok(Verb::Run { schedule })
 }
 
+fn gup_names() -> String {
+    GupTestCmd::ALL.map(|c| c.name()).join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -599,6 +631,17 @@ mod tests {
         );
         let (_, m) = parse("mremap pages=0..4 to=14").unwrap_err();
         assert!(m.contains("past the scenario"), "{m}");
+        let a = parse("g = gup_test PIN_FAST_BENCHMARK pages=2 longterm=true").unwrap();
+        assert_eq!(
+            a.op,
+            Verb::GupTest {
+                cmd: GupTestCmd::PinFastBenchmark,
+                pages: Pages { start: 2, end: 3 },
+                longterm: true
+            }
+        );
+        let (_, m) = parse("gup_test PIN_SLOW pages=2").unwrap_err();
+        assert!(m.contains("unknown gup_test ioctl"), "{m}");
         let (_, m) = parse("mremap pages=0..4").unwrap_err();
         assert!(m.contains("to"), "{m}");
         let (_, m) = parse("fork").unwrap_err();

@@ -245,6 +245,7 @@ fn validate_action(
         | Verb::Mprotect { .. }
         | Verb::Munmap { .. }
         | Verb::Mremap { .. }
+        | Verb::GupTest { .. }
         | Verb::Run { .. } => {}
     }
     if let Some(name) = &a.bind {
@@ -264,7 +265,7 @@ fn validate_action(
         ) {
             diags.push(map.error(
                 a.span.clone(),
-                "only dmirror, cpu read, mremap, lane and run produce a result to name",
+                "only dmirror, cpu read, mremap, gup_test, lane and run produce a result to name",
             ));
         } else {
             scope.results.insert(name.clone(), a.op.clone());
@@ -370,11 +371,11 @@ fn check_result_field(
         Verb::CpuRead { .. } => matches!(field, ResultField::Data),
         Verb::Run { .. } => matches!(field, ResultField::Outcome),
         Verb::Lane { .. } => matches!(field, ResultField::Outcome | ResultField::Ret),
-        Verb::Mremap { .. } => matches!(field, ResultField::Ret),
+        Verb::Mremap { .. } | Verb::GupTest { .. } => matches!(field, ResultField::Ret),
         _ => false,
     };
     if !ok {
-        diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu reads have data, runs have outcome, lanes have ret and outcome, mremap has ret")));
+        diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu reads have data, runs have outcome, lanes have ret and outcome, mremap and gup_test have ret")));
     }
     // A cpu read always returns data (a failed access shows per page), so `c.data == none` has no
     // meaning: refused here rather than judged by the evaluator.

@@ -372,6 +372,8 @@ fn action_grammar_never_panics() {
             Just("munmap"),
             Just("mremap"),
             Just("t1: x = mremap"),
+            Just("gup_test PIN_FAST_BENCHMARK"),
+            Just("g = gup_test GUP_BASIC_TEST"),
             Just("fork"),
             Just("lane legacy_b"),
             Just("lane unified resume"),
@@ -393,6 +395,7 @@ fn action_grammar_never_panics() {
             Just("owner"),
             Just("to"),
             Just("dontunmap"),
+            Just("longterm"),
             Just("colour"),
         ];
         let line = (head, prop::collection::vec((key, word()), 0..5));

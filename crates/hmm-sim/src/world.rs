@@ -143,11 +143,17 @@ pub struct Folio {
     pub shmem: bool,
     /// For device pages: the mirror (device, mm) that migrated it (`zone_device_data`).
     pub mirror: Option<(DevId, MmId)>,
-    /// GUP-pinned (`folio_maybe_dma_pinned`): `folio_try_share_anon_rmap_pte` fails.
+    /// Pinned by the set-up (tests): `maybe_dma_pinned` holds however many references it has.
     pub pinned: bool,
 }
 
 impl Folio {
+    /// `folio_maybe_dma_pinned`: an order-0 folio with at least `GUP_PIN_COUNTING_BIAS` references may be
+    /// pinned (`FOLL_PIN`), so `folio_try_share_anon_rmap_pte` refuses to unmap it for migration.
+    pub fn maybe_dma_pinned(&self) -> bool {
+        self.pinned || self.refcount >= crate::mm::gup::GUP_PIN_COUNTING_BIAS
+    }
+
     pub fn free(zone: Zone) -> Folio {
         Folio {
             zone,

@@ -11,8 +11,8 @@
 
 use hmm_sim::{
     compare, explore, parse_states, run, skip_release_at, take_release_sites_reached, DmirrorCmd,
-    DriverOpts, KernelVersion, Limits, Op, PageState, Policy, Prot, Report, RunConfig, Setup,
-    ThreadSpec, RANGE_BASE_VPN,
+    DriverOpts, GupTestCmd, KernelVersion, Limits, Op, PageState, Policy, Prot, Report, RunConfig,
+    Setup, ThreadSpec, RANGE_BASE_VPN,
 };
 use std::collections::BTreeSet;
 
@@ -314,6 +314,19 @@ fn workload(mut stop: impl FnMut(&Report) -> bool) {
                 dontunmap: true,
             },
             Op::CpuRead { vpn: B + 0x400 },
+            // GUP on the emptied old range: gup_fast falls back to the slow path, which faults.
+            Op::GupTest {
+                cmd: GupTestCmd::PinFastBenchmark,
+                start: B,
+                npages: 1,
+                longterm: true,
+            },
+            Op::GupTest {
+                cmd: GupTestCmd::GupBasicTest,
+                start: B + 1,
+                npages: 1,
+                longterm: false,
+            },
         ];
         if stop(&run(&setup, &[thread("cpu", ops)], &rr(kernel))) {
             return;

@@ -144,6 +144,16 @@ pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<hmm_sim::Op>, String> 
             new: vpn(*to),
             dontunmap: *dontunmap,
         }],
+        Verb::GupTest {
+            cmd,
+            pages,
+            longterm,
+        } => vec![hmm_sim::Op::GupTest {
+            cmd: *cmd,
+            start: vpn(pages.start),
+            npages: pages.len() as u32,
+            longterm: *longterm,
+        }],
         Verb::Fork => vec![hmm_sim::Op::Fork],
         Verb::Lane { .. } | Verb::Mirror { .. } | Verb::Run { .. } => {
             return Err("this action cannot be queued on a thread".into())

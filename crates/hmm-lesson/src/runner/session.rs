@@ -634,7 +634,7 @@ pub(super) fn result_obs(verb: &Verb, outcomes: &[OpOutcome]) -> Option<ResultOb
                 snapshot,
             })
         }
-        Verb::Mremap { .. } => match outcomes.last() {
+        Verb::Mremap { .. } | Verb::GupTest { .. } => match outcomes.last() {
             Some(OpOutcome::Ret(r)) => Some(ResultObs::Syscall { ret: *r as i64 }),
             _ => None,
         },

@@ -1,4 +1,5 @@
 //! Kernel mm code paths, one module per source file.
+pub mod gup;
 pub mod hmm;
 pub mod hmm_pfn;
 pub mod memory;

@@ -4,6 +4,7 @@ use super::setup::{open_mirror, range_ok, Setup};
 use crate::drivers::dmirror::{
     dmirror_ioctl, CmdResult, DmirrorCmd, DMIRROR_DEVMEM_OPS, DMIRROR_MIN_OPS,
 };
+use crate::drivers::gup_test::{gup_test_ioctl, GupTestCmd};
 use crate::drivers::lanes::{run_strategy, Strategy};
 use crate::errno::EINVAL;
 use crate::invariants;
@@ -59,6 +60,14 @@ pub enum Op {
         npages: u32,
         new: u32,
         dontunmap: bool,
+    },
+    /// An ioctl on mm/gup_test.c's `/sys/kernel/debug/gup_test` over `[start, start + npages)`, one page per
+    /// call, with `FOLL_WRITE` (and `FOLL_LONGTERM` if `longterm`).
+    GupTest {
+        cmd: GupTestCmd,
+        start: u32,
+        npages: u32,
+        longterm: bool,
     },
     /// fork(): the child is a new mm; later ops of *this* thread keep using the parent.
     Fork,
@@ -229,6 +238,7 @@ fn op_out_of_range(k: &Kernel, op: &Op) -> bool {
         Op::Mremap {
             start, npages, new, ..
         } => !range_ok(start, npages) || !range_ok(new, npages),
+        Op::GupTest { start, npages, .. } => !range_ok(start, npages),
         Op::Fork => k.w().mms.len() >= MAX_MMS,
     }
 }
@@ -286,6 +296,12 @@ async fn run_op(k: &Kernel, mm: MmId, op: &Op) -> Outcome {
             new,
             dontunmap,
         } => Outcome::Ret(mremap(k, mm, start, npages, new, dontunmap).await),
+        Op::GupTest {
+            cmd,
+            start,
+            npages,
+            longterm,
+        } => Outcome::Ret(gup_test_ioctl(k, mm, cmd, start, npages, longterm).await),
         Op::Fork => Outcome::Forked {
             child: fork(k, mm).await,
         },

@@ -56,7 +56,7 @@ pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> C
         (
             f.anon_vma.is_some() || f.shmem,
             f.anon_vma.is_some() && f.anon_exclusive,
-            f.pinned,
+            f.maybe_dma_pinned(),
         )
     };
     if !has_mapping {
