@@ -102,8 +102,9 @@ pub fn vma_kind(text: &str) -> Result<VmaKind, String> {
     match text {
         "anon_private" => Ok(VmaKind::AnonPrivate),
         "anon_shared" => Ok(VmaKind::AnonShared),
+        "dmirror_mmap" => Ok(VmaKind::DmirrorMmap),
         other => Err(format!(
-            "unknown vma kind `{other}`: expected anon_private or anon_shared"
+            "unknown vma kind `{other}`: expected anon_private, anon_shared or dmirror_mmap"
         )),
     }
 }

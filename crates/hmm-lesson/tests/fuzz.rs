@@ -271,6 +271,7 @@ fn toml_value() -> impl Strategy<Value = String> {
         Just("[\"student\", \"kernel\"]".to_string()),
         Just("[\"x\", 1, true]".to_string()),
         Just("{ pages = \"0..2\" }".to_string()),
+        Just("\"dmirror_mmap\"".to_string()),
         Just("true".to_string()),
         Just("-1".to_string()),
         Just("99999999999999999999".to_string()),

@@ -31,6 +31,9 @@ pub struct Vma {
     /// `vm_pgoff`: the linear page index of `start`. A new vma's is its own start page; `mremap` moves a
     /// vma and keeps it (`copy_vma`), so rmap still finds each folio at its unchanged `folio->index`.
     pub pgoff: u32,
+    /// `VM_MIXEDMAP`: a driver's file mapping whose pages it inserted (`vm_insert_page`), such as
+    /// `dmirror_fops_mmap`'s. Not anonymous: its pages have no anon_vma, so a write copies them.
+    pub mixedmap: bool,
 }
 
 impl Vma {
@@ -44,7 +47,7 @@ impl Vma {
         (off < self.end - self.start).then(|| self.start + off)
     }
     pub fn is_anonymous(&self) -> bool {
-        !self.shared && !self.special
+        !self.shared && !self.special && !self.mixedmap
     }
     pub fn contains(&self, vpn: u32) -> bool {
         (self.start..self.end).contains(&vpn)

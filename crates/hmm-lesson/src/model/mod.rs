@@ -85,6 +85,9 @@ pub enum VmaKind {
     AnonPrivate,
     /// `MAP_SHARED | MAP_ANONYMOUS` (shmem-backed: not anonymous for migrate_vma).
     AnonShared,
+    /// `mmap(MAP_PRIVATE)` of the test's `/dev/hmm_dmirror0` fd: `dmirror_fops_mmap` inserts a zeroed
+    /// page at every page (`vm_insert_page`, `VM_MIXEDMAP`).
+    DmirrorMmap,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -45,7 +45,24 @@ pub fn scenario_setup(sc: &Scenario) -> Result<Setup, String> {
             write,
             shared: v.kind == VmaKind::AnonShared,
         };
-        setup.mmap(0, vpn(v.pages.start), v.pages.len() as u32, prot);
+        let (start, npages) = (vpn(v.pages.start), v.pages.len() as u32);
+        if v.kind == VmaKind::DmirrorMmap {
+            if sc.devices < 1 {
+                return Err(
+                    "a dmirror_mmap vma maps /dev/hmm_dmirror0: the scenario needs devices >= 1"
+                        .into(),
+                );
+            }
+            if v.pages.iter().any(|p| states[p] != PageState::None) {
+                return Err(format!(
+                    "pages {}..{} of the dmirror_mmap vma hold the driver's zeroed pages: leave them N in scenario.states",
+                    v.pages.start, v.pages.end
+                ));
+            }
+            setup.mmap_dmirror(0, 0, start, npages, prot);
+        } else {
+            setup.mmap(0, start, npages, prot);
+        }
     }
     for (p, st) in states.iter().enumerate() {
         if *st != PageState::None {

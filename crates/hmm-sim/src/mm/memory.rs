@@ -79,14 +79,20 @@ async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shmem: bool) -> u3
     let Pte::Present { pfn, .. } = pte else {
         return wp_page_copy(k, mm, vpn, pte, None).await;
     };
-    let (exclusive, mapcount, refcount) = {
+    let (anon, exclusive, mapcount, refcount) = {
         let w = k.w();
         let f = w.folio(pfn);
-        (f.anon_exclusive, f.mapcount, f.refcount)
+        (
+            f.anon_vma.is_some(),
+            f.anon_exclusive,
+            f.mapcount,
+            f.refcount,
+        )
     };
     // wp_page_shared for shmem; wp_page_reuse when exclusive or when ours is the only reference
-    // (`wp_can_reuse_anon_folio`).
-    if shmem || exclusive || (mapcount == 1 && refcount == 1) {
+    // (`wp_can_reuse_anon_folio`), for anonymous folios only: a driver's page in a private mapping
+    // (VM_MIXEDMAP) is always copied.
+    if shmem || (anon && (exclusive || (mapcount == 1 && refcount == 1))) {
         let _r = k.enter(Func::WpPageReuse, pack_page(mm, vpn));
         let ptl = k.pte_lock(mm, vpn).await;
         if k.pte_read(mm, vpn, false) == pte {
