@@ -48,14 +48,41 @@ const shots = [
     keys: ['End'],
     scrollTo: '#summary',
   },
+  // Lessons, the race lab and the glossary (web/src/lesson/, race/, glossary.rs): each waits for its own page.
+  {
+    file: 'lesson-beat.png',
+    query: '?lesson=walk-count&beat=3',
+    waitFor: '#beat-title',
+    clicks: ['.choice[data-choice="3"]'],
+  },
+  {
+    file: 'lesson-prediction.png',
+    query: '?lesson=livelock-6-14&beat=2',
+    waitFor: '#beat-title',
+    clicks: ['.choice[data-choice="the first one migrates it, the others then read it"]'],
+  },
+  {
+    file: 'race-lab.png',
+    query: '?race=livelock-6-14&kernel=6.14&schedule=t1,t2,t3,t1,t2,t3,t1,t2,t3,t1,t2',
+    waitFor: '#race-lab',
+    clicks: ['#race-run-on'],
+    waitAfter: '#race-outcome[data-end="livelock"]',
+  },
+  {
+    file: 'glossary.png',
+    query: '?glossary',
+    waitFor: '#glossary',
+  },
 ];
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
 for (const shot of shots) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: shot.scheme ?? 'light' });
   await page.goto(base + shot.query);
-  await page.locator('.transport').waitFor();
+  await page.locator(shot.waitFor ?? '.transport').waitFor({ timeout: 60_000 });
   for (const key of shot.keys ?? []) await page.keyboard.press(key);
+  for (const selector of shot.clicks ?? []) await page.locator(selector).click();
+  if (shot.waitAfter) await page.locator(shot.waitAfter).waitFor({ timeout: 60_000 });
   if (shot.scrollTo) await page.locator(shot.scrollTo).scrollIntoViewIfNeeded();
   await page.waitForTimeout(700); // let the step's flash settle
   await page.screenshot({ path: join(out, shot.file) });

@@ -325,6 +325,8 @@ fn topbar(state: &AppState, on: &Callback<Action>) -> Html {
             <nav class="views" aria-label="Views">
                 { view_button(View::Compare, "view-compare", "Compare lanes") }
                 { view_button(View::Deep, "view-deep", "Look inside a lane") }
+                // The lesson pages are another page load (crate::lesson), so a plain link.
+                <a class="view-tab" id="to-lessons" href="?lessons">{ "Lessons" }</a>
             </nav>
             <div class="tools">
                 <button id="theme-button" type="button" onclick={on.reform(|_: MouseEvent| Action::CycleTheme)}

@@ -93,6 +93,7 @@ pub fn lock_short(lock: LockId) -> String {
         LockId::Driver(dev) => format!("dmirror{dev} mutex"),
         LockId::AnonVma(id) => format!("anon_vma {id}"),
         LockId::DevmemMigrate(dev) => format!("dev{dev} m2r lock"),
+        LockId::IMmap(id) => format!("i_mmap file {id}"),
     }
 }
 

@@ -11,15 +11,23 @@ pub enum JumpKind {
     Fault,
     MigrationEntry,
     Milestone,
+    /// An mmu notifier invalidation starting (the drivers' invalidate callbacks run).
+    Notifier,
+    TlbFlush,
+    /// Redone work (a re-walk, a re-fault) or a failure (-EBUSY, -EAGAIN…).
+    Retry,
 }
 
 impl JumpKind {
-    pub const ALL: [JumpKind; 5] = [
+    pub const ALL: [JumpKind; 8] = [
         JumpKind::MigrationEntry,
         JumpKind::Walk,
         JumpKind::Lock,
         JumpKind::Fault,
         JumpKind::Milestone,
+        JumpKind::Notifier,
+        JumpKind::TlbFlush,
+        JumpKind::Retry,
     ];
 
     pub fn name(self) -> &'static str {
@@ -29,6 +37,9 @@ impl JumpKind {
             JumpKind::Fault => "fault",
             JumpKind::MigrationEntry => "migration",
             JumpKind::Milestone => "milestone",
+            JumpKind::Notifier => "notifier",
+            JumpKind::TlbFlush => "tlb",
+            JumpKind::Retry => "retry",
         }
     }
 
@@ -39,6 +50,9 @@ impl JumpKind {
             JumpKind::Fault => "page fault",
             JumpKind::MigrationEntry => "migration entry installed",
             JumpKind::Milestone => "milestone",
+            JumpKind::Notifier => "notifier invalidation",
+            JumpKind::TlbFlush => "TLB flush",
+            JumpKind::Retry => "retry or error (-EBUSY, -EAGAIN…)",
         }
     }
 
@@ -54,6 +68,9 @@ impl JumpKind {
             JumpKind::Fault => matches!(ev, Ev::Fault { .. }),
             JumpKind::MigrationEntry => ev.installs_migration_entry(),
             JumpKind::Milestone => ev.is_milestone(),
+            JumpKind::Notifier => matches!(ev, Ev::NotifierStart { .. }),
+            JumpKind::TlbFlush => matches!(ev, Ev::TlbFlush { .. }),
+            JumpKind::Retry => matches!(ev, Ev::Retry { .. } | Ev::Error { .. }),
         }
     }
 }
@@ -70,21 +87,24 @@ mod tests {
         assert_eq!(JumpKind::parse("nope"), None);
     }
 
-    /// Every kind finds something in a lane that walks, locks, faults and migrates.
+    /// Every kind finds something in a lane that walks, locks, faults and migrates (legacy B retries: its
+    /// first migrate_vma_setup skips the swapped pages).
     #[test]
     fn every_kind_starts_somewhere() {
         let states = crate::scenario::parse_text("PPSSNN").expect("valid");
         let comparison = crate::comparison::LoadedLanes::build(states);
-        let events = comparison
-            .lane(hmm_sim::Strategy::LegacyA)
-            .timeline
-            .events();
         for k in JumpKind::ALL {
-            assert!(
-                events.iter().any(|e| k.starts(&e.decode())),
-                "no {} in legacy A",
-                k.name()
-            );
+            let found = [hmm_sim::Strategy::LegacyA, hmm_sim::Strategy::LegacyB]
+                .iter()
+                .any(|&s| {
+                    comparison
+                        .lane(s)
+                        .timeline
+                        .events()
+                        .iter()
+                        .any(|e| k.starts(&e.decode()))
+                });
+            assert!(found, "no {} in legacy A or B", k.name());
         }
     }
 }

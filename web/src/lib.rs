@@ -11,6 +11,12 @@
 //!   hmm-sim (`parse_states`, `compact_states`).
 //! - [`comparison`]: one scenario run through the three lanes once (`LoadedLanes`, a `LaneTrace` per lane, seekable
 //!   through `hmm_sim::Timeline`); lane alignment by milestone.
+//! - [`lesson`]: lessons in the browser (bundled lesson files, played with hmm-lesson's own parser and runner,
+//!   `?lessons` / `?lesson=ID&beat=N`); `root` picks the lesson pages or the compare app per page load.
+//! - [`race`]: the race lab (`?race=KEY&kernel=V&schedule=…`): a lesson's threaded run scheduled by the reader.
+//! - [`glossary`]: the glossary page (`?glossary`) and the links from every term where it appears.
+//! - [`why`]: one sentence per kind of event that marks a turn (a wait, a retry, an invalidation…), shown
+//!   beside the narration in the lesson player and the race lab.
 //! - [`jump`]: the kinds of event the transport jumps to, each a question asked of `hmm_sim::Ev`.
 //!
 //! Derive (pure functions to plain render data, `Clone + PartialEq`):
@@ -32,10 +38,16 @@ mod app;
 pub mod comparison;
 pub mod components;
 pub mod decode;
+pub mod glossary;
 pub mod jump;
+pub mod lesson;
 pub mod picture;
+pub mod race;
+mod root;
 pub mod scenario;
 pub mod state;
 pub mod url;
+pub mod why;
 
 pub use app::App;
+pub use root::Root;

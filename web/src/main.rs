@@ -3,5 +3,5 @@
 fn main() {
     // `Renderer::render` also installs yew's default panic hook (`console_error_panic_hook`), so a Rust panic
     // shows up as a `console.error` with its message: the end-to-end tests fail on any console error.
-    yew::Renderer::<web::App>::new().render();
+    yew::Renderer::<web::Root>::new().render();
 }

@@ -15,8 +15,8 @@
 //! is an error at its column. `#` starts a comment.
 
 use crate::model::{
-    lane_from_name, Action, DmirrorCmd, DriverOverride, GupTestCmd, Pages, Schedule, Select, Span,
-    Until, Verb,
+    lane_from_name, Action, BPolicy, DmirrorCmd, DriverOverride, GupTestCmd, Pages, Schedule,
+    Select, Span, Until, Verb,
 };
 use crate::values;
 
@@ -161,6 +161,10 @@ fn driver_override(args: &mut Args<'_>) -> Result<DriverOverride, Problem> {
             Some(usize::try_from(n).map_err(|_| (span, format!("device {n} does not exist")))?);
     }
     o.write = bool_arg(args, "write")?;
+    o.rfc_v1 = bool_arg(args, "rfc_v1")?;
+    if let Some((v, span)) = args.opt("b_policy") {
+        o.b_policy = Some(BPolicy::parse(v).map_err(|m| (span, m))?);
+    }
     o.owner_filter = bool_arg(args, "owner_filter")?;
     o.lock_across_setup = bool_arg(args, "lock_across_setup")?;
     o.fault_lock = bool_arg(args, "fault_lock")?;
@@ -359,10 +363,31 @@ fn parse_verb(
             Verb::Fork
         }
         "run" => run(verb_span, rest)?,
+        "file" => file(verb_span, rest, page_count)?,
+        "fsync" => {
+            Args::new(rest, verb_span)?.finish(&[])?;
+            Verb::Fsync
+        }
+        "truncate" => {
+            let mut args = Args::new(rest, verb_span)?;
+            let (v, span) = args.req("pages")?;
+            let pages = values::number(v).map_err(|m| (span.clone(), m))?;
+            let pages = usize::try_from(pages)
+                .ok()
+                .filter(|&n| n <= page_count)
+                .ok_or_else(|| {
+                    (
+                        span,
+                        format!("truncate to {pages} pages: the file has at most {page_count}"),
+                    )
+                })?;
+            args.finish(&["pages"])?;
+            Verb::Truncate { pages }
+        }
         other => {
             return Err((
                 verb_span,
-                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, mremap, gup_test, fork or run"),
+                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, mremap, gup_test, fork, file, fsync, truncate or run"),
             ))
         }
     })
@@ -409,6 +434,8 @@ fn lane(verb_span: Span, rest: &[Word<'_>], page_count: usize) -> Result<Verb, P
         "select",
         "owner",
         "write",
+        "b_policy",
+        "rfc_v1",
         "owner_filter",
         "lock_across_setup",
         "fault_lock",
@@ -492,6 +519,31 @@ fn dmirror(verb_span: Span, rest: &[Word<'_>], page_count: usize) -> Result<Verb
         pages,
         proc,
     })
+}
+
+/// `file read pages=R` / `file write pages=R value=PATTERN`: `pread` / `pwrite` of the scenario's file.
+fn file(verb_span: Span, rest: &[Word<'_>], page_count: usize) -> Result<Verb, Problem> {
+    let Some(kind) = rest.first() else {
+        return Err((verb_span, "`file` needs `read` or `write`".into()));
+    };
+    let mut args = Args::new(&rest[1..], verb_span)?;
+    let pages = pages_arg(&mut args, page_count)?;
+    match kind.text {
+        "read" => {
+            args.finish(&["pages"])?;
+            Ok(Verb::FileRead { pages })
+        }
+        "write" => {
+            let (v, span) = args.req("value")?;
+            let value = values::pattern(v).map_err(|m| (span, m))?;
+            args.finish(&["pages", "value"])?;
+            Ok(Verb::FileWrite { pages, value })
+        }
+        other => Err((
+            kind.span(),
+            format!("unknown file access `{other}`: expected read or write"),
+        )),
+    }
 }
 
 /// `cpu read pages=R [proc=P]` / `cpu write pages=R value=PATTERN [proc=P]`.

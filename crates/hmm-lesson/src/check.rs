@@ -7,6 +7,7 @@
 use crate::diag::{Diagnostic, SourceMap};
 use crate::limits;
 use crate::model::Lesson;
+use crate::observe::Observation;
 use crate::parse;
 use crate::runner::{self, LessonRun};
 use serde::Serialize;
@@ -119,11 +120,21 @@ pub fn check_file(path: &Path) -> (LessonReport, Option<(Lesson, LessonRun)>) {
 
 /// Parse, validate and run lesson text (the CLI and the tests share this).
 pub fn check_text(path: &str, text: &str) -> (LessonReport, Option<(Lesson, LessonRun)>) {
+    check_text_observing(path, text, |_, _| {})
+}
+
+/// [`check_text`], handing `on_beat` each beat's observation as it runs ([`runner::run_observing`]): the
+/// browser's lesson player checks a lesson with this, so its verdicts are `hmmviz check`'s.
+pub fn check_text_observing(
+    path: &str,
+    text: &str,
+    on_beat: impl FnMut(usize, &Observation),
+) -> (LessonReport, Option<(Lesson, LessonRun)>) {
     let lesson = match parse::parse(path, text) {
         Ok(l) => l,
         Err(diags) => return (failed_report(path, diags), None),
     };
-    let run = runner::run(&lesson);
+    let run = runner::run_observing(&lesson, on_beat);
     let map = SourceMap::new(path, text);
     let report = report(&map, &lesson, &run);
     (report, Some((lesson, run)))

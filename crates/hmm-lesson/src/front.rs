@@ -4,11 +4,11 @@
 use crate::diag::{Diagnostic, SourceMap};
 use crate::limits;
 use crate::model::{
-    DriverSettings, KernelVersion, LessonKind, LessonLimits, Pattern, Scenario, Select, Span, Vma,
-    VmaKind, VmaProt,
+    DriverSettings, FileKind, KernelVersion, LessonKind, LessonLimits, Pattern, Scenario, Select,
+    Span, Vma, VmaKind, VmaProt,
 };
 use crate::values;
-use hmm_sim::PageState;
+use hmm_sim::{BPolicy, PageState};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -48,6 +48,7 @@ struct RawScenario {
     driver: Option<RawDriver>,
     #[serde(default)]
     threads: Vec<Spanned<String>>,
+    file: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +65,8 @@ struct RawDriver {
     select: Option<Vec<Spanned<String>>>,
     owner: Option<Spanned<i64>>,
     write: Option<bool>,
+    b_policy: Option<Spanned<String>>,
+    rfc_v1: Option<bool>,
     owner_filter: Option<bool>,
     lock_across_setup: Option<bool>,
     fault_lock: Option<bool>,
@@ -78,6 +81,8 @@ pub struct Front {
     pub kind: LessonKind,
     pub source: Option<String>,
     pub scaled: Option<String>,
+    /// Who the lesson is written for (`student`, `kernel`, `speaker`), as listed.
+    pub audience: Vec<String>,
     pub limits: LessonLimits,
     pub scenario: Scenario,
 }
@@ -141,15 +146,8 @@ pub fn parse(map: &SourceMap<'_>, front: Span) -> Result<Front, Vec<Diagnostic>>
     if raw.title.get_ref().trim().is_empty() {
         cx.err(raw.title.span(), "`title` must not be empty");
     }
-    let kernel = KernelVersion::parse(raw.kernel.get_ref()).unwrap_or_else(|| {
-        cx.err(
-            raw.kernel.span(),
-            format!(
-                "unknown kernel `{}`: expected one of {}",
-                raw.kernel.get_ref(),
-                KernelVersion::ALL.map(KernelVersion::name).join(", ")
-            ),
-        );
+    let kernel = KernelVersion::parse(raw.kernel.get_ref()).unwrap_or_else(|e| {
+        cx.err(raw.kernel.span(), e);
         KernelVersion::V6_15
     });
     let kind = match raw.kind.get_ref().as_str() {
@@ -192,6 +190,7 @@ pub fn parse(map: &SourceMap<'_>, front: Span) -> Result<Front, Vec<Diagnostic>>
             kind,
             source: raw.source.map(Spanned::into_inner),
             scaled: raw.scaled.map(Spanned::into_inner),
+            audience: raw.audience.into_iter().map(Spanned::into_inner).collect(),
             limits,
             scenario,
         })
@@ -301,6 +300,30 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
 
     let threads = threads_of(cx, &raw.threads);
 
+    let file = raw.file.as_ref().and_then(|f| match f.get_ref().as_str() {
+        "tmpfs" => Some(FileKind::Tmpfs),
+        "disk" => Some(FileKind::Disk),
+        other => {
+            cx.err(
+                f.span(),
+                format!("scenario.file: unknown file `{other}`: expected \"tmpfs\" or \"disk\""),
+            );
+            None
+        }
+    });
+    if file.is_none() && raw.file.is_none() {
+        if let Some(v) = raw.vma.iter().find(|v| {
+            v.kind
+                .as_ref()
+                .is_some_and(|k| k.get_ref().starts_with("file_"))
+        }) {
+            cx.err(
+                v.pages.span(),
+                "a file vma maps the scenario's file: declare it with `file = \"tmpfs\"` or `file = \"disk\"` in [scenario]",
+            );
+        }
+    }
+
     Scenario {
         states,
         content,
@@ -308,6 +331,7 @@ fn scenario_of(cx: &mut Ctx<'_, '_>, raw: RawScenario) -> Scenario {
         vmas,
         driver,
         threads,
+        file,
     }
 }
 
@@ -422,8 +446,10 @@ fn driver_of(cx: &mut Ctx<'_, '_>, raw: Option<RawDriver>, devices: usize) -> Dr
             device_private: false,
         },
         owner: 0,
-        // drm_gpusvm and the simulator's strategies fault with HMM_PFN_REQ_WRITE.
-        write: true,
+        // As the RFC's test driver: REQ_FAULT|REQ_MIGRATE, no REQ_WRITE.
+        write: false,
+        b_policy: BPolicy::Partial,
+        rfc_v1: false,
         owner_filter: true,
         lock_across_setup: false,
         fault_lock: false,
@@ -447,6 +473,13 @@ fn driver_of(cx: &mut Ctx<'_, '_>, raw: Option<RawDriver>, devices: usize) -> Dr
             driver.owner = bounded(cx, o, 0, max, "driver.owner (a device index)") as usize;
         }
         driver.write = d.write.unwrap_or(driver.write);
+        driver.rfc_v1 = d.rfc_v1.unwrap_or(driver.rfc_v1);
+        if let Some(p) = &d.b_policy {
+            match BPolicy::parse(p.get_ref()) {
+                Ok(p) => driver.b_policy = p,
+                Err(e) => cx.err(p.span(), e),
+            }
+        }
         driver.owner_filter = d.owner_filter.unwrap_or(driver.owner_filter);
         driver.lock_across_setup = d.lock_across_setup.unwrap_or(driver.lock_across_setup);
         driver.fault_lock = d.fault_lock.unwrap_or(driver.fault_lock);

@@ -76,6 +76,14 @@ impl EventLog {
         })
     }
 
+    /// The runs behind this log, in order: each run's kept events (hmm-sim's own, for `hmm_sim::narrate` and
+    /// `Event::decode`) and its thread names (indexed by `Event::thread`).
+    pub fn runs(&self) -> impl Iterator<Item = (&[hmm_sim::Event], &[String])> + '_ {
+        self.segments
+            .iter()
+            .map(|s| (&s.events[..s.end], s.names.as_slice()))
+    }
+
     /// Include the events when serialized (they are left out otherwise: `run --json` prints them only
     /// with `--events`).
     pub fn show(&mut self) {

@@ -98,6 +98,7 @@ fn parse_all(path: &str, text: &str) -> Result<Lesson, Vec<Diagnostic>> {
         kind: header.kind,
         source: header.source,
         scaled: header.scaled,
+        audience: header.audience,
         limits: header.limits,
         scenario: header.scenario,
         beats,
@@ -241,6 +242,14 @@ fn validate_action(
             }
         }
         Verb::Fork => {}
+        Verb::FileRead { .. } | Verb::FileWrite { .. } | Verb::Fsync | Verb::Truncate { .. } => {
+            if sc.file.is_none() {
+                diags.push(map.error(
+                    a.span.clone(),
+                    "the scenario has no file: declare one with `file = \"tmpfs\"` or `file = \"disk\"` in [scenario]",
+                ));
+            }
+        }
         Verb::Mirror { .. }
         | Verb::Mprotect { .. }
         | Verb::Munmap { .. }
@@ -262,10 +271,13 @@ fn validate_action(
                 | Verb::Mprotect { .. }
                 | Verb::Munmap { .. }
                 | Verb::CpuWrite { .. }
+                | Verb::FileWrite { .. }
+                | Verb::Fsync
+                | Verb::Truncate { .. }
         ) {
             diags.push(map.error(
                 a.span.clone(),
-                "only dmirror, cpu read, mremap, gup_test, lane and run produce a result to name",
+                "only dmirror, cpu read, file read, mremap, gup_test, lane and run produce a result to name",
             ));
         } else {
             scope.results.insert(name.clone(), a.op.clone());
@@ -368,14 +380,14 @@ fn check_result_field(
 ) {
     let ok = match op {
         Verb::Dmirror { .. } => !matches!(field, ResultField::Outcome),
-        Verb::CpuRead { .. } => matches!(field, ResultField::Data),
+        Verb::CpuRead { .. } | Verb::FileRead { .. } => matches!(field, ResultField::Data),
         Verb::Run { .. } => matches!(field, ResultField::Outcome),
         Verb::Lane { .. } => matches!(field, ResultField::Outcome | ResultField::Ret),
         Verb::Mremap { .. } | Verb::GupTest { .. } => matches!(field, ResultField::Ret),
         _ => false,
     };
     if !ok {
-        diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu reads have data, runs have outcome, lanes have ret and outcome, mremap and gup_test have ret")));
+        diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu and file reads have data, runs have outcome, lanes have ret and outcome, mremap and gup_test have ret")));
     }
     // A cpu read always returns data (a failed access shows per page), so `c.data == none` has no
     // meaning: refused here rather than judged by the evaluator.

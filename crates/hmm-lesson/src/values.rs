@@ -103,8 +103,10 @@ pub fn vma_kind(text: &str) -> Result<VmaKind, String> {
         "anon_private" => Ok(VmaKind::AnonPrivate),
         "anon_shared" => Ok(VmaKind::AnonShared),
         "dmirror_mmap" => Ok(VmaKind::DmirrorMmap),
+        "file_shared" => Ok(VmaKind::FileShared),
+        "file_private" => Ok(VmaKind::FilePrivate),
         other => Err(format!(
-            "unknown vma kind `{other}`: expected anon_private, anon_shared or dmirror_mmap"
+            "unknown vma kind `{other}`: expected anon_private, anon_shared, dmirror_mmap, file_shared or file_private"
         )),
     }
 }

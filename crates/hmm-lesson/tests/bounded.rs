@@ -12,7 +12,7 @@ use support::under_limits;
 
 fn lesson(front_extra: &str, body: &str) -> String {
     format!(
-        "+++\nid = \"b\"\nschema = 1\ntitle = \"t\"\nkernel = \"6.18\"\nkind = \"lesson\"\n{front_extra}\n[scenario]\nstates = \"PPPP\"\ndevices = 1\n+++\n\n## B\n\n{body}"
+        "+++\nid = \"b\"\nschema = 1\ntitle = \"t\"\nkernel = \"2026\"\nkind = \"lesson\"\n{front_extra}\n[scenario]\nstates = \"PPPP\"\ndevices = 1\n+++\n\n## B\n\n{body}"
     )
 }
 
@@ -160,7 +160,7 @@ fn many_vmas_validate_quickly() {
             .map(|i| format!("{{pages=\"{}\"}}", 2 * i))
             .collect();
         // One overlap at the end, so the check has something to find.
-        let front = format!("+++\nid = \"v\"\nschema = 1\ntitle = \"t\"\nkernel = \"6.18\"\nkind = \"lesson\"\n[scenario]\nstates = \"N*120000\"\nvma = [{}, {{pages=\"4..6\"}}]\n", vmas.join(","));
+        let front = format!("+++\nid = \"v\"\nschema = 1\ntitle = \"t\"\nkernel = \"2026\"\nkind = \"lesson\"\n[scenario]\nstates = \"N*120000\"\nvma = [{}, {{pages=\"4..6\"}}]\n", vmas.join(","));
         let text = format!("{front}+++\n## B\n```assert\nlocks_held == 0\n```\n");
         let start = Instant::now();
         let diags = parse("v.md", &text).unwrap_err();
@@ -181,7 +181,7 @@ fn many_vmas_validate_quickly() {
 // ---- Issue 14 items 1-3: every run, search and observation is bounded. ----
 
 fn front(limits: &str, scenario: &str) -> String {
-    format!("+++\nid = \"b\"\nschema = 1\ntitle = \"t\"\nkernel = \"6.18\"\nkind = \"lesson\"\n{limits}\n[scenario]\n{scenario}\n+++\n")
+    format!("+++\nid = \"b\"\nschema = 1\ntitle = \"t\"\nkernel = \"2026\"\nkind = \"lesson\"\n{limits}\n[scenario]\n{scenario}\n+++\n")
 }
 
 /// Check `text`, returning the report and how long it took.

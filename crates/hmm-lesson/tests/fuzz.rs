@@ -236,7 +236,7 @@ fn random_small_lessons_run_without_panic() {
             (0usize..3).prop_map(|l| format!("lane {}", ["legacy_a", "legacy_b", "unified"][l])),
         ];
         let states = "[PCZNSDO]{4}";
-        let kernel = prop_oneof![Just("6.14"), Just("6.15"), Just("6.18")];
+        let kernel = prop_oneof![Just("6.14"), Just("6.15"), Just("2026"), Just("popple")];
         let strategy = (states, kernel, prop::collection::vec(action, 1..6));
         let cases = 300;
         runner(cases)
@@ -257,7 +257,7 @@ fn random_small_lessons_run_without_panic() {
 
 fn lesson_with(front_extra: &str, scenario_extra: &str, body: &str) -> String {
     format!(
-        "+++\nid = \"f\"\nschema = 1\ntitle = \"t\"\nkernel = \"6.18\"\nkind = \"lesson\"\n{front_extra}\n[scenario]\nstates = \"PPSN\"\ndevices = 2\nthreads = [\"t1\"]\n{scenario_extra}\n+++\n## B\n{body}"
+        "+++\nid = \"f\"\nschema = 1\ntitle = \"t\"\nkernel = \"2026\"\nkind = \"lesson\"\n{front_extra}\n[scenario]\nstates = \"PPSN\"\ndevices = 2\nthreads = [\"t1\"]\n{scenario_extra}\n+++\n## B\n{body}"
     )
 }
 

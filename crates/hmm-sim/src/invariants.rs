@@ -4,7 +4,7 @@
 //! any class is held ([`World::held_locks`]).
 
 use crate::pte::{Pte, ZERO_PFN};
-use crate::world::{PageLocation, World, Zone, PTRS_PER_PTE};
+use crate::world::{MappingKind, PageLocation, World, Zone, PTRS_PER_PTE};
 
 /// Everything that must hold when every thread has finished. Returns one message per breach.
 pub fn check_at_rest(w: &World) -> Vec<String> {
@@ -46,19 +46,86 @@ pub fn check_at_rest(w: &World) -> Vec<String> {
             ));
         }
         // At rest the only references are the mappings' (device pages: one per mapping, the driver's
-        // initial reference having been dropped at finalize).
-        if f.refcount != f.mapcount {
+        // initial reference having been dropped at finalize) and the page cache's.
+        let cached = f.mapping.is_some() as i32;
+        if f.refcount != f.mapcount + cached {
             out.push(format!(
-                "pfn {pfn:#x}: refcount {} but mapcount {}",
+                "pfn {pfn:#x}: refcount {} but mapcount {} (+{cached} page cache)",
                 f.refcount, f.mapcount
             ));
         }
+        if f.refcount > 0 && f.mapping.is_some() && f.anon_vma.is_some() {
+            out.push(format!("pfn {pfn:#x}: both anonymous and in a page cache"));
+        }
     }
+    out.extend(check_page_cache(w));
     // Nothing is locked at rest: every lock of every class (World::held_locks is the one enumerator).
     for h in w.held_locks() {
         out.push(format!("{} still held by T{}", h.lock.describe(), h.holder));
     }
     out.extend(check_contents(w));
+    out
+}
+
+/// Page-cache folios keep their place and their data: every cached folio names its file and index
+/// (`folio->mapping`, `folio->index`), no folio is cached twice, a clean folio of a regular file holds what
+/// its block on disk holds (dirty data is never dropped without writeback), and every file page reads
+/// back what was last written to it (`expected_file`).
+pub fn check_page_cache(w: &World) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for a in &w.mappings {
+        for (&index, &pfn) in &a.pages {
+            let f = w.folio(pfn);
+            if f.mapping != Some(a.id) || f.index != index || f.refcount == 0 {
+                out.push(format!(
+                    "file {} page {index}: cached pfn {pfn:#x} says mapping {:?} index {} refcount {}",
+                    a.id, f.mapping, f.index, f.refcount
+                ));
+            }
+            if !seen.insert(pfn) {
+                out.push(format!("pfn {pfn:#x} is cached twice"));
+            }
+            if a.kind == MappingKind::File && !f.dirty {
+                let disk = a.disk.get(&index).copied().unwrap_or(0);
+                if f.content != disk {
+                    out.push(format!(
+                        "file {} page {index}: clean folio holds {:#x} but the disk holds {disk:#x} (dirty data lost)",
+                        a.id, f.content
+                    ));
+                }
+            }
+        }
+    }
+    for (pfn, f) in w.frames.iter().enumerate() {
+        if let Some(m) = f.mapping.filter(|_| f.refcount > 0) {
+            let cached = w
+                .mappings
+                .get(m as usize)
+                .and_then(|a| a.pages.get(&f.index));
+            if cached != Some(&(pfn as u32)) {
+                out.push(format!(
+                    "pfn {pfn:#x} names file {m} page {} but is not cached there",
+                    f.index
+                ));
+            }
+        }
+    }
+    for (&(m, index), &want) in &w.expected_file {
+        let Some(a) = w.mappings.get(m as usize) else {
+            continue;
+        };
+        let have = match a.pages.get(&index) {
+            Some(&pfn) => w.folio(pfn).content,
+            None if a.kind == MappingKind::File => a.disk.get(&index).copied().unwrap_or(0),
+            None => 0,
+        };
+        if have != want {
+            out.push(format!(
+                "file {m} page {index}: reads {have:#x}, expected {want:#x}"
+            ));
+        }
+    }
     out
 }
 

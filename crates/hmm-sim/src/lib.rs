@@ -33,8 +33,9 @@ mod world;
 
 // Driving the model: the world before step 0, threads and their ops, runs, lane comparisons, exploration.
 pub use sim::{
-    compare, final_pages, final_states_agree, range_ok, restart_limit, run, same_place, Comparison,
-    FinalPage, LaneRun, Op, Outcome, Prot, Report, RestartLimit, RunConfig, Setup, ThreadSpec,
+    compare, compare_setup, final_pages, final_states_agree, permission_differences, range_ok,
+    restart_limit, run, same_place, Comparison, FinalPage, LaneRun, Op, Outcome,
+    PermissionDifference, Prot, Report, RestartLimit, RunConfig, Setup, ThreadSpec,
     MAX_COW_OR_ZERO_PAGES, MAX_DEVICES, MAX_MMS, MAX_OTHER_DEVICE_PAGES, OTHER_DEVICE,
 };
 // Scheduling and limits: policies, the explorer, run errors, kernel versions.
@@ -66,11 +67,12 @@ pub use scenario::{
     compact_states, format_states, parse_states, PageState, ScenarioError, MAX_PAGES,
 };
 // The world: plain data of the simulated machine, every lock it holds, and its at-rest invariants.
-pub use invariants::{check_at_rest, check_contents};
+pub use invariants::{check_at_rest, check_contents, check_page_cache};
 pub use pte::{MigrationKind, Pfn, Pte, PteKind, MAX_FRAMES, ZERO_PFN};
 pub use world::{
-    AnonVma, DevId, Device, DptEntry, DptTag, DriverOpts, Folio, HeldLock, Mirror, Mm, MmId,
-    PageLocation, PteTable, RwSem, Vma, World, Zone, PTRS_PER_PTE, RANGE_BASE_VPN, VPN_LIMIT,
+    AddressSpace, AnonVma, BPolicy, DevId, Device, DptEntry, DptTag, DriverOpts, FileRef, Folio,
+    HeldLock, MappingKind, Mirror, Mm, MmId, PageLocation, PteTable, RwSem, Vma, World, Zone,
+    PTRS_PER_PTE, RANGE_BASE_VPN, VPN_LIMIT,
 };
 // The trace: typed events, their packing, counters folded from them.
 pub use trace::spans::{call_spans, lock_holds, Span};
@@ -90,12 +92,13 @@ pub use view::{
 
 /// Where the model departs from the kernel, in one sentence each. Every surface that shows the model
 /// (the web app, lesson reports, docs) shows these.
-pub const SIMPLIFICATIONS: [&str; 7] = [
+pub const SIMPLIFICATIONS: [&str; 8] = [
     "THP (2 MiB folios, PMD migration entries) is not modelled: every page is a 4 KiB base page.",
     "The swap cache and per-CPU LRU batches are not modelled: swap-in reads straight from the slot, and lru_add_drain has nothing to drain.",
     "Faults arrive under mmap_lock: the per-VMA-lock fault path and its retry are not shown.",
     "Spinlock contention (PTL) is shown as the waiting thread sleeping.",
     "Each mirror's interval notifier covers its whole mm, and SNAPSHOT reuses it instead of inserting a temporary one per chunk.",
-    "When the unified walk returns -EBUSY, the lane's driver restores what the walk collected and retries: RFC v1 leaves this case open (its test driver would wait on migration entries it installed itself).",
+    "When the unified walk returns -EBUSY, the lane's driver restores what the walk collected and retries. RFC v1's own test driver walks again instead and waits forever on a migration entry it installed itself; the rfc_v1 driver option shows that hang.",
     "The lane drivers unmap their own device mappings before copying (their own MMU_NOTIFY_MIGRATE is filtered); test_hmm's ioctls do not.",
+    "Files: one page is read per page-cache miss (no readahead), clean pages are never reclaimed, writeback finishes at once, and shmem is never swapped.",
 ];

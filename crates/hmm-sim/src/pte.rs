@@ -59,6 +59,15 @@ pub enum PteKind {
 }
 
 impl PteKind {
+    /// The entry maps its page writable (present, or to be restored writable: migration, device-private).
+    /// A device-exclusive entry's permission is not part of its kind, so it counts as not writable.
+    pub fn is_writable(self) -> bool {
+        matches!(
+            self,
+            PteKind::PresentWrite | PteKind::MigrationWrite | PteKind::DevicePrivateWrite
+        )
+    }
+
     pub const ALL: [PteKind; 11] = [
         PteKind::None,
         PteKind::PresentWrite,

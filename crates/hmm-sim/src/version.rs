@@ -1,32 +1,98 @@
-//! The kernel versions whose behaviour the model distinguishes.
+//! The kernel versions (and proposed variants) whose behaviour the model distinguishes.
 
-/// Kernel versions whose behaviour differs in what the model shows (kernel-model.md §2.6, §4).
+/// The `do_swap_page` device-private fault paths the model distinguishes (kernel-model.md §2.6, §4). Ordered
+/// by history: a path at or after [`KernelVersion::V6_15`] has the pre-locked fault page of 1afaeb8293c9.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
 pub enum KernelVersion {
-    /// ≤ 6.14: `do_swap_page` takes a reference on the device page without locking it.
+    /// ≤ 6.14: `do_swap_page` takes a reference on the device page without locking it; collect trylocks
+    /// the fault page like any other page.
     V6_14,
-    /// 6.15 (1afaeb8293c9): `trylock_page` under the PTL; a loser returns 0 and re-faults at once.
+    /// 6.15 up to 6.18.0 (1afaeb8293c9): `trylock_page` under the PTL; a loser returns 0 and re-faults at once.
     V6_15,
-    /// 6.18.y with b570f37a2ce4: a loser sleeps until the folio is unlocked instead of spinning.
-    V6_18,
+    /// Mainline 2026 with b570f37a2ce4, backported to 6.18.y: a loser sleeps until the folio is unlocked
+    /// instead of spinning.
+    Fix2026,
+    /// Alistair Popple's alternative from the seed-003 thread (2024, repeated 2026), never merged: on top of
+    /// the 2026 fix, `do_swap_page` installs the migration entry itself (it holds the PTL, the page lock and
+    /// a reference) before calling `migrate_to_ram`, so later faults wait on the entry holding no reference.
+    PoppleProposal,
 }
 
 impl KernelVersion {
-    pub const ALL: [KernelVersion; 3] = [
+    pub const ALL: [KernelVersion; 4] = [
         KernelVersion::V6_14,
         KernelVersion::V6_15,
-        KernelVersion::V6_18,
+        KernelVersion::Fix2026,
+        KernelVersion::PoppleProposal,
     ];
+
+    /// The name lessons, the CLI and URLs write.
     pub fn name(self) -> &'static str {
         match self {
             KernelVersion::V6_14 => "6.14",
             KernelVersion::V6_15 => "6.15",
-            KernelVersion::V6_18 => "6.18",
+            KernelVersion::Fix2026 => "2026",
+            KernelVersion::PoppleProposal => "popple",
         }
     }
-    pub fn parse(s: &str) -> Option<KernelVersion> {
-        KernelVersion::ALL.into_iter().find(|v| v.name() == s)
+
+    /// What the name stands for, in words a reader can check against the kernel's history.
+    pub fn describe(self) -> &'static str {
+        match self {
+            KernelVersion::V6_14 => "6.14 and earlier: do_swap_page takes a reference without the page lock",
+            KernelVersion::V6_15 => {
+                "6.15 to 6.18.0 (1afaeb8293c9): do_swap_page trylocks the page; a loser re-faults at once (spins)"
+            }
+            KernelVersion::Fix2026 => {
+                "mainline 2026 and 6.18.y (b570f37a2ce4): a loser of the trylock sleeps until the page is unlocked"
+            }
+            KernelVersion::PoppleProposal => {
+                "proposal, not merged (Popple, 2024 and 2026): do_swap_page installs the migration entry itself"
+            }
+        }
+    }
+
+    /// The proposal was discussed on the list but never written as a patch: the UI marks it.
+    pub fn is_proposal(self) -> bool {
+        self == KernelVersion::PoppleProposal
+    }
+
+    /// Parses a name of [`KernelVersion::ALL`] (also `6.18.y` for the 2026 fix). `6.18` alone is refused:
+    /// 6.18.0 still spins like 6.15, and only the 6.18.y backport sleeps.
+    pub fn parse(s: &str) -> Result<KernelVersion, String> {
+        if let Some(v) = KernelVersion::ALL.into_iter().find(|v| v.name() == s) {
+            return Ok(v);
+        }
+        match s {
+            "6.18.y" => Ok(KernelVersion::Fix2026),
+            "6.18" => Err("kernel `6.18` is ambiguous: 6.18.0 behaves like `6.15` (a loser of the page trylock \
+                 spins), while the 6.18.y backport of b570f37a2ce4 behaves like `2026` (it sleeps); write one of \
+                 those"
+                .to_string()),
+            _ => Err(format!(
+                "unknown kernel `{s}`: expected one of {}",
+                KernelVersion::ALL.map(KernelVersion::name).join(", ")
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_6_18_is_refused_with_the_reason() {
+        for v in KernelVersion::ALL {
+            assert_eq!(KernelVersion::parse(v.name()), Ok(v));
+        }
+        assert_eq!(KernelVersion::parse("6.18.y"), Ok(KernelVersion::Fix2026));
+        let e = KernelVersion::parse("6.18").unwrap_err();
+        assert!(e.contains("6.18.0 behaves like `6.15`"), "{e}");
+        assert!(KernelVersion::parse("5.0")
+            .unwrap_err()
+            .contains("6.14, 6.15, 2026, popple"));
     }
 }

@@ -24,16 +24,28 @@ pub struct Vma {
     pub end: u32,
     pub read: bool,
     pub write: bool,
-    /// `MAP_SHARED|MAP_ANONYMOUS` is shmem: file-backed, not `vma_is_anonymous()`.
+    /// `MAP_SHARED` (`VM_SHARED`): writes go to the file's page cache, fork shares the pages.
     pub shared: bool,
     /// `VM_IO|VM_PFNMAP`-style special mapping (hmm skips it, migrate_vma_setup refuses it).
     pub special: bool,
-    /// `vm_pgoff`: the linear page index of `start`. A new vma's is its own start page; `mremap` moves a
-    /// vma and keeps it (`copy_vma`), so rmap still finds each folio at its unchanged `folio->index`.
+    /// `vm_pgoff`: the linear page index of `start`. A new anonymous vma's is its own start page, a file
+    /// vma's the file page it maps at `start` (the same as `file.pgoff`); `mremap` moves a vma and keeps it
+    /// (`copy_vma`), so rmap still finds each folio at its unchanged `folio->index`.
     pub pgoff: u32,
     /// `VM_MIXEDMAP`: a driver's file mapping whose pages it inserted (`vm_insert_page`), such as
     /// `dmirror_fops_mmap`'s. Not anonymous: its pages have no anon_vma, so a write copies them.
     pub mixedmap: bool,
+    /// `vma->vm_file` and `vma->vm_pgoff`: the file this VMA maps. `MAP_SHARED|MAP_ANONYMOUS` is a shmem
+    /// file of its own (`shmem_zero_setup`), so it has one too and is not `vma_is_anonymous()`.
+    #[serde(default)]
+    pub file: Option<FileRef>,
+}
+
+/// What a file VMA maps: the address space and the file page at `vm_start` (`vm_pgoff`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub mapping: u32,
+    pub pgoff: u32,
 }
 
 impl Vma {
@@ -47,10 +59,20 @@ impl Vma {
         (off < self.end - self.start).then(|| self.start + off)
     }
     pub fn is_anonymous(&self) -> bool {
-        !self.shared && !self.special && !self.mixedmap
+        self.file.is_none() && !self.shared && !self.special && !self.mixedmap
     }
     pub fn contains(&self, vpn: u32) -> bool {
         (self.start..self.end).contains(&vpn)
+    }
+    /// `linear_page_index`: the file page mapped at `vpn` (the VMA maps a file).
+    pub fn pgoff_of(&self, vpn: u32) -> Option<u32> {
+        self.file?;
+        self.contains(vpn).then(|| self.linear_page_index(vpn))
+    }
+    /// `vma_address`: where this VMA maps file page `index` of `mapping`, if it does (through `vm_pgoff`).
+    pub fn file_address_of(&self, mapping: u32, index: u32) -> Option<u32> {
+        self.file.filter(|f| f.mapping == mapping)?;
+        self.address_of(index)
     }
 }
 
@@ -102,10 +124,14 @@ impl Mm {
     pub fn vma(&self, vpn: u32) -> Option<&Vma> {
         self.vmas.iter().find(|v| v.contains(vpn))
     }
-    /// Every address of this mm where a vma covers linear index `index` (an rmap walk's visits: after an
-    /// `mremap(MREMAP_DONTUNMAP)` the old vma and the moved one both cover it).
+    /// Every address of this mm where a vma that may hold anonymous folios (not `MAP_SHARED`) covers linear
+    /// index `index` (an anon rmap walk's visits: after an `mremap(MREMAP_DONTUNMAP)` the old vma and the
+    /// moved one both cover it).
     pub fn addresses_of(&self, index: u32) -> impl Iterator<Item = u32> + '_ {
-        self.vmas.iter().filter_map(move |v| v.address_of(index))
+        self.vmas
+            .iter()
+            .filter(|v| !v.shared)
+            .filter_map(move |v| v.address_of(index))
     }
     pub fn pte(&self, vpn: u32) -> Pte {
         match self.pmds.get((vpn / PTRS_PER_PTE) as usize) {
@@ -137,13 +163,18 @@ pub struct Folio {
     pub lru: bool,
     /// The page's data, a token that must survive every migration.
     pub content: u32,
-    /// `folio->mapping`: the anon_vma for anonymous folios (`None` for free frames and shmem pages
-    /// without an anon mapping, which `migrate_vma_collect_pmd` refuses).
+    /// `folio->mapping` of an anonymous folio: its anon_vma (`folio_test_anon`).
     pub anon_vma: Option<u32>,
-    /// `folio->index`: the virtual page it is mapped at (anonymous folios keep their linear index).
+    /// `folio->index`: anonymous folios keep the virtual page they were first mapped at (their linear
+    /// index); page-cache folios their page offset in the file.
     pub index: u32,
-    /// Shmem (MAP_SHARED anonymous) page: has a file mapping, so migration to the device refuses it.
-    pub shmem: bool,
+    /// `folio->mapping` of a page-cache folio (shmem or a regular file): the [`AddressSpace`] id. Such a
+    /// folio is not anonymous, so `migrate_vma_pages` refuses to move it to device-private memory.
+    pub mapping: Option<u32>,
+    /// `PG_dirty`: a page-cache folio holds data its backing store does not have yet.
+    pub dirty: bool,
+    /// `PG_writeback`: its data is being written to the backing store.
+    pub writeback: bool,
     /// For device pages: the mirror (device, mm) that migrated it (`zone_device_data`).
     pub mirror: Option<(DevId, MmId)>,
     /// Pinned by the set-up (tests): `maybe_dma_pinned` holds however many references it has.
@@ -168,7 +199,9 @@ impl Folio {
             content: 0,
             anon_vma: None,
             index: 0,
-            shmem: false,
+            mapping: None,
+            dirty: false,
+            writeback: false,
             mirror: None,
             pinned: false,
         }
@@ -176,6 +209,37 @@ impl Folio {
     pub fn is_device(&self) -> bool {
         matches!(self.zone, Zone::DevicePrivate(_))
     }
+    /// `folio_test_anon`.
+    pub fn is_anon(&self) -> bool {
+        self.anon_vma.is_some()
+    }
+}
+
+/// What backs an address space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MappingKind {
+    /// shmem / tmpfs (also every `MAP_SHARED|MAP_ANONYMOUS` mapping): the page cache is the only copy of
+    /// the data (swap is not modelled for it), so there is no writeback.
+    Shmem,
+    /// A regular file on a disk: clean folios can be dropped and read back, dirty ones are written back.
+    File,
+}
+
+/// A file's `struct address_space`: its page cache (`i_pages`, folios by index), its size, the mappings
+/// that map it (`i_mmap`, found by scanning the VMAs whose [`Vma::file`] names it) and the rwsem rmap walks
+/// take for read (`i_mmap_rwsem`). A regular file also has its blocks on disk.
+#[derive(Clone, Debug)]
+pub struct AddressSpace {
+    pub id: u32,
+    pub kind: MappingKind,
+    /// `i_pages`: the folio caching each file page.
+    pub pages: BTreeMap<u32, Pfn>,
+    /// `i_size` in pages: accesses at or past it fail (`SIGBUS`, short reads).
+    pub size: u32,
+    /// The blocks of a regular file on disk (pages never written read as zeroes, as a hole does).
+    pub disk: BTreeMap<u32, u32>,
+    /// `i_mmap_rwsem`.
+    pub i_mmap_rwsem: RwSem,
 }
 
 /// Tag of a device page-table entry (`DPT_XA_TAG_*`).
@@ -224,8 +288,18 @@ impl DptEntry {
 /// How the simulated driver behaves when it runs a lane strategy (kernel-model.md §3 assumptions, §5a).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DriverOpts {
-    /// Fault with `HMM_PFN_REQ_WRITE` (legacy A/B's `hmm_range_fault`): breaks COW before migrating.
+    /// Write intent, one setting for all three lanes: `HMM_PFN_REQ_WRITE` on every lane's
+    /// `hmm_range_fault` (legacy A and B's fault-in, the unified walk), so COW is broken and zero pages are
+    /// replaced before migrating. Off by default, as the RFC's test driver (`REQ_FAULT|REQ_MIGRATE`).
     pub write: bool,
+    /// What legacy B does when collect missed pages.
+    pub b_policy: BPolicy,
+    /// The unified path's driver exactly as RFC v1's test driver (`dmirror_fault_and_migrate_to_device`) has
+    /// it: `dmirror_range_fault` retries `-EBUSY` by walking again over the migration entries the walk already
+    /// installed (and waits on folios its own thread locked: a hang), takes `mmap_read_lock` a second time
+    /// inside the chunk loop's, and goes on to `migrate_hmm_range_setup` whatever the fault returned. Off: the
+    /// model's fixed driver restores what the walk collected before it retries.
+    pub rfc_v1_driver: bool,
     /// Add `MIGRATE_VMA_SELECT_DEVICE_PRIVATE` to the lanes' selection (own device pages are collected too).
     pub select_device_private: bool,
     /// Hold the driver mutex across `migrate_vma_setup`, as drivers with plain notifiers do to block page
@@ -238,10 +312,47 @@ pub struct DriverOpts {
     pub migrate_to_ram_lock: bool,
 }
 
+/// Legacy B's answer to `cpages != npages` (some pages were not collected: swapped out, another device's,
+/// never touched in a shared mapping, …). Both are real drivers' choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum BPolicy {
+    /// The cover letter's B: migrate what was collected, fault in the rest, migrate again.
+    Partial,
+    /// drm_pagemap (drm_gpusvm, Xe): a partial collection is `-EBUSY`; restore everything, fault the whole
+    /// range in, and migrate it again as one.
+    AllOrNothing,
+}
+
+impl BPolicy {
+    pub const ALL: [BPolicy; 2] = [BPolicy::Partial, BPolicy::AllOrNothing];
+    /// The name lessons, the CLI and URLs write.
+    pub fn name(self) -> &'static str {
+        match self {
+            BPolicy::Partial => "partial",
+            BPolicy::AllOrNothing => "all_or_nothing",
+        }
+    }
+    /// Which driver does it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BPolicy::Partial => "the RFC cover letter's legacy B: migrate what collect found, fault the rest, migrate again",
+            BPolicy::AllOrNothing => "drm_pagemap (drm_gpusvm, Xe): fewer pages collected than asked is -EBUSY; restore all, fault all, migrate all again",
+        }
+    }
+    pub fn parse(s: &str) -> Result<BPolicy, String> {
+        BPolicy::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| format!("unknown B policy `{s}`: expected partial or all_or_nothing"))
+    }
+}
+
 impl Default for DriverOpts {
     fn default() -> DriverOpts {
         DriverOpts {
-            write: true,
+            write: false,
+            b_policy: BPolicy::Partial,
+            rfc_v1_driver: false,
             select_device_private: false,
             hold_lock_across_setup: false,
             filter_own_migrate: true,
@@ -312,6 +423,10 @@ pub struct World {
     pub anon_vmas: Vec<AnonVma>,
     /// What each written virtual page must read back as: the content-preservation invariant's oracle.
     pub expected: BTreeMap<(MmId, u32), u32>,
+    /// Files (shmem and regular), by id.
+    pub mappings: Vec<AddressSpace>,
+    /// What each written file page must read back as through `read(2)` (the same oracle for files).
+    pub expected_file: BTreeMap<(u32, u32), u32>,
 }
 
 impl World {
@@ -328,6 +443,61 @@ impl World {
             mirrors: Vec::new(),
             anon_vmas: Vec::new(),
             expected: BTreeMap::new(),
+            mappings: Vec::new(),
+            expected_file: BTreeMap::new(),
+        }
+    }
+
+    /// A new, empty file of `size` pages; returns its address space id.
+    pub fn new_mapping(&mut self, kind: MappingKind, size: u32) -> u32 {
+        let id = self.mappings.len() as u32;
+        self.mappings.push(AddressSpace {
+            id,
+            kind,
+            pages: BTreeMap::new(),
+            size,
+            disk: BTreeMap::new(),
+            i_mmap_rwsem: RwSem::default(),
+        });
+        id
+    }
+
+    /// `i_mmap`: every place file page `index` of `mapping` may be mapped, as `rmap_walk_file`'s
+    /// `vma_interval_tree_foreach` finds them (every live mm's VMAs of that file covering the index; mm
+    /// order, then address order, stands in for the interval tree's order).
+    pub fn i_mmap(&self, mapping: u32, index: u32) -> Vec<(MmId, u32)> {
+        let mut out = Vec::new();
+        for mm in self.mms.iter().filter(|m| m.alive) {
+            out.extend(
+                mm.vmas
+                    .iter()
+                    .filter_map(|v| v.file_address_of(mapping, index))
+                    .map(|vpn| (mm.id, vpn)),
+            );
+        }
+        out
+    }
+
+    /// Every place folio `pfn` may be mapped: its anon_vma's mms wherever a vma covers its linear index
+    /// (`vma_address` through `vm_pgoff`), or its file's
+    /// `i_mmap`. The rmap walks and a store's oracle update both start here.
+    pub fn rmap_candidates(&self, pfn: Pfn) -> Vec<(MmId, u32)> {
+        let f = self.folio(pfn);
+        if let Some(av) = f.anon_vma {
+            return self.anon_vmas[av as usize]
+                .members
+                .iter()
+                .filter(|&&mm| self.mms[mm as usize].alive)
+                .flat_map(|&mm| {
+                    self.mms[mm as usize]
+                        .addresses_of(f.index)
+                        .map(move |vpn| (mm, vpn))
+                })
+                .collect();
+        }
+        match f.mapping {
+            Some(m) => self.i_mmap(m, f.index),
+            None => Vec::new(),
         }
     }
 
@@ -434,13 +604,14 @@ pub struct HeldLock {
 
 /// One sample of every lock class. [`World::held_locks`] enumerates each class through an exhaustive
 /// match on [`LockId`], so a new class does not compile until it is enumerated there and listed here.
-const LOCK_CLASSES: [LockId; 6] = [
+const LOCK_CLASSES: [LockId; 7] = [
     LockId::MmapLock(0),
     LockId::Ptl { mm: 0, pmd: 0 },
     LockId::Folio(0),
     LockId::Driver(0),
     LockId::AnonVma(0),
     LockId::DevmemMigrate(0),
+    LockId::IMmap(0),
 ];
 
 fn rwsem_holders(out: &mut Vec<HeldLock>, lock: LockId, s: &RwSem) {
@@ -510,6 +681,11 @@ impl World {
                 LockId::DevmemMigrate(_) => {
                     for d in &self.devices {
                         exclusive_holder(&mut out, LockId::DevmemMigrate(d.id), d.migrate_lock);
+                    }
+                }
+                LockId::IMmap(_) => {
+                    for a in &self.mappings {
+                        rwsem_holders(&mut out, LockId::IMmap(a.id), &a.i_mmap_rwsem);
                     }
                 }
             }

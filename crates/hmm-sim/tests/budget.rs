@@ -43,7 +43,9 @@ fn a_lone_thread_stops_at_the_budget() {
 }
 
 /// The 1-page lesson that grew 1 GB every 1.7 s with `steps = 1000`: a shared anonymous page read, migrated
-/// to the device, read again. Whatever it does, it may record at most 1,000 events.
+/// to the device, read again. It used to spin on the shmem page's migration entry, which no rmap walk could
+/// find (issue 9 item 7) and which the step limit had to stop; since `rmap_walk_file` restores it, the
+/// program completes, well inside the same 1,000-event budget.
 #[test]
 fn the_shared_page_program_is_bounded() {
     let mut setup = Setup::new(1);
@@ -77,22 +79,9 @@ fn the_shared_page_program_is_bounded() {
         ops,
     };
     let report = run(&setup, &[thread], &budget(1000));
-    assert_eq!(
-        stopped_at(&report.result),
-        Some(1000),
-        "{:?}",
-        report.result
-    );
-    assert_eq!(report.events.len(), 1000);
-    let text = report.result.unwrap_err().to_string();
-    assert!(
-        text.starts_with("step limit of 1,000 events reached (T0 in "),
-        "{text}"
-    );
-    assert!(
-        !text.contains("livelock"),
-        "only the livelock detector may say livelock: {text}"
-    );
+    assert_eq!(report.result, Ok(()));
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
+    assert!(report.events.len() < 1000, "{}", report.events.len());
 }
 
 /// Counting without keeping: no events held, the same counters and step count as a kept trace.

@@ -32,16 +32,9 @@ fn eagain_failures(r: &hmm_sim::Report) -> Vec<(u32, u32)> {
         .collect()
 }
 
-#[test]
-fn v6_14_livelocks_at_the_refcount_check() {
-    let r = scenario(KernelVersion::V6_14, 3);
-    assert!(
-        matches!(r.result, Err(RunError::StepLimit { .. })),
-        "{:?}",
-        r.result
-    );
-    let fails = eagain_failures(&r);
-    assert!(fails.len() >= 20, "only {} refcount failures", fails.len());
+/// The migrations that failed the refcount check, and the refcount each found above what it expected.
+fn refcount_failures_6_14(r: &hmm_sim::Report) -> Vec<(u32, u32)> {
+    let fails = eagain_failures(r);
     for (found, expected) in &fails {
         assert!(
             found > expected,
@@ -54,11 +47,60 @@ fn v6_14_livelocks_at_the_refcount_check() {
         .filter(|e| e.kind == Kind::Retry && e.a == RetryReason::MigrateEagain as u32)
         .count();
     assert_eq!(retries, fails.len());
+    fails
+}
+
+/// Up to 6.14 collect trylocks the fault page like any other (the fault-page exception came with
+/// 1afaeb8293c9), so while a migration is in flight the page is `PG_locked` and a thread that faults on its
+/// migration entry sleeps in `migration_entry_wait` (it holds no reference then). Under round robin the
+/// sleepers let a migration through after a few `-EAGAIN`s; the explorer test below finds the schedule that
+/// never completes.
+#[test]
+fn v6_14_collect_locks_the_fault_page_and_a_faulting_thread_sleeps_on_it() {
+    use hmm_sim::{Ev, Func, LockId, WaitOn};
+    let r = scenario(KernelVersion::V6_14, 3);
+    assert_eq!(r.result, Ok(()), "{:?}", r.result);
+    assert!(r.violations.is_empty(), "{:#?}", r.violations);
+    assert!(
+        !refcount_failures_6_14(&r).is_empty(),
+        "the references taken by do_swap_page make at least one migration fail"
+    );
+    let device_page = r.events.iter().find_map(|e| match e.decode() {
+        Ev::Ref { pfn, .. } => Some(pfn),
+        _ => None,
+    });
+    let page = device_page.expect("the device page's refcount changes");
+    let locked_by_collect = r.events.iter().any(|e| {
+        e.func == Func::MigrateVmaCollectPmd
+            && matches!(e.decode(), Ev::LockAcquire { lock: LockId::Folio(p), .. } if p == page)
+    });
+    assert!(locked_by_collect, "collect trylocks the fault page on 6.14");
+    let slept = r.events.iter().any(|e| {
+        e.func == Func::MigrationEntryWait
+            && matches!(e.decode(), Ev::Thread { waits_on: Some(WaitOn::FolioUnlock(p)), .. } if p == page)
+    });
+    assert!(slept, "a faulting thread sleeps on the locked page");
+    // 6.15+: do_swap_page holds the lock, collect never takes it.
+    let r15 = scenario(KernelVersion::V6_15, 3);
+    assert!(!r15.events.iter().any(|e| {
+        e.func == Func::MigrateVmaCollectPmd
+            && matches!(
+                e.decode(),
+                Ev::LockAcquire {
+                    lock: LockId::Folio(_),
+                    ..
+                }
+            )
+    }));
 }
 
 #[test]
 fn v6_15_completes() {
-    for kernel in [KernelVersion::V6_15, KernelVersion::V6_18] {
+    for kernel in [
+        KernelVersion::V6_15,
+        KernelVersion::Fix2026,
+        KernelVersion::PoppleProposal,
+    ] {
         let r = scenario(kernel, 3);
         assert_eq!(r.result, Ok(()), "{kernel:?}");
         assert!(r.violations.is_empty(), "{:#?}", r.violations);
@@ -104,9 +146,13 @@ fn explorer_finds_a_livelocking_schedule_and_replays_it() {
         },
     );
     assert!(matches!(replay.result, Err(RunError::StepLimit { .. })));
+    assert!(
+        !refcount_failures_6_14(&replay).is_empty(),
+        "the livelock is the refcount check failing again and again"
+    );
     // 6.15: the loser of trylock_page returns and re-faults at once. A scheduler that only switches when
     // a thread blocks (no preemption) lets it spin forever while the winner waits to run: the starvation
-    // b570f37a2ce4 fixed. 6.18 (the loser sleeps on the folio lock) has no such schedule.
+    // b570f37a2ce4 fixed.
     let cfg15 = RunConfig {
         kernel: KernelVersion::V6_15,
         policy: Policy::RunToBlock,
@@ -121,19 +167,48 @@ fn explorer_finds_a_livelocking_schedule_and_replays_it() {
         "6.15 spinning not found in {} runs",
         spin.runs
     );
-    let cfg18 = RunConfig {
-        kernel: KernelVersion::V6_18,
-        policy: Policy::RunToBlock,
-        limits,
-        ..RunConfig::default()
-    };
-    let none = explore(&setup, &specs, &cfg18, 300, |r| {
-        r.result.is_err() || !r.violations.is_empty()
+    // The 2026 fix (the loser sleeps on the folio lock) and Popple's proposal (later faults wait on the
+    // migration entry do_swap_page installed) have no such schedule.
+    for kernel in [KernelVersion::Fix2026, KernelVersion::PoppleProposal] {
+        let cfg = RunConfig {
+            kernel,
+            policy: Policy::RunToBlock,
+            limits: limits.clone(),
+            ..RunConfig::default()
+        };
+        let none = explore(&setup, &specs, &cfg, 300, |r| {
+            r.result.is_err() || !r.violations.is_empty()
+        });
+        assert!(
+            none.witness.is_none(),
+            "{kernel:?} failed after {} runs",
+            none.runs
+        );
+        assert!(none.runs > 1, "the search tried more than one schedule");
+    }
+}
+
+/// Popple's proposal: the faulting thread swaps the PTE for a migration entry before `migrate_to_ram`, so
+/// the other faulting threads wait on that entry and the driver's collect takes it as collected.
+#[test]
+fn popple_proposal_installs_the_migration_entry_in_do_swap_page() {
+    use hmm_sim::{Ev, Func, Pte};
+    let r = scenario(KernelVersion::PoppleProposal, 3);
+    assert_eq!(r.result, Ok(()), "{:?}", r.result);
+    assert!(r.violations.is_empty(), "{:#?}", r.violations);
+    assert!(eagain_failures(&r).is_empty());
+    let first_entry = r.events.iter().find_map(|e| match e.decode() {
+        Ev::PteWrite {
+            new: Pte::Migration { .. },
+            ..
+        } => Some(e.func),
+        _ => None,
     });
-    assert!(
-        none.witness.is_none(),
-        "6.18 failed after {} runs",
-        none.runs
-    );
-    assert!(none.runs > 1, "the search tried more than one schedule");
+    assert_eq!(first_entry, Some(Func::DoSwapPage));
+    let waited = r
+        .events
+        .iter()
+        .filter(|e| e.func == Func::MigrationEntryWait && e.kind == Kind::Call)
+        .count();
+    assert!(waited >= 1, "later faults wait on the entry");
 }

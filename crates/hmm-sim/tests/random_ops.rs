@@ -8,7 +8,7 @@ use hmm_sim::GupTestCmd;
 use hmm_sim::PageState;
 use hmm_sim::Strategy as LaneStrategy;
 use hmm_sim::RANGE_BASE_VPN;
-use hmm_sim::{run, Op, RunConfig, Setup, ThreadSpec};
+use hmm_sim::{run, MappingKind, Op, Prot, RunConfig, Setup, ThreadSpec};
 use hmm_sim::{Limits, Policy, RunError};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
@@ -127,6 +127,54 @@ proptest! {
     }
 }
 
+/// File operations: `read(2)`, `write(2)`, `fsync` and `truncate` of one file (tmpfs or a regular file on
+/// disk), mixed with the ops above over a `MAP_SHARED` mapping of its first half and a `MAP_PRIVATE`
+/// mapping of the same pages: page-cache folios keep their index, mapping and dirty data
+/// (`check_page_cache`, part of the at-rest check), whatever the schedule.
+fn file_op() -> impl Strategy<Value = Op> {
+    let index = 0..PAGES / 2 + 2; // a little past the end of the file too
+    prop_oneof![
+        (index.clone(), any::<u16>()).prop_map(|(index, v)| Op::FileWrite {
+            file: 0,
+            index,
+            value: 0x9000 + v as u32
+        }),
+        index.prop_map(|index| Op::FileRead { file: 0, index }),
+        Just(Op::Fsync { file: 0 }),
+        (0..PAGES / 2 + 1).prop_map(|pages| Op::Truncate { file: 0, pages }),
+    ]
+}
+
+fn file_program_op() -> impl Strategy<Value = Op> {
+    prop_oneof![op(0, false), file_op()]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, rng_seed: RngSeed::Fixed(0x6669_6c65), ..ProptestConfig::default() })]
+    #[test]
+    fn random_file_programs_keep_invariants(
+        disk in any::<bool>(),
+        a in prop::collection::vec(file_program_op(), 1..8),
+        b in prop::collection::vec(file_program_op(), 0..5),
+        seed in any::<u64>(),
+    ) {
+        let mut setup = Setup::new(2);
+        let kind = if disk { MappingKind::File } else { MappingKind::Shmem };
+        let file = setup.create_file(kind, PAGES / 2);
+        let half = PAGES / 2;
+        setup.mmap_file(0, RANGE_BASE_VPN, half, Prot { shared: true, ..Prot::RW }, file, 0);
+        setup.mmap_file(0, RANGE_BASE_VPN + half, half, Prot::RW, file, 0);
+        let threads = vec![ThreadSpec { name: "a".into(), mm: 0, ops: a }, ThreadSpec { name: "b".into(), mm: 0, ops: b }];
+        let cfg = RunConfig { policy: Policy::Random { seed }, limits: Limits { max_steps: 400_000, max_threads: 4 }, ..RunConfig::default() };
+        let r = run(&setup, &threads, &cfg);
+        match &r.result {
+            Ok(()) => prop_assert!(r.violations.is_empty(), "{:?}", &r.violations[..r.violations.len().min(4)]),
+            Err(RunError::Deadlock { blocked }) => prop_assert!(false, "deadlock: {blocked:?}"),
+            Err(e) => prop_assert!(false, "{e}"),
+        }
+    }
+}
+
 /// The race the property above excludes, pinned down: thread a's fault on device 1's page starts device 1's
 /// `migrate_to_ram`; thread b's device-1 WRITE snapshots the page before it is collected (an owner's
 /// device-private page is reported without a fault), passes `read_retry` because device 1's own MIGRATE
@@ -134,7 +182,12 @@ proptest! {
 /// lost. The content invariant catches it.
 #[test]
 fn test_hmm_write_races_its_own_migration() {
-    let setup = Setup::from_states(&hmm_sim::parse_states("PPPPDPPOPNON").unwrap());
+    let mut setup = Setup::from_states(&hmm_sim::parse_states("PPPPDPPOPNON").unwrap());
+    // The schedule below was found with legacy A faulting with write intent.
+    setup.driver(hmm_sim::DriverOpts {
+        write: true,
+        ..hmm_sim::DriverOpts::default()
+    });
     let a = ThreadSpec {
         name: "a".into(),
         mm: 0,
@@ -161,20 +214,25 @@ fn test_hmm_write_races_its_own_migration() {
             },
         ],
     };
-    let cfg = RunConfig {
-        policy: Policy::Random {
-            seed: 3022508232422379786,
-        },
-        limits: Limits {
-            max_steps: 400_000,
-            max_threads: 4,
-        },
-        ..RunConfig::default()
-    };
-    let r = run(&setup, &[a, b], &cfg);
-    assert_eq!(r.result, Ok(()));
+    // Seeded random schedules, tried in order until one loses the write (the first seeds that do depend on
+    // the exact event sequence, so the test searches instead of pinning one seed).
+    let found = (0..2000u64).find_map(|seed| {
+        let cfg = RunConfig {
+            policy: Policy::Random { seed },
+            limits: Limits {
+                max_steps: 400_000,
+                max_threads: 4,
+            },
+            ..RunConfig::default()
+        };
+        let r = run(&setup, &[a.clone(), b.clone()], &cfg);
+        assert_eq!(r.result, Ok(()), "seed {seed}");
+        (!r.violations.is_empty()).then_some((seed, r.violations))
+    });
+    let (seed, violations) = found.expect("some schedule of 2000 loses the device write");
     assert_eq!(
-        r.violations,
-        vec!["mm0 page 0x1000a: holds 0xb, expected 0x5005 (device)".to_string()]
+        violations,
+        vec!["mm0 page 0x1000a: holds 0xb, expected 0x5005 (device)".to_string()],
+        "seed {seed}"
     );
 }

@@ -11,8 +11,8 @@
 
 use hmm_sim::{
     compare, explore, parse_states, run, skip_release_at, take_release_sites_reached, DmirrorCmd,
-    DriverOpts, GupTestCmd, KernelVersion, Limits, Op, PageState, Policy, Prot, Report, RunConfig,
-    Setup, ThreadSpec, RANGE_BASE_VPN,
+    DriverOpts, GupTestCmd, KernelVersion, Limits, MappingKind, Op, PageState, Policy, Prot,
+    Report, RunConfig, Setup, ThreadSpec, RANGE_BASE_VPN,
 };
 use std::collections::BTreeSet;
 
@@ -406,7 +406,7 @@ fn workload(mut stop: impl FnMut(&Report) -> bool) {
         ),
         (
             "D",
-            KernelVersion::V6_18,
+            KernelVersion::Fix2026,
             Op::CpuRead { vpn: B },
             Op::CpuRead { vpn: B },
         ),
@@ -437,6 +437,79 @@ fn workload(mut stop: impl FnMut(&Report) -> bool) {
             stopped = !spun && stop(r);
             stopped
         });
+        if stopped {
+            return;
+        }
+    }
+    // Files: read/write(2), faults on shared and private mappings of a regular file and of shmem, fsync
+    // (folio_mkclean's walk) and truncate; then two threads racing to fault the same file page.
+    for kind in [MappingKind::File, MappingKind::Shmem] {
+        let mut setup = Setup::new(1);
+        let file = setup.create_file(kind, 4);
+        setup.mmap_file(
+            0,
+            B,
+            4,
+            Prot {
+                shared: true,
+                ..Prot::RW
+            },
+            file,
+            0,
+        );
+        setup.mmap_file(0, B + 8, 4, Prot::RW, file, 0);
+        let ops = vec![
+            Op::FileWrite {
+                file,
+                index: 0,
+                value: 5,
+            },
+            Op::FileRead { file, index: 0 },
+            Op::FileRead { file, index: 1 },
+            Op::CpuRead { vpn: B + 2 },
+            Op::CpuWrite {
+                vpn: B + 2,
+                value: 6,
+            },
+            Op::CpuWrite {
+                vpn: B + 3,
+                value: 7,
+            },
+            Op::CpuWrite {
+                vpn: B + 9,
+                value: 8,
+            },
+            Op::Fsync { file },
+            Op::CpuWrite {
+                vpn: B + 2,
+                value: 9,
+            },
+            Op::Truncate { file, pages: 1 },
+        ];
+        if stop(&run(&setup, &[thread("file", ops)], &RunConfig::default())) {
+            return;
+        }
+        let both = |v| {
+            vec![
+                Op::CpuWrite {
+                    vpn: B + 1,
+                    value: v,
+                },
+                Op::Fsync { file },
+            ]
+        };
+        let threads = [thread("a", both(1)), thread("b", both(2))];
+        let mut stopped = false;
+        explore(
+            &setup,
+            &threads,
+            &cfg(KernelVersion::Fix2026, Policy::RunToBlock),
+            200,
+            |r| {
+                stopped = stop(r);
+                stopped
+            },
+        );
         if stopped {
             return;
         }
@@ -476,7 +549,7 @@ fn workload(mut stop: impl FnMut(&Report) -> bool) {
         let report = run(
             &setup,
             &threads,
-            &cfg(KernelVersion::V6_18, Policy::Random { seed }),
+            &cfg(KernelVersion::Fix2026, Policy::Random { seed }),
         );
         if stop(&report) {
             return;
@@ -575,7 +648,7 @@ fn a_leaked_anon_vma_lock_in_try_to_migrate_is_caught() {
     let start = text
         .find("pub async fn try_to_migrate(")
         .expect("try_to_migrate");
-    let offset = text[start..].find("k.up_read(av)").expect("its up_read") + start;
+    let offset = text[start..].find("k.up_read(lock)").expect("its up_read") + start;
     let line = text[..offset].lines().count() as u32;
     skip_release_at(Some(("src/mm/rmap.rs".into(), line)));
     let lanes = compare(&parse_states("PPC").unwrap(), &RunConfig::default()).lanes;

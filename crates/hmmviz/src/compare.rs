@@ -1,11 +1,12 @@
-//! `hmmviz compare --pages <STATES> [--json] [--kernel 6.14|6.15|6.18]`: run legacy A, legacy B and the
+//! `hmmviz compare --pages <STATES> [--json] [--kernel V] [--write|--no-write] [--b-policy P]`: run legacy A, legacy B and the
 //! unified path on one scenario and report their counters and whether their final states agree.
 
 use crate::{out, outln};
 use hmm_sim::parse_states;
 use hmm_sim::KernelVersion;
 use hmm_sim::{
-    compare, final_states_agree, restart_limit, LaneRun, RunConfig, RunError, TraceMode,
+    compare_setup, final_states_agree, permission_differences, restart_limit, BPolicy, DriverOpts,
+    LaneRun, PermissionDifference, RunConfig, RunError, Setup, TraceMode,
 };
 use serde_json::{json, Map, Value};
 use std::ffi::OsString;
@@ -25,8 +26,23 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Kernel version where behaviour differs
-    #[arg(long, value_name = "V", value_parser = ["6.14", "6.15", "6.18"])]
+    #[arg(long, value_name = "V", value_parser = ["6.14", "6.15", "2026", "popple"])]
     kernel: Option<String>,
+    /// Write intent for all three lanes: HMM_PFN_REQ_WRITE on every lane's hmm_range_fault, so COW is
+    /// broken before migrating (default: off, as the RFC's test driver)
+    #[arg(long, overrides_with = "no_write")]
+    write: bool,
+    /// No write intent (the default)
+    #[arg(long)]
+    no_write: bool,
+    /// Legacy B after a partial collection: partial (the RFC cover letter's B) or all_or_nothing
+    /// (drm_pagemap: -EBUSY, restore all, fault all, migrate all again)
+    #[arg(long, value_name = "POLICY", value_parser = ["partial", "all_or_nothing"], default_value = "partial")]
+    b_policy: String,
+    /// The unified lane's driver as RFC v1's test driver wrote it: -EBUSY is retried by walking again over
+    /// its own migration entries (it can hang), without the model's restore
+    #[arg(long)]
+    rfc_v1: bool,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -39,8 +55,8 @@ pub fn main(args: Args) -> ExitCode {
     };
     if let Some(v) = &args.kernel {
         match KernelVersion::parse(v) {
-            Some(v) => cfg.kernel = v,
-            None => return usage_error("--kernel wants one of 6.14, 6.15, 6.18"),
+            Ok(v) => cfg.kernel = v,
+            Err(e) => return usage_error(&format!("--kernel: {e}")),
         }
     }
     let Some(pages) = args.pages else {
@@ -56,11 +72,24 @@ pub fn main(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("--pages: {e}")),
     };
-    if let Some(limit) = restart_limit(&states) {
+    let b_policy = match BPolicy::parse(&args.b_policy) {
+        Ok(p) => p,
+        Err(e) => return usage_error(&format!("--b-policy: {e}")),
+    };
+    let driver = DriverOpts {
+        write: args.write && !args.no_write,
+        b_policy,
+        rfc_v1_driver: args.rfc_v1,
+        ..DriverOpts::default()
+    };
+    if let Some(limit) = restart_limit(&states, driver.write) {
         return usage_error(&format!("--pages: {limit}"));
     }
-    let lanes = compare(&states, &cfg).lanes;
+    let mut setup = Setup::from_states(&states);
+    setup.driver(driver);
+    let lanes = compare_setup(&setup, states.len() as u32, &cfg).lanes;
     let agree = final_states_agree(&lanes);
+    let permissions = permission_differences(&lanes);
     let failed: Vec<String> = lanes
         .iter()
         .filter_map(|l| match &l.report.result {
@@ -73,9 +102,30 @@ pub fn main(args: Args) -> ExitCode {
         for l in &lanes {
             obj.insert(l.strategy.name().to_string(), lane_json(l));
         }
-        outln!("{}", json!({ "lanes": obj, "final_states_agree": agree }));
+        outln!(
+            "{}",
+            json!({
+                "write": driver.write,
+                "b_policy": driver.b_policy.name(),
+                "kernel": cfg.kernel.name(),
+                "lanes": obj,
+                "final_states_agree": agree,
+                "permission_differences": permissions,
+            })
+        );
     } else {
+        outln!(
+            "write intent: {}; legacy B policy: {} ({})",
+            if driver.write {
+                "HMM_PFN_REQ_WRITE on every lane"
+            } else {
+                "none (no HMM_PFN_REQ_WRITE)"
+            },
+            driver.b_policy.name(),
+            driver.b_policy.describe()
+        );
         print_table(&lanes, agree);
+        print_permissions(&lanes, &permissions);
     }
     for f in &failed {
         eprintln!("hmmviz compare: {f}");
@@ -123,6 +173,32 @@ fn print_table(lanes: &[LaneRun], agree: bool) {
         for v in &l.report.violations {
             outln!("{}: invariant violated: {v}", l.strategy.name());
         }
+    }
+}
+
+/// Pages whose data agree but whose final mapping is writable in some lanes only.
+fn print_permissions(lanes: &[LaneRun], diffs: &[PermissionDifference]) {
+    if diffs.is_empty() {
+        outln!("final permissions agree: true");
+        return;
+    }
+    outln!("final permissions differ on {} page(s):", diffs.len());
+    for d in diffs.iter().take(8) {
+        let per_lane: Vec<String> = lanes
+            .iter()
+            .zip(&d.writable)
+            .map(|(l, w)| {
+                format!(
+                    "{} {}",
+                    l.strategy.name(),
+                    if *w { "writable" } else { "read-only" }
+                )
+            })
+            .collect();
+        outln!("  page {}: {}", d.page, per_lane.join(", "));
+    }
+    if diffs.len() > 8 {
+        outln!("  … and {} more (--json lists them all)", diffs.len() - 8);
     }
 }
 

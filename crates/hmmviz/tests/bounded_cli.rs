@@ -59,7 +59,7 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-const GOOD: &str = "+++\nid = \"tiny\"\nschema = 1\ntitle = \"t\"\nkernel = \"6.18\"\nkind = \"lesson\"\n[scenario]\nstates = \"PPPP\"\n+++\n## Migrate\n```hmm\nm = dmirror MIGRATE_TO_DEV dev=0 pages=0..4\n```\n```assert\nm.cpages == 4\n```\n";
+const GOOD: &str = "+++\nid = \"tiny\"\nschema = 1\ntitle = \"t\"\nkernel = \"2026\"\nkind = \"lesson\"\n[scenario]\nstates = \"PPPP\"\n+++\n## Migrate\n```hmm\nm = dmirror MIGRATE_TO_DEV dev=0 pages=0..4\n```\n```assert\nm.cpages == 4\n```\n";
 
 fn assert_no_panic(r: &Run) {
     assert_ne!(r.code, 101, "panicked: {}", r.err);
@@ -151,7 +151,7 @@ fn an_oversized_file_is_refused() {
 
 fn long_line_lesson(words: usize) -> String {
     format!(
-        "+++\nid = \"l\"\nschema = 1\ntitle = \"t\"\nkernel = \"6.18\"\nkind = \"lesson\"\naudience = [{}]\n[scenario]\nstates = \"PPPP\"\n+++\n",
+        "+++\nid = \"l\"\nschema = 1\ntitle = \"t\"\nkernel = \"2026\"\nkind = \"lesson\"\naudience = [{}]\n[scenario]\nstates = \"PPPP\"\n+++\n",
         vec!["\"x\""; words].join(", ")
     )
 }
@@ -331,7 +331,7 @@ fn run_json_prints_events_only_when_asked() {
     let lesson = dir.join("big.md");
     std::fs::write(
         &lesson,
-        "+++\nid = \"big\"\nschema = 1\ntitle = \"t\"\nkernel = \"6.18\"\nkind = \"lesson\"\n[scenario]\nstates = \"P*4096\"\ndevices = 1\n+++\n## Lanes\n```hmm\nm = dmirror MIGRATE_TO_DEV dev=0 pages=0..4096\nlane legacy_a\nlane legacy_b\nlane unified\n```\n```assert\nm.cpages == 4096\n```\n",
+        "+++\nid = \"big\"\nschema = 1\ntitle = \"t\"\nkernel = \"2026\"\nkind = \"lesson\"\n[scenario]\nstates = \"P*4096\"\ndevices = 1\n+++\n## Lanes\n```hmm\nm = dmirror MIGRATE_TO_DEV dev=0 pages=0..4096\nlane legacy_a\nlane legacy_b\nlane unified\n```\n```assert\nm.cpages == 4096\n```\n",
     )
     .unwrap();
     let r = run(&[os("run"), lesson.as_os_str(), os("--json")]);
@@ -390,6 +390,7 @@ fn compare_on_restarting_ranges_stops_at_named_limits() {
             os("compare"),
             os("--pages"),
             os(&format!("{letter}*262144")),
+            os("--write"),
         ]);
         assert_eq!(r.code, 2, "{letter}: {}", r.err);
         assert!(
@@ -398,7 +399,12 @@ fn compare_on_restarting_ranges_stops_at_named_limits() {
             r.err
         );
     }
-    let r = run(&[os("compare"), os("--pages"), os("P*196608C*65536")]);
+    let r = run(&[
+        os("compare"),
+        os("--pages"),
+        os("P*196608C*65536"),
+        os("--write"),
+    ]);
     assert_no_panic(&r);
     assert_eq!(r.code, 1, "{}", r.err);
     assert!(

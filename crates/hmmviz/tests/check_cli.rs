@@ -28,7 +28,7 @@ const GOOD: &str = r#"+++
 id = "tiny"
 schema = 1
 title = "Migrate four pages"
-kernel = "6.18"
+kernel = "2026"
 kind = "lesson"
 
 [scenario]

@@ -144,7 +144,7 @@ fn one_lane_and_bad_input() {
 
 #[test]
 fn a_lane_over_the_export_limit_is_refused_by_name() {
-    let (code, out, err) = export(&["--perfetto", "--pages", "N*40000", "--lane", "A"]);
+    let (code, out, err) = export(&["--perfetto", "--pages", "N*60000", "--lane", "A"]);
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty());
     assert!(

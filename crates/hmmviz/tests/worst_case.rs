@@ -16,7 +16,7 @@ fn binary() -> std::ffi::OsString {
 fn heaviest() -> String {
     let l = |n: u64| n.to_string();
     let mut s = format!(
-        "+++\nid = \"worst\"\nschema = 1\ntitle = \"worst case\"\nkernel = \"6.18\"\nkind = \"lesson\"\n[limits]\nsteps = {}\nevents = {}\nschedules = {}\n[scenario]\nstates = \"P*{}\"\ndevices = 1\n+++\n## Lanes\n```hmm\na = lane legacy_a\nb = lane legacy_b\nu = lane unified\n",
+        "+++\nid = \"worst\"\nschema = 1\ntitle = \"worst case\"\nkernel = \"2026\"\nkind = \"lesson\"\n[limits]\nsteps = {}\nevents = {}\nschedules = {}\n[scenario]\nstates = \"P*{}\"\ndevices = 1\n+++\n## Lanes\n```hmm\na = lane legacy_a\nb = lane legacy_b\nu = lane unified\n",
         l(hmm_lesson::limits::MAX_STEPS),
         l(hmm_lesson::limits::MAX_EVENTS),
         l(hmm_lesson::limits::MAX_SCHEDULES),

@@ -86,6 +86,21 @@ pub enum Verb {
     },
     /// fork(); the child is named by the binding (`child = fork`).
     Fork,
+    /// `pread` of the scenario's file, one page each (`NAME = file read pages=R` binds `data`).
+    FileRead {
+        pages: Pages,
+    },
+    /// `pwrite` of the scenario's file, one page each.
+    FileWrite {
+        pages: Pages,
+        value: Pattern,
+    },
+    /// `fsync` of the scenario's file.
+    Fsync,
+    /// `ftruncate` of the scenario's file to `pages` pages.
+    Truncate {
+        pages: usize,
+    },
     /// Run every queued `tN:` op under a scheduler.
     Run {
         schedule: Schedule,

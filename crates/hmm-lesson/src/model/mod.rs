@@ -18,6 +18,7 @@ mod claim;
 pub use action::*;
 pub use claim::*;
 
+pub use hmm_sim::BPolicy;
 use hmm_sim::PageState;
 use serde::Serialize;
 use std::ops::Range;
@@ -26,7 +27,7 @@ use std::ops::Range;
 pub type Span = Range<usize>;
 
 /// Kernel versions whose behaviour differs in what lessons show: the simulator's own type (`"6.14"`,
-/// `"6.15"`, `"6.18"`; kernel-model.md §2.6, §4).
+/// `"6.15"`, `"2026"`, `"popple"`; kernel-model.md §2.6, §4).
 pub use hmm_sim::KernelVersion;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -88,6 +89,19 @@ pub enum VmaKind {
     /// `mmap(MAP_PRIVATE)` of the test's `/dev/hmm_dmirror0` fd: `dmirror_fops_mmap` inserts a zeroed
     /// page at every page (`vm_insert_page`, `VM_MIXEDMAP`).
     DmirrorMmap,
+    /// `MAP_SHARED` of the scenario's file (`[scenario] file`), page *p* mapping file page *p*.
+    FileShared,
+    /// `MAP_PRIVATE` of the scenario's file: reads see the page cache, writes copy into anonymous pages.
+    FilePrivate,
+}
+
+/// What the scenario's one file is (`hmm_create_file`: an `O_TMPFILE` in /tmp, one page per scenario page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum FileKind {
+    /// tmpfs (shmem): the page cache is the only copy of the data.
+    Tmpfs,
+    /// A regular file on a disk: `fsync` writes dirty pages back.
+    Disk,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -117,8 +131,12 @@ pub struct DriverSettings {
     pub select: Select,
     /// Index of the device whose `pgmap_owner` the driver passes.
     pub owner: usize,
-    /// `HMM_PFN_REQ_WRITE` on the lane's `hmm_range_fault` walks.
+    /// `HMM_PFN_REQ_WRITE` on every lane's `hmm_range_fault` walks (one write intent for all three lanes).
     pub write: bool,
+    /// Legacy B's answer to a partial collection.
+    pub b_policy: BPolicy,
+    /// The unified lane's driver as RFC v1's test driver has it (`-EBUSY` re-walks without restoring).
+    pub rfc_v1: bool,
     /// The notifier callback skips `MMU_NOTIFY_MIGRATE` events whose owner is the driver itself.
     pub owner_filter: bool,
     /// The driver holds its own lock across `migrate_vma_setup` (the deadlock of kernel-model.md §5a).
@@ -133,6 +151,8 @@ pub struct DriverOverride {
     pub select: Option<Select>,
     pub owner: Option<usize>,
     pub write: Option<bool>,
+    pub b_policy: Option<BPolicy>,
+    pub rfc_v1: Option<bool>,
     pub owner_filter: Option<bool>,
     pub lock_across_setup: Option<bool>,
     pub fault_lock: Option<bool>,
@@ -144,6 +164,8 @@ impl DriverSettings {
             select: o.select.unwrap_or(self.select),
             owner: o.owner.unwrap_or(self.owner),
             write: o.write.unwrap_or(self.write),
+            b_policy: o.b_policy.unwrap_or(self.b_policy),
+            rfc_v1: o.rfc_v1.unwrap_or(self.rfc_v1),
             owner_filter: o.owner_filter.unwrap_or(self.owner_filter),
             lock_across_setup: o.lock_across_setup.unwrap_or(self.lock_across_setup),
             fault_lock: o.fault_lock.unwrap_or(self.fault_lock),
@@ -174,6 +196,8 @@ pub struct Scenario {
     pub driver: DriverSettings,
     /// Names of the extra threads that `tN:` lines may use.
     pub threads: Vec<String>,
+    /// The scenario's file, if it declares one (`file = "tmpfs"` or `"disk"`).
+    pub file: Option<FileKind>,
 }
 
 impl Scenario {
@@ -192,6 +216,8 @@ pub struct Lesson {
     pub kind: LessonKind,
     pub source: Option<String>,
     pub scaled: Option<String>,
+    /// Who the lesson is written for (`student`, `kernel`, `speaker`): the browser's lesson index shows it.
+    pub audience: Vec<String>,
     pub limits: LessonLimits,
     pub scenario: Scenario,
     pub beats: Vec<Beat>,

@@ -2,13 +2,16 @@
 //! No running and no observing here; only translation between the two vocabularies.
 
 use crate::model::{
-    DmirrorCmd, DriverSettings, KernelVersion, LessonLimits, Pages, Pattern, Scenario, Schedule,
-    Strategy, Verb, VmaKind, VmaProt,
+    DmirrorCmd, DriverSettings, FileKind, KernelVersion, LessonLimits, Pages, Pattern, Scenario,
+    Schedule, Strategy, Verb, VmaKind, VmaProt,
 };
 use hmm_sim::PageState;
 use hmm_sim::RANGE_BASE_VPN;
 use hmm_sim::{DriverOpts, RunConfig, Setup, ThreadSpec};
 use hmm_sim::{Limits, Policy};
+
+/// The id hmm-sim gives the scenario's file (created before anything else).
+pub const SCENARIO_FILE: u32 = 0;
 
 /// The virtual page number of page `page` of the scenario's range.
 pub fn vpn(page: usize) -> u32 {
@@ -38,30 +41,44 @@ pub fn scenario_setup(sc: &Scenario) -> Result<Setup, String> {
         return Err("`D` pages live on device 0: the scenario needs devices >= 1".into());
     }
     let mut setup = Setup::new(sc.devices as u8);
+    // The scenario's file is created first, so it is file SCENARIO_FILE.
+    if let Some(kind) = sc.file {
+        let kind = match kind {
+            FileKind::Tmpfs => hmm_sim::MappingKind::Shmem,
+            FileKind::Disk => hmm_sim::MappingKind::File,
+        };
+        setup.create_file(kind, states.len() as u32);
+    }
     for v in &sc.vmas {
         let (read, write) = read_write(v.prot);
+        let shared = matches!(v.kind, VmaKind::AnonShared | VmaKind::FileShared);
         let prot = hmm_sim::Prot {
             read,
             write,
-            shared: v.kind == VmaKind::AnonShared,
+            shared,
         };
         let (start, npages) = (vpn(v.pages.start), v.pages.len() as u32);
-        if v.kind == VmaKind::DmirrorMmap {
-            if sc.devices < 1 {
-                return Err(
-                    "a dmirror_mmap vma maps /dev/hmm_dmirror0: the scenario needs devices >= 1"
-                        .into(),
-                );
+        match v.kind {
+            VmaKind::AnonPrivate | VmaKind::AnonShared => setup.mmap(0, start, npages, prot),
+            VmaKind::DmirrorMmap => {
+                if sc.devices < 1 {
+                    return Err(
+                        "a dmirror_mmap vma maps /dev/hmm_dmirror0: the scenario needs devices >= 1"
+                            .into(),
+                    );
+                }
+                if v.pages.iter().any(|p| states[p] != PageState::None) {
+                    return Err(format!(
+                        "pages {}..{} of the dmirror_mmap vma hold the driver's zeroed pages: leave them N in scenario.states",
+                        v.pages.start, v.pages.end
+                    ));
+                }
+                setup.mmap_dmirror(0, 0, start, npages, prot);
             }
-            if v.pages.iter().any(|p| states[p] != PageState::None) {
-                return Err(format!(
-                    "pages {}..{} of the dmirror_mmap vma hold the driver's zeroed pages: leave them N in scenario.states",
-                    v.pages.start, v.pages.end
-                ));
+            VmaKind::FileShared | VmaKind::FilePrivate => {
+                let pgoff = v.pages.start as u32;
+                setup.mmap_file(0, start, npages, prot, SCENARIO_FILE, pgoff)
             }
-            setup.mmap_dmirror(0, 0, start, npages, prot);
-        } else {
-            setup.mmap(0, start, npages, prot);
         }
     }
     for (p, st) in states.iter().enumerate() {
@@ -101,7 +118,10 @@ pub fn process_of(verb: &Verb) -> Option<&str> {
 /// How many simulator ops [`sim_ops`] makes of `verb` (without making them).
 pub fn op_count(verb: &Verb) -> u64 {
     match verb {
-        Verb::CpuRead { pages, .. } | Verb::CpuWrite { pages, .. } => pages.len() as u64,
+        Verb::CpuRead { pages, .. }
+        | Verb::CpuWrite { pages, .. }
+        | Verb::FileRead { pages }
+        | Verb::FileWrite { pages, .. } => pages.len() as u64,
         Verb::Dmirror { pages, .. } => pages.len() as u64 + 1,
         _ => 1,
     }
@@ -172,6 +192,28 @@ pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<hmm_sim::Op>, String> 
             longterm: *longterm,
         }],
         Verb::Fork => vec![hmm_sim::Op::Fork],
+        Verb::FileRead { pages } => pages
+            .iter()
+            .map(|p| hmm_sim::Op::FileRead {
+                file: SCENARIO_FILE,
+                index: p as u32,
+            })
+            .collect(),
+        Verb::FileWrite { pages, value } => pages
+            .iter()
+            .map(|p| hmm_sim::Op::FileWrite {
+                file: SCENARIO_FILE,
+                index: p as u32,
+                value: token(*value, p),
+            })
+            .collect(),
+        Verb::Fsync => vec![hmm_sim::Op::Fsync {
+            file: SCENARIO_FILE,
+        }],
+        Verb::Truncate { pages } => vec![hmm_sim::Op::Truncate {
+            file: SCENARIO_FILE,
+            pages: *pages as u32,
+        }],
         Verb::Lane { .. } | Verb::Mirror { .. } | Verb::Run { .. } => {
             return Err("this action cannot be queued on a thread".into())
         }
@@ -183,6 +225,8 @@ pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<hmm_sim::Op>, String> 
 pub fn driver_opts(d: &DriverSettings) -> DriverOpts {
     DriverOpts {
         write: d.write,
+        b_policy: d.b_policy,
+        rfc_v1_driver: d.rfc_v1,
         select_device_private: d.select.device_private,
         hold_lock_across_setup: d.lock_across_setup,
         filter_own_migrate: d.owner_filter,

@@ -35,7 +35,8 @@ use crate::observe::Observation;
 use serde::Serialize;
 
 pub(crate) use events::event_obs;
-pub use events::{is_func, milestone_keys};
+pub use events::{classify, is_func, milestone_keys};
+pub use session::Race;
 
 /// Why a lesson stopped before its end: an action the simulator refused, or a limit hit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -63,6 +64,13 @@ pub struct LessonRun {
 
 /// Run `lesson` to its end (or its first error). Never panics on a validated lesson.
 pub fn run(lesson: &Lesson) -> LessonRun {
+    run_observing(lesson, |_, _| {})
+}
+
+/// [`run`], also handing `on_beat` what each beat's claims are judged against, right after the beat's actions
+/// (the browser shows every beat's worlds; `hmmviz check` does not look). One runner for both, so the
+/// browser and the CLI cannot disagree on a verdict.
+pub fn run_observing(lesson: &Lesson, mut on_beat: impl FnMut(usize, &Observation)) -> LessonRun {
     let mut runner = match session::BeatRunner::new(lesson) {
         Ok(s) => s,
         Err(message) => {
@@ -86,6 +94,7 @@ pub fn run(lesson: &Lesson) -> LessonRun {
             };
         }
         let obs = runner.observe();
+        on_beat(beats.len(), &obs);
         // Claims read pages and events: that work counts against `limits.events` too.
         let checks = beat
             .predictions
@@ -126,6 +135,29 @@ pub fn run(lesson: &Lesson) -> LessonRun {
         error: None,
         last,
     }
+}
+
+/// Every threaded `run` of `lesson`, in order, each with the world it starts from (the beats before it
+/// applied), up to the first action that fails. The lesson's claims are not judged here.
+pub fn races(lesson: &Lesson) -> Vec<Race> {
+    let Ok(mut runner) = session::BeatRunner::new(lesson) else {
+        return vec![];
+    };
+    runner.record_races();
+    let mut races = Vec::new();
+    for (i, beat) in lesson.beats.iter().enumerate() {
+        let ok = runner.apply_beat(beat).is_ok();
+        races.extend(
+            runner
+                .take_races()
+                .into_iter()
+                .map(|r| Race { beat: i, ..r }),
+        );
+        if !ok {
+            break;
+        }
+    }
+    races
 }
 
 /// What judging a claim reads (at most), in events: an event claim its world's events, a per-page claim

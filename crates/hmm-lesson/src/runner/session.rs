@@ -100,6 +100,22 @@ pub struct BeatRunner<'l> {
     schedules: Option<ScheduleSearch>,
     /// Work done so far against `limits.events`.
     spent: u64,
+    /// Keep each threaded `run`'s start ([`super::races`]); off for `hmmviz check`, which never looks.
+    record_races: bool,
+    races: Vec<Race>,
+}
+
+/// One threaded `run` of a lesson as hmm-sim takes it: the world it starts from, its threads and the
+/// lesson's kernel, limits and schedule. The browser's race lab re-schedules it choice by choice.
+#[derive(Clone, Debug)]
+pub struct Race {
+    /// Index of the beat whose `run` this is.
+    pub beat: usize,
+    /// The `run` action's binding (`r = run …`), if it has one.
+    pub bind: Option<String>,
+    pub setup: Setup,
+    pub threads: Vec<ThreadSpec>,
+    pub config: RunConfig,
 }
 
 /// Errors the simulator reports about a request rather than about the run it made.
@@ -142,6 +158,8 @@ impl<'l> BeatRunner<'l> {
             queued: Vec::new(),
             schedules: None,
             spent: 0,
+            record_races: false,
+            races: Vec::new(),
         })
     }
 
@@ -259,7 +277,7 @@ impl<'l> BeatRunner<'l> {
                 }
             }
             Verb::Run { schedule } => {
-                let result = self.run_threads(schedule, properties)?;
+                let result = self.run_threads(a.bind.as_deref(), schedule, properties)?;
                 self.bind(&a.bind, result);
             }
             verb => self.run_main(a.bind.as_deref(), verb)?,
@@ -452,6 +470,7 @@ impl<'l> BeatRunner<'l> {
     /// `run`: every queued thread together under `schedule`, plus the schedule search the beat asks for.
     fn run_threads(
         &mut self,
+        bind: Option<&str>,
         schedule: &Schedule,
         properties: &[Property],
     ) -> Result<ResultObs, String> {
@@ -466,6 +485,15 @@ impl<'l> BeatRunner<'l> {
             .collect();
         let names: Vec<&str> = queued.iter().map(|q| q.name.as_str()).collect();
         let policy = lower::policy(schedule, &names)?;
+        if self.record_races {
+            self.races.push(Race {
+                beat: 0,
+                bind: bind.map(str::to_owned),
+                setup: self.main.clone(),
+                threads: specs.clone(),
+                config: self.config(policy.clone()),
+            });
+        }
         self.schedules = if properties.is_empty() {
             None
         } else {
@@ -537,6 +565,16 @@ impl<'l> BeatRunner<'l> {
             ret: None,
             stopped,
         })
+    }
+
+    /// Keep every threaded `run`'s start from now on ([`Self::take_races`]).
+    pub fn record_races(&mut self) {
+        self.record_races = true;
+    }
+
+    /// The threaded runs kept since the last call.
+    pub fn take_races(&mut self) -> Vec<Race> {
+        std::mem::take(&mut self.races)
     }
 
     /// What assertions see now: every world through hmm-sim's view of it. A world no action changed since
@@ -638,7 +676,7 @@ pub(super) fn result_obs(verb: &Verb, outcomes: &[OpOutcome]) -> Option<ResultOb
             Some(OpOutcome::Ret(r)) => Some(ResultObs::Syscall { ret: *r as i64 }),
             _ => None,
         },
-        Verb::CpuRead { pages, .. } => Some(ResultObs::CpuRead {
+        Verb::CpuRead { pages, .. } | Verb::FileRead { pages } => Some(ResultObs::CpuRead {
             data: pages
                 .iter()
                 .zip(outcomes)

@@ -22,6 +22,7 @@ impl Kernel {
             LockId::Driver(i) => busy(w.mirrors[i as usize].mutex),
             LockId::AnonVma(id) => busy(w.anon_vmas[id as usize].lock.writer),
             LockId::DevmemMigrate(dev) => busy(w.devices[dev as usize].migrate_lock),
+            LockId::IMmap(id) => busy(w.mappings[id as usize].i_mmap_rwsem.writer),
         }
     }
 
@@ -38,6 +39,7 @@ impl Kernel {
             LockId::Driver(i) => w.mirrors[i as usize].mutex = holder,
             LockId::AnonVma(id) => w.anon_vmas[id as usize].lock.writer = holder,
             LockId::DevmemMigrate(dev) => w.devices[dev as usize].migrate_lock = holder,
+            LockId::IMmap(id) => w.mappings[id as usize].i_mmap_rwsem.writer = holder,
         }
     }
 
@@ -97,13 +99,14 @@ impl Kernel {
         }
     }
 
-    /// The rwsem behind `l` (`mmap_lock` or an anon_vma's lock).
+    /// The rwsem behind `l` (`mmap_lock`, an anon_vma's lock or a file's `i_mmap_rwsem`).
     fn with_rwsem<R>(&self, l: LockId, f: impl FnOnce(&mut RwSem) -> R) -> R {
         let mut w = self.wm();
         match l {
             LockId::MmapLock(mm) => f(&mut w.mms[mm as usize].mmap_lock),
             LockId::AnonVma(id) => f(&mut w.anon_vmas[id as usize].lock),
-            _ => unreachable!("only mmap_lock and anon_vma locks are rwsems"),
+            LockId::IMmap(id) => f(&mut w.mappings[id as usize].i_mmap_rwsem),
+            _ => unreachable!("only mmap_lock, anon_vma and i_mmap locks are rwsems"),
         }
     }
 

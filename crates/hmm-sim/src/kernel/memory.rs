@@ -162,6 +162,8 @@ impl Kernel {
             match flag {
                 FolioFlag::AnonExclusive => f.anon_exclusive = value,
                 FolioFlag::Lru => f.lru = value,
+                FolioFlag::Dirty => f.dirty = value,
+                FolioFlag::Writeback => f.writeback = value,
             }
         }
         self.record(Ev::Flag { pfn, flag, value });
@@ -217,21 +219,23 @@ impl Kernel {
     }
 
     /// A store of `value` into the page at `pfn` (by a CPU or a device): the frame's content changes, and
-    /// so does what every virtual page mapping that frame must read back (shared memory has several).
+    /// so does what every virtual page mapping that frame must read back (shared memory has several), and
+    /// for a page-cache folio what `read(2)` of its file page returns.
     pub fn store(&self, pfn: Pfn, value: u32) {
         self.set_content(pfn, value);
         let mut w = self.wm();
-        let index = w.frames[pfn as usize].index;
         let mappers: Vec<(MmId, u32)> = w
-            .mms
-            .iter()
-            .filter(|m| m.alive)
-            .flat_map(|m| m.addresses_of(index).map(move |vpn| (m, vpn)))
-            .filter(|(m, vpn)| m.pte(*vpn).pfn() == Some(pfn))
-            .map(|(m, vpn)| (m.id, vpn))
+            .rmap_candidates(pfn)
+            .into_iter()
+            .filter(|&(mm, vpn)| w.mms[mm as usize].pte(vpn).pfn() == Some(pfn))
             .collect();
-        for page in mappers {
-            w.expected.insert(page, value);
+        for key in mappers {
+            w.expected.insert(key, value);
+        }
+        let f = &w.frames[pfn as usize];
+        if let Some(m) = f.mapping {
+            let index = f.index;
+            w.expected_file.insert((m, index), value);
         }
     }
 

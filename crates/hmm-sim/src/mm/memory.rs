@@ -6,7 +6,10 @@
 //! modelled (new folios go straight onto the LRU).
 
 use crate::kernel::Kernel;
+use crate::mm::filemap::{do_fault, wp_page_shared};
+use crate::mm::migrate_device::{collect_pte, CollectCtx, MIGRATE_VMA_SELECT_DEVICE_PRIVATE};
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
+use crate::mm::rmap::remove_migration_ptes;
 use crate::pte::{Pfn, Pte, ZERO_PFN};
 use crate::trace::{fault, pack_page, Ev, FolioFlag, Func, LockId, NotifyEvent, Page};
 use crate::version::KernelVersion;
@@ -23,7 +26,7 @@ pub const VM_FAULT_SIGSEGV: u32 = 4;
 pub const VM_FAULT_ERROR: u32 = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV;
 /// `folio_add_new_anon_rmap(RMAP_EXCLUSIVE)` + `folio_add_lru`: a fresh page's first mapping.
 /// The allocation reference becomes the mapping's reference.
-pub(crate) fn add_new_anon_rmap(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn, shmem: bool) {
+pub(crate) fn add_new_anon_rmap(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
     {
         let mut w = k.wm();
         let anon_vma = w.mms[mm as usize].anon_vma;
@@ -32,16 +35,10 @@ pub(crate) fn add_new_anon_rmap(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn, shmem:
             .map_or(vpn, |v| v.linear_page_index(vpn));
         let f = &mut w.frames[pfn as usize];
         f.index = index;
-        if shmem {
-            f.shmem = true;
-        } else {
-            f.anon_vma = Some(anon_vma);
-        }
+        f.anon_vma = Some(anon_vma);
     }
     k.mapcount_add(pfn, 1);
-    if !shmem {
-        k.set_flag(pfn, FolioFlag::AnonExclusive, true);
-    }
+    k.set_flag(pfn, FolioFlag::AnonExclusive, true);
     if k.w().folio(pfn).zone == Zone::System {
         k.set_flag(pfn, FolioFlag::Lru, true);
     }
@@ -59,7 +56,7 @@ async fn wp_page_copy(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, old: Option<Pfn
     let ptl = k.pte_lock(mm, vpn).await;
     if k.pte_read(mm, vpn, false) == orig {
         k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush
-        add_new_anon_rmap(k, mm, vpn, new, false);
+        add_new_anon_rmap(k, mm, vpn, new);
         k.pte_write(mm, vpn, Pte::mk(new, true));
         if let Some(old) = old {
             k.mapcount_add(old, -1); // folio_remove_rmap_pte
@@ -74,31 +71,27 @@ async fn wp_page_copy(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, old: Option<Pfn
 }
 
 /// A write to a read-only present PTE (or the zero page).
-async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shmem: bool) -> u32 {
+async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shared: bool) -> u32 {
     let _call = k.enter(Func::DoWpPage, pack_page(mm, vpn));
     let Pte::Present { pfn, .. } = pte else {
         return wp_page_copy(k, mm, vpn, pte, None).await;
     };
+    if shared {
+        return wp_page_shared(k, mm, vpn, pte, pfn).await;
+    }
     let (anon, exclusive, mapcount, refcount) = {
         let w = k.w();
         let f = w.folio(pfn);
-        (
-            f.anon_vma.is_some(),
-            f.anon_exclusive,
-            f.mapcount,
-            f.refcount,
-        )
+        (f.is_anon(), f.anon_exclusive, f.mapcount, f.refcount)
     };
-    // wp_page_shared for shmem; wp_page_reuse when exclusive or when ours is the only reference
-    // (`wp_can_reuse_anon_folio`), for anonymous folios only: a driver's page in a private mapping
-    // (VM_MIXEDMAP) is always copied.
-    if shmem || (anon && (exclusive || (mapcount == 1 && refcount == 1))) {
+    // wp_page_reuse when exclusive or when ours is the only reference (`wp_can_reuse_anon_folio`); a
+    // page-cache folio in a MAP_PRIVATE mapping, or a driver's page in a private VM_MIXEDMAP mapping, is
+    // always copied (the copy is anonymous).
+    if anon && (exclusive || (mapcount == 1 && refcount == 1)) {
         let _r = k.enter(Func::WpPageReuse, pack_page(mm, vpn));
         let ptl = k.pte_lock(mm, vpn).await;
         if k.pte_read(mm, vpn, false) == pte {
-            if !shmem {
-                k.set_flag(pfn, FolioFlag::AnonExclusive, true);
-            }
+            k.set_flag(pfn, FolioFlag::AnonExclusive, true);
             k.pte_write(mm, vpn, Pte::mk(pfn, true));
         }
         k.unlock(ptl);
@@ -113,12 +106,18 @@ async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shmem: bool) -> u3
 
 /// CPU touches a device-exclusive page: lock it, restore a normal PTE under an `MMU_NOTIFY_EXCLUSIVE`
 /// invalidation (which makes the device drop its atomic mapping).
-/// The kernel issues `MMU_NOTIFY_CLEAR` with no owner here.
+/// Since 6.15 the kernel issues `MMU_NOTIFY_CLEAR` with no owner here; before, `MMU_NOTIFY_EXCLUSIVE` with
+/// no owner (David Hildenbrand's 2025 device-exclusive rework reserved EXCLUSIVE for the conversion).
 async fn remove_device_exclusive_entry(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, pfn: Pfn) -> u32 {
     let _call = k.enter(Func::RemoveDeviceExclusiveEntry, pack_page(mm, vpn));
     k.folio_get(pfn);
     k.lock(LockId::Folio(pfn)).await;
-    let range = NotifierRange::one_page(mm, vpn, NotifyEvent::Clear);
+    let event = if k.version >= KernelVersion::V6_15 {
+        NotifyEvent::Clear
+    } else {
+        NotifyEvent::Exclusive
+    };
+    let range = NotifierRange::one_page(mm, vpn, event);
     invalidate_range_start(k, range).await;
     let ptl = k.pte_lock(mm, vpn).await;
     if k.pte_read(mm, vpn, false) == orig {
@@ -171,7 +170,7 @@ async fn swap_in(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, slot: u32, write: bo
         k.folio_put(pfn);
         return VM_FAULT_OK;
     }
-    add_new_anon_rmap(k, mm, vpn, pfn, false);
+    add_new_anon_rmap(k, mm, vpn, pfn);
     k.pte_write(
         mm,
         vpn,
@@ -213,11 +212,18 @@ async fn do_swap_page(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, write: bool) ->
                     k.folio_put(pfn);
                     ret
                 }
-                KernelVersion::V6_15 | KernelVersion::V6_18 => {
+                KernelVersion::V6_15 | KernelVersion::Fix2026 | KernelVersion::PoppleProposal => {
                     if k.folio_trylock(pfn) {
                         k.folio_get(pfn);
+                        let proposal = k.version == KernelVersion::PoppleProposal;
+                        if proposal {
+                            install_fault_migration_entry(k, mm, vpn, orig, pfn);
+                        }
                         k.unlock(ptl);
                         let ret = migrate_to_ram(k, mm, vpn, pfn, write).await;
+                        if proposal {
+                            restore_unused_fault_migration_entry(k, mm, vpn, pfn).await;
+                        }
                         k.folio_unlock(pfn);
                         k.folio_put(pfn);
                         ret
@@ -238,11 +244,38 @@ async fn do_swap_page(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, write: bool) ->
     }
 }
 
-/// First touch: the zero page for a read (anonymous VMAs), a new zeroed page for a write.
-/// Shared anonymous memory (shmem) allocates its page-cache page on any fault.
-async fn do_anonymous_page(k: &Kernel, mm: MmId, vpn: u32, write: bool, shmem: bool) -> u32 {
+/// Popple's proposal (seed 003, never merged): holding the PTL, the page lock and a reference, swap the
+/// fault page's device-private PTE for a migration entry with collect's own per-PTE step, so threads that
+/// fault next wait on the entry without taking a reference. The driver's collect then takes the entry as
+/// already collected. [I]: the thread gives the idea, not a patch; the details follow collect.
+fn install_fault_migration_entry(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, pfn: Pfn) {
+    let owner = match k.w().folio(pfn).zone {
+        Zone::DevicePrivate(dev) => dev + 1,
+        _ => return,
+    };
+    let ctx = CollectCtx {
+        mm,
+        anonymous: true,
+        flags: MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+        pgmap_owner: owner,
+        fault_page: Some(pfn),
+    };
+    collect_pte(k, &ctx, vpn, orig);
+}
+
+/// If `migrate_to_ram` returned without migrating or restoring the page (it never called
+/// `migrate_vma_setup`, say), the proposal's migration entry must not outlive the fault: put the
+/// device-private PTE back as `migrate_vma_finalize` would.
+async fn restore_unused_fault_migration_entry(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
+    if matches!(k.pte_read(mm, vpn, false), Pte::Migration { pfn: p, .. } if p == pfn) {
+        remove_migration_ptes(k, pfn, pfn).await;
+    }
+}
+
+/// First touch of an anonymous VMA: the zero page for a read, a new zeroed page for a write.
+async fn do_anonymous_page(k: &Kernel, mm: MmId, vpn: u32, write: bool) -> u32 {
     let _call = k.enter(Func::DoAnonymousPage, pack_page(mm, vpn));
-    if !write && !shmem {
+    if !write {
         let ptl = k.pte_lock(mm, vpn).await;
         if k.pte_read(mm, vpn, false) == Pte::None {
             k.pte_write(mm, vpn, Pte::Zero);
@@ -258,7 +291,7 @@ async fn do_anonymous_page(k: &Kernel, mm: MmId, vpn: u32, write: bool, shmem: b
         k.folio_put(pfn);
         return VM_FAULT_OK;
     }
-    add_new_anon_rmap(k, mm, vpn, pfn, shmem);
+    add_new_anon_rmap(k, mm, vpn, pfn);
     k.pte_write(mm, vpn, Pte::mk(pfn, write));
     k.unlock(ptl);
     VM_FAULT_OK
@@ -287,7 +320,9 @@ pub fn handle_mm_fault(
         }
         let pte = k.pte_read(mm, vpn, false);
         let ret = match pte {
-            Pte::None => do_anonymous_page(k, mm, vpn, write, vma.shared).await,
+            // File VMAs (shmem included) fault through the page cache (`do_fault`).
+            Pte::None if vma.file.is_some() => do_fault(k, mm, vpn, &vma, write).await,
+            Pte::None => do_anonymous_page(k, mm, vpn, write).await,
             Pte::Present { write: false, .. } | Pte::Zero if write => {
                 do_wp_page(k, mm, vpn, pte, vma.shared).await
             }

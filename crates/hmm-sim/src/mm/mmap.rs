@@ -60,6 +60,10 @@ pub(crate) fn split_vmas(mm: &mut Mm, start: u32, end: u32) {
             let mut tail = mm.vmas[i].clone();
             mm.vmas[i].end = at;
             tail.pgoff = tail.linear_page_index(at);
+            // __split_vma: the tail of a file VMA maps the file from further in (`vm_pgoff`).
+            if let Some(f) = tail.file.as_mut() {
+                f.pgoff += at - tail.start;
+            }
             tail.start = at;
             mm.vmas.insert(i + 1, tail);
         }
@@ -161,6 +165,15 @@ pub(crate) async fn do_munmap(k: &Kernel, mm: MmId, start: u32, end: u32) {
         let pte = k.pte_read(mm, vpn, false);
         if pte != Pte::None {
             k.pte_write(mm, vpn, Pte::None);
+        }
+        if let Pte::DevicePrivate { pfn, .. } = pte {
+            // zap_nonpresent_ptes since be3f38d05cc5: a device-private folio is anonymous even in a file
+            // VMA (a MAP_PRIVATE file page COWed, then migrated); the check was vma_is_anonymous() before.
+            if !k.w().folio(pfn).is_anon() {
+                k.violation(format!(
+                    "zap_nonpresent_ptes: WARN_ON_ONCE(!folio_test_anon()) for pfn {pfn:#x}"
+                ));
+            }
         }
         match pte {
             Pte::Present { pfn, .. }

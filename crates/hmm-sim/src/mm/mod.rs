@@ -1,4 +1,5 @@
 //! Kernel mm code paths, one module per source file.
+pub mod filemap;
 pub mod gup;
 pub mod hmm;
 pub mod hmm_pfn;
@@ -9,4 +10,5 @@ pub mod mmap;
 pub mod mmu_notifier;
 pub mod mremap;
 pub mod rmap;
+pub mod shmem;
 pub mod walk;

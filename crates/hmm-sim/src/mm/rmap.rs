@@ -1,34 +1,22 @@
 //! mm/rmap.c and the rmap half of mm/migrate.c: reverse-map walks over a folio's mappings.
 //!
-//! An anonymous folio's mappings are found as the kernel finds them: every mm that shares the folio's
-//! anon_vma (parent and fork children) may map it where one of its vmas covers the folio's linear index
-//! (`folio->index`, `vma_address()`).
+//! `rmap_walk` picks the walk by the folio: an anonymous folio's mappings are found through its anon_vma
+//! (`rmap_walk_anon`: every mm that shares it, parent and fork children, wherever one of its vmas covers
+//! the folio's linear index, `vma_address()` through `vm_pgoff`, under the anon_vma rwsem for read); a
+//! page-cache folio's (shmem or a regular file) through its address space (`rmap_walk_file`: every VMA in
+//! `mapping->i_mmap` covering `folio->index`, again through `vm_pgoff`, under `i_mmap_rwsem` for read).
 
 use crate::kernel::Kernel;
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
 use crate::pte::{MigrationKind, Pfn, Pte};
 use crate::trace::{pack_page, FolioFlag, Func, LockId, NotifyEvent};
 use crate::world::{MmId, Zone};
-/// The places an rmap walk visits, in anon_vma member order (`rmap_walk_anon`): every live mm that shares
-/// the folio's anon_vma, at each address whose vma covers the folio's index. Whether each PTE still maps the folio is checked at the
-/// visit, under its PTL (`page_vma_mapped_walk`), not up front: a fork that copied the entry after the walk
-/// started is still seen.
+/// The places an rmap walk visits (`rmap_walk_anon`'s anon_vma members or `rmap_walk_file`'s `i_mmap`
+/// VMAs, see [`crate::world::World::rmap_candidates`]). Whether each PTE still maps the folio is checked at
+/// the visit, under its PTL (`page_vma_mapped_walk`), not up front: a fork that copied the entry after the
+/// walk started is still seen.
 fn rmap_members(k: &Kernel, pfn: Pfn) -> Vec<(MmId, u32)> {
-    let w = k.w();
-    let f = w.folio(pfn);
-    let Some(av) = f.anon_vma else {
-        return Vec::new();
-    };
-    w.anon_vmas[av as usize]
-        .members
-        .iter()
-        .filter(|&&mm| w.mms[mm as usize].alive)
-        .flat_map(|&mm| {
-            w.mms[mm as usize]
-                .addresses_of(f.index)
-                .map(move |vpn| (mm, vpn))
-        })
-        .collect()
+    k.w().rmap_candidates(pfn)
 }
 
 /// Cheap pre-check that this mm's PTE may map `pfn` (the real check is repeated under the PTL).
@@ -36,8 +24,29 @@ fn maps(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) -> bool {
     k.w().mms[mm as usize].pte(vpn).pfn() == Some(pfn)
 }
 
-fn anon_vma_of(k: &Kernel, pfn: Pfn) -> u32 {
-    k.w().folio(pfn).anon_vma.unwrap_or(0)
+/// The rwsem a walk of `pfn`'s mappings takes for read: the anon_vma's (`anon_vma_lock_read`) or the
+/// file's `i_mmap_rwsem` (`i_mmap_lock_read`). `None` for a folio with no mapping at all.
+pub(crate) fn rmap_lock(k: &Kernel, pfn: Pfn) -> Option<LockId> {
+    let w = k.w();
+    let f = w.folio(pfn);
+    match (f.anon_vma, f.mapping) {
+        (Some(av), _) => Some(LockId::AnonVma(av)),
+        (None, Some(m)) => Some(LockId::IMmap(m)),
+        (None, None) => None,
+    }
+}
+
+/// `rmap_walk`'s lock-walk-unlock frame around one visit per candidate that still maps `pfn`.
+async fn rmap_walk_locked_by(
+    k: &Kernel,
+    lock_of: Pfn,
+    pfn: Pfn,
+) -> (Option<LockId>, Vec<(MmId, u32)>) {
+    let lock = rmap_lock(k, lock_of);
+    if let Some(lock) = lock {
+        k.down_read(lock).await;
+    }
+    (lock, rmap_members(k, pfn))
 }
 
 async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
@@ -58,6 +67,12 @@ async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
             return;
         }
     };
+    // A page-cache folio's dirty PTE passes its dirty bit on (`folio_mark_dirty` in try_to_migrate_one).
+    if let Pte::Present { dirty: true, .. } = pte {
+        if k.w().folio(pfn).mapping.is_some() && !k.w().folio(pfn).dirty {
+            k.set_flag(pfn, FolioFlag::Dirty, true);
+        }
+    }
     let exclusive = k.w().folio(pfn).anon_exclusive;
     let kind = if write {
         MigrationKind::Write
@@ -79,14 +94,15 @@ async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
 /// `try_to_migrate(folio, 0)`: replace every remaining mapping with a migration entry.
 pub async fn try_to_migrate(k: &Kernel, pfn: Pfn) {
     let _call = k.enter(Func::TryToMigrate, pfn);
-    let av = LockId::AnonVma(anon_vma_of(k, pfn));
-    k.down_read(av).await;
-    for (mm, vpn) in rmap_members(k, pfn) {
+    let (lock, members) = rmap_walk_locked_by(k, pfn, pfn).await;
+    for (mm, vpn) in members {
         if maps(k, mm, vpn, pfn) {
             try_to_migrate_one(k, mm, vpn, pfn).await;
         }
     }
-    k.up_read(av);
+    if let Some(lock) = lock {
+        k.up_read(lock);
+    }
 }
 
 async fn remove_migration_pte(k: &Kernel, mm: MmId, vpn: u32, src: Pfn, dst: Pfn) {
@@ -109,8 +125,9 @@ async fn remove_migration_pte(k: &Kernel, mm: MmId, vpn: u32, src: Pfn, dst: Pfn
             dirty: false,
         },
     };
-    // RMAP_EXCLUSIVE for write and read-exclusive entries.
-    if kind != MigrationKind::Read {
+    // RMAP_EXCLUSIVE for write and read-exclusive entries of an anonymous folio; a page-cache folio
+    // takes a file rmap (`folio_add_file_rmap_pte`), which has no exclusive bit.
+    if kind != MigrationKind::Read && k.w().folio(dst).is_anon() {
         k.set_flag(dst, FolioFlag::AnonExclusive, true);
     }
     k.mapcount_add(dst, 1);
@@ -122,13 +139,14 @@ async fn remove_migration_pte(k: &Kernel, mm: MmId, vpn: u32, src: Pfn, dst: Pfn
 /// (`dst == src` restores the original). `dst` inherits `src`'s anon_vma and index beforehand.
 pub async fn remove_migration_ptes(k: &Kernel, src: Pfn, dst: Pfn) {
     let _call = k.enter(Func::RemoveMigrationPtes, src);
-    let av = LockId::AnonVma(anon_vma_of(k, dst));
-    k.down_read(av).await;
-    for (mm, vpn) in rmap_members(k, src) {
+    let (lock, members) = rmap_walk_locked_by(k, dst, src).await;
+    for (mm, vpn) in members {
         if !maps(k, mm, vpn, src) {
             continue;
         }
         remove_migration_pte(k, mm, vpn, src, dst).await;
     }
-    k.up_read(av);
+    if let Some(lock) = lock {
+        k.up_read(lock);
+    }
 }

@@ -175,6 +175,25 @@ impl Executor {
                 if threads.iter().all(|t| t.done) {
                     return Ok(());
                 }
+                let held = self.kernel.w().held_locks();
+                // Who holds what a thread waits on: a thread waiting on itself is the clearest hang.
+                let holders = |w: WaitOn| -> String {
+                    let lock = match w {
+                        WaitOn::Lock(l) => l,
+                        WaitOn::FolioUnlock(pfn) => LockId::Folio(pfn),
+                        WaitOn::NotifierIdle(_) => return String::new(),
+                    };
+                    let tids: Vec<String> = held
+                        .iter()
+                        .filter(|h| h.lock == lock)
+                        .map(|h| format!("T{}", h.holder))
+                        .collect();
+                    if tids.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (held by {})", tids.join(", "))
+                    }
+                };
                 let blocked = threads
                     .iter()
                     .enumerate()
@@ -182,7 +201,9 @@ impl Executor {
                     .map(|(i, t)| {
                         (
                             i as Tid,
-                            t.waiting.map_or("nothing".into(), |w| w.describe()),
+                            t.waiting.map_or("nothing".into(), |w| {
+                                format!("{}{}", w.describe(), holders(w))
+                            }),
                         )
                     })
                     .collect();

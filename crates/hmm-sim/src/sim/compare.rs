@@ -59,9 +59,39 @@ impl Comparison {
     }
 }
 
-/// Run the three strategies on the same scenario.
+/// A page whose data agrees across lanes but whose mapping is writable in some lanes and read-only in
+/// others (a COW page migrated with write intent in one lane and without it in another, say).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PermissionDifference {
+    /// Index of the page in the compared range.
+    pub page: usize,
+    /// Per lane, in `Strategy::ALL` order: is the final PTE writable?
+    pub writable: Vec<bool>,
+}
+
+/// Permission differences between lanes, reported apart from data agreement ([`final_states_agree`]).
+pub fn permission_differences(lanes: &[LaneRun]) -> Vec<PermissionDifference> {
+    let n = lanes.iter().map(|l| l.final_pages.len()).min().unwrap_or(0);
+    (0..n)
+        .filter_map(|page| {
+            let writable: Vec<bool> = lanes
+                .iter()
+                .map(|l| l.final_pages[page].pte.is_writable())
+                .collect();
+            let differ = writable.windows(2).any(|w| w[0] != w[1]);
+            differ.then_some(PermissionDifference { page, writable })
+        })
+        .collect()
+}
+
+/// Run the three strategies on the same scenario, with the default driver options.
 pub fn compare(states: &[PageState], cfg: &RunConfig) -> Comparison {
-    let setup = Setup::from_states(states);
+    compare_setup(&Setup::from_states(states), states.len() as u32, cfg)
+}
+
+/// Run the three strategies over the first `npages` pages of the range of `setup` (a scenario with its
+/// driver options: write intent, B policy, …).
+pub fn compare_setup(setup: &Setup, npages: u32, cfg: &RunConfig) -> Comparison {
     let lanes = Strategy::ALL
         .iter()
         .map(|&strategy| {
@@ -72,11 +102,11 @@ pub fn compare(states: &[PageState], cfg: &RunConfig) -> Comparison {
                     strategy,
                     dev: 0,
                     start: RANGE_BASE_VPN,
-                    npages: states.len() as u32,
+                    npages,
                 }],
             };
-            let report = run(&setup, &[thread], cfg);
-            let end = RANGE_BASE_VPN + states.len() as u32;
+            let report = run(setup, &[thread], cfg);
+            let end = RANGE_BASE_VPN + npages;
             LaneRun {
                 strategy,
                 counters: report.counters.clone(),
@@ -86,7 +116,7 @@ pub fn compare(states: &[PageState], cfg: &RunConfig) -> Comparison {
         })
         .collect();
     Comparison {
-        initial: setup.world,
+        initial: setup.world.clone(),
         lanes,
     }
 }
@@ -103,7 +133,7 @@ pub fn final_states_agree(lanes: &[LaneRun]) -> bool {
     })
 }
 
-/// Pages whose faults restart a lane's walk, and how many of them `compare` takes at most. A write fault on a
+/// Pages whose faults restart a lane's walk, and how many of them `compare` takes at most. With write intent, a write fault on a
 /// COW-shared or zero page (`C`, `Z`) breaks COW under `MMU_NOTIFY_CLEAR`; a fault on another device's page
 /// (`O`) migrates it back under that device's `MMU_NOTIFY_MIGRATE`. Either moves the driver's notifier
 /// sequence, so `hmm_range_fault` returns `-EBUSY` once per PMD chunk of such pages and the driver walks
@@ -124,9 +154,14 @@ pub const MAX_COW_OR_ZERO_PAGES: usize = 65_536;
 pub const MAX_OTHER_DEVICE_PAGES: usize = 16_384;
 
 /// The first restart limit `states` exceeds, if any.
-pub fn restart_limit(states: &[PageState]) -> Option<RestartLimit> {
+/// `write` is the scenario's write intent: without it `C` and `Z` pages are valid for a read and never fault.
+pub fn restart_limit(states: &[PageState], write: bool) -> Option<RestartLimit> {
     let count = |letters: &[PageState]| states.iter().filter(|s| letters.contains(s)).count();
-    let cow_or_zero = count(&[PageState::CowShared, PageState::Zero]);
+    let cow_or_zero = if write {
+        count(&[PageState::CowShared, PageState::Zero])
+    } else {
+        0
+    };
     let other_device = count(&[PageState::OtherDevice]);
     if cow_or_zero > MAX_COW_OR_ZERO_PAGES {
         Some(RestartLimit {

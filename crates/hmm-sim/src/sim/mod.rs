@@ -10,8 +10,9 @@ mod run;
 mod setup;
 
 pub use compare::{
-    compare, final_pages, final_states_agree, restart_limit, same_place, Comparison, FinalPage,
-    LaneRun, RestartLimit, MAX_COW_OR_ZERO_PAGES, MAX_OTHER_DEVICE_PAGES,
+    compare, compare_setup, final_pages, final_states_agree, permission_differences, restart_limit,
+    same_place, Comparison, FinalPage, LaneRun, PermissionDifference, RestartLimit,
+    MAX_COW_OR_ZERO_PAGES, MAX_OTHER_DEVICE_PAGES,
 };
 pub use run::{run, Op, Outcome, Report, RunConfig, ThreadSpec, MAX_MMS};
 pub use setup::{range_ok, Prot, Setup, MAX_DEVICES, OTHER_DEVICE};

@@ -9,6 +9,9 @@ use crate::drivers::lanes::{run_strategy, Strategy};
 use crate::errno::EINVAL;
 use crate::invariants;
 use crate::kernel::Kernel;
+use crate::mm::filemap::{
+    filemap_read, filemap_write_and_wait, generic_perform_write, truncate_pagecache,
+};
 use crate::mm::mmap::{cpu_access, fork, mprotect, munmap};
 use crate::mm::mremap::mremap;
 use crate::sched::{Executor, Limits, Policy, RunError};
@@ -71,6 +74,26 @@ pub enum Op {
     },
     /// fork(): the child is a new mm; later ops of *this* thread keep using the parent.
     Fork,
+    /// `pwrite(fd, value, 1 page, index)` to a file of [`Setup::create_file`].
+    FileWrite {
+        file: u32,
+        index: u32,
+        value: u32,
+    },
+    /// `pread` of one page: [`Outcome::Cpu`] `Ok(data)`, or [`Outcome::Ret`] 0 (no bytes) past the end.
+    FileRead {
+        file: u32,
+        index: u32,
+    },
+    /// `fsync(fd)`: write the dirty folios of a regular file back to disk.
+    Fsync {
+        file: u32,
+    },
+    /// `ftruncate(fd, pages)`.
+    Truncate {
+        file: u32,
+        pages: u32,
+    },
 }
 
 /// What an op returned.
@@ -240,6 +263,13 @@ fn op_out_of_range(k: &Kernel, op: &Op) -> bool {
         } => !range_ok(start, npages) || !range_ok(new, npages),
         Op::GupTest { start, npages, .. } => !range_ok(start, npages),
         Op::Fork => k.w().mms.len() >= MAX_MMS,
+        Op::FileWrite { file, index, .. } | Op::FileRead { file, index } => {
+            file as usize >= k.w().mappings.len() || !range_ok(index, 1)
+        }
+        Op::Fsync { file } => file as usize >= k.w().mappings.len(),
+        Op::Truncate { file, pages } => {
+            file as usize >= k.w().mappings.len() || !range_ok(0, pages)
+        }
     }
 }
 
@@ -305,6 +335,22 @@ async fn run_op(k: &Kernel, mm: MmId, op: &Op) -> Outcome {
         Op::Fork => Outcome::Forked {
             child: fork(k, mm).await,
         },
+        Op::FileWrite { file, index, value } => {
+            generic_perform_write(k, file, index, value).await;
+            Outcome::Ret(0)
+        }
+        Op::FileRead { file, index } => match filemap_read(k, file, index).await {
+            Some(data) => Outcome::Cpu(Ok(data)),
+            None => Outcome::Ret(0),
+        },
+        Op::Fsync { file } => {
+            filemap_write_and_wait(k, file).await;
+            Outcome::Ret(0)
+        }
+        Op::Truncate { file, pages } => {
+            truncate_pagecache(k, file, pages).await;
+            Outcome::Ret(0)
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub struct Prot {
     pub read: bool,
     pub write: bool,
-    /// `MAP_SHARED|MAP_ANONYMOUS`.
+    /// `MAP_SHARED` (of a file, or `MAP_SHARED|MAP_ANONYMOUS`), else `MAP_PRIVATE`.
     pub shared: bool,
 }
 
@@ -113,8 +113,46 @@ impl Setup {
         self
     }
 
-    /// `mmap` a fixed range.
+    /// `mmap` a fixed range. A `MAP_SHARED` anonymous mapping gets a shmem file of its own
+    /// (`shmem_zero_setup`), mapped from its first page.
     pub fn mmap(&mut self, mm: MmId, start: u32, npages: u32, prot: Prot) {
+        let file = prot.shared.then(|| FileRef {
+            mapping: self.world.new_mapping(MappingKind::Shmem, npages),
+            pgoff: 0,
+        });
+        self.map(mm, start, npages, prot, file);
+    }
+
+    /// A new empty file of `pages` pages (`open(O_TMPFILE)` + `ftruncate`): shmem/tmpfs or a regular file
+    /// on disk. Returns its id for [`Setup::mmap_file`] and the file ops.
+    pub fn create_file(&mut self, kind: MappingKind, pages: u32) -> u32 {
+        self.world.new_mapping(kind, pages)
+    }
+
+    /// `mmap(fd, pgoff)` of `file` (from [`Setup::create_file`]): `MAP_SHARED` or `MAP_PRIVATE` by
+    /// `prot.shared`.
+    pub fn mmap_file(
+        &mut self,
+        mm: MmId,
+        start: u32,
+        npages: u32,
+        prot: Prot,
+        file: u32,
+        pgoff: u32,
+    ) {
+        if self.world.mappings.get(file as usize).is_none() {
+            self.errors
+                .push(format!("mmap of file {file}: no such file"));
+            return;
+        }
+        let file = Some(FileRef {
+            mapping: file,
+            pgoff,
+        });
+        self.map(mm, start, npages, prot, file);
+    }
+
+    fn map(&mut self, mm: MmId, start: u32, npages: u32, prot: Prot, file: Option<FileRef>) {
         if !range_ok(start, npages) || npages == 0 || self.world.mms.get(mm as usize).is_none() {
             self.errors.push(format!(
                 "mmap of {npages} pages at page {start:#x} of mm{mm} is outside the model"
@@ -128,8 +166,9 @@ impl Setup {
             write: prot.write,
             shared: prot.shared,
             special: false,
-            pgoff: start,
+            pgoff: file.map_or(start, |f| f.pgoff),
             mixedmap: false,
+            file,
         });
         self.world.mms[mm as usize].vmas.sort_by_key(|v| v.start);
     }

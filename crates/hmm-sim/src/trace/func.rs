@@ -99,4 +99,18 @@ funcs! {
     CheckAndMigrateMovablePages => "check_and_migrate_movable_pages", "mm/gup.c", "FOLL_LONGTERM: migrates pinned pages that must not stay pinned (ZONE_MOVABLE, CMA, device-coherent) away first.";
     GupTestIoctl => "__gup_test_ioctl", "mm/gup_test.c", "The gup_test module: gets or pins a range one call at a time, then puts every page back.";
     MovePtes => "move_ptes", "mm/mremap.c", "Moves each PTE as it is (present, swap, migration, device-private, device-exclusive) from the old to the new address under both PTLs.";
+    DoReadFault => "do_read_fault", "mm/memory.c", "A read fault on a file page: find (or read) the page-cache folio and map it read-only.";
+    DoCowFault => "do_cow_fault", "mm/memory.c", "A write fault on a MAP_PRIVATE file page: copy the page-cache folio into a new anonymous folio and map that.";
+    DoSharedFault => "do_shared_fault", "mm/memory.c", "A write fault on a MAP_SHARED file page: map the page-cache folio writable and mark it dirty.";
+    FinishFault => "finish_fault", "mm/memory.c", "Under the PTL, installs the PTE for the folio a file fault found, unless someone else populated it first.";
+    FilemapFault => "filemap_fault", "mm/filemap.c", "The page-cache lookup of a regular file's fault: returns the folio locked, reading it from disk on a miss.";
+    ShmemGetFolio => "shmem_get_folio_gfp", "mm/shmem.c", "The shmem/tmpfs page-cache lookup: returns the folio, allocating a zeroed one and adding it to the cache on a miss.";
+    FilemapAddFolio => "filemap_add_folio", "mm/filemap.c", "Inserts a new folio into the page cache at its index; the cache holds a reference.";
+    WpPageShared => "wp_page_shared", "mm/memory.c", "A write to a read-only PTE of a MAP_SHARED file page: make it writable in place and mark the folio dirty.";
+    FilemapRead => "filemap_read", "mm/filemap.c", "read(2): copies each page from the page cache, reading missing ones from disk (shmem holes read as zeroes).";
+    GenericPerformWrite => "generic_perform_write", "mm/filemap.c", "write(2): for each page, find or create the page-cache folio, copy the data in and mark it dirty.";
+    FilemapWriteAndWait => "filemap_write_and_wait_range", "mm/filemap.c", "fsync: writes every dirty folio of a regular file back to disk (clean, write-protect, writeback).";
+    FolioMkclean => "folio_mkclean", "mm/rmap.c", "Before writeback: write-protects every mapping of the folio through rmap_walk_file, so the next write faults and re-dirties it.";
+    TruncatePagecache => "truncate_pagecache", "mm/truncate.c", "ftruncate: unmaps every mapping past the new size (private COW copies too), then removes those folios from the page cache.";
+    FilemapRemoveFolio => "filemap_remove_folio", "mm/filemap.c", "Deletes one folio from the page cache and drops the cache's reference.";
 }

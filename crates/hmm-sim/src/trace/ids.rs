@@ -46,19 +46,30 @@ impl Level {
 pub enum FolioFlag {
     AnonExclusive = 0,
     Lru = 1,
+    /// `PG_dirty` of a page-cache folio.
+    Dirty = 2,
+    /// `PG_writeback`.
+    Writeback = 3,
 }
 
 impl FolioFlag {
     pub fn from_u32(v: u32) -> Option<FolioFlag> {
-        [FolioFlag::AnonExclusive, FolioFlag::Lru]
-            .get(v as usize)
-            .copied()
+        [
+            FolioFlag::AnonExclusive,
+            FolioFlag::Lru,
+            FolioFlag::Dirty,
+            FolioFlag::Writeback,
+        ]
+        .get(v as usize)
+        .copied()
     }
     /// The flag as the kernel spells it (`PageAnonExclusive`, `PG_lru`), shortened.
     pub fn name(self) -> &'static str {
         match self {
             FolioFlag::AnonExclusive => "AnonExclusive",
             FolioFlag::Lru => "LRU",
+            FolioFlag::Dirty => "dirty",
+            FolioFlag::Writeback => "writeback",
         }
     }
 }
@@ -211,6 +222,8 @@ pub enum LockId {
     AnonVma(u32),
     /// A driver lock serialising `migrate_to_ram` on device `n` (Xe had one; dmirror does not).
     DevmemMigrate(u8),
+    /// `mapping->i_mmap_rwsem` of address space `n`: file rmap walks take it for read.
+    IMmap(u32),
 }
 
 impl LockId {
@@ -222,6 +235,7 @@ impl LockId {
             LockId::Driver(dev) => 3 << 28 | dev as u32,
             LockId::AnonVma(id) => 4 << 28 | (id & 0x0fff_ffff),
             LockId::DevmemMigrate(dev) => 5 << 28 | dev as u32,
+            LockId::IMmap(id) => 6 << 28 | (id & 0x0fff_ffff),
         }
     }
     pub fn unpack(bits: u32) -> LockId {
@@ -235,6 +249,7 @@ impl LockId {
             3 => LockId::Driver(index as u8),
             4 => LockId::AnonVma(index),
             5 => LockId::DevmemMigrate(index as u8),
+            6 => LockId::IMmap(index),
             _ => LockId::MmapLock(index as u8),
         }
     }
@@ -246,6 +261,7 @@ impl LockId {
             LockId::Driver(dev) => format!("dmirror{dev}->mutex"),
             LockId::AnonVma(id) => format!("anon_vma {id} (read)"),
             LockId::DevmemMigrate(dev) => format!("device {dev} migrate_to_ram lock"),
+            LockId::IMmap(id) => format!("i_mmap_rwsem of file {id}"),
         }
     }
 }
@@ -287,6 +303,8 @@ pub enum NotifyEvent {
     ProtectionVma = 2,
     Migrate = 3,
     Exclusive = 4,
+    /// `folio_mkclean` write-protecting one page before writeback.
+    ProtectionPage = 5,
 }
 
 impl NotifyEvent {
@@ -296,6 +314,7 @@ impl NotifyEvent {
             1 => NotifyEvent::Clear,
             2 => NotifyEvent::ProtectionVma,
             3 => NotifyEvent::Migrate,
+            5 => NotifyEvent::ProtectionPage,
             _ => NotifyEvent::Exclusive,
         }
     }
@@ -306,6 +325,7 @@ impl NotifyEvent {
             NotifyEvent::ProtectionVma => "MMU_NOTIFY_PROTECTION_VMA",
             NotifyEvent::Migrate => "MMU_NOTIFY_MIGRATE",
             NotifyEvent::Exclusive => "MMU_NOTIFY_EXCLUSIVE",
+            NotifyEvent::ProtectionPage => "MMU_NOTIFY_PROTECTION_PAGE",
         }
     }
 }

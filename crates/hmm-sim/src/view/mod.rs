@@ -237,6 +237,8 @@ impl ViewState {
                 match flag {
                     FolioFlag::AnonExclusive => f.anon_exclusive = value,
                     FolioFlag::Lru => f.lru = value,
+                    // Page-cache state is not part of the frame view (yet).
+                    FolioFlag::Dirty | FolioFlag::Writeback => {}
                 }
             }
             Ev::Alloc { pfn, zone } => {

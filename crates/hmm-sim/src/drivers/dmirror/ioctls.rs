@@ -98,6 +98,8 @@ pub(super) async fn make_device_exclusive(k: &Kernel, mm: MmId, vpn: u32) -> Res
                 }
                 k.folio_get(pfn);
                 k.lock(LockId::Folio(pfn)).await;
+                // The owner is make_device_exclusive's argument, which test_hmm passes as NULL (a driver
+                // that wants to filter its own event, like nvidia-uvm, passes its owner).
                 let range = NotifierRange::one_page(mm, vpn, NotifyEvent::Exclusive);
                 invalidate_range_start(k, range).await;
                 let ptl = k.pte_lock(mm, vpn).await;

@@ -55,7 +55,17 @@ pub fn dmirror_migrate_alloc_and_copy(k: &Kernel, mirror: usize, m: &mut Migrate
             Some(s) => k.copy_page(s, dpage),
             None => k.set_content(dpage, 0), // clear_highpage
         }
-        m.set_dst(k, i, migrate_pfn(dpage) | (m.src[i] & MIGRATE_PFN_WRITE));
+        // test_hmm maps a page with no source writable when the VMA is (a hole or the zero page of a
+        // writable mapping: nothing to copy-on-write).
+        let vma_writable = k.w().mms[mm as usize]
+            .vma(m.start + i as u32)
+            .is_some_and(|v| v.write);
+        let write = m.src[i] & MIGRATE_PFN_WRITE != 0 || (spage.is_none() && vma_writable);
+        m.set_dst(
+            k,
+            i,
+            migrate_pfn(dpage) | if write { MIGRATE_PFN_WRITE } else { 0 },
+        );
     }
     k.milestone(Milestone::Copied);
 }
@@ -134,7 +144,7 @@ pub(super) async fn dmirror_fault_and_migrate_to_device(k: &Kernel, cmd: Cmd<'_>
     while at < cmd.end {
         let next = (at + DMIRROR_CHUNK_PAGES).min(cmd.end);
         k.mmap_read_lock(mm).await;
-        let ret = match dmirror_migrate_on_fault_collect(k, cmd.mirror, at, next).await {
+        let ret = match dmirror_migrate_on_fault_collect(k, cmd.mirror, at, next, false).await {
             Ok(mut m) => {
                 dmirror_migrate_finish(k, cmd.mirror, &mut m).await;
                 0
@@ -151,6 +161,29 @@ pub(super) async fn dmirror_fault_and_migrate_to_device(k: &Kernel, cmd: Cmd<'_>
     let ret = read_back(k, cmd.mirror, cmd.start, cmd.end, cmd.res).await;
     call.ret(ret);
     ret
+}
+
+/// RFC v1's test driver, as posted: `dmirror_range_fault` (its own `mmap_read_lock`, nested in the chunk
+/// loop's; `-EBUSY` retried by walking again, without undoing the migration entries the first walk installed,
+/// so the new walk can meet one and sleep in `migration_entry_wait` on a folio this thread locked), then
+/// `migrate_hmm_range_setup` without checking what the fault returned.
+async fn rfc_v1_collect(
+    k: &Kernel,
+    mirror: usize,
+    start: u32,
+    end: u32,
+    write: bool,
+) -> MigrateVma {
+    let (mm, dev) = mirror_ids(k, mirror);
+    let flags = HMM_PFN_REQ_FAULT | HMM_PFN_REQ_MIGRATE | if write { HMM_PFN_REQ_WRITE } else { 0 };
+    let mut range = HmmRange::new(k, mm, start, end, flags, dev + 1);
+    range.notifier = Some(mirror);
+    range.migrate_flags = Some(0);
+    let mut m = MigrateVma::new(k, mm, start, end, dev + 1, 0);
+    let _unchecked = dmirror_range_fault(k, mirror, &mut range, false).await;
+    k.milestone(Milestone::Collected);
+    migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
+    m
 }
 
 /// Allocate system pages for device pages being migrated back, erase them from the device page table
@@ -180,9 +213,7 @@ pub(super) async fn dmirror_devmem_fault_alloc_and_copy(
         k.lock(LockId::Folio(dpage)).await;
         if let Some(mirror) = mirror {
             let vpn = m.start + i as u32; // xa_erase(&dmirror->pt, addr >> PAGE_SHIFT)
-            k.lock(driver_lock(mirror)).await;
-            k.dpt_set(mirror, vpn, None); // xa_erase
-            k.unlock(driver_lock(mirror));
+            k.dpt_set(mirror, vpn, None); // xa_erase: test_hmm takes no dmirror->mutex here (the xarray locks itself)
         }
         k.copy_page(spage, dpage);
         m.set_dst(k, i, migrate_pfn(dpage) | (m.src[i] & MIGRATE_PFN_WRITE));
@@ -324,8 +355,8 @@ pub(super) async fn dmirror_devmem_fault(
 }
 
 /// The RFC's test driver (`dmirror_fault_and_migrate_to_device`, one chunk), collection half: one
-/// `hmm_range_fault(REQ_FAULT|REQ_MIGRATE)` walk that faults pages in and installs migration entries, then
-/// `migrate_hmm_range_setup`; [`dmirror_migrate_finish`] does the rest. The caller holds `mmap_lock`. On `-EBUSY` the driver
+/// `hmm_range_fault(REQ_FAULT|REQ_MIGRATE)` walk (`|REQ_WRITE` when `write`: the lanes' shared write intent; the
+/// RFC's ioctl passes none) that faults pages in and installs migration entries, then `migrate_hmm_range_setup`; [`dmirror_migrate_finish`] does the rest. The caller holds `mmap_lock`. On `-EBUSY` the driver
 /// first restores what the walk collected, then retries (the model's choice: RFC v1's behaviour after a
 /// partial conversion is an open question, kernel-model.md §7.1).
 pub(crate) async fn dmirror_migrate_on_fault_collect(
@@ -333,8 +364,12 @@ pub(crate) async fn dmirror_migrate_on_fault_collect(
     mirror: usize,
     start: u32,
     end: u32,
+    write: bool,
 ) -> Result<MigrateVma, i32> {
     let (mm, dev) = mirror_ids(k, mirror);
+    if k.w().devices[dev as usize].driver.rfc_v1_driver {
+        return Ok(rfc_v1_collect(k, mirror, start, end, write).await);
+    }
     let mut attempts = 0;
     let (range, mut m) = loop {
         let mut range = HmmRange::new(
@@ -342,7 +377,7 @@ pub(crate) async fn dmirror_migrate_on_fault_collect(
             mm,
             start,
             end,
-            HMM_PFN_REQ_FAULT | HMM_PFN_REQ_MIGRATE,
+            HMM_PFN_REQ_FAULT | HMM_PFN_REQ_MIGRATE | if write { HMM_PFN_REQ_WRITE } else { 0 },
             dev + 1,
         );
         range.notifier = Some(mirror);
@@ -360,8 +395,6 @@ pub(crate) async fn dmirror_migrate_on_fault_collect(
             ret = EBUSY;
         }
         // Undo the partial conversion: every collected entry goes back to its page.
-        // The walk has installed every migration entry: the unified path's collect phase is over.
-        k.milestone(Milestone::Collected);
         migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
         migrate_vma_finalize(k, &mut m).await;
         attempts += 1;
@@ -370,6 +403,8 @@ pub(crate) async fn dmirror_migrate_on_fault_collect(
         }
         k.retry(RetryReason::DriverEbusy);
     };
+    // The walk has installed every migration entry: the unified path's collect phase is over.
+    k.milestone(Milestone::Collected);
     migrate_hmm_range_setup(k, &mut m, &range.hmm_pfns).await;
     Ok(m)
 }

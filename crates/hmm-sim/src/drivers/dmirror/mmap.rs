@@ -31,6 +31,8 @@ pub(crate) fn dmirror_fops_mmap(
         special: false,
         pgoff: 0, // the file offset: mmap(…, fd, 0)
         mixedmap: true,
+        // The device file has no page cache (`vm_insert_page` of the driver's own pages).
+        file: None,
     });
     m.vmas.sort_by_key(|v| v.start);
     for vpn in start..start + npages {

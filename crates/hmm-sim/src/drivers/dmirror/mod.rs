@@ -190,9 +190,12 @@ async fn dmirror_interval_invalidate(k: &Kernel, mirror: usize, r: NotifierRange
     }
     k.lock(driver_lock(mirror)).await;
     k.set_sub_seq(mirror, cur_seq);
+    // dmirror_do_update walks xa_for_each_range(start >> PAGE_SHIFT, end >> PAGE_SHIFT), whose last index is
+    // inclusive: the page just past the invalidated range loses its device mapping too, and a later READ of
+    // it faults again (test_hmm's reads and faults use exclusive ends; only the update does not).
     let vpns: Vec<u32> = k.w().mirrors[mirror]
         .pt
-        .range(r.start..r.end)
+        .range(r.start..=r.end)
         .map(|(&v, _)| v)
         .collect();
     for vpn in vpns {

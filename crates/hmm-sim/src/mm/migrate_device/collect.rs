@@ -13,6 +13,13 @@ pub(crate) struct CollectCtx {
     pub fault_page: Option<Pfn>,
 }
 
+/// `page` is a fault page `do_swap_page` already locked (6.15+, 1afaeb8293c9); up to 6.14 the core trylocks
+/// and unlocks the fault page like any other, so a third faulting thread finds it locked and sleeps in
+/// `migration_entry_wait` instead of spinning.
+pub(crate) fn fault_page_prelocked(k: &Kernel, fault_page: Option<Pfn>, page: Pfn) -> bool {
+    k.version >= KernelVersion::V6_15 && fault_page == Some(page)
+}
+
 /// What happened to one PTE.
 pub(crate) struct Collected {
     /// The `src[i]` value (0: not collected).
@@ -54,7 +61,7 @@ pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> C
         let w = k.w();
         let f = w.folio(page);
         (
-            f.anon_vma.is_some() || f.shmem,
+            f.anon_vma.is_some() || f.mapping.is_some(),
             f.anon_vma.is_some() && f.anon_exclusive,
             f.maybe_dma_pinned(),
         )
@@ -64,14 +71,17 @@ pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> C
     }
     // The reference "freezes" the PTE; dropped after LRU isolation (system) or at finalize (device).
     k.folio_get(page);
-    let is_fault_folio = ctx.fault_page == Some(page);
+    let is_fault_folio = fault_page_prelocked(k, ctx.fault_page, page);
     if !(is_fault_folio || k.folio_trylock(page)) {
         k.folio_put(page);
         return skip;
     }
     let (mm, present) = (ctx.mm, pte.is_present());
     if anon_exclusive {
-        k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush
+        // ptep_clear_flush: flushes only a PTE the TLB can hold (pte_accessible), never a device-private one.
+        if present {
+            k.tlb_flush(vpn, vpn + 1);
+        }
         k.pte_write(mm, vpn, Pte::None);
         // folio_try_share_anon_rmap_pte fails when the page may be pinned: put the PTE back.
         if pinned {
@@ -123,6 +133,20 @@ fn collect_select(k: &Kernel, ctx: &CollectCtx, pte: Pte) -> Result<(Pfn, u32), 
                 pfn,
                 migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | if write { MIGRATE_PFN_WRITE } else { 0 },
             )
+        }
+        // Popple's proposal: do_swap_page already swapped the fault page's PTE for a migration entry, under
+        // the same locks collect would hold; collect takes it as collected.
+        Pte::Migration { pfn, kind }
+            if k.version == KernelVersion::PoppleProposal && ctx.fault_page == Some(pfn) =>
+        {
+            let write = kind == MigrationKind::Write;
+            return Err(Collected {
+                mpfn: migrate_pfn(pfn)
+                    | MIGRATE_PFN_MIGRATE
+                    | if write { MIGRATE_PFN_WRITE } else { 0 },
+                counted: true,
+                unmapped_present: false,
+            });
         }
         // "we ignore regular swapped page", and migration / exclusive entries are not migratable.
         Pte::Swap { .. } | Pte::Migration { .. } | Pte::DeviceExclusive { .. } => return Err(skip),

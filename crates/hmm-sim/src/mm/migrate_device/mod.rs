@@ -19,7 +19,7 @@ use crate::world::{MmId, Zone, PTRS_PER_PTE};
 
 mod collect;
 
-pub(crate) use collect::{collect_pte, CollectCtx};
+pub(crate) use collect::{collect_pte, fault_page_prelocked, CollectCtx};
 
 pub const MIGRATE_PFN_VALID: u32 = 1 << 0;
 pub const MIGRATE_PFN_MIGRATE: u32 = 1 << 1;
@@ -80,6 +80,13 @@ impl MigrateVma {
             flags,
             fault_page: None,
         }
+    }
+
+    /// `page` is the fault page that `do_swap_page` locked before calling `migrate_to_ram`, so the core must
+    /// neither lock nor unlock it. Only from 6.15 (1afaeb8293c9): before it, `fault_page` was passed for the
+    /// refcount arithmetic alone and collect trylocked it like any other page.
+    pub fn prelocked(&self, k: &Kernel, page: Pfn) -> bool {
+        fault_page_prelocked(k, self.fault_page, page)
     }
 
     /// Slot `i` of this array, as the trace names it.
@@ -194,16 +201,16 @@ async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
 /// Fails the page if it holds references that its mappings and the migration's own refs do not explain.
 fn migrate_vma_check_page(k: &Kernel, page: Pfn, fault_page: Option<Pfn>) -> bool {
     let call = k.enter(Func::MigrateVmaCheckPage, page);
-    let (refcount, mapcount, device, shmem) = {
+    let (refcount, mapcount, device, in_page_cache) = {
         let w = k.w();
         let f = w.folio(page);
-        (f.refcount, f.mapcount, f.is_device(), f.shmem)
+        (f.refcount, f.mapcount, f.is_device(), f.mapping.is_some())
     };
     let mut extra = 1 + (fault_page == Some(page)) as i32;
     if device {
         extra += 1;
     }
-    if shmem {
+    if in_page_cache {
         extra += 1; // folio_mapping: the page-cache reference
     }
     let ok = refcount - extra <= mapcount;
@@ -274,7 +281,7 @@ pub async fn migrate_vma_unmap(k: &Kernel, m: &mut MigrateVma) {
         }
         remove_migration_ptes(k, page, page).await;
         m.set_src(k, i, 0);
-        if m.fault_page != Some(page) {
+        if !m.prelocked(k, page) {
             k.folio_unlock(page);
         }
         k.folio_put(page);
@@ -357,7 +364,7 @@ async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page:
             return;
         }
     };
-    add_new_anon_rmap(k, m.mm, vpn, page, false);
+    add_new_anon_rmap(k, m.mm, vpn, page);
     k.folio_get(page);
     if flush {
         k.tlb_flush(vpn, vpn + 1); // ptep_clear_flush of the zero-page PTE
@@ -395,9 +402,13 @@ pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
             migrate_vma_insert_page(k, m, i, newpage).await;
             continue;
         };
-        let (dst_device, src_shmem) = (k.w().folio(newpage).is_device(), k.w().folio(page).shmem);
-        // "only support anonymous memory migrating to device private memory"
-        if dst_device && src_shmem {
+        let (dst_device, src_file) = (
+            k.w().folio(newpage).is_device(),
+            k.w().folio(page).mapping.is_some(),
+        );
+        // "only support anonymous memory migrating to device private memory": a page-cache folio (shmem
+        // or file) keeps its page; finalize restores its migration entries through rmap_walk_file.
+        if dst_device && src_file {
             m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
             continue;
         }
@@ -437,7 +448,7 @@ pub async fn migrate_vma_finalize(k: &Kernel, m: &mut MigrateVma) {
             k.set_flag(dst, FolioFlag::Lru, true); // folio_add_lru
         }
         remove_migration_ptes(k, src, dst).await;
-        if m.fault_page != Some(src) {
+        if !m.prelocked(k, src) {
             k.folio_unlock(src);
         }
         if k.w().folio(src).is_device() {

@@ -1,0 +1,144 @@
+// Lessons in the browser (issue 11, part 1). The browser's verdict for every claim of every lesson in lessons/
+// must equal `hmmviz check`'s (here `hmmviz run --json`, the same report): the spec runs the CLI on each file,
+// opens the lesson's link, and compares claim by claim. Then a prediction answered wrongly (the hint) and
+// rightly (the reveal), a reload that lands on the same beat, and a pasted lesson with an error.
+import { test, expect } from './fixtures.mjs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Every lesson file, as `hmmviz check lessons` collects them (README.md skipped), relative to the root. */
+function lessonFiles() {
+  const files = [];
+  for (const dir of ['lessons', 'lessons/selftests']) {
+    for (const name of readdirSync(join(root, dir)).sort()) {
+      if (name.endsWith('.md') && name !== 'README.md') files.push(`${dir}/${name}`);
+    }
+  }
+  return files;
+}
+
+let hmmviz;
+/** The CLI, built once (`cargo xtask test` has built it already; cargo only checks). */
+function cli() {
+  if (hmmviz) return hmmviz;
+  const build = spawnSync('cargo', ['build', '-q', '-p', 'hmmviz'], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`cargo build -p hmmviz failed: ${build.stderr}`);
+  const target = process.env.CARGO_TARGET_DIR || join(root, 'target');
+  hmmviz = join(target, 'debug', 'hmmviz');
+  return hmmviz;
+}
+
+/** `hmmviz run --json FILE`'s report. */
+function cliReport(file) {
+  const run = spawnSync(cli(), ['run', '--json', file], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (run.status !== 0 && run.status !== 1) throw new Error(`hmmviz run ${file}: status ${run.status}: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+test('the index lists every lesson file, with kind and kernel', async ({ page }) => {
+  await page.goto('./?lessons');
+  const files = lessonFiles();
+  await expect(page.locator('.lesson-row')).toHaveCount(files.length);
+  await expect(page.locator('#lesson-index .lesson-row').first()).toContainText('lesson');
+  await expect(page.locator('#selftest-index .lesson-row').first()).toContainText('selftest');
+  await expect(page.locator('.lesson-row[data-id="livelock-6-14"]')).toContainText('6.14');
+});
+
+test.beforeAll(() => {
+  test.setTimeout(600_000);
+  cli();
+});
+
+for (const file of lessonFiles()) {
+  test(`${file}: the browser's verdicts are hmmviz check's`, async ({ page }) => {
+    test.setTimeout(180_000);
+    const { report, passed } = cliReport(file);
+    expect(report.id, `${file} parses for the CLI`).toBeTruthy();
+    await page.goto(`./?lesson=${encodeURIComponent(report.id)}&beat=1`);
+    const check = page.locator('#lesson-check');
+    await expect(check).toBeAttached({ timeout: 170_000 });
+    await expect(check).toHaveAttribute('data-passed', String(passed));
+    const claims = await check.locator('li.claim').evaluateAll((items) =>
+      items.map((li) => ({
+        line: Number(li.dataset.line),
+        col: Number(li.dataset.col),
+        text: li.querySelector('code').textContent,
+        holds: li.dataset.holds === 'true',
+        passed: li.dataset.passed === 'true',
+      })),
+    );
+    const expected = report.assertions.map((a) => ({
+      line: a.line, col: a.col, text: a.text, holds: a.holds, passed: a.passed,
+    }));
+    expect(claims).toEqual(expected);
+    expect(claims.length, `${file} has claims`).toBeGreaterThan(0);
+  });
+}
+
+test('a prediction: a wrong answer shows its hint, the right one the reveal; a reload keeps the beat', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('./?lesson=livelock-6-14&beat=2');
+  await expect(page.locator('#beat-title')).toHaveText('Three threads read one device page', { timeout: 100_000 });
+  // The beat's results wait for the answer.
+  await expect(page.locator('#beat-locked')).toBeVisible();
+  await expect(page.locator('#beat-assertions')).toHaveCount(0);
+  await page.locator('.choice[data-choice="the first one migrates it, the others then read it"]').click();
+  await expect(page.locator('.prediction .hint')).toContainText('folio_migrate_mapping');
+  await expect(page.locator('#beat-locked')).toBeVisible();
+  await page.locator('.choice[data-choice="they retry forever"]').click();
+  await expect(page.locator('.prediction .reveal')).toContainText('Right: they retry forever');
+  await expect(page.locator('.prediction .verify')).toContainText('r.outcome == livelock holds');
+  await expect(page.locator('#beat-assertions .claim')).toHaveCount(5);
+  await expect(page.locator('#beat-assertions .claim.fail')).toHaveCount(0);
+  await expect(page.locator('#beat-outcome')).toContainText('ended: livelock');
+  await expect(page).toHaveURL(/[?&]lesson=livelock-6-14&beat=2/);
+  await page.reload();
+  await expect(page.locator('#beat-title')).toHaveText('Three threads read one device page', { timeout: 100_000 });
+  await expect(page.locator('.lesson-player')).toHaveAttribute('data-beat', '2');
+  // Progress is remembered on the index.
+  await page.goto('./?lessons');
+  await expect(page.locator('.lesson-row[data-id="livelock-6-14"] .progress')).toContainText('beat 2 of 2');
+});
+
+test('beats move with the buttons and the address follows', async ({ page }) => {
+  await page.goto('./?lesson=selftest-anon-read');
+  await expect(page.locator('#beat-title')).toBeVisible({ timeout: 25_000 });
+  await expect(page.locator('.lesson-player')).toHaveAttribute('data-beat', '1');
+  await page.locator('#beat-next').click();
+  await expect(page.locator('.lesson-player')).toHaveAttribute('data-beat', '2');
+  await expect(page).toHaveURL(/[?&]lesson=selftest-anon-read&beat=2/);
+  await page.locator('#beat-prev').click();
+  await expect(page).toHaveURL(/[?&]beat=1/);
+});
+
+test('a bad lesson link or beat is said, not a crash', async ({ page }) => {
+  await page.goto('./?lesson=no-such-lesson');
+  await expect(page.locator('#lesson-notice')).toContainText('no-such-lesson');
+  await expect(page.locator('.lesson-row').first()).toBeVisible();
+  await page.goto('./?lesson=livelock-6-15-fix&beat=banana');
+  await expect(page.locator('#lesson-notice')).toContainText('beat=banana');
+  await expect(page.locator('.lesson-player')).toHaveAttribute('data-beat', '1', { timeout: 25_000 });
+});
+
+test('a pasted lesson gets the CLI diagnostics, then plays once fixed', async ({ page }) => {
+  await page.goto('./?lessons');
+  const good = [
+    '+++', 'id = "pasted-demo"', 'schema = 1', 'title = "A pasted lesson"', 'kernel = "6.18"', 'kind = "lesson"',
+    '', '[scenario]', 'states = "PN"', '+++', '', '## Run legacy A', '', '```hmm', 'lane legacy_a', '```', '',
+    '```assert', 'A.walks == 2', '```', '',
+  ].join('\n');
+  const bad = good.replace('lane legacy_a', 'lane legacy_q');
+  await page.locator('#lesson-paste').fill(bad);
+  await page.locator('#lesson-paste-run').click();
+  // The same path:line:col form as `hmmviz check`.
+  await expect(page.locator('#lesson-diagnostics')).toContainText('pasted.md:15:');
+  await expect(page.locator('#lesson-diagnostics')).toContainText('legacy_q');
+  await page.locator('#lesson-paste').fill(good);
+  await page.locator('#lesson-paste-run').click();
+  await expect(page.locator('#beat-title')).toHaveText('Run legacy A', { timeout: 25_000 });
+  await expect(page.locator('#lesson-check')).toHaveAttribute('data-passed', /true|false/);
+});

@@ -1,0 +1,380 @@
+//! The race lab page (`?race=KEY&kernel=V&schedule=t1,t2*3,…`): the reader is the scheduler. One lane per
+//! thread with what it holds and waits on, a step button per runnable thread, undo, "run on", round robin,
+//! and "find a bad schedule" (hmm-sim's explorer) whose witness becomes the schedule, so a witness is a link.
+
+use std::rc::Rc;
+
+use gloo::timers::callback::Timeout;
+use hmm_lesson::model::RunEnd;
+use hmm_sim::{narrate, Ev, KernelVersion, ThreadState};
+use yew::prelude::*;
+
+use super::model::{self, RaceDef, Search, Stepped, MAX_SEARCH_RUNS};
+use super::url::{self, RaceRoute};
+use crate::picture::held_by;
+
+/// Steps listed in the swimlanes: the latest ones.
+pub const MAX_SHOWN_EVENTS: usize = 80;
+
+fn search_string() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+fn write_url(route: &RaceRoute, names: &[String]) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let query = url::format(&search_string(), route, names);
+    let path = window.location().pathname().unwrap_or_default();
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("{path}?{query}")),
+        );
+    }
+}
+
+/// A change a button makes to the route, given where the run is now.
+type Edit = Rc<dyn Fn(&mut RaceRoute, &Stepped)>;
+
+#[derive(Clone, PartialEq)]
+enum Searching {
+    Idle,
+    Running,
+    Done(Search),
+}
+
+/// The race lab.
+#[component]
+pub fn RaceLab() -> Html {
+    let races = use_memo((), |_| Rc::new(model::builtin()));
+    let initial = {
+        let races = races.clone();
+        use_memo((), move |_| url::resolve(&search_string(), &races))
+    };
+    let route = {
+        let initial = initial.clone();
+        use_state(move || initial.0.clone())
+    };
+    let notice = use_state(|| initial.1.clone());
+    let searching = use_state(|| Searching::Idle);
+
+    let def: Option<RaceDef> = races.iter().find(|r| r.key == route.key).cloned();
+    let stepped = {
+        let def = def.clone();
+        use_memo(
+            (
+                route.key.clone(),
+                route.kernel,
+                route.choices.clone(),
+                route.run_on,
+            ),
+            move |(_, kernel, choices, run_on)| {
+                def.map(|d| {
+                    if *run_on {
+                        model::run_on(&d.race, *kernel, choices)
+                    } else {
+                        model::step(&d.race, *kernel, choices)
+                    }
+                })
+            },
+        )
+    };
+    let names = def.as_ref().map(RaceDef::names).unwrap_or_default();
+    {
+        let names = names.clone();
+        use_effect_with(
+            ((*route).clone(), stepped.clone()),
+            move |(route, stepped)| {
+                // The URL holds the choices actually taken (a cut schedule is written back cut).
+                let mut shown = route.clone();
+                if let Some(s) = stepped.as_ref() {
+                    shown.choices = s.choices.clone();
+                    shown.run_on = false;
+                }
+                write_url(&shown, &names);
+            },
+        );
+    }
+    // "Find a bad schedule": paint "searching" first, then search.
+    {
+        let searching = searching.clone();
+        let route = route.clone();
+        let def = def.clone();
+        use_effect_with((*searching).clone(), move |state| {
+            let timeout = (*state == Searching::Running).then(|| {
+                Timeout::new(30, move || {
+                    if let Some(d) = def {
+                        let found = model::find_bad(&d.race, route.kernel, MAX_SEARCH_RUNS);
+                        if let Some((witness, _)) = &found.witness {
+                            route.set(RaceRoute {
+                                choices: witness.clone(),
+                                run_on: false,
+                                ..(*route).clone()
+                            });
+                        }
+                        searching.set(Searching::Done(found));
+                    }
+                })
+            });
+            move || drop(timeout)
+        });
+    }
+
+    let set = |f: Edit| {
+        let route = route.clone();
+        let stepped = stepped.clone();
+        let searching = searching.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(s) = stepped.as_ref() {
+                let mut next = (*route).clone();
+                next.choices = s.choices.clone();
+                next.run_on = false;
+                f(&mut next, s);
+                route.set(next);
+                searching.set(Searching::Idle);
+            }
+        })
+    };
+
+    let Some(def) = def else {
+        return html! { <p class="placeholder">{ "No race to show." }</p> };
+    };
+    let Some(s) = stepped.as_ref().clone() else {
+        return html! {};
+    };
+    let view = model::view_after(&def.race, &s.events);
+    let waiting: Vec<(u8, String)> = view.waiting().map(|(t, w)| (t, w.describe())).collect();
+    let exited: Vec<u8> = s
+        .events
+        .iter()
+        .filter_map(|e| match e.decode() {
+            Ev::Thread {
+                tid,
+                state: ThreadState::Exited,
+                ..
+            } => Some(tid),
+            _ => None,
+        })
+        .collect();
+
+    let race_picker = {
+        let handle = route.clone();
+        let searching = searching.clone();
+        let onchange = Callback::from(move |e: Event| {
+            use wasm_bindgen::JsCast;
+            if let Some(select) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+            {
+                handle.set(RaceRoute {
+                    key: select.value(),
+                    kernel: handle.kernel,
+                    choices: vec![],
+                    run_on: false,
+                });
+                searching.set(Searching::Idle);
+            }
+        });
+        html! {
+            <label>{ "Race: " }
+                <select id="race-pick" {onchange}>
+                    { for races.iter().map(|r| html! {
+                        <option value={r.key.clone()} selected={r.key == route.key}>
+                            { format!("{} ({})", r.lesson_title, r.key) }
+                        </option>
+                    }) }
+                </select>
+            </label>
+        }
+    };
+    let kernel_button = |k: KernelVersion| {
+        let selected = route.kernel == k;
+        html! {
+            <button type="button" id={format!("race-kernel-{}", k.name())}
+                class={classes!("view-tab", selected.then_some("selected"))} aria-pressed={selected.to_string()}
+                onclick={set(Rc::new(move |r: &mut RaceRoute, _| r.kernel = k))}>
+                { format!("kernel {}", k.name()) }
+            </button>
+        }
+    };
+
+    let thread_lane = |(i, name): (usize, &String)| {
+        let tid = i as u8;
+        let held: Vec<String> = held_by(&view, tid)
+            .into_iter()
+            .map(|l| l.describe())
+            .collect();
+        let waits = waiting
+            .iter()
+            .find(|(t, _)| *t == tid)
+            .map(|(_, w)| w.clone());
+        let runnable = s.runnable.contains(&tid);
+        let status = if exited.contains(&tid) {
+            "finished".to_owned()
+        } else if runnable {
+            "runnable".to_owned()
+        } else if let Some(w) = &waits {
+            format!("blocked: waits for {w}")
+        } else if s.end.is_some() {
+            "stopped".to_owned()
+        } else {
+            "not runnable at this choice".to_owned()
+        };
+        html! {
+            <div class={classes!("race-thread", runnable.then_some("runnable"))} data-thread={name.clone()}>
+                <h3>{ name.clone() }</h3>
+                <p class="race-status">{ status }</p>
+                <p class="race-holds">{ if held.is_empty() { "holds nothing".to_owned() } else { format!("holds {}", held.join(", ")) } }</p>
+                if runnable {
+                    <button type="button" id={format!("race-step-{name}")} class="race-step"
+                        onclick={set(Rc::new(move |r: &mut RaceRoute, _| r.choices.push(tid)))}>
+                        { format!("step {name}") }
+                    </button>
+                }
+            </div>
+        }
+    };
+
+    let shown_from = s.events.len().saturating_sub(MAX_SHOWN_EVENTS);
+    let livelock = s.end.as_ref().is_some_and(|e| e.how == RunEnd::Livelock);
+    let rows = s.events[shown_from..].iter().enumerate().map(|(k, e)| {
+        let spin = e.decode().is_spin_retry();
+        html! {
+            <tr class={classes!((livelock && spin).then_some("cycle"))}>
+                <td class="race-step-no">{ shown_from + k + 1 }</td>
+                { for (0..names.len()).map(|t| html! {
+                    <td>
+                        if e.thread as usize == t {
+                            { crate::glossary::linkify(&narrate(e)) }{ crate::lesson::func_link(e.func) }
+                            if let Some(why) = crate::why::why(e) { <span class="why">{ " — " }{ why }</span> }
+                        }
+                    </td>
+                }) }
+            </tr>
+        }
+    });
+
+    html! {
+        <div id="app" class="app race">
+        <header class="topbar">
+            <div class="brand">
+                <h1>{ "hmmviz race lab" }</h1>
+                <p class="tagline">{ "Threads racing on one device page: you pick who runs next" }</p>
+            </div>
+            <nav class="views" aria-label="Views">
+                <a class="view-tab" href="./">{ "Compare lanes" }</a>
+                <a class="view-tab" href="?lessons">{ "Lessons" }</a>
+                <a class="view-tab selected" href="?race=livelock-6-14">{ "Race lab" }</a>
+                <a class="view-tab" href="?glossary">{ "Glossary" }</a>
+            </nav>
+        </header>
+        <div class="race-lab" id="race-lab" data-race={def.key.clone()} data-kernel={route.kernel.name()}
+            data-choices={s.choices.len().to_string()}>
+            if let Some(text) = &*notice {
+                <p id="race-notice" class="notice" role="status">{ text.clone() }</p>
+            }
+            <section class="race-controls">
+                { race_picker }
+                <span class="race-kernels">{ for KernelVersion::ALL.into_iter().map(kernel_button) }</span>
+                <a href={format!("?lesson={}", def.key.split(':').next().unwrap_or(""))}>{ "the lesson behind it" }</a>
+            </section>
+            <p class="race-explain">
+                { "You are the scheduler. At each point where more than one thread could run, pick one; a thread runs until its next preemption point. " }
+                { "“Run on” lets the simulator's scheduler continue (the last thread keeps running until it blocks); “round robin” is the lessons' schedule." }
+            </p>
+            <section class="race-buttons">
+                <button type="button" id="race-undo" disabled={s.choices.is_empty()}
+                    onclick={set(Rc::new(|r: &mut RaceRoute, _| { r.choices.pop(); }))}>{ "undo" }</button>
+                <button type="button" id="race-reset" onclick={set(Rc::new(|r: &mut RaceRoute, _| r.choices.clear()))}>{ "restart" }</button>
+                <button type="button" id="race-run-on" disabled={s.end.is_some()}
+                    onclick={set(Rc::new(|r: &mut RaceRoute, _| r.run_on = true))}>{ "run on" }</button>
+                <button type="button" id="race-round-robin" onclick={{
+                    let def = def.clone();
+                    set(Rc::new(move |r: &mut RaceRoute, _| r.choices = model::round_robin(&def.race, r.kernel)))
+                }}>{ "round robin" }</button>
+                <button type="button" id="race-find" disabled={*searching == Searching::Running}
+                    onclick={{ let searching = searching.clone(); Callback::from(move |_: MouseEvent| searching.set(Searching::Running)) }}>
+                    { "find a bad schedule" }
+                </button>
+            </section>
+            { search_line(&searching) }
+            if let Some(cut) = &s.cut {
+                <p id="race-cut" class="notice">{ cut.clone() }</p>
+            }
+            { outcome_banner(&s, &def) }
+            <p class="race-schedule">{ format!("{} choices made", s.choices.len()) }
+                if !s.choices.is_empty() { { format!(": {}", url::schedule_text(&s.choices, &names)) } }
+            </p>
+            <div class="race-threads" style={format!("grid-template-columns: repeat({}, minmax(0, 1fr))", names.len().max(1))}>
+                { for names.iter().enumerate().map(thread_lane) }
+            </div>
+            <table class="race-swimlanes" id="race-swimlanes">
+                <caption>{
+                    if shown_from > 0 { format!("The last {MAX_SHOWN_EVENTS} of {} steps, one column per thread", s.events.len()) }
+                    else { format!("{} steps, one column per thread", s.events.len()) }
+                }</caption>
+                <thead><tr><th>{ "step" }</th>{ for names.iter().map(|n| html! { <th>{ n.clone() }</th> }) }</tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        </div>
+        </div>
+    }
+}
+
+fn search_line(searching: &Searching) -> Html {
+    match searching {
+        Searching::Idle => html! {},
+        Searching::Running => html! {
+            <p id="race-search" class="placeholder">{ format!("Searching (at most {MAX_SEARCH_RUNS} schedules, hmm-sim's depth-first explorer)…") }</p>
+        },
+        Searching::Done(found) => {
+            let text = match &found.witness {
+                Some((witness, how)) => format!(
+                    "Found a {} after {} schedules: its {} choices are replayed below, and the address is a link to it.",
+                    how.name().replace('_', " "),
+                    found.tried,
+                    witness.len()
+                ),
+                None if found.exhaustive => format!("Every schedule ({}) completes.", found.tried),
+                None => format!(
+                    "None of the {} schedules tried went wrong (the search stops at {MAX_SEARCH_RUNS}; it is not a proof).",
+                    found.tried
+                ),
+            };
+            html! { <p id="race-search" class="notice" role="status">{ text }</p> }
+        }
+    }
+}
+
+fn outcome_banner(s: &Stepped, def: &RaceDef) -> Html {
+    let Some(end) = &s.end else {
+        return html! {
+            <p id="race-outcome" class="race-outcome paused" data-end="paused">
+                { format!("Paused at a choice: {} can run.", s.runnable.iter().map(|t| def.race.threads.get(*t as usize).map_or("?".to_owned(), |x| x.name.clone())).collect::<Vec<_>>().join(", ")) }
+            </p>
+        };
+    };
+    let text = match end.how {
+        RunEnd::Completed => "Completed: every thread finished its work.".to_owned(),
+        RunEnd::Deadlock => format!(
+            "Deadlock: no thread can run, each waits for something another holds. {}",
+            end.why.clone().unwrap_or_default()
+        ),
+        RunEnd::Livelock => format!(
+            "Livelock: the threads kept running but made no progress. The step limit ({}) was reached while they were still redoing work: re-faulting, or migration failing with -EAGAIN. The repeating steps are highlighted.",
+            hmm_sim::thousands(def.race.config.limits.max_steps)
+        ),
+        RunEnd::StepLimit => format!(
+            "Step limit: the run did not finish within {} steps, and it was not only redoing work. {}",
+            hmm_sim::thousands(def.race.config.limits.max_steps),
+            end.why.clone().unwrap_or_default()
+        ),
+    };
+    html! {
+        <p id="race-outcome" class={classes!("race-outcome", end.how.name())} data-end={end.how.name()} role="status">{ text }</p>
+    }
+}
