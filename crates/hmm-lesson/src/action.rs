@@ -15,8 +15,8 @@
 //! is an error at its column. `#` starts a comment.
 
 use crate::model::{
-    lane_from_name, Action, BPolicy, DmirrorCmd, DriverOverride, Pages, Schedule, Select, Span,
-    Until, Verb,
+    lane_from_name, Action, BPolicy, DmirrorCmd, DriverOverride, GupTestCmd, Pages, Schedule,
+    Select, Span, Until, Verb,
 };
 use crate::values;
 
@@ -236,7 +236,8 @@ pub fn parse_line(ws: &[Word<'_>], page_count: usize) -> Result<Action, Problem>
         ) {
             return Err((
                 span.clone(),
-                "only dmirror, cpu, mprotect, munmap and fork can be queued on a thread".into(),
+                "only dmirror, cpu, mprotect, munmap, mremap, gup_test and fork can be queued on a thread"
+                    .into(),
             ));
         }
     }
@@ -305,6 +306,55 @@ fn parse_verb(
             args.finish(&["pages"])?;
             Verb::Munmap { pages }
         }
+        "mremap" => {
+            let mut args = Args::new(rest, verb_span)?;
+            let pages = pages_arg(&mut args, page_count)?;
+            let (v, span) = args.req("to")?;
+            let to = values::number(v).map_err(|m| (span.clone(), m))?;
+            if to.saturating_add(pages.len() as u64) > page_count as u64 {
+                return Err((
+                    span,
+                    format!(
+                        "`to={to}` moves {} page(s) past the scenario's {page_count} pages",
+                        pages.len()
+                    ),
+                ));
+            }
+            let dontunmap = bool_arg(&mut args, "dontunmap")?.unwrap_or(false);
+            args.finish(&["pages", "to", "dontunmap"])?;
+            Verb::Mremap {
+                pages,
+                to: to as usize,
+                dontunmap,
+            }
+        }
+        "gup_test" => {
+            let Some(cmd_word) = rest.first() else {
+                return Err((
+                    verb_span,
+                    format!("`gup_test` needs an ioctl: one of {}", gup_names()),
+                ));
+            };
+            let cmd = GupTestCmd::parse(cmd_word.text).ok_or_else(|| {
+                (
+                    cmd_word.span(),
+                    format!(
+                        "unknown gup_test ioctl `{}`: expected one of {}",
+                        cmd_word.text,
+                        gup_names()
+                    ),
+                )
+            })?;
+            let mut args = Args::new(&rest[1..], verb_span)?;
+            let pages = pages_arg(&mut args, page_count)?;
+            let longterm = bool_arg(&mut args, "longterm")?.unwrap_or(false);
+            args.finish(&["pages", "longterm"])?;
+            Verb::GupTest {
+                cmd,
+                pages,
+                longterm,
+            }
+        }
         "fork" => {
             Args::new(rest, verb_span.clone())?.finish(&[])?;
             if !bound {
@@ -337,7 +387,7 @@ fn parse_verb(
         other => {
             return Err((
                 verb_span,
-                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, fork, file, fsync, truncate or run"),
+                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, mremap, gup_test, fork, file, fsync, truncate or run"),
             ))
         }
     })
@@ -555,6 +605,10 @@ fn run(verb_span: Span, rest: &[Word<'_>]) -> Result<Verb, Problem> {
     Ok(Verb::Run { schedule })
 }
 
+fn gup_names() -> String {
+    GupTestCmd::ALL.map(|c| c.name()).join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -618,6 +672,30 @@ mod tests {
         assert!(m.contains("unknown dmirror command"));
         let (_, m) = parse("cpu read pages=0..99").unwrap_err();
         assert!(m.contains("past the scenario"));
+        let a = parse("r = mremap pages=0..4 to=8 dontunmap=true").unwrap();
+        assert_eq!(
+            a.op,
+            Verb::Mremap {
+                pages: Pages { start: 0, end: 4 },
+                to: 8,
+                dontunmap: true
+            }
+        );
+        let (_, m) = parse("mremap pages=0..4 to=14").unwrap_err();
+        assert!(m.contains("past the scenario"), "{m}");
+        let a = parse("g = gup_test PIN_FAST_BENCHMARK pages=2 longterm=true").unwrap();
+        assert_eq!(
+            a.op,
+            Verb::GupTest {
+                cmd: GupTestCmd::PinFastBenchmark,
+                pages: Pages { start: 2, end: 3 },
+                longterm: true
+            }
+        );
+        let (_, m) = parse("gup_test PIN_SLOW pages=2").unwrap_err();
+        assert!(m.contains("unknown gup_test ioctl"), "{m}");
+        let (_, m) = parse("mremap pages=0..4").unwrap_err();
+        assert!(m.contains("to"), "{m}");
         let (_, m) = parse("fork").unwrap_err();
         assert!(m.contains("child = fork"));
         let (_, m) = parse("t1: run").unwrap_err();

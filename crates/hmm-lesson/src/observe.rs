@@ -144,6 +144,8 @@ pub enum ResultObs {
         #[serde(skip_serializing_if = "Option::is_none")]
         stopped: Option<String>,
     },
+    /// A system call that returns 0 or an errno (`mremap`).
+    Syscall { ret: i64 },
 }
 
 /// Result of the bounded schedule search made for the last `run` of threads.
@@ -156,6 +158,9 @@ pub struct ScheduleSearch {
     pub tried: u64,
     /// Every schedule within the bound was tried (so `all schedules` may conclude).
     pub exhaustive: bool,
+    /// Property key → why the evaluator could not judge it in some schedule (an internal error).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub internal: BTreeMap<String, String>,
     /// The lesson's event budget stopped the search (the lesson then stops with an error naming it).
     #[serde(skip)]
     pub budget_hit: bool,

@@ -12,8 +12,8 @@ use crate::front;
 use crate::limits;
 use crate::markdown::{self, BlockKind};
 use crate::model::{
-    Action, Assertion, Beat, Check, Lesson, Location, Probe, ResultField, Span, Strategy, Value,
-    Verb, WhichWorld,
+    Action, Assertion, Beat, Check, Lesson, Location, Probe, Property, ResultField, Span, Strategy,
+    Value, Verb, WhichWorld,
 };
 use crate::predict;
 use std::collections::BTreeMap;
@@ -130,6 +130,8 @@ struct Scope {
     processes: Vec<String>,
     lanes_run: Vec<Strategy>,
     ran_threads: bool,
+    /// Names bound by queued actions of this beat's latest `run`: what schedule result properties may read.
+    run_results: Vec<String>,
 }
 
 fn validate(map: &SourceMap<'_>, lesson: &Lesson) -> Vec<Diagnostic> {
@@ -139,10 +141,13 @@ fn validate(map: &SourceMap<'_>, lesson: &Lesson) -> Vec<Diagnostic> {
     let mut any_assertion = false;
     for beat in &lesson.beats {
         let mut queued: Option<Span> = None;
+        let mut queued_binds = Vec::new();
+        scope.run_results.clear();
         for a in &beat.actions {
             validate_action(map, lesson, a, &mut scope, &mut diags);
             if a.thread.is_some() {
                 queued.get_or_insert(a.span.clone());
+                queued_binds.extend(a.bind.clone());
             }
             if matches!(a.op, Verb::Run { .. }) {
                 if queued.is_none() {
@@ -153,6 +158,7 @@ fn validate(map: &SourceMap<'_>, lesson: &Lesson) -> Vec<Diagnostic> {
                 }
                 queued = None;
                 scope.ran_threads = true;
+                scope.run_results = std::mem::take(&mut queued_binds);
             }
         }
         if let Some(span) = queued {
@@ -244,7 +250,12 @@ fn validate_action(
                 ));
             }
         }
-        Verb::Mirror { .. } | Verb::Mprotect { .. } | Verb::Munmap { .. } | Verb::Run { .. } => {}
+        Verb::Mirror { .. }
+        | Verb::Mprotect { .. }
+        | Verb::Munmap { .. }
+        | Verb::Mremap { .. }
+        | Verb::GupTest { .. }
+        | Verb::Run { .. } => {}
     }
     if let Some(name) = &a.bind {
         if scope.results.contains_key(name) || scope.processes.contains(name) {
@@ -266,7 +277,7 @@ fn validate_action(
         ) {
             diags.push(map.error(
                 a.span.clone(),
-                "only dmirror, cpu read, file read, lane and run produce a result to name",
+                "only dmirror, cpu read, file read, mremap, gup_test, lane and run produce a result to name",
             ));
         } else {
             scope.results.insert(name.clone(), a.op.clone());
@@ -303,33 +314,7 @@ fn validate_assertion(
                         a.span.clone(),
                         format!("no result named `{name}` before this assertion"),
                     )),
-                    Some(op) => {
-                        let ok = match op {
-                            Verb::Dmirror { .. } => !matches!(field, ResultField::Outcome),
-                            Verb::CpuRead { .. } | Verb::FileRead { .. } => {
-                                matches!(field, ResultField::Data)
-                            }
-                            Verb::Run { .. } => matches!(field, ResultField::Outcome),
-                            Verb::Lane { .. } => {
-                                matches!(field, ResultField::Outcome | ResultField::Ret)
-                            }
-                            _ => false,
-                        };
-                        if !ok {
-                            diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu reads have data, runs have outcome, lanes have ret and outcome")));
-                        }
-                        // A cpu read always returns data (a failed access shows per page), so
-                        // `c.data == none` has no meaning: refused here rather than judged by the evaluator.
-                        if ok
-                            && matches!(op, Verb::CpuRead { .. })
-                            && matches!(value, Value::Nothing)
-                        {
-                            diags.push(map.error(
-                                a.span.clone(),
-                                format!("`{name}` is a cpu read, whose data is never `none`: compare it with a pattern (`{name}.data == i`)"),
-                            ));
-                        }
-                    }
+                    Some(op) => check_result_field(map, a, name, op, *field, value, diags),
                 },
                 Probe::Page { world, .. }
                 | Probe::Counter { world, .. }
@@ -350,12 +335,28 @@ fn validate_assertion(
                 need_lane(&WhichWorld::Lane(l), diags);
             }
         }
-        Check::ExistsSchedule(_) | Check::AllSchedules(_) => {
+        Check::ExistsSchedule(p) | Check::AllSchedules(p) => {
             if !scope.ran_threads {
                 diags.push(map.error(
                     a.span.clone(),
                     "no `run` of threads before this schedule assertion",
                 ));
+            }
+            if let Property::Result(r) = p {
+                for c in std::iter::once(&r.claim).chain(&r.when) {
+                    let Probe::Result { name, field, .. } = &c.probe else {
+                        continue;
+                    };
+                    match scope.results.get(name) {
+                        Some(op) if scope.run_results.contains(name) => {
+                            check_result_field(map, a, name, op, *field, &c.value, diags)
+                        }
+                        _ => diags.push(map.error(
+                            a.span.clone(),
+                            format!("`{name}` is not bound by a queued action of this beat's `run`: a schedule can only be asked about its own results"),
+                        )),
+                    }
+                }
             }
         }
         Check::Eventually(e) | Check::Never(e) => need_lane(&e.world, diags),
@@ -364,5 +365,36 @@ fn validate_assertion(
             need_lane(&y.world, diags);
         }
         Check::AlwaysInvariants => {}
+    }
+}
+
+/// The fields a result of `op` has, and values it can be compared with.
+fn check_result_field(
+    map: &SourceMap<'_>,
+    a: &Assertion,
+    name: &str,
+    op: &Verb,
+    field: ResultField,
+    value: &Value,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let ok = match op {
+        Verb::Dmirror { .. } => !matches!(field, ResultField::Outcome),
+        Verb::CpuRead { .. } | Verb::FileRead { .. } => matches!(field, ResultField::Data),
+        Verb::Run { .. } => matches!(field, ResultField::Outcome),
+        Verb::Lane { .. } => matches!(field, ResultField::Outcome | ResultField::Ret),
+        Verb::Mremap { .. } | Verb::GupTest { .. } => matches!(field, ResultField::Ret),
+        _ => false,
+    };
+    if !ok {
+        diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu and file reads have data, runs have outcome, lanes have ret and outcome, mremap and gup_test have ret")));
+    }
+    // A cpu read always returns data (a failed access shows per page), so `c.data == none` has no
+    // meaning: refused here rather than judged by the evaluator.
+    if ok && matches!(op, Verb::CpuRead { .. }) && matches!(value, Value::Nothing) {
+        diags.push(map.error(
+            a.span.clone(),
+            format!("`{name}` is a cpu read, whose data is never `none`: compare it with a pattern (`{name}.data == i`)"),
+        ));
     }
 }

@@ -102,10 +102,11 @@ pub fn vma_kind(text: &str) -> Result<VmaKind, String> {
     match text {
         "anon_private" => Ok(VmaKind::AnonPrivate),
         "anon_shared" => Ok(VmaKind::AnonShared),
+        "dmirror_mmap" => Ok(VmaKind::DmirrorMmap),
         "file_shared" => Ok(VmaKind::FileShared),
         "file_private" => Ok(VmaKind::FilePrivate),
         other => Err(format!(
-            "unknown vma kind `{other}`: expected anon_private, anon_shared, file_shared or file_private"
+            "unknown vma kind `{other}`: expected anon_private, anon_shared, dmirror_mmap, file_shared or file_private"
         )),
     }
 }

@@ -271,6 +271,7 @@ fn toml_value() -> impl Strategy<Value = String> {
         Just("[\"student\", \"kernel\"]".to_string()),
         Just("[\"x\", 1, true]".to_string()),
         Just("{ pages = \"0..2\" }".to_string()),
+        Just("\"dmirror_mmap\"".to_string()),
         Just("true".to_string()),
         Just("-1".to_string()),
         Just("99999999999999999999".to_string()),
@@ -370,6 +371,10 @@ fn action_grammar_never_panics() {
             Just("mirror"),
             Just("mprotect"),
             Just("munmap"),
+            Just("mremap"),
+            Just("t1: x = mremap"),
+            Just("gup_test PIN_FAST_BENCHMARK"),
+            Just("g = gup_test GUP_BASIC_TEST"),
             Just("fork"),
             Just("lane legacy_b"),
             Just("lane unified resume"),
@@ -389,6 +394,9 @@ fn action_grammar_never_panics() {
             Just("choices"),
             Just("select"),
             Just("owner"),
+            Just("to"),
+            Just("dontunmap"),
+            Just("longterm"),
             Just("colour"),
         ];
         let line = (head, prop::collection::vec((key, word()), 0..5));
@@ -596,4 +604,77 @@ fn every_accepted_claim_of_the_small_grammar_is_evaluated() {
             );
         },
     );
+}
+
+/// Schedule properties over a run's own results (`all schedules r.cpages == 4 when r.ret == 0`): every
+/// probe × comparison × value of a small grammar, bare, guarded and existential. The accepted ones are run
+/// together after one `run` and none may come back as an internal error.
+#[test]
+fn every_accepted_schedule_result_claim_is_evaluated() {
+    under_limits(
+        "every_accepted_schedule_result_claim_is_evaluated",
+        300,
+        || {
+            let probes = [
+                "r.ret",
+                "r.cpages",
+                "r.faults",
+                "r.data",
+                "r.data[0..2]",
+                "r.snapshot",
+                "r.outcome",
+                "c.data",
+                "c.data[1]",
+                "c.ret",
+                "x.outcome",
+                "pte[0]",
+            ];
+            let values = ["0", "4", "i", "none", "-EFAULT", "WRITE", "completed"];
+            let mut claims = Vec::new();
+            for p in probes {
+                for c in ["==", "!=", ">="] {
+                    for v in values {
+                        claims.push(format!("all schedules {p} {c} {v}"));
+                        claims.push(format!("all schedules {p} {c} {v} when r.ret == 0"));
+                        claims.push(format!("exists schedule {p} {c} {v}"));
+                    }
+                }
+            }
+            let actions = "```hmm\nt1: r = dmirror READ dev=0 pages=0..4\nt1: c = cpu read pages=0..2\nt2: munmap pages=2..4\nx = run\n```\n";
+            let accepted: Vec<String> = claims
+                .iter()
+                .flat_map(|c| [c.clone(), format!("expect_fail: {c}")])
+                .filter(|c| {
+                    let body = format!("{actions}```assert\n{c}\n```\n");
+                    parse("one.md", &two_threads(lesson_with("", "", &body))).is_ok()
+                })
+                .collect();
+            assert!(
+                accepted.len() > 50,
+                "only {} claims accepted",
+                accepted.len()
+            );
+            let body = format!("{actions}```assert\n{}\n```\n", accepted.join("\n"));
+            let text = two_threads(lesson_with("[limits]\nschedules = 50", "", &body));
+            let (report, _) = check_text("all.md", &text);
+            assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+            assert_eq!(report.assertions.len(), accepted.len());
+            let internal: Vec<String> = report
+                .assertions
+                .iter()
+                .filter(|a| a.internal_error)
+                .map(|a| format!("`{}`: {}", a.text, a.detail))
+                .collect();
+            assert!(internal.is_empty(), "{internal:#?}");
+            eprintln!(
+                "fuzz: {} schedule result claims, {} accepted, all evaluated",
+                2 * claims.len(),
+                accepted.len()
+            );
+        },
+    );
+}
+
+fn two_threads(lesson: String) -> String {
+    lesson.replace("threads = [\"t1\"]", "threads = [\"t1\", \"t2\"]")
 }

@@ -45,7 +45,9 @@ pub use version::KernelVersion;
 pub use drivers::dmirror::{
     prot, CmdResult, DmirrorCmd, DEVMEM_CHUNK_PAGES, DMIRROR_CHUNK_PAGES, RANGE_FAULT_MAX_RESTARTS,
 };
+pub use drivers::gup_test::GupTestCmd;
 pub use drivers::lanes::Strategy;
+pub use mm::gup::GUP_PIN_COUNTING_BIAS;
 // Kernel vocabulary: errnos by name, the hmm_pfns bits (mm/hmm.c) and migrate_vma's (mm/migrate_device.c).
 pub use errno::{
     describe as describe_errno, name as errno_name, parse as parse_errno, ALL as ERRNOS, EAGAIN,

@@ -28,6 +28,13 @@ pub struct Vma {
     pub shared: bool,
     /// `VM_IO|VM_PFNMAP`-style special mapping (hmm skips it, migrate_vma_setup refuses it).
     pub special: bool,
+    /// `vm_pgoff`: the linear page index of `start`. A new anonymous vma's is its own start page, a file
+    /// vma's the file page it maps at `start` (the same as `file.pgoff`); `mremap` moves a vma and keeps it
+    /// (`copy_vma`), so rmap still finds each folio at its unchanged `folio->index`.
+    pub pgoff: u32,
+    /// `VM_MIXEDMAP`: a driver's file mapping whose pages it inserted (`vm_insert_page`), such as
+    /// `dmirror_fops_mmap`'s. Not anonymous: its pages have no anon_vma, so a write copies them.
+    pub mixedmap: bool,
     /// `vma->vm_file` and `vma->vm_pgoff`: the file this VMA maps. `MAP_SHARED|MAP_ANONYMOUS` is a shmem
     /// file of its own (`shmem_zero_setup`), so it has one too and is not `vma_is_anonymous()`.
     #[serde(default)]
@@ -42,22 +49,30 @@ pub struct FileRef {
 }
 
 impl Vma {
+    /// `linear_page_index()`: the index a folio mapped at `vpn` of this vma has.
+    pub fn linear_page_index(&self, vpn: u32) -> u32 {
+        self.pgoff.wrapping_add(vpn - self.start)
+    }
+    /// `vma_address()`: where this vma maps index `index`, if it covers it.
+    pub fn address_of(&self, index: u32) -> Option<u32> {
+        let off = index.checked_sub(self.pgoff)?;
+        (off < self.end - self.start).then(|| self.start + off)
+    }
     pub fn is_anonymous(&self) -> bool {
-        self.file.is_none() && !self.shared && !self.special
+        self.file.is_none() && !self.shared && !self.special && !self.mixedmap
     }
     pub fn contains(&self, vpn: u32) -> bool {
         (self.start..self.end).contains(&vpn)
     }
     /// `linear_page_index`: the file page mapped at `vpn` (the VMA maps a file).
     pub fn pgoff_of(&self, vpn: u32) -> Option<u32> {
-        let f = self.file?;
-        self.contains(vpn).then(|| f.pgoff + (vpn - self.start))
+        self.file?;
+        self.contains(vpn).then(|| self.linear_page_index(vpn))
     }
-    /// `vma_address`: where this VMA maps file page `index`, if it does.
-    pub fn address_of(&self, mapping: u32, index: u32) -> Option<u32> {
-        let f = self.file.filter(|f| f.mapping == mapping)?;
-        let off = index.checked_sub(f.pgoff)?;
-        (off < self.end - self.start).then_some(self.start + off)
+    /// `vma_address`: where this VMA maps file page `index` of `mapping`, if it does (through `vm_pgoff`).
+    pub fn file_address_of(&self, mapping: u32, index: u32) -> Option<u32> {
+        self.file.filter(|f| f.mapping == mapping)?;
+        self.address_of(index)
     }
 }
 
@@ -109,6 +124,15 @@ impl Mm {
     pub fn vma(&self, vpn: u32) -> Option<&Vma> {
         self.vmas.iter().find(|v| v.contains(vpn))
     }
+    /// Every address of this mm where a vma that may hold anonymous folios (not `MAP_SHARED`) covers linear
+    /// index `index` (an anon rmap walk's visits: after an `mremap(MREMAP_DONTUNMAP)` the old vma and the
+    /// moved one both cover it).
+    pub fn addresses_of(&self, index: u32) -> impl Iterator<Item = u32> + '_ {
+        self.vmas
+            .iter()
+            .filter(|v| !v.shared)
+            .filter_map(move |v| v.address_of(index))
+    }
     pub fn pte(&self, vpn: u32) -> Pte {
         match self.pmds.get((vpn / PTRS_PER_PTE) as usize) {
             Some(Some(t)) => t.ptes[(vpn % PTRS_PER_PTE) as usize],
@@ -153,11 +177,17 @@ pub struct Folio {
     pub writeback: bool,
     /// For device pages: the mirror (device, mm) that migrated it (`zone_device_data`).
     pub mirror: Option<(DevId, MmId)>,
-    /// GUP-pinned (`folio_maybe_dma_pinned`): `folio_try_share_anon_rmap_pte` fails.
+    /// Pinned by the set-up (tests): `maybe_dma_pinned` holds however many references it has.
     pub pinned: bool,
 }
 
 impl Folio {
+    /// `folio_maybe_dma_pinned`: an order-0 folio with at least `GUP_PIN_COUNTING_BIAS` references may be
+    /// pinned (`FOLL_PIN`), so `folio_try_share_anon_rmap_pte` refuses to unmap it for migration.
+    pub fn maybe_dma_pinned(&self) -> bool {
+        self.pinned || self.refcount >= crate::mm::gup::GUP_PIN_COUNTING_BIAS
+    }
+
     pub fn free(zone: Zone) -> Folio {
         Folio {
             zone,
@@ -441,14 +471,15 @@ impl World {
             out.extend(
                 mm.vmas
                     .iter()
-                    .filter_map(|v| v.address_of(mapping, index))
+                    .filter_map(|v| v.file_address_of(mapping, index))
                     .map(|vpn| (mm.id, vpn)),
             );
         }
         out
     }
 
-    /// Every place folio `pfn` may be mapped: its anon_vma's mms at its linear index, or its file's
+    /// Every place folio `pfn` may be mapped: its anon_vma's mms wherever a vma covers its linear index
+    /// (`vma_address` through `vm_pgoff`), or its file's
     /// `i_mmap`. The rmap walks and a store's oracle update both start here.
     pub fn rmap_candidates(&self, pfn: Pfn) -> Vec<(MmId, u32)> {
         let f = self.folio(pfn);
@@ -457,7 +488,11 @@ impl World {
                 .members
                 .iter()
                 .filter(|&&mm| self.mms[mm as usize].alive)
-                .map(|&mm| (mm, f.index))
+                .flat_map(|&mm| {
+                    self.mms[mm as usize]
+                        .addresses_of(f.index)
+                        .map(move |vpn| (mm, vpn))
+                })
                 .collect();
         }
         match f.mapping {

@@ -122,6 +122,18 @@ fn out_of_range_requests_are_errors_not_panics() {
             start: 0,
             npages: u32::MAX,
         },
+        Op::Mremap {
+            start: RANGE_BASE_VPN,
+            npages: 1,
+            new: u32::MAX,
+            dontunmap: false,
+        },
+        Op::GupTest {
+            cmd: hmm_sim::GupTestCmd::GupBasicTest,
+            start: u32::MAX,
+            npages: 2,
+            longterm: false,
+        },
         Op::Mprotect {
             start: u32::MAX,
             npages: 1,
@@ -149,7 +161,10 @@ fn out_of_range_requests_are_errors_not_panics() {
     );
     assert_eq!(r.result, Ok(()));
     let rets: Vec<i32> = r.outcomes[0].iter().map(Outcome::ret).collect();
-    assert_eq!(rets, vec![-22, -22, -22, -22, -22, -22, -22, -14, -22]);
+    assert_eq!(
+        rets,
+        vec![-22, -22, -22, -22, -22, -22, -22, -22, -22, -14, -22]
+    );
     let mut bad = Setup::new(2);
     bad.mmap(0, u32::MAX - 2, 10, Prot::RW);
     let r = run(&bad, &[], &RunConfig::default());

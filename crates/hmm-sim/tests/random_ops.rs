@@ -4,6 +4,7 @@
 //! completes leaves every invariant holding and every page's content intact.
 
 use hmm_sim::DmirrorCmd;
+use hmm_sim::GupTestCmd;
 use hmm_sim::PageState;
 use hmm_sim::Strategy as LaneStrategy;
 use hmm_sim::RANGE_BASE_VPN;
@@ -28,6 +29,7 @@ fn op(ioctl_dev: u8, writes: bool) -> impl Strategy<Value = Op> {
         .collect();
     let page = 0..PAGES;
     let span = (0..PAGES, 1..PAGES);
+    let span_gup = span.clone();
     prop_oneof![
         (
             prop::sample::select(LaneStrategy::ALL.to_vec()),
@@ -69,10 +71,29 @@ fn op(ioctl_dev: u8, writes: bool) -> impl Strategy<Value = Op> {
                 write,
             }
         }),
-        span.prop_map(|(s, n)| Op::Munmap {
+        span.clone().prop_map(|(s, n)| Op::Munmap {
             start: RANGE_BASE_VPN + s,
             npages: n.min(PAGES - s)
         }),
+        // mremap to anywhere from inside the range (overlapping: -EINVAL; over other pages: they are
+        // unmapped first) to past its end, with or without MREMAP_DONTUNMAP.
+        (span, 0..2 * PAGES, any::<bool>()).prop_map(|((s, n), t, dontunmap)| Op::Mremap {
+            start: RANGE_BASE_VPN + s,
+            npages: n.min(PAGES - s),
+            new: RANGE_BASE_VPN + t,
+            dontunmap,
+        }),
+        (
+            prop::sample::select(GupTestCmd::ALL.to_vec()),
+            span_gup,
+            any::<bool>()
+        )
+            .prop_map(|(cmd, (s, n), longterm)| Op::GupTest {
+                cmd,
+                start: RANGE_BASE_VPN + s,
+                npages: n.min(PAGES - s),
+                longterm,
+            }),
         Just(Op::Fork),
     ]
 }

@@ -11,8 +11,8 @@
 
 use hmm_sim::{
     compare, explore, parse_states, run, skip_release_at, take_release_sites_reached, DmirrorCmd,
-    DriverOpts, KernelVersion, Limits, MappingKind, Op, PageState, Policy, Prot, Report, RunConfig,
-    Setup, ThreadSpec, RANGE_BASE_VPN,
+    DriverOpts, GupTestCmd, KernelVersion, Limits, MappingKind, Op, PageState, Policy, Prot,
+    Report, RunConfig, Setup, ThreadSpec, RANGE_BASE_VPN,
 };
 use std::collections::BTreeSet;
 
@@ -306,6 +306,27 @@ fn workload(mut stop: impl FnMut(&Report) -> bool) {
                 write: true,
             },
             Op::CpuWrite { vpn: B, value: 8 }, // do_wp_page reuses the exclusive page
+            // mremap into another PTE table: move_ptes nests the second PTL.
+            Op::Mremap {
+                start: B,
+                npages: 2,
+                new: B + 0x400,
+                dontunmap: true,
+            },
+            Op::CpuRead { vpn: B + 0x400 },
+            // GUP on the emptied old range: gup_fast falls back to the slow path, which faults.
+            Op::GupTest {
+                cmd: GupTestCmd::PinFastBenchmark,
+                start: B,
+                npages: 1,
+                longterm: true,
+            },
+            Op::GupTest {
+                cmd: GupTestCmd::GupBasicTest,
+                start: B + 1,
+                npages: 1,
+                longterm: false,
+            },
         ];
         if stop(&run(&setup, &[thread("cpu", ops)], &rr(kernel))) {
             return;

@@ -94,6 +94,7 @@ fn print_text(r: &LessonReport, state: Option<&Observation>) {
                 ResultObs::CpuRead { data } => {
                     outln!("result {name}: cpu read of {} page(s)", data.len())
                 }
+                ResultObs::Syscall { ret } => outln!("result {name}: ret={ret}"),
                 ResultObs::Run {
                     outcome,
                     ret,

@@ -639,6 +639,10 @@ fn result_text(r: &ResultObs) -> String {
             }
             s
         }
+        ResultObs::Syscall { ret } => format!(
+            "returned {}",
+            hmm_sim::describe_errno((*ret).clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+        ),
     }
 }
 

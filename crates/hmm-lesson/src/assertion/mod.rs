@@ -110,7 +110,10 @@ pub fn parse_line(line: &str, base: usize, page_count: usize) -> Result<Assertio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EventPattern, Probe, Property, ResultField, RunEnd, Strategy, WhichWorld};
+    use crate::model::{
+        EventPattern, Probe, Property, ResultClaim, ResultField, ResultProperty, RunEnd, Strategy,
+        WhichWorld,
+    };
 
     fn parse(line: &str) -> Result<Assertion, Problem> {
         parse_line(line, 0, 16)
@@ -197,6 +200,37 @@ mod tests {
             parse("A.walk_begin before A.fault").unwrap().check,
             Check::Before(..)
         ));
+    }
+
+    #[test]
+    fn schedule_result_properties() {
+        let a = parse("all schedules r.cpages == 64 when r.ret == 0").unwrap();
+        let Check::AllSchedules(Property::Result(p)) = a.check else {
+            panic!("not a result property: {:?}", a.check)
+        };
+        assert_eq!(p.text, "r.cpages == 64 when r.ret == 0");
+        assert_eq!(p.claim.cmp, Cmp::Eq);
+        assert_eq!(p.claim.value, Value::Int(64));
+        assert!(matches!(
+            p.when,
+            Some(ResultClaim {
+                value: Value::Int(0),
+                ..
+            })
+        ));
+        let a = parse("exists schedule r.ret == -EFAULT").unwrap();
+        assert!(matches!(
+            a.check,
+            Check::ExistsSchedule(Property::Result(ResultProperty { when: None, .. }))
+        ));
+        let (_, m) = parse("exists schedule r.data == i when r.ret == 0").unwrap_err();
+        assert!(m.contains("only guards `all schedules`"), "{m}");
+        let (_, m) = parse("all schedules pte[0] == none").unwrap_err();
+        assert!(m.contains("the run's own results"), "{m}");
+        let (_, m) = parse("all schedules r.ret == 0 when").unwrap_err();
+        assert!(m.contains("after `when`"), "{m}");
+        let (_, m) = parse("all schedules r.data < i").unwrap_err();
+        assert!(m.contains("only numbers"), "{m}");
     }
 
     #[test]

@@ -2,8 +2,8 @@
 
 use super::lex::{Parser, Problem, Tok, Token};
 use crate::model::{
-    Check, Cmp, Counter, EventPattern, PageField, Probe, Property, ResultField, RunEnd, Value,
-    WhichWorld,
+    Check, Cmp, Counter, EventPattern, PageField, Probe, Property, ResultClaim, ResultField,
+    ResultProperty, RunEnd, Value, WhichWorld,
 };
 use crate::values;
 
@@ -247,7 +247,17 @@ impl Parser<'_> {
         if noun != want {
             return Err((nspan, format!("expected `{w} {want}`")));
         }
-        // An outcome name, or an event pattern such as `retry(func=hmm_range_fault)`.
+        // A comparison of a run's result (`p.data == i+1 [when …]`), an outcome name, or an event pattern
+        // such as `retry(func=hmm_range_fault)`: only the result form has a comparison symbol.
+        let is_cmp = |t: &Token| matches!(t.tok, Tok::Sym("==" | "!=" | "<" | "<=" | ">" | ">="));
+        if self.toks[self.pos..].iter().any(is_cmp) {
+            let property = self.result_property(w == "all")?;
+            return Ok(if w == "exists" {
+                Check::ExistsSchedule(property)
+            } else {
+                Check::AllSchedules(property)
+            });
+        }
         let property = match self.peek() {
             Some(Tok::Ident(o)) if RunEnd::from_name(o).is_some() && self.peek_at(1).is_none() => {
                 let o = RunEnd::from_name(o).unwrap_or(RunEnd::Completed);
@@ -270,6 +280,68 @@ impl Parser<'_> {
         } else {
             Ok(Check::AllSchedules(property))
         }
+    }
+}
+
+impl Parser<'_> {
+    /// `r.field CMP VALUE [when r.field CMP VALUE]`: a schedule property over the run's own results.
+    fn result_property(&mut self, guard_allowed: bool) -> Result<Property, Problem> {
+        let start = self.span().start;
+        let when = self.toks[self.pos..]
+            .iter()
+            .position(|t| t.tok == Tok::Ident("when".into()))
+            .map(|i| self.pos + i);
+        let claim = match when {
+            Some(w) => {
+                // `value` reads to the end of the tokens: parse the claim on the tokens before `when`.
+                let rest = self.toks.split_off(w);
+                let end = std::mem::replace(&mut self.end, rest[0].span.clone());
+                let claim = self.result_claim();
+                self.toks.extend(rest);
+                self.end = end;
+                let claim = claim?;
+                if !guard_allowed {
+                    return Err((
+                        self.span(),
+                        "`when` only guards `all schedules`: for `exists schedule`, claim the guard and the result on two lines".into(),
+                    ));
+                }
+                self.pos += 1;
+                if self.pos >= self.toks.len() {
+                    return self.err("expected a result comparison after `when`");
+                }
+                Some(claim)
+            }
+            None => None,
+        };
+        let (claim, when) = match claim {
+            Some(c) => (c, Some(self.result_claim()?)),
+            None => (self.result_claim()?, None),
+        };
+        let end = self.toks.last().map_or(start, |t| t.span.end);
+        let text = self
+            .line
+            .get(start - self.base..end - self.base)
+            .unwrap_or("")
+            .to_string();
+        Ok(Property::Result(ResultProperty { text, claim, when }))
+    }
+
+    fn result_claim(&mut self) -> Result<ResultClaim, Problem> {
+        let at = self.span();
+        let probe = self.probe()?;
+        if !matches!(probe, Probe::Result { .. }) {
+            return Err((
+                at,
+                "a schedule can only be asked about the run's own results (NAME.field), or an outcome or event".into(),
+            ));
+        }
+        let cmp = self.cmp()?;
+        let value = self.value(&probe)?;
+        if !matches!(value, Value::Int(_)) && !matches!(cmp, Cmp::Eq | Cmp::Ne) {
+            return Err((at, "only numbers can be ordered: use == or != here".into()));
+        }
+        Ok(ResultClaim { probe, cmp, value })
     }
 }
 

@@ -13,8 +13,14 @@
 mod probe;
 mod result;
 
-use crate::model::{Check, EventPattern, Property, Strategy, WhichWorld};
-use crate::observe::{EventObs, Observation, PageObs, ScheduleSearch, WorldObs};
+use crate::model::{
+    Check, EventPattern, Probe, Property, ResultClaim, ResultProperty, Strategy, WhichWorld,
+};
+use crate::observe::{EventObs, Observation, PageObs, ResultObs, ScheduleSearch, WorldObs};
+use std::collections::BTreeMap;
+
+/// The simulator's content tokens are 32-bit: patterns compare modulo 2³² (as `Observation::content_mask`).
+const CONTENT_MASK: u64 = u32::MAX as u64;
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -91,6 +97,35 @@ pub fn check(c: &Check, obs: &Observation) -> Verdict {
     result.unwrap_or_else(|v| v)
 }
 
+/// One schedule's results against a result property: the claim holds, or its guard does not. `Err` is a
+/// claim the evaluator cannot judge (the validator should have refused it): the schedule claim then fails
+/// as an internal error, whatever its polarity.
+pub fn result_property_holds(
+    p: &ResultProperty,
+    results: &BTreeMap<String, ResultObs>,
+) -> Result<bool, String> {
+    let holds = |c: &ResultClaim| match &c.probe {
+        Probe::Result { name, field, pages } => match results.get(name) {
+            // Its action did not complete in this schedule (the run stopped first): nothing is bound.
+            None => Ok(false),
+            Some(r) => result::result_field(name, *field, *pages, r, c.cmp, &c.value, CONTENT_MASK)
+                .map_err(|v| v.detail)
+                .and_then(|v| {
+                    if v.internal {
+                        Err(v.detail)
+                    } else {
+                        Ok(v.holds)
+                    }
+                }),
+        },
+        _ => Err("a schedule property whose probe is not a result".into()),
+    };
+    match &p.when {
+        Some(guard) if !holds(guard)? => Ok(true),
+        _ => holds(&p.claim),
+    }
+}
+
 fn searched(obs: &Observation) -> Result<&ScheduleSearch, Verdict> {
     obs.schedules
         .as_ref()
@@ -100,6 +135,9 @@ fn searched(obs: &Observation) -> Result<&ScheduleSearch, Verdict> {
 fn exists_schedule(p: &Property, obs: &Observation) -> Result<Verdict, Verdict> {
     let s = searched(obs)?;
     let key = p.key();
+    if let Some(why) = s.internal.get(&key) {
+        return Err(internal(why.clone()));
+    }
     Ok(match s.witnesses.get(&key) {
         Some(w) => verdict(
             true,
@@ -123,6 +161,9 @@ fn exists_schedule(p: &Property, obs: &Observation) -> Result<Verdict, Verdict> 
 fn all_schedules(p: &Property, obs: &Observation) -> Result<Verdict, Verdict> {
     let s = searched(obs)?;
     let key = p.key();
+    if let Some(why) = s.internal.get(&key) {
+        return Err(internal(why.clone()));
+    }
     let with = s.counts.get(&key).copied().unwrap_or(0);
     let exhaustive = if s.exhaustive {
         " (exhaustive)"
@@ -293,6 +334,7 @@ mod tests {
             counts: BTreeMap::from([("livelock".into(), 3), ("completed".into(), 7)]),
             tried: 10,
             exhaustive: true,
+            internal: BTreeMap::new(),
             budget_hit: false,
         });
         o

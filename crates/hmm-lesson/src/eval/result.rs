@@ -20,7 +20,8 @@ pub(super) fn result_field(
     let wrong = || internal(format!("{name} has no such field"));
     match (field, r) {
         (ResultField::Ret, ResultObs::Dmirror { ret, .. })
-        | (ResultField::Ret, ResultObs::Run { ret: Some(ret), .. }) => {
+        | (ResultField::Ret, ResultObs::Run { ret: Some(ret), .. })
+        | (ResultField::Ret, ResultObs::Syscall { ret }) => {
             int_field(name, "ret", *ret, cmp, value)
         }
         (ResultField::Cpages, ResultObs::Dmirror { ret, cpages, .. }) => {

@@ -28,6 +28,9 @@ pub enum Until {
 /// dmirror ioctls (lib/test_hmm_uapi.h), plus the RFC's `MIGRATE_ON_FAULT_TO_DEV`: the simulator's own type.
 pub use hmm_sim::DmirrorCmd;
 
+/// mm/gup_test.c's ioctls: the simulator's own type.
+pub use hmm_sim::GupTestCmd;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Verb {
     /// Run one lane strategy over `pages` in that lane's own world: a fresh copy of the scenario, or with
@@ -66,6 +69,20 @@ pub enum Verb {
     },
     Munmap {
         pages: Pages,
+    },
+    /// `mremap(pages, len, len, MREMAP_MAYMOVE | MREMAP_FIXED [| MREMAP_DONTUNMAP], to)`: the result's
+    /// `ret` is 0 or the errno.
+    Mremap {
+        pages: Pages,
+        to: usize,
+        dontunmap: bool,
+    },
+    /// An ioctl on mm/gup_test.c's `/sys/kernel/debug/gup_test`, one page per call, `FOLL_WRITE` (plus
+    /// `FOLL_LONGTERM` with `longterm`): the result's `ret` is the ioctl's.
+    GupTest {
+        cmd: GupTestCmd,
+        pages: Pages,
+        longterm: bool,
     },
     /// fork(); the child is named by the binding (`child = fork`).
     Fork,

@@ -228,6 +228,27 @@ pub enum Property {
     Outcome(RunEnd),
     /// The run's trace has a matching event.
     Event(EventPattern),
+    /// A result bound by one of the run's own queued actions holds in that schedule (`p.data == i+1`),
+    /// optionally only where a guard holds: `r.cpages == 4 when r.ret == 0` (the selftests' `if (rc == 0)`).
+    Result(ResultProperty),
+}
+
+/// `CLAIM [when GUARD]` over the results of one schedule. Only `all schedules` takes a guard: a schedule
+/// where the guard does not hold has the property vacuously.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ResultProperty {
+    /// The property as written, its key in reports.
+    pub text: String,
+    pub claim: ResultClaim,
+    pub when: Option<ResultClaim>,
+}
+
+/// A comparison whose probe is a bound result (`Probe::Result`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ResultClaim {
+    pub probe: Probe,
+    pub cmp: Cmp,
+    pub value: Value,
 }
 
 impl Property {
@@ -236,6 +257,7 @@ impl Property {
         match self {
             Property::Outcome(o) => o.name().to_string(),
             Property::Event(e) => e.describe(),
+            Property::Result(r) => r.text.clone(),
         }
     }
 }

@@ -86,6 +86,9 @@ pub enum VmaKind {
     AnonPrivate,
     /// `MAP_SHARED | MAP_ANONYMOUS` (shmem-backed: not anonymous for migrate_vma).
     AnonShared,
+    /// `mmap(MAP_PRIVATE)` of the test's `/dev/hmm_dmirror0` fd: `dmirror_fops_mmap` inserts a zeroed
+    /// page at every page (`vm_insert_page`, `VM_MIXEDMAP`).
+    DmirrorMmap,
     /// `MAP_SHARED` of the scenario's file (`[scenario] file`), page *p* mapping file page *p*.
     FileShared,
     /// `MAP_PRIVATE` of the scenario's file: reads see the page cache, writes copy into anonymous pages.

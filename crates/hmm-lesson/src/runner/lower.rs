@@ -60,6 +60,21 @@ pub fn scenario_setup(sc: &Scenario) -> Result<Setup, String> {
         let (start, npages) = (vpn(v.pages.start), v.pages.len() as u32);
         match v.kind {
             VmaKind::AnonPrivate | VmaKind::AnonShared => setup.mmap(0, start, npages, prot),
+            VmaKind::DmirrorMmap => {
+                if sc.devices < 1 {
+                    return Err(
+                        "a dmirror_mmap vma maps /dev/hmm_dmirror0: the scenario needs devices >= 1"
+                            .into(),
+                    );
+                }
+                if v.pages.iter().any(|p| states[p] != PageState::None) {
+                    return Err(format!(
+                        "pages {}..{} of the dmirror_mmap vma hold the driver's zeroed pages: leave them N in scenario.states",
+                        v.pages.start, v.pages.end
+                    ));
+                }
+                setup.mmap_dmirror(0, 0, start, npages, prot);
+            }
             VmaKind::FileShared | VmaKind::FilePrivate => {
                 let pgoff = v.pages.start as u32;
                 setup.mmap_file(0, start, npages, prot, SCENARIO_FILE, pgoff)
@@ -155,6 +170,26 @@ pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<hmm_sim::Op>, String> 
         Verb::Munmap { pages } => vec![hmm_sim::Op::Munmap {
             start: vpn(pages.start),
             npages: pages.len() as u32,
+        }],
+        Verb::Mremap {
+            pages,
+            to,
+            dontunmap,
+        } => vec![hmm_sim::Op::Mremap {
+            start: vpn(pages.start),
+            npages: pages.len() as u32,
+            new: vpn(*to),
+            dontunmap: *dontunmap,
+        }],
+        Verb::GupTest {
+            cmd,
+            pages,
+            longterm,
+        } => vec![hmm_sim::Op::GupTest {
+            cmd: *cmd,
+            start: vpn(pages.start),
+            npages: pages.len() as u32,
+            longterm: *longterm,
         }],
         Verb::Fork => vec![hmm_sim::Op::Fork],
         Verb::FileRead { pages } => pages

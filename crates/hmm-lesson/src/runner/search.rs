@@ -2,9 +2,10 @@
 //! `run`, recording for each property the first schedule that has it and how many do.
 
 use super::events::{classify, event_obs};
+use super::session::result_obs;
 use crate::eval;
-use crate::model::Property;
-use crate::observe::ScheduleSearch;
+use crate::model::{Property, Verb};
+use crate::observe::{ResultObs, ScheduleSearch};
 use hmm_sim::Policy;
 use hmm_sim::{Report, RunConfig, Setup, ThreadSpec};
 use std::collections::BTreeMap;
@@ -19,23 +20,51 @@ pub struct Budget {
     pub setup: u64,
 }
 
+/// A queued action bound to a name: its thread, and the range of that thread's ops it became. Result
+/// properties read each schedule's results through these.
+pub struct Binding {
+    pub thread: usize,
+    pub name: String,
+    pub verb: Verb,
+    pub ops: std::ops::Range<usize>,
+}
+
+/// The results one schedule bound (an action whose ops did not all complete binds nothing).
+fn results_of(report: &Report, bindings: &[Binding]) -> BTreeMap<String, ResultObs> {
+    bindings
+        .iter()
+        .filter_map(|b| {
+            let done = report.outcomes.get(b.thread)?.get(b.ops.clone())?;
+            Some((b.name.clone(), result_obs(&b.verb, done)?))
+        })
+        .collect()
+}
+
 /// Round robin first (it interleaves at every preemption point), then hmm-sim's depth-first explorer,
 /// `budget.schedules` runs in all. `config` gives the kernel and limits; its policy is replaced. Returns the
 /// search and the work it did.
 pub fn search(
     start: &Setup,
     specs: &[ThreadSpec],
+    bindings: &[Binding],
     properties: &[Property],
     config: &RunConfig,
     budget: &Budget,
 ) -> (ScheduleSearch, u64) {
     let mut witnesses: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut internal: BTreeMap<String, String> = BTreeMap::new();
     let mut spent = 0u64;
     let mut budget_hit = false;
     let mut visit = |report: &Report| {
         spent += report.steps + budget.setup;
         let outcome = classify(&report.result, &report.events);
+        let wants_results = properties.iter().any(|p| matches!(p, Property::Result(_)));
+        let results = if wants_results {
+            results_of(report, bindings)
+        } else {
+            BTreeMap::new()
+        };
         for p in properties {
             let has = match p {
                 Property::Outcome(o) => *o == outcome,
@@ -48,6 +77,13 @@ pub fn search(
                     spent += read;
                     found
                 }
+                Property::Result(r) => match eval::result_property_holds(r, &results) {
+                    Ok(has) => has,
+                    Err(why) => {
+                        internal.entry(p.key()).or_insert(why);
+                        false
+                    }
+                },
             };
             if has {
                 let key = p.key();
@@ -86,6 +122,7 @@ pub fn search(
             counts,
             tried: runs as u64 + 1,
             exhaustive,
+            internal,
             budget_hit,
         },
         spent,

@@ -4,7 +4,7 @@
 use super::events::{classify, pause_point, stop_message};
 use super::lower::{self, token};
 use super::observe::{world_obs, WorldAt};
-use super::search::{search, Budget};
+use super::search::{search, Binding, Budget};
 use super::LessonError;
 use crate::limits::thousands;
 use crate::model::{
@@ -358,56 +358,7 @@ impl<'l> BeatRunner<'l> {
     /// Bind the outcome of an action's ops, and update what user space knows: the mirror buffer as the
     /// test's copy-back would, the processes forked, the pages still mapped.
     fn record(&mut self, bind: Option<&str>, verb: &Verb, outcomes: &[OpOutcome]) {
-        let result = match verb {
-            Verb::Dmirror { cmd, pages, .. } => {
-                let Some(OpOutcome::Cmd(c)) = outcomes.last() else {
-                    return;
-                };
-                let copies_back = matches!(
-                    cmd,
-                    DmirrorCmd::Read
-                        | DmirrorCmd::MigrateToDev
-                        | DmirrorCmd::Exclusive
-                        | DmirrorCmd::MigrateOnFaultToDev
-                );
-                let data = (c.ret == 0 && copies_back).then(|| {
-                    pages
-                        .iter()
-                        .zip(&c.data)
-                        .map(|(p, v)| (p, *v as u64))
-                        .collect::<BTreeMap<_, _>>()
-                });
-                if let Some(d) = &data {
-                    let mirror = Arc::make_mut(&mut self.mirror);
-                    for (p, v) in d {
-                        mirror[*p] = *v;
-                    }
-                }
-                let snapshot = (c.ret == 0 && *cmd == DmirrorCmd::Snapshot).then(|| {
-                    pages
-                        .iter()
-                        .zip(&c.snapshot)
-                        .map(|(p, b)| (p, *b))
-                        .collect()
-                });
-                ResultObs::Dmirror {
-                    ret: c.ret as i64,
-                    cpages: c.cpages,
-                    faults: c.faults,
-                    data,
-                    snapshot,
-                }
-            }
-            Verb::CpuRead { pages, .. } | Verb::FileRead { pages } => ResultObs::CpuRead {
-                data: pages
-                    .iter()
-                    .zip(outcomes)
-                    .map(|(p, o)| match o {
-                        OpOutcome::Cpu(Ok(v)) => (p, Some(*v as u64)),
-                        _ => (p, None),
-                    })
-                    .collect(),
-            },
+        match verb {
             Verb::Fork => {
                 if let (Some(name), Some(OpOutcome::Forked { child })) = (bind, outcomes.last()) {
                     self.processes.insert(name.to_string(), *child);
@@ -421,8 +372,32 @@ impl<'l> BeatRunner<'l> {
                 self.main_obs = None;
                 return;
             }
-            _ => return,
+            // A moved range is mapped at its new place; the old one stays mapped (empty) only with
+            // MREMAP_DONTUNMAP.
+            Verb::Mremap {
+                pages,
+                to,
+                dontunmap,
+            } if outcomes.last() == Some(&OpOutcome::Ret(0)) => {
+                for p in pages.iter() {
+                    self.mapped[p] = *dontunmap;
+                }
+                for p in *to..*to + pages.len() {
+                    self.mapped[p] = true;
+                }
+                self.main_obs = None;
+            }
+            _ => {}
+        }
+        let Some(result) = result_obs(verb, outcomes) else {
+            return;
         };
+        if let ResultObs::Dmirror { data: Some(d), .. } = &result {
+            let mirror = Arc::make_mut(&mut self.mirror);
+            for (p, v) in d {
+                mirror[*p] = *v;
+            }
+        }
         if let Some(name) = bind {
             Arc::make_mut(&mut self.results).insert(name.to_string(), result);
         }
@@ -533,7 +508,21 @@ impl<'l> BeatRunner<'l> {
                 return Err(self.budget_spent("the schedule search"));
             }
             let config = self.config(Policy::RoundRobin);
-            let (found, spent) = search(&self.main, &specs, properties, &config, &bound);
+            let bindings: Vec<Binding> = queued
+                .iter()
+                .enumerate()
+                .flat_map(|(t, q)| {
+                    q.actions.iter().filter_map(move |(bind, verb, ops)| {
+                        Some(Binding {
+                            thread: t,
+                            name: bind.clone()?,
+                            verb: verb.clone(),
+                            ops: ops.clone(),
+                        })
+                    })
+                })
+                .collect();
+            let (found, spent) = search(&self.main, &specs, &bindings, properties, &config, &bound);
             self.spent += spent;
             if found.budget_hit {
                 return Err(format!(
@@ -644,6 +633,61 @@ fn observe_lane(l: &mut LaneWorld, mapped: &[bool]) -> Arc<WorldObs> {
     }));
     l.obs = Some(o.clone());
     o
+}
+
+/// What an action's completed ops give assertions (None: an action with no result). Pure: the schedule
+/// search builds each schedule's results with it too.
+pub(super) fn result_obs(verb: &Verb, outcomes: &[OpOutcome]) -> Option<ResultObs> {
+    match verb {
+        Verb::Dmirror { cmd, pages, .. } => {
+            let Some(OpOutcome::Cmd(c)) = outcomes.last() else {
+                return None;
+            };
+            let copies_back = matches!(
+                cmd,
+                DmirrorCmd::Read
+                    | DmirrorCmd::MigrateToDev
+                    | DmirrorCmd::Exclusive
+                    | DmirrorCmd::MigrateOnFaultToDev
+            );
+            let data = (c.ret == 0 && copies_back).then(|| {
+                pages
+                    .iter()
+                    .zip(&c.data)
+                    .map(|(p, v)| (p, *v as u64))
+                    .collect::<BTreeMap<_, _>>()
+            });
+            let snapshot = (c.ret == 0 && *cmd == DmirrorCmd::Snapshot).then(|| {
+                pages
+                    .iter()
+                    .zip(&c.snapshot)
+                    .map(|(p, b)| (p, *b))
+                    .collect()
+            });
+            Some(ResultObs::Dmirror {
+                ret: c.ret as i64,
+                cpages: c.cpages,
+                faults: c.faults,
+                data,
+                snapshot,
+            })
+        }
+        Verb::Mremap { .. } | Verb::GupTest { .. } => match outcomes.last() {
+            Some(OpOutcome::Ret(r)) => Some(ResultObs::Syscall { ret: *r as i64 }),
+            _ => None,
+        },
+        Verb::CpuRead { pages, .. } | Verb::FileRead { pages } => Some(ResultObs::CpuRead {
+            data: pages
+                .iter()
+                .zip(outcomes)
+                .map(|(p, o)| match o {
+                    OpOutcome::Cpu(Ok(v)) => (p, Some(*v as u64)),
+                    _ => (p, None),
+                })
+                .collect(),
+        }),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -68,6 +68,24 @@ impl Kernel {
         self.record(Ev::Ref { pfn, old, new });
     }
 
+    /// `folio_ref_add`: `delta` references at once (a `FOLL_PIN` adds `GUP_PIN_COUNTING_BIAS`). Never the
+    /// last reference: dropping that is `folio_put`'s job.
+    pub fn folio_ref_add(&self, pfn: Pfn, delta: i32) {
+        if pfn == ZERO_PFN {
+            return;
+        }
+        let (old, new) = {
+            let mut w = self.wm();
+            let f = &mut w.frames[pfn as usize];
+            f.refcount += delta;
+            (f.refcount - delta, f.refcount)
+        };
+        self.record(Ev::Ref { pfn, old, new });
+        if new <= 0 {
+            self.violation(format!("folio_ref_add dropped pfn {pfn:#x} to {new}"));
+        }
+    }
+
     /// `folio_put`: the last reference frees the frame (device pages go back through `page_free`).
     pub fn folio_put(&self, pfn: Pfn) {
         if pfn == ZERO_PFN {

@@ -30,8 +30,11 @@ pub(crate) fn add_new_anon_rmap(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
     {
         let mut w = k.wm();
         let anon_vma = w.mms[mm as usize].anon_vma;
+        let index = w.mms[mm as usize]
+            .vma(vpn)
+            .map_or(vpn, |v| v.linear_page_index(vpn));
         let f = &mut w.frames[pfn as usize];
-        f.index = vpn;
+        f.index = index;
         f.anon_vma = Some(anon_vma);
     }
     k.mapcount_add(pfn, 1);
@@ -82,7 +85,8 @@ async fn do_wp_page(k: &Kernel, mm: MmId, vpn: u32, pte: Pte, shared: bool) -> u
         (f.is_anon(), f.anon_exclusive, f.mapcount, f.refcount)
     };
     // wp_page_reuse when exclusive or when ours is the only reference (`wp_can_reuse_anon_folio`); a
-    // page-cache folio in a MAP_PRIVATE mapping is always copied (the copy is anonymous).
+    // page-cache folio in a MAP_PRIVATE mapping, or a driver's page in a private VM_MIXEDMAP mapping, is
+    // always copied (the copy is anonymous).
     if anon && (exclusive || (mapcount == 1 && refcount == 1)) {
         let _r = k.enter(Func::WpPageReuse, pack_page(mm, vpn));
         let ptl = k.pte_lock(mm, vpn).await;

@@ -54,11 +54,12 @@ pub async fn cpu_access(k: &Kernel, mm: MmId, vpn: u32, write: Option<u32>) -> R
 }
 
 /// Split VMAs so that `start` and `end` fall on boundaries; returns nothing, mutates the list.
-fn split_vmas(mm: &mut Mm, start: u32, end: u32) {
+pub(crate) fn split_vmas(mm: &mut Mm, start: u32, end: u32) {
     for at in [start, end] {
         if let Some(i) = mm.vmas.iter().position(|v| v.start < at && at < v.end) {
             let mut tail = mm.vmas[i].clone();
             mm.vmas[i].end = at;
+            tail.pgoff = tail.linear_page_index(at);
             // __split_vma: the tail of a file VMA maps the file from further in (`vm_pgoff`).
             if let Some(f) = tail.file.as_mut() {
                 f.pgoff += at - tail.start;
@@ -141,6 +142,13 @@ pub async fn mprotect(k: &Kernel, mm: MmId, start: u32, end: u32, read: bool, wr
 pub async fn munmap(k: &Kernel, mm: MmId, start: u32, end: u32) -> i32 {
     let _call = k.enter(Func::ZapPteRange, pack_page(mm, start));
     k.mmap_write_lock(mm).await;
+    do_munmap(k, mm, start, end).await;
+    k.mmap_write_unlock(mm);
+    0
+}
+
+/// The body of `munmap` under `mmap_lock` held for writing (mremap unmaps with it too).
+pub(crate) async fn do_munmap(k: &Kernel, mm: MmId, start: u32, end: u32) {
     let range = NotifierRange {
         mm,
         start,
@@ -188,8 +196,6 @@ pub async fn munmap(k: &Kernel, mm: MmId, start: u32, end: u32) -> i32 {
         split_vmas(m, start, end);
         m.vmas.retain(|v| v.end <= start || v.start >= end);
     }
-    k.mmap_write_unlock(mm);
-    0
 }
 
 /// `fork()`: a child mm with the parent's VMAs; private pages become COW-shared (both read-only),

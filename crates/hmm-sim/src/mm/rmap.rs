@@ -1,10 +1,10 @@
 //! mm/rmap.c and the rmap half of mm/migrate.c: reverse-map walks over a folio's mappings.
 //!
 //! `rmap_walk` picks the walk by the folio: an anonymous folio's mappings are found through its anon_vma
-//! (`rmap_walk_anon`: every mm that shares it, parent and fork children, at the folio's linear index,
-//! under the anon_vma rwsem for read); a page-cache folio's (shmem or a regular file) through its
-//! address space (`rmap_walk_file`: every VMA in `mapping->i_mmap` covering `folio->index`, under
-//! `i_mmap_rwsem` for read).
+//! (`rmap_walk_anon`: every mm that shares it, parent and fork children, wherever one of its vmas covers
+//! the folio's linear index, `vma_address()` through `vm_pgoff`, under the anon_vma rwsem for read); a
+//! page-cache folio's (shmem or a regular file) through its address space (`rmap_walk_file`: every VMA in
+//! `mapping->i_mmap` covering `folio->index`, again through `vm_pgoff`, under `i_mmap_rwsem` for read).
 
 use crate::kernel::Kernel;
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};

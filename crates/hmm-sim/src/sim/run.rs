@@ -4,6 +4,7 @@ use super::setup::{open_mirror, range_ok, Setup};
 use crate::drivers::dmirror::{
     dmirror_ioctl, CmdResult, DmirrorCmd, DMIRROR_DEVMEM_OPS, DMIRROR_MIN_OPS,
 };
+use crate::drivers::gup_test::{gup_test_ioctl, GupTestCmd};
 use crate::drivers::lanes::{run_strategy, Strategy};
 use crate::errno::EINVAL;
 use crate::invariants;
@@ -12,6 +13,7 @@ use crate::mm::filemap::{
     filemap_read, filemap_write_and_wait, generic_perform_write, truncate_pagecache,
 };
 use crate::mm::mmap::{cpu_access, fork, mprotect, munmap};
+use crate::mm::mremap::mremap;
 use crate::sched::{Executor, Limits, Policy, RunError};
 use crate::trace::{Counters, Event, Tid, TraceMode};
 use crate::version::KernelVersion;
@@ -54,6 +56,21 @@ pub enum Op {
     Munmap {
         start: u32,
         npages: u32,
+    },
+    /// `mremap(start, npages, npages, MREMAP_MAYMOVE | MREMAP_FIXED [| MREMAP_DONTUNMAP], new)`.
+    Mremap {
+        start: u32,
+        npages: u32,
+        new: u32,
+        dontunmap: bool,
+    },
+    /// An ioctl on mm/gup_test.c's `/sys/kernel/debug/gup_test` over `[start, start + npages)`, one page per
+    /// call, with `FOLL_WRITE` (and `FOLL_LONGTERM` if `longterm`).
+    GupTest {
+        cmd: GupTestCmd,
+        start: u32,
+        npages: u32,
+        longterm: bool,
     },
     /// fork(): the child is a new mm; later ops of *this* thread keep using the parent.
     Fork,
@@ -241,6 +258,10 @@ fn op_out_of_range(k: &Kernel, op: &Op) -> bool {
         Op::Mprotect { start, npages, .. } | Op::Munmap { start, npages } => {
             !range_ok(start, npages)
         }
+        Op::Mremap {
+            start, npages, new, ..
+        } => !range_ok(start, npages) || !range_ok(new, npages),
+        Op::GupTest { start, npages, .. } => !range_ok(start, npages),
         Op::Fork => k.w().mms.len() >= MAX_MMS,
         Op::FileWrite { file, index, .. } | Op::FileRead { file, index } => {
             file as usize >= k.w().mappings.len() || !range_ok(index, 1)
@@ -299,6 +320,18 @@ async fn run_op(k: &Kernel, mm: MmId, op: &Op) -> Outcome {
         Op::Munmap { start, npages } => {
             Outcome::Ret(munmap(k, mm, start, start.saturating_add(npages)).await)
         }
+        Op::Mremap {
+            start,
+            npages,
+            new,
+            dontunmap,
+        } => Outcome::Ret(mremap(k, mm, start, npages, new, dontunmap).await),
+        Op::GupTest {
+            cmd,
+            start,
+            npages,
+            longterm,
+        } => Outcome::Ret(gup_test_ioctl(k, mm, cmd, start, npages, longterm).await),
         Op::Fork => Outcome::Forked {
             child: fork(k, mm).await,
         },

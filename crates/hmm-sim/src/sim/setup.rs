@@ -1,5 +1,6 @@
 //! The world before step 0: processes, mappings, devices, mirrors and each page's initial state.
 
+use crate::drivers::dmirror::mmap::dmirror_fops_mmap;
 use crate::drivers::dmirror::DEVMEM_CHUNK_PAGES;
 use crate::pte::{Pfn, Pte};
 use crate::scenario::PageState;
@@ -165,9 +166,35 @@ impl Setup {
             write: prot.write,
             shared: prot.shared,
             special: false,
+            pgoff: file.map_or(start, |f| f.pgoff),
+            mixedmap: false,
             file,
         });
         self.world.mms[mm as usize].vmas.sort_by_key(|v| v.start);
+    }
+
+    /// `mmap` of `/dev/hmm_dmirror<dev>` at a fixed range: `dmirror_fops_mmap` inserts a zeroed page at every
+    /// page (`vm_insert_page`, a `VM_MIXEDMAP` vma).
+    pub fn mmap_dmirror(&mut self, dev: DevId, mm: MmId, start: u32, npages: u32, prot: Prot) {
+        if !range_ok(start, npages)
+            || npages == 0
+            || self.world.mms.get(mm as usize).is_none()
+            || dev >= self.devices
+        {
+            self.errors.push(format!(
+                "mmap of /dev/hmm_dmirror{dev} ({npages} pages at page {start:#x} of mm{mm}) is outside the model"
+            ));
+            return;
+        }
+        dmirror_fops_mmap(
+            &mut self.world,
+            mm,
+            start,
+            npages,
+            prot.read,
+            prot.write,
+            prot.shared,
+        );
     }
 
     /// The standard scenario of a state string: one anonymous RW VMA at [`RANGE_BASE_VPN`], page `i`

@@ -90,6 +90,15 @@ funcs! {
     LegacyA => "driver: legacy A", "(driver)", "Legacy sequence A: hmm_range_fault to fault everything in, then migrate_vma_setup/pages/finalize.";
     LegacyB => "driver: legacy B", "(driver)", "Legacy sequence B: migrate_vma_* first; if pages were not collected, hmm_range_fault them and migrate again.";
     Unified => "driver: unified", "(driver)", "Unified path (RFC): one hmm_range_fault walk with HMM_PFN_REQ_MIGRATE faults and installs migration entries.";
+    MremapTo => "mremap_to", "mm/mremap.c", "mremap(MREMAP_FIXED): unmaps the target range, then moves the vma there (move_vma).";
+    MoveVma => "move_vma", "mm/mremap.c", "Creates the new vma with the old vm_pgoff (copy_vma), moves the page tables, then unmaps the old range unless MREMAP_DONTUNMAP.";
+    GetUserPages => "__get_user_pages", "mm/gup.c", "Gets (FOLL_GET) or pins (FOLL_PIN) user pages under mmap_lock: looks each page up, faulting it in until its PTE allows the access.";
+    FollowPagePte => "follow_page_pte", "mm/gup.c", "Under the PTL, takes a reference on (or pins) the page of a present PTE that allows the access.";
+    FaultinPage => "faultin_page", "mm/gup.c", "GUP could not use the PTE: faults the page in on the caller's behalf (a device-private page migrates back to RAM).";
+    GupFast => "gup_fast_pte_range", "mm/gup.c", "Lockless GUP: grabs the page of a present PTE read without locks, or leaves it to the slow path.";
+    CheckAndMigrateMovablePages => "check_and_migrate_movable_pages", "mm/gup.c", "FOLL_LONGTERM: migrates pinned pages that must not stay pinned (ZONE_MOVABLE, CMA, device-coherent) away first.";
+    GupTestIoctl => "__gup_test_ioctl", "mm/gup_test.c", "The gup_test module: gets or pins a range one call at a time, then puts every page back.";
+    MovePtes => "move_ptes", "mm/mremap.c", "Moves each PTE as it is (present, swap, migration, device-private, device-exclusive) from the old to the new address under both PTLs.";
     DoReadFault => "do_read_fault", "mm/memory.c", "A read fault on a file page: find (or read) the page-cache folio and map it read-only.";
     DoCowFault => "do_cow_fault", "mm/memory.c", "A write fault on a MAP_PRIVATE file page: copy the page-cache folio into a new anonymous folio and map that.";
     DoSharedFault => "do_shared_fault", "mm/memory.c", "A write fault on a MAP_SHARED file page: map the page-cache folio writable and mark it dirty.";

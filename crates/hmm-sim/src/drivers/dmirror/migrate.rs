@@ -212,7 +212,7 @@ pub(super) async fn dmirror_devmem_fault_alloc_and_copy(
         let dpage = k.alloc_system(0);
         k.lock(LockId::Folio(dpage)).await;
         if let Some(mirror) = mirror {
-            let vpn = k.w().folio(spage).index;
+            let vpn = m.start + i as u32; // xa_erase(&dmirror->pt, addr >> PAGE_SHIFT)
             k.dpt_set(mirror, vpn, None); // xa_erase: test_hmm takes no dmirror->mutex here (the xarray locks itself)
         }
         k.copy_page(spage, dpage);

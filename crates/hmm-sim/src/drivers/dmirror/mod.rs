@@ -30,6 +30,7 @@ use crate::world::{DevId, DptEntry, DptTag, MmId, Zone};
 
 mod ioctls;
 mod migrate;
+pub(crate) mod mmap;
 
 use ioctls::*;
 use migrate::*;

@@ -63,7 +63,7 @@ pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> C
         (
             f.anon_vma.is_some() || f.mapping.is_some(),
             f.anon_vma.is_some() && f.anon_exclusive,
-            f.pinned,
+            f.maybe_dma_pinned(),
         )
     };
     if !has_mapping {

@@ -306,7 +306,9 @@ pub async fn migrate_vma_setup(k: &Kernel, m: &mut MigrateVma) -> i32 {
 async fn migrate_vma_setup_body(k: &Kernel, m: &mut MigrateVma) -> i32 {
     let vma = k.w().mms[m.mm as usize].vma(m.start).cloned();
     let Some(vma) = vma else { return EINVAL };
+    // VM_SPECIAL includes VM_MIXEDMAP.
     if vma.special
+        || vma.mixedmap
         || m.start >= m.end
         || m.end > vma.end
         || m.src.len() < (m.end - m.start) as usize
