@@ -16,7 +16,7 @@
 
 use crate::model::{
     lane_from_name, Action, BPolicy, DmirrorCmd, DriverOverride, GupTestCmd, Pages, Schedule,
-    Select, Span, Until, Verb,
+    Select, Span, UnifiedEntry, Until, Verb,
 };
 use crate::values;
 
@@ -164,6 +164,9 @@ fn driver_override(args: &mut Args<'_>) -> Result<DriverOverride, Problem> {
     o.rfc_v1 = bool_arg(args, "rfc_v1")?;
     if let Some((v, span)) = args.opt("b_policy") {
         o.b_policy = Some(BPolicy::parse(v).map_err(|m| (span, m))?);
+    }
+    if let Some((v, span)) = args.opt("unified_entry") {
+        o.unified_entry = Some(UnifiedEntry::parse(v).map_err(|m| (span, m))?);
     }
     o.owner_filter = bool_arg(args, "owner_filter")?;
     o.lock_across_setup = bool_arg(args, "lock_across_setup")?;
@@ -436,6 +439,7 @@ fn lane(verb_span: Span, rest: &[Word<'_>], page_count: usize) -> Result<Verb, P
         "write",
         "b_policy",
         "rfc_v1",
+        "unified_entry",
         "owner_filter",
         "lock_across_setup",
         "fault_lock",

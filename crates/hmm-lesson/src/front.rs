@@ -8,7 +8,7 @@ use crate::model::{
     Span, Vma, VmaKind, VmaProt,
 };
 use crate::values;
-use hmm_sim::{BPolicy, PageState};
+use hmm_sim::{BPolicy, PageState, UnifiedEntry};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -67,6 +67,7 @@ struct RawDriver {
     write: Option<bool>,
     b_policy: Option<Spanned<String>>,
     rfc_v1: Option<bool>,
+    unified_entry: Option<Spanned<String>>,
     owner_filter: Option<bool>,
     lock_across_setup: Option<bool>,
     fault_lock: Option<bool>,
@@ -450,6 +451,7 @@ fn driver_of(cx: &mut Ctx<'_, '_>, raw: Option<RawDriver>, devices: usize) -> Dr
         write: false,
         b_policy: BPolicy::Partial,
         rfc_v1: false,
+        unified_entry: UnifiedEntry::HmmRangeFault,
         owner_filter: true,
         lock_across_setup: false,
         fault_lock: false,
@@ -478,6 +480,12 @@ fn driver_of(cx: &mut Ctx<'_, '_>, raw: Option<RawDriver>, devices: usize) -> Dr
             match BPolicy::parse(p.get_ref()) {
                 Ok(p) => driver.b_policy = p,
                 Err(e) => cx.err(p.span(), e),
+            }
+        }
+        if let Some(e) = &d.unified_entry {
+            match UnifiedEntry::parse(e.get_ref()) {
+                Ok(e) => driver.unified_entry = e,
+                Err(m) => cx.err(e.span(), m),
             }
         }
         driver.owner_filter = d.owner_filter.unwrap_or(driver.owner_filter);

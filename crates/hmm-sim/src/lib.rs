@@ -71,8 +71,8 @@ pub use invariants::{check_at_rest, check_contents, check_page_cache};
 pub use pte::{MigrationKind, Pfn, Pte, PteKind, MAX_FRAMES, ZERO_PFN};
 pub use world::{
     AddressSpace, AnonVma, BPolicy, DevId, Device, DptEntry, DptTag, DriverOpts, FileRef, Folio,
-    HeldLock, MappingKind, Mirror, Mm, MmId, PageLocation, PteTable, RwSem, Vma, World, Zone,
-    PTRS_PER_PTE, RANGE_BASE_VPN, VPN_LIMIT,
+    HeldLock, MappingKind, Mirror, Mm, MmId, PageLocation, PteTable, RwSem, UnifiedEntry, Vma,
+    World, Zone, PTRS_PER_PTE, RANGE_BASE_VPN, VPN_LIMIT,
 };
 // The trace: typed events, their packing, counters folded from them.
 pub use trace::spans::{call_spans, lock_holds, Span};
@@ -92,7 +92,7 @@ pub use view::{
 
 /// Where the model departs from the kernel, in one sentence each. Every surface that shows the model
 /// (the web app, lesson reports, docs) shows these.
-pub const SIMPLIFICATIONS: [&str; 8] = [
+pub const SIMPLIFICATIONS: [&str; 9] = [
     "THP (2 MiB folios, PMD migration entries) is not modelled: every page is a 4 KiB base page.",
     "The swap cache and per-CPU LRU batches are not modelled: swap-in reads straight from the slot, and lru_add_drain has nothing to drain.",
     "Faults arrive under mmap_lock: the per-VMA-lock fault path and its retry are not shown.",
@@ -101,4 +101,5 @@ pub const SIMPLIFICATIONS: [&str; 8] = [
     "When the unified walk returns -EBUSY, the lane's driver restores what the walk collected and retries. RFC v1's own test driver walks again instead and waits forever on a migration entry it installed itself; the rfc_v1 driver option shows that hang.",
     "The lane drivers unmap their own device mappings before copying (their own MMU_NOTIFY_MIGRATE is filtered); test_hmm's ioctls do not.",
     "Files: one page is read per page-cache miss (no readahead), clean pages are never reclaimed, writeback finishes at once, and shmem is never swapped.",
+    "The unified walk re-checks that a PTE still maps the page it recorded before converting it, and refuses a range spanning two VMAs before walking; RFC v1 does neither. migrate_vma_setup without MIGRATE_VMA_FAULT keeps mainline's collect, where the RFC sends every caller through the walk.",
 ];

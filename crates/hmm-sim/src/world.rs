@@ -300,6 +300,8 @@ pub struct DriverOpts {
     /// inside the chunk loop's, and goes on to `migrate_hmm_range_setup` whatever the fault returned. Off: the
     /// model's fixed driver restores what the walk collected before it retries.
     pub rfc_v1_driver: bool,
+    /// Which of the RFC's two entry points the unified lane's driver calls.
+    pub unified_entry: UnifiedEntry,
     /// Add `MIGRATE_VMA_SELECT_DEVICE_PRIVATE` to the lanes' selection (own device pages are collected too).
     pub select_device_private: bool,
     /// Hold the driver mutex across `migrate_vma_setup`, as drivers with plain notifiers do to block page
@@ -347,12 +349,75 @@ impl BPolicy {
     }
 }
 
+/// The two entry points of the RFC's single walk ("Migrate on fault for device pages", Penttilä; seed 000).
+/// Both walk once and take each PTE's lock on its own (`hmm_vma_handle_migrate_prepare`); they differ in who
+/// validates the snapshot and what the caller can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum UnifiedEntry {
+    /// The fault path: `hmm_range_fault` with `HMM_PFN_REQ_FAULT | HMM_PFN_REQ_MIGRATE` and the driver's
+    /// interval notifier (its sequence makes the driver retry), then `migrate_hmm_range_setup`.
+    HmmRangeFault,
+    /// The migrate path: `migrate_vma_setup` with `MIGRATE_VMA_FAULT`, which builds its own range with no
+    /// notifier (no sequence, so no driver retry) and `REQ_MIGRATE | REQ_FAULT` only (no write request).
+    MigrateVmaFault,
+}
+
+impl UnifiedEntry {
+    pub const ALL: [UnifiedEntry; 2] = [UnifiedEntry::HmmRangeFault, UnifiedEntry::MigrateVmaFault];
+    /// The name lessons, the CLI and URLs write.
+    pub fn name(self) -> &'static str {
+        match self {
+            UnifiedEntry::HmmRangeFault => "hmm_range_fault",
+            UnifiedEntry::MigrateVmaFault => "migrate_vma_fault",
+        }
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            UnifiedEntry::HmmRangeFault => "hmm_range_fault(HMM_PFN_REQ_FAULT|HMM_PFN_REQ_MIGRATE) under the driver's interval notifier, then migrate_hmm_range_setup",
+            UnifiedEntry::MigrateVmaFault => "migrate_vma_setup(MIGRATE_VMA_FAULT): the same walk on a range with no notifier and no write request",
+        }
+    }
+    pub fn parse(s: &str) -> Result<UnifiedEntry, String> {
+        UnifiedEntry::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown unified entry `{s}`: expected hmm_range_fault or migrate_vma_fault"
+                )
+            })
+    }
+}
+
+impl DriverOpts {
+    /// A combination no real driver can express, with the reason (consumers refuse it before running).
+    pub fn conflict(&self) -> Option<String> {
+        if self.unified_entry == UnifiedEntry::MigrateVmaFault && self.write {
+            return Some(
+                "write intent cannot be combined with the migrate_vma_fault entry: the RFC's \
+                 migrate_vma_setup builds its range with HMM_PFN_REQ_MIGRATE|HMM_PFN_REQ_FAULT only, so it \
+                 has no way to ask for a write fault (use write = false, or the hmm_range_fault entry)"
+                    .to_owned(),
+            );
+        }
+        if self.unified_entry == UnifiedEntry::MigrateVmaFault && self.rfc_v1_driver {
+            return Some(
+                "rfc_v1 is RFC v1's test driver for the hmm_range_fault entry; the migrate_vma_fault entry \
+                 has no driver retry to get wrong"
+                    .to_owned(),
+            );
+        }
+        None
+    }
+}
+
 impl Default for DriverOpts {
     fn default() -> DriverOpts {
         DriverOpts {
             write: false,
             b_policy: BPolicy::Partial,
             rfc_v1_driver: false,
+            unified_entry: UnifiedEntry::HmmRangeFault,
             select_device_private: false,
             hold_lock_across_setup: false,
             filter_own_migrate: true,

@@ -302,3 +302,72 @@ fn a_partial_invalidation_erases_one_page_past_its_end() {
         .collect();
     assert_eq!(faults, vec![1, 1]);
 }
+
+/// The RFC's migrate-side entry point (`migrate_vma_setup` with `MIGRATE_VMA_FAULT`) walks once like the
+/// fault path, through the same per-PTE `hmm_vma_handle_migrate_prepare`, but inside `migrate_vma_setup` and
+/// with no interval notifier: nothing reads or re-checks the driver's sequence. Before this option the unified
+/// lane had only the fault path, so this fails there (no `migrate_vma_setup` in the unified trace).
+#[test]
+fn the_migrate_vma_fault_entry_walks_once_without_a_notifier() {
+    use hmm_sim::{DriverOpts, UnifiedEntry};
+    let scenario = "PNSZCPNS";
+    let fault_path = lanes_with(scenario, DriverOpts::default());
+    let migrate_path = lanes_with(
+        scenario,
+        DriverOpts {
+            unified_entry: UnifiedEntry::MigrateVmaFault,
+            ..DriverOpts::default()
+        },
+    );
+    let (u_fault, u_migrate) = (&fault_path[2], &migrate_path[2]);
+    let calls = |l: &hmm_sim::LaneRun, f: Func| {
+        l.report
+            .events
+            .iter()
+            .filter(|e| e.kind == Kind::Call && e.func == f)
+            .count()
+    };
+    assert_eq!(calls(u_fault, Func::MigrateVmaSetup), 0);
+    assert_eq!(calls(u_migrate, Func::MigrateVmaSetup), 1);
+    assert_eq!(calls(u_migrate, Func::HmmRangeFault), 1);
+    assert!(calls(u_fault, Func::MmuIntervalReadBegin) > 0);
+    assert_eq!(calls(u_migrate, Func::MmuIntervalReadBegin), 0);
+    assert_eq!(calls(u_migrate, Func::MmuIntervalCheckRetry), 0);
+    // One PTL per PTE in both: the walk's prepare step locks each PTE on its own.
+    let prepares = |l: &hmm_sim::LaneRun| calls(l, Func::HmmVmaHandleMigratePrepare);
+    assert_eq!(prepares(u_migrate), prepares(u_fault));
+    assert!(prepares(u_migrate) >= 6, "{}", prepares(u_migrate));
+    assert_eq!(u_migrate.counters.cover_letter_walks, 1);
+    assert_eq!(u_migrate.counters.walks, 1);
+    assert_eq!(
+        u_migrate.counters.ptl_acquisitions,
+        u_fault.counters.ptl_acquisitions
+    );
+    // Same pages, same places, same permissions.
+    for (a, b) in u_fault.final_pages.iter().zip(&u_migrate.final_pages) {
+        assert!(hmm_sim::same_place(a, b), "{a:?} vs {b:?}");
+        assert_eq!(a.pte, b.pte);
+    }
+}
+
+/// The migrate path cannot ask for a write fault (its range has `REQ_MIGRATE|REQ_FAULT` only), so a write
+/// intent with it is refused with the reason, not silently dropped.
+#[test]
+fn write_intent_with_the_migrate_vma_fault_entry_is_refused() {
+    use hmm_sim::{DriverOpts, UnifiedEntry};
+    let d = DriverOpts {
+        unified_entry: UnifiedEntry::MigrateVmaFault,
+        write: true,
+        ..DriverOpts::default()
+    };
+    let why = d.conflict().expect("refused");
+    assert!(why.contains("HMM_PFN_REQ_FAULT only"), "{why}");
+    assert_eq!(DriverOpts::default().conflict(), None);
+    assert_eq!(
+        UnifiedEntry::parse("migrate_vma_fault"),
+        Ok(UnifiedEntry::MigrateVmaFault)
+    );
+    assert!(UnifiedEntry::parse("migrate")
+        .unwrap_err()
+        .contains("expected"));
+}

@@ -6,7 +6,7 @@ use hmm_sim::parse_states;
 use hmm_sim::KernelVersion;
 use hmm_sim::{
     compare_setup, final_states_agree, permission_differences, restart_limit, BPolicy, DriverOpts,
-    LaneRun, PermissionDifference, RunConfig, RunError, Setup, TraceMode,
+    LaneRun, PermissionDifference, RunConfig, RunError, Setup, TraceMode, UnifiedEntry,
 };
 use serde_json::{json, Map, Value};
 use std::ffi::OsString;
@@ -43,6 +43,10 @@ pub struct Args {
     /// its own migration entries (it can hang), without the model's restore
     #[arg(long)]
     rfc_v1: bool,
+    /// The unified lane's entry point: hmm_range_fault (the fault path, under the driver's notifier) or
+    /// migrate_vma_fault (migrate_vma_setup with MIGRATE_VMA_FAULT: no notifier, no write request)
+    #[arg(long, value_name = "ENTRY", value_parser = ["hmm_range_fault", "migrate_vma_fault"], default_value = "hmm_range_fault")]
+    unified_entry: String,
 }
 
 pub fn main(args: Args) -> ExitCode {
@@ -76,12 +80,20 @@ pub fn main(args: Args) -> ExitCode {
         Ok(p) => p,
         Err(e) => return usage_error(&format!("--b-policy: {e}")),
     };
+    let unified_entry = match UnifiedEntry::parse(&args.unified_entry) {
+        Ok(e) => e,
+        Err(e) => return usage_error(&format!("--unified-entry: {e}")),
+    };
     let driver = DriverOpts {
         write: args.write && !args.no_write,
         b_policy,
         rfc_v1_driver: args.rfc_v1,
+        unified_entry,
         ..DriverOpts::default()
     };
+    if let Some(why) = driver.conflict() {
+        return usage_error(&why);
+    }
     if let Some(limit) = restart_limit(&states, driver.write) {
         return usage_error(&format!("--pages: {limit}"));
     }
@@ -107,6 +119,7 @@ pub fn main(args: Args) -> ExitCode {
             json!({
                 "write": driver.write,
                 "b_policy": driver.b_policy.name(),
+                "unified_entry": driver.unified_entry.name(),
                 "kernel": cfg.kernel.name(),
                 "lanes": obj,
                 "final_states_agree": agree,
@@ -115,14 +128,15 @@ pub fn main(args: Args) -> ExitCode {
         );
     } else {
         outln!(
-            "write intent: {}; legacy B policy: {} ({})",
+            "write intent: {}; legacy B policy: {} ({}); unified entry: {}",
             if driver.write {
                 "HMM_PFN_REQ_WRITE on every lane"
             } else {
                 "none (no HMM_PFN_REQ_WRITE)"
             },
             driver.b_policy.name(),
-            driver.b_policy.describe()
+            driver.b_policy.describe(),
+            driver.unified_entry.describe()
         );
         print_table(&lanes, agree);
         print_permissions(&lanes, &permissions);

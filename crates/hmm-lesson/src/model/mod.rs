@@ -18,8 +18,8 @@ mod claim;
 pub use action::*;
 pub use claim::*;
 
-pub use hmm_sim::BPolicy;
 use hmm_sim::PageState;
+pub use hmm_sim::{BPolicy, UnifiedEntry};
 use serde::Serialize;
 use std::ops::Range;
 
@@ -137,6 +137,8 @@ pub struct DriverSettings {
     pub b_policy: BPolicy,
     /// The unified lane's driver as RFC v1's test driver has it (`-EBUSY` re-walks without restoring).
     pub rfc_v1: bool,
+    /// The unified lane's entry point: the fault path or `migrate_vma_setup(MIGRATE_VMA_FAULT)`.
+    pub unified_entry: UnifiedEntry,
     /// The notifier callback skips `MMU_NOTIFY_MIGRATE` events whose owner is the driver itself.
     pub owner_filter: bool,
     /// The driver holds its own lock across `migrate_vma_setup` (the deadlock of kernel-model.md §5a).
@@ -153,6 +155,7 @@ pub struct DriverOverride {
     pub write: Option<bool>,
     pub b_policy: Option<BPolicy>,
     pub rfc_v1: Option<bool>,
+    pub unified_entry: Option<UnifiedEntry>,
     pub owner_filter: Option<bool>,
     pub lock_across_setup: Option<bool>,
     pub fault_lock: Option<bool>,
@@ -166,6 +169,7 @@ impl DriverSettings {
             write: o.write.unwrap_or(self.write),
             b_policy: o.b_policy.unwrap_or(self.b_policy),
             rfc_v1: o.rfc_v1.unwrap_or(self.rfc_v1),
+            unified_entry: o.unified_entry.unwrap_or(self.unified_entry),
             owner_filter: o.owner_filter.unwrap_or(self.owner_filter),
             lock_across_setup: o.lock_across_setup.unwrap_or(self.lock_across_setup),
             fault_lock: o.fault_lock.unwrap_or(self.fault_lock),

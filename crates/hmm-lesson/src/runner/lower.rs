@@ -227,6 +227,7 @@ pub fn driver_opts(d: &DriverSettings) -> DriverOpts {
         write: d.write,
         b_policy: d.b_policy,
         rfc_v1_driver: d.rfc_v1,
+        unified_entry: d.unified_entry,
         select_device_private: d.select.device_private,
         hold_lock_across_setup: d.lock_across_setup,
         filter_own_migrate: d.owner_filter,
@@ -238,6 +239,9 @@ pub fn driver_opts(d: &DriverSettings) -> DriverOpts {
 pub fn check_driver(d: &DriverSettings) -> Result<(), String> {
     if !d.select.system {
         return Err("hmm-sim's lane strategies always select MIGRATE_VMA_SELECT_SYSTEM".into());
+    }
+    if let Some(why) = driver_opts(d).conflict() {
+        return Err(why);
     }
     Ok(())
 }

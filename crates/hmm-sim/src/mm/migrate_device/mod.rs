@@ -28,6 +28,10 @@ pub const MIGRATE_PFN_SHIFT: u32 = 6;
 
 pub const MIGRATE_VMA_SELECT_SYSTEM: u32 = 1 << 0;
 pub const MIGRATE_VMA_SELECT_DEVICE_PRIVATE: u32 = 1 << 1;
+/// RFC ("Migrate on fault for device pages"): `migrate_vma_setup` walks with `HMM_PFN_REQ_FAULT` as well,
+/// faulting in what is not present instead of skipping it. The RFC (on 6.16) numbered it `1 << 3`, the bit
+/// 6.18 gave to `MIGRATE_VMA_SELECT_COMPOUND`; the model keeps both, so it takes the next free bit.
+pub const MIGRATE_VMA_FAULT: u32 = 1 << 4;
 
 /// `migrate_pfn(pfn)`.
 pub fn migrate_pfn(pfn: Pfn) -> u32 {
@@ -325,6 +329,9 @@ async fn migrate_vma_setup_body(k: &Kernel, m: &mut MigrateVma) -> i32 {
     }
     m.cpages = 0;
     m.npages = 0;
+    if m.flags & MIGRATE_VMA_FAULT != 0 {
+        return migrate_vma_setup_by_walk(k, m).await;
+    }
     migrate_vma_collect(k, m).await;
     k.milestone(Milestone::Collected);
     if m.cpages > 0 {
@@ -332,6 +339,32 @@ async fn migrate_vma_setup_body(k: &Kernel, m: &mut MigrateVma) -> i32 {
     }
     k.milestone(Milestone::Unmapped);
     0
+}
+
+/// The RFC's `migrate_vma_setup` with `MIGRATE_VMA_FAULT`: the collection is the unified walk, on a
+/// range `migrate_vma_setup` builds itself: no interval notifier (so no sequence to validate and no
+/// `-EBUSY` for the caller to retry; the walk's own `-EBUSY`s re-walk inside `hmm_range_fault`),
+/// `HMM_PFN_REQ_MIGRATE | HMM_PFN_REQ_FAULT` and nothing else (no write request), `dev_private_owner` =
+/// `pgmap_owner`. `migrate_hmm_range_setup` runs whatever the walk returned, and the walk's error is
+/// returned: a caller that bails out on it must still finalize what was collected. In the kernel the walk
+/// writes its HMM pfns into `args->src` and converts them in place; the model keeps the two arrays apart.
+/// Without the flag the model's `migrate_vma_setup` keeps mainline's collect (the RFC replaces it by the
+/// walk for every caller; its cover letter says the selftests still pass).
+async fn migrate_vma_setup_by_walk(k: &Kernel, m: &mut MigrateVma) -> i32 {
+    use crate::mm::hmm::{hmm_range_fault, HmmRange, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_MIGRATE};
+    let mut range = HmmRange::new(
+        k,
+        m.mm,
+        m.start,
+        m.end,
+        HMM_PFN_REQ_MIGRATE | HMM_PFN_REQ_FAULT,
+        m.pgmap_owner,
+    );
+    range.migrate_flags = Some(m.flags & !MIGRATE_VMA_FAULT);
+    let ret = hmm_range_fault(k, &mut range).await;
+    k.milestone(Milestone::Collected);
+    migrate_hmm_range_setup(k, m, &range.hmm_pfns).await;
+    ret
 }
 
 /// Populate a hole (or replace the zero page) directly with the new page.
