@@ -268,3 +268,29 @@ fn mutation_helpers() {
     );
     assert_eq!(wrong_value("pte[0] == none"), None);
 }
+
+/// Two schedule claims on one property share a count: `all schedules completed` beside `exists schedule
+/// completed` once reported "54 of 30 schedules have completed" (each run counted once per claim).
+#[test]
+fn a_property_claimed_twice_is_counted_once_per_schedule() {
+    let path = Path::new("lessons/livelock-6.15-fix.md");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path);
+    let (report, _) = check_text(&path.display().to_string(), &read(&path));
+    let all: Vec<_> = report
+        .assertions
+        .iter()
+        .filter(|a| a.text.contains("all schedules completed"))
+        .collect();
+    assert!(
+        !all.is_empty(),
+        "the lesson still claims `all schedules completed`"
+    );
+    for a in all {
+        let (with, rest) = a.detail.split_once(" of ").expect("N of M detail");
+        let tried: u64 = rest.split_whitespace().next().unwrap().parse().unwrap();
+        let with: u64 = with.parse().unwrap();
+        assert!(with <= tried, "{}", a.detail);
+    }
+}

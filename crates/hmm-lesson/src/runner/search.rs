@@ -65,7 +65,13 @@ pub fn search(
         } else {
             BTreeMap::new()
         };
+        // Two claims about the same property (`exists schedule completed`, `all schedules completed`) share
+        // one key: count each key once per run, or "all" would compare 2 × runs with the runs tried.
+        let mut counted = std::collections::BTreeSet::new();
         for p in properties {
+            if !counted.insert(p.key()) {
+                continue;
+            }
             let has = match p {
                 Property::Outcome(o) => *o == outcome,
                 Property::Event(e) => {
