@@ -81,6 +81,7 @@ pub fn zone_name(zone: Zone) -> String {
         Zone::System => "system".to_owned(),
         Zone::Zero => "zero page".to_owned(),
         Zone::DevicePrivate(dev) => format!("device {dev}"),
+        Zone::DeviceCoherent(dev) => format!("device {dev} (coherent, CPU-mapped)"),
     }
 }
 

@@ -9,8 +9,9 @@ pub const MAX_BEATS: usize = 200;
 pub const MAX_BLOCK_LINES: usize = 2_000;
 /// Extra threads a scenario may declare (besides the main thread).
 pub const MAX_THREADS: usize = 8;
-/// dmirror devices (lib/test_hmm.c has 2 device-private minors).
-pub const MAX_DEVICES: usize = 2;
+/// dmirror devices: lib/test_hmm.c's four minors, 0 and 1 device-private, 2 and 3 device-coherent
+/// (hmm-sim's own bound).
+pub const MAX_DEVICES: usize = hmm_sim::MAX_DEVICES as usize;
 /// Pages per scenario: the simulator's own bound (1 GiB of 4 KiB pages).
 pub const MAX_PAGES: usize = hmm_sim::MAX_PAGES;
 /// Default and largest scheduler steps per run.

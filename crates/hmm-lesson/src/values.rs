@@ -118,6 +118,8 @@ pub fn location(text: &str) -> Option<Location> {
         "nowhere" => Some(Location::Nowhere),
         "dev0" => Some(Location::Dev(0)),
         "dev1" => Some(Location::Dev(1)),
+        "dev2" => Some(Location::Dev(2)),
+        "dev3" => Some(Location::Dev(3)),
         _ => None,
     }
 }

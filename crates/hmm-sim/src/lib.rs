@@ -36,7 +36,8 @@ pub use sim::{
     compare, compare_setup, final_pages, final_states_agree, permission_differences, range_ok,
     restart_limit, run, same_place, Comparison, FinalPage, LaneRun, Op, Outcome,
     PermissionDifference, Prot, Report, RestartLimit, RunConfig, Setup, ThreadSpec,
-    MAX_COW_OR_ZERO_PAGES, MAX_DEVICES, MAX_MMS, MAX_OTHER_DEVICE_PAGES, OTHER_DEVICE,
+    COHERENT_DEVICE, MAX_COW_OR_ZERO_PAGES, MAX_DEVICES, MAX_MMS, MAX_OTHER_DEVICE_PAGES,
+    OTHER_DEVICE,
 };
 // Scheduling and limits: policies, the explorer, run errors, kernel versions.
 pub use sched::{explore, thousands, Choice, Exploration, Limits, Policy, RunError};
@@ -59,7 +60,8 @@ pub use mm::hmm::{
 };
 pub use mm::migrate_device::{
     MIGRATE_PFN_MIGRATE, MIGRATE_PFN_SHIFT, MIGRATE_PFN_VALID, MIGRATE_PFN_WRITE,
-    MIGRATE_VMA_SELECT_DEVICE_PRIVATE, MIGRATE_VMA_SELECT_SYSTEM,
+    MIGRATE_VMA_SELECT_DEVICE_COHERENT, MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+    MIGRATE_VMA_SELECT_SYSTEM,
 };
 pub use mm::mmap::CPU_FAULT_SIGNAL;
 // Scenarios: the one-letter-per-page state strings.
@@ -92,7 +94,7 @@ pub use view::{
 
 /// Where the model departs from the kernel, in one sentence each. Every surface that shows the model
 /// (the web app, lesson reports, docs) shows these.
-pub const SIMPLIFICATIONS: [&str; 9] = [
+pub const SIMPLIFICATIONS: [&str; 10] = [
     "THP (2 MiB folios, PMD migration entries) is not modelled: every page is a 4 KiB base page.",
     "The swap cache and per-CPU LRU batches are not modelled: swap-in reads straight from the slot, and lru_add_drain has nothing to drain.",
     "Faults arrive under mmap_lock: the per-VMA-lock fault path and its retry are not shown.",
@@ -102,4 +104,5 @@ pub const SIMPLIFICATIONS: [&str; 9] = [
     "The lane drivers unmap their own device mappings before copying (their own MMU_NOTIFY_MIGRATE is filtered); test_hmm's ioctls do not.",
     "Files: one page is read per page-cache miss (no readahead), clean pages are never reclaimed, writeback finishes at once, and shmem is never swapped.",
     "The unified walk re-checks that a PTE still maps the page it recorded before converting it, and refuses a range spanning two VMAs before walking; RFC v1 does neither. migrate_vma_setup without MIGRATE_VMA_FAULT keeps mainline's collect, where the RFC sends every caller through the walk.",
+    "A long-term GUP pin of a device-coherent page pins it where it is; the kernel first migrates it to system memory.",
 ];

@@ -27,10 +27,13 @@ pub enum PageState {
     DevicePrivate,
     /// `O`: device-private, owned by another device (a second dmirror with another owner).
     OtherDevice,
+    /// `M`: device-coherent memory of a coherent device (test_hmm's device 2): CPU-mapped by an ordinary
+    /// present PTE, so it never faults; only that device's owner can migrate it back.
+    DeviceCoherent,
 }
 
 impl PageState {
-    pub const ALL: [PageState; 7] = [
+    pub const ALL: [PageState; 8] = [
         PageState::Present,
         PageState::CowShared,
         PageState::Zero,
@@ -38,6 +41,7 @@ impl PageState {
         PageState::Swapped,
         PageState::DevicePrivate,
         PageState::OtherDevice,
+        PageState::DeviceCoherent,
     ];
 
     pub fn letter(self) -> char {
@@ -49,6 +53,7 @@ impl PageState {
             PageState::Swapped => 'S',
             PageState::DevicePrivate => 'D',
             PageState::OtherDevice => 'O',
+            PageState::DeviceCoherent => 'M',
         }
     }
 
@@ -66,6 +71,9 @@ impl PageState {
             PageState::Swapped => "swapped out (swap entry)",
             PageState::DevicePrivate => "device-private, owned by this device",
             PageState::OtherDevice => "device-private, owned by another device",
+            PageState::DeviceCoherent => {
+                "device-coherent, on a coherent device (CPU-mapped, never faults)"
+            }
         }
     }
 }
@@ -94,11 +102,11 @@ impl fmt::Display for ScenarioError {
         match self {
             ScenarioError::Empty => write!(
                 f,
-                "empty state string: give at least one page letter (P C Z N S D O)"
+                "empty state string: give at least one page letter (P C Z N S D O M)"
             ),
             ScenarioError::BadLetter { position, letter } => write!(
                 f,
-                "bad page letter {letter:?} at position {position}: expected one of P C Z N S D O"
+                "bad page letter {letter:?} at position {position}: expected one of P C Z N S D O M"
             ),
             ScenarioError::BadRepeat { position } => {
                 write!(f, "bad repeat at position {position}: `*` must be followed by a page count, as in P*512")
@@ -202,9 +210,9 @@ mod tests {
 
     #[test]
     fn round_trip_every_letter() {
-        let states = parse_states("PCZNSDO").unwrap();
+        let states = parse_states("PCZNSDOM").unwrap();
         assert_eq!(states, PageState::ALL.to_vec());
-        assert_eq!(format_states(&states), "PCZNSDO");
+        assert_eq!(format_states(&states), "PCZNSDOM");
     }
 
     #[test]

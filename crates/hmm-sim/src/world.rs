@@ -149,6 +149,20 @@ pub enum Zone {
     Zero,
     /// ZONE_DEVICE, MEMORY_DEVICE_PRIVATE memory of device `n`; `pgmap->owner` is that device.
     DevicePrivate(DevId),
+    /// ZONE_DEVICE, MEMORY_DEVICE_COHERENT memory of device `n`: device memory the CPU can address over a
+    /// coherent bus, so it is mapped by ordinary present PTEs and never faults; only a migration with
+    /// `MIGRATE_VMA_SELECT_DEVICE_COHERENT` and the owner's `pgmap_owner` takes it back to system memory.
+    DeviceCoherent(DevId),
+}
+
+impl Zone {
+    /// The device of a ZONE_DEVICE page (`folio_is_zone_device`), private or coherent.
+    pub fn device(self) -> Option<DevId> {
+        match self {
+            Zone::DevicePrivate(d) | Zone::DeviceCoherent(d) => Some(d),
+            Zone::System | Zone::Zero => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,7 +220,12 @@ impl Folio {
             pinned: false,
         }
     }
+    /// `folio_is_zone_device`: device-private or device-coherent memory.
     pub fn is_device(&self) -> bool {
+        self.zone.device().is_some()
+    }
+    /// `folio_is_device_private`.
+    pub fn is_device_private(&self) -> bool {
         matches!(self.zone, Zone::DevicePrivate(_))
     }
     /// `folio_test_anon`.
@@ -455,6 +474,20 @@ pub struct Device {
     pub driver: DriverOpts,
     /// Chunk removal in progress (RELEASE): freed pages are not returned to the free list.
     pub removing: bool,
+    /// `HMM_DMIRROR_MEMORY_DEVICE_COHERENT`: test_hmm's devices 2 and 3 (when its `spm_addr_dev0/1`
+    /// parameters give them memory); devices 0 and 1 are device-private.
+    pub coherent: bool,
+}
+
+impl Device {
+    /// The zone of this device's pages.
+    pub fn zone(&self) -> Zone {
+        if self.coherent {
+            Zone::DeviceCoherent(self.id)
+        } else {
+            Zone::DevicePrivate(self.id)
+        }
+    }
 }
 
 /// A mirror (`struct dmirror`, one per `open()` of `/dev/hmm_dmirrorN` by process `mm`).
@@ -572,7 +605,7 @@ impl World {
         if self.devices[dev as usize].free.is_empty() {
             let first = self.frames.len() as Pfn;
             self.frames
-                .extend((0..chunk_pages).map(|_| Folio::free(Zone::DevicePrivate(dev))));
+                .extend((0..chunk_pages).map(|_| Folio::free(self.devices[dev as usize].zone())));
             let d = &mut self.devices[dev as usize];
             d.chunks.push((first, chunk_pages));
             d.free.extend(first..first + chunk_pages);
@@ -644,7 +677,7 @@ impl World {
                 let pfn = pte.pfn().unwrap_or(ZERO_PFN);
                 let f = self.folio(pfn);
                 match f.zone {
-                    Zone::DevicePrivate(dev) => PageLocation::Device {
+                    Zone::DevicePrivate(dev) | Zone::DeviceCoherent(dev) => PageLocation::Device {
                         dev,
                         pfn,
                         content: f.content,

@@ -371,3 +371,60 @@ fn write_intent_with_the_migrate_vma_fault_entry_is_refused() {
         .unwrap_err()
         .contains("expected"));
 }
+
+/// Device-coherent memory (`MEMORY_DEVICE_COHERENT`, test_hmm's devices 2 and 3): mapped by ordinary present
+/// PTEs, collected only with `MIGRATE_VMA_SELECT_DEVICE_COHERENT` and the owner's `pgmap_owner`, never by
+/// `SELECT_SYSTEM` (the model had no such memory: `M` was not a page state).
+#[test]
+fn device_coherent_pages_are_collected_only_by_their_owner() {
+    use hmm_sim::{parse_states, PageLocation, PteKind, COHERENT_DEVICE};
+    let states = parse_states("MM").unwrap();
+    let setup = Setup::from_states(&states);
+    let w = &setup.world;
+    assert!(w.devices[COHERENT_DEVICE as usize].coherent);
+    assert!(!w.devices[0].coherent && !w.devices[1].coherent);
+    assert_eq!(w.mms[0].pte(RANGE_BASE_VPN).kind(), PteKind::PresentWrite);
+    // Another device's MIGRATE_TO_SYS (device-private: SELECT_DEVICE_PRIVATE) and device 0's
+    // MIGRATE_TO_DEV (SELECT_SYSTEM) both leave the pages where they are.
+    let r = one_thread(
+        &setup,
+        vec![
+            Op::Dmirror {
+                dev: 0,
+                cmd: DmirrorCmd::MigrateToSys,
+                start: RANGE_BASE_VPN,
+                npages: 2,
+                data: vec![],
+            },
+            Op::Dmirror {
+                dev: COHERENT_DEVICE,
+                cmd: DmirrorCmd::MigrateToSys,
+                start: RANGE_BASE_VPN,
+                npages: 2,
+                data: vec![],
+            },
+        ],
+    );
+    let moved: Vec<u64> = r.outcomes[0]
+        .iter()
+        .map(|o| match o {
+            hmm_sim::Outcome::Cmd(res) => res.cpages,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(moved, vec![0, 2]);
+    for vpn in RANGE_BASE_VPN..RANGE_BASE_VPN + 2 {
+        assert!(matches!(
+            r.world.locate(0, vpn),
+            PageLocation::System { .. }
+        ));
+    }
+    let lanes = lanes_with("PM", hmm_sim::DriverOpts::default());
+    for l in &lanes {
+        assert!(
+            matches!(l.final_pages[1].location, PageLocation::Device { dev, .. } if dev == COHERENT_DEVICE),
+            "{:?}: SELECT_SYSTEM never collects another device's coherent page",
+            l.strategy
+        );
+    }
+}

@@ -235,7 +235,7 @@ fn listed_frames(state: &ViewState, window: Range<usize>, touched: &TouchedSet) 
     let (mut system_total, mut device_total) = (0, 0);
     for f in state.frames.values() {
         match f.zone {
-            Zone::DevicePrivate(_) => device_total += 1,
+            Zone::DevicePrivate(_) | Zone::DeviceCoherent(_) => device_total += 1,
             Zone::System => system_total += 1,
             Zone::Zero => {}
         }

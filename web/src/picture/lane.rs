@@ -138,7 +138,7 @@ fn lane_picture(
             let on_device = pte
                 .pfn()
                 .and_then(|p| state.frames.get(&p))
-                .is_some_and(|f| matches!(f.zone, Zone::DevicePrivate(_)));
+                .is_some_and(|f| f.zone.device().is_some()); // private or coherent
             PageCell {
                 page,
                 kind: pte.kind(),

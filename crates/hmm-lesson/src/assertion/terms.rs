@@ -142,7 +142,7 @@ impl Parser<'_> {
                 },
                 PageField::Where => values::location(&text).map(Value::Location).ok_or_else(|| {
                     err(format!(
-                        "unknown location `{text}`: expected sys, dev0, dev1, swap or nowhere"
+                        "unknown location `{text}`: expected sys, dev0, dev1, dev2, dev3, swap or nowhere"
                     ))
                 }),
                 PageField::Refcount | PageField::Mapcount => int(),

@@ -54,7 +54,9 @@ fn page_obs(view: &ViewState, p: usize, names: &[String], mapped: bool) -> PageO
         Pte::Swap { slot } => (Location::Swap, view.swap.get(&slot).copied().unwrap_or(0)),
         _ => match frame {
             Some(f) => match f.zone {
-                Zone::DevicePrivate(d) => (Location::Dev(d as usize), f.content),
+                Zone::DevicePrivate(d) | Zone::DeviceCoherent(d) => {
+                    (Location::Dev(d as usize), f.content)
+                }
                 _ => (Location::Sys, f.content),
             },
             None => (Location::Sys, 0),

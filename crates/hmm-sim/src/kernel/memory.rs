@@ -103,7 +103,7 @@ impl Kernel {
         }
         if new == 0 {
             match zone {
-                Zone::DevicePrivate(dev) => match self.pgmap_ops(dev) {
+                Zone::DevicePrivate(dev) | Zone::DeviceCoherent(dev) => match self.pgmap_ops(dev) {
                     Some(ops) => (ops.page_free)(self, pfn),
                     None => {
                         self.violation(format!(

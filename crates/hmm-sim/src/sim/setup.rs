@@ -58,6 +58,10 @@ pub fn range_ok(start: u32, npages: u32) -> bool {
 /// The device that owns `O` pages in state-string scenarios.
 pub const OTHER_DEVICE: DevId = 1;
 
+/// The first device-coherent device, as test_hmm numbers them (`hmm_dmirror_init`: devices 0 and 1 are
+/// device-private, 2 and 3 device-coherent); it owns `M` pages in state-string scenarios.
+pub const COHERENT_DEVICE: DevId = 2;
+
 impl Setup {
     /// One process (mm0) and `devices` dmirror devices, each opened by mm0.
     pub fn new(devices: u8) -> Setup {
@@ -78,6 +82,7 @@ impl Setup {
                 migrate_lock: None,
                 driver: DriverOpts::default(),
                 removing: false,
+                coherent: id >= COHERENT_DEVICE,
             });
         }
         let mut s = Setup {
@@ -201,7 +206,8 @@ impl Setup {
     /// holding content `i + 1` unless it reads as zero (`Z`, `N`); `C` pages are shared with a fork child
     /// (mm1); `D` pages live on device 0, `O` pages on device 1.
     pub fn from_states(states: &[PageState]) -> Setup {
-        let mut s = Setup::new(2);
+        let coherent = states.contains(&PageState::DeviceCoherent);
+        let mut s = Setup::new(if coherent { COHERENT_DEVICE + 1 } else { 2 });
         s.mmap(0, RANGE_BASE_VPN, states.len() as u32, Prot::RW);
         for (i, &st) in states.iter().enumerate() {
             s.place(0, RANGE_BASE_VPN + i as u32, st, i as u32 + 1);
@@ -265,6 +271,13 @@ impl Setup {
             ));
             return;
         }
+        if state == PageState::DeviceCoherent && self.devices <= COHERENT_DEVICE {
+            self.errors.push(format!(
+                "page {vpn:#x} is device-coherent but the scenario has no coherent device (device {COHERENT_DEVICE}: give it {} devices)",
+                COHERENT_DEVICE + 1
+            ));
+            return;
+        }
         let expected = match state {
             PageState::Zero | PageState::None => 0,
             _ => content,
@@ -296,6 +309,25 @@ impl Setup {
                 self.world.swap.push(Some(content));
                 let slot = (self.world.swap.len() - 1) as u32;
                 self.set_pte(mm, vpn, Pte::Swap { slot });
+            }
+            PageState::DeviceCoherent => {
+                // Mapped like system memory (a present, writable, anon-exclusive PTE), off the LRU, and
+                // mirrored by its device as a migration to it would have left it.
+                let dev = COHERENT_DEVICE;
+                let pfn = self.world.devmem_pop(dev, DEVMEM_CHUNK_PAGES);
+                self.new_anon_folio(pfn, mm, vpn, content).mirror = Some((dev, mm));
+                self.set_pte(mm, vpn, Pte::mk(pfn, true));
+                let mirror = self
+                    .world
+                    .mirror_index(dev, mm)
+                    .unwrap_or_else(|| open_mirror(&mut self.world, dev, mm));
+                self.world.mirrors[mirror].pt.insert(
+                    vpn,
+                    DptEntry {
+                        pfn,
+                        tag: DptTag::Write,
+                    },
+                );
             }
             PageState::DevicePrivate | PageState::OtherDevice => {
                 let dev = if state == PageState::DevicePrivate {

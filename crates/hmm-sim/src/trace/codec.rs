@@ -10,9 +10,13 @@ use super::{Ev, Event, Func, Kind, Tid};
 use crate::pte::Pte;
 use crate::world::{DptEntry, Zone};
 
+/// Device-coherent zones are packed above this bit (device ids stay below it).
+const COHERENT_ZONE_BIT: u32 = 1 << 8;
+
 fn zone_of(bits: u32) -> Zone {
     match bits {
         0 => Zone::System,
+        n if n & COHERENT_ZONE_BIT != 0 => Zone::DeviceCoherent((n & !COHERENT_ZONE_BIT) as u8),
         n => Zone::DevicePrivate((n - 1) as u8),
     }
 }
@@ -21,6 +25,7 @@ fn zone_bits(zone: Zone) -> u32 {
     match zone {
         Zone::System | Zone::Zero => 0,
         Zone::DevicePrivate(d) => 1 + d as u32,
+        Zone::DeviceCoherent(d) => COHERENT_ZONE_BIT | d as u32,
     }
 }
 

@@ -108,6 +108,7 @@ fn narrate_frame(f: &str, ev: Ev) -> String {
             "{f} allocates pfn {pfn:#x}{}",
             match zone {
                 crate::world::Zone::DevicePrivate(d) => format!(" on device {d}"),
+                crate::world::Zone::DeviceCoherent(d) => format!(" on device {d} (coherent)"),
                 _ => String::new(),
             }
         ),

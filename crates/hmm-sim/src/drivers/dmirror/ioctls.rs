@@ -15,6 +15,8 @@ pub(super) fn dmirror_mkentry(k: &Kernel, dev: DevId, p: u64) -> u8 {
     let base = match k.w().folio(pfn).zone {
         Zone::DevicePrivate(d) if d == dev => prot::DEV_PRIVATE_LOCAL,
         Zone::DevicePrivate(_) => prot::DEV_PRIVATE_REMOTE,
+        Zone::DeviceCoherent(d) if d == dev => prot::DEV_COHERENT_LOCAL,
+        Zone::DeviceCoherent(_) => prot::DEV_COHERENT_REMOTE,
         Zone::Zero => prot::ZERO,
         Zone::System => prot::NONE,
     };

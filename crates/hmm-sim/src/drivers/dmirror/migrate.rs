@@ -21,7 +21,7 @@ pub fn dmirror_devmem_alloc_page(k: &Kernel, dev: DevId, mirror: (DevId, MmId)) 
         f.locked = Some(k.tid());
         pfn
     };
-    let zone = Zone::DevicePrivate(dev);
+    let zone = k.w().devices[dev as usize].zone();
     k.record(Ev::Alloc { pfn, zone });
     k.record(Ev::Ref {
         pfn,
@@ -223,7 +223,7 @@ pub(super) async fn dmirror_devmem_fault_alloc_and_copy(
 
 pub(super) fn device_of(k: &Kernel, pfn: Pfn) -> DevId {
     match k.w().folio(pfn).zone {
-        Zone::DevicePrivate(d) => d,
+        Zone::DevicePrivate(d) | Zone::DeviceCoherent(d) => d,
         _ => 0,
     }
 }
@@ -243,7 +243,8 @@ pub(super) async fn dmirror_migrate_to_system(k: &Kernel, cmd: Cmd<'_>) -> i32 {
     ret
 }
 
-/// One chunk of `dmirror_migrate_to_system`: `migrate_vma_setup` (SELECT_DEVICE_PRIVATE), the copy back,
+/// One chunk of `dmirror_migrate_to_system`: `migrate_vma_setup` (`dmirror_select_device`:
+/// SELECT_DEVICE_PRIVATE, or SELECT_DEVICE_COHERENT on a coherent device), the copy back,
 /// `migrate_vma_pages`, counting what moved, `migrate_vma_finalize`. The caller holds `mmap_lock`.
 async fn dmirror_migrate_to_system_chunk(
     k: &Kernel,
@@ -253,7 +254,11 @@ async fn dmirror_migrate_to_system_chunk(
     res: &mut CmdResult,
 ) -> i32 {
     let (mm, dev) = mirror_ids(k, mirror);
-    let select = MIGRATE_VMA_SELECT_DEVICE_PRIVATE;
+    let select = if k.w().devices[dev as usize].coherent {
+        MIGRATE_VMA_SELECT_DEVICE_COHERENT
+    } else {
+        MIGRATE_VMA_SELECT_DEVICE_PRIVATE
+    };
     let mut m = MigrateVma::new(k, mm, start, end, owner(dev), select);
     let ret = migrate_vma_setup(k, &mut m).await;
     if ret != 0 {

@@ -18,7 +18,8 @@ use crate::mm::memory::{handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_SIGBUS};
 use crate::mm::migrate_device::{
     migrate_device_range, migrate_hmm_range_setup, migrate_pfn, migrate_vma_finalize,
     migrate_vma_pages, migrate_vma_setup, migrated, mpfn_page, MigrateVma, MIGRATE_PFN_MIGRATE,
-    MIGRATE_PFN_WRITE, MIGRATE_VMA_SELECT_DEVICE_PRIVATE, MIGRATE_VMA_SELECT_SYSTEM,
+    MIGRATE_PFN_WRITE, MIGRATE_VMA_SELECT_DEVICE_COHERENT, MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+    MIGRATE_VMA_SELECT_SYSTEM,
 };
 use crate::mm::mmu_notifier::{
     invalidate_range_end, invalidate_range_start, mmu_interval_read_begin, mmu_interval_retry,
@@ -52,6 +53,8 @@ pub mod prot {
     pub const ZERO: u8 = 0x10;
     pub const DEV_PRIVATE_LOCAL: u8 = 0x20;
     pub const DEV_PRIVATE_REMOTE: u8 = 0x30;
+    pub const DEV_COHERENT_LOCAL: u8 = 0x40;
+    pub const DEV_COHERENT_REMOTE: u8 = 0x50;
 }
 
 /// The ioctls of `dmirror_fops_unlocked_ioctl`.
@@ -168,8 +171,8 @@ fn dmirror_devmem_free(k: &Kernel, pfn: Pfn) {
         d.cfree += 1;
         d.removing
     };
+    let zone = k.w().frames[pfn as usize].zone;
     k.reset_frame(pfn);
-    let zone = Zone::DevicePrivate(dev);
     k.record(Ev::Free { pfn, zone });
     if !removing {
         k.wm().devices[dev as usize].free.push(pfn);

@@ -28,6 +28,7 @@ pub const MIGRATE_PFN_SHIFT: u32 = 6;
 
 pub const MIGRATE_VMA_SELECT_SYSTEM: u32 = 1 << 0;
 pub const MIGRATE_VMA_SELECT_DEVICE_PRIVATE: u32 = 1 << 1;
+pub const MIGRATE_VMA_SELECT_DEVICE_COHERENT: u32 = 1 << 2;
 /// RFC ("Migrate on fault for device pages"): `migrate_vma_setup` walks with `HMM_PFN_REQ_FAULT` as well,
 /// faulting in what is not present instead of skipping it. The RFC (on 6.16) numbered it `1 << 3`, the bit
 /// 6.18 gave to `MIGRATE_VMA_SELECT_COMPOUND`; the model keeps both, so it takes the next free bit.
@@ -377,7 +378,9 @@ async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page:
         abort(m);
         return;
     };
-    let device = k.w().folio(page).is_device();
+    // A device-private page gets a device-private entry; a device-coherent one, like system memory, an
+    // ordinary PTE (mk_pte, writable and dirty in a VM_WRITE vma).
+    let device = k.w().folio(page).is_device_private();
     let entry = if device {
         Pte::DevicePrivate {
             pfn: page,
