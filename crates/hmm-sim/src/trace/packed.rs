@@ -130,15 +130,11 @@ impl Context {
         let block = self.block;
         self.next_kind[self.prev_kind as usize * FUNCS + self.prev_func as usize] = (block, kind);
         self.next_func[kind as usize * FUNCS + self.prev_func as usize] = (block, func);
-        let mut slot = Slot {
+        self.fields[kind as usize * FUNCS + func as usize] = Slot {
             block,
             last: fields,
-            stride: [0; 3],
+            stride: std::array::from_fn(|f| fields[f].wrapping_sub(prev.last[f])),
         };
-        for f in 0..3 {
-            slot.stride[f] = fields[f].wrapping_sub(prev.last[f]);
-        }
-        self.fields[kind as usize * FUNCS + func as usize] = slot;
         self.prev_kind = kind;
         self.prev_func = func;
         self.thread = thread;
@@ -253,7 +249,7 @@ impl PackedTrace {
 
     /// Append one event.
     pub fn push(&mut self, e: Event) {
-        if self.len % BLOCK_EVENTS == 0 {
+        if self.len.is_multiple_of(BLOCK_EVENTS) {
             self.blocks.push(self.bytes.len() as u64);
             self.ctx.reset();
         }
@@ -532,7 +528,7 @@ impl Iterator for PackedTraceIter<'_> {
         if self.index >= self.end {
             return None;
         }
-        if self.index % BLOCK_EVENTS == 0 {
+        if self.index.is_multiple_of(BLOCK_EVENTS) {
             self.ctx.reset();
         }
         self.index += 1;
