@@ -33,8 +33,8 @@ mod world;
 
 // Driving the model: the world before step 0, threads and their ops, runs, lane comparisons, exploration.
 pub use sim::{
-    compare, compare_setup, final_pages, final_states_agree, permission_differences, range_ok,
-    restart_limit, run, same_place, Comparison, FinalPage, LaneRun, Op, Outcome,
+    compare, compare_lane, compare_setup, final_pages, final_states_agree, permission_differences,
+    range_ok, restart_limit, run, same_place, Comparison, FinalPage, LaneRun, Op, Outcome,
     PermissionDifference, Prot, Report, RestartLimit, RunConfig, Setup, ThreadSpec,
     MAX_COW_OR_ZERO_PAGES, MAX_DEVICES, MAX_MMS, MAX_OTHER_DEVICE_PAGES, OTHER_DEVICE,
 };

@@ -3,6 +3,7 @@
 
 mod arrays;
 mod compact_transport;
+mod compute_progress;
 mod deep_view;
 mod frames;
 mod help;
@@ -21,6 +22,7 @@ mod transport;
 
 pub use arrays::Arrays;
 pub use compact_transport::CompactTransport;
+pub use compute_progress::ComputeProgress;
 pub use deep_view::DeepView;
 pub use frames::Frames;
 pub use help::Help;

@@ -1,0 +1,125 @@
+//! The page's side of the compute worker: start it, send the request, turn its replies into [`Update`]s
+//! (each lane's trace read from the transferred buffer), and stop it. Dropping the [`Job`] terminates the
+//! worker: that is how a run is cancelled, and how a scenario replaced mid-run stops costing anything.
+
+use std::rc::Rc;
+
+use hmm_sim::{Event, Strategy, ViewState};
+use js_sys::{Array, ArrayBuffer, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, Worker};
+
+use super::protocol::{Reply, Request};
+use super::trace_bytes::{self, EVENT_BYTES};
+use crate::comparison::LaneTrace;
+
+/// The worker script trunk builds from `web/index.html`'s `data-type="worker"` link (`src/bin/worker.rs`).
+pub const WORKER_SCRIPT: &str = "./worker.js";
+
+/// Bytes copied from the transferred buffer into wasm memory at a time while decoding (a multiple of
+/// [`EVENT_BYTES`]): the trace is never held twice over in wasm memory.
+const COPY_CHUNK: u32 = (EVENT_BYTES as u32) * 65_536;
+
+/// What the page hears about a run.
+#[derive(Clone)]
+pub enum Update {
+    Started(Strategy),
+    Lane(Rc<LaneTrace>),
+    Done { agree: bool },
+    Failed(String),
+}
+
+/// A running worker; dropping it terminates the worker.
+pub struct Job {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+/// Start a worker on `request`. `initial` is the set-up world's view (every lane's step 0).
+pub fn start(
+    request: &Request,
+    initial: ViewState,
+    on: impl Fn(Update) + 'static,
+) -> Result<Job, String> {
+    let worker = Worker::new(WORKER_SCRIPT)
+        .map_err(|e| format!("the compute worker did not start: {e:?}"))?;
+    let on = Rc::new(on);
+    let on_reply = on.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        on_reply(read(&event.data(), &initial));
+    });
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let message = event
+            .dyn_ref::<web_sys::ErrorEvent>()
+            .map_or_else(|| "unknown error".to_owned(), |e| e.message());
+        on(Update::Failed(format!(
+            "the compute worker stopped: {message}"
+        )));
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    worker
+        .post_message(&JsValue::from_str(&request.to_json()))
+        .map_err(|e| format!("the compute worker refused the request: {e:?}"))?;
+    Ok(Job {
+        worker,
+        _on_message: on_message,
+        _on_error: on_error,
+    })
+}
+
+/// One message from the worker: `[json, buffer?]`.
+fn read(data: &JsValue, initial: &ViewState) -> Update {
+    let message: Array = data.clone().unchecked_into();
+    let reply = message
+        .get(0)
+        .as_string()
+        .ok_or_else(|| "bad message from the compute worker".to_owned())
+        .and_then(|text| Reply::from_json(&text));
+    match reply {
+        Err(message) => Update::Failed(message),
+        Ok(Reply::Started(s)) => Update::Started(s),
+        Ok(Reply::Done { agree }) => Update::Done { agree },
+        Ok(Reply::Failed(message)) => Update::Failed(message),
+        Ok(Reply::Lane(meta)) => match events(&message.get(1)) {
+            Ok(events) => Update::Lane(Rc::new(LaneTrace::from_worker(
+                meta,
+                events,
+                initial.clone(),
+            ))),
+            Err(message) => Update::Failed(message),
+        },
+    }
+}
+
+/// The events of a transferred trace buffer, copied into wasm memory a piece at a time.
+fn events(buffer: &JsValue) -> Result<Vec<Event>, String> {
+    let buffer: ArrayBuffer = buffer
+        .clone()
+        .dyn_into()
+        .map_err(|_| "the compute worker sent a lane without its trace".to_owned())?;
+    let bytes = Uint8Array::new(&buffer);
+    let len = bytes.length();
+    if len as usize % EVENT_BYTES != 0 {
+        return Err(trace_bytes::TraceBytesError::Length(len as usize).to_string());
+    }
+    let mut out = Vec::with_capacity(len as usize / EVENT_BYTES);
+    let mut piece = vec![0u8; COPY_CHUNK.min(len) as usize];
+    let mut at = 0;
+    while at < len {
+        let end = (at + COPY_CHUNK).min(len);
+        let piece = &mut piece[..(end - at) as usize];
+        bytes.subarray(at, end).copy_to(piece);
+        trace_bytes::decode_into(piece, &mut out).map_err(|e| e.to_string())?;
+        at = end;
+    }
+    Ok(out)
+}
