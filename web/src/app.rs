@@ -14,15 +14,17 @@ use yew::prelude::*;
 
 use crate::comparison::{initial_view, LoadedLanes, BROWSER_MAX_EVENTS_PER_LANE};
 use crate::components::{
-    ComputeProgress, DeepView, Help, LanePanel, Legend, Narration, Notices, ScenarioInput,
-    Simplified, SummaryChart, Transport,
+    ComputeProgress, DeepView, Help, LanePanel, Legend, Narration, Notices, Overview,
+    ScenarioInput, Simplified, SummaryChart, Transport,
 };
 use crate::compute::client::{self, Update};
 use crate::compute::protocol::Request;
 use crate::picture::deep::deep_picture;
 use crate::picture::lane::compare_pictures;
 use crate::picture::narration::narration_picture;
+use crate::picture::overview::overview_picture;
 use crate::picture::swimlanes::swimlanes_picture;
+use crate::picture::MINIMAP_MAX_PAGES;
 use crate::scenario::parse_text;
 use crate::state::{Action, AppState, Theme};
 use crate::url::{format_query, parse_query, View, BASE_STEPS_PER_SECOND};
@@ -417,8 +419,15 @@ fn body(state: &AppState, comparison: &LoadedLanes, on: &Callback<Action>) -> Ht
     let view = match state.view {
         View::Compare => {
             let pictures = compare_pictures(comparison, reference, &steps, &prevs);
+            let overview = (comparison.npages() > MINIMAP_MAX_PAGES).then(|| {
+                let cursor = pictures.get(reference).and_then(|p| p.cursor);
+                Rc::new(overview_picture(comparison, &steps, state.overview, cursor))
+            });
             html! {
                 <>
+                    if let Some(picture) = overview {
+                        <Overview {picture} on={on.clone()} />
+                    }
                     <div id="lanes" class="lanes">
                         { for pictures.into_iter().enumerate().map(|(i, picture)| html! {
                             <LanePanel key={comparison.lanes[i].strategy.name()} {picture} reference={i == reference} on={on.clone()} />

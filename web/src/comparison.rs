@@ -22,6 +22,7 @@ use hmm_sim::{Timeline, ViewState};
 use crate::compute::protocol::{LaneMeta, Reply, Request};
 use crate::compute::trace_bytes;
 
+use crate::picture::overview::KindMapCache;
 use crate::picture::spans::Spans;
 use crate::url::Align;
 
@@ -111,6 +112,8 @@ pub struct LaneTrace {
     pub milestones: Rc<Vec<(usize, Milestone)>>,
     /// How long the run took where it was computed, in milliseconds.
     pub compute_millis: f64,
+    /// The overview's per-chunk counts, moved with the step (`crate::picture::overview`).
+    pub overview: KindMapCache,
     spans: OnceCell<Spans>,
 }
 
@@ -128,6 +131,7 @@ impl LaneTrace {
             thread_names: meta.thread_names,
             milestones: Rc::new(timeline.milestone_steps().collect()),
             compute_millis: meta.millis,
+            overview: KindMapCache::default(),
             timeline,
             spans: OnceCell::new(),
         }
@@ -195,7 +199,7 @@ impl LoadedLanes {
                     )));
                 }
                 Reply::Done { agree: verdict } => agree = verdict,
-                Reply::Started(_) | Reply::Failed(_) => {}
+                Reply::Ready | Reply::Started(_) | Reply::Failed(_) => {}
             },
         );
         LoadedLanes::assemble(states, lanes, Some(agree))

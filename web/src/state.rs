@@ -75,6 +75,8 @@ pub struct AppState {
     pub playing: bool,
     pub speed_index: usize,
     pub jump_kind: JumpKind,
+    /// Where the compare view's overview of a large range looks (`crate::picture::overview`).
+    pub overview: crate::picture::overview::Zoom,
     /// The deep view timeline's zoom level (an index into `crate::picture::swimlanes::ZOOMS`).
     pub zoom: usize,
     pub help_open: bool,
@@ -107,6 +109,8 @@ pub enum Action {
     SetView(View),
     ToggleView,
     SetZoom(usize),
+    /// The overview's zoom level and centre.
+    SetOverview(crate::picture::overview::Zoom),
     SetLane(Strategy),
     SetAlign(Align),
     /// The scenario field changed: parse it; run it if valid.
@@ -152,6 +156,10 @@ impl AppState {
             speed_index: url.speed_index.min(SPEEDS.len() - 1),
             jump_kind: JumpKind::MigrationEntry,
             zoom: 1,
+            overview: crate::picture::overview::Zoom {
+                level: 0,
+                focus: None,
+            },
             help_open: false,
             notices: Vec::new(),
             theme: url.display.theme.unwrap_or(Theme::System),
@@ -509,6 +517,7 @@ impl AppState {
                 }
             }
             Action::SetZoom(zoom) => self.zoom = zoom,
+            Action::SetOverview(zoom) => self.overview = zoom,
             Action::ToggleHelp => self.help_open = !self.help_open,
             Action::CloseHelp => self.help_open = false,
             Action::DismissNotice(i) if i < self.notices.len() => {

@@ -14,8 +14,9 @@ use super::protocol::{Reply, Request};
 use super::trace_bytes::{self, EVENT_BYTES};
 use crate::comparison::LaneTrace;
 
-/// The worker script trunk builds from `web/index.html`'s `data-type="worker"` link (`src/bin/worker.rs`).
-pub const WORKER_SCRIPT: &str = "./worker.js";
+/// The worker script trunk builds from `web/index.html`'s `data-type="worker"` link (its loader shim, which
+/// loads `worker.js` and `worker_bg.wasm` and runs `src/bin/worker.rs`'s `main`).
+pub const WORKER_SCRIPT: &str = "./worker_loader.js";
 
 /// Bytes copied from the transferred buffer into wasm memory at a time while decoding (a multiple of
 /// [`EVENT_BYTES`]): the trace is never held twice over in wasm memory.
@@ -53,8 +54,20 @@ pub fn start(
         .map_err(|e| format!("the compute worker did not start: {e:?}"))?;
     let on = Rc::new(on);
     let on_reply = on.clone();
+    let request_json = request.to_json();
+    let requester = worker.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        on_reply(read(&event.data(), &initial));
+        match read(&event.data(), &initial) {
+            // Loaded and listening: now the request reaches its handler.
+            None => {
+                if let Err(e) = requester.post_message(&JsValue::from_str(&request_json)) {
+                    on_reply(Update::Failed(format!(
+                        "the compute worker refused the request: {e:?}"
+                    )));
+                }
+            }
+            Some(update) => on_reply(update),
+        }
     });
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
         let message = event
@@ -66,9 +79,6 @@ pub fn start(
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    worker
-        .post_message(&JsValue::from_str(&request.to_json()))
-        .map_err(|e| format!("the compute worker refused the request: {e:?}"))?;
     Ok(Job {
         worker,
         _on_message: on_message,
@@ -76,15 +86,16 @@ pub fn start(
     })
 }
 
-/// One message from the worker: `[json, buffer?]`.
-fn read(data: &JsValue, initial: &ViewState) -> Update {
+/// One message from the worker: `[json, buffer?]`; `None` for [`Reply::Ready`].
+fn read(data: &JsValue, initial: &ViewState) -> Option<Update> {
     let message: Array = data.clone().unchecked_into();
     let reply = message
         .get(0)
         .as_string()
         .ok_or_else(|| "bad message from the compute worker".to_owned())
         .and_then(|text| Reply::from_json(&text));
-    match reply {
+    Some(match reply {
+        Ok(Reply::Ready) => return None,
         Err(message) => Update::Failed(message),
         Ok(Reply::Started(s)) => Update::Started(s),
         Ok(Reply::Done { agree }) => Update::Done { agree },
@@ -97,7 +108,7 @@ fn read(data: &JsValue, initial: &ViewState) -> Update {
             ))),
             Err(message) => Update::Failed(message),
         },
-    }
+    })
 }
 
 /// The events of a transferred trace buffer, copied into wasm memory a piece at a time.

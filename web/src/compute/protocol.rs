@@ -35,6 +35,9 @@ pub struct LaneMeta {
 /// What the worker says.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reply {
+    /// The worker's wasm module is loaded and listening: the page sends its request on this (a message sent
+    /// before would reach a worker with no handler yet, and be lost).
+    Ready,
     /// It started computing this lane.
     Started(Strategy),
     /// This lane is done (its trace is the message's buffer).
@@ -85,6 +88,7 @@ fn strings(v: &Value) -> Vec<String> {
 impl Reply {
     pub fn to_json(&self) -> String {
         match self {
+            Reply::Ready => json!({ "type": "ready" }),
             Reply::Started(s) => json!({ "type": "started", "lane": s.name() }),
             Reply::Lane(m) => json!({
                 "type": "lane",
@@ -105,6 +109,7 @@ impl Reply {
     pub fn from_json(text: &str) -> Result<Reply, String> {
         let v: Value = serde_json::from_str(text).map_err(|e| format!("bad message: {e}"))?;
         Ok(match str_field(&v, "type")? {
+            "ready" => Reply::Ready,
             "started" => Reply::Started(strategy_field(&v, "lane")?),
             "lane" => Reply::Lane(LaneMeta {
                 strategy: strategy_field(&v, "lane")?,
@@ -157,6 +162,7 @@ mod tests {
         let states = crate::scenario::parse_text("PPSS").expect("valid");
         let counters = hmm_sim::compare(&states, &hmm_sim::RunConfig::default()).lanes[1].counters;
         for reply in [
+            Reply::Ready,
             Reply::Started(Strategy::Unified),
             Reply::Lane(LaneMeta {
                 strategy: Strategy::LegacyB,

@@ -32,6 +32,7 @@ pub fn serve() {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The handler lives as long as the worker.
     on_message.forget();
+    post(&scope, &Reply::Ready, None);
 }
 
 /// Post `[json, buffer?]`, the buffer transferred (moved to the page, not copied).
