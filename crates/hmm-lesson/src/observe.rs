@@ -35,7 +35,7 @@ pub struct EventObs<'a> {
     pub func: &'static str,
 }
 
-/// A world's events: the runs' own traces (16 bytes an event, shared, never copied), read as
+/// A world's events: the runs' own packed traces (`hmm_sim::PackedTrace`, shared, never copied), read as
 /// [`EventObs`] one at a time. Serialized (`hmmviz run --json --events`) only when [`EventLog::show`]n.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EventLog {
@@ -46,14 +46,14 @@ pub struct EventLog {
 /// The first `end` events of one run, and the run's thread names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Segment {
-    events: Arc<Vec<hmm_sim::Event>>,
+    events: Arc<hmm_sim::PackedTrace>,
     end: usize,
     names: Arc<Vec<String>>,
 }
 
 impl EventLog {
     /// Append the first `end` events of a run with threads `names`.
-    pub fn push(&mut self, events: Arc<Vec<hmm_sim::Event>>, end: usize, names: Arc<Vec<String>>) {
+    pub fn push(&mut self, events: Arc<hmm_sim::PackedTrace>, end: usize, names: Arc<Vec<String>>) {
         let end = end.min(events.len());
         if end > 0 {
             self.segments.push(Segment { events, end, names });
@@ -70,18 +70,18 @@ impl EventLog {
 
     pub fn iter(&self) -> impl Iterator<Item = EventObs<'_>> + '_ {
         self.segments.iter().flat_map(|s| {
-            s.events[..s.end]
-                .iter()
-                .map(|e| crate::runner::event_obs(e, &s.names))
+            s.events
+                .range(0, s.end)
+                .map(|e| crate::runner::event_obs(&e, &s.names))
         })
     }
 
     /// The runs behind this log, in order: each run's kept events (hmm-sim's own, for `hmm_sim::narrate` and
     /// `Event::decode`) and its thread names (indexed by `Event::thread`).
-    pub fn runs(&self) -> impl Iterator<Item = (&[hmm_sim::Event], &[String])> + '_ {
+    pub fn runs(&self) -> impl Iterator<Item = (hmm_sim::PackedTraceIter<'_>, &[String])> + '_ {
         self.segments
             .iter()
-            .map(|s| (&s.events[..s.end], s.names.as_slice()))
+            .map(|s| (s.events.range(0, s.end), s.names.as_slice()))
     }
 
     /// Include the events when serialized (they are left out otherwise: `run --json` prints them only

@@ -2,7 +2,6 @@
 //! Reports wall time, events per second, trace bytes per event and the process's peak RSS.
 //! (A benchmark, not a test: it reads the clock; the simulator itself never does.)
 
-use hmm_sim::Event;
 use hmm_sim::{compare, RunConfig};
 use hmm_sim::{parse_states, MAX_PAGES};
 use std::time::Instant;
@@ -38,13 +37,13 @@ fn main() {
         for l in &lanes {
             assert!(l.report.result.is_ok(), "{:?}", l.report.result);
             println!(
-                "  {:<9} events {:>10}  walks {}  faults {:>6}  trace {:>6.1} MiB ({} B/event)",
+                "  {:<9} events {:>10}  walks {}  faults {:>6}  trace {:>6.1} MiB ({:.2} B/event)",
                 l.strategy.name(),
                 l.report.events.len(),
                 l.counters.walks,
                 l.counters.faults,
-                (l.report.events.len() * std::mem::size_of::<Event>()) as f64 / (1 << 20) as f64,
-                std::mem::size_of::<Event>()
+                l.report.events.bytes_held() as f64 / (1 << 20) as f64,
+                l.report.events.bytes_held() as f64 / l.report.events.len().max(1) as f64
             );
         }
     }

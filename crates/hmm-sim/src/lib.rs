@@ -79,8 +79,9 @@ pub use trace::spans::{call_spans, lock_holds, Span};
 pub use trace::{
     chrome_trace_events, fault, pack_page, unpack_page, ChromeArg, ChromeEvent, CounterInfo,
     Counters, Ev, Event, FolioFlag, Func, Invalidation, Kind, Level, LockId, Milestone,
-    NotifyEvent, Page, RefMismatch, RetryReason, SeqId, Slot, ThreadState, Tid, TraceFile,
-    TraceMode, WaitOn, WalkKind, CHROME_LOCK_TRACK, COUNTERS, NO_OWNER, TRACE_SCHEMA_VERSION,
+    NotifyEvent, PackedTrace, PackedTraceIter, Page, RefMismatch, RetryReason, SeqId, Slot,
+    ThreadState, Tid, TraceFile, TraceMode, WaitOn, WalkKind, CHROME_LOCK_TRACK, COUNTERS,
+    NO_OWNER, TRACE_SCHEMA_VERSION,
 };
 // Test-only (feature `mutants`): skip one lock release site, for the release-site mutation test.
 #[cfg(feature = "mutants")]

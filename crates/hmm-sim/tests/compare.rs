@@ -55,7 +55,7 @@ fn trace_file_round_trips_through_json() {
     use hmm_sim::{TraceFile, TRACE_SCHEMA_VERSION};
     let lanes = compare(&parse_states("PSNZ").unwrap(), &RunConfig::default()).lanes;
     let r = &lanes[2].report;
-    let file = TraceFile::new(r.thread_names.clone(), r.events.clone());
+    let file = TraceFile::new(r.thread_names.clone(), r.events.iter().collect());
     let json = serde_json::to_string(&file).unwrap();
     let back: TraceFile = serde_json::from_str(&json).unwrap();
     assert_eq!(back.clone().check_version().unwrap(), file);

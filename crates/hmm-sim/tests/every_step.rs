@@ -49,7 +49,7 @@ proptest! {
             prop_assert!(lane.report.result.is_ok());
             let mut v = ViewState::from_world(&setup.world);
             for (step, e) in lane.report.events.iter().enumerate() {
-                v.apply(e);
+                v.apply(&e);
                 for (i, &w) in want.iter().enumerate() {
                     let Some(got) = content_at(&v, RANGE_BASE_VPN + i as u32) else { continue };
                     prop_assert_eq!(got, Some(w), "{} step {} page {} after {:?}", lane.strategy.name(), step, i, e);

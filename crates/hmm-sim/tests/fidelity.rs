@@ -256,7 +256,7 @@ fn removing_a_device_exclusive_entry_notifies_by_version() {
             .iter()
             .position(|e| e.kind == Kind::Call && e.func == Func::RemoveDeviceExclusiveEntry);
         let range = removal.and_then(|at| {
-            r.events[at..].iter().find_map(|e| match e.decode() {
+            r.events.iter_from(at).find_map(|e| match e.decode() {
                 Ev::NotifierStart { range } => Some(range),
                 _ => None,
             })

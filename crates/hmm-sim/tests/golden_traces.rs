@@ -5,11 +5,11 @@
 //! fingerprint names the kernel-order correction.
 
 use hmm_sim::parse_states;
-use hmm_sim::Event;
+use hmm_sim::PackedTrace;
 use hmm_sim::{compare, RunConfig};
 
 /// FNV-1a over each event's kind, thread, function name and fields: stable across enum reordering.
-fn fingerprint(events: &[Event]) -> u64 {
+fn fingerprint(events: &PackedTrace) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
         for &b in bytes {

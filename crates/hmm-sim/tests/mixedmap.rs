@@ -140,7 +140,7 @@ proptest! {
         // Every step: no frame has fewer references than mappings.
         let mut v = ViewState::from_world(&s.world);
         for e in &r.events {
-            v.apply(e);
+            v.apply(&e);
             for (pfn, f) in &v.frames {
                 prop_assert!(f.refcount >= f.mapcount && f.mapcount >= 0, "pfn {:#x} ref {} map {}", pfn, f.refcount, f.mapcount);
             }

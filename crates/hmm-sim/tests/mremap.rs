@@ -281,7 +281,7 @@ proptest! {
             }
         };
         for e in &r.events {
-            v.apply(e);
+            v.apply(&e);
             for (i, s) in states.iter().enumerate() {
                 let i = i as u32;
                 let (o, w) = (at(&v, B + i), at(&v, new + i));

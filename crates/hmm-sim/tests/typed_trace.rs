@@ -9,32 +9,36 @@ use hmm_sim::Strategy;
 use hmm_sim::RANGE_BASE_VPN;
 use hmm_sim::{compare, run, Op, RunConfig, Setup, ThreadSpec};
 use hmm_sim::{narrate, Touched, TouchedSet};
-use hmm_sim::{Ev, Event, Kind};
+use hmm_sim::{Ev, Event, Kind, PackedTrace};
 use hmm_sim::{KernelVersion, Limits, Policy};
 use std::collections::BTreeSet;
 
-/// Checks the round trip of every event; returns the kinds seen.
-fn check(events: &[Event]) -> BTreeSet<Kind> {
+/// Checks the round trip of every event (typed form, and the packed trace's byte form); returns the kinds
+/// seen.
+fn check(events: &PackedTrace) -> BTreeSet<Kind> {
     let mut kinds = BTreeSet::new();
+    let back =
+        PackedTrace::from_bytes(&events.to_bytes()).expect("a trace reads back its own bytes");
+    assert_eq!(back.len(), events.len());
+    assert!(back.iter().eq(events.iter()));
     for (i, e) in events.iter().enumerate() {
+        if i % 37 == 0 {
+            assert_eq!(events.get(i), Some(e), "random access to event {i}");
+        }
         let ev = e.decode();
         assert!(
             !matches!(ev, Ev::Malformed { .. }),
             "event {i} is malformed: {e:?}"
         );
         assert_eq!(ev.kind(), e.kind);
-        assert_eq!(
-            Event::from_ev(e.thread, e.func, ev),
-            *e,
-            "event {i}: {ev:?}"
-        );
-        assert!(!narrate(e).is_empty());
+        assert_eq!(Event::from_ev(e.thread, e.func, ev), e, "event {i}: {ev:?}");
+        assert!(!narrate(&e).is_empty());
         kinds.insert(e.kind);
     }
     kinds
 }
 
-fn lane_events(states: &str) -> Vec<Vec<Event>> {
+fn lane_events(states: &str) -> Vec<PackedTrace> {
     let states = parse_states(states).expect("valid scenario");
     compare(&states, &RunConfig::default())
         .lanes
@@ -44,7 +48,7 @@ fn lane_events(states: &str) -> Vec<Vec<Event>> {
 }
 
 /// A main-world program touching every op: each ioctl, CPU accesses, mprotect, munmap, fork, two threads.
-fn main_world_events() -> Vec<Vec<Event>> {
+fn main_world_events() -> Vec<PackedTrace> {
     let setup = Setup::from_states(&parse_states("PPNSZCDOPPNS").unwrap());
     let span = |s: u32, n: u32| (RANGE_BASE_VPN + s, n);
     let mut ops: Vec<Op> = DmirrorCmd::ALL
@@ -126,7 +130,7 @@ fn main_world_events() -> Vec<Vec<Event>> {
 }
 
 /// ≤6.14's migrate_to_ram livelock: refcount -EAGAIN errors, contended locks, sleeping threads.
-fn livelock_events() -> Vec<Event> {
+fn livelock_events() -> PackedTrace {
     let (setup, specs) = common::device_page_readers(3);
     let cfg = RunConfig {
         kernel: KernelVersion::V6_14,
@@ -172,7 +176,7 @@ fn apply_reports_what_it_touched() {
         let mut v = hmm_sim::ViewState::from_world(&comparison.initial);
         let mut set = TouchedSet::default();
         for e in &lane.report.events {
-            let t = v.apply(e);
+            let t = v.apply(&e);
             assert_eq!(t, Touched::of(e.thread, &e.decode()));
             if let Ev::PteWrite { page, new, .. } = e.decode() {
                 assert_eq!(t.page, Some(page));

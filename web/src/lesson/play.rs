@@ -182,9 +182,9 @@ impl WorldChange {
                     .unwrap_or_else(|| format!("T{}", e.thread));
                 lines.push(Narrated {
                     thread,
-                    line: hmm_sim::narrate(e),
+                    line: hmm_sim::narrate(&e),
                     func: e.func,
-                    why: crate::why::why(e),
+                    why: crate::why::why(&e),
                 });
             }
         }

@@ -129,7 +129,7 @@ fn picture_at(
     npages: usize,
     touched: &TouchedSet,
 ) -> DeepPicture {
-    let event = lane.timeline.event_before(step).copied();
+    let event = lane.timeline.event_before(step);
     let thread = event.map_or(0, |e| e.thread);
     let cursor = cursor_page(state, npages);
     let start = window_start(cursor, npages, DEEP_WINDOW);

@@ -183,7 +183,7 @@ fn lane_picture(
         counters: state.counters,
         counters_differ: shared.counters_differ.clone(),
         func: event.map(|e| e.func),
-        narration: event.map_or_else(|| STEP_ZERO.to_owned(), narrate),
+        narration: event.map_or_else(|| STEP_ZERO.to_owned(), |e| narrate(&e)),
         held: decode::summarize_locks(&held_by(state, thread)),
         milestone: state.last_milestone,
         milestones: lane.milestones.clone(),

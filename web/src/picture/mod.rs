@@ -20,7 +20,7 @@ pub mod spans;
 pub mod swimlanes;
 
 use hmm_sim::Pte;
-use hmm_sim::{Event, LockId, Page, TouchedSet, ViewState};
+use hmm_sim::{LockId, PackedTrace, Page, TouchedSet, ViewState};
 use hmm_sim::{Zone, RANGE_BASE_VPN};
 
 use crate::decode;
@@ -112,13 +112,13 @@ pub fn pte_at(state: &ViewState, page: usize) -> Pte {
 /// What moving from step `from` to step `to` changed (`hmm_sim::TouchedSet`): the events in between (either
 /// direction), or for a jump longer than [`CHANGE_WINDOW`] what the last event before `to` changed, as a single
 /// step would.
-pub fn touched_between(events: &[Event], from: usize, to: usize) -> TouchedSet {
+pub fn touched_between(events: &PackedTrace, from: usize, to: usize) -> TouchedSet {
     let (lo, hi) = (from.min(to), from.max(to).min(events.len()));
     if hi.saturating_sub(lo) > CHANGE_WINDOW {
         let hi = to.min(events.len());
-        return TouchedSet::of(&events[to.saturating_sub(1).min(hi)..hi]);
+        return TouchedSet::of(events.range(to.saturating_sub(1).min(hi), hi));
     }
-    TouchedSet::of(&events[lo..hi.max(lo)])
+    TouchedSet::of(events.range(lo, hi.max(lo)))
 }
 
 /// Did the move write the PTE of page `index` of the scenario's range (in the main mm)?

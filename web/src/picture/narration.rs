@@ -34,7 +34,7 @@ pub fn narration_picture(lane: &LaneTrace, step: usize) -> NarrationPicture {
         is_call: event.is_some_and(|e| matches!(e.decode(), Ev::Call { .. })),
         line: event.map_or_else(
             || "Step 0: the scenario's pages, before the driver starts. Press Space (or ▶ Play) to run the three lanes.".to_owned(),
-            narrate,
+            |e| narrate(&e),
         ),
         held: held_by(&state, event.map_or(0, |e| e.thread)),
         milestone: state.last_milestone,

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use hmm_sim::{call_spans, lock_holds, Event, Func, LockId, Span, Tid};
+use hmm_sim::{call_spans, lock_holds, Func, LockId, PackedTrace, Span, Tid};
 
 /// Function-call and lock-hold spans of a whole trace, sorted by start: the swimlane timeline draws them.
 #[derive(Default)]
@@ -22,7 +22,7 @@ pub struct Spans {
 
 impl Spans {
     /// The spans of `events`, as hmm-sim reads them off the trace.
-    pub fn of(events: &[Event]) -> Spans {
+    pub fn of(events: &PackedTrace) -> Spans {
         let calls = call_spans(events);
         let locks = lock_holds(events);
         let threads: BTreeSet<Tid> = events.iter().map(|e| e.thread).collect();

@@ -109,7 +109,7 @@ pub fn step(race: &Race, kernel: KernelVersion, choices: &[u8]) -> Stepped {
                 index, runnable, ..
             }) if *index >= wanted.len() => {
                 return Stepped {
-                    events: report.events,
+                    events: report.events.iter().collect(),
                     choices: wanted,
                     runnable: runnable.clone(),
                     end: None,
@@ -140,7 +140,7 @@ pub fn step(race: &Race, kernel: KernelVersion, choices: &[u8]) -> Stepped {
                 let taken = report.choices.len().min(wanted.len());
                 wanted.truncate(taken);
                 return Stepped {
-                    events: report.events,
+                    events: report.events.iter().collect(),
                     choices: wanted,
                     runnable: vec![],
                     end: Some(Ended { how, why }),
@@ -173,7 +173,7 @@ pub fn run_on(race: &Race, kernel: KernelVersion, choices: &[u8]) -> Stepped {
     let how = classify(&report.result, &report.events);
     let why = report.result.as_ref().err().map(|e| e.to_string());
     Stepped {
-        events: report.events,
+        events: report.events.iter().collect(),
         choices: report.choices[..report.choices.len().min(MAX_SCHEDULE_LEN)].to_vec(),
         runnable: vec![],
         end: Some(Ended { how, why }),

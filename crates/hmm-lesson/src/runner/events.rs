@@ -4,7 +4,7 @@
 
 use crate::model::{RunEnd, Strategy, Until};
 use crate::observe::EventObs;
-use hmm_sim::{Event, Func, Milestone, RunError, RANGE_BASE_VPN};
+use hmm_sim::{Event, Func, Milestone, PackedTrace, RunError, RANGE_BASE_VPN};
 
 /// Is `name` a kernel function the simulator attributes events to?
 pub fn is_func(name: &str) -> bool {
@@ -20,7 +20,7 @@ pub fn milestone_keys() -> Vec<&'static str> {
 /// A milestone is looked for from event `from` on (where the lane is paused now), so resuming a long run
 /// step by step reads each event once.
 pub fn pause_point(
-    events: &[Event],
+    events: &PackedTrace,
     from: usize,
     until: &Until,
     lane: Strategy,
@@ -31,10 +31,10 @@ pub fn pause_point(
         Until::Step(n) => Some(*n as usize).filter(|&n| n < events.len()),
         Until::Milestone(name) => {
             let from = from.min(events.len());
-            match events[from..].iter().position(|e| is(e, name)) {
+            match events.iter_from(from).position(|e| is(&e, name)) {
                 // Pause just after the milestone event.
                 Some(i) => Some(from + i + 1),
-                None if events[..from].iter().any(|e| is(e, name)) => {
+                None if events.range(0, from).any(|e| is(&e, name)) => {
                     return Err(format!("lane {} is already past that point", lane.name()))
                 }
                 None => {
@@ -51,13 +51,13 @@ pub fn pause_point(
 /// How a run ended. A step-bound stop counts as a livelock when the last quarter of the trace is still
 /// redoing work (`Ev::is_spin_retry`: re-faults or `folio_migrate_mapping` -EAGAIN): threads run but make no
 /// progress. This is the only place a run is called a livelock.
-pub fn classify(result: &Result<(), RunError>, events: &[Event]) -> RunEnd {
+pub fn classify(result: &Result<(), RunError>, events: &PackedTrace) -> RunEnd {
     match result {
         Ok(()) => RunEnd::Completed,
         Err(RunError::Deadlock { .. }) => RunEnd::Deadlock,
         Err(RunError::StepLimit { .. }) => {
-            let tail = &events[events.len() - events.len() / 4..];
-            if tail.iter().any(|e| e.decode().is_spin_retry()) {
+            let mut tail = events.iter_from(events.len() - events.len() / 4);
+            if tail.any(|e| e.decode().is_spin_retry()) {
                 RunEnd::Livelock
             } else {
                 RunEnd::StepLimit

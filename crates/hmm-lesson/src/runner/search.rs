@@ -72,7 +72,7 @@ pub fn search(
                     let mut read = 0u64;
                     let found = report.events.iter().any(|x| {
                         read += 1;
-                        eval::event_matches(e, &event_obs(x, &report.thread_names))
+                        eval::event_matches(e, &event_obs(&x, &report.thread_names))
                     });
                     spent += read;
                     found

@@ -32,7 +32,7 @@ struct Queued {
 struct LaneWorld {
     /// The whole run, to its end (its events are in `events`).
     report: Report,
-    events: Arc<Vec<hmm_sim::Event>>,
+    events: Arc<hmm_sim::PackedTrace>,
     names: Arc<Vec<String>>,
     /// Where the lesson paused it (number of events applied), or None: at its end.
     at: Option<usize>,
@@ -337,11 +337,10 @@ impl<'l> BeatRunner<'l> {
     /// Make a finished main-world run the current main world.
     fn absorb(&mut self, mut report: Report) {
         for e in &report.events {
-            self.main_view.apply(e);
+            self.main_view.apply(&e);
         }
-        let mut events = std::mem::take(&mut report.events);
-        // Kept for the lesson's whole life: no spare capacity (up to half again of a long trace).
-        events.shrink_to_fit();
+        // Kept for the lesson's whole life: packed, without spare capacity (`Kernel::take_events`).
+        let events = std::mem::take(&mut report.events);
         let end = events.len();
         self.main_events
             .push(Arc::new(events), end, Arc::new(report.thread_names.clone()));
@@ -447,9 +446,7 @@ impl<'l> BeatRunner<'l> {
             }
         }
         let stopped = stop_message(&report.result, steps, None, &world);
-        let mut events = std::mem::take(&mut report.events);
-        events.shrink_to_fit();
-        let events = Arc::new(events);
+        let events = Arc::new(std::mem::take(&mut report.events));
         let at = pause_point(&events, 0, until, lane)?;
         let world = LaneWorld {
             outcome: classify(&report.result, &events),
@@ -617,8 +614,8 @@ fn observe_lane(l: &mut LaneWorld, mapped: &[bool]) -> Arc<WorldObs> {
         return o.clone();
     }
     let at = l.end();
-    for e in &l.events[l.applied.min(at)..at] {
-        l.view.apply(e);
+    for e in l.events.range(l.applied.min(at), at) {
+        l.view.apply(&e);
     }
     l.applied = l.applied.max(at);
     let mut events = EventLog::default();
@@ -749,7 +746,7 @@ mod tests {
             for (name, lane) in &runner.lanes {
                 let mut view = ViewState::from_world(&runner.scenario.world);
                 for e in lane.events.iter() {
-                    view.apply(e);
+                    view.apply(&e);
                 }
                 let world = &lane.report.world;
                 assert_eq!(

@@ -36,7 +36,7 @@ pub(crate) struct ThreadCtl {
 pub struct Kernel {
     pub version: KernelVersion,
     pub(crate) world: RefCell<World>,
-    pub(crate) events: RefCell<Vec<Event>>,
+    pub(crate) events: RefCell<PackedTrace>,
     /// Whether events are kept ([`TraceMode::Keep`]) or only folded into `counters` as they happen.
     trace_mode: TraceMode,
     /// Every event of the run folded as it is recorded (kept or not).
@@ -73,7 +73,7 @@ impl Kernel {
         Kernel {
             version,
             world: RefCell::new(world),
-            events: RefCell::new(Vec::new()),
+            events: RefCell::new(PackedTrace::new()),
             trace_mode,
             counters: RefCell::new(Counters::default()),
             steps: Cell::new(0),
@@ -129,8 +129,10 @@ impl Kernel {
     pub(crate) fn wm(&self) -> std::cell::RefMut<'_, World> {
         self.world.borrow_mut()
     }
-    pub fn take_events(&self) -> Vec<Event> {
-        std::mem::take(&mut self.events.borrow_mut())
+    pub fn take_events(&self) -> PackedTrace {
+        let mut events = std::mem::take(&mut *self.events.borrow_mut());
+        events.shrink_to_fit();
+        events
     }
     pub fn into_world(self) -> World {
         self.world.into_inner()

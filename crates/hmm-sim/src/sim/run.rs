@@ -15,7 +15,7 @@ use crate::mm::filemap::{
 use crate::mm::mmap::{cpu_access, fork, mprotect, munmap};
 use crate::mm::mremap::mremap;
 use crate::sched::{Executor, Limits, Policy, RunError};
-use crate::trace::{Counters, Event, Tid, TraceMode};
+use crate::trace::{Counters, PackedTrace, Tid, TraceMode};
 use crate::version::KernelVersion;
 use crate::world::*;
 use serde::{Deserialize, Serialize};
@@ -150,8 +150,8 @@ impl Default for RunConfig {
 /// Everything a run produced.
 #[derive(Clone, Debug)]
 pub struct Report {
-    /// Every event, unless the run was [`TraceMode::CountersOnly`] (then empty).
-    pub events: Vec<Event>,
+    /// Every event, packed, unless the run was [`TraceMode::CountersOnly`] (then empty).
+    pub events: PackedTrace,
     /// Every event folded, kept or not.
     pub counters: Counters,
     /// Events recorded (kept or not).

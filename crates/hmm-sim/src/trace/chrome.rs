@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::spans::{call_spans, lock_holds};
-use super::{Ev, Event};
+use super::Ev;
 use crate::errno::describe as describe_errno;
 
 /// Thread ids of the lock-hold tracks: simulated thread `t` takes its locks on track `LOCK_TRACK + t`.
@@ -78,7 +78,7 @@ impl ChromeEvent {
 pub fn chrome_trace_events(
     lane: &str,
     thread_names: &[String],
-    events: &[Event],
+    events: &super::PackedTrace,
     pid: u32,
 ) -> Vec<ChromeEvent> {
     let mut out = vec![ChromeEvent::meta(pid, 0, "process_name", lane.to_owned())];

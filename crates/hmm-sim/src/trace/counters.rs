@@ -149,9 +149,9 @@ impl Counters {
         }
     }
 
-    pub fn of(events: &[super::Event]) -> Counters {
+    pub fn of(events: &super::PackedTrace) -> Counters {
         let mut c = Counters::default();
-        events.iter().for_each(|e| c.observe(e));
+        events.iter().for_each(|e| c.observe(&e));
         c
     }
 

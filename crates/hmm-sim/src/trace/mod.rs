@@ -14,6 +14,7 @@ mod ev;
 mod func;
 mod ids;
 mod kind;
+mod packed;
 pub(crate) mod spans;
 
 pub use chrome::{chrome_trace_events, ChromeArg, ChromeEvent, CHROME_LOCK_TRACK};
@@ -22,6 +23,7 @@ pub use ev::{Ev, Invalidation, Page, RefMismatch, Slot};
 pub use func::Func;
 pub use ids::*;
 pub use kind::Kind;
+pub use packed::{PackedTrace, PackedTraceIter, BLOCK_EVENTS};
 
 /// Bumped whenever the meaning of an event field changes.
 pub const TRACE_SCHEMA_VERSION: u32 = 1;

@@ -1,7 +1,7 @@
 //! Spans of a trace: each call from its `Call` to its `Return`, each lock hold from acquire to release, per
 //! thread. Read off [`Ev`]s, so a timeline view draws them without decoding events itself.
 
-use super::{Ev, Event, Func, LockId, Tid};
+use super::{Ev, Func, LockId, PackedTrace, Tid};
 use std::collections::BTreeMap;
 
 /// A stretch of one thread's time. `start` is the opening event's index, `end` one past the closing event's
@@ -17,7 +17,7 @@ pub struct Span<T> {
 }
 
 /// Every call of the trace, sorted by start.
-pub fn call_spans(events: &[Event]) -> Vec<Span<Func>> {
+pub fn call_spans(events: &PackedTrace) -> Vec<Span<Func>> {
     let mut spans: Vec<Span<Func>> = Vec::new();
     let mut open: BTreeMap<Tid, Vec<usize>> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
@@ -45,7 +45,7 @@ pub fn call_spans(events: &[Event]) -> Vec<Span<Func>> {
 }
 
 /// Every lock hold of the trace (a shared `mmap_lock` hold per reader), sorted by start.
-pub fn lock_holds(events: &[Event]) -> Vec<Span<LockId>> {
+pub fn lock_holds(events: &PackedTrace) -> Vec<Span<LockId>> {
     let mut spans: Vec<Span<LockId>> = Vec::new();
     let mut open: BTreeMap<(Tid, LockId), usize> = BTreeMap::new();
     for (i, e) in events.iter().enumerate() {
@@ -87,12 +87,13 @@ mod tests {
             let locks = lock_holds(events);
             assert!(!calls.is_empty() && !locks.is_empty());
             // A completed lane closes everything: each span ends at its closing event.
-            assert!(calls
-                .iter()
-                .all(|s| matches!(events[s.end - 1].decode(), Ev::Return { .. })));
+            assert!(calls.iter().all(|s| matches!(
+                events.get(s.end - 1).map(|e| e.decode()),
+                Some(Ev::Return { .. })
+            )));
             assert!(locks
                 .iter()
-                .all(|s| matches!(events[s.end - 1].decode(), Ev::LockRelease { lock, .. } if lock == s.what)));
+                .all(|s| matches!(events.get(s.end - 1).map(|e| e.decode()), Some(Ev::LockRelease { lock, .. }) if lock == s.what)));
         }
     }
 }

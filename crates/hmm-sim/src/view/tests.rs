@@ -34,22 +34,22 @@ fn replay_matches_the_final_world() {
         // Seeking backwards equals replaying forwards from scratch.
         let mid = tl.len() / 2;
         let mut fwd = ViewState::from_world(&setup.world);
-        for e in &tl.events()[..mid] {
-            fwd.apply(e);
+        for e in tl.events().range(0, mid) {
+            fwd.apply(&e);
         }
         assert_eq!(tl.state_at(mid), fwd);
         // And forwards again from there, through the cursor cache.
         let mut fwd2 = fwd;
-        for e in &tl.events()[mid..] {
-            fwd2.apply(e);
+        for e in tl.events().iter_from(mid) {
+            fwd2.apply(&e);
         }
         assert_eq!(*tl.state(tl.len()), fwd2);
         // Any order of seeks (through the cache and the checkpoints) gives what a fresh replay gives.
         let len = tl.len();
         for step in [len, 0, len / 2, len / 3, len / 2 + 1, len / 2, 1, len] {
             let mut fresh = ViewState::from_world(&setup.world);
-            for e in &tl.events()[..step] {
-                fresh.apply(e);
+            for e in tl.events().range(0, step) {
+                fresh.apply(&e);
             }
             assert_eq!(*tl.state(step), fresh, "{} at {step}", lane.strategy.name());
         }
@@ -74,8 +74,8 @@ fn long_traces_keep_few_checkpoints() {
     assert!(tl.checkpoints.len() <= MAX_CHECKPOINTS + 1);
     for step in [tl.len() - 1, 7, tl.len() / 3] {
         let mut fresh = ViewState::from_world(&setup.world);
-        for e in &tl.events()[..step] {
-            fresh.apply(e);
+        for e in tl.events().range(0, step) {
+            fresh.apply(&e);
         }
         assert_eq!(*tl.state(step), fresh);
     }

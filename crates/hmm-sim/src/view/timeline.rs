@@ -1,7 +1,7 @@
 //! [`Timeline`]: any step of a trace, backwards too, in bounded memory.
 
 use super::ViewState;
-use crate::trace::{Event, Milestone};
+use crate::trace::{Event, Milestone, PackedTrace, BLOCK_EVENTS};
 
 /// Events between checkpoints on short traces (longer ones space them so there are at most
 /// [`MAX_CHECKPOINTS`]).
@@ -14,7 +14,7 @@ pub const CHECKPOINT_EVERY: usize = 4096;
 /// more than [`MAX_CHECKPOINTS`] (a million-event lane would otherwise hold hundreds of full states, more than a
 /// wasm32 tab can map). A seek is one clone plus at most `checkpoint_every()` applications, backwards or forwards.
 pub struct Timeline {
-    events: Vec<Event>,
+    events: PackedTrace,
     /// `checkpoints[k]` is the state after `k * every` events.
     pub(super) checkpoints: Vec<ViewState>,
     every: usize,
@@ -28,13 +28,13 @@ pub struct Timeline {
 pub const MAX_CHECKPOINTS: usize = 16;
 
 impl Timeline {
-    pub fn new(initial: ViewState, events: Vec<Event>) -> Timeline {
+    pub fn new(initial: ViewState, events: PackedTrace) -> Timeline {
         let every = CHECKPOINT_EVERY.max(events.len().div_ceil(MAX_CHECKPOINTS));
         let mut checkpoints = vec![initial.clone()];
         let mut milestones = Vec::new();
         let mut state = initial.clone();
-        for (i, e) in events.iter().enumerate() {
-            if let Some(m) = state.apply(e).milestone {
+        for (i, e) in events.iter_from(0).enumerate() {
+            if let Some(m) = state.apply(&e).milestone {
                 milestones.push((i, m));
             }
             if (i + 1) % every == 0 {
@@ -59,7 +59,8 @@ impl Timeline {
         self.events.is_empty()
     }
 
-    pub fn events(&self) -> &[Event] {
+    /// The events, packed: read them with `get`, `range`, `iter_from` or `for e in timeline.events()`.
+    pub fn events(&self) -> &PackedTrace {
         &self.events
     }
 
@@ -69,7 +70,7 @@ impl Timeline {
     }
 
     /// The event that produced step `step` (the one applied last), if any.
-    pub fn event_before(&self, step: usize) -> Option<&Event> {
+    pub fn event_before(&self, step: usize) -> Option<Event> {
         step.checked_sub(1).and_then(|i| self.events.get(i))
     }
 
@@ -84,8 +85,8 @@ impl Timeline {
                 *cache = self.checkpoints[step / self.every].clone();
             }
             let start = cache.step;
-            for e in &self.events[start..step] {
-                cache.apply(e);
+            for e in self.events.range(start, step) {
+                cache.apply(&e);
             }
         }
         self.cache.borrow()
@@ -98,10 +99,8 @@ impl Timeline {
 
     /// First step ≥ `from` + 1 reached by an event matching `pred` (the step right after that event).
     pub fn next_step_where(&self, from: usize, pred: impl Fn(&Event) -> bool) -> Option<usize> {
-        self.events
-            .iter()
-            .enumerate()
-            .skip(from)
+        (from..)
+            .zip(self.events.iter_from(from))
             .find(|(_, e)| pred(e))
             .map(|(i, _)| i + 1)
     }
@@ -109,7 +108,17 @@ impl Timeline {
     /// Last step < `before` reached by an event matching `pred`.
     pub fn prev_step_where(&self, before: usize, pred: impl Fn(&Event) -> bool) -> Option<usize> {
         let end = before.saturating_sub(1).min(self.events.len());
-        self.events[..end].iter().rposition(pred).map(|i| i + 1)
+        // Backwards a block at a time: the packing reads forwards only within a block.
+        let mut buf = Vec::with_capacity(BLOCK_EVENTS);
+        for block in (0..end.div_ceil(BLOCK_EVENTS)).rev() {
+            self.events.block_events(block, &mut buf);
+            let first = block * BLOCK_EVENTS;
+            buf.truncate(end - first);
+            if let Some(i) = buf.iter().rposition(&pred) {
+                return Some(first + i + 1);
+            }
+        }
+        None
     }
 
     /// The steps at which milestones are reached.

@@ -104,7 +104,7 @@ impl TouchedSet {
     }
 
     /// What `events` change, in either direction of travel.
-    pub fn of(events: &[crate::trace::Event]) -> TouchedSet {
+    pub fn of(events: impl IntoIterator<Item = crate::trace::Event>) -> TouchedSet {
         let mut s = TouchedSet::default();
         for e in events {
             s.add(Touched::of(e.thread, &e.decode()));
