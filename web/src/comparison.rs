@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use hmm_sim::{compact_states, PageState};
 use hmm_sim::{thousands, Limits, RunConfig};
-use hmm_sim::{Counters, Event, Milestone};
+use hmm_sim::{Counters, Milestone, PackedTrace};
 use hmm_sim::{Setup, Strategy};
 use hmm_sim::{Timeline, ViewState};
 
@@ -120,7 +120,7 @@ pub struct LaneTrace {
 impl LaneTrace {
     /// A lane as the compute worker reports it: its summary and its trace, seekable from `initial` (the
     /// set-up world's view, shared by the three lanes).
-    pub fn from_worker(meta: LaneMeta, events: Vec<Event>, initial: ViewState) -> LaneTrace {
+    pub fn from_worker(meta: LaneMeta, events: PackedTrace, initial: ViewState) -> LaneTrace {
         let timeline = Timeline::new(initial, events);
         LaneTrace {
             strategy: meta.strategy,

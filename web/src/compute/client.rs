@@ -4,23 +4,19 @@
 
 use std::rc::Rc;
 
-use hmm_sim::{Event, Strategy, ViewState};
+use hmm_sim::{PackedTrace, Strategy, ViewState};
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Worker};
 
 use super::protocol::{Reply, Request};
-use super::trace_bytes::{self, EVENT_BYTES};
+use super::trace_bytes;
 use crate::comparison::LaneTrace;
 
 /// The worker script trunk builds from `web/index.html`'s `data-type="worker"` link (its loader shim, which
 /// loads `worker.js` and `worker_bg.wasm` and runs `src/bin/worker.rs`'s `main`).
 pub const WORKER_SCRIPT: &str = "./worker_loader.js";
-
-/// Bytes copied from the transferred buffer into wasm memory at a time while decoding (a multiple of
-/// [`EVENT_BYTES`]): the trace is never held twice over in wasm memory.
-const COPY_CHUNK: u32 = (EVENT_BYTES as u32) * 65_536;
 
 /// What the page hears about a run.
 #[derive(Clone)]
@@ -111,26 +107,12 @@ fn read(data: &JsValue, initial: &ViewState) -> Option<Update> {
     })
 }
 
-/// The events of a transferred trace buffer, copied into wasm memory a piece at a time.
-fn events(buffer: &JsValue) -> Result<Vec<Event>, String> {
+/// The trace in a transferred buffer (hmm-sim's packed form: a few bytes per event, copied into wasm memory
+/// once and read there).
+fn events(buffer: &JsValue) -> Result<PackedTrace, String> {
     let buffer: ArrayBuffer = buffer
         .clone()
         .dyn_into()
         .map_err(|_| "the compute worker sent a lane without its trace".to_owned())?;
-    let bytes = Uint8Array::new(&buffer);
-    let len = bytes.length();
-    if len as usize % EVENT_BYTES != 0 {
-        return Err(trace_bytes::TraceBytesError::Length(len as usize).to_string());
-    }
-    let mut out = Vec::with_capacity(len as usize / EVENT_BYTES);
-    let mut piece = vec![0u8; COPY_CHUNK.min(len) as usize];
-    let mut at = 0;
-    while at < len {
-        let end = (at + COPY_CHUNK).min(len);
-        let piece = &mut piece[..(end - at) as usize];
-        bytes.subarray(at, end).copy_to(piece);
-        trace_bytes::decode_into(piece, &mut out).map_err(|e| e.to_string())?;
-        at = end;
-    }
-    Ok(out)
+    trace_bytes::decode(&Uint8Array::new(&buffer).to_vec())
 }

@@ -28,7 +28,8 @@ pub fn run(request: &Request, now: impl Fn() -> f64, mut post: impl FnMut(Reply,
         let stopped = match &run.report.result {
             Err(hmm_sim::RunError::StepLimit { steps, at }) => {
                 // Name where the last kept event is: what the lane's last step shows.
-                let at = events.last().map_or_else(
+                let last = events.len().checked_sub(1).and_then(|i| events.get(i));
+                let at = last.map_or_else(
                     || at.clone(),
                     |e| format!("T{} in {}", e.thread, e.func.name()),
                 );
@@ -138,7 +139,7 @@ mod tests {
         };
         let events = trace_bytes::decode(bytes).expect("bytes");
         assert_eq!(events.len(), 50);
-        let last = events.last().expect("kept");
+        let last = events.get(49).expect("kept");
         assert_eq!(
             meta.stopped,
             Some((50, format!("T{} in {}", last.thread, last.func.name())))

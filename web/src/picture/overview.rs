@@ -69,7 +69,7 @@ impl KindMap {
             return;
         }
         let (lo, hi) = (self.step.min(step), self.step.max(step));
-        let touched = TouchedSet::of(&timeline.events()[lo..hi]);
+        let touched = TouchedSet::of(timeline.events().range(lo, hi));
         let state = timeline.state(step);
         for page in &touched.pages {
             let Some(index) = page.vpn.checked_sub(RANGE_BASE_VPN) else {
