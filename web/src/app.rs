@@ -328,6 +328,11 @@ fn use_pending_comparison(
                 let text = text.clone();
                 on_update.dispatch(match update {
                     Update::Started(strategy) => Action::Computing(text, strategy),
+                    Update::Preparing {
+                        strategy,
+                        done,
+                        total,
+                    } => Action::Preparing(text, strategy, done, total),
                     Update::Lane(lane) => Action::LaneReady(text, lane),
                     Update::Done { agree } => Action::ComputeDone(text, agree),
                     Update::Failed(message) => Action::ComputeFailed(text, message),

@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use hmm_sim::{compact_states, PageState};
 use hmm_sim::{thousands, Limits, RunConfig};
-use hmm_sim::{Counters, Milestone, PackedTrace};
+use hmm_sim::{Counters, Milestone};
 use hmm_sim::{Setup, Strategy};
 use hmm_sim::{Timeline, ViewState};
 
@@ -28,12 +28,14 @@ use crate::url::Align;
 
 /// The most trace events the browser keeps per lane: 2^23 = 8,388,608.
 ///
-/// Why this number: an event is 16 bytes (`hmm_sim::Event`) and all three lanes are kept whole on the page for
-/// time travel, so this is 128 MiB per lane and 384 MiB for three. A power of two, so a trace's `Vec`, growing by
-/// doubling, never reserves more than that. The wasm32 heap cannot exceed 4 GiB and never gives memory back:
-/// with hmm-sim's default budget (50,000,000), `O*32768` took 2.4 GiB of wasm memory. The browser runs any
-/// scenario hmm-sim accepts (up to `hmm_sim::MAX_PAGES`, 1 GiB), in a worker; a lane longer than this (the
-/// mixed 1 GiB scenario's legacy B is 49.6 M events) stops here, explorable up to there, and says so.
+/// Why this number: all three lanes are kept on the page for time travel, each as hmm-sim's packed trace plus
+/// up to 17 checkpoint views of the whole world (`hmm_sim::Timeline`), and the page replays each lane once to
+/// build them (a slice at a time, `crate::compute::client`). The wasm32 heap cannot exceed 4 GiB and never
+/// gives memory back: with hmm-sim's default budget (50,000,000) and 16-byte events, `O*32768` took 2.4 GiB
+/// of wasm memory. The browser runs any scenario hmm-sim accepts (up to `hmm_sim::MAX_PAGES`, 1 GiB), in a
+/// worker; a lane longer than this (every lane of `P*262144`; the mixed 1 GiB scenario's legacy B is 49.6 M
+/// events) stops here, explorable up to there, and says so. Not yet re-measured since traces are packed: the
+/// budget may be raised once the page's memory at 262,144 pages is measured against it.
 pub const BROWSER_MAX_EVENTS_PER_LANE: u64 = 1 << 23;
 
 /// The view of the world before step 0 of every lane of `states`.
@@ -69,7 +71,7 @@ impl Stopped {
     pub fn message(&self, lane: &str) -> String {
         format!(
             "The {lane} lane stopped at step {limit}: the browser keeps at most {limit} events per lane \
-             (16 bytes each, all three lanes kept for stepping back and forth). It stopped in thread {at}. \
+             (all three lanes are kept for stepping back and forth). It stopped in thread {at}. \
              Its steps up to there can be explored; its counters and final pages are as far as it got. \
              To count the whole run, use the command line, which counts the events without keeping the trace:",
             limit = thousands(self.limit),
@@ -118,10 +120,8 @@ pub struct LaneTrace {
 }
 
 impl LaneTrace {
-    /// A lane as the compute worker reports it: its summary and its trace, seekable from `initial` (the
-    /// set-up world's view, shared by the three lanes).
-    pub fn from_worker(meta: LaneMeta, events: PackedTrace, initial: ViewState) -> LaneTrace {
-        let timeline = Timeline::new(initial, events);
+    /// A lane as the compute worker reports it: its summary, and its trace made seekable.
+    pub fn from_worker(meta: LaneMeta, timeline: Timeline) -> LaneTrace {
         LaneTrace {
             strategy: meta.strategy,
             totals: meta.counters,
@@ -192,11 +192,8 @@ impl LoadedLanes {
                     let events = bytes
                         .and_then(|b| trace_bytes::decode(&b).ok())
                         .unwrap_or_default();
-                    lanes.push(Rc::new(LaneTrace::from_worker(
-                        meta,
-                        events,
-                        initial.clone(),
-                    )));
+                    let timeline = Timeline::new(initial.clone(), events);
+                    lanes.push(Rc::new(LaneTrace::from_worker(meta, timeline)));
                 }
                 Reply::Done { agree: verdict } => agree = verdict,
                 Reply::Ready | Reply::Started(_) | Reply::Failed(_) => {}

@@ -25,6 +25,11 @@ pub const SYNC_PAGES: usize = 2048;
 pub enum LaneStatus {
     Waiting,
     Computing,
+    /// Its trace is in; the page has replayed `done` of its `total` events, to seek in it.
+    Preparing {
+        done: usize,
+        total: usize,
+    },
     /// Done: its events, and how long the worker took, in milliseconds.
     Done {
         events: usize,
@@ -117,6 +122,8 @@ pub enum Action {
     EditScenario(String),
     /// The worker started a lane of this scenario.
     Computing(String, Strategy),
+    /// The page is replaying a lane of this scenario: events done, in all.
+    Preparing(String, Strategy, usize, usize),
     /// The worker finished a lane of this scenario.
     LaneReady(String, Rc<LaneTrace>),
     /// Every lane of this scenario is in; hmm-sim's verdict on their final states.
@@ -285,6 +292,7 @@ impl Reducible for AppState {
             }
             Action::EditScenario(_)
             | Action::Computing(..)
+            | Action::Preparing(..)
             | Action::LaneReady(..)
             | Action::ComputeDone(..)
             | Action::ComputeFailed(..)
@@ -428,6 +436,15 @@ impl AppState {
                     return None;
                 }
                 progress.set(strategy, LaneStatus::Computing);
+                Some(self)
+            }
+            Action::Preparing(text, strategy, done, total) => {
+                if self.pending.as_deref() != Some(text.as_str()) {
+                    return None;
+                }
+                self.progress
+                    .as_mut()?
+                    .set(strategy, LaneStatus::Preparing { done, total });
                 Some(self)
             }
             Action::LaneReady(text, lane) => {

@@ -88,7 +88,8 @@ pub use trace::{
 pub use kernel::mutants::{skip_release_at, take_release_sites_reached};
 // Viewing: the world at any step, and one sentence per event.
 pub use view::{
-    narrate, FrameView, Timeline, Touched, TouchedSet, ViewState, CHECKPOINT_EVERY, MAX_CHECKPOINTS,
+    narrate, FrameView, Timeline, TimelineBuilder, Touched, TouchedSet, ViewState,
+    CHECKPOINT_EVERY, MAX_CHECKPOINTS,
 };
 
 /// Where the model departs from the kernel, in one sentence each. Every surface that shows the model

