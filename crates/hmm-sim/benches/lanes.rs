@@ -1,9 +1,14 @@
-//! `cargo bench -p hmm-sim`: the three lanes over 1 GiB (262,144 pages) of a mixed scenario.
-//! Reports wall time, events per second, trace bytes per event and the process's peak RSS.
+//! `cargo bench -p hmm-sim --bench lanes [-- PAGES...]`: the three lanes over a mixed scenario (present pages
+//! with swapped and untouched ones sprinkled in) of each page count given (default 262,144 = 1 GiB).
+//!
+//! Per lane: wall time, events, events per second, trace bytes held (packed) per event. Per page count: a
+//! `Timeline` over the longest lane and 20 cold seeks (p50 / p95), and the decode speed of the packed trace.
+//! At the end: the process's peak RSS, which covers all three lanes' reports (traces and final worlds) and the
+//! timeline, held together. Lines starting `BENCH ` are `key=value` pairs for `cargo xtask bench`.
 //! (A benchmark, not a test: it reads the clock; the simulator itself never does.)
 
-use hmm_sim::{compare, RunConfig};
-use hmm_sim::{parse_states, MAX_PAGES};
+use hmm_sim::{parse_states, run, Op, RunConfig, Setup, Strategy, ThreadSpec, Timeline, ViewState};
+use hmm_sim::{MAX_PAGES, RANGE_BASE_VPN};
 use std::time::Instant;
 
 fn peak_rss_kib() -> Option<u64> {
@@ -13,66 +18,84 @@ fn peak_rss_kib() -> Option<u64> {
 }
 
 fn main() {
-    // Mostly present pages with swapped and untouched ones sprinkled in. (Zero pages are left out on
-    // purpose: legacy A's write fault on each one COW-breaks under MMU_NOTIFY_CLEAR, which restarts the
-    // whole 1 GiB hmm_range_fault once per PMD chunk, which is why drivers fault in smaller pieces.)
+    let counts: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let counts = if counts.is_empty() {
+        vec![MAX_PAGES]
+    } else {
+        counts
+    };
+    // Zero pages are left out on purpose: legacy A's write fault on each one COW-breaks under
+    // MMU_NOTIFY_CLEAR, which restarts the whole hmm_range_fault once per PMD chunk.
     let pattern = "PPPPPPPPPPPPPPSPPPPPPPPPPPPPPPNP";
-    let text: String = pattern.chars().cycle().take(MAX_PAGES).collect();
-    let states = parse_states(&text).expect("valid pattern");
-    for all_present in [true, false] {
-        let states = if all_present {
-            vec![states[0]; MAX_PAGES]
-        } else {
-            states.clone()
-        };
-        let started = Instant::now();
-        let lanes = compare(&states, &RunConfig::default()).lanes;
-        let total = started.elapsed();
-        println!(
-            "scenario: {} ({} pages); all three lanes in {:.3} s",
-            if all_present { "all P" } else { "mixed P/S/N" },
-            MAX_PAGES,
-            total.as_secs_f64()
-        );
-        for l in &lanes {
-            assert!(l.report.result.is_ok(), "{:?}", l.report.result);
+    for pages in counts {
+        let text: String = pattern.chars().cycle().take(pages).collect();
+        let states = parse_states(&text).expect("valid pattern");
+        let setup = Setup::from_states(&states);
+        let mut reports = Vec::new();
+        for strategy in Strategy::ALL {
+            let thread = ThreadSpec {
+                name: "lane".into(),
+                mm: 0,
+                ops: vec![Op::Lane {
+                    strategy,
+                    dev: 0,
+                    start: RANGE_BASE_VPN,
+                    npages: pages as u32,
+                }],
+            };
+            let started = Instant::now();
+            let r = run(&setup, &[thread], &RunConfig::default());
+            let secs = started.elapsed().as_secs_f64();
+            assert!(r.result.is_ok(), "{:?}", r.result);
+            let n = r.events.len();
+            let held = r.events.bytes_held();
             println!(
-                "  {:<9} events {:>10}  walks {}  faults {:>6}  trace {:>6.1} MiB ({:.2} B/event)",
-                l.strategy.name(),
-                l.report.events.len(),
-                l.counters.walks,
-                l.counters.faults,
-                l.report.events.bytes_held() as f64 / (1 << 20) as f64,
-                l.report.events.bytes_held() as f64 / l.report.events.len().max(1) as f64
+                "BENCH pages={pages} lane={} secs={secs:.3} events={n} events_per_s={:.0} bytes_held={held} bytes_per_event={:.2}",
+                strategy.name(),
+                n as f64 / secs,
+                held as f64 / n.max(1) as f64
             );
+            reports.push(r);
         }
-    }
-    // Time each lane alone for per-lane figures.
-    let states = parse_states(&"P".repeat(MAX_PAGES)).unwrap();
-    for strategy in hmm_sim::Strategy::ALL {
-        let setup = hmm_sim::Setup::from_states(&states);
-        let thread = hmm_sim::ThreadSpec {
-            name: "lane".into(),
-            mm: 0,
-            ops: vec![hmm_sim::Op::Lane {
-                strategy,
-                dev: 0,
-                start: hmm_sim::RANGE_BASE_VPN,
-                npages: MAX_PAGES as u32,
-            }],
+        let Some(longest) = reports.iter().max_by_key(|r| r.events.len()) else {
+            continue;
         };
+        let events = &longest.events;
         let started = Instant::now();
-        let r = hmm_sim::run(&setup, &[thread], &RunConfig::default());
-        let secs = started.elapsed().as_secs_f64();
+        // A full pass that reads every event (the count is printed so the pass cannot be optimized away).
+        let calls = events
+            .iter()
+            .filter(|e| e.kind == hmm_sim::Kind::Call)
+            .count();
+        let decode = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let tl = Timeline::new(ViewState::from_world(&setup.world), events.clone());
+        let build = started.elapsed().as_secs_f64();
+        let len = tl.len();
+        // Steps k/21 of the lane, visited in the order of a fixed permutation (7 is coprime with 20), so each
+        // seek starts from a checkpoint, not from the cursor cache.
+        let mut times: Vec<f64> = (0..20)
+            .map(|i| {
+                let step = len / 21 * ((i * 7) % 20 + 1);
+                let t = Instant::now();
+                let s = tl.state(step);
+                assert_eq!(s.step, step);
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
         println!(
-            "lane {:<9} {:.3} s  {:>10} events  {:.1} M events/s",
-            strategy.name(),
-            secs,
-            r.events.len(),
-            r.events.len() as f64 / secs / 1e6
+            "BENCH pages={pages} seek_lane_events={len} checkpoint_every={} timeline_build_s={build:.2} seek_p50_ms={:.1} seek_p95_ms={:.1} decode_events_per_s={:.0} calls={calls}",
+            tl.checkpoint_every(),
+            times[times.len() / 2],
+            times[times.len() * 95 / 100],
+            len as f64 / decode,
         );
     }
     if let Some(kib) = peak_rss_kib() {
-        println!("peak RSS {:.1} MiB", kib as f64 / 1024.0);
+        println!("BENCH peak_rss_mib={:.1}", kib as f64 / 1024.0);
     }
 }

@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 
-const path = new URL('../../../target/wasm32-unknown-unknown/release/examples/wasm_bench.wasm', import.meta.url);
+// WASM_BENCH names the module when the target directory is not ./target (cargo xtask bench sets it).
+const path = process.env.WASM_BENCH ?? new URL('../../../target/wasm32-unknown-unknown/release/examples/wasm_bench.wasm', import.meta.url);
 const { instance } = await WebAssembly.instantiate(await readFile(path), {});
 const pages = Number(process.argv[2] ?? 262144);
 const names = ['legacy_a', 'legacy_b', 'unified'];

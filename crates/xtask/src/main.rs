@@ -9,6 +9,7 @@
 //!
 //! Nothing here downloads a binary: tools come from crates.io (`cargo install`), npm (`npm ci`) or apt.
 
+mod bench;
 mod counts;
 mod dist;
 mod process;
@@ -28,6 +29,7 @@ commands:
   serve [ARGS...]    setup, then `trunk serve --offline ARGS...`; open http://127.0.0.1:8080/
   test               setup, then run every test suite; ends with `N passed, N failed`
   dist               setup, then a release build of the static site into dist/ (works from any sub-path)
+  bench              native, wasm (node) and browser (e2e/perf.mjs on dist/) figures for 512 / 32,768 / 262,144 pages
 ";
 
 /// Why a command failed.
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Some("serve") => serve::run(&args[1..]),
         Some("test") if args.len() == 1 => test::run(),
         Some("dist") if args.len() == 1 => dist::run(),
+        Some("bench") if args.len() == 1 => bench::run(),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             Ok(())
