@@ -12,15 +12,19 @@ use hmm_sim::Strategy;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::comparison::LoadedLanes;
+use crate::comparison::{initial_view, LoadedLanes, BROWSER_MAX_EVENTS_PER_LANE};
 use crate::components::{
-    DeepView, Help, LanePanel, Legend, Narration, Notices, ScenarioInput, Simplified, SummaryChart,
-    Transport,
+    ComputeProgress, DeepView, Help, LanePanel, Legend, Narration, Notices, Overview,
+    ScenarioInput, Simplified, SummaryChart, Transport,
 };
+use crate::compute::client::{self, Update};
+use crate::compute::protocol::Request;
 use crate::picture::deep::deep_picture;
 use crate::picture::lane::compare_pictures;
 use crate::picture::narration::narration_picture;
+use crate::picture::overview::overview_picture;
 use crate::picture::swimlanes::swimlanes_picture;
+use crate::picture::MINIMAP_MAX_PAGES;
 use crate::scenario::parse_text;
 use crate::state::{Action, AppState, Theme};
 use crate::url::{format_query, parse_query, View, BASE_STEPS_PER_SECOND};
@@ -184,7 +188,7 @@ pub fn App() -> Html {
         state.display.present || state.display.speaker,
     );
     use_play_loop(state.playing, state.speed_index, dispatcher.clone());
-    use_pending_comparison(state.pending.clone(), dispatcher);
+    use_pending_comparison(state.pending.clone(), state.lane, dispatcher);
     use_url_follows(&state);
     crate::embed::host::use_host_commands(&state, state.dispatcher());
     crate::embed::host::use_host_events(&state);
@@ -227,8 +231,10 @@ pub fn App() -> Html {
             <Notices notices={state.notices.clone()} on={on.clone()} />
             <ScenarioInput value={state.scenario_text.clone()}
                 error={state.scenario_error.clone().map(AttrValue::from)}
-                pending={state.pending.is_some()}
                 on_change={on.reform(Action::EditScenario)} />
+            if let Some(progress) = &state.progress {
+                <ComputeProgress progress={progress.clone()} on_cancel={on.reform(|_: ()| Action::CancelCompute)} />
+            }
             {
                 match &state.comparison {
                     Some(comparison) => body(&state, comparison, &on),
@@ -301,19 +307,46 @@ fn use_play_loop(playing: bool, speed_index: usize, dispatcher: UseReducerDispat
     });
 }
 
-/// A large scenario: paint "computing" first, then compute.
+/// A large scenario: computed in the worker (`crate::compute`), each lane handed to the reducer as it is
+/// done. Changing the scenario or cancelling drops the job, which terminates the worker.
 #[hook]
-fn use_pending_comparison(pending: Option<String>, dispatcher: UseReducerDispatcher<AppState>) {
+fn use_pending_comparison(
+    pending: Option<String>,
+    first: Strategy,
+    dispatcher: UseReducerDispatcher<AppState>,
+) {
     use_effect_with(pending, move |pending| {
-        let timeout = pending.clone().map(|text| {
-            Timeout::new(30, move || {
-                if let Ok(states) = parse_text(&text) {
-                    let comparison = Rc::new(LoadedLanes::build(states));
-                    dispatcher.dispatch(Action::ComparisonReady(text, comparison));
+        let job = pending.clone().and_then(|text| {
+            let states = parse_text(&text).ok()?;
+            let request = Request {
+                pages: text.clone(),
+                first,
+                budget: BROWSER_MAX_EVENTS_PER_LANE,
+            };
+            let on_update = dispatcher.clone();
+            let started = client::start(&request, initial_view(&states), move |update| {
+                let text = text.clone();
+                on_update.dispatch(match update {
+                    Update::Started(strategy) => Action::Computing(text, strategy),
+                    Update::Preparing {
+                        strategy,
+                        done,
+                        total,
+                    } => Action::Preparing(text, strategy, done, total),
+                    Update::Lane(lane) => Action::LaneReady(text, lane),
+                    Update::Done { agree } => Action::ComputeDone(text, agree),
+                    Update::Failed(message) => Action::ComputeFailed(text, message),
+                });
+            });
+            match started {
+                Ok(job) => Some(job),
+                Err(message) => {
+                    dispatcher.dispatch(Action::ComputeFailed(request.pages, message));
+                    None
                 }
-            })
+            }
         });
-        move || drop(timeout)
+        move || drop(job)
     });
 }
 
@@ -391,15 +424,31 @@ fn body(state: &AppState, comparison: &LoadedLanes, on: &Callback<Action>) -> Ht
     let view = match state.view {
         View::Compare => {
             let pictures = compare_pictures(comparison, reference, &steps, &prevs);
+            let overview = (comparison.npages() > MINIMAP_MAX_PAGES).then(|| {
+                let cursor = pictures.get(reference).and_then(|p| p.cursor);
+                Rc::new(overview_picture(comparison, &steps, state.overview, cursor))
+            });
             html! {
                 <>
+                    if let Some(picture) = overview {
+                        <Overview {picture} on={on.clone()} />
+                    }
                     <div id="lanes" class="lanes">
                         { for pictures.into_iter().enumerate().map(|(i, picture)| html! {
                             <LanePanel key={comparison.lanes[i].strategy.name()} {picture} reference={i == reference} on={on.clone()} />
                         }) }
+                        // Lanes the worker has not handed over yet.
+                        { for Strategy::ALL.into_iter().filter(|&s| !comparison.has_lane(s)).map(|s| html! {
+                            <section key={s.name()} id={format!("lane-{}-pending", s.name())} class="lane-pending"
+                                aria-label={format!("{} lane, computing", crate::components::lane_name(s))}>
+                                <p class="placeholder">{ format!("{}: computing…", crate::components::lane_name(s)) }</p>
+                            </section>
+                        }) }
                     </div>
-                    <SummaryChart totals={comparison.totals()} agree={comparison.agree}
-                        stopped={comparison.lanes.iter().filter(|l| l.stopped.is_some()).map(|l| l.strategy).collect::<Vec<_>>()} />
+                    if comparison.complete {
+                        <SummaryChart totals={comparison.totals()} agree={comparison.agree}
+                            stopped={comparison.lanes.iter().filter(|l| l.stopped.is_some()).map(|l| l.strategy).collect::<Vec<_>>()} />
+                    }
                 </>
             }
         }

@@ -13,26 +13,35 @@
 use std::cell::OnceCell;
 use std::rc::Rc;
 
-use hmm_sim::Strategy;
 use hmm_sim::{compact_states, PageState};
-use hmm_sim::{compare, thousands, Limits, RunConfig, RunError};
+use hmm_sim::{thousands, Limits, RunConfig};
 use hmm_sim::{Counters, Milestone};
+use hmm_sim::{Setup, Strategy};
 use hmm_sim::{Timeline, ViewState};
 
+use crate::compute::protocol::{LaneMeta, Reply, Request};
+use crate::compute::trace_bytes;
+
+use crate::picture::overview::KindMapCache;
 use crate::picture::spans::Spans;
 use crate::url::Align;
 
 /// The most trace events the browser keeps per lane: 2^23 = 8,388,608.
 ///
-/// Why this number: an event is 16 bytes (`hmm_sim::Event`) and all three lanes are kept whole for time
-/// travel, so this is 128 MiB per lane and 384 MiB for three. A power of two, so a trace's `Vec`, growing by
-/// doubling, never reserves more than that. The wasm32 heap cannot exceed 4 GiB and never gives memory back
-/// (each doubling leaves the previous buffer behind as a hole): with hmm-sim's default budget (50,000,000),
-/// `O*32768` took 2.4 GiB of wasm memory and three times as long; with this one, 683 MiB. Every letter ×
-/// 32,768 pages (the browser's page cap) runs to its end in every lane except `O` in the unified lane
-/// (superlinear in the pages: 13.7 M events at 16,384 pages, more than 50 M at 32,768), which stops here
-/// (`tests::at_the_page_cap_only_o_in_the_unified_lane_reaches_the_budget`, and the end-to-end test).
+/// Why this number: all three lanes are kept on the page for time travel, each as hmm-sim's packed trace plus
+/// up to 17 checkpoint views of the whole world (`hmm_sim::Timeline`), and the page replays each lane once to
+/// build them (a slice at a time, `crate::compute::client`). The wasm32 heap cannot exceed 4 GiB and never
+/// gives memory back: with hmm-sim's default budget (50,000,000) and 16-byte events, `O*32768` took 2.4 GiB
+/// of wasm memory. The browser runs any scenario hmm-sim accepts (up to `hmm_sim::MAX_PAGES`, 1 GiB), in a
+/// worker; a lane longer than this (every lane of `P*262144`; the mixed 1 GiB scenario's legacy B is 49.6 M
+/// events) stops here, explorable up to there, and says so. Not yet re-measured since traces are packed: the
+/// budget may be raised once the page's memory at 262,144 pages is measured against it.
 pub const BROWSER_MAX_EVENTS_PER_LANE: u64 = 1 << 23;
+
+/// The view of the world before step 0 of every lane of `states`.
+pub fn initial_view(states: &[PageState]) -> ViewState {
+    ViewState::from_world(&Setup::from_states(states).world)
+}
 
 /// How the browser runs a scenario: hmm-sim's defaults, with the trace budget above.
 pub fn browser_run_config(max_events_per_lane: u64) -> RunConfig {
@@ -62,7 +71,7 @@ impl Stopped {
     pub fn message(&self, lane: &str) -> String {
         format!(
             "The {lane} lane stopped at step {limit}: the browser keeps at most {limit} events per lane \
-             (16 bytes each, all three lanes kept for stepping back and forth). It stopped in thread {at}. \
+             (all three lanes are kept for stepping back and forth). It stopped in thread {at}. \
              Its steps up to there can be explored; its counters and final pages are as far as it got. \
              To count the whole run, use the command line, which counts the events without keeping the trace:",
             limit = thousands(self.limit),
@@ -103,10 +112,31 @@ pub struct LaneTrace {
     pub thread_names: Vec<String>,
     /// Steps at which milestones are reached, shared with every picture of this lane.
     pub milestones: Rc<Vec<(usize, Milestone)>>,
+    /// How long the run took where it was computed, in milliseconds.
+    pub compute_millis: f64,
+    /// The overview's per-chunk counts, moved with the step (`crate::picture::overview`).
+    pub overview: KindMapCache,
     spans: OnceCell<Spans>,
 }
 
 impl LaneTrace {
+    /// A lane as the compute worker reports it: its summary, and its trace made seekable.
+    pub fn from_worker(meta: LaneMeta, timeline: Timeline) -> LaneTrace {
+        LaneTrace {
+            strategy: meta.strategy,
+            totals: meta.counters,
+            stopped: meta.stopped.map(|(limit, at)| Stopped { limit, at }),
+            error: meta.error,
+            violations: meta.violations,
+            thread_names: meta.thread_names,
+            milestones: Rc::new(timeline.milestone_steps().collect()),
+            compute_millis: meta.millis,
+            overview: KindMapCache::default(),
+            timeline,
+            spans: OnceCell::new(),
+        }
+    }
+
     /// Call and lock spans for the swimlane timeline, computed on first use (only the deep view needs them).
     pub fn spans(&self) -> &Spans {
         self.spans.get_or_init(|| Spans::of(self.timeline.events()))
@@ -123,53 +153,62 @@ pub struct LoadedLanes {
     /// The scenario as the URL carries it (`hmm_sim::compact_states`).
     pub pages_text: String,
     pub states: Vec<PageState>,
-    pub lanes: Vec<LaneTrace>,
-    /// hmm-sim's verdict: do all lanes end with every page in the same place, holding the same data?
+    /// The lanes computed so far, in `Strategy::ALL` order (all three once [`LoadedLanes::complete`]): the
+    /// worker hands them over one at a time, and the first can be explored while the others compute.
+    pub lanes: Vec<Rc<LaneTrace>>,
+    /// hmm-sim's verdict: do all lanes end with every page in the same place, holding the same data? (False
+    /// until every lane is in.)
     pub agree: bool,
+    /// Every lane is in, and the verdict above is hmm-sim's.
+    pub complete: bool,
     /// [`anchors`] of lane `j` against reference lane `i` at `i * lanes + j`, computed on first use: every
     /// picture of every step asks for them.
     alignments: Vec<OnceCell<Vec<(usize, usize)>>>,
 }
 
 impl LoadedLanes {
-    /// Run `states` through the three lanes under the browser's budget, [`BROWSER_MAX_EVENTS_PER_LANE`].
+    /// Run `states` through the three lanes under the browser's budget, [`BROWSER_MAX_EVENTS_PER_LANE`], here
+    /// and now (small scenarios, and tests; large ones go to the worker, `crate::compute`).
     pub fn build(states: Vec<PageState>) -> LoadedLanes {
         LoadedLanes::build_with_budget(states, BROWSER_MAX_EVENTS_PER_LANE)
     }
 
-    /// Run `states` keeping at most `max_events_per_lane` events per lane (tests use small budgets).
+    /// Run `states` keeping at most `max_events_per_lane` events per lane (tests use small budgets): the
+    /// worker's own job ([`crate::compute::job::run`]), its replies read back on the spot.
     pub fn build_with_budget(states: Vec<PageState>, max_events_per_lane: u64) -> LoadedLanes {
-        let comparison = compare(&states, &browser_run_config(max_events_per_lane));
-        let agree = comparison.agree();
-        let initial = ViewState::from_world(&comparison.initial);
-        let lanes = comparison
-            .lanes
-            .into_iter()
-            .map(|run| {
-                let timeline = Timeline::new(initial.clone(), run.report.events);
-                let (stopped, error) = match run.report.result {
-                    Ok(()) => (None, None),
-                    Err(RunError::StepLimit { steps, at }) => {
-                        let at = timeline
-                            .event_before(timeline.len())
-                            .map_or(at, |e| format!("T{} in {}", e.thread, e.func.name()));
-                        (Some(Stopped { limit: steps, at }), None)
-                    }
-                    Err(other) => (None, Some(other.to_string())),
-                };
-                LaneTrace {
-                    strategy: run.strategy,
-                    totals: run.counters,
-                    stopped,
-                    error,
-                    violations: run.report.violations.clone(),
-                    thread_names: run.report.thread_names.clone(),
-                    milestones: Rc::new(timeline.milestone_steps().collect()),
-                    timeline,
-                    spans: OnceCell::new(),
+        let request = Request {
+            pages: compact_states(&states),
+            first: Strategy::LegacyA,
+            budget: max_events_per_lane,
+        };
+        let initial = initial_view(&states);
+        let mut lanes = Vec::new();
+        let mut agree = false;
+        crate::compute::job::run(
+            &request,
+            || 0.0,
+            |reply, bytes| match reply {
+                Reply::Lane(meta) => {
+                    let events = bytes
+                        .and_then(|b| trace_bytes::decode(&b).ok())
+                        .unwrap_or_default();
+                    let timeline = Timeline::new(initial.clone(), events);
+                    lanes.push(Rc::new(LaneTrace::from_worker(meta, timeline)));
                 }
-            })
-            .collect::<Vec<LaneTrace>>();
+                Reply::Done { agree: verdict } => agree = verdict,
+                Reply::Ready | Reply::Started(_) | Reply::Failed(_) => {}
+            },
+        );
+        LoadedLanes::assemble(states, lanes, Some(agree))
+    }
+
+    /// The lanes computed so far; `agree` is hmm-sim's verdict once every lane is in (`None` before).
+    pub fn assemble(
+        states: Vec<PageState>,
+        mut lanes: Vec<Rc<LaneTrace>>,
+        agree: Option<bool>,
+    ) -> LoadedLanes {
+        lanes.sort_by_key(|l| Strategy::ALL.iter().position(|&s| s == l.strategy));
         let alignments = (0..lanes.len() * lanes.len())
             .map(|_| OnceCell::new())
             .collect();
@@ -178,8 +217,27 @@ impl LoadedLanes {
             pages_text: compact_states(&states),
             states,
             lanes,
-            agree,
+            agree: agree.unwrap_or(false),
+            complete: agree.is_some(),
         }
+    }
+
+    /// This comparison with one more lane in (the worker's next), sharing the lanes already in.
+    pub fn with_lane(&self, lane: Rc<LaneTrace>) -> LoadedLanes {
+        let mut lanes = self.lanes.clone();
+        lanes.retain(|l| l.strategy != lane.strategy);
+        lanes.push(lane);
+        LoadedLanes::assemble(self.states.clone(), lanes, None)
+    }
+
+    /// This comparison with hmm-sim's verdict, every lane being in.
+    pub fn finished(&self, agree: bool) -> LoadedLanes {
+        LoadedLanes::assemble(self.states.clone(), self.lanes.clone(), Some(agree))
+    }
+
+    /// Is this lane in yet?
+    pub fn has_lane(&self, strategy: Strategy) -> bool {
+        self.lanes.iter().any(|l| l.strategy == strategy)
     }
 
     /// The notice for each lane that ran into the browser's budget, in lane order, with the CLI command that
@@ -478,27 +536,6 @@ mod tests {
         assert!(BROWSER_MAX_EVENTS_PER_LANE.is_power_of_two());
         assert!(BROWSER_MAX_EVENTS_PER_LANE < Limits::default().max_steps);
         assert_eq!(cfg.trace, hmm_sim::TraceMode::Keep);
-    }
-
-    /// What the budget was chosen against: at the browser's page cap, every letter runs to its end in every
-    /// lane except `O` (another device's pages) in the unified lane. Counted without keeping traces.
-    #[test]
-    fn at_the_page_cap_only_o_in_the_unified_lane_reaches_the_budget() {
-        let mut cfg = browser_run_config(BROWSER_MAX_EVENTS_PER_LANE);
-        cfg.trace = hmm_sim::TraceMode::CountersOnly;
-        for letter in "PCZNSDO".chars() {
-            let text = format!("{letter}*{}", crate::scenario::MAX_UI_PAGES);
-            let states = crate::scenario::parse_text(&text).expect("valid");
-            for lane in compare(&states, &cfg).lanes {
-                let stopped = matches!(lane.report.result, Err(RunError::StepLimit { .. }));
-                let expected = letter == 'O' && lane.strategy == Strategy::Unified;
-                assert_eq!(
-                    stopped, expected,
-                    "{text} {:?}: {} events",
-                    lane.strategy, lane.report.steps
-                );
-            }
-        }
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! - [`url`]: the versioned URL format (`?v=1&pages=…&view=…&lane=…&step=…`), read without ever failing.
 //! - [`scenario`]: the presets and the browser's page limit; the text itself is parsed and written back by
 //!   hmm-sim (`parse_states`, `compact_states`).
+//! - [`compute`]: the simulator in a Web Worker: the request, each lane's trace handed over as bytes, the
+//!   page's side (progress, cancel).
 //! - [`comparison`]: one scenario run through the three lanes once (`LoadedLanes`, a `LaneTrace` per lane, seekable
 //!   through `hmm_sim::Timeline`); lane alignment by milestone.
 //! - [`lesson`]: lessons in the browser (bundled lesson files, played with hmm-lesson's own parser and runner,
@@ -44,6 +46,7 @@
 mod app;
 pub mod comparison;
 pub mod components;
+pub mod compute;
 pub mod decode;
 pub mod embed;
 pub mod export;

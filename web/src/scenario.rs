@@ -2,15 +2,9 @@
 //!
 //! The text is hmm-sim's state string (one letter per page, `X*n` repeats: `P*512`, `PPN*30S*2`). Both
 //! directions are hmm-sim's: `hmm_sim::parse_states` reads it (its errors are the ones the app shows)
-//! and `compact_states` writes it back. The app only adds its own page limit.
+//! and `compact_states` writes it back, and its page limit is the app's.
 
-use std::fmt;
-
-use hmm_sim::{parse_states, PageState, ScenarioError, MAX_PAGES};
-
-/// The most pages the browser app simulates. hmm-sim goes to [`MAX_PAGES`] (1 GiB), but three lanes of that
-/// many pages are tens of millions of events: more than a browser tab should hold. The CLI has no such limit.
-pub const MAX_UI_PAGES: usize = 32_768;
+use hmm_sim::{parse_states, PageState, ScenarioError};
 
 /// A named scenario offered as a button.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,38 +69,14 @@ pub const PRESETS: [Preset; 8] = [
     },
 ];
 
-/// Why scenario text was refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TextError {
-    /// hmm-sim's own verdict (letter, repeat, emptiness, its page limit).
-    Sim(ScenarioError),
-    /// More pages than the browser app simulates ([`MAX_UI_PAGES`]).
-    TooManyForBrowser { pages: usize },
-}
+/// Why scenario text was refused: hmm-sim's own verdict (letter, repeat, emptiness, its page limit,
+/// [`hmm_sim::MAX_PAGES`]). The browser adds no page limit of its own: the simulator runs in a worker and
+/// what grows with the run is bounded per lane (`crate::comparison::BROWSER_MAX_EVENTS_PER_LANE`).
+pub type TextError = ScenarioError;
 
-impl fmt::Display for TextError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TextError::Sim(e) => e.fmt(f),
-            TextError::TooManyForBrowser { pages } => write!(
-                f,
-                "{pages} pages is more than the browser app simulates ({MAX_UI_PAGES}); \
-                 the CLI (hmmviz compare) goes to {MAX_PAGES}"
-            ),
-        }
-    }
-}
-
-/// Parse scenario text with hmm-sim's parser, then apply the browser's page limit. Never panics; hmm-sim
-/// checks its own limit before allocating.
+/// Parse scenario text with hmm-sim's parser. Never panics; hmm-sim checks its own limit before allocating.
 pub fn parse_text(text: &str) -> Result<Vec<PageState>, TextError> {
-    let states = parse_states(text).map_err(TextError::Sim)?;
-    if states.len() > MAX_UI_PAGES {
-        return Err(TextError::TooManyForBrowser {
-            pages: states.len(),
-        });
-    }
-    Ok(states)
+    parse_states(text)
 }
 
 #[cfg(test)]
@@ -133,19 +103,19 @@ mod tests {
         );
         assert_eq!(
             parse_text("*3").unwrap_err(),
-            TextError::Sim(ScenarioError::BadLetter {
+            ScenarioError::BadLetter {
                 position: 0,
                 letter: '*'
-            })
+            }
         );
         assert_eq!(
             parse_text("P*").unwrap_err(),
-            TextError::Sim(ScenarioError::BadRepeat { position: 1 })
+            ScenarioError::BadRepeat { position: 1 }
         );
-        assert_eq!(parse_text(""), Err(TextError::Sim(ScenarioError::Empty)));
+        assert_eq!(parse_text(""), Err(ScenarioError::Empty));
         assert_eq!(
             parse_text("P*0"),
-            Err(TextError::Sim(ScenarioError::BadRepeat { position: 1 }))
+            Err(ScenarioError::BadRepeat { position: 1 })
         );
     }
 
@@ -153,11 +123,12 @@ mod tests {
     fn limits_are_checked() {
         assert!(matches!(
             parse_text("P*9999999"),
-            Err(TextError::Sim(ScenarioError::TooManyPages { .. }))
+            Err(ScenarioError::TooManyPages { .. })
         ));
+        // The browser runs as many pages as hmm-sim does: a whole GiB.
         assert_eq!(
-            parse_text("P*40000").unwrap_err(),
-            TextError::TooManyForBrowser { pages: 40000 }
+            parse_text(&format!("P*{}", hmm_sim::MAX_PAGES)).map(|s| s.len()),
+            Ok(hmm_sim::MAX_PAGES)
         );
     }
 

@@ -10,13 +10,47 @@ use std::rc::Rc;
 use hmm_sim::Strategy;
 use yew::Reducible;
 
-use crate::comparison::{LoadedLanes, SharedLanes};
+use crate::comparison::{LaneTrace, LoadedLanes, SharedLanes};
+use crate::compute::protocol::lane_order;
 use crate::jump::JumpKind;
-use crate::scenario::{parse_text, MAX_UI_PAGES};
+use crate::scenario::parse_text;
 use crate::url::{Align, Notice, UrlState, View, DEFAULT_SPEED_INDEX, SPEEDS};
 
-/// Scenarios of more pages than this are computed after a first paint that says so, not during a keypress.
+/// Scenarios of more pages than this are computed in the worker (`crate::compute`), with progress and a
+/// cancel button; smaller ones, in a few milliseconds, right away.
 pub const SYNC_PAGES: usize = 2048;
+
+/// Where each lane of a run in the worker is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LaneStatus {
+    Waiting,
+    Computing,
+    /// Its trace is in; the page has replayed `done` of its `total` events, to seek in it.
+    Preparing {
+        done: usize,
+        total: usize,
+    },
+    /// Done: its events, and how long the worker took, in milliseconds.
+    Done {
+        events: usize,
+        millis: f64,
+    },
+}
+
+/// A run in the worker, lane by lane, in the order the worker takes them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    pub pages: usize,
+    pub lanes: Vec<(Strategy, LaneStatus)>,
+}
+
+impl Progress {
+    fn set(&mut self, strategy: Strategy, status: LaneStatus) {
+        if let Some(lane) = self.lanes.iter_mut().find(|(s, _)| *s == strategy) {
+            lane.1 = status;
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Theme {
@@ -33,8 +67,10 @@ pub struct AppState {
     /// Why `scenario_text` cannot be run, if it cannot.
     pub scenario_error: Option<String>,
     pub comparison: Option<SharedLanes>,
-    /// A large scenario waiting to be computed (the page first says "computing").
+    /// A large scenario being computed in the worker (its lanes join `comparison` as they are done).
     pub pending: Option<String>,
+    /// How far the worker is with `pending`.
+    pub progress: Option<Progress>,
     pub view: View,
     pub lane: Strategy,
     pub align: Align,
@@ -44,6 +80,8 @@ pub struct AppState {
     pub playing: bool,
     pub speed_index: usize,
     pub jump_kind: JumpKind,
+    /// Where the compare view's overview of a large range looks (`crate::picture::overview`).
+    pub overview: crate::picture::overview::Zoom,
     /// The deep view timeline's zoom level (an index into `crate::picture::swimlanes::ZOOMS`).
     pub zoom: usize,
     pub help_open: bool,
@@ -76,12 +114,24 @@ pub enum Action {
     SetView(View),
     ToggleView,
     SetZoom(usize),
+    /// The overview's zoom level and centre.
+    SetOverview(crate::picture::overview::Zoom),
     SetLane(Strategy),
     SetAlign(Align),
     /// The scenario field changed: parse it; run it if valid.
     EditScenario(String),
-    /// A large scenario finished computing.
-    ComparisonReady(String, Rc<LoadedLanes>),
+    /// The worker started a lane of this scenario.
+    Computing(String, Strategy),
+    /// The page is replaying a lane of this scenario: events done, in all.
+    Preparing(String, Strategy, usize, usize),
+    /// The worker finished a lane of this scenario.
+    LaneReady(String, Rc<LaneTrace>),
+    /// Every lane of this scenario is in; hmm-sim's verdict on their final states.
+    ComputeDone(String, bool),
+    /// The worker could not run this scenario (why, in words).
+    ComputeFailed(String, String),
+    /// Stop the worker: the lanes already in stay explorable.
+    CancelCompute,
     ToggleHelp,
     CloseHelp,
     DismissNotice(usize),
@@ -103,6 +153,7 @@ impl AppState {
             scenario_error: None,
             comparison: None,
             pending: None,
+            progress: None,
             view: url.view,
             lane: url.lane,
             align: url.align,
@@ -112,6 +163,10 @@ impl AppState {
             speed_index: url.speed_index.min(SPEEDS.len() - 1),
             jump_kind: JumpKind::MigrationEntry,
             zoom: 1,
+            overview: crate::picture::overview::Zoom {
+                level: 0,
+                focus: None,
+            },
             help_open: false,
             notices: Vec::new(),
             theme: url.display.theme.unwrap_or(Theme::System),
@@ -147,13 +202,20 @@ impl AppState {
     /// Parse `text` and run it (now, or marked pending if large). Err: why it cannot run.
     fn load(&mut self, text: &str) -> Result<(), String> {
         let states = parse_text(text).map_err(|e| e.to_string())?;
-        debug_assert!(states.len() <= MAX_UI_PAGES);
         if states.len() > SYNC_PAGES {
             self.pending = Some(text.to_owned());
+            self.progress = Some(Progress {
+                pages: states.len(),
+                lanes: lane_order(self.lane)
+                    .into_iter()
+                    .map(|s| (s, LaneStatus::Waiting))
+                    .collect(),
+            });
             self.comparison = None;
         } else {
             self.comparison = Some(SharedLanes(Rc::new(LoadedLanes::build(states))));
             self.pending = None;
+            self.progress = None;
         }
         self.scenario_error = None;
         Ok(())
@@ -228,7 +290,13 @@ impl Reducible for AppState {
                     _ => s,
                 })
             }
-            Action::EditScenario(_) | Action::ComparisonReady(..) => s.scenario(action),
+            Action::EditScenario(_)
+            | Action::Computing(..)
+            | Action::Preparing(..)
+            | Action::LaneReady(..)
+            | Action::ComputeDone(..)
+            | Action::ComputeFailed(..)
+            | Action::CancelCompute => s.scenario(action),
             Action::Restore(url) => Some(s.restore(url)),
             _ => Some(s.settings(action)),
         };
@@ -362,19 +430,89 @@ impl AppState {
                 }
                 Some(self)
             }
-            Action::ComparisonReady(text, comparison) => {
+            Action::Computing(text, strategy) => {
+                let progress = self.progress.as_mut()?;
+                if self.pending.as_deref() != Some(text.as_str()) {
+                    return None;
+                }
+                progress.set(strategy, LaneStatus::Computing);
+                Some(self)
+            }
+            Action::Preparing(text, strategy, done, total) => {
+                if self.pending.as_deref() != Some(text.as_str()) {
+                    return None;
+                }
+                self.progress
+                    .as_mut()?
+                    .set(strategy, LaneStatus::Preparing { done, total });
+                Some(self)
+            }
+            Action::LaneReady(text, lane) => {
                 if self.pending.as_deref() != Some(text.as_str()) {
                     // The user moved on while it computed.
                     return None;
                 }
-                self.pending = None;
-                let len = comparison.transport_len(self.align, self.lane);
-                self.comparison = Some(SharedLanes(comparison));
-                if self.step > len {
-                    self.notices.push(past_the_end(self.step, len));
-                    self.step = len;
+                if let Some(progress) = self.progress.as_mut() {
+                    let status = LaneStatus::Done {
+                        events: lane.timeline.len(),
+                        millis: lane.compute_millis,
+                    };
+                    progress.set(lane.strategy, status);
                 }
-                self.prev_step = self.step;
+                let followed = lane.strategy == self.lane;
+                let comparison = match &self.comparison {
+                    Some(partial) => partial.with_lane(lane),
+                    None => LoadedLanes::assemble(parse_text(&text).ok()?, vec![lane], None),
+                };
+                self.comparison = Some(SharedLanes(Rc::new(comparison)));
+                if followed {
+                    // The step the link asked for is checked against the lane it counts in.
+                    let len = self.transport_len();
+                    if self.step > len {
+                        self.notices.push(past_the_end(self.step, len));
+                        self.step = len;
+                    }
+                    self.prev_step = self.step;
+                }
+                Some(self)
+            }
+            Action::ComputeDone(text, agree) => {
+                if self.pending.as_deref() != Some(text.as_str()) {
+                    return None;
+                }
+                let comparison = self.comparison.as_ref()?.finished(agree);
+                self.comparison = Some(SharedLanes(Rc::new(comparison)));
+                self.pending = None;
+                self.progress = None;
+                Some(self)
+            }
+            Action::ComputeFailed(text, message) => {
+                if self.pending.as_deref() != Some(text.as_str()) {
+                    return None;
+                }
+                self.pending = None;
+                self.progress = None;
+                self.scenario_error = Some(message);
+                Some(self)
+            }
+            Action::CancelCompute => {
+                let text = self.pending.take()?;
+                let progress = self.progress.take();
+                let missing: Vec<&str> = progress
+                    .iter()
+                    .flat_map(|p| &p.lanes)
+                    .filter(|(_, status)| !matches!(status, LaneStatus::Done { .. }))
+                    .map(|(s, _)| crate::components::lane_name(*s))
+                    .collect();
+                self.notices.push(Notice(format!(
+                    "Stopped computing {text}: {} not computed{}.",
+                    missing.join(", "),
+                    if self.comparison.is_some() {
+                        "; the lanes already computed can be explored"
+                    } else {
+                        ""
+                    }
+                )));
                 Some(self)
             }
             _ => Some(self),
@@ -396,6 +534,7 @@ impl AppState {
                 }
             }
             Action::SetZoom(zoom) => self.zoom = zoom,
+            Action::SetOverview(zoom) => self.overview = zoom,
             Action::ToggleHelp => self.help_open = !self.help_open,
             Action::CloseHelp => self.help_open = false,
             Action::DismissNotice(i) if i < self.notices.len() => {
@@ -509,14 +648,74 @@ mod tests {
         assert!(!Rc::ptr_eq(&s, &zoomed));
     }
 
+    /// What the worker hands over, lane by lane, as `crate::compute::client` does.
+    fn lanes_of(text: &str) -> Vec<Rc<LaneTrace>> {
+        LoadedLanes::build(parse_text(text).expect("valid"))
+            .lanes
+            .clone()
+    }
+
     #[test]
-    fn large_scenarios_are_computed_later_and_the_step_is_checked_then() {
-        let s = state("?pages=P*3000&step=99999999");
+    fn large_scenarios_are_computed_lane_by_lane_and_the_step_is_checked_then() {
+        let s = state("?pages=P*3000&step=99999999&lane=legacy_b");
         assert!(s.comparison.is_none());
         assert_eq!(s.pending.as_deref(), Some("P*3000"));
-        let comparison = Rc::new(LoadedLanes::build(parse_text("P*3000").expect("valid")));
-        let s = s.reduce(Action::ComparisonReady("P*3000".into(), comparison));
-        assert_eq!(s.step, s.transport_len());
+        let progress = s.progress.clone().expect("progress");
+        assert_eq!(progress.pages, 3000);
+        assert_eq!(progress.lanes[0], (Strategy::LegacyB, LaneStatus::Waiting));
+        let lanes = lanes_of("P*3000");
+        let s = s.reduce(Action::Computing("P*3000".into(), Strategy::LegacyB));
+        assert_eq!(
+            s.progress.as_ref().expect("progress").lanes[0].1,
+            LaneStatus::Computing
+        );
+        // The followed lane first: explorable at once, the step checked against it.
+        let s = s.reduce(Action::LaneReady("P*3000".into(), lanes[1].clone()));
+        let partial = s.comparison.clone().expect("one lane in");
+        assert!(!partial.complete);
+        assert_eq!(partial.lanes.len(), 1);
+        assert_eq!(s.step, lanes[1].timeline.len());
         assert!(s.notices.iter().any(|n| n.0.contains("past the end")));
+        let s = s.reduce(Action::StepBy(-1));
+        assert_eq!(s.step, lanes[1].timeline.len() - 1);
+        let s = s
+            .reduce(Action::LaneReady("P*3000".into(), lanes[0].clone()))
+            .reduce(Action::LaneReady("P*3000".into(), lanes[2].clone()));
+        assert_eq!(s.pending.as_deref(), Some("P*3000"));
+        let s = s.reduce(Action::ComputeDone("P*3000".into(), true));
+        let done = s.comparison.clone().expect("all in");
+        assert!(done.complete && done.agree);
+        let order: Vec<Strategy> = done.lanes.iter().map(|l| l.strategy).collect();
+        assert_eq!(order, Strategy::ALL.to_vec());
+        assert_eq!((s.pending.clone(), s.progress.clone()), (None, None));
+        assert_eq!(s.step, lanes[1].timeline.len() - 1, "the picture stays put");
+    }
+
+    #[test]
+    fn a_stale_lane_is_ignored_and_cancel_keeps_what_is_in() {
+        let s = state("?pages=P*3000&lane=legacy_a");
+        let lanes = lanes_of("P*3000");
+        let s = s.reduce(Action::EditScenario("P*2500N".into()));
+        let before = s.clone();
+        let s = s.reduce(Action::LaneReady("P*3000".into(), lanes[0].clone()));
+        assert!(
+            Rc::ptr_eq(&before, &s),
+            "a lane of the old scenario changes nothing"
+        );
+        let s = state("?pages=P*3000&lane=legacy_a")
+            .reduce(Action::LaneReady("P*3000".into(), lanes[0].clone()))
+            .reduce(Action::CancelCompute);
+        assert_eq!(s.pending, None);
+        assert_eq!(s.comparison.as_ref().map(|c| c.lanes.len()), Some(1));
+        let notice = &s.notices.last().expect("said").0;
+        assert!(
+            notice.contains("Legacy B, Unified not computed"),
+            "{notice}"
+        );
+        assert!(notice.contains("can be explored"), "{notice}");
+        let s =
+            state("?pages=P*3000").reduce(Action::ComputeFailed("P*3000".into(), "boom".into()));
+        assert_eq!(s.scenario_error.as_deref(), Some("boom"));
+        assert_eq!(s.pending, None);
     }
 }

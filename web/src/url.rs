@@ -54,16 +54,30 @@ impl Align {
     }
 }
 
-/// Playback speeds, as multiples of [`BASE_STEPS_PER_SECOND`].
-pub const SPEEDS: [f64; 6] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
+/// Playback speeds, as multiples of [`BASE_STEPS_PER_SECOND`]. Up to 8× each step can be followed by eye; the
+/// faster ones scan a long lane (a frame then moves thousands of steps, and the overview shows where they
+/// went): the fastest, a million steps a second, plays the browser's longest lane
+/// (`comparison::BROWSER_MAX_EVENTS_PER_LANE`, 8.4 M events) in under ten seconds, and any lane of up to
+/// 60 M events in under a minute.
+pub const SPEEDS: [f64; 11] = [
+    0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 64.0, 512.0, 4096.0, 32768.0, 262144.0,
+];
 /// Steps per second at 1×. At 0.25× one step a second (time to read each narration line); at 8×, 32 steps a
 /// second: each picture still stays on screen for two frames at 60 Hz, so the eye can follow the cursor.
 pub const BASE_STEPS_PER_SECOND: f64 = 4.0;
 pub const DEFAULT_SPEED_INDEX: usize = 2;
 
+/// A speed as the menu says it: a multiple up to 8×, steps per second past it.
 pub fn speed_label(index: usize) -> String {
     let s = SPEEDS.get(index).copied().unwrap_or(1.0);
-    format!("{s}×")
+    if s <= 8.0 {
+        format!("{s}×")
+    } else {
+        format!(
+            "{} steps/s",
+            hmm_sim::thousands((s * BASE_STEPS_PER_SECOND) as u64)
+        )
+    }
 }
 
 /// The scenario shown when the URL names none.
@@ -168,8 +182,9 @@ fn parse_query_all(query: &str) -> (UrlState, Vec<Notice>) {
             "speed" => match SPEEDS.iter().position(|s| s.to_string() == value) {
                 Some(i) => state.speed_index = i,
                 None => notices.push(Notice(format!(
-                    "Speed {:?} is not one of 0.25, 0.5, 1, 2, 4, 8: playing at 1×.",
-                    shorten(&value)
+                    "Speed {:?} is not one of {}: playing at 1×.",
+                    shorten(&value),
+                    SPEEDS.map(|s| s.to_string()).join(", ")
                 ))),
             },
             other if crate::embed::KEYS.contains(&other) => {}

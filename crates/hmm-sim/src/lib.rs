@@ -33,8 +33,8 @@ mod world;
 
 // Driving the model: the world before step 0, threads and their ops, runs, lane comparisons, exploration.
 pub use sim::{
-    compare, compare_setup, final_pages, final_states_agree, permission_differences, range_ok,
-    restart_limit, run, same_place, Comparison, FinalPage, LaneRun, Op, Outcome,
+    compare, compare_lane, compare_setup, final_pages, final_states_agree, permission_differences,
+    range_ok, restart_limit, run, same_place, Comparison, FinalPage, LaneRun, Op, Outcome,
     PermissionDifference, Prot, Report, RestartLimit, RunConfig, Setup, ThreadSpec,
     COHERENT_DEVICE, MAX_COW_OR_ZERO_PAGES, MAX_DEVICES, MAX_MMS, MAX_OTHER_DEVICE_PAGES,
     OTHER_DEVICE,
@@ -90,7 +90,8 @@ pub use trace::{
 pub use kernel::mutants::{skip_release_at, take_release_sites_reached};
 // Viewing: the world at any step, and one sentence per event.
 pub use view::{
-    narrate, FrameView, Timeline, Touched, TouchedSet, ViewState, CHECKPOINT_EVERY, MAX_CHECKPOINTS,
+    narrate, FrameView, Timeline, TimelineBuilder, Touched, TouchedSet, ViewState,
+    CHECKPOINT_EVERY, MAX_CHECKPOINTS,
 };
 
 /// Where the model departs from the kernel, in one sentence each. Every surface that shows the model

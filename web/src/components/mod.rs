@@ -3,6 +3,7 @@
 
 mod arrays;
 mod compact_transport;
+mod compute_progress;
 mod deep_view;
 mod frames;
 mod help;
@@ -11,6 +12,7 @@ mod legend;
 mod locks;
 mod narration;
 mod notices;
+mod overview;
 mod page_table;
 mod pte_row;
 mod scenario_input;
@@ -21,6 +23,7 @@ mod transport;
 
 pub use arrays::Arrays;
 pub use compact_transport::CompactTransport;
+pub use compute_progress::ComputeProgress;
 pub use deep_view::DeepView;
 pub use frames::Frames;
 pub use help::Help;
@@ -29,6 +32,7 @@ pub use legend::Legend;
 pub use locks::Locks;
 pub use narration::Narration;
 pub use notices::Notices;
+pub use overview::Overview;
 pub use page_table::PageTable;
 pub use pte_row::{Minimap, MinimapProps, PteRow, PteRowProps};
 pub use scenario_input::ScenarioInput;

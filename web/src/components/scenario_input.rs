@@ -25,8 +25,6 @@ fn short(state: PageState) -> &'static str {
 pub struct ScenarioInputProps {
     pub value: AttrValue,
     pub error: Option<AttrValue>,
-    /// The scenario being computed, when it is large.
-    pub pending: bool,
     pub on_change: Callback<String>,
 }
 
@@ -63,9 +61,6 @@ pub fn ScenarioInput(props: &ScenarioInputProps) -> Html {
             </p>
             if let Some(error) = &props.error {
                 <p id="scenario-error" class="error" role="alert">{ error.clone() }</p>
-            }
-            if props.pending {
-                <p id="computing" class="computing" role="status">{ "Computing the three lanes… (a large scenario takes a few seconds)" }</p>
             }
         </section>
     }

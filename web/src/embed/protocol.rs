@@ -412,7 +412,13 @@ fn parse_set(f: &Fields) -> Result<Command, ProtocolError> {
             let i = n
                 .as_f64()
                 .and_then(|x| SPEEDS.iter().position(|&s| s == x))
-                .ok_or_else(|| bad("speed", &n.to_string(), "0.25, 0.5, 1, 2, 4, 8"))?;
+                .ok_or_else(|| {
+                    bad(
+                        "speed",
+                        &n.to_string(),
+                        &SPEEDS.map(|s| s.to_string()).join(", "),
+                    )
+                })?;
             s.speed_index = Some(i);
         }
         Some(other) => {

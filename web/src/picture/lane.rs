@@ -10,7 +10,7 @@ use hmm_sim::{Zone, RANGE_BASE_VPN};
 
 use super::{
     content_of, cursor_page, frame_row, held_by, page_changed, pte_at, touched_between,
-    window_start, FrameRow, MINIMAP_BUCKETS, STEP_ZERO, WINDOW_PAGES,
+    window_start, FrameRow, MINIMAP_BUCKETS, MINIMAP_MAX_PAGES, STEP_ZERO, WINDOW_PAGES,
 };
 use crate::comparison::{LaneTrace, LoadedLanes};
 use crate::decode;
@@ -175,7 +175,8 @@ fn lane_picture(
         npages,
         window_start: window_start_page,
         cells,
-        minimap: (npages > WINDOW_PAGES).then(|| minimap(state, npages)),
+        minimap: (npages > WINDOW_PAGES && npages <= MINIMAP_MAX_PAGES)
+            .then(|| minimap(state, npages)),
         cursor,
         device_total: device.len(),
         device_frames,

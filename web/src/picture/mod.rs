@@ -6,6 +6,7 @@
 //! - [`deep`]: the deep view of one lane (page-table tree, frames, arrays, locks, threads).
 //! - [`swimlanes`]: the deep view's timeline: the window of call and lock spans around the current step.
 //! - [`narration`]: the line under the transport.
+//! - [`overview`]: a large range at a glance, zoomable to single PTEs: per-chunk PTE-kind counts kept per lane.
 //! - [`spans`]: a trace's spans (hmm-sim's `call_spans` / `lock_holds`), indexed for window queries.
 //!
 //! No picture decodes a trace event: "changed" marks come from hmm-sim's `TouchedSet` of the events between the
@@ -14,6 +15,7 @@
 pub mod deep;
 pub mod lane;
 pub mod narration;
+pub mod overview;
 pub mod spans;
 pub mod swimlanes;
 
@@ -25,6 +27,9 @@ use crate::decode;
 
 /// Pages shown at once in a lane's row; larger ranges get a minimap.
 pub const WINDOW_PAGES: usize = 64;
+/// Ranges of more pages than this show the overview (`overview`) instead of a minimap per lane: a minimap reads
+/// every PTE of its lane at each frame.
+pub const MINIMAP_MAX_PAGES: usize = 4096;
 /// Minimap buckets at most.
 pub const MINIMAP_BUCKETS: usize = 128;
 /// Moves of at most this many events mark everything they changed (a play tick, a few steps); a longer jump

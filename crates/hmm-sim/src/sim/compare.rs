@@ -94,30 +94,34 @@ pub fn compare(states: &[PageState], cfg: &RunConfig) -> Comparison {
 pub fn compare_setup(setup: &Setup, npages: u32, cfg: &RunConfig) -> Comparison {
     let lanes = Strategy::ALL
         .iter()
-        .map(|&strategy| {
-            let thread = ThreadSpec {
-                name: strategy.name().to_string(),
-                mm: 0,
-                ops: vec![Op::Lane {
-                    strategy,
-                    dev: 0,
-                    start: RANGE_BASE_VPN,
-                    npages,
-                }],
-            };
-            let report = run(setup, &[thread], cfg);
-            let end = RANGE_BASE_VPN + npages;
-            LaneRun {
-                strategy,
-                counters: report.counters.clone(),
-                final_pages: final_pages(&report.world, 0, RANGE_BASE_VPN, end),
-                report,
-            }
-        })
+        .map(|&strategy| compare_lane(setup, npages, strategy, cfg))
         .collect();
     Comparison {
         initial: setup.world.clone(),
         lanes,
+    }
+}
+
+/// One lane of [`compare_setup`] on its own: a viewer that computes lanes one at a time (the web app's
+/// worker, which hands each lane to the page as soon as it is done) runs exactly what `compare_setup` runs.
+pub fn compare_lane(setup: &Setup, npages: u32, strategy: Strategy, cfg: &RunConfig) -> LaneRun {
+    let thread = ThreadSpec {
+        name: strategy.name().to_string(),
+        mm: 0,
+        ops: vec![Op::Lane {
+            strategy,
+            dev: 0,
+            start: RANGE_BASE_VPN,
+            npages,
+        }],
+    };
+    let report = run(setup, &[thread], cfg);
+    let end = RANGE_BASE_VPN + npages;
+    LaneRun {
+        strategy,
+        counters: report.counters.clone(),
+        final_pages: final_pages(&report.world, 0, RANGE_BASE_VPN, end),
+        report,
     }
 }
 

@@ -10,8 +10,8 @@ mod run;
 mod setup;
 
 pub use compare::{
-    compare, compare_setup, final_pages, final_states_agree, permission_differences, restart_limit,
-    same_place, Comparison, FinalPage, LaneRun, PermissionDifference, RestartLimit,
+    compare, compare_lane, compare_setup, final_pages, final_states_agree, permission_differences,
+    restart_limit, same_place, Comparison, FinalPage, LaneRun, PermissionDifference, RestartLimit,
     MAX_COW_OR_ZERO_PAGES, MAX_OTHER_DEVICE_PAGES,
 };
 pub use run::{run, Op, Outcome, Report, RunConfig, ThreadSpec, MAX_MMS};

@@ -11,7 +11,7 @@ mod timeline;
 mod touched;
 
 pub use narrate::narrate;
-pub use timeline::{Timeline, CHECKPOINT_EVERY, MAX_CHECKPOINTS};
+pub use timeline::{Timeline, TimelineBuilder, CHECKPOINT_EVERY, MAX_CHECKPOINTS};
 pub use touched::{Touched, TouchedSet};
 
 use crate::pte::{Pfn, Pte};

@@ -81,6 +81,31 @@ fn long_traces_keep_few_checkpoints() {
     }
 }
 
+/// A timeline built a slice at a time (any slice sizes) is the one built in one go.
+#[test]
+fn a_timeline_built_in_slices_is_the_same() {
+    let states = parse_states("P*3000S*40N*9").unwrap();
+    let setup = Setup::from_states(&states);
+    let lane = compare(&states, &RunConfig::default()).lanes.remove(1);
+    let initial = ViewState::from_world(&setup.world);
+    let whole = Timeline::new(initial.clone(), lane.report.events.clone());
+    for slice in [1, 999, 4096, 65_536] {
+        let mut builder = TimelineBuilder::new(initial.clone(), lane.report.events.clone());
+        let mut slices = 0;
+        while !builder.advance(slice) {
+            slices += 1;
+            assert_eq!(builder.progress(), (slice * slices, whole.len()));
+            if slice == 1 && slices > 5000 {
+                break; // the rest in one go, through finish()
+            }
+        }
+        let built = builder.finish();
+        assert_eq!(built.checkpoints, whole.checkpoints, "slices of {slice}");
+        assert_eq!(built.milestones, whole.milestones, "slices of {slice}");
+        assert_eq!(built.checkpoint_every(), whole.checkpoint_every());
+    }
+}
+
 /// Milestone keys are snake_case, distinct, and round-trip.
 #[test]
 fn milestone_keys_round_trip() {

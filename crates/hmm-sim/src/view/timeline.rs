@@ -27,27 +27,70 @@ pub struct Timeline {
 /// Upper bound on snapshots kept per timeline (plus the initial one): memory is about that many states.
 pub const MAX_CHECKPOINTS: usize = 16;
 
+/// A [`Timeline`] built a slice at a time: a viewer that must not block for the whole replay of a long trace
+/// (the web page, whose every task should stay short) calls [`TimelineBuilder::advance`] from several short
+/// tasks. [`Timeline::new`] is this builder run to the end in one go, so both give the same timeline.
+pub struct TimelineBuilder {
+    events: PackedTrace,
+    checkpoints: Vec<ViewState>,
+    every: usize,
+    milestones: Vec<(usize, Milestone)>,
+    state: ViewState,
+    initial: ViewState,
+    /// Events replayed so far.
+    done: usize,
+}
+
+impl TimelineBuilder {
+    pub fn new(initial: ViewState, events: PackedTrace) -> TimelineBuilder {
+        let every = CHECKPOINT_EVERY.max(events.len().div_ceil(MAX_CHECKPOINTS));
+        TimelineBuilder {
+            events,
+            checkpoints: vec![initial.clone()],
+            every,
+            milestones: Vec::new(),
+            state: initial.clone(),
+            initial,
+            done: 0,
+        }
+    }
+
+    /// Replay at most `max_events` more events. True once every event is replayed.
+    pub fn advance(&mut self, max_events: usize) -> bool {
+        let end = self.done.saturating_add(max_events).min(self.events.len());
+        for (i, e) in (self.done..end).zip(self.events.range(self.done, end)) {
+            if let Some(m) = self.state.apply(&e).milestone {
+                self.milestones.push((i, m));
+            }
+            if (i + 1) % self.every == 0 {
+                self.checkpoints.push(self.state.clone());
+            }
+        }
+        self.done = end;
+        self.done == self.events.len()
+    }
+
+    /// Events replayed so far, and in all.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.done, self.events.len())
+    }
+
+    /// The timeline (replaying whatever is left first).
+    pub fn finish(mut self) -> Timeline {
+        self.advance(usize::MAX);
+        Timeline {
+            events: self.events,
+            checkpoints: self.checkpoints,
+            every: self.every,
+            milestones: self.milestones,
+            cache: std::cell::RefCell::new(self.initial),
+        }
+    }
+}
+
 impl Timeline {
     pub fn new(initial: ViewState, events: PackedTrace) -> Timeline {
-        let every = CHECKPOINT_EVERY.max(events.len().div_ceil(MAX_CHECKPOINTS));
-        let mut checkpoints = vec![initial.clone()];
-        let mut milestones = Vec::new();
-        let mut state = initial.clone();
-        for (i, e) in events.iter_from(0).enumerate() {
-            if let Some(m) = state.apply(&e).milestone {
-                milestones.push((i, m));
-            }
-            if (i + 1) % every == 0 {
-                checkpoints.push(state.clone());
-            }
-        }
-        Timeline {
-            events,
-            checkpoints,
-            every,
-            milestones,
-            cache: std::cell::RefCell::new(initial),
-        }
+        TimelineBuilder::new(initial, events).finish()
     }
 
     /// Number of events; steps run from 0 (the set-up world) to `len()` (after the last event).
