@@ -398,7 +398,7 @@ fn body(state: &AppState, comparison: &LoadedLanes, on: &Callback<Action>) -> Ht
                             <LanePanel key={comparison.lanes[i].strategy.name()} {picture} reference={i == reference} on={on.clone()} />
                         }) }
                     </div>
-                    <SummaryChart totals={comparison.totals()} agree={comparison.agree}
+                    <SummaryChart totals={comparison.totals()} agree={comparison.agree} ended={state.step >= len}
                         stopped={comparison.lanes.iter().filter(|l| l.stopped.is_some()).map(|l| l.strategy).collect::<Vec<_>>()} />
                 </>
             }
