@@ -29,6 +29,9 @@ test('opens on three lanes of the default scenario, with a legend and the simpli
   await expect(page.locator('#lane-unified .pte .glyph')).toHaveText(['W', 'W', 'W', 'W', 'S', 'S', 'S', 'S']);
   await expect(page.locator('#legend')).toContainText('migration entry (write)');
   await expect(page.locator('.simplified')).toContainText('simplified: THP');
+  // The end-of-run counters give the result away: folded at step 0 until asked for.
+  await expect(page.locator('#summary')).not.toContainText('walks');
+  await page.locator('#summary-show').click();
   await expect(page.locator('#summary')).toContainText('walks');
   // The narration is an aria-live region.
   await expect(page.locator('#narration')).toHaveAttribute('aria-live', 'polite');

@@ -24,6 +24,7 @@ test('a lane past the browser\'s trace budget stops with a notice naming lane an
   await expect(notice).toContainText('hmmviz compare --pages O*32768');
   await expect(page.locator('#lane-unified .lane-stopped')).toContainText("Stopped at the browser's limit of 8,388,608 events per lane");
   await expect(page.locator('#lane-legacy_a .lane-stopped')).toHaveCount(0);
+  await page.locator('#summary-show').click();
   await expect(page.locator('#summary .agree')).toContainText('Unified stopped at the browser\'s trace limit');
 
   // The partial lane is explorable up to where it stopped, both ways.

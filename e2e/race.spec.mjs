@@ -31,6 +31,33 @@ test('by hand: t1 t2 t3 three times, t1 t2, then run on: 6.14 livelocks; undo ta
   await expect(outcome(page)).toHaveAttribute('data-end', 'livelock', { timeout: 60_000 });
   await expect(outcome(page)).toContainText('made no progress');
   await expect(page.locator('#race-swimlanes tr.cycle').first()).toBeVisible();
+  // The repeating cycle is found in the run's events: its period is said and its last turn highlighted.
+  const period = Number(await page.locator('#race-cycle').getAttribute('data-period'));
+  expect(period).toBeGreaterThan(1);
+  await expect(page.locator('#race-cycle')).toContainText(`repeats every ${period} steps`);
+  if (period <= 400) await expect(page.locator('#race-swimlanes tr.cycle')).toHaveCount(period);
+});
+
+test('the search shows its progress and can be stopped', async ({ page }) => {
+  test.setTimeout(120_000);
+  // 2026 has no bad schedule, so the search runs on until it is stopped (or has tried them all).
+  await open(page, '?race=livelock-6-14&kernel=2026');
+  await page.locator('#race-find').click();
+  await expect(page.locator('#race-search')).toContainText(/\d+ of at most 200 schedules tried/);
+  await page.locator('#race-stop').click();
+  await expect(page.locator('#race-search')).toContainText(/Stopped after \d+ schedules/);
+  await expect(page.locator('#race-find')).toBeEnabled();
+  const tried = await page.locator('#race-search').textContent();
+  await page.waitForTimeout(500);
+  await expect(page.locator('#race-search')).toHaveText(tried);
+});
+
+test('seed-004: without the owner filter, legacy B deadlocks on its own driver lock', async ({ page }) => {
+  test.setTimeout(120_000);
+  await open(page, '?race=notifier-owner-filter:d');
+  await page.locator('#race-run-on').click();
+  await expect(outcome(page)).toHaveAttribute('data-end', 'deadlock', { timeout: 60_000 });
+  await expect(outcome(page)).toContainText('Deadlock');
 });
 
 test('find a bad schedule on 6.14: a livelock whose link replays it', async ({ page }) => {

@@ -1,10 +1,8 @@
-//! Bundle every lesson file of `lessons/` (teaching lessons and `selftests/`) into the app as text: the
-//! browser plays them with the same parser and runner as `hmmviz check`. The files are data (static strings,
-//! compressed by the server's gzip like the rest of the wasm), not generated code.
-//!
-//! `include_str!` makes cargo rebuild when a bundled file changes; the `rerun-if-changed` on the two
-//! directories catches a file added or removed. `trunk serve` watches `lessons/` (Trunk.toml), so an edited
-//! lesson is rebuilt and reloaded.
+//! List every lesson file of `lessons/` (teaching lessons and `selftests/`) for the app. The texts are not
+//! compiled in: trunk copies `lessons/` beside the app (`web/index.html`) and the lesson pages fetch them at
+//! run time (`web/src/lesson/bundle.rs`), which keeps about 90 KB of Markdown out of the wasm (issue 11's
+//! bundle budget). Only the paths are code, so a lesson edited under `trunk serve` is copied again and the
+//! reloaded page reads it; the `rerun-if-changed` on the two directories catches a file added or removed.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,19 +26,12 @@ fn main() {
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
             .join("..");
     let dirs = [root.join("lessons"), root.join("lessons/selftests")];
-    let mut code = String::from("/// `(path as `hmmviz check lessons` names it, text)`, teaching lessons first, each directory sorted.\npub static BUNDLED: &[(&str, &str)] = &[\n");
+    let mut code = String::from("/// Every lesson file's path as `hmmviz check lessons` names it (also its URL beside the app), teaching\n/// lessons first, each directory sorted.\npub static PATHS: &[&str] = &[\n");
     for dir in &dirs {
         println!("cargo:rerun-if-changed={}", dir.display());
         for file in lesson_files(dir) {
             let relative = file.strip_prefix(&root).unwrap_or(&file);
-            let _ = writeln!(
-                code,
-                "    ({:?}, include_str!({:?})),",
-                relative.to_string_lossy(),
-                file.canonicalize()
-                    .unwrap_or(file.clone())
-                    .to_string_lossy()
-            );
+            let _ = writeln!(code, "    {:?},", relative.to_string_lossy());
         }
     }
     code.push_str("];\n");

@@ -446,7 +446,7 @@ fn body(state: &AppState, comparison: &LoadedLanes, on: &Callback<Action>) -> Ht
                         }) }
                     </div>
                     if comparison.complete {
-                        <SummaryChart totals={comparison.totals()} agree={comparison.agree}
+                        <SummaryChart totals={comparison.totals()} agree={comparison.agree} ended={state.step >= len}
                             stopped={comparison.lanes.iter().filter(|l| l.stopped.is_some()).map(|l| l.strategy).collect::<Vec<_>>()} />
                     }
                 </>

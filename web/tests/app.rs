@@ -118,7 +118,23 @@ async fn opens_on_three_lanes_of_the_default_scenario_at_step_0() {
         })
         .collect();
     assert_eq!(glyphs, "WWWWSSSS");
+    // The end-of-run counters give the result away: folded at step 0 until asked for, shown at the end.
+    assert!(!text(&root, "#summary").contains("walks"));
+    click(&root, "#summary-show").await;
     assert!(text(&root, "#summary").contains("walks"));
+    handle.destroy();
+    let (root, handle) = render_app("").await;
+    assert!(!text(&root, "#summary").contains("walks"));
+    click(&root, "#btn-end").await;
+    assert!(text(&root, "#summary").contains("walks"));
+    assert_eq!(count(&root, "#summary-show"), 0);
+    // A step number typed into "go to step" seeks there.
+    type_into(&root, "#step-input", "7").await;
+    assert!(
+        text(&root, "#step-label").starts_with("step 7 /"),
+        "{}",
+        text(&root, "#step-label")
+    );
     handle.destroy();
 }
 

@@ -40,7 +40,7 @@ pub use sim::{
     OTHER_DEVICE,
 };
 // Scheduling and limits: policies, the explorer, run errors, kernel versions.
-pub use sched::{explore, thousands, Choice, Exploration, Limits, Policy, RunError};
+pub use sched::{explore, thousands, Choice, Exploration, Explorer, Limits, Policy, RunError};
 pub use version::KernelVersion;
 // Driver vocabulary: the lane strategies and test_hmm's ioctls, their results and constants.
 pub use drivers::dmirror::{

@@ -212,3 +212,56 @@ fn popple_proposal_installs_the_migration_entry_in_do_swap_page() {
         .count();
     assert!(waited >= 1, "later faults wait on the entry");
 }
+
+/// The explorer run a few schedules at a time (the race lab's slices) makes the same search as `explore`:
+/// the same witness after the same number of runs, and the same exhaustive count where there is none.
+#[test]
+fn the_explorer_in_slices_is_explore() {
+    use hmm_sim::{explore, Explorer};
+    let (setup, specs) = device_page_readers(2);
+    for (kernel, max_runs) in [(KernelVersion::V6_14, 500), (KernelVersion::Fix2026, 300)] {
+        let cfg = RunConfig {
+            kernel,
+            policy: Policy::RunToBlock,
+            limits: Limits {
+                max_steps: 20_000,
+                max_threads: 8,
+            },
+            ..RunConfig::default()
+        };
+        let bad = |r: &hmm_sim::Report| r.result.is_err();
+        let whole = explore(&setup, &specs, &cfg, max_runs, bad);
+        for slice in [1, 3, 7] {
+            let mut explorer = Explorer::new(max_runs);
+            let mut slices = 0;
+            let sliced = loop {
+                slices += 1;
+                if let Some(done) = explorer.resume(&setup, &specs, &cfg, slice, bad) {
+                    break done;
+                }
+                assert_eq!(
+                    explorer.runs(),
+                    slices * slice,
+                    "a slice runs `slice` schedules"
+                );
+            };
+            assert_eq!(sliced, whole, "{kernel:?}, slices of {slice}");
+        }
+        assert!(whole.runs > 3, "{kernel:?}: {whole:?}");
+    }
+    // A limit below the search's size is reported the same way, sliced or not.
+    let cfg = RunConfig {
+        kernel: KernelVersion::Fix2026,
+        policy: Policy::RunToBlock,
+        ..RunConfig::default()
+    };
+    let whole = explore(&setup, &specs, &cfg, 4, |_| false);
+    let mut explorer = Explorer::new(4);
+    let sliced = loop {
+        if let Some(done) = explorer.resume(&setup, &specs, &cfg, 3, |_| false) {
+            break done;
+        }
+    };
+    assert_eq!(sliced, whole);
+    assert!(!whole.exhaustive && whole.runs == 4, "{whole:?}");
+}

@@ -1,5 +1,6 @@
 //! The end-of-run comparison: every counter, three bars (one per lane) scaled to the largest of the three, the
-//! values written on the bars. Fewest is marked.
+//! values written on the bars. Fewest is marked. It gives the result away, so before the run's last step it
+//! stays folded until the reader asks for it.
 
 use hmm_sim::Strategy;
 use hmm_sim::{CounterInfo, Counters, COUNTERS};
@@ -16,6 +17,9 @@ pub struct SummaryChartProps {
     /// final pages are not compared.
     #[prop_or_default]
     pub stopped: Vec<Strategy>,
+    /// The transport is at the run's last step: the counters are shown without asking.
+    #[prop_or(true)]
+    pub ended: bool,
 }
 
 #[component]
@@ -26,6 +30,21 @@ pub fn SummaryChart(props: &SummaryChartProps) -> Html {
     } else {
         COUNTERS
     };
+    let asked = use_state(|| false);
+    if !props.ended && !*asked {
+        let onclick = {
+            let asked = asked.clone();
+            Callback::from(move |_: MouseEvent| asked.set(true))
+        };
+        return html! {
+            <section id="summary" class="summary folded" aria-label="Counters at the end of each lane">
+                <h2>{ "At the end: what each path cost" }</h2>
+                <p>{ "Shown when the run reaches its last step, so it does not give the result away. " }
+                    <button id="summary-show" type="button" {onclick}>{ "show it now" }</button>
+                </p>
+            </section>
+        };
+    }
     html! {
         <section id="summary" class="summary" aria-label="Counters at the end of each lane">
             <h2>{ "At the end: what each path cost" }</h2>

@@ -81,6 +81,7 @@ fn controls_row(props: &TransportProps) -> Html {
             <output id="step-label" class="step-label" aria-live="off">
                 { format!("step {} / {}", props.step, props.len) }
             </output>
+            { step_field(props) }
             <label class="field">
                 { "speed " }
                 <select id="speed" onchange={on_speed} aria-label="Playback speed">
@@ -102,6 +103,25 @@ fn controls_row(props: &TransportProps) -> Html {
                 { button("btn-jump-next", "Next event of this kind (])", "next ▶", Action::JumpNext) }
             </span>
         </div>
+    }
+}
+
+/// "Go to step": the transport seeks as a number is typed; past the end goes to the end (the reducer clamps a
+/// seek). What is not a number (an emptied field) moves nothing.
+fn step_field(props: &TransportProps) -> Html {
+    let on = props.on.clone();
+    let oninput = Callback::from(move |e: InputEvent| {
+        let input = e.target_unchecked_into::<HtmlInputElement>();
+        if let Ok(step) = input.value().trim().parse::<usize>() {
+            on.emit(Action::Seek(step));
+        }
+    });
+    html! {
+        <label class="field step-field">
+            { "go to step " }
+            <input id="step-input" type="number" min="0" max={props.len.to_string()} inputmode="numeric"
+                placeholder={props.step.to_string()} aria-label="Go to step number" {oninput} />
+        </label>
     }
 }
 

@@ -202,7 +202,7 @@ mod tests {
     /// exactly one beat.
     #[test]
     fn claims_partition_the_report() {
-        for &(path, text) in crate::lesson::bundle::BUNDLED {
+        for &(path, text) in crate::lesson::bundle::files() {
             let played = PlayedLesson::check(path, text);
             let (cli, _) = hmm_lesson::check_text(path, text);
             assert_eq!(played.report.passed(), cli.passed(), "{path}");

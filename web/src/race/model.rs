@@ -6,7 +6,7 @@
 
 use hmm_lesson::model::RunEnd;
 use hmm_lesson::runner::{classify, Race};
-use hmm_sim::{Event, KernelVersion, Policy, RunConfig, RunError, ViewState};
+use hmm_sim::{Event, Explorer, KernelVersion, Policy, RunConfig, RunError, ViewState};
 
 /// A thread id no run has: asking the replay for it stops the run at the next real choice.
 const NOBODY: u8 = u8::MAX;
@@ -14,15 +14,39 @@ const NOBODY: u8 = u8::MAX;
 /// Schedules "find a bad schedule" tries at most (the livelock lessons find theirs within 30).
 pub const MAX_SEARCH_RUNS: usize = 200;
 
+/// Schedules the search runs between two paints of the page (its progress, its cancel button).
+pub const SEARCH_SLICE: usize = 2;
+
+/// The longest repeating cycle looked for at a livelock's end, in events.
+pub const MAX_CYCLE: usize = 4096;
+
 /// Choices a schedule may hold (in the URL too); longer ones are cut, and said so.
 pub const MAX_SCHEDULE_LEN: usize = 100_000;
 
-/// A race the lab offers: a threaded `run` of a bundled lesson.
+/// Lane runs the lab offers, besides every threaded `run`: `(lesson id, binding, what it shows)`. A lane is
+/// one driver thread, so there is nothing to schedule; these are the lane runs that go wrong on their own,
+/// shown here so their end (and, for the retrying one, its repeating cycle) reads like the races'. Each is
+/// the lesson's own run (one source of truth), found by its binding.
+const LANE_RACES: &[(&str, &str, &str)] = &[
+    (
+        "notifier-owner-filter",
+        "v",
+        "the driver invalidates itself without the owner filter",
+    ),
+    (
+        "notifier-owner-filter",
+        "d",
+        "the notifier/driver-lock deadlock (seed-004)",
+    ),
+];
+
+/// A race the lab offers: a threaded `run`, or a lane run of `LANE_RACES`, of a lesson.
 #[derive(Clone, Debug)]
 pub struct RaceDef {
     /// `LESSON-ID` or `LESSON-ID:BIND` when the lesson has several runs (the `race=` value).
     pub key: String,
-    pub lesson_title: String,
+    /// What the picker says: the lesson's title, or for a lane run what it shows.
+    pub title: String,
     pub race: Race,
 }
 
@@ -32,17 +56,28 @@ impl RaceDef {
     }
 }
 
-/// Every threaded run of every bundled lesson.
+/// Every threaded run of every lesson, and the lane runs of `LANE_RACES`.
 pub fn builtin() -> Vec<RaceDef> {
     let mut out = Vec::new();
-    for &(path, text) in crate::lesson::bundle::BUNDLED {
+    for &(path, text) in crate::lesson::bundle::files() {
         let Ok(lesson) = hmm_lesson::parse(path, text) else {
             continue;
         };
         let races = hmm_lesson::runner::races(&lesson);
-        let several = races.len() > 1;
+        let threaded = races.iter().filter(|r| r.lane.is_none()).count();
         for (i, race) in races.into_iter().enumerate() {
-            let key = if several {
+            let title = match race.lane {
+                None => lesson.title.clone(),
+                Some(_) => {
+                    let Some(&(_, _, what)) = LANE_RACES.iter().find(|(id, bind, _)| {
+                        *id == lesson.id && race.bind.as_deref() == Some(*bind)
+                    }) else {
+                        continue;
+                    };
+                    format!("{}: {what}", lesson.title)
+                }
+            };
+            let key = if threaded > 1 || race.lane.is_some() {
                 format!(
                     "{}:{}",
                     lesson.id,
@@ -51,11 +86,7 @@ pub fn builtin() -> Vec<RaceDef> {
             } else {
                 lesson.id.clone()
             };
-            out.push(RaceDef {
-                key,
-                lesson_title: lesson.title.clone(),
-                race,
-            });
+            out.push(RaceDef { key, title, race });
         }
     }
     out
@@ -202,29 +233,75 @@ pub struct Search {
     pub witness: Option<(Vec<u8>, RunEnd)>,
 }
 
-/// hmm-sim's depth-first explorer over `race`'s schedules, stopping at the first that does not complete.
-pub fn find_bad(race: &Race, kernel: KernelVersion, max_runs: usize) -> Search {
-    let mut how = None;
-    let found = hmm_sim::explore(
-        &race.setup,
-        &race.threads,
-        &config(race, kernel, Policy::RoundRobin),
-        max_runs,
-        |report| {
-            let end = classify(&report.result, &report.events);
-            if end != RunEnd::Completed {
-                how = Some(end);
-                true
-            } else {
-                false
-            }
-        },
-    );
-    Search {
-        tried: found.runs,
-        exhaustive: found.exhaustive,
-        witness: found.witness.zip(how),
+/// hmm-sim's depth-first explorer over `race`'s schedules, stopping at the first that does not complete, a
+/// slice at a time (`resume`), so the page can show progress and be cancelled between slices.
+pub struct BadSearch {
+    explorer: Explorer,
+    how: Option<RunEnd>,
+}
+
+impl BadSearch {
+    pub fn new(max_runs: usize) -> BadSearch {
+        BadSearch {
+            explorer: Explorer::new(max_runs),
+            how: None,
+        }
     }
+
+    /// Schedules tried so far.
+    pub fn tried(&self) -> usize {
+        self.explorer.runs()
+    }
+
+    /// Try at most `slice` more schedules; `Some` once the search has ended. Always the same `race` and
+    /// `kernel` for one search.
+    pub fn resume(&mut self, race: &Race, kernel: KernelVersion, slice: usize) -> Option<Search> {
+        let how = &mut self.how;
+        let found = self.explorer.resume(
+            &race.setup,
+            &race.threads,
+            &config(race, kernel, Policy::RoundRobin),
+            slice,
+            |report| {
+                let end = classify(&report.result, &report.events);
+                let bad = end != RunEnd::Completed;
+                if bad {
+                    *how = Some(end);
+                }
+                bad
+            },
+        )?;
+        Some(Search {
+            tried: found.runs,
+            exhaustive: found.exhaustive,
+            witness: found.witness.zip(self.how.take()),
+        })
+    }
+}
+
+/// The whole search at once (the tests; the page searches in slices).
+pub fn find_bad(race: &Race, kernel: KernelVersion, max_runs: usize) -> Search {
+    let mut search = BadSearch::new(max_runs);
+    loop {
+        if let Some(found) = search.resume(race, kernel, SEARCH_SLICE) {
+            return found;
+        }
+    }
+}
+
+/// What an event is, for finding a cycle: its kind, thread and kernel function (its fields, sequence
+/// numbers and refcounts among them, may change from one turn of a livelock to the next).
+fn shape(e: &Event) -> (hmm_sim::Kind, u8, hmm_sim::Func) {
+    (e.kind, e.thread, e.func)
+}
+
+/// The repeating cycle at the end of a livelocked run: the shortest period `p` (at most `MAX_CYCLE`) such
+/// that the last three turns (`3p` events) repeat with period `p`, event by event, in kind, thread and
+/// function. `None` when the end does not repeat that way (or the run is too short to tell).
+pub fn cycle_period(events: &[Event]) -> Option<usize> {
+    let len = events.len();
+    (1..=MAX_CYCLE.min(len / 3))
+        .find(|&p| (len - 3 * p..len - p).all(|i| shape(&events[i]) == shape(&events[i + p])))
 }
 
 /// The world after `events`, as hmm-sim views it: what each thread holds and waits on.
@@ -295,6 +372,54 @@ mod tests {
         assert_eq!(end(KernelVersion::Fix2026, &hand), RunEnd::Completed);
     }
 
+    /// A completed run ends with each thread exiting, which does not repeat; a made-up trace that repeats
+    /// "a b c" is found to have period 3, not 6 or 1.
+    #[test]
+    fn the_cycle_is_the_shortest_repeat() {
+        let r = race("livelock-6-14");
+        let done = step(
+            &r.race,
+            KernelVersion::Fix2026,
+            &round_robin(&r.race, KernelVersion::Fix2026),
+        );
+        assert_eq!(done.end.map(|e| e.how), Some(RunEnd::Completed));
+        assert_eq!(cycle_period(&done.events), None);
+        let turn: Vec<Event> = done.events[..3].to_vec();
+        assert!(
+            turn.windows(2).all(|w| shape(&w[0]) != shape(&w[1])),
+            "three different events"
+        );
+        let mut events = done.events[3..20].to_vec();
+        for _ in 0..4 {
+            events.extend_from_slice(&turn);
+        }
+        assert_eq!(cycle_period(&events), Some(3));
+    }
+
+    #[test]
+    fn the_seed_004_races_are_built_in() {
+        let keys: Vec<String> = builtin().into_iter().map(|r| r.key).collect();
+        for key in ["notifier-owner-filter:v", "notifier-owner-filter:d"] {
+            assert!(keys.contains(&key.to_owned()), "{key} in {keys:?}");
+        }
+        let d = race("notifier-owner-filter:d");
+        let end = run_on(&d.race, d.race.config.kernel, &[])
+            .end
+            .expect("ended");
+        assert_eq!(end.how, RunEnd::Deadlock, "{end:?}");
+        // Without the filter the driver's own invalidation fails each walk: it retries until its budget is
+        // spent and returns -EBUSY, so the run completes, after many invalidations.
+        let v = race("notifier-owner-filter:v");
+        let run = run_on(&v.race, v.race.config.kernel, &[]);
+        assert_eq!(run.end.map(|e| e.how), Some(RunEnd::Completed));
+        let invalidations = run
+            .events
+            .iter()
+            .filter(|e| matches!(e.decode(), hmm_sim::Ev::NotifierStart { .. }))
+            .count();
+        assert!(invalidations > 2, "{invalidations} invalidations");
+    }
+
     #[test]
     fn an_impossible_schedule_is_cut_and_said() {
         let r = race("livelock-6-14");
@@ -321,6 +446,10 @@ mod tests {
             "{} choices",
             witness.len()
         );
+        // The witness's end repeats: one turn of the livelock, found in its events.
+        let period = cycle_period(&replay.events).expect("a livelock repeats");
+        let n = replay.events.len();
+        assert!(period > 1 && period < n / 3, "period {period} of {n}");
         let fixed = find_bad(&r.race, KernelVersion::Fix2026, MAX_SEARCH_RUNS);
         assert!(fixed.witness.is_none(), "{fixed:?}");
         eprintln!(

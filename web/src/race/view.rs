@@ -9,12 +9,15 @@ use hmm_lesson::model::RunEnd;
 use hmm_sim::{narrate, Ev, KernelVersion, ThreadState};
 use yew::prelude::*;
 
-use super::model::{self, RaceDef, Search, Stepped, MAX_SEARCH_RUNS};
+use super::model::{self, BadSearch, RaceDef, Search, Stepped, MAX_SEARCH_RUNS, SEARCH_SLICE};
 use super::url::{self, RaceRoute};
 use crate::picture::held_by;
 
 /// Steps listed in the swimlanes: the latest ones.
 pub const MAX_SHOWN_EVENTS: usize = 80;
+
+/// A livelock's repeating cycle is listed whole (plus a few steps before it) up to this many steps.
+pub const MAX_SHOWN_CYCLE: usize = 400;
 
 fn search_string() -> String {
     web_sys::window()
@@ -43,7 +46,10 @@ type Edit = Rc<dyn Fn(&mut RaceRoute, &Stepped)>;
 #[derive(Clone, PartialEq)]
 enum Searching {
     Idle,
-    Running,
+    /// Schedules tried so far; the search itself is kept beside the state (`use_mut_ref`).
+    Running(usize),
+    /// Stopped by the reader after this many schedules.
+    Cancelled(usize),
     Done(Search),
 }
 
@@ -99,24 +105,34 @@ pub fn RaceLab() -> Html {
             },
         );
     }
-    // "Find a bad schedule": paint "searching" first, then search.
+    // "Find a bad schedule": a slice of schedules per timer tick, the progress painted between slices, so
+    // the page stays responsive and "stop" is heard. Leaving `Running` (stop, another race, a kernel) drops
+    // the pending tick.
+    let search = use_mut_ref(|| None::<BadSearch>);
     {
         let searching = searching.clone();
         let route = route.clone();
         let def = def.clone();
+        let search = search.clone();
         use_effect_with((*searching).clone(), move |state| {
-            let timeout = (*state == Searching::Running).then(|| {
-                Timeout::new(30, move || {
-                    if let Some(d) = def {
-                        let found = model::find_bad(&d.race, route.kernel, MAX_SEARCH_RUNS);
-                        if let Some((witness, _)) = &found.witness {
-                            route.set(RaceRoute {
-                                choices: witness.clone(),
-                                run_on: false,
-                                ..(*route).clone()
-                            });
+            let timeout = matches!(state, Searching::Running(_)).then(|| {
+                Timeout::new(0, move || {
+                    let Some(d) = def else { return };
+                    let mut slot = search.borrow_mut();
+                    let running = slot.get_or_insert_with(|| BadSearch::new(MAX_SEARCH_RUNS));
+                    match running.resume(&d.race, route.kernel, SEARCH_SLICE) {
+                        None => searching.set(Searching::Running(running.tried())),
+                        Some(found) => {
+                            *slot = None;
+                            if let Some((witness, _)) = &found.witness {
+                                route.set(RaceRoute {
+                                    choices: witness.clone(),
+                                    run_on: false,
+                                    ..(*route).clone()
+                                });
+                            }
+                            searching.set(Searching::Done(found));
                         }
-                        searching.set(Searching::Done(found));
                     }
                 })
             });
@@ -128,6 +144,7 @@ pub fn RaceLab() -> Html {
         let route = route.clone();
         let stepped = stepped.clone();
         let searching = searching.clone();
+        let search = search.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(s) = stepped.as_ref() {
                 let mut next = (*route).clone();
@@ -136,6 +153,7 @@ pub fn RaceLab() -> Html {
                 f(&mut next, s);
                 route.set(next);
                 searching.set(Searching::Idle);
+                *search.borrow_mut() = None;
             }
         })
     };
@@ -164,6 +182,7 @@ pub fn RaceLab() -> Html {
     let race_picker = {
         let handle = route.clone();
         let searching = searching.clone();
+        let search = search.clone();
         let onchange = Callback::from(move |e: Event| {
             use wasm_bindgen::JsCast;
             if let Some(select) = e
@@ -177,6 +196,7 @@ pub fn RaceLab() -> Html {
                     run_on: false,
                 });
                 searching.set(Searching::Idle);
+                *search.borrow_mut() = None;
             }
         });
         html! {
@@ -184,7 +204,7 @@ pub fn RaceLab() -> Html {
                 <select id="race-pick" {onchange}>
                     { for races.iter().map(|r| html! {
                         <option value={r.key.clone()} selected={r.key == route.key}>
-                            { format!("{} ({})", r.lesson_title, r.key) }
+                            { format!("{} ({})", r.title, r.key) }
                         </option>
                     }) }
                 </select>
@@ -239,12 +259,19 @@ pub fn RaceLab() -> Html {
         }
     };
 
-    let shown_from = s.events.len().saturating_sub(MAX_SHOWN_EVENTS);
     let livelock = s.end.as_ref().is_some_and(|e| e.how == RunEnd::Livelock);
+    // A livelock's last turn: the rows of its repeating cycle, shown whole when it fits MAX_SHOWN_CYCLE.
+    let period = livelock.then(|| model::cycle_period(&s.events)).flatten();
+    let cycle_from = period.map_or(usize::MAX, |p| s.events.len() - p);
+    let shown = match period {
+        Some(p) if p <= MAX_SHOWN_CYCLE => MAX_SHOWN_EVENTS.max(p + 8),
+        _ => MAX_SHOWN_EVENTS,
+    };
+    let shown_from = s.events.len().saturating_sub(shown);
     let rows = s.events[shown_from..].iter().enumerate().map(|(k, e)| {
-        let spin = e.decode().is_spin_retry();
+        let in_cycle = shown_from + k >= cycle_from;
         html! {
-            <tr class={classes!((livelock && spin).then_some("cycle"))}>
+            <tr class={classes!(in_cycle.then_some("cycle"))}>
                 <td class="race-step-no">{ shown_from + k + 1 }</td>
                 { for (0..names.len()).map(|t| html! {
                     <td>
@@ -296,16 +323,36 @@ pub fn RaceLab() -> Html {
                     let def = def.clone();
                     set(Rc::new(move |r: &mut RaceRoute, _| r.choices = model::round_robin(&def.race, r.kernel)))
                 }}>{ "round robin" }</button>
-                <button type="button" id="race-find" disabled={*searching == Searching::Running}
-                    onclick={{ let searching = searching.clone(); Callback::from(move |_: MouseEvent| searching.set(Searching::Running)) }}>
-                    { "find a bad schedule" }
-                </button>
+                if let Searching::Running(tried) = *searching {
+                    <button type="button" id="race-stop" onclick={{
+                        let searching = searching.clone();
+                        let search = search.clone();
+                        Callback::from(move |_: MouseEvent| {
+                            *search.borrow_mut() = None;
+                            searching.set(Searching::Cancelled(tried));
+                        })
+                    }}>{ "stop searching" }</button>
+                } else {
+                    <button type="button" id="race-find"
+                        onclick={{ let searching = searching.clone(); Callback::from(move |_: MouseEvent| searching.set(Searching::Running(0))) }}>
+                        { "find a bad schedule" }
+                    </button>
+                }
             </section>
             { search_line(&searching) }
             if let Some(cut) = &s.cut {
                 <p id="race-cut" class="notice">{ cut.clone() }</p>
             }
             { outcome_banner(&s, &def) }
+            if let Some(p) = period {
+                <p id="race-cycle" class="race-cycle" data-period={p.to_string()}>{
+                    format!("The run repeats every {p} steps: the same kernel functions, thread by thread, again and again. Its last turn, steps {} to {}, is highlighted below{}.",
+                        cycle_from + 1, s.events.len(),
+                        if p > MAX_SHOWN_CYCLE { format!(" (only its last {shown} steps are listed)") } else { String::new() })
+                }</p>
+            } else if livelock {
+                <p id="race-cycle" class="race-cycle">{ format!("No exact repeat of at most {} steps was found at the end of the run.", model::MAX_CYCLE) }</p>
+            }
             <p class="race-schedule">{ format!("{} choices made", s.choices.len()) }
                 if !s.choices.is_empty() { { format!(": {}", url::schedule_text(&s.choices, &names)) } }
             </p>
@@ -314,7 +361,7 @@ pub fn RaceLab() -> Html {
             </div>
             <table class="race-swimlanes" id="race-swimlanes">
                 <caption>{
-                    if shown_from > 0 { format!("The last {MAX_SHOWN_EVENTS} of {} steps, one column per thread", s.events.len()) }
+                    if shown_from > 0 { format!("The last {shown} of {} steps, one column per thread", s.events.len()) }
                     else { format!("{} steps, one column per thread", s.events.len()) }
                 }</caption>
                 <thead><tr><th>{ "step" }</th>{ for names.iter().map(|n| html! { <th>{ n.clone() }</th> }) }</tr></thead>
@@ -328,8 +375,16 @@ pub fn RaceLab() -> Html {
 fn search_line(searching: &Searching) -> Html {
     match searching {
         Searching::Idle => html! {},
-        Searching::Running => html! {
-            <p id="race-search" class="placeholder">{ format!("Searching (at most {MAX_SEARCH_RUNS} schedules, hmm-sim's depth-first explorer)…") }</p>
+        Searching::Running(tried) => html! {
+            <p id="race-search" class="placeholder" role="status">
+                { format!("Searching with hmm-sim's depth-first explorer: {tried} of at most {MAX_SEARCH_RUNS} schedules tried…") }
+                <progress max={MAX_SEARCH_RUNS.to_string()} value={tried.to_string()}></progress>
+            </p>
+        },
+        Searching::Cancelled(tried) => html! {
+            <p id="race-search" class="notice" role="status">
+                { format!("Stopped after {tried} schedules, none of which went wrong.") }
+            </p>
         },
         Searching::Done(found) => {
             let text = match &found.witness {
@@ -365,7 +420,7 @@ fn outcome_banner(s: &Stepped, def: &RaceDef) -> Html {
             end.why.clone().unwrap_or_default()
         ),
         RunEnd::Livelock => format!(
-            "Livelock: the threads kept running but made no progress. The step limit ({}) was reached while they were still redoing work: re-faulting, or migration failing with -EAGAIN. The repeating steps are highlighted.",
+            "Livelock: the threads kept running but made no progress. The step limit ({}) was reached while they were still redoing work: re-faulting, or migration failing with -EAGAIN. ",
             hmm_sim::thousands(def.race.config.limits.max_steps)
         ),
         RunEnd::StepLimit => format!(

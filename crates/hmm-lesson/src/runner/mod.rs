@@ -137,8 +137,8 @@ pub fn run_observing(lesson: &Lesson, mut on_beat: impl FnMut(usize, &Observatio
     }
 }
 
-/// Every threaded `run` of `lesson`, in order, each with the world it starts from (the beats before it
-/// applied), up to the first action that fails. The lesson's claims are not judged here.
+/// Every threaded `run` and every lane run of `lesson`, in order, each with the world it starts from (the
+/// beats before it applied), up to the first action that fails. The lesson's claims are not judged here.
 pub fn races(lesson: &Lesson) -> Vec<Race> {
     let Ok(mut runner) = session::BeatRunner::new(lesson) else {
         return vec![];

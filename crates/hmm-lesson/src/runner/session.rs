@@ -100,19 +100,23 @@ pub struct BeatRunner<'l> {
     schedules: Option<ScheduleSearch>,
     /// Work done so far against `limits.events`.
     spent: u64,
-    /// Keep each threaded `run`'s start ([`super::races`]); off for `hmmviz check`, which never looks.
+    /// Keep each threaded `run`'s and each lane's start ([`super::races`]); off for `hmmviz check`, which
+    /// never looks.
     record_races: bool,
     races: Vec<Race>,
 }
 
-/// One threaded `run` of a lesson as hmm-sim takes it: the world it starts from, its threads and the
-/// lesson's kernel, limits and schedule. The browser's race lab re-schedules it choice by choice.
+/// One threaded `run` (or one lane run: a single driver thread) of a lesson as hmm-sim takes it: the world it
+/// starts from, its threads and the lesson's kernel, limits and schedule. The browser's race lab
+/// re-schedules it choice by choice.
 #[derive(Clone, Debug)]
 pub struct Race {
     /// Index of the beat whose `run` this is.
     pub beat: usize,
-    /// The `run` action's binding (`r = run …`), if it has one.
+    /// The action's binding (`r = run …`, `v = lane …`), if it has one.
     pub bind: Option<String>,
+    /// `Some` for a lane run (one driver thread in its own world), `None` for a threaded `run`.
+    pub lane: Option<Strategy>,
     pub setup: Setup,
     pub threads: Vec<ThreadSpec>,
     pub config: RunConfig,
@@ -266,7 +270,7 @@ impl<'l> BeatRunner<'l> {
                 let result = if *resume {
                     self.resume_lane(*lane, until)?
                 } else {
-                    self.run_lane(*lane, *pages, until, driver)?
+                    self.run_lane(a.bind.as_deref(), *lane, *pages, until, driver)?
                 };
                 self.bind(&a.bind, result);
             }
@@ -422,6 +426,7 @@ impl<'l> BeatRunner<'l> {
     /// Run strategy `lane` from the scenario in its own world, to its end; `until` picks where to look.
     fn run_lane(
         &mut self,
+        bind: Option<&str>,
         lane: Strategy,
         pages: Pages,
         until: &Until,
@@ -433,6 +438,16 @@ impl<'l> BeatRunner<'l> {
         setup.driver(lower::driver_opts(&driver));
         let thread = lower::lane_thread(lane, &driver, pages);
         let (config, budget) = self.budgeted(Policy::RunToBlock)?;
+        if self.record_races {
+            self.races.push(Race {
+                beat: 0,
+                bind: bind.map(str::to_owned),
+                lane: Some(lane),
+                setup: setup.clone(),
+                threads: vec![thread.clone()],
+                config: config.clone(),
+            });
+        }
         // The lane's previous run goes first: two full traces of one lane are never held at once.
         self.lanes.remove(lane.name());
         let mut report = hmm_sim::run(&setup, std::slice::from_ref(&thread), &config);
@@ -486,6 +501,7 @@ impl<'l> BeatRunner<'l> {
             self.races.push(Race {
                 beat: 0,
                 bind: bind.map(str::to_owned),
+                lane: None,
                 setup: self.main.clone(),
                 threads: specs.clone(),
                 config: self.config(policy.clone()),
@@ -564,7 +580,7 @@ impl<'l> BeatRunner<'l> {
         })
     }
 
-    /// Keep every threaded `run`'s start from now on ([`Self::take_races`]).
+    /// Keep every threaded `run`'s and every lane's start from now on ([`Self::take_races`]).
     pub fn record_races(&mut self) {
         self.record_races = true;
     }

@@ -117,52 +117,109 @@ pub fn explore(
     max_runs: usize,
     mut visit: impl FnMut(&Report) -> bool,
 ) -> Exploration {
-    let mut frames: Vec<Frame> = Vec::new();
-    let mut next: Option<Vec<Tid>> = Some(Vec::new());
-    let mut runs = 0;
-    while let Some(choices) = next.take() {
-        if runs == max_runs {
-            return Exploration {
-                runs,
-                exhaustive: false,
-                witness: None,
-            };
-        }
-        runs += 1;
-        let replayed = choices.len();
-        let run_cfg = RunConfig {
-            policy: Policy::Replay { choices },
-            // A frame keeps runnable sets as 32-bit masks of thread ids.
-            limits: Limits {
-                max_threads: cfg.limits.max_threads.min(MAX_EXPLORED_THREADS),
-                ..cfg.limits.clone()
-            },
-            ..cfg.clone()
-        };
-        let report = run(setup, threads, &run_cfg);
-        if visit(&report) {
-            return Exploration {
-                runs,
-                exhaustive: false,
-                witness: Some(report.choices),
-            };
-        }
-        // The new run is a child of the innermost frame: it left its parent at the last replayed choice.
-        let base = replayed.saturating_sub(1);
-        frames.push(Frame::new(&report, base, replayed));
-        while let Some(frame) = frames.last_mut() {
-            if let Some((depth, alt)) = frame.next_alternative() {
-                let mut p = prefix(&frames, depth);
-                p.push(alt);
-                next = Some(p);
-                break;
-            }
-            frames.pop();
+    let mut explorer = Explorer::new(max_runs);
+    loop {
+        // One slice of max_runs + 1 ends it (the last step reports the limit); the loop only guards usize::MAX.
+        let slice = max_runs.saturating_add(1);
+        if let Some(done) = explorer.resume(setup, threads, cfg, slice, &mut visit) {
+            return done;
         }
     }
-    Exploration {
-        runs,
-        exhaustive: true,
-        witness: None,
+}
+
+/// [`explore`] a slice at a time: the same search, in the same order, paused after any number of runs and
+/// resumed, so a caller that must stay responsive (the browser's race lab) can show progress between slices
+/// and stop between them. `explore(…, max_runs, visit)` is `Explorer::new(max_runs)` resumed until it ends.
+pub struct Explorer {
+    frames: Vec<Frame>,
+    /// The next run's replayed prefix; `None` once every schedule was tried.
+    next: Option<Vec<Tid>>,
+    runs: usize,
+    max_runs: usize,
+}
+
+impl Explorer {
+    pub fn new(max_runs: usize) -> Explorer {
+        Explorer {
+            frames: Vec::new(),
+            next: Some(Vec::new()),
+            runs: 0,
+            max_runs,
+        }
+    }
+
+    /// Schedules run so far.
+    pub fn runs(&self) -> usize {
+        self.runs
+    }
+
+    /// Run at most `slice` more schedules of the search. `Some` when it ended (a witness, every schedule
+    /// tried, or `max_runs` reached), `None` when the slice ran out first. Pass the same `setup`, `threads`
+    /// and `cfg` every time: the pending alternatives are choice prefixes of that run.
+    pub fn resume(
+        &mut self,
+        setup: &Setup,
+        threads: &[ThreadSpec],
+        cfg: &RunConfig,
+        slice: usize,
+        mut visit: impl FnMut(&Report) -> bool,
+    ) -> Option<Exploration> {
+        for _ in 0..slice {
+            let Some(choices) = self.next.take() else {
+                return Some(Exploration {
+                    runs: self.runs,
+                    exhaustive: true,
+                    witness: None,
+                });
+            };
+            if self.runs == self.max_runs {
+                self.next = Some(choices);
+                return Some(Exploration {
+                    runs: self.runs,
+                    exhaustive: false,
+                    witness: None,
+                });
+            }
+            self.runs += 1;
+            let replayed = choices.len();
+            let run_cfg = RunConfig {
+                policy: Policy::Replay { choices },
+                // A frame keeps runnable sets as 32-bit masks of thread ids.
+                limits: Limits {
+                    max_threads: cfg.limits.max_threads.min(MAX_EXPLORED_THREADS),
+                    ..cfg.limits.clone()
+                },
+                ..cfg.clone()
+            };
+            let report = run(setup, threads, &run_cfg);
+            if visit(&report) {
+                return Some(Exploration {
+                    runs: self.runs,
+                    exhaustive: false,
+                    witness: Some(report.choices),
+                });
+            }
+            // The new run is a child of the innermost frame: it left its parent at the last replayed choice.
+            let base = replayed.saturating_sub(1);
+            self.frames.push(Frame::new(&report, base, replayed));
+            while let Some(frame) = self.frames.last_mut() {
+                if let Some((depth, alt)) = frame.next_alternative() {
+                    let mut p = prefix(&self.frames, depth);
+                    p.push(alt);
+                    self.next = Some(p);
+                    break;
+                }
+                self.frames.pop();
+            }
+        }
+        // The slice ran out; say so only if the search has not also just ended.
+        match self.next {
+            None => Some(Exploration {
+                runs: self.runs,
+                exhaustive: true,
+                witness: None,
+            }),
+            Some(_) => None,
+        }
     }
 }

@@ -5,7 +5,7 @@
 mod dfs;
 mod policy;
 
-pub use dfs::{explore, Exploration};
+pub use dfs::{explore, Exploration, Explorer};
 pub use policy::Policy;
 
 use crate::kernel::{Kernel, ThreadCtl};
