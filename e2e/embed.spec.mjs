@@ -22,7 +22,7 @@ function appUrl(query) {
  * Open a host page holding hmmviz at `query` in an iframe of `width`×`height`, recording every message the
  * frame posts (window.received), and the host's own keydowns (window.hostKeys).
  */
-async function host(page, query, { width = 800, height = 450, extra = '', ready = true } = {}) {
+async function host(page, query, { width = 800, height = 450, extra = '', ready = true, shows = '.lane' } = {}) {
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>host</title><link rel="icon" href="data:,"></head>
     <body style="margin:0">
     <p id="before" tabindex="0">A docs page</p>
@@ -43,7 +43,7 @@ async function host(page, query, { width = 800, height = 450, extra = '', ready 
   await page.setViewportSize({ width: width + 40, height: height + 80 });
   await page.goto(`${server.url}host.html`);
   const frame = page.frameLocator('#viz');
-  await expect(frame.locator('.lane').first()).toBeVisible();
+  await expect(frame.locator(shows).first()).toBeVisible({ timeout: 30_000 });
   if (ready) {
     await expect.poll(() => page.evaluate(() => received.filter((m) => m.type === 'ready').length)).toBe(1);
   }
@@ -160,17 +160,76 @@ test('commands move the picture; events and replies come back', async ({ page })
   await call(page, { hmmviz: 1, type: 'pause' });
   await expect(frame.locator('#btn-play')).toHaveAttribute('aria-pressed', 'false');
 
-  // load: a scenario runs; a lesson is not in this build yet, and the reply says so.
+  // load: a scenario runs; a lesson that does not exist is refused (a real one: the next test), and a beat
+  // needs a lesson.
   await call(page, { hmmviz: 1, type: 'load', pages: 'SSNN' });
   await expect(frame.locator('#lane-unified .pte')).toHaveCount(4);
   await expect.poll(async () => (await messages(page, 'step-changed')).at(-1)?.pages).toBe('SSNN');
   const lesson = await call(page, { hmmviz: 1, type: 'load', lesson: 'intro' });
-  expect(lesson).toMatchObject({ type: 'error', ok: false, code: 'unavailable' });
-  expect(lesson.message).toContain('not available in this build');
+  expect(lesson).toMatchObject({ type: 'error', ok: false, code: 'unknown-lesson' });
+  expect(lesson.message).toContain('"intro"');
+  expect(await call(page, { hmmviz: 1, type: 'goto', beat: 0 })).toMatchObject({ ok: false, code: 'no-lesson' });
 
   // A JSON string is read like the object it spells.
   await page.evaluate(() => send(JSON.stringify({ hmmviz: 1, type: 'step', id: 'as-text' })));
   await expect.poll(() => page.evaluate(() => received.find((m) => m.id === 'as-text')?.ok)).toBe(true);
+});
+
+test('a lesson driven through postMessage: load it, move beat by beat, hear lesson-beat, leave for a scenario', async ({ page }) => {
+  test.setTimeout(120_000);
+  const frame = await host(page, '?v=1&pages=PPNS&embed=1&theme=dark');
+  // From the compare page: the frame opens the lesson page, which announces itself with the lesson's fields.
+  expect(await call(page, { hmmviz: 1, type: 'load', lesson: 'migrate-vma-anatomy' }))
+    .toMatchObject({ type: 'reply', ok: true, command: 'load' });
+  await expect.poll(async () => (await messages(page, 'ready')).length, { timeout: 60_000 }).toBe(2);
+  const ready = (await messages(page, 'ready'))[1];
+  expect(ready).toMatchObject({ hmmviz: 1, protocol: 1, lesson: 'migrate-vma-anatomy', beat: 0, notices: [] });
+  expect(ready.beats).toBeGreaterThanOrEqual(3);
+  const player = frame.locator('.lesson-player');
+  await expect(player).toHaveAttribute('data-beat', '1');
+  // Embedded: the beat alone (no app header, no beat list, no check panel), the frame's theme, a way out.
+  await expect(frame.locator('.topbar')).toHaveCount(0);
+  await expect(frame.locator('.beat-list')).toHaveCount(0);
+  await expect(frame.locator('#lesson-check')).toHaveCount(0);
+  await expect(frame.locator('#app')).toHaveClass(/theme-dark/);
+  await expect(frame.locator('#open-full')).toHaveAttribute('href', /lesson=migrate-vma-anatomy&beat=1/);
+
+  const beatEvent = async (beat) => {
+    await expect.poll(async () => (await messages(page, 'lesson-beat')).at(-1)?.beat).toBe(beat);
+    await expect(player).toHaveAttribute('data-beat', String(beat + 1));
+    const e = (await messages(page, 'lesson-beat')).at(-1);
+    expect(e).toMatchObject({ hmmviz: 1, lesson: 'migrate-vma-anatomy', beats: ready.beats });
+    await expect(frame.locator('#beat-title')).toHaveText(e.title);
+  };
+  expect(await call(page, { hmmviz: 1, type: 'goto', beat: 2 })).toMatchObject({ ok: true, command: 'goto' });
+  await beatEvent(2);
+  await call(page, { hmmviz: 1, type: 'step', by: -1 });
+  await beatEvent(1);
+  await call(page, { hmmviz: 1, type: 'goto', milestone: 'prev' });
+  await beatEvent(0);
+  await call(page, { hmmviz: 1, type: 'goto', milestone: 'next' });
+  await beatEvent(1);
+  await call(page, { hmmviz: 1, type: 'step', by: 1000 });
+  await beatEvent(ready.beats - 1);
+  // Refusals: past the last beat; a command that moves a trace.
+  expect(await call(page, { hmmviz: 1, type: 'goto', beat: ready.beats }))
+    .toMatchObject({ ok: false, code: 'out-of-range' });
+  const seek = await call(page, { hmmviz: 1, type: 'seek', step: 3 });
+  expect(seek).toMatchObject({ ok: false, code: 'unavailable' });
+  expect(seek.message).toContain('beat by beat');
+  expect(await call(page, { hmmviz: 1, type: 'load', lesson: 'no-such' })).toMatchObject({ ok: false, code: 'unknown-lesson' });
+  await expect(player).toHaveAttribute('data-beat', String(ready.beats));
+
+  // Another lesson in place, then back to a scenario: the compare page, ready again.
+  await call(page, { hmmviz: 1, type: 'load', lesson: 'selftest-anon-read' });
+  await expect.poll(async () => (await messages(page, 'lesson-beat')).at(-1)?.lesson, { timeout: 60_000 })
+    .toBe('selftest-anon-read');
+  await expect(frame.locator('.lesson-player')).toHaveAttribute('data-lesson', 'selftest-anon-read');
+  await call(page, { hmmviz: 1, type: 'load', pages: 'PPSS' });
+  await expect.poll(async () => (await messages(page, 'ready')).length, { timeout: 60_000 }).toBe(3);
+  expect((await messages(page, 'ready'))[2]).toMatchObject({ pages: 'PPSS', step: 0 });
+  await expect(frame.locator('#app')).toHaveClass(/embed/);
+  await expect(frame.locator('#app')).toHaveClass(/theme-dark/);
 });
 
 test('malformed messages (fuzzed) each get an error reply, never a panic; the frame keeps working', async ({ page }) => {

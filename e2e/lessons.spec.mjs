@@ -143,3 +143,83 @@ test('a pasted lesson gets the CLI diagnostics, then plays once fixed', async ({
   await expect(page.locator('#beat-title')).toHaveText('Run legacy A', { timeout: 25_000 });
   await expect(page.locator('#lesson-check')).toHaveAttribute('data-passed', /true|false/);
 });
+
+test('every beat is a history entry: Back and Forward bring back the beat the address names', async ({ page, context }) => {
+  test.setTimeout(120_000);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto('./?lessons');
+  await page.locator('.lesson-row[data-id="migrate-vma-anatomy"] .lesson-link').click();
+  const player = page.locator('.lesson-player');
+  await expect(player).toHaveAttribute('data-beat', '1', { timeout: 60_000 });
+  await page.locator('#beat-next').click();
+  await expect(player).toHaveAttribute('data-beat', '2');
+  await page.locator('#beat-next').click();
+  await expect(player).toHaveAttribute('data-beat', '3');
+  await expect(page).toHaveURL(/[?&]lesson=migrate-vma-anatomy&beat=3/);
+  await page.goBack();
+  await expect(page).toHaveURL(/[?&]lesson=migrate-vma-anatomy&beat=2/);
+  await expect(player).toHaveAttribute('data-beat', '2');
+  await expect(page.locator('.beat-list li.current')).toHaveCount(1);
+  await page.goBack();
+  await expect(player).toHaveAttribute('data-beat', '1');
+  await page.goForward();
+  await expect(player).toHaveAttribute('data-beat', '2');
+  // Back past the lesson's first beat: the index it was opened from.
+  await page.goBack();
+  await page.goBack();
+  await expect(page).toHaveURL(/\?lessons$/);
+  await expect(page.locator('.lesson-row').first()).toBeVisible();
+  await page.goForward();
+  await expect(player).toHaveAttribute('data-beat', '1', { timeout: 60_000 });
+
+  // Copy link and copy embed code carry the lesson and the beat.
+  await page.locator('#beat-next').click();
+  await expect(player).toHaveAttribute('data-beat', '2');
+  await page.locator('#copy-link').click();
+  await expect(page.locator('#share-box')).toContainText('Copied the link');
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  expect(link).toMatch(/^http:\/\/[^?]+\?lesson=migrate-vma-anatomy&beat=2$/);
+  await page.locator('#copy-embed').click();
+  await expect(page.locator('#share-box')).toContainText('Copied the embed code');
+  const code = await page.evaluate(() => navigator.clipboard.readText());
+  expect(code).toMatch(/^<iframe src="http:\/\/[^"]+\?lesson=migrate-vma-anatomy&amp;beat=2&amp;embed=1" title="hmmviz"/);
+  await page.setContent(`<!doctype html><link rel="icon" href="data:,"><div style="width:800px">${code}</div>`);
+  const frame = page.frameLocator('iframe');
+  await expect(frame.locator('.lesson-player')).toHaveAttribute('data-beat', '2', { timeout: 60_000 });
+  await expect(frame.locator('#app')).toHaveClass(/embed/);
+  await page.goto(link);
+  await expect(player).toHaveAttribute('data-beat', '2', { timeout: 60_000 });
+});
+
+test('the lesson report downloads as one standalone HTML page naming every claim, its line and verdict', async ({ page }) => {
+  test.setTimeout(120_000);
+  const cli = cliReport('lessons/livelock-6.14.md').report;
+  await page.goto('./?lesson=livelock-6-14&beat=1');
+  await expect(page.locator('.lesson-player')).toBeVisible({ timeout: 100_000 });
+  await page.locator('#lesson-check summary').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#lesson-report-download').click()]);
+  expect(download.suggestedFilename()).toBe('livelock_6_14-report.html');
+  const { readFileSync } = await import('node:fs');
+  const html = readFileSync(await download.path(), 'utf8');
+  // Parsed by the browser: every claim of the CLI's report is a row, with its line, column and verdict.
+  const parsed = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'text/html');
+    return {
+      kernel: doc.getElementById('kernel')?.textContent,
+      title: doc.getElementById('title')?.textContent,
+      passed: doc.getElementById('status')?.dataset.passed,
+      rows: [...doc.querySelectorAll('#claims tr.claim')].map((tr) => ({
+        line: Number(tr.dataset.line), col: Number(tr.dataset.col), passed: tr.dataset.passed === 'true',
+        text: tr.querySelector('code').textContent,
+      })),
+      fetches: doc.querySelectorAll('script, link, img, iframe, [src], [href]').length,
+    };
+  }, html);
+  expect(parsed.kernel).toBe(cli.kernel);
+  expect(cli.kernel).toBe('6.14');
+  expect(parsed.title).toBe(cli.title);
+  expect(parsed.passed).toBe(String(cli.assertions.every((a) => a.passed) && cli.diagnostics.length === 0));
+  expect(parsed.rows).toEqual(cli.assertions.map((a) => ({ line: a.line, col: a.col, passed: a.passed, text: a.text })));
+  expect(parsed.rows.length).toBeGreaterThan(3);
+  expect(parsed.fetches).toBe(0);
+});

@@ -87,3 +87,43 @@ test('the speaker window (S) and the audience window follow each other', async (
   await expect(stepLabel(page)).toHaveText(new RegExp(`^step ${next} /`));
   await speaker.close();
 });
+
+test('presenting a lesson: clicker keys move beat by beat; the speaker window shows the beat\'s prose and the next beat, in sync', async ({ page, context }) => {
+  test.setTimeout(120_000);
+  await page.goto('./?lesson=migrate-vma-anatomy&beat=1&present=1');
+  const player = page.locator('.lesson-player');
+  await expect(player).toHaveAttribute('data-beat', '1', { timeout: 60_000 });
+  const [speaker] = await Promise.all([context.waitForEvent('page'), page.keyboard.press('s')]);
+  await expect(speaker.locator('#speaker-beat')).toHaveText(/^beat 1 \/ \d+$/, { timeout: 60_000 });
+  const beats = Number((await speaker.locator('#speaker-beat').textContent()).split('/ ')[1]);
+  expect(beats).toBeGreaterThanOrEqual(3);
+  await expect(speaker.locator('#speaker-title')).toHaveText(await page.locator('#beat-title').textContent());
+  // The notes are the beat's prose: its first sentence is on the audience page too.
+  const firstLine = (await page.locator('#beat .prose p').first().textContent()).slice(0, 40);
+  await expect(speaker.locator('#speaker-notes')).toContainText(firstLine);
+  await expect(speaker.locator('#speaker-next-beat')).toContainText('beat 2:');
+
+  // Audience → speaker: PageDown, Space and → are one beat each.
+  await page.bringToFront();
+  await page.keyboard.press('PageDown');
+  await expect(player).toHaveAttribute('data-beat', '2');
+  await expect(speaker.locator('#speaker-beat')).toHaveText(`beat 2 / ${beats}`);
+  await expect(speaker.locator('#speaker-title')).toHaveText(await page.locator('#beat-title').textContent());
+  await expect(speaker.locator('#speaker-next-beat')).toContainText('beat 3:');
+  await page.keyboard.press(' ');
+  await expect(player).toHaveAttribute('data-beat', '3');
+  await page.keyboard.press('PageUp');
+  await expect(player).toHaveAttribute('data-beat', '2');
+  // Speaker → audience.
+  await speaker.bringToFront();
+  await speaker.keyboard.press('ArrowLeft');
+  await expect(speaker.locator('#speaker-beat')).toHaveText(`beat 1 / ${beats}`);
+  await expect(player).toHaveAttribute('data-beat', '1');
+  // B blanks the audience screen, and again shows it.
+  await page.bringToFront();
+  await page.keyboard.press('b');
+  await expect(page.locator('#blank')).toBeVisible();
+  await page.keyboard.press('b');
+  await expect(player).toHaveAttribute('data-beat', '1');
+  await speaker.close();
+});

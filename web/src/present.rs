@@ -159,6 +159,10 @@ pub fn use_present_sync(state: &AppState, dispatcher: UseReducerDispatcher<AppSt
                     let Some(query) = e.data().as_string() else {
                         return;
                     };
+                    // A lesson page's beat (`use_lesson_present`) is no picture of this page.
+                    if crate::lesson::route::parse(&query).is_some() {
+                        return;
+                    }
                     if query != *latest.borrow() {
                         let mut url = parse_query(&query).0;
                         url.display = display.clone();
@@ -251,4 +255,132 @@ pub fn speaker_body(state: &AppState, on: &Callback<Action>) -> Html {
             <p class="muted">{ "This window and the audience window follow each other: a key pressed in either moves both." }</p>
         </>
     }
+}
+
+/// What a presenter's key does on a lesson page, where a click is one beat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LessonKey {
+    /// Move by this many beats.
+    Beat(i64),
+    Blank,
+    Fullscreen,
+    OpenSpeaker,
+}
+
+/// The lesson meaning of a presenter's key ([`present_key`]'s map: a milestone or a step is a beat here).
+pub fn lesson_key(key: PresentKey) -> Option<LessonKey> {
+    Some(match key {
+        PresentKey::Act(Action::NextMilestone) => LessonKey::Beat(1),
+        PresentKey::Act(Action::PrevMilestone) => LessonKey::Beat(-1),
+        PresentKey::Act(Action::StepBy(n)) => LessonKey::Beat(n.signum()),
+        PresentKey::Act(Action::ToggleBlank) => LessonKey::Blank,
+        PresentKey::Act(_) => return None,
+        PresentKey::Fullscreen => LessonKey::Fullscreen,
+        PresentKey::OpenSpeaker => LessonKey::OpenSpeaker,
+    })
+}
+
+/// A lesson page presented (`present=1`) or its speaker window (`speaker=1`): the clicker keys move beat by
+/// beat (`go` hears the lesson and the beat asked for; `blank` the blank key), and the two windows follow
+/// each other over the same channel as the compare page's, each posting `lesson=ID&beat=N` when its beat
+/// changes and taking the other's when it differs from its own.
+#[hook]
+pub fn use_lesson_present(
+    display: &crate::embed::Display,
+    at: Option<(String, usize)>,
+    go: Callback<(String, usize)>,
+    blank: Callback<()>,
+) {
+    use crate::lesson::route::{self, Route};
+    let on = display.present || display.speaker;
+    let speaker = display.speaker;
+    let latest = use_mut_ref(|| (at.clone(), go.clone(), blank.clone()));
+    *latest.borrow_mut() = (at.clone(), go, blank);
+    let query = at.as_ref().map(|(id, beat)| {
+        route::format(
+            "",
+            &Route::Lesson {
+                id: id.clone(),
+                beat: *beat,
+            },
+        )
+    });
+    {
+        let latest = latest.clone();
+        let display = display.clone();
+        use_effect_with(on, move |&on| {
+            let listener = web_sys::window().filter(|_| on).map(|window| {
+                let options = EventListenerOptions::enable_prevent_default();
+                EventListener::new_with_options(&window, "keydown", options, move |event| {
+                    let Some(e) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                        return;
+                    };
+                    let Some(key) = present_key(e).and_then(lesson_key) else {
+                        return;
+                    };
+                    e.prevent_default();
+                    let (at, go, blank) = latest.borrow().clone();
+                    match (key, at) {
+                        (LessonKey::Beat(by), Some((id, beat))) => {
+                            go.emit((id, beat.saturating_add_signed(by as isize)))
+                        }
+                        (LessonKey::Blank, _) => blank.emit(()),
+                        (LessonKey::Fullscreen, _) => toggle_fullscreen(),
+                        (LessonKey::OpenSpeaker, Some((id, beat))) if !speaker => {
+                            let mut d = display.clone();
+                            d.present = false;
+                            d.speaker = true;
+                            let query = format!(
+                                "{}{}",
+                                route::format("", &Route::Lesson { id, beat }),
+                                d.format_suffix()
+                            );
+                            if let Some(window) = web_sys::window() {
+                                let path = window.location().pathname().unwrap_or_default();
+                                let _ = window.open_with_url_and_target_and_features(
+                                    &format!("{path}?{query}"),
+                                    "hmmviz-speaker",
+                                    "width=960,height=640",
+                                );
+                            }
+                        }
+                        _ => {}
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    let channel = use_memo(on, |&on| {
+        on.then(|| web_sys::BroadcastChannel::new(CHANNEL).ok())
+            .flatten()
+    });
+    {
+        let channel = channel.clone();
+        use_effect_with(on, move |_| {
+            let listener = (*channel).as_ref().map(|channel| {
+                EventListener::new(channel, "message", move |event| {
+                    let Some(text) = event
+                        .dyn_ref::<web_sys::MessageEvent>()
+                        .and_then(|e| e.data().as_string())
+                    else {
+                        return;
+                    };
+                    let Some((Route::Lesson { id, beat }, _)) = route::parse(&text) else {
+                        return;
+                    };
+                    let (at, go, _) = latest.borrow().clone();
+                    if at.as_ref() != Some(&(id.clone(), beat)) {
+                        go.emit((id, beat));
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    use_effect_with(query, move |query| {
+        if let (Some(channel), Some(query)) = (&*channel, query) {
+            let _ = channel.post_message(&query.as_str().into());
+        }
+    });
 }

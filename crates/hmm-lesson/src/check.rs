@@ -34,6 +34,8 @@ pub struct LessonReport {
     pub path: String,
     pub id: Option<String>,
     pub title: Option<String>,
+    /// The kernel version the lesson's scenario runs (`KernelVersion::name`), once it parsed.
+    pub kernel: Option<String>,
     /// Parse, validation and run errors.
     pub diagnostics: Vec<Diagnostic>,
     pub assertions: Vec<AssertionReport>,
@@ -145,6 +147,7 @@ fn failed_report(path: &str, diagnostics: Vec<Diagnostic>) -> LessonReport {
         path: path.to_string(),
         id: None,
         title: None,
+        kernel: None,
         diagnostics,
         assertions: vec![],
         predictions: 0,
@@ -193,6 +196,7 @@ fn report(map: &SourceMap<'_>, lesson: &Lesson, run: &LessonRun) -> LessonReport
         path: lesson.path.clone(),
         id: Some(lesson.id.clone()),
         title: Some(lesson.title.clone()),
+        kernel: Some(lesson.kernel.name().to_owned()),
         diagnostics,
         assertions,
         predictions: lesson.prediction_count(),

@@ -21,6 +21,7 @@
 //! | [`eval`] | evaluating one claim against an observation (`probe`: world state, `result`: bound results); a claim it cannot judge is an internal verdict that fails the lesson |
 //! | [`runner`] | the only module that drives hmm-sim (`session`, `lower`, `search`, `observe`, `events`) |
 //! | [`check`] | lesson files in, pass/fail reports out (used by `hmmviz check` and the tests); bounded directory walks |
+//! | [`report_html`] | one report as a standalone HTML page (`hmmviz check --html`, the web player's download) |
 //! | [`limits`] | every bound, in one place |
 //!
 //! Architecture invariant: nothing in this crate panics on any input; every limit is a named constant in
@@ -38,6 +39,7 @@ pub mod model;
 pub mod observe;
 pub mod parse;
 pub mod predict;
+pub mod report_html;
 pub mod runner;
 pub mod values;
 

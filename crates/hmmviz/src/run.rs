@@ -1,7 +1,9 @@
 //! `hmmviz run LESSON [--json [--events]]`: run one lesson and print a summary of its trace: each beat's
 //! assertions, per-lane (and main-world) counters, final page states and the dmirror results. `--json`
 //! prints the same as one JSON document; its worlds' events (one object per trace event, so millions for a
-//! large scenario) only with `--events`. Exit status as for `check`: 0 iff the lesson passed.
+//! large scenario) only with `--events`. `--html FILE` also writes the report as one standalone HTML page
+//! (`hmm_lesson::report_html`, the page the web player downloads). Exit status as for `check`: 0 iff the
+//! lesson passed.
 
 use crate::outln;
 use hmm_lesson::check::{check_file, LessonReport};
@@ -29,12 +31,26 @@ pub struct Args {
     /// they are left out otherwise, as they can run to millions
     #[arg(long, requires = "json")]
     events: bool,
+    /// Also write the report to FILE as one standalone HTML page (every claim with its line and verdict,
+    /// the lesson's kernel version; no script, nothing fetched)
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 pub fn main(args: Args) -> ExitCode {
     let json = args.json;
     let (report, ran) = check_file(&args.lesson);
     let state = ran.as_ref().map(|(_, run)| &run.last);
+    if let Some(path) = &args.html {
+        let page = hmm_lesson::report_html::report_html(
+            &report,
+            concat!("hmmviz ", env!("CARGO_PKG_VERSION")),
+        );
+        if let Err(e) = std::fs::write(path, page) {
+            eprintln!("hmmviz run: --html {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     if json {
         let with_events = state.filter(|_| args.events).map(Observation::with_events);
         let summary = Summary {

@@ -238,3 +238,44 @@ fn junit_report_for_ci() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--junit"), "{err}");
 }
+
+/// `run --html FILE`: one standalone page naming every claim with its line and verdict, and the kernel; the
+/// JSON report carries the kernel too.
+#[test]
+fn run_writes_a_standalone_html_report() {
+    let dir = scratch("run-html");
+    let bad = GOOD.replace("m.cpages == 4", "m.cpages == 3");
+    let path = write(&dir, "tiny.md", &bad);
+    let out = dir.join("report.html");
+    let (code, _, err) = hmmviz(&["run", &path, "--html", out.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    let page = std::fs::read_to_string(&out).expect("the page was written");
+    assert!(page.starts_with("<!doctype html>") && page.trim_end().ends_with("</html>"));
+    assert!(page.contains("<td id=\"kernel\">2026</td>"), "{page}");
+    let (_, json, _) = hmmviz(&["run", &path, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("one JSON document");
+    assert_eq!(v["report"]["kernel"], "2026");
+    let claims = v["report"]["assertions"].as_array().expect("claims");
+    assert_eq!(claims.len(), 3);
+    for c in claims {
+        let row = format!(
+            "<tr class=\"claim {}\" data-line=\"{}\" data-col=\"{}\" data-passed=\"{}\"><td>{}:{}</td>",
+            if c["passed"] == true { "pass" } else { "fail" },
+            c["line"],
+            c["col"],
+            c["passed"],
+            c["line"],
+            c["col"]
+        );
+        assert!(page.contains(&row), "{row}");
+        assert!(page.contains(&format!("<code>{}</code>", c["text"].as_str().unwrap())));
+    }
+    assert_eq!(page.matches("<tr class=\"claim fail\"").count(), 1);
+    for fetch in ["<script", "src=", "href=", "<link", "@import", "url("] {
+        assert!(!page.contains(fetch), "the page fetches nothing: {fetch}");
+    }
+    // An unwritable FILE is a usage error, said.
+    let (code, _, err) = hmmviz(&["run", &path, "--html", "/no/such/dir/r.html"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--html /no/such/dir/r.html"), "{err}");
+}

@@ -1,18 +1,48 @@
-//! What each protocol command does to the app: a [`Command`] becomes the same [`Action`]s a key or a button
-//! dispatches (one reducer, every source), or a refusal that says why. Also the [`Position`] the frame
-//! reports in its events. Pure: tested natively against real comparisons.
+//! What each protocol command does to the app: on the compare page a [`Command`] becomes the same
+//! [`Action`]s a key or a button dispatches (one reducer, every source); on a lesson page, a move to a beat
+//! ([`lesson_plan`]); either page may open the other (`load`). Or a refusal that says why. Also the
+//! [`Position`] the compare page reports in its events. Pure: tested natively against real comparisons and
+//! the bundled lessons.
 
-use crate::embed::protocol::{Command, Goto, Position, ProtocolError};
+use crate::embed::protocol::{Command, Goto, LessonPosition, Position, ProtocolError};
 use crate::scenario::parse_text;
 use crate::state::{Action, AppState};
 
-/// Lessons are not in this build's browser app yet: `load {lesson}` and `goto {beat}` say so.
-const NO_LESSONS: &str =
-    "lessons are not available in this build of hmmviz: load a scenario with `pages`";
+fn refuse(code: &'static str, message: String) -> ProtocolError {
+    ProtocolError { code, message }
+}
 
-/// The actions `command` stands for, in order; Err: why it cannot be carried out now.
-pub fn actions(state: &AppState, command: Command) -> Result<Vec<Action>, ProtocolError> {
-    let refuse = |code: &'static str, message: String| ProtocolError { code, message };
+/// What a command asks of the compare page.
+pub enum Plan {
+    /// Dispatch these, in order.
+    Act(Vec<Action>),
+    /// Open this bundled lesson at its first beat (the frame goes to the lesson page).
+    OpenLesson(String),
+}
+
+/// `load {lesson}` on either page: the id must name a lesson of the index.
+fn open_lesson(id: String, known: &dyn Fn(&str) -> bool) -> Result<String, ProtocolError> {
+    if known(&id) {
+        Ok(id)
+    } else {
+        Err(refuse(
+            "unknown-lesson",
+            format!(
+                "there is no lesson with the id {:?} (the ids are those of the app's lesson list, \
+                 e.g. \"livelock-6-14\")",
+                id.chars().take(64).collect::<String>()
+            ),
+        ))
+    }
+}
+
+/// The plan for `command` on the compare page; `known` says whether a lesson id exists. Err: why it cannot
+/// be carried out now.
+pub fn actions(
+    state: &AppState,
+    command: Command,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<Plan, ProtocolError> {
     let ready = || {
         state.comparison.as_ref().ok_or_else(|| {
             refuse(
@@ -22,14 +52,17 @@ pub fn actions(state: &AppState, command: Command) -> Result<Vec<Action>, Protoc
             )
         })
     };
-    Ok(match command {
+    Ok(Plan::Act(match command {
         Command::LoadPages(text) => {
-            parse_text(&text)
-                .map_err(|e| refuse("bad-scenario", format!("the scenario cannot be run: {e}")))?;
+            check_scenario(&text)?;
             vec![Action::EditScenario(text)]
         }
-        Command::LoadLesson(_) | Command::Goto(Goto::Beat(_)) => {
-            return Err(refuse("unavailable", NO_LESSONS.to_owned()))
+        Command::LoadLesson(id) => return open_lesson(id, known).map(Plan::OpenLesson),
+        Command::Goto(Goto::Beat(_)) => {
+            return Err(refuse(
+                "no-lesson",
+                "no lesson is open in this frame: send `load {lesson}` first".to_owned(),
+            ))
         }
         Command::Step(by) => {
             ready()?;
@@ -113,6 +146,95 @@ pub fn actions(state: &AppState, command: Command) -> Result<Vec<Action>, Protoc
             }
             out
         }
+    }))
+}
+
+fn check_scenario(text: &str) -> Result<(), ProtocolError> {
+    parse_text(text)
+        .map(|_| ())
+        .map_err(|e| refuse("bad-scenario", format!("the scenario cannot be run: {e}")))
+}
+
+/// What a command asks of a lesson page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LessonPlan {
+    /// Open this bundled lesson at its first beat.
+    Open(String),
+    /// Show this beat (from 0) of the open lesson.
+    Beat(usize),
+    /// Leave the lesson for the compare page with this scenario.
+    Compare(String),
+}
+
+/// The plan for `command` on a lesson page at `at` (None while a lesson is still running); `known` says
+/// whether a lesson id exists. A lesson is played beat by beat, so the commands that move a trace move beats
+/// here: `goto {beat}`, `step {by}` (beats, stopping at the first and last), and `goto {milestone: next|prev}`
+/// (the next or previous beat: what a deck's fragment or a clicker asks for). The trace commands (`seek`,
+/// `goto` a named milestone or an event kind, `play`, `pause`, `set`) are refused with `unavailable`.
+pub fn lesson_plan(
+    at: Option<&LessonPosition>,
+    command: Command,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<LessonPlan, ProtocolError> {
+    let open = || {
+        let at = at.ok_or_else(|| {
+            refuse(
+                "not-ready",
+                "the lesson is still being run; wait for the `lesson-beat` event".to_owned(),
+            )
+        })?;
+        match at.lesson {
+            Some(_) => Ok(at),
+            None => Err(refuse(
+                "no-lesson",
+                "no lesson is open in this frame (it shows the lesson list): send `load {lesson}` first"
+                    .to_owned(),
+            )),
+        }
+    };
+    let by = |at: &LessonPosition, by: i64| {
+        let last = at.beats.saturating_sub(1) as i64;
+        (at.beat as i64).saturating_add(by).clamp(0, last) as usize
+    };
+    Ok(match command {
+        Command::LoadPages(text) => {
+            check_scenario(&text)?;
+            LessonPlan::Compare(text)
+        }
+        Command::LoadLesson(id) => LessonPlan::Open(open_lesson(id, known)?),
+        Command::Goto(Goto::Beat(n)) => {
+            let at = open()?;
+            if n as usize >= at.beats || n > usize::MAX as u64 {
+                return Err(refuse(
+                    "out-of-range",
+                    format!(
+                        "beat {n} is past the end of this lesson (beats 0 to {})",
+                        at.beats.saturating_sub(1)
+                    ),
+                ));
+            }
+            LessonPlan::Beat(n as usize)
+        }
+        Command::Step(n) => {
+            let at = open()?;
+            LessonPlan::Beat(by(at, n))
+        }
+        Command::Goto(Goto::NextMilestone) => LessonPlan::Beat(by(open()?, 1)),
+        Command::Goto(Goto::PrevMilestone) => LessonPlan::Beat(by(open()?, -1)),
+        Command::Seek(_)
+        | Command::Goto(Goto::Milestone(..) | Goto::Event(..))
+        | Command::Play
+        | Command::Pause
+        | Command::Set(_) => {
+            return Err(refuse(
+                "unavailable",
+                format!(
+                    "a lesson page plays beat by beat: `{}` works on a scenario (`load {{pages}}`); in a \
+                     lesson use `goto {{beat}}`, `step` or `goto {{milestone: \"next\"}}`",
+                    crate::embed::protocol::command_name(&command)
+                ),
+            ))
+        }
     })
 }
 
@@ -183,8 +305,13 @@ mod tests {
     fn run(s: Rc<AppState>, json: &str) -> Result<Rc<AppState>, ProtocolError> {
         let request = parse_request(json).map_err(|(_, e)| e)?;
         let mut s = s;
-        for a in actions(&s, request.command)? {
-            s = s.reduce(a);
+        match actions(&s, request.command, &|id| id == "intro")? {
+            Plan::Act(list) => {
+                for a in list {
+                    s = s.reduce(a);
+                }
+            }
+            Plan::OpenLesson(id) => panic!("{json} opened lesson {id}"),
         }
         Ok(s)
     }
@@ -253,11 +380,15 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(e.code, "bad-scenario");
-        let e = run(s.clone(), r#"{"hmmviz":1,"type":"load","lesson":"intro"}"#)
+        let e = run(s.clone(), r#"{"hmmviz":1,"type":"load","lesson":"nope"}"#)
             .err()
             .unwrap();
-        assert_eq!(e.code, "unavailable");
-        assert!(e.message.contains("not available in this build"));
+        assert_eq!(e.code, "unknown-lesson");
+        assert!(e.message.contains("\"nope\""), "{}", e.message);
+        let e = run(s.clone(), r#"{"hmmviz":1,"type":"goto","beat":1}"#)
+            .err()
+            .unwrap();
+        assert_eq!(e.code, "no-lesson");
         let s = run(s, r#"{"hmmviz":1,"type":"load","pages":"SSSS"}"#).unwrap();
         assert_eq!(position(&s).unwrap().pages, "SSSS");
     }
@@ -285,5 +416,133 @@ mod tests {
             all[all.len() - 2..].to_vec()
         );
         assert!(milestones_passed(&s, len, 0, 9).is_empty());
+    }
+
+    #[test]
+    fn load_lesson_opens_a_known_lesson_only() {
+        let s = state("?pages=PPNS");
+        let request = parse_request(r#"{"hmmviz":1,"type":"load","lesson":"intro"}"#).unwrap();
+        match actions(&s, request.command, &|id| id == "intro") {
+            Ok(Plan::OpenLesson(id)) => assert_eq!(id, "intro"),
+            Ok(Plan::Act(_)) => panic!("`load {{lesson}}` dispatched actions"),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    fn plan(at: Option<&LessonPosition>, json: &str) -> Result<LessonPlan, ProtocolError> {
+        let request = parse_request(json).map_err(|(_, e)| e)?;
+        lesson_plan(at, request.command, &|id| {
+            crate::lesson::bundle::find(id).is_some()
+        })
+    }
+
+    #[test]
+    fn lesson_pages_move_beat_by_beat() {
+        let entry = crate::lesson::bundle::index()
+            .into_iter()
+            .find(|e| e.beats >= 3)
+            .expect("a bundled lesson of three beats or more");
+        let at = LessonPosition {
+            lesson: Some(entry.id.clone()),
+            beat: 1,
+            beats: entry.beats,
+            title: String::new(),
+        };
+        let last = entry.beats - 1;
+        let go = |json: &str| plan(Some(&at), json);
+        assert_eq!(
+            go(r#"{"hmmviz":1,"type":"goto","beat":0}"#),
+            Ok(LessonPlan::Beat(0))
+        );
+        assert_eq!(
+            go(&format!(r#"{{"hmmviz":1,"type":"goto","beat":{last}}}"#)),
+            Ok(LessonPlan::Beat(last))
+        );
+        assert_eq!(
+            go(&format!(
+                r#"{{"hmmviz":1,"type":"goto","beat":{}}}"#,
+                last + 1
+            ))
+            .unwrap_err()
+            .code,
+            "out-of-range"
+        );
+        assert_eq!(
+            go(r#"{"hmmviz":1,"type":"goto","beat":99999999999999}"#)
+                .unwrap_err()
+                .code,
+            "out-of-range"
+        );
+        assert_eq!(go(r#"{"hmmviz":1,"type":"step"}"#), Ok(LessonPlan::Beat(2)));
+        assert_eq!(
+            go(r#"{"hmmviz":1,"type":"step","by":-9}"#),
+            Ok(LessonPlan::Beat(0))
+        );
+        assert_eq!(
+            go(r#"{"hmmviz":1,"type":"step","by":16777216}"#),
+            Ok(LessonPlan::Beat(last))
+        );
+        assert_eq!(
+            go(r#"{"hmmviz":1,"type":"goto","milestone":"next"}"#),
+            Ok(LessonPlan::Beat(2))
+        );
+        assert_eq!(
+            go(r#"{"hmmviz":1,"type":"goto","milestone":"prev"}"#),
+            Ok(LessonPlan::Beat(0))
+        );
+        assert_eq!(
+            go(&format!(
+                r#"{{"hmmviz":1,"type":"load","lesson":"{}"}}"#,
+                entry.id
+            )),
+            Ok(LessonPlan::Open(entry.id.clone()))
+        );
+        assert_eq!(
+            go(r#"{"hmmviz":1,"type":"load","lesson":"no-such-lesson"}"#)
+                .unwrap_err()
+                .code,
+            "unknown-lesson"
+        );
+        assert_eq!(
+            go(r#"{"hmmviz":1,"type":"load","pages":"PPSS"}"#),
+            Ok(LessonPlan::Compare("PPSS".into()))
+        );
+        assert_eq!(
+            go(r#"{"hmmviz":1,"type":"load","pages":"PQ"}"#)
+                .unwrap_err()
+                .code,
+            "bad-scenario"
+        );
+        for trace_only in [
+            r#"{"hmmviz":1,"type":"seek","step":3}"#,
+            r#"{"hmmviz":1,"type":"play"}"#,
+            r#"{"hmmviz":1,"type":"pause"}"#,
+            r#"{"hmmviz":1,"type":"set","view":"deep"}"#,
+            r#"{"hmmviz":1,"type":"goto","milestone":"collected"}"#,
+            r#"{"hmmviz":1,"type":"goto","event":"lock"}"#,
+        ] {
+            let e = go(trace_only).unwrap_err();
+            assert_eq!(e.code, "unavailable", "{trace_only}");
+            assert!(e.message.contains("beat by beat"), "{}", e.message);
+        }
+        // Still running: beats wait; the list: no lesson to move in.
+        assert_eq!(
+            plan(None, r#"{"hmmviz":1,"type":"step"}"#)
+                .unwrap_err()
+                .code,
+            "not-ready"
+        );
+        let index = LessonPosition {
+            lesson: None,
+            beat: 0,
+            beats: 0,
+            title: String::new(),
+        };
+        assert_eq!(
+            plan(Some(&index), r#"{"hmmviz":1,"type":"goto","beat":0}"#)
+                .unwrap_err()
+                .code,
+            "no-lesson"
+        );
     }
 }

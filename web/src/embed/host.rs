@@ -14,13 +14,17 @@ use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
-use super::commands::{actions, milestones_passed, position};
+use super::commands::{actions, lesson_plan, milestones_passed, position, LessonPlan, Plan};
 use super::protocol::{
-    command_name, event_milestone, event_ready, event_step_changed, parse_request, reply_error,
-    reply_ok, ProtocolError,
+    command_name, event_lesson_beat, event_lesson_ready, event_milestone, event_ready,
+    event_step_changed, parse_request, reply_error, reply_ok, LessonPosition, ProtocolError,
+    Request,
 };
-use super::Origin;
+use super::{Display, Origin};
+use crate::lesson::bundle;
+use crate::lesson::route::{self, Route};
 use crate::state::AppState;
+use crate::url::{format_query, UrlState};
 
 /// The most `milestone` events one move posts (the last ones): a seek across a page-by-page migration
 /// passes one per page.
@@ -82,53 +86,169 @@ pub fn use_host_commands(state: &AppState, dispatcher: UseReducerDispatcher<AppS
     });
 }
 
+/// Where to answer one sender: the parent, at the sender's origin.
+struct Replier {
+    parent: web_sys::Window,
+    to: String,
+}
+
+impl Replier {
+    fn send(&self, text: &str) {
+        post(&self.parent, text, &self.to);
+    }
+}
+
+/// A message from the host page, checked: None when it is dropped (not from the parent window, or from an
+/// origin the URL does not allow) or was malformed (then already answered with the error).
+fn receive(e: &web_sys::MessageEvent, origin: &Origin) -> Option<(Request, Replier)> {
+    let parent = parent()?;
+    let from_parent = e
+        .source()
+        .is_some_and(|source| js_sys::Object::is(&source, &parent));
+    let sender = e.origin();
+    if !from_parent || !origin.allows(&sender) {
+        return None;
+    }
+    // Reply to the sender's origin; an opaque origin ("null", a sandboxed host) can only be answered with "*".
+    let to = if sender == "null" {
+        "*".to_owned()
+    } else {
+        sender
+    };
+    let replier = Replier { parent, to };
+    let Some(text) = data_text(&e.data()) else {
+        let error = ProtocolError {
+            code: "not-json",
+            message: "the message has no JSON form (undefined, a function, a BigInt, a cycle…)"
+                .into(),
+        };
+        replier.send(&reply_error(&Value::Null, &error));
+        return None;
+    };
+    match parse_request(&text) {
+        Ok(request) => Some((request, replier)),
+        Err((id, error)) => {
+            replier.send(&reply_error(&id, &error));
+            None
+        }
+    }
+}
+
+/// Is `id` a lesson this app can open?
+fn known_lesson(id: &str) -> bool {
+    bundle::find(id).is_some()
+}
+
+/// Go to another page of the app in this frame (compare page ⇄ lesson page): the new page announces itself
+/// with `ready`.
+fn navigate(query: &str) {
+    if let Some(window) = web_sys::window() {
+        let path = window.location().pathname().unwrap_or_default();
+        let _ = window.location().set_href(&format!("{path}?{query}"));
+    }
+}
+
+/// The lesson page's address for lesson `id`, keeping the frame's layout parameters.
+pub fn lesson_query(id: &str, display: &Display) -> String {
+    format!(
+        "{}{}",
+        route::format(
+            "",
+            &Route::Lesson {
+                id: id.to_owned(),
+                beat: 0
+            }
+        ),
+        display.format_suffix()
+    )
+}
+
 fn on_message(
     e: &web_sys::MessageEvent,
     origin: &Origin,
     latest: &Rc<RefCell<AppState>>,
     dispatcher: &UseReducerDispatcher<AppState>,
 ) {
-    let Some(parent) = parent() else { return };
-    let from_parent = e
-        .source()
-        .is_some_and(|source| js_sys::Object::is(&source, &parent));
-    let sender = e.origin();
-    if !from_parent || !origin.allows(&sender) {
+    let Some((request, replier)) = receive(e, origin) else {
         return;
-    }
-    // Reply to the sender's origin; an opaque origin ("null", a sandboxed host) can only be answered with "*".
-    let reply_to = if sender == "null" {
-        "*".to_owned()
-    } else {
-        sender
-    };
-    let reply = |text: String| post(&parent, &text, &reply_to);
-    let text = match data_text(&e.data()) {
-        Some(text) => text,
-        None => {
-            let error = ProtocolError {
-                code: "not-json",
-                message: "the message has no JSON form (undefined, a function, a BigInt, a cycle…)"
-                    .into(),
-            };
-            return reply(reply_error(&Value::Null, &error));
-        }
-    };
-    let request = match parse_request(&text) {
-        Ok(r) => r,
-        Err((id, error)) => return reply(reply_error(&id, &error)),
     };
     let name = command_name(&request.command);
-    let planned = actions(&latest.borrow(), request.command);
+    let planned = actions(&latest.borrow(), request.command, &known_lesson);
     match planned {
-        Ok(list) => {
+        Ok(Plan::Act(list)) => {
             for action in list {
                 dispatcher.dispatch(action);
             }
-            reply(reply_ok(&request.id, name));
+            replier.send(&reply_ok(&request.id, name));
         }
-        Err(error) => reply(reply_error(&request.id, &error)),
+        Ok(Plan::OpenLesson(id)) => {
+            replier.send(&reply_ok(&request.id, name));
+            navigate(&lesson_query(&id, &latest.borrow().display));
+        }
+        Err(error) => replier.send(&reply_error(&request.id, &error)),
     }
+}
+
+/// Commands from the host page to a lesson page at `at` (None while the lesson runs): `on_plan` carries out
+/// a move to a beat or another lesson; a scenario leaves for the compare page.
+#[hook]
+pub fn use_lesson_host_commands(
+    at: Option<LessonPosition>,
+    display: Display,
+    on_plan: Callback<LessonPlan>,
+) {
+    let latest = use_mut_ref(|| at.clone());
+    *latest.borrow_mut() = at;
+    use_effect_with(display, move |display| {
+        let display = display.clone();
+        let listener = web_sys::window().filter(|_| in_frame()).map(|window| {
+            EventListener::new(&window, "message", move |event| {
+                let Some(e) = event.dyn_ref::<web_sys::MessageEvent>() else {
+                    return;
+                };
+                let Some((request, replier)) = receive(e, &display.origin) else {
+                    return;
+                };
+                let name = command_name(&request.command);
+                let planned = lesson_plan(latest.borrow().as_ref(), request.command, &known_lesson);
+                match planned {
+                    Ok(LessonPlan::Compare(pages)) => {
+                        replier.send(&reply_ok(&request.id, name));
+                        navigate(&format_query(&UrlState {
+                            pages,
+                            display: display.clone(),
+                            ..UrlState::default()
+                        }));
+                    }
+                    Ok(plan) => {
+                        replier.send(&reply_ok(&request.id, name));
+                        on_plan.emit(plan);
+                    }
+                    Err(error) => replier.send(&reply_error(&request.id, &error)),
+                }
+            })
+        });
+        move || drop(listener)
+    });
+}
+
+/// Events from a lesson page: `ready` once it shows something (the list, or a lesson that has run), then
+/// `lesson-beat` whenever the beat or the lesson changes.
+#[hook]
+pub fn use_lesson_host_events(at: Option<LessonPosition>, origin: Origin, notices: Vec<String>) {
+    let ready_sent = use_mut_ref(|| false);
+    use_effect_with(at, move |at| {
+        if let Some(p) = at {
+            if in_frame() {
+                if !*ready_sent.borrow() {
+                    *ready_sent.borrow_mut() = true;
+                    post_to_parent(&origin, &event_lesson_ready(p, &notices));
+                } else {
+                    post_to_parent(&origin, &event_lesson_beat(p));
+                }
+            }
+        }
+    });
 }
 
 /// Events to the host page: `ready` once the first scenario has run, `step-changed` whenever the position

@@ -29,8 +29,7 @@ pub const MAX_STEP_BY: i64 = 1 << 24;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    /// `load`: run a scenario (`pages`), or open a lesson (`lesson`, answered "unavailable" until lessons are
-    /// in the browser).
+    /// `load`: run a scenario (`pages`), or open a lesson (`lesson`, an id of the lesson index).
     LoadPages(String),
     LoadLesson(String),
     /// `step`: move by this many steps (negative: back).
@@ -52,7 +51,7 @@ pub enum Goto {
     Milestone(Milestone, usize),
     /// The next or previous event of this kind.
     Event(JumpKind, bool),
-    /// A lesson beat (answered "unavailable" until lessons are in the browser).
+    /// A lesson beat, from 0 (only while a lesson is open).
     Beat(u64),
 }
 
@@ -548,6 +547,40 @@ pub fn event_ready(p: &Position, notices: &[String]) -> String {
 /// `step-changed`: the picture moved, or changed lane, view or scenario.
 pub fn event_step_changed(p: &Position) -> String {
     message("step-changed", position_fields(p))
+}
+
+/// Where a lesson page is: what its `ready` and `lesson-beat` events carry. `lesson` is None on the lesson
+/// index (no lesson open yet).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LessonPosition {
+    pub lesson: Option<String>,
+    /// From 0, as `goto {beat}` counts.
+    pub beat: usize,
+    pub beats: usize,
+    /// The beat's heading ("" for a lesson's untitled first beat).
+    pub title: String,
+}
+
+fn lesson_fields(p: &LessonPosition) -> Map<String, Value> {
+    fields(json!({
+        "lesson": p.lesson,
+        "beat": p.beat,
+        "beats": p.beats,
+        "title": p.title,
+    }))
+}
+
+/// `ready` from a lesson page: the protocol version, the URL's notices and where the lesson is.
+pub fn event_lesson_ready(p: &LessonPosition, notices: &[String]) -> String {
+    let mut f = lesson_fields(p);
+    f.insert("protocol".into(), json!(PROTOCOL));
+    f.insert("notices".into(), json!(notices));
+    message("ready", f)
+}
+
+/// `lesson-beat`: the lesson page moved to another beat, or opened another lesson.
+pub fn event_lesson_beat(p: &LessonPosition) -> String {
+    message("lesson-beat", lesson_fields(p))
 }
 
 /// `milestone`: the followed lane reached a milestone while moving forward.

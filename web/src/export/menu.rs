@@ -32,7 +32,8 @@ fn download_blob(blob: &web_sys::Blob, name: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
-fn download_text(text: &str, mime: &str, name: &str) -> Result<(), JsValue> {
+/// Offer `text` as a download named `name`, of type `mime`.
+pub fn download_text(text: &str, mime: &str, name: &str) -> Result<(), JsValue> {
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);

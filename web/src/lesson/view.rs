@@ -19,6 +19,9 @@ use super::bundle::{self, IndexEntry};
 use super::markdown;
 use super::play::{PlayedLesson, WorldChange};
 use super::route::{self, Route};
+use crate::embed::commands::LessonPlan;
+use crate::embed::protocol::LessonPosition;
+use crate::embed::Display;
 
 /// Pages listed per world in a beat's page table; the rest are counted.
 pub const MAX_TABLE_PAGES: usize = 64;
@@ -32,19 +35,33 @@ fn search() -> String {
         .unwrap_or_default()
 }
 
-/// Put the route in the address bar without navigating (the back button is not a beat counter).
-fn write_route(route: &Route) {
+/// Put the route in the address bar without navigating: a new history entry when it names another lesson
+/// or beat than the address does (Back undoes a beat), in place of the address otherwise (a beat number the
+/// lesson does not have, shown as its last beat, is corrected, not stacked).
+fn write_route(route: &Route, beats: usize) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let query = route::format(&search(), route);
+    let current = search();
+    let query = route::format(&current, route);
+    if current.strip_prefix('?') == Some(query.as_str()) {
+        return;
+    }
+    let push = match (route::parse(&current).map(|(r, _)| r), route) {
+        (Some(Route::Lesson { id: was, beat: at }), Route::Lesson { id, .. }) => {
+            was != *id || at < beats
+        }
+        (_, Route::Lesson { .. }) => true,
+        (_, Route::Index) => false,
+    };
     let path = window.location().pathname().unwrap_or_default();
+    let url = format!("{path}?{query}");
     if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(
-            &wasm_bindgen::JsValue::NULL,
-            "",
-            Some(&format!("{path}?{query}")),
-        );
+        let _ = if push {
+            history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        } else {
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        };
     }
 }
 
@@ -67,11 +84,9 @@ enum Screen {
     },
 }
 
-/// The lesson pages' root: `?lessons` or `?lesson=ID&beat=N`.
-#[component]
-pub fn LessonApp() -> Html {
-    let screen = use_state(|| {
-        let (route, _) = route::parse(&search()).unwrap_or((Route::Index, None));
+impl Screen {
+    /// The screen a route names: a bundled lesson is run first; an unknown one shows the index.
+    fn of(route: Route) -> Screen {
         match route {
             Route::Index => Screen::Index,
             Route::Lesson { id, beat } => match bundle::find(&id) {
@@ -84,7 +99,66 @@ pub fn LessonApp() -> Html {
                 None => Screen::Index,
             },
         }
-    });
+    }
+
+    /// Where the page is, for the embedding protocol: None while a lesson runs.
+    fn position(&self) -> Option<LessonPosition> {
+        match self {
+            Screen::Index => Some(LessonPosition {
+                lesson: None,
+                beat: 0,
+                beats: 0,
+                title: String::new(),
+            }),
+            Screen::Running { .. } => None,
+            Screen::Playing { beat, played, .. } => {
+                let lesson = played.lesson.as_ref();
+                let beats = lesson.map_or(0, |l| l.beats.len());
+                let beat = (*beat).min(beats.saturating_sub(1));
+                Some(LessonPosition {
+                    lesson: lesson.map(|l| l.id.clone()),
+                    beat,
+                    beats,
+                    title: lesson
+                        .and_then(|l| l.beats.get(beat))
+                        .map(|b| beat_title(&b.title))
+                        .unwrap_or_default(),
+                })
+            }
+        }
+    }
+
+    /// The same screen at another beat of the lesson it plays (clamped to its beats).
+    fn at_beat(&self, to: usize) -> Option<Screen> {
+        match self {
+            Screen::Playing { id, played, .. } => {
+                let beats = played.lesson.as_ref().map_or(1, |l| l.beats.len().max(1));
+                Some(Screen::Playing {
+                    id: id.clone(),
+                    beat: to.min(beats - 1),
+                    played: played.clone(),
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A beat's heading as the page shows it (a lesson's first beat often has none).
+fn beat_title(title: &str) -> String {
+    if title.is_empty() {
+        "Introduction".to_owned()
+    } else {
+        title.to_owned()
+    }
+}
+
+/// The lesson pages' root: `?lessons` or `?lesson=ID&beat=N`, embedded or not.
+#[component]
+pub fn LessonApp() -> Html {
+    let screen = use_state(|| Screen::of(route::parse(&search()).map_or(Route::Index, |(r, _)| r)));
+    // The layout parameters (`embed`, `theme`, `origin`, …) the compare page reads too; read once.
+    let display = use_memo((), |_| Display::parse(&search()));
     let notice = use_state(|| {
         let (route, notice) = route::parse(&search()).unwrap_or((Route::Index, None));
         match route {
@@ -94,6 +168,10 @@ pub fn LessonApp() -> Html {
             _ => notice,
         }
     });
+    let (display, display_notices) = (&display.0, &display.1);
+    // The latest screen, for listeners made once (the host page's commands, Back and Forward).
+    let latest = use_mut_ref(|| (*screen).clone());
+    *latest.borrow_mut() = (*screen).clone();
 
     // Run the lesson after "Running…" is painted.
     {
@@ -119,29 +197,141 @@ pub fn LessonApp() -> Html {
             move || drop(timeout)
         });
     }
-    // The address bar and the stored progress follow the screen.
+    // The address bar (a history entry per lesson and beat) and the stored progress follow the screen.
     use_effect_with((*screen).clone(), |current| match current {
-        Screen::Index => write_route(&Route::Index),
+        Screen::Index => write_route(&Route::Index, 0),
+        Screen::Running { id: Some(id), .. } => {
+            // A lesson opened here (not by the address) is a new entry from the start.
+            if route::parse(&search())
+                .is_none_or(|(r, _)| !matches!(r, Route::Lesson { id: ref was, .. } if was == id))
+            {
+                write_route(
+                    &Route::Lesson {
+                        id: id.clone(),
+                        beat: 0,
+                    },
+                    usize::MAX,
+                );
+            }
+        }
         Screen::Playing {
-            id: Some(id), beat, ..
+            id: Some(id),
+            beat,
+            played,
         } => {
-            write_route(&Route::Lesson {
-                id: id.clone(),
-                beat: *beat,
-            });
+            let beats = played.lesson.as_ref().map_or(0, |l| l.beats.len());
+            write_route(
+                &Route::Lesson {
+                    id: id.clone(),
+                    beat: *beat,
+                },
+                beats,
+            );
             route::record_progress(id, *beat);
         }
         _ => {}
     });
+    // Back and Forward: show what the address now names.
+    {
+        let screen = screen.clone();
+        let latest = latest.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|window| {
+                gloo::events::EventListener::new(&window, "popstate", move |_| {
+                    match route::parse(&search()) {
+                        // The compare page or another: the page's root is chosen at load.
+                        None => {
+                            if let Some(w) = web_sys::window() {
+                                let _ = w.location().reload();
+                            }
+                        }
+                        Some((route, _)) => {
+                            let now = latest.borrow().clone();
+                            let next = match (&now, route) {
+                                (
+                                    Screen::Playing {
+                                        id: Some(playing), ..
+                                    },
+                                    Route::Lesson { id, beat },
+                                ) if *playing == id => now.at_beat(beat).unwrap_or(now.clone()),
+                                (_, route) => Screen::of(route),
+                            };
+                            screen.set(next);
+                        }
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
+    // The host page's commands, when embedded; and the events it hears.
+    let on_plan = {
+        let screen = screen.clone();
+        let latest = latest.clone();
+        Callback::from(move |plan: LessonPlan| match plan {
+            LessonPlan::Open(id) => screen.set(Screen::of(Route::Lesson { id, beat: 0 })),
+            LessonPlan::Beat(to) => {
+                if let Some(next) = latest.borrow().at_beat(to) {
+                    screen.set(next);
+                }
+            }
+            // The compare page: the protocol's browser side leaves for it itself.
+            LessonPlan::Compare(_) => {}
+        })
+    };
+    let position = screen.position();
+    crate::embed::host::use_lesson_host_commands(position.clone(), display.clone(), on_plan);
+    let mut notices: Vec<String> = display_notices.iter().map(|n| n.0.clone()).collect();
+    notices.extend((*notice).clone());
+    crate::embed::host::use_lesson_host_events(position, display.origin.clone(), notices);
 
     let go_beat = {
         let screen = screen.clone();
         Callback::from(move |beat: usize| {
-            if let Screen::Playing { id, played, .. } = (*screen).clone() {
-                screen.set(Screen::Playing { id, beat, played });
+            if let Some(next) = screen.at_beat(beat) {
+                screen.set(next);
             }
         })
     };
+    // Presenting: the clicker's beat (or the other window's), blanking.
+    let blanked = use_state(|| false);
+    {
+        let go = {
+            let screen = screen.clone();
+            let latest = latest.clone();
+            Callback::from(move |(id, beat): (String, usize)| {
+                let now = latest.borrow().clone();
+                match &now {
+                    Screen::Playing {
+                        id: Some(playing), ..
+                    } if *playing == id => {
+                        if let Some(next) = now.at_beat(beat) {
+                            if next != now {
+                                screen.set(next);
+                            }
+                        }
+                    }
+                    // Still running this lesson: the beat is taken when it has run.
+                    Screen::Running {
+                        id: Some(running), ..
+                    } if *running == id => {}
+                    _ => screen.set(Screen::of(Route::Lesson { id, beat })),
+                }
+            })
+        };
+        let blank = {
+            let blanked = blanked.clone();
+            Callback::from(move |()| blanked.set(!*blanked))
+        };
+        let at = match &*screen {
+            Screen::Playing {
+                id: Some(id), beat, ..
+            } => Some((id.clone(), *beat)),
+            _ => None,
+        };
+        crate::present::use_lesson_present(display, at, go, blank);
+    }
     let play_text = {
         let screen = screen.clone();
         Callback::from(move |(name, text): (String, String)| {
@@ -154,34 +344,146 @@ pub fn LessonApp() -> Html {
         })
     };
 
+    // What the share buttons copy: this lesson at this beat, as a link and as an embedded frame.
+    let share = match &*screen {
+        Screen::Playing {
+            id: Some(id), beat, ..
+        } => {
+            let route = route::format(
+                "",
+                &Route::Lesson {
+                    id: id.clone(),
+                    beat: *beat,
+                },
+            );
+            let mut link = display.clone();
+            link.embed = false;
+            link.speaker = false;
+            let mut embed = link.clone();
+            embed.present = false;
+            embed.embed = true;
+            Some((
+                AttrValue::from(format!("{route}{}", link.format_suffix())),
+                AttrValue::from(format!("{route}{}", embed.format_suffix())),
+            ))
+        }
+        _ => None,
+    };
+
+    let embed = display.embed || display.present;
+    if display.present && *blanked {
+        return crate::present::blank();
+    }
+    if display.speaker {
+        return html! {
+            <div id="app" class={classes!("app", "lessons", "speaker")}>
+                { match &*screen {
+                    Screen::Playing { beat, played, .. } => speaker_notes(played, *beat),
+                    _ => html! { <p class="placeholder">{ "Running the lesson…" }</p> },
+                } }
+            </div>
+        };
+    }
     let body = match &*screen {
         Screen::Index => html! { <LessonIndex on_play={play_text} /> },
         Screen::Running { name, .. } => html! {
             <p id="lesson-running" class="placeholder">{ format!("Running {name}…") }</p>
         },
         Screen::Playing { id, beat, played } => html! {
-            <Player played={played.clone()} beat={*beat} bundled={id.is_some()} on_beat={go_beat} />
+            <Player played={played.clone()} beat={*beat} bundled={id.is_some()} on_beat={go_beat}
+                share={share.clone()} {embed} />
         },
     };
+    // A theme the URL names (a docs page matching its own); else the reader's system theme.
+    let theme = display.theme.and_then(|t| match t {
+        crate::state::Theme::Light => Some("theme-light"),
+        crate::state::Theme::Dark => Some("theme-dark"),
+        crate::state::Theme::System => None,
+    });
     html! {
-        <div id="app" class="app lessons">
-            <header class="topbar">
-                <div class="brand">
-                    <h1><a href="?lessons">{ "hmmviz lessons" }</a></h1>
-                    <p class="tagline">{ "Lessons and the kernel's HMM selftests, beat by beat, checked by the simulator" }</p>
-                </div>
-                <nav class="views" aria-label="Views">
-                    <a class="view-tab" id="to-compare" href="./">{ "Compare lanes" }</a>
-                    <a class="view-tab selected" id="to-lessons" href="?lessons">{ "Lessons" }</a>
-                    <a class="view-tab" id="to-race" href="?race=livelock-6-14">{ "Race lab" }</a>
-                    <a class="view-tab" id="to-glossary" href="?glossary">{ "Glossary" }</a>
-                </nav>
-            </header>
+        <div id="app" class={classes!("app", "lessons", embed.then_some("embed"), display.present.then_some("present"), theme)}>
+            if !embed {
+                <header class="topbar">
+                    <div class="brand">
+                        <h1><a href="?lessons">{ "hmmviz lessons" }</a></h1>
+                        <p class="tagline">{ "Lessons and the kernel's HMM selftests, beat by beat, checked by the simulator" }</p>
+                    </div>
+                    <nav class="views" aria-label="Views">
+                        <a class="view-tab" id="to-compare" href="./">{ "Compare lanes" }</a>
+                        <a class="view-tab selected" id="to-lessons" href="?lessons">{ "Lessons" }</a>
+                        <a class="view-tab" id="to-race" href="?race=livelock-6-14">{ "Race lab" }</a>
+                        <a class="view-tab" id="to-glossary" href="?glossary">{ "Glossary" }</a>
+                    </nav>
+                </header>
+            }
             if let Some(text) = &*notice {
                 <p id="lesson-notice" class="notice" role="status">{ text.clone() }</p>
             }
+            { for display_notices.iter().map(|n| html! { <p class="notice" role="status">{ n.0.clone() }</p> }) }
             <main id="lesson-main" class="lesson-main">{ body }</main>
         </div>
+    }
+}
+
+/// The speaker window of a presented lesson: the beat's prose as notes (all of it, the part after the
+/// questions too), the answers to its questions, and what the next beat is about.
+fn speaker_notes(played: &PlayedLesson, beat: usize) -> Html {
+    let Some(lesson) = &played.lesson else {
+        return html! { <p>{ "This lesson does not parse." }</p> };
+    };
+    let beats = lesson.beats.len();
+    let beat = beat.min(beats.saturating_sub(1));
+    let Some(b) = lesson.beats.get(beat) else {
+        return html! { <p>{ "This lesson has no beats." }</p> };
+    };
+    let (before, after) = played.prose_parts(beat);
+    let next = lesson.beats.get(beat + 1).map(|n| {
+        let (prose, _) = played.prose_parts(beat + 1);
+        let first = prose
+            .split("\n\n")
+            .map(str::trim)
+            .find(|p| !p.is_empty())
+            .unwrap_or("")
+            .to_owned();
+        (beat_title(&n.title), first)
+    });
+    html! {
+        <>
+            <header class="speaker-head">
+                <h1>{ "Speaker notes" }</h1>
+                <span id="speaker-beat" class="step-label">{ format!("beat {} / {}", beat + 1, beats) }</span>
+                <span class="muted">{ lesson.title.clone() }</span>
+            </header>
+            <section class="speaker-now" aria-label="Now">
+                <h2 id="speaker-title">{ beat_title(&b.title) }</h2>
+                <div id="speaker-notes" class="prose">{ markdown::render(&before) }{ markdown::render(&after) }</div>
+                if !b.predictions.is_empty() {
+                    <ul class="speaker-answers">
+                        { for b.predictions.iter().map(|p| html! {
+                            <li>{ markdown::render_inline(&p.question) }{ " — answer: " }<strong>{ p.answer.clone() }</strong></li>
+                        }) }
+                    </ul>
+                }
+            </section>
+            <section class="speaker-next" aria-label="Next">
+                <h2>{ "Next" }</h2>
+                if let Some((title, first)) = next {
+                    <p id="speaker-next-beat"><strong>{ format!("beat {}: {title}", beat + 2) }</strong></p>
+                    <div class="prose muted">{ markdown::render(&first) }</div>
+                } else {
+                    <p id="speaker-next-beat">{ "The end of the lesson." }</p>
+                }
+            </section>
+            <table class="speaker-keys">
+                <tbody>
+                    { for crate::present::KEYS.iter().map(|(k, what)| {
+                        let what = what.replace("milestone", "beat").replace("one step forward / back", "one beat forward / back");
+                        html! { <tr><th scope="row"><kbd>{ *k }</kbd></th><td>{ what }</td></tr> }
+                    }) }
+                </tbody>
+            </table>
+            <p class="muted">{ "This window and the audience window follow each other: a key pressed in either moves both." }</p>
+        </>
     }
 }
 
@@ -341,6 +643,11 @@ struct PlayerProps {
     /// A bundled lesson (its link reopens this beat); a pasted one lives in this page only.
     bundled: bool,
     on_beat: Callback<usize>,
+    /// What "copy link" and "copy embed code" copy (queries of this lesson at this beat); None for a pasted
+    /// lesson, which has no link.
+    share: Option<(AttrValue, AttrValue)>,
+    /// Embedded in another page: the beat alone, with a link to open it in hmmviz.
+    embed: bool,
 }
 
 /// How the reader has answered one prediction.
@@ -417,11 +724,7 @@ fn Player(props: &PlayerProps) -> Html {
     });
 
     let (prose_before, prose_after) = played.prose_parts(beat);
-    let title = if b.title.is_empty() {
-        "Introduction".to_owned()
-    } else {
-        b.title.clone()
-    };
+    let title = beat_title(&b.title);
     let action_lines: Vec<String> = b
         .actions
         .iter()
@@ -434,27 +737,29 @@ fn Player(props: &PlayerProps) -> Html {
 
     html! {
         <div class="lesson-player" data-lesson={lesson.id.clone()} data-beat={(beat + 1).to_string()}>
-            <nav class="beat-list" aria-label="Beats">
-                <h2 id="lesson-title">{ lesson.title.clone() }</h2>
-                <p class="lesson-meta">
-                    { format!("{} · kernel {} · ", match lesson.kind { LessonKind::Lesson => "lesson", LessonKind::Selftest => "selftest" }, lesson.kernel.name()) }
-                    if let Some(source) = &lesson.source { <span class="source">{ "from " }{ source_link(source) }{ " · " }</span> }
-                    if props.bundled {
-                        <a href={lesson.path.clone()} target="_blank">{ "lesson file" }</a>
-                    } else {
-                        <span>{ "pasted: this page only (no link)" }</span>
-                    }
-                </p>
-                <ol>
-                    { for lesson.beats.iter().enumerate().map(|(i, beat_i)| html! {
-                        <li class={classes!((i == beat).then_some("current"))}>
-                            <button type="button" class="beat-link" onclick={go(i)}>
-                                { if beat_i.title.is_empty() { "Introduction".to_owned() } else { beat_i.title.clone() } }
-                            </button>
-                        </li>
-                    }) }
-                </ol>
-            </nav>
+            if !props.embed {
+                <nav class="beat-list" aria-label="Beats">
+                    <h2 id="lesson-title">{ lesson.title.clone() }</h2>
+                    <p class="lesson-meta">
+                        { format!("{} · kernel {} · ", match lesson.kind { LessonKind::Lesson => "lesson", LessonKind::Selftest => "selftest" }, lesson.kernel.name()) }
+                        if let Some(source) = &lesson.source { <span class="source">{ "from " }{ source_link(source) }{ " · " }</span> }
+                        if props.bundled {
+                            <a href={lesson.path.clone()} target="_blank">{ "lesson file" }</a>
+                        } else {
+                            <span>{ "pasted: this page only (no link)" }</span>
+                        }
+                    </p>
+                    <ol>
+                        { for lesson.beats.iter().enumerate().map(|(i, beat_i)| html! {
+                            <li class={classes!((i == beat).then_some("current"))}>
+                                <button type="button" class="beat-link" onclick={go(i)}>
+                                    { if beat_i.title.is_empty() { "Introduction".to_owned() } else { beat_i.title.clone() } }
+                                </button>
+                            </li>
+                        }) }
+                    </ol>
+                </nav>
+            }
             <article class="beat" id="beat">
                 <p class="beat-number">{ format!("Beat {} of {}", beat + 1, beat_count) }</p>
                 <h2 id="beat-title">{ title }</h2>
@@ -491,8 +796,16 @@ fn Player(props: &PlayerProps) -> Html {
                     <button id="beat-prev" type="button" disabled={beat == 0} onclick={go(beat.saturating_sub(1))}>{ "← previous beat" }</button>
                     <button id="beat-next" type="button" disabled={beat + 1 >= beat_count} onclick={go(beat + 1)}>{ "next beat →" }</button>
                 </p>
+                if let Some((link, embed)) = &props.share {
+                    if props.embed {
+                        <p class="open-row"><a id="open-full" class="open-full" href={format!("?{link}")} target="_blank"
+                            rel="noopener">{ "open in hmmviz ↗" }</a></p>
+                    } else {
+                        <crate::share::Share link_query={link.clone()} embed_query={embed.clone()} />
+                    }
+                }
             </article>
-            { check_panel(played) }
+            if !props.embed { { check_panel(played.clone()) } }
         </div>
     }
 }
@@ -763,7 +1076,20 @@ pub fn func_link(func: hmm_sim::Func) -> Html {
 }
 
 /// Every verdict of the lesson, as `hmmviz check` reports it: collapsed, so it does not give answers away.
-fn check_panel(played: &PlayedLesson) -> Html {
+fn check_panel(played: Rc<PlayedLesson>) -> Html {
+    let download = {
+        let played = played.clone();
+        Callback::from(move |_: MouseEvent| {
+            let r = &played.report;
+            let page = hmm_lesson::report_html::report_html(r, "the hmmviz web app");
+            let name = format!(
+                "{}-report.html",
+                crate::export::safe_name(r.id.as_deref().unwrap_or("lesson"))
+            );
+            // A refused download (a sandboxed frame) leaves nothing to show: the panel is still there.
+            let _ = crate::export::menu::download_text(&page, "text/html", &name);
+        })
+    };
     let r = &played.report;
     html! {
         <details id="lesson-check" class="lesson-check" data-passed={r.passed().to_string()}>
@@ -778,6 +1104,7 @@ fn check_panel(played: &PlayedLesson) -> Html {
                 <pre class="diagnostics">{ r.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n") }</pre>
             }
             <ul>{ for r.assertions.iter().map(claim_item) }</ul>
+            <p><button id="lesson-report-download" type="button" onclick={download}>{ "download this report (one HTML page)" }</button></p>
         </details>
     }
 }
