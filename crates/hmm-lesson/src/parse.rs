@@ -252,6 +252,7 @@ fn validate_action(
         }
         Verb::Mirror { .. }
         | Verb::Mprotect { .. }
+        | Verb::Madvise { .. }
         | Verb::Munmap { .. }
         | Verb::Mremap { .. }
         | Verb::GupTest { .. }
@@ -269,6 +270,7 @@ fn validate_action(
             a.op,
             Verb::Mirror { .. }
                 | Verb::Mprotect { .. }
+                | Verb::Madvise { .. }
                 | Verb::Munmap { .. }
                 | Verb::CpuWrite { .. }
                 | Verb::FileWrite { .. }

@@ -34,7 +34,7 @@ mod world;
 // Driving the model: the world before step 0, threads and their ops, runs, lane comparisons, exploration.
 pub use sim::{
     compare, compare_setup, final_pages, final_states_agree, permission_differences, range_ok,
-    restart_limit, run, same_place, Comparison, FinalPage, LaneRun, Op, Outcome,
+    restart_limit, run, same_place, Comparison, FinalPage, LaneRun, Madvice, Op, Outcome,
     PermissionDifference, Prot, Report, RestartLimit, RunConfig, Setup, ThreadSpec,
     MAX_COW_OR_ZERO_PAGES, MAX_DEVICES, MAX_MMS, MAX_OTHER_DEVICE_PAGES, OTHER_DEVICE,
 };
@@ -54,8 +54,8 @@ pub use errno::{
     EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, EOPNOTSUPP, EPERM, ERANGE,
 };
 pub use mm::hmm::{
-    HMM_PFN_ERROR, HMM_PFN_MIGRATE, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_MIGRATE, HMM_PFN_REQ_WRITE,
-    HMM_PFN_VALID, HMM_PFN_WRITE,
+    hmm_pfn_to_map_order, HMM_PFN_ERROR, HMM_PFN_MIGRATE, HMM_PFN_ORDER_SHIFT, HMM_PFN_REQ_FAULT,
+    HMM_PFN_REQ_MIGRATE, HMM_PFN_REQ_WRITE, HMM_PFN_VALID, HMM_PFN_WRITE,
 };
 pub use mm::migrate_device::{
     MIGRATE_PFN_MIGRATE, MIGRATE_PFN_SHIFT, MIGRATE_PFN_VALID, MIGRATE_PFN_WRITE,
@@ -64,15 +64,15 @@ pub use mm::migrate_device::{
 pub use mm::mmap::CPU_FAULT_SIGNAL;
 // Scenarios: the one-letter-per-page state strings.
 pub use scenario::{
-    compact_states, format_states, parse_states, PageState, ScenarioError, MAX_PAGES,
+    compact_states, format_states, parse_states, PageState, ScenarioError, HPAGE_PMD_NR, MAX_PAGES,
 };
 // The world: plain data of the simulated machine, every lock it holds, and its at-rest invariants.
 pub use invariants::{check_at_rest, check_contents, check_page_cache};
 pub use pte::{MigrationKind, Pfn, Pte, PteKind, MAX_FRAMES, ZERO_PFN};
 pub use world::{
     AddressSpace, AnonVma, BPolicy, DevId, Device, DptEntry, DptTag, DriverOpts, FileRef, Folio,
-    HeldLock, MappingKind, Mirror, Mm, MmId, PageLocation, PteTable, RwSem, Vma, World, Zone,
-    PTRS_PER_PTE, RANGE_BASE_VPN, VPN_LIMIT,
+    HeldLock, HugePmd, MappingKind, Mirror, Mm, MmId, PageLocation, PteTable, RwSem, Vma, World,
+    Zone, PTRS_PER_PTE, RANGE_BASE_VPN, VPN_LIMIT,
 };
 // The trace: typed events, their packing, counters folded from them.
 pub use trace::spans::{call_spans, lock_holds, Span};

@@ -103,7 +103,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, rng_seed: RngSeed::Fixed(0x686d_6d76), ..ProptestConfig::default() })]
     #[test]
     fn random_programs_keep_invariants(
-        states in prop::collection::vec(prop::sample::select(PageState::ALL.to_vec()), PAGES as usize),
+        states in prop::collection::vec(prop::sample::select(PageState::PER_PAGE.to_vec()), PAGES as usize),
         single in prop::collection::vec(op(0, true), 1..6),
         a in prop::collection::vec(op(0, false), 1..6),
         b in prop::collection::vec(op(1, false), 0..4),

@@ -17,6 +17,7 @@ fn short(state: PageState) -> &'static str {
         PageState::Swapped => "swapped",
         PageState::DevicePrivate => "on our device",
         PageState::OtherDevice => "on another device",
+        PageState::Huge => "2 MiB THP (runs of 512)",
     }
 }
 

@@ -75,6 +75,7 @@ impl Ev {
             | Kind::Descend
             | Kind::PteRead
             | Kind::PteWrite
+            | Kind::PmdWrite
             | Kind::Fault
             | Kind::TlbFlush => Ev::decode_walk(kind, a, b, c),
             Kind::LockAcquire | Kind::LockRelease | Kind::LockContended | Kind::Thread => {
@@ -87,6 +88,7 @@ impl Ev {
             | Kind::Free
             | Kind::Copy
             | Kind::Content
+            | Kind::EntireMap
             | Kind::Swap => Ev::decode_frame(kind, a, b, c),
             _ => Ev::decode_other(kind, a, b, c),
         }
@@ -118,6 +120,11 @@ impl Ev {
                 visit: c == 1,
             },
             Kind::PteWrite => Ev::PteWrite {
+                page,
+                old: Pte::unpack(b),
+                new: Pte::unpack(c),
+            },
+            Kind::PmdWrite => Ev::PmdWrite {
                 page,
                 old: Pte::unpack(b),
                 new: Pte::unpack(c),
@@ -162,6 +169,11 @@ impl Ev {
                 old: c as i32,
             },
             Kind::Map => Ev::Map {
+                pfn,
+                new: b as i32,
+                old: c as i32,
+            },
+            Kind::EntireMap => Ev::EntireMap {
                 pfn,
                 new: b as i32,
                 old: c as i32,
@@ -259,7 +271,9 @@ impl Ev {
             }
             Ev::Descend { page, level } => (page.pack(), level as u32, 0),
             Ev::PteRead { page, pte, visit } => (page.pack(), pte.pack(), visit as u32),
-            Ev::PteWrite { page, old, new } => (page.pack(), old.pack(), new.pack()),
+            Ev::PteWrite { page, old, new } | Ev::PmdWrite { page, old, new } => {
+                (page.pack(), old.pack(), new.pack())
+            }
             Ev::LockAcquire { lock, shared } | Ev::LockRelease { lock, shared } => {
                 (lock.pack(), shared as u32, 0)
             }
@@ -272,7 +286,9 @@ impl Ev {
                 shared as u32,
                 holder.map_or(0, |t| t as u32 + 1),
             ),
-            Ev::Ref { pfn, old, new } | Ev::Map { pfn, old, new } => (pfn, new as u32, old as u32),
+            Ev::Ref { pfn, old, new }
+            | Ev::Map { pfn, old, new }
+            | Ev::EntireMap { pfn, old, new } => (pfn, new as u32, old as u32),
             Ev::Flag { pfn, flag, value } => (pfn, flag as u32, value as u32),
             Ev::Fault {
                 page,
@@ -382,6 +398,26 @@ mod tests {
                 pfn: 7,
                 old: 0,
                 new: -1,
+            },
+            Ev::EntireMap {
+                pfn: 512,
+                old: 1,
+                new: 0,
+            },
+            Ev::PmdWrite {
+                page: Page {
+                    mm: 0,
+                    vpn: 0x10000,
+                },
+                old: Pte::Present {
+                    pfn: 512,
+                    write: true,
+                    dirty: true,
+                },
+                new: Pte::Migration {
+                    pfn: 512,
+                    kind: MigrationKind::Write,
+                },
             },
             Ev::Flag {
                 pfn: 7,
