@@ -306,7 +306,7 @@ fn thp_op(ioctl_dev: u8) -> impl Strategy<Value = Op> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, rng_seed: RngSeed::Fixed(0x7468_7000), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, rng_seed: RngSeed::Fixed(0x7468_7000), ..ProptestConfig::default() })]
     #[test]
     fn random_thp_programs_keep_invariants(
         start_huge in any::<bool>(),

@@ -115,9 +115,10 @@ impl Kernel {
         self.pte_alloc(mm, vpn);
         let old = {
             let mut w = self.wm();
-            let t = w.mms[mm as usize].pmds[(vpn / PTRS_PER_PTE) as usize]
-                .as_mut()
-                .expect("allocated above");
+            // No table: a PMD leaf is there (pte_alloc recorded the violation); the write is dropped.
+            let Some(t) = w.mms[mm as usize].pmds[(vpn / PTRS_PER_PTE) as usize].as_mut() else {
+                return;
+            };
             std::mem::replace(&mut t.ptes[(vpn % PTRS_PER_PTE) as usize], new)
         };
         self.record(Ev::PteWrite {

@@ -383,6 +383,11 @@ async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page:
         abort(m);
         return;
     };
+    // A THP was mapped here since collect saw the hole (a racing fault): `pmd_trans_huge` → abort.
+    if k.pmd_read(m.mm, vpn).is_some() {
+        abort(m);
+        return;
+    }
     let device = k.w().folio(page).is_device();
     let entry = if device {
         Pte::DevicePrivate {
