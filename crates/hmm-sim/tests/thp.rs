@@ -184,7 +184,7 @@ fn partial_munmap_splits_and_whole_munmap_zaps() {
         ops.extend((0..N).map(|i| Op::CpuRead { vpn: B + i }));
         let r = one(&s, ops);
         let whole = len == N;
-        assert_eq!(r.world.mms[0].pmd_leaf(B).is_none(), true);
+        assert!(r.world.mms[0].pmd_leaf(B).is_none());
         for i in 0..N {
             let want = if i >= off && i < off + len {
                 Err(hmm_sim::CPU_FAULT_SIGNAL)

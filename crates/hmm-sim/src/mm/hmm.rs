@@ -365,7 +365,8 @@ async fn hmm_vma_walk_huge_pmd(
             if r.range_need_fault(s, e) != NeedFault::No {
                 walk.last = s;
                 let _w = k.enter(Func::PmdMigrationEntryWait, pack_page(r.mm, s));
-                k.folio_wait_unlocked(k.w().folio_head(pfn)).await;
+                let head = k.w().folio_head(pfn);
+                k.folio_wait_unlocked(head).await;
                 return EBUSY;
             }
             for vpn in s..e {

@@ -361,7 +361,8 @@ async fn huge_pmd_fault(k: &Kernel, mm: MmId, vpn: u32, write: bool) -> Option<u
         None => None,
         Some(Pte::Migration { pfn, .. }) => {
             let _call = k.enter(Func::PmdMigrationEntryWait, pack_page(mm, vpn));
-            k.folio_wait_unlocked(k.w().folio_head(pfn)).await;
+            let head = k.w().folio_head(pfn);
+            k.folio_wait_unlocked(head).await;
             Some(VM_FAULT_OK)
         }
         Some(Pte::Present { write: true, .. }) => Some(VM_FAULT_OK),
