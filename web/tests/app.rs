@@ -362,6 +362,7 @@ async fn summary_chart_marks_the_fewest_walks() {
             totals: walk_totals(),
             agree: true,
             stopped: Vec::new(),
+            ended: true,
         },
     )
     .render();
@@ -382,6 +383,7 @@ async fn summary_chart_does_not_call_a_stopped_lane_fewest() {
             totals: walk_totals(),
             agree: false,
             stopped: vec![Strategy::Unified],
+            ended: true,
         },
     )
     .render();

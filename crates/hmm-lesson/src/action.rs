@@ -303,6 +303,23 @@ fn parse_verb(
             args.finish(&["pages", "prot"])?;
             Verb::Mprotect { pages, prot }
         }
+        "madvise" => {
+            let mut args = Args::new(rest, verb_span)?;
+            let pages = pages_arg(&mut args, page_count)?;
+            let (v, span) = args.req("advice")?;
+            let advice = match v {
+                "hugepage" => hmm_sim::Madvice::HugePage,
+                "free" => hmm_sim::Madvice::Free,
+                other => {
+                    return Err((
+                        span,
+                        format!("unknown advice `{other}`: expected hugepage (MADV_HUGEPAGE) or free (MADV_FREE)"),
+                    ))
+                }
+            };
+            args.finish(&["pages", "advice"])?;
+            Verb::Madvise { pages, advice }
+        }
         "munmap" => {
             let mut args = Args::new(rest, verb_span)?;
             let pages = pages_arg(&mut args, page_count)?;
@@ -390,7 +407,7 @@ fn parse_verb(
         other => {
             return Err((
                 verb_span,
-                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, munmap, mremap, gup_test, fork, file, fsync, truncate or run"),
+                format!("unknown action `{other}`: expected lane, dmirror, cpu, mirror, mprotect, madvise, munmap, mremap, gup_test, fork, file, fsync, truncate or run"),
             ))
         }
     })
@@ -664,6 +681,15 @@ mod tests {
             parse("mprotect pages=0..2 prot=none").unwrap().op,
             Verb::Mprotect { .. }
         ));
+        assert!(matches!(
+            parse("madvise pages=0..2 advice=hugepage").unwrap().op,
+            Verb::Madvise {
+                advice: hmm_sim::Madvice::HugePage,
+                ..
+            }
+        ));
+        let (_, m) = parse("madvise pages=0..2 advice=huge").unwrap_err();
+        assert!(m.contains("unknown advice `huge`"), "{m}");
     }
 
     #[test]

@@ -252,6 +252,7 @@ fn validate_action(
         }
         Verb::Mirror { .. }
         | Verb::Mprotect { .. }
+        | Verb::Madvise { .. }
         | Verb::Munmap { .. }
         | Verb::Mremap { .. }
         | Verb::GupTest { .. }
@@ -277,7 +278,7 @@ fn validate_action(
         ) {
             diags.push(map.error(
                 a.span.clone(),
-                "only dmirror, cpu read, file read, mremap, gup_test, lane and run produce a result to name",
+                "only dmirror, cpu read, file read, mremap, madvise, gup_test, lane and run produce a result to name",
             ));
         } else {
             scope.results.insert(name.clone(), a.op.clone());
@@ -383,11 +384,13 @@ fn check_result_field(
         Verb::CpuRead { .. } | Verb::FileRead { .. } => matches!(field, ResultField::Data),
         Verb::Run { .. } => matches!(field, ResultField::Outcome),
         Verb::Lane { .. } => matches!(field, ResultField::Outcome | ResultField::Ret),
-        Verb::Mremap { .. } | Verb::GupTest { .. } => matches!(field, ResultField::Ret),
+        Verb::Mremap { .. } | Verb::Madvise { .. } | Verb::GupTest { .. } => {
+            matches!(field, ResultField::Ret)
+        }
         _ => false,
     };
     if !ok {
-        diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu and file reads have data, runs have outcome, lanes have ret and outcome, mremap and gup_test have ret")));
+        diags.push(map.error(a.span.clone(), format!("`{name}` has no field like that: dmirror results have ret/cpages/faults/data/snapshot, cpu and file reads have data, runs have outcome, lanes have ret and outcome, mremap, madvise and gup_test have ret")));
     }
     // A cpu read always returns data (a failed access shows per page), so `c.data == none` has no
     // meaning: refused here rather than judged by the evaluator.

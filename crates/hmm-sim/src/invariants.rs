@@ -1,7 +1,9 @@
 //! Invariants of the model. The kernel context checks the per-step ones as it goes (a PTE written
 //! without its PTL, a refcount below zero, a lock released by a non-holder) and records breaches;
 //! [`check_at_rest`] checks what must hold whenever no operation is in flight, including that no lock of
-//! any class is held ([`World::held_locks`]).
+//! any class is held ([`World::held_locks`]). Compound folios are covered: a THP head holds the references of
+//! every PMD and PTE mapping of its pages, tails hold none, and a 2 MiB range is one PMD entry or 512 PTEs,
+//! never both.
 
 use crate::pte::{Pte, ZERO_PFN};
 use crate::world::{MappingKind, PageLocation, World, Zone, PTRS_PER_PTE};
@@ -11,7 +13,40 @@ pub fn check_at_rest(w: &World) -> Vec<String> {
     let mut out = Vec::new();
     // Mappings per frame, from every live page table.
     let mut maps = vec![0i32; w.frames.len()];
+    // PMD mappings per THP head.
+    let mut entire = vec![0i32; w.frames.len()];
     for mm in w.mms.iter().filter(|m| m.alive) {
+        for (&pmd, h) in &mm.huge {
+            let vpn = pmd * PTRS_PER_PTE;
+            if mm.pmds[pmd as usize].is_some() {
+                out.push(format!(
+                    "mm{} page {vpn:#x}: both a PMD leaf and a PTE table (one PMD entry or 512 PTEs, never both)",
+                    mm.id
+                ));
+            }
+            match h.entry {
+                Pte::Migration { pfn, .. } => out.push(format!(
+                    "mm{} page {vpn:#x}: unresolved PMD migration entry for pfn {pfn:#x}",
+                    mm.id
+                )),
+                Pte::Present { pfn, .. } | Pte::DevicePrivate { pfn, .. } => {
+                    let f = w.folio(pfn);
+                    if f.order != 9 || f.tail_of.is_some() {
+                        out.push(format!(
+                            "mm{} page {vpn:#x}: the PMD maps pfn {pfn:#x}, which is not the head of a 2 MiB folio",
+                            mm.id
+                        ));
+                    } else {
+                        entire[pfn as usize] += 1;
+                    }
+                }
+                Pte::Zero if w.huge_zero.is_none() => out.push(format!(
+                    "mm{} page {vpn:#x}: maps the huge zero page, which was never allocated",
+                    mm.id
+                )),
+                _ => {}
+            }
+        }
         for (pmd, table) in mm.pmds.iter().enumerate() {
             let Some(t) = table else { continue };
             for (i, pte) in t.ptes.iter().enumerate() {
@@ -37,6 +72,46 @@ pub fn check_at_rest(w: &World) -> Vec<String> {
     }
     for (pfn, f) in w.frames.iter().enumerate() {
         if pfn as u32 == ZERO_PFN || f.zone == Zone::Zero {
+            continue;
+        }
+        if f.entire_mapcount != entire[pfn] {
+            out.push(format!(
+                "pfn {pfn:#x}: entire mapcount {} but {} PMD mappings",
+                f.entire_mapcount, entire[pfn]
+            ));
+        }
+        if let Some(head) = f.tail_of {
+            // A tail page: its own PTE mappings only; the folio's references live in the head.
+            if f.mapcount != maps[pfn] {
+                out.push(format!(
+                    "pfn {pfn:#x} (tail of {head:#x}): mapcount {} but {} mappings",
+                    f.mapcount, maps[pfn]
+                ));
+            }
+            if f.refcount != 0 {
+                out.push(format!(
+                    "pfn {pfn:#x} (tail of {head:#x}): refcount {}",
+                    f.refcount
+                ));
+            }
+            continue;
+        }
+        if f.order > 0 {
+            // A large folio: one reference per PMD mapping and per PTE mapping of any of its pages.
+            let n = f.nr_pages() as usize;
+            let ptes: i32 = maps[pfn..pfn + n].iter().sum();
+            if f.mapcount != maps[pfn] {
+                out.push(format!(
+                    "pfn {pfn:#x} (THP head): mapcount {} but {} mappings",
+                    f.mapcount, maps[pfn]
+                ));
+            }
+            if f.refcount != f.entire_mapcount + ptes {
+                out.push(format!(
+                    "pfn {pfn:#x} (THP head): refcount {} but {} PMD + {ptes} PTE mappings",
+                    f.refcount, f.entire_mapcount
+                ));
+            }
             continue;
         }
         if f.mapcount != maps[pfn] {

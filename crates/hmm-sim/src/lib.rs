@@ -34,7 +34,7 @@ mod world;
 // Driving the model: the world before step 0, threads and their ops, runs, lane comparisons, exploration.
 pub use sim::{
     compare, compare_lane, compare_setup, final_pages, final_states_agree, permission_differences,
-    range_ok, restart_limit, run, same_place, Comparison, FinalPage, LaneRun, Op, Outcome,
+    range_ok, restart_limit, run, same_place, Comparison, FinalPage, LaneRun, Madvice, Op, Outcome,
     PermissionDifference, Prot, Report, RestartLimit, RunConfig, Setup, ThreadSpec,
     COHERENT_DEVICE, MAX_COW_OR_ZERO_PAGES, MAX_DEVICES, MAX_MMS, MAX_OTHER_DEVICE_PAGES,
     OTHER_DEVICE,
@@ -55,8 +55,8 @@ pub use errno::{
     EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM, EOPNOTSUPP, EPERM, ERANGE,
 };
 pub use mm::hmm::{
-    HMM_PFN_ERROR, HMM_PFN_MIGRATE, HMM_PFN_REQ_FAULT, HMM_PFN_REQ_MIGRATE, HMM_PFN_REQ_WRITE,
-    HMM_PFN_VALID, HMM_PFN_WRITE,
+    hmm_pfn_to_map_order, HMM_PFN_ERROR, HMM_PFN_MIGRATE, HMM_PFN_ORDER_SHIFT, HMM_PFN_REQ_FAULT,
+    HMM_PFN_REQ_MIGRATE, HMM_PFN_REQ_WRITE, HMM_PFN_VALID, HMM_PFN_WRITE,
 };
 pub use mm::migrate_device::{
     MIGRATE_PFN_MIGRATE, MIGRATE_PFN_SHIFT, MIGRATE_PFN_VALID, MIGRATE_PFN_WRITE,
@@ -66,15 +66,15 @@ pub use mm::migrate_device::{
 pub use mm::mmap::CPU_FAULT_SIGNAL;
 // Scenarios: the one-letter-per-page state strings.
 pub use scenario::{
-    compact_states, format_states, parse_states, PageState, ScenarioError, MAX_PAGES,
+    compact_states, format_states, parse_states, PageState, ScenarioError, HPAGE_PMD_NR, MAX_PAGES,
 };
 // The world: plain data of the simulated machine, every lock it holds, and its at-rest invariants.
 pub use invariants::{check_at_rest, check_contents, check_page_cache};
 pub use pte::{MigrationKind, Pfn, Pte, PteKind, MAX_FRAMES, ZERO_PFN};
 pub use world::{
     AddressSpace, AnonVma, BPolicy, DevId, Device, DptEntry, DptTag, DriverOpts, FileRef, Folio,
-    HeldLock, MappingKind, Mirror, Mm, MmId, PageLocation, PteTable, RwSem, UnifiedEntry, Vma,
-    World, Zone, PTRS_PER_PTE, RANGE_BASE_VPN, VPN_LIMIT,
+    HeldLock, HugePmd, MappingKind, Mirror, Mm, MmId, PageLocation, PteTable, RwSem, UnifiedEntry,
+    Vma, World, Zone, PTRS_PER_PTE, RANGE_BASE_VPN, VPN_LIMIT,
 };
 // The trace: typed events, their packing, counters folded from them.
 pub use trace::spans::{call_spans, lock_holds, Span};
@@ -97,7 +97,7 @@ pub use view::{
 /// Where the model departs from the kernel, in one sentence each. Every surface that shows the model
 /// (the web app, lesson reports, docs) shows these.
 pub const SIMPLIFICATIONS: [&str; 10] = [
-    "THP (2 MiB folios, PMD migration entries) is not modelled: every page is a 4 KiB base page.",
+    "THP: every kernel variant splits a 2 MiB folio before migrating it, as 6.14-6.17 do (6.18's device THP with PMD migration entries is not modelled), and mprotect, fork, mremap, GUP and write faults split it where the kernel can keep the PMD; no khugepaged, no deferred split.",
     "The swap cache and per-CPU LRU batches are not modelled: swap-in reads straight from the slot, and lru_add_drain has nothing to drain.",
     "Faults arrive under mmap_lock: the per-VMA-lock fault path and its retry are not shown.",
     "Spinlock contention (PTL) is shown as the waiting thread sleeping.",

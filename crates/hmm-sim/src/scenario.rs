@@ -30,10 +30,29 @@ pub enum PageState {
     /// `M`: device-coherent memory of a coherent device (test_hmm's device 2): CPU-mapped by an ordinary
     /// present PTE, so it never faults; only that device's owner can migrate it back.
     DeviceCoherent,
+    /// `H`: one page of a PMD-mapped anonymous 2 MiB THP. `H` comes in runs of 512 starting at a multiple of
+    /// 512 (the PMD boundary): each run is one folio of 512 pages mapped by one PMD entry.
+    Huge,
 }
 
+/// Pages of one PMD-mapped THP (`HPAGE_PMD_NR`).
+pub const HPAGE_PMD_NR: usize = 512;
+
 impl PageState {
-    pub const ALL: [PageState; 8] = [
+    pub const ALL: [PageState; 9] = [
+        PageState::Present,
+        PageState::CowShared,
+        PageState::Zero,
+        PageState::None,
+        PageState::Swapped,
+        PageState::DevicePrivate,
+        PageState::OtherDevice,
+        PageState::DeviceCoherent,
+        PageState::Huge,
+    ];
+
+    /// The states a single page can be in on its own: every letter but `H`, which comes 512 at a time.
+    pub const PER_PAGE: [PageState; 8] = [
         PageState::Present,
         PageState::CowShared,
         PageState::Zero,
@@ -54,6 +73,7 @@ impl PageState {
             PageState::DevicePrivate => 'D',
             PageState::OtherDevice => 'O',
             PageState::DeviceCoherent => 'M',
+            PageState::Huge => 'H',
         }
     }
 
@@ -74,6 +94,7 @@ impl PageState {
             PageState::DeviceCoherent => {
                 "device-coherent, on a coherent device (CPU-mapped, never faults)"
             }
+            PageState::Huge => "part of a 2 MiB THP mapped by one PMD entry (runs of 512)",
         }
     }
 }
@@ -95,6 +116,12 @@ pub enum ScenarioError {
     BadRepeat {
         position: usize,
     },
+    /// A run of `H` that does not start on a PMD boundary (a multiple of 512 pages) or is not a whole number
+    /// of 512-page THPs. `position` is the run's first page, `pages` its length.
+    HugeMisaligned {
+        position: usize,
+        pages: usize,
+    },
 }
 
 impl fmt::Display for ScenarioError {
@@ -102,15 +129,19 @@ impl fmt::Display for ScenarioError {
         match self {
             ScenarioError::Empty => write!(
                 f,
-                "empty state string: give at least one page letter (P C Z N S D O M)"
+                "empty state string: give at least one page letter (P C Z N S D O M H)"
             ),
             ScenarioError::BadLetter { position, letter } => write!(
                 f,
-                "bad page letter {letter:?} at position {position}: expected one of P C Z N S D O M"
+                "bad page letter {letter:?} at position {position}: expected one of P C Z N S D O M H"
             ),
             ScenarioError::BadRepeat { position } => {
                 write!(f, "bad repeat at position {position}: `*` must be followed by a page count, as in P*512")
             }
+            ScenarioError::HugeMisaligned { position, pages } => write!(
+                f,
+                "the run of {pages} H pages at page {position} is not whole 2 MiB THPs: an H run must start at a multiple of 512 pages and be a multiple of 512 long, as in N*512H*512"
+            ),
             ScenarioError::TooManyPages { pages, max } => {
                 write!(
                     f,
@@ -170,6 +201,26 @@ pub fn parse_states(text: &str) -> Result<Vec<PageState>, ScenarioError> {
         }
         runs.push((state, count));
     }
+    // H runs are whole PMD-mapped THPs: adjacent runs merge (`H*256H*256` is one THP), then each must start
+    // and end on a PMD boundary.
+    let mut at = 0;
+    let mut huge_from: Option<usize> = None;
+    for &(state, count) in runs.iter().chain(std::iter::once(&(PageState::None, 0))) {
+        match (state == PageState::Huge, huge_from) {
+            (true, None) => huge_from = Some(at),
+            (false, Some(from)) => {
+                if from % HPAGE_PMD_NR != 0 || (at - from) % HPAGE_PMD_NR != 0 {
+                    return Err(ScenarioError::HugeMisaligned {
+                        position: from,
+                        pages: at - from,
+                    });
+                }
+                huge_from = None;
+            }
+            _ => {}
+        }
+        at += count;
+    }
     let mut states = Vec::with_capacity(pages);
     for (state, count) in runs {
         states.extend(std::iter::repeat_n(state, count));
@@ -211,8 +262,11 @@ mod tests {
     #[test]
     fn round_trip_every_letter() {
         let states = parse_states("PCZNSDOM").unwrap();
-        assert_eq!(states, PageState::ALL.to_vec());
+        assert_eq!(states, PageState::PER_PAGE.to_vec());
         assert_eq!(format_states(&states), "PCZNSDOM");
+        let huge = parse_states("H*512").unwrap();
+        assert_eq!(huge, vec![PageState::Huge; 512]);
+        assert_eq!(compact_states(&huge), "H*512");
     }
 
     #[test]
@@ -272,6 +326,28 @@ mod tests {
         assert_eq!(compact("PPPPPPPPP"), "P*9");
         assert_eq!(compact("P*8N"), "PPPPPPPPN");
         assert_eq!(compact_states(&[]), "");
+    }
+
+    #[test]
+    fn huge_runs_are_whole_thps() {
+        assert_eq!(parse_states("N*512H*512P").unwrap().len(), 1025);
+        assert_eq!(parse_states("H*256H*256").unwrap().len(), 512);
+        assert!(parse_states("H*262144").is_ok());
+        for (text, position, pages) in [
+            ("H", 0, 1),
+            ("PH*512", 1, 512),
+            ("H*511N", 0, 511),
+            ("H*512N*511H*512", 1023, 512),
+            ("H*1000", 0, 1000),
+        ] {
+            let err = parse_states(text).unwrap_err();
+            assert_eq!(
+                err,
+                ScenarioError::HugeMisaligned { position, pages },
+                "{text}"
+            );
+            assert!(err.to_string().contains("multiple of 512"));
+        }
     }
 
     #[test]

@@ -39,6 +39,11 @@ pub struct Vma {
     /// file of its own (`shmem_zero_setup`), so it has one too and is not `vma_is_anonymous()`.
     #[serde(default)]
     pub file: Option<FileRef>,
+    /// `VM_HUGEPAGE` (`madvise(MADV_HUGEPAGE)`): an anonymous fault in a 2 MiB-aligned range wholly inside the
+    /// VMA, with no PTE table yet, maps a THP with one PMD entry (`do_huge_pmd_anonymous_page`). The model's
+    /// THP policy is the kernel's `enabled=madvise` mode: without the flag faults stay 4 KiB.
+    #[serde(default)]
+    pub hugepage: bool,
 }
 
 /// What a file VMA maps: the address space and the file page at `vm_start` (`vm_pgoff`).
@@ -76,6 +81,17 @@ impl Vma {
     }
 }
 
+/// One PMD leaf (a PMD entry mapping 2 MiB directly, no PTE table) and its lock. The entry is written with
+/// the PTE vocabulary at PMD level: `Present` maps the THP whose head is `pfn` (`pmd_trans_huge`), `Zero`
+/// the huge zero folio, `Migration` is a PMD migration entry and `DevicePrivate` a device-private PMD entry
+/// (6.18+). `ptl` is `pmd_lock`: the model keys it, like a PTE table's lock, by this 2 MiB entry (the
+/// kernel's split PMD lock covers a whole PMD table), so both are [`LockId::Ptl`] of the same index.
+#[derive(Clone, Debug)]
+pub struct HugePmd {
+    pub entry: Pte,
+    pub ptl: Option<Tid>,
+}
+
 /// One PTE table and its split lock.
 #[derive(Clone, Debug)]
 pub struct PteTable {
@@ -96,8 +112,10 @@ pub struct Mm {
     pub id: MmId,
     pub alive: bool,
     pub vmas: Vec<Vma>,
-    /// Indexed by PMD index (`vpn / 512`); `None` is `pmd_none`.
+    /// Indexed by PMD index (`vpn / 512`); `None` is `pmd_none` unless [`Mm::huge`] holds a leaf there.
     pub pmds: Vec<Option<Box<PteTable>>>,
+    /// PMD leaves by PMD index: a PMD entry maps 2 MiB itself. Never both a leaf and a PTE table at one index.
+    pub huge: BTreeMap<u32, HugePmd>,
     pub mmap_lock: RwSem,
     /// The anon_vma new anonymous folios of this mm join (shared with fork children).
     pub anon_vma: u32,
@@ -114,6 +132,7 @@ impl Mm {
             alive: true,
             vmas: Vec::new(),
             pmds: vec![None; (VPN_LIMIT / PTRS_PER_PTE) as usize],
+            huge: BTreeMap::new(),
             mmap_lock: RwSem::default(),
             anon_vma,
             invalidate_seq: 2,
@@ -132,6 +151,38 @@ impl Mm {
             .iter()
             .filter(|v| !v.shared)
             .filter_map(move |v| v.address_of(index))
+    }
+    /// The PMD leaf covering `vpn`, if that 2 MiB is mapped by one PMD entry.
+    pub fn pmd_leaf(&self, vpn: u32) -> Option<Pte> {
+        self.huge
+            .get(&(vpn / PTRS_PER_PTE))
+            .map(|h| h.entry)
+            .filter(|&e| e != Pte::None)
+    }
+    /// What maps page `vpn`, whichever level holds it: its PTE, or the PMD leaf's entry narrowed to the
+    /// page (`Present` of subpage `head + i`, as `pmd_page(pmd) + i`). What a CPU access and `locate` see.
+    pub fn entry(&self, vpn: u32, huge_zero: Option<Pfn>) -> Pte {
+        let Some(leaf) = self.pmd_leaf(vpn) else {
+            return self.pte(vpn);
+        };
+        let i = vpn % PTRS_PER_PTE;
+        match leaf {
+            Pte::Present { pfn, write, dirty } => Pte::Present {
+                pfn: pfn + i,
+                write,
+                dirty,
+            },
+            Pte::Migration { pfn, kind } => Pte::Migration { pfn: pfn + i, kind },
+            Pte::DevicePrivate { pfn, write } => Pte::DevicePrivate {
+                pfn: pfn + i,
+                write,
+            },
+            Pte::Zero => match huge_zero {
+                Some(_) => Pte::Zero,
+                None => Pte::None,
+            },
+            other => other,
+        }
     }
     pub fn pte(&self, vpn: u32) -> Pte {
         match self.pmds.get((vpn / PTRS_PER_PTE) as usize) {
@@ -193,6 +244,17 @@ pub struct Folio {
     pub mirror: Option<(DevId, MmId)>,
     /// Pinned by the set-up (tests): `maybe_dma_pinned` holds however many references it has.
     pub pinned: bool,
+    /// `folio_order` of a head page (9 for a 2 MiB THP); 0 for an order-0 folio and for tail pages. A large
+    /// folio's refcount, `entire_mapcount`, flags, lock and `index` live in its head; each page keeps its own
+    /// `mapcount` (PTE mappings of that page) and content.
+    #[serde(default)]
+    pub order: u8,
+    /// A tail page's head (`page_folio`); None for heads and order-0 folios.
+    #[serde(default)]
+    pub tail_of: Option<Pfn>,
+    /// `_entire_mapcount` of a head: PMD mappings of the whole folio.
+    #[serde(default)]
+    pub entire_mapcount: i32,
 }
 
 impl Folio {
@@ -218,7 +280,14 @@ impl Folio {
             writeback: false,
             mirror: None,
             pinned: false,
+            order: 0,
+            tail_of: None,
+            entire_mapcount: 0,
         }
+    }
+    /// Pages in this folio (`folio_nr_pages`): 1 for order 0 and for a tail asked directly.
+    pub fn nr_pages(&self) -> u32 {
+        1 << self.order
     }
     /// `folio_is_zone_device`: device-private or device-coherent memory.
     pub fn is_device(&self) -> bool {
@@ -525,6 +594,9 @@ pub struct World {
     pub mappings: Vec<AddressSpace>,
     /// What each written file page must read back as through `read(2)` (the same oracle for files).
     pub expected_file: BTreeMap<(u32, u32), u32>,
+    /// The huge zero folio (`huge_zero_folio`): 512 frames reading as zeroes, allocated at its first use
+    /// (`get_huge_zero_folio`); never refcounted per mapping, never migrated.
+    pub huge_zero: Option<Pfn>,
 }
 
 impl World {
@@ -543,6 +615,31 @@ impl World {
             expected: BTreeMap::new(),
             mappings: Vec::new(),
             expected_file: BTreeMap::new(),
+            huge_zero: None,
+        }
+    }
+
+    /// `page_folio`: the head of the folio page `pfn` belongs to.
+    pub fn folio_head(&self, pfn: Pfn) -> Pfn {
+        self.frames[pfn as usize].tail_of.unwrap_or(pfn)
+    }
+
+    /// 512 new contiguous frames at the end of the arena (a THP needs physically contiguous pages; the free
+    /// list's single frames are not), each a free frame of `zone`; returns the first.
+    pub fn contiguous_frames(&mut self, zone: Zone, n: u32) -> Pfn {
+        let first = self.frames.len() as Pfn;
+        self.frames.extend((0..n).map(|_| Folio::free(zone)));
+        first
+    }
+
+    /// Make `[head, head + 512)` one order-9 folio (`prep_compound_page`): the head holds the refcount.
+    pub fn prep_compound(&mut self, head: Pfn, order: u8) {
+        let n = 1u32 << order;
+        self.frames[head as usize].order = order;
+        for p in head + 1..head + n {
+            let f = &mut self.frames[p as usize];
+            f.tail_of = Some(head);
+            f.refcount = 0;
         }
     }
 
@@ -580,7 +677,13 @@ impl World {
     /// (`vma_address` through `vm_pgoff`), or its file's
     /// `i_mmap`. The rmap walks and a store's oracle update both start here.
     pub fn rmap_candidates(&self, pfn: Pfn) -> Vec<(MmId, u32)> {
-        let f = self.folio(pfn);
+        // A page of a large folio is found through its head: the folio's anon_vma, at the head's index
+        // plus the page's offset (`folio_page_idx`).
+        let head = self.folio_head(pfn);
+        let f = &Folio {
+            index: self.folio(head).index + (pfn - head),
+            ..self.folio(head).clone()
+        };
         if let Some(av) = f.anon_vma {
             return self.anon_vmas[av as usize]
                 .members
@@ -666,7 +769,7 @@ impl World {
 
     /// Where the data of virtual page `vpn` of `mm` lives now, and its content.
     pub fn locate(&self, mm: MmId, vpn: u32) -> PageLocation {
-        match self.mms[mm as usize].pte(vpn) {
+        match self.mms[mm as usize].entry(vpn, self.huge_zero) {
             Pte::None => PageLocation::Unpopulated,
             Pte::Zero => PageLocation::ZeroPage,
             Pte::Swap { slot } => PageLocation::Swap {
@@ -758,6 +861,9 @@ impl World {
                                 pmd: pmd as u32,
                             };
                             exclusive_holder(&mut out, lock, t.as_ref().and_then(|t| t.ptl));
+                        }
+                        for (&pmd, h) in &mm.huge {
+                            exclusive_holder(&mut out, LockId::Ptl { mm: mm.id, pmd }, h.ptl);
                         }
                     }
                 }

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
 fn states() -> impl Strategy<Value = Vec<PageState>> {
-    prop::collection::vec(prop::sample::select(PageState::ALL.to_vec()), 1..2048)
+    prop::collection::vec(prop::sample::select(PageState::PER_PAGE.to_vec()), 1..2048)
 }
 
 proptest! {
@@ -29,7 +29,7 @@ proptest! {
     /// Several threads (a lane, CPU accesses, dmirror ops) under a seeded random schedule: the run keeps
     /// the invariants, and replaying its recorded choices reproduces the trace event for event.
     #[test]
-    fn random_schedules_replay_exactly(states in prop::collection::vec(prop::sample::select(PageState::ALL.to_vec()), 1..24), seed in any::<u64>(), touch in 0usize..24) {
+    fn random_schedules_replay_exactly(states in prop::collection::vec(prop::sample::select(PageState::PER_PAGE.to_vec()), 1..24), seed in any::<u64>(), touch in 0usize..24) {
         let n = states.len() as u32;
         let setup = Setup::from_states(&states);
         let vpn = RANGE_BASE_VPN + (touch as u32 % n);

@@ -140,12 +140,59 @@ fn lane(strategy: hmm_sim::Strategy) -> Op {
 fn workload(mut stop: impl FnMut(&Report) -> bool) {
     let rr = |k| cfg(k, Policy::RoundRobin);
     // The three lanes on varied scenarios (COW, swap, zero, other device, own device pages).
-    for states in ["PNSZ", "PNSZDOC", "C*3P", "D*2O*2", "S*3N", "P*520"] {
+    for states in [
+        "PNSZ", "PNSZDOC", "C*3P", "D*2O*2", "S*3N", "P*520", "H*512",
+    ] {
         let states = parse_states(states).unwrap();
         for lane in compare(&states, &RunConfig::default()).lanes {
             if stop(&lane.report) {
                 return;
             }
+        }
+    }
+    // THPs: faults under MADV_HUGEPAGE (huge zero page, then a write that splits it; a new THP), munmap of a
+    // whole THP (zap_huge_pmd) and of part of one (a split). Migration of THPs splits them in collect (the
+    // lanes on H above).
+    {
+        let mut setup = Setup::from_states(&parse_states("N*1024").unwrap());
+        setup.madvise_hugepage(0, B, B + 1024);
+        let ops = vec![
+            Op::CpuRead { vpn: B },
+            Op::CpuWrite {
+                vpn: B + 1,
+                value: 5,
+            },
+            Op::CpuWrite {
+                vpn: B + 512,
+                value: 6,
+            },
+            Op::Munmap {
+                start: B + 512,
+                npages: 512,
+            },
+        ];
+        if stop(&run(&setup, &[thread("thp", ops)], &RunConfig::default())) {
+            return;
+        }
+        let setup = Setup::from_states(&parse_states("H*512").unwrap());
+        let ops = vec![
+            Op::Madvise {
+                start: B,
+                npages: 512,
+                advice: hmm_sim::Madvice::HugePage,
+            },
+            Op::Madvise {
+                start: B,
+                npages: 512,
+                advice: hmm_sim::Madvice::Free,
+            },
+            Op::Munmap {
+                start: B + 100,
+                npages: 10,
+            },
+        ];
+        if stop(&run(&setup, &[thread("thp", ops)], &RunConfig::default())) {
+            return;
         }
     }
     // Lanes with the driver options: own device pages selected, the mutex held across setup, and the

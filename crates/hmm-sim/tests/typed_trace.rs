@@ -147,7 +147,9 @@ fn livelock_events() -> PackedTrace {
 #[test]
 fn every_recorded_event_round_trips() {
     let mut kinds = BTreeSet::new();
-    for states in ["PNSZCDOP", "PPPPSSSS", "OOOO", "DDDD", "N*513S*3", "P*600"] {
+    for states in [
+        "PNSZCDOP", "PPPPSSSS", "OOOO", "DDDD", "N*513S*3", "P*600", "H*512",
+    ] {
         for events in lane_events(states) {
             kinds.extend(check(&events));
         }

@@ -18,6 +18,7 @@ fn short(state: PageState) -> &'static str {
         PageState::DevicePrivate => "on our device",
         PageState::OtherDevice => "on another device",
         PageState::DeviceCoherent => "device-coherent",
+        PageState::Huge => "2 MiB THP (runs of 512)",
     }
 }
 

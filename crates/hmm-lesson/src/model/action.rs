@@ -70,6 +70,12 @@ pub enum Verb {
     Munmap {
         pages: Pages,
     },
+    /// `madvise(pages, advice)`: `MADV_HUGEPAGE` (faults in an aligned 2 MiB of the range map a THP) or
+    /// `MADV_FREE`.
+    Madvise {
+        pages: Pages,
+        advice: hmm_sim::Madvice,
+    },
     /// `mremap(pages, len, len, MREMAP_MAYMOVE | MREMAP_FIXED [| MREMAP_DONTUNMAP], to)`: the result's
     /// `ret` is 0 or the errno.
     Mremap {

@@ -167,6 +167,11 @@ pub fn sim_ops(verb: &Verb, mirror: &[u64]) -> Result<Vec<hmm_sim::Op>, String> 
                 write,
             }]
         }
+        Verb::Madvise { pages, advice } => vec![hmm_sim::Op::Madvise {
+            start: vpn(pages.start),
+            npages: pages.len() as u32,
+            advice: *advice,
+        }],
         Verb::Munmap { pages } => vec![hmm_sim::Op::Munmap {
             start: vpn(pages.start),
             npages: pages.len() as u32,

@@ -685,10 +685,12 @@ pub(super) fn result_obs(verb: &Verb, outcomes: &[OpOutcome]) -> Option<ResultOb
                 snapshot,
             })
         }
-        Verb::Mremap { .. } | Verb::GupTest { .. } => match outcomes.last() {
-            Some(OpOutcome::Ret(r)) => Some(ResultObs::Syscall { ret: *r as i64 }),
-            _ => None,
-        },
+        Verb::Mremap { .. } | Verb::Madvise { .. } | Verb::GupTest { .. } => {
+            match outcomes.last() {
+                Some(OpOutcome::Ret(r)) => Some(ResultObs::Syscall { ret: *r as i64 }),
+                _ => None,
+            }
+        }
         Verb::CpuRead { pages, .. } | Verb::FileRead { pages } => Some(ResultObs::CpuRead {
             data: pages
                 .iter()

@@ -13,11 +13,13 @@ impl Kernel {
         let busy = |h: Option<Tid>| h.map_or(Ok(()), Err);
         match l {
             LockId::MmapLock(mm) => busy(w.mms[mm as usize].mmap_lock.writer),
-            LockId::Ptl { mm, pmd } => busy(
-                w.mms[mm as usize].pmds[pmd as usize]
-                    .as_ref()
-                    .and_then(|t| t.ptl),
-            ),
+            LockId::Ptl { mm, pmd } => {
+                let m = &w.mms[mm as usize];
+                busy(match m.pmds[pmd as usize].as_ref() {
+                    Some(t) => t.ptl,
+                    None => m.huge.get(&pmd).and_then(|h| h.ptl),
+                })
+            }
             LockId::Folio(pfn) => busy(w.frames[pfn as usize].locked),
             LockId::Driver(i) => busy(w.mirrors[i as usize].mutex),
             LockId::AnonVma(id) => busy(w.anon_vmas[id as usize].lock.writer),
@@ -31,8 +33,23 @@ impl Kernel {
         match l {
             LockId::MmapLock(mm) => w.mms[mm as usize].mmap_lock.writer = holder,
             LockId::Ptl { mm, pmd } => {
-                if let Some(t) = w.mms[mm as usize].pmds[pmd as usize].as_mut() {
+                let m = &mut w.mms[mm as usize];
+                if let Some(t) = m.pmds[pmd as usize].as_mut() {
                     t.ptl = holder
+                } else if holder.is_some() {
+                    // pmd_lock of a pmd_none entry: the slot exists while its lock is held.
+                    m.huge
+                        .entry(pmd)
+                        .or_insert(HugePmd {
+                            entry: Pte::None,
+                            ptl: None,
+                        })
+                        .ptl = holder;
+                } else if let Some(h) = m.huge.get_mut(&pmd) {
+                    h.ptl = None;
+                    if h.entry == Pte::None {
+                        m.huge.remove(&pmd);
+                    }
                 }
             }
             LockId::Folio(pfn) => w.frames[pfn as usize].locked = holder,
@@ -214,9 +231,25 @@ impl Kernel {
         l
     }
 
-    /// `__pte_alloc`: populate the PMD with an empty PTE table.
+    /// `pmd_lock`: the lock of the PMD entry covering `vpn` (the model keys it as the PTL of that entry; see
+    /// [`HugePmd`]).
+    pub async fn pmd_lock(&self, mm: MmId, vpn: u32) -> LockId {
+        let l = Kernel::ptl_of(mm, vpn);
+        self.lock(l).await;
+        l
+    }
+
+    /// `__pte_alloc`: populate the PMD with an empty PTE table. A PMD leaf is not a table: the kernel's
+    /// `pte_offset_map_lock` fails there, so a path that gets here must have split it first.
     pub fn pte_alloc(&self, mm: MmId, vpn: u32) {
         let pmd = (vpn / PTRS_PER_PTE) as usize;
+        if self.w().mms[mm as usize].huge.contains_key(&(pmd as u32)) {
+            self.violation(format!(
+                "T{} mapped a PTE table at page {vpn:#x} of mm{mm}, which a PMD leaf maps (not split first)",
+                self.tid()
+            ));
+            return;
+        }
         let mut w = self.wm();
         let slot = &mut w.mms[mm as usize].pmds[pmd];
         if slot.is_none() {

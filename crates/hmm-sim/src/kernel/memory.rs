@@ -33,13 +33,92 @@ impl Kernel {
         self.pte_set_raw(mm, vpn, new);
     }
 
+    /// Read the PMD leaf covering `vpn` (`pmdp_get_lockless`, or `*pmd` under `pmd_lock`); None when that
+    /// PMD holds a PTE table or nothing.
+    pub fn pmd_read(&self, mm: MmId, vpn: u32) -> Option<Pte> {
+        self.w().mms[mm as usize].pmd_leaf(vpn)
+    }
+
+    /// `set_pmd_at` / `pmdp_huge_get_and_clear`: set (Some) or clear (None) the PMD leaf covering `vpn`,
+    /// under `pmd_lock`. A leaf never replaces a PTE table: [`Kernel::pmd_populate`] turns one into the other.
+    pub fn pmd_write(&self, mm: MmId, vpn: u32, new: Option<Pte>) {
+        let pmd = vpn / PTRS_PER_PTE;
+        if !self.holds(Kernel::ptl_of(mm, vpn)) {
+            self.violation(format!(
+                "T{} wrote the PMD of page {vpn:#x} of mm{mm} without pmd_lock",
+                self.tid()
+            ));
+        }
+        let old = {
+            let mut w = self.wm();
+            let m = &mut w.mms[mm as usize];
+            if m.pmds[pmd as usize].is_some() {
+                drop(w);
+                self.violation(format!(
+                    "T{} set a PMD leaf over the PTE table of page {vpn:#x} of mm{mm}",
+                    self.tid()
+                ));
+                return;
+            }
+            let slot = m.huge.entry(pmd).or_insert(HugePmd {
+                entry: Pte::None,
+                ptl: None,
+            });
+            let old = std::mem::replace(&mut slot.entry, new.unwrap_or(Pte::None));
+            if slot.entry == Pte::None && slot.ptl.is_none() {
+                m.huge.remove(&pmd);
+            }
+            old
+        };
+        self.record(Ev::PmdWrite {
+            page: Page {
+                mm,
+                vpn: pmd * PTRS_PER_PTE,
+            },
+            old,
+            new: new.unwrap_or(Pte::None),
+        });
+    }
+
+    /// `pmd_populate` in `__split_huge_pmd_locked`: the leaf covering `vpn` becomes a PTE table holding
+    /// `ptes` (512 entries), under `pmd_lock`, which stays held (now as the table's lock). Each PTE's
+    /// write is recorded, so a viewer sees the 512 entries appear.
+    pub fn pmd_populate(&self, mm: MmId, vpn: u32, ptes: &[Pte]) {
+        let pmd = vpn / PTRS_PER_PTE;
+        let l = Kernel::ptl_of(mm, vpn);
+        self.pmd_write(mm, vpn, None);
+        // The leaf is gone; its lock lives on in the table (the model's one lock per 2 MiB entry).
+        {
+            let mut w = self.wm();
+            let m = &mut w.mms[mm as usize];
+            let holder = m.huge.remove(&pmd).and_then(|h| h.ptl);
+            m.pmds[pmd as usize] = Some(Box::new(PteTable {
+                ptes: vec![Pte::None; PTRS_PER_PTE as usize],
+                ptl: holder,
+            }));
+        }
+        if !self.holds(l) {
+            self.violation(format!(
+                "T{} split the PMD of page {vpn:#x} of mm{mm} without pmd_lock",
+                self.tid()
+            ));
+        }
+        let base = pmd * PTRS_PER_PTE;
+        for (i, &pte) in ptes.iter().enumerate() {
+            if pte != Pte::None {
+                self.pte_write(mm, base + i as u32, pte);
+            }
+        }
+    }
+
     fn pte_set_raw(&self, mm: MmId, vpn: u32, new: Pte) {
         self.pte_alloc(mm, vpn);
         let old = {
             let mut w = self.wm();
-            let t = w.mms[mm as usize].pmds[(vpn / PTRS_PER_PTE) as usize]
-                .as_mut()
-                .expect("allocated above");
+            // No table: a PMD leaf is there (pte_alloc recorded the violation); the write is dropped.
+            let Some(t) = w.mms[mm as usize].pmds[(vpn / PTRS_PER_PTE) as usize].as_mut() else {
+                return;
+            };
             std::mem::replace(&mut t.ptes[(vpn % PTRS_PER_PTE) as usize], new)
         };
         self.record(Ev::PteWrite {
@@ -55,10 +134,12 @@ impl Kernel {
 
     // ----- folios ------------------------------------------------------------------------------------
 
+    /// `folio_get(page_folio(page))`: a reference on a page is a reference on its folio's head.
     pub fn folio_get(&self, pfn: Pfn) {
         if pfn == ZERO_PFN {
             return;
         }
+        let pfn = self.w().folio_head(pfn);
         let (old, new) = {
             let mut w = self.wm();
             let f = &mut w.frames[pfn as usize];
@@ -74,6 +155,7 @@ impl Kernel {
         if pfn == ZERO_PFN {
             return;
         }
+        let pfn = self.w().folio_head(pfn);
         let (old, new) = {
             let mut w = self.wm();
             let f = &mut w.frames[pfn as usize];
@@ -91,6 +173,7 @@ impl Kernel {
         if pfn == ZERO_PFN {
             return;
         }
+        let pfn = self.w().folio_head(pfn);
         let (old, new, zone) = {
             let mut w = self.wm();
             let f = &mut w.frames[pfn as usize];
@@ -117,11 +200,15 @@ impl Kernel {
         }
     }
 
+    /// Free a folio: every page of a large one (the model's allocator keeps single frames).
     fn free_frame(&self, pfn: Pfn, zone: Zone) {
-        self.reset_frame(pfn);
-        self.record(Ev::Free { pfn, zone });
-        if zone == Zone::System {
-            self.wm().free_system.push(pfn);
+        let n = self.w().frames[pfn as usize].nr_pages();
+        for p in pfn..pfn + n {
+            self.reset_frame(p);
+            self.record(Ev::Free { pfn: p, zone });
+            if zone == Zone::System {
+                self.wm().free_system.push(p);
+            }
         }
     }
 
@@ -140,6 +227,21 @@ impl Kernel {
             content: f.content,
             ..Folio::free(f.zone)
         };
+    }
+
+    /// `_entire_mapcount` of the folio headed by `head`: one per PMD mapping.
+    pub fn entire_mapcount_add(&self, head: Pfn, delta: i32) {
+        let (old, new) = {
+            let mut w = self.wm();
+            let f = &mut w.frames[head as usize];
+            f.entire_mapcount += delta;
+            (f.entire_mapcount - delta, f.entire_mapcount)
+        };
+        self.record(Ev::EntireMap {
+            pfn: head,
+            old,
+            new,
+        });
     }
 
     pub fn mapcount_add(&self, pfn: Pfn, delta: i32) {
@@ -208,6 +310,25 @@ impl Kernel {
         pfn
     }
 
+    /// Allocate a 2 MiB folio of `zone` (512 contiguous frames, one order-9 folio whose head holds
+    /// refcount 1), zeroed (`vma_alloc_anon_folio_pmd` / a driver's large device folio).
+    pub fn alloc_thp(&self, zone: Zone) -> Pfn {
+        let head = {
+            let mut w = self.wm();
+            let head = w.contiguous_frames(zone, PTRS_PER_PTE);
+            w.prep_compound(head, 9);
+            w.frames[head as usize].refcount = 1;
+            head
+        };
+        self.record(Ev::Alloc { pfn: head, zone });
+        self.record(Ev::Ref {
+            pfn: head,
+            old: 0,
+            new: 1,
+        });
+        head
+    }
+
     /// Overwrite a frame's content (a CPU store, a device write, or a copy's destination).
     pub fn set_content(&self, pfn: Pfn, content: u32) {
         let old = std::mem::replace(&mut self.wm().frames[pfn as usize].content, content);
@@ -227,7 +348,7 @@ impl Kernel {
         let mappers: Vec<(MmId, u32)> = w
             .rmap_candidates(pfn)
             .into_iter()
-            .filter(|&(mm, vpn)| w.mms[mm as usize].pte(vpn).pfn() == Some(pfn))
+            .filter(|&(mm, vpn)| w.mms[mm as usize].entry(vpn, w.huge_zero).pfn() == Some(pfn))
             .collect();
         for key in mappers {
             w.expected.insert(key, value);

@@ -92,6 +92,8 @@ pub async fn get_user_pages(
         call.ret(EFAULT);
         return Err(EFAULT);
     }
+    // follow_huge_pmd is not modelled: a THP is split first.
+    crate::mm::huge_memory::split_huge_pmd(k, mm, vpn).await;
     let pfn = loop {
         if let Some(pfn) = follow_page_pte(k, mm, vpn, pin).await {
             break pfn;

@@ -318,6 +318,17 @@ async fn hmm_vma_walk_pmd(
     vma: &Vma,
 ) -> i32 {
     let call = k.enter(Func::HmmVmaWalkPmd, pack_page(r.mm, s));
+    // RFC: a THP the unified walk must migrate is split first (`hmm_vma_walk_split`), then walked as PTEs.
+    if k.pmd_read(r.mm, s).is_some() && r.want_migrate().is_some() {
+        crate::mm::huge_memory::split_thp_for_migration(k, r.mm, s, None).await;
+    }
+    if let Some(leaf) = k.pmd_read(r.mm, s) {
+        let ret = hmm_vma_walk_huge_pmd(k, r, walk, s, e, vma, leaf).await;
+        if ret != 0 {
+            call.ret(ret);
+        }
+        return ret;
+    }
     let has_table = k.w().mms[r.mm as usize].pmds[(s / PTRS_PER_PTE) as usize].is_some();
     if !has_table {
         return hmm_vma_walk_hole(k, r, walk, s, e, Some(vma)).await;
@@ -331,6 +342,95 @@ async fn hmm_vma_walk_pmd(
         if let Some(flags) = r.want_migrate() {
             hmm_vma_handle_migrate_prepare(k, r, vpn, vma, flags).await;
         }
+    }
+    0
+}
+
+/// The PMD-leaf arms of `hmm_vma_walk_pmd` (the PMD read locklessly): a PMD migration entry waits
+/// (`pmd_migration_entry_wait`, `-EBUSY`) if a fault is needed and reports 0 otherwise; a device-private PMD
+/// entry (6.18+, `hmm_vma_handle_absent_pmd`) of the caller's device reports its pages with order 9, one of
+/// another device is faulted; a THP or the huge zero page goes to `hmm_vma_handle_pmd`.
+async fn hmm_vma_walk_huge_pmd(
+    k: &Kernel,
+    r: &mut HmmRange,
+    walk: &mut HmmWalk,
+    s: u32,
+    e: u32,
+    vma: &Vma,
+    leaf: Pte,
+) -> i32 {
+    let base = s - s % PTRS_PER_PTE;
+    match leaf {
+        Pte::Migration { pfn, .. } => {
+            if r.range_need_fault(s, e) != NeedFault::No {
+                walk.last = s;
+                let _w = k.enter(Func::PmdMigrationEntryWait, pack_page(r.mm, s));
+                let head = k.w().folio_head(pfn);
+                k.folio_wait_unlocked(head).await;
+                return EBUSY;
+            }
+            for vpn in s..e {
+                r.set_pfn(k, vpn, 0);
+            }
+            0
+        }
+        Pte::DevicePrivate { pfn, write } => {
+            if owner_of(k, pfn) == r.dev_private_owner {
+                let cpu =
+                    HMM_PFN_VALID | if write { HMM_PFN_WRITE } else { 0 } | hmm_pfn_flags_order(9);
+                for vpn in s..e {
+                    r.set_pfn(k, vpn, (pfn + (vpn - base)) as u64 | cpu);
+                }
+                return 0;
+            }
+            match r.range_need_fault(s, e) {
+                NeedFault::No => {
+                    for vpn in s..e {
+                        r.set_pfn(k, vpn, 0);
+                    }
+                    0
+                }
+                need => hmm_vma_fault(k, r, walk, s, e, need, vma).await,
+            }
+        }
+        _ => hmm_vma_handle_pmd(k, r, walk, s, e, vma, leaf).await,
+    }
+}
+
+/// `hmm_vma_handle_pmd`: `cpu_flags` = VALID, WRITE if the PMD is writable, and the map order 9; fault the
+/// chunk if any page needs more (`hmm_range_need_fault`), otherwise report each page `pfn + i` with them.
+/// The huge zero page is reported like any page, read-only.
+async fn hmm_vma_handle_pmd(
+    k: &Kernel,
+    r: &mut HmmRange,
+    walk: &mut HmmWalk,
+    s: u32,
+    e: u32,
+    vma: &Vma,
+    leaf: Pte,
+) -> i32 {
+    let call = k.enter(Func::HmmVmaHandlePmd, pack_page(r.mm, s));
+    let base = s - s % PTRS_PER_PTE;
+    let (head, write) = match leaf {
+        Pte::Present { pfn, write, .. } => (pfn, write),
+        _ => (k.w().huge_zero.unwrap_or(ZERO_PFN), false),
+    };
+    let cpu = HMM_PFN_VALID | if write { HMM_PFN_WRITE } else { 0 } | hmm_pfn_flags_order(9);
+    let mut need = NeedFault::No;
+    for vpn in s..e {
+        match r.need_fault(vpn, cpu) {
+            NeedFault::Write => need = NeedFault::Write,
+            NeedFault::Read if need == NeedFault::No => need = NeedFault::Read,
+            _ => {}
+        }
+    }
+    if need != NeedFault::No {
+        let ret = hmm_vma_fault(k, r, walk, s, e, need, vma).await;
+        call.ret(ret);
+        return ret;
+    }
+    for vpn in s..e {
+        r.set_pfn(k, vpn, (head + (vpn - base)) as u64 | cpu);
     }
     0
 }

@@ -318,6 +318,11 @@ pub fn handle_mm_fault(
             call.ret(VM_FAULT_SIGSEGV as i32);
             return VM_FAULT_SIGSEGV;
         }
+        // The PMD level first (`__handle_mm_fault`): a THP fault, or a PMD leaf this access cannot use.
+        if let Some(ret) = huge_pmd_fault(k, mm, vpn, write).await {
+            call.ret(ret as i32);
+            return ret;
+        }
         let pte = k.pte_read(mm, vpn, false);
         let ret = match pte {
             // File VMAs (shmem included) fault through the page cache (`do_fault`).
@@ -340,6 +345,33 @@ pub fn handle_mm_fault(
         call.ret(ret as i32);
         ret
     })
+}
+
+/// The PMD half of `__handle_mm_fault`. `pmd_none` in a THP-enabled range → `do_huge_pmd_anonymous_page`; a
+/// PMD migration entry → `pmd_migration_entry_wait`; a leaf the access cannot use (a write to the huge zero
+/// page or a read-only THP, a device-private PMD) is split and the fault continues at the PTE level
+/// (`do_huge_pmd_wp_page`'s fallback; see huge_memory.rs for what the model splits where the kernel does
+/// not). None: the PTE level handles it.
+async fn huge_pmd_fault(k: &Kernel, mm: MmId, vpn: u32, write: bool) -> Option<u32> {
+    use crate::mm::huge_memory::{do_huge_pmd_anonymous_page, huge_fault_allowed, split_huge_pmd};
+    match k.pmd_read(mm, vpn) {
+        None if huge_fault_allowed(k, mm, vpn) => {
+            Some(do_huge_pmd_anonymous_page(k, mm, vpn, write).await)
+        }
+        None => None,
+        Some(Pte::Migration { pfn, .. }) => {
+            let _call = k.enter(Func::PmdMigrationEntryWait, pack_page(mm, vpn));
+            let head = k.w().folio_head(pfn);
+            k.folio_wait_unlocked(head).await;
+            Some(VM_FAULT_OK)
+        }
+        Some(Pte::Present { write: true, .. }) => Some(VM_FAULT_OK),
+        Some(Pte::Present { .. } | Pte::Zero) if !write => Some(VM_FAULT_OK),
+        Some(_) => {
+            split_huge_pmd(k, mm, vpn).await;
+            None
+        }
+    }
 }
 
 /// Is `pte` usable for a CPU access of this kind without a fault?

@@ -25,7 +25,14 @@ pub async fn cpu_access(k: &Kernel, mm: MmId, vpn: u32, write: Option<u32>) -> R
     let call = k.enter(Func::UserAccess, pack_page(mm, vpn));
     let mut faulted = false;
     loop {
-        let pte = k.pte_read(mm, vpn, false);
+        // A PMD leaf maps the page directly: its entry narrowed to this page.
+        let pte = match k.pmd_read(mm, vpn) {
+            Some(_) => {
+                let w = k.w();
+                w.mms[mm as usize].entry(vpn, w.huge_zero)
+            }
+            None => k.pte_read(mm, vpn, false),
+        };
         let readable = k.w().mms[mm as usize].vma(vpn).is_some_and(|v| v.read);
         if readable && pte_allows(pte, write.is_some()) {
             let pfn = present_pfn(pte).expect("allowed PTEs are present");
@@ -94,6 +101,8 @@ pub async fn mprotect(k: &Kernel, mm: MmId, start: u32, end: u32, read: bool, wr
         event: NotifyEvent::ProtectionVma,
         owner: NO_OWNER,
     };
+    // change_huge_pmd is not modelled: a THP in the range is split first.
+    crate::mm::huge_memory::split_huge_pmds(k, mm, start, end).await;
     invalidate_range_start(k, range).await;
     if !write {
         for vpn in start..end {
@@ -157,6 +166,18 @@ pub(crate) async fn do_munmap(k: &Kernel, mm: MmId, start: u32, end: u32) {
         owner: NO_OWNER,
     };
     invalidate_range_start(k, range).await;
+    // zap_pmd_range: a PMD leaf wholly inside the range is zapped whole, one the range cuts is split.
+    let mut h = crate::mm::huge_memory::haddr(start);
+    while h < end {
+        if k.pmd_read(mm, h).is_some() {
+            if start <= h && h + PTRS_PER_PTE <= end {
+                crate::mm::huge_memory::zap_huge_pmd(k, mm, h).await;
+            } else {
+                crate::mm::huge_memory::split_huge_pmd(k, mm, h).await;
+            }
+        }
+        h += PTRS_PER_PTE;
+    }
     for vpn in start..end {
         if k.w().mms[mm as usize].pmds[(vpn / PTRS_PER_PTE) as usize].is_none() {
             continue;
@@ -211,6 +232,10 @@ pub async fn fork(k: &Kernel, parent: MmId) -> MmId {
     let child = k.wm().fork_mm(parent);
     k.up_write(av_lock);
     let vmas: Vec<Vma> = k.w().mms[parent as usize].vmas.clone();
+    for vma in &vmas {
+        // copy_huge_pmd is not modelled: the parent's THPs are split first.
+        crate::mm::huge_memory::split_huge_pmds(k, parent, vma.start, vma.end).await;
+    }
     for vma in vmas {
         let cow = !vma.shared;
         let range = NotifierRange {

@@ -3,6 +3,7 @@ pub mod filemap;
 pub mod gup;
 pub mod hmm;
 pub mod hmm_pfn;
+pub mod huge_memory;
 pub mod memory;
 pub mod migrate;
 pub mod migrate_device;

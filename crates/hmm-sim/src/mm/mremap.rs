@@ -38,6 +38,8 @@ pub async fn mremap(k: &Kernel, mm: MmId, old: u32, npages: u32, new: u32, dontu
                 let _z = k.enter(Func::ZapPteRange, pack_page(mm, new));
                 do_munmap(k, mm, nstart, nend).await;
             }
+            // move_huge_pmd is not modelled: THPs of the old range are split first.
+            crate::mm::huge_memory::split_huge_pmds(k, mm, old, old + npages).await;
             move_vma(k, mm, old, npages, new, dontunmap).await;
             0
         }

@@ -14,5 +14,5 @@ pub use compare::{
     restart_limit, same_place, Comparison, FinalPage, LaneRun, PermissionDifference, RestartLimit,
     MAX_COW_OR_ZERO_PAGES, MAX_OTHER_DEVICE_PAGES,
 };
-pub use run::{run, Op, Outcome, Report, RunConfig, ThreadSpec, MAX_MMS};
+pub use run::{run, Madvice, Op, Outcome, Report, RunConfig, ThreadSpec, MAX_MMS};
 pub use setup::{range_ok, Prot, Setup, COHERENT_DEVICE, MAX_DEVICES, OTHER_DEVICE};

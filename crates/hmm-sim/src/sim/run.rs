@@ -23,6 +23,15 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// One thing a simulated thread does. Pages are virtual page numbers of the thread's mm.
+/// The `madvise(2)` advice the model has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Madvice {
+    /// `MADV_HUGEPAGE`: the range's vmas get `VM_HUGEPAGE`.
+    HugePage,
+    /// `MADV_FREE`: the range's anonymous pages may be reclaimed lazily, without swap.
+    Free,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
     /// Move `[start, start + npages)` to device `dev` with one of the three driver strategies.
@@ -56,6 +65,12 @@ pub enum Op {
     Munmap {
         start: u32,
         npages: u32,
+    },
+    /// `madvise(start, npages, advice)`.
+    Madvise {
+        start: u32,
+        npages: u32,
+        advice: Madvice,
     },
     /// `mremap(start, npages, npages, MREMAP_MAYMOVE | MREMAP_FIXED [| MREMAP_DONTUNMAP], new)`.
     Mremap {
@@ -255,9 +270,9 @@ fn op_out_of_range(k: &Kernel, op: &Op) -> bool {
             dev, start, npages, ..
         } => dev >= devices || !range_ok(start, npages),
         Op::CpuRead { vpn } | Op::CpuWrite { vpn, .. } => !range_ok(vpn, 1),
-        Op::Mprotect { start, npages, .. } | Op::Munmap { start, npages } => {
-            !range_ok(start, npages)
-        }
+        Op::Mprotect { start, npages, .. }
+        | Op::Munmap { start, npages }
+        | Op::Madvise { start, npages, .. } => !range_ok(start, npages),
         Op::Mremap {
             start, npages, new, ..
         } => !range_ok(start, npages) || !range_ok(new, npages),
@@ -319,6 +334,19 @@ async fn run_op(k: &Kernel, mm: MmId, op: &Op) -> Outcome {
         } => Outcome::Ret(mprotect(k, mm, start, start.saturating_add(npages), read, write).await),
         Op::Munmap { start, npages } => {
             Outcome::Ret(munmap(k, mm, start, start.saturating_add(npages)).await)
+        }
+        Op::Madvise {
+            start,
+            npages,
+            advice,
+        } => {
+            let end = start.saturating_add(npages);
+            Outcome::Ret(match advice {
+                Madvice::HugePage => {
+                    crate::mm::huge_memory::madvise_hugepage(k, mm, start, end).await
+                }
+                Madvice::Free => crate::mm::huge_memory::madvise_free(k, mm, start, end).await,
+            })
         }
         Op::Mremap {
             start,

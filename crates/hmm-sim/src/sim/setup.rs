@@ -174,6 +174,7 @@ impl Setup {
             pgoff: file.map_or(start, |f| f.pgoff),
             mixedmap: false,
             file,
+            hugepage: false,
         });
         self.world.mms[mm as usize].vmas.sort_by_key(|v| v.start);
     }
@@ -258,6 +259,81 @@ impl Setup {
         pfn
     }
 
+    /// `madvise(MADV_HUGEPAGE)` at set-up: the VMAs of `[start, end)` get `VM_HUGEPAGE` (split at the
+    /// boundaries, as madvise splits them).
+    pub fn madvise_hugepage(&mut self, mm: MmId, start: u32, end: u32) {
+        let Some(m) = self.world.mms.get_mut(mm as usize) else {
+            self.errors
+                .push(format!("madvise of mm{mm}: no such process"));
+            return;
+        };
+        crate::mm::mmap::split_vmas(m, start, end);
+        for v in m
+            .vmas
+            .iter_mut()
+            .filter(|v| v.start >= start && v.end <= end)
+        {
+            v.hugepage = true;
+        }
+    }
+
+    /// An `H` page: the first page of each 512 (a PMD boundary) makes the THP (512 contiguous frames, one
+    /// order-9 folio mapped by one writable PMD entry: refcount 1, entire mapcount 1, what
+    /// `do_huge_pmd_anonymous_page` leaves); the other 511 set their subpage's content.
+    fn place_huge(&mut self, mm: MmId, vpn: u32, content: u32) -> bool {
+        let pmd = vpn / PTRS_PER_PTE;
+        let i = vpn % PTRS_PER_PTE;
+        let anonymous = self.world.mms[mm as usize].vma(vpn).is_some_and(|v| {
+            v.is_anonymous()
+                && v.start <= pmd * PTRS_PER_PTE
+                && pmd * PTRS_PER_PTE + PTRS_PER_PTE <= v.end
+        });
+        if !anonymous {
+            self.errors.push(format!(
+                "page {vpn:#x} of mm{mm} is H but its 2 MiB is not wholly inside one private anonymous vma"
+            ));
+            return false;
+        }
+        if i == 0 {
+            if self.world.mms[mm as usize].pmds[pmd as usize].is_some()
+                || self.world.mms[mm as usize].huge.contains_key(&pmd)
+            {
+                self.errors.push(format!(
+                    "page {vpn:#x} of mm{mm} is H but its PMD is already populated"
+                ));
+                return false;
+            }
+            let head = self.world.contiguous_frames(Zone::System, PTRS_PER_PTE);
+            self.world.prep_compound(head, 9);
+            let f = self.new_anon_folio(head, mm, vpn, content);
+            f.mapcount = 0;
+            f.entire_mapcount = 1;
+            f.refcount = 1;
+            f.lru = true;
+            self.world.mms[mm as usize].huge.insert(
+                pmd,
+                HugePmd {
+                    entry: Pte::mk(head, true),
+                    ptl: None,
+                },
+            );
+            return true;
+        }
+        match self.world.mms[mm as usize].pmd_leaf(vpn) {
+            Some(Pte::Present { pfn, .. }) => {
+                self.world.frames[(pfn + i) as usize].content = content;
+                true
+            }
+            _ => {
+                self.errors.push(format!(
+                    "page {vpn:#x} of mm{mm} is H but page {:#x}, the first of its 2 MiB, is not",
+                    pmd * PTRS_PER_PTE
+                ));
+                false
+            }
+        }
+    }
+
     /// Put page `vpn` of `mm` in `state`, holding `content` where it has data.
     pub fn place(&mut self, mm: MmId, vpn: u32, state: PageState, content: u32) {
         if !range_ok(vpn, 1) || self.world.mms.get(mm as usize).is_none() {
@@ -282,8 +358,19 @@ impl Setup {
             PageState::Zero | PageState::None => 0,
             _ => content,
         };
+        if self.world.mms[mm as usize].pmd_leaf(vpn).is_some() && state != PageState::Huge {
+            self.errors.push(format!(
+                "page {vpn:#x} of mm{mm} is inside an H run's THP: its 512 pages are all H"
+            ));
+            return;
+        }
         match state {
             PageState::None => {}
+            PageState::Huge => {
+                if !self.place_huge(mm, vpn, content) {
+                    return;
+                }
+            }
             PageState::Zero => self.set_pte(mm, vpn, Pte::Zero),
             PageState::Present => {
                 let pfn = self.anon_folio(mm, vpn, content);

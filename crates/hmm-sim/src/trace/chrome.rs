@@ -147,6 +147,10 @@ fn instant(ev: &Ev) -> Option<(String, BTreeMap<&'static str, ChromeArg>)> {
             format!("pte {} → {}", old.kind().name(), new.kind().name()),
             page(p.mm, p.vpn),
         ),
+        Ev::PmdWrite { page: p, old, new } => (
+            format!("pmd {} → {}", old.kind().name(), new.kind().name()),
+            page(p.mm, p.vpn),
+        ),
         Ev::Fault {
             page: p,
             write,

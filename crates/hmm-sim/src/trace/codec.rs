@@ -80,6 +80,7 @@ impl Ev {
             | Kind::Descend
             | Kind::PteRead
             | Kind::PteWrite
+            | Kind::PmdWrite
             | Kind::Fault
             | Kind::TlbFlush => Ev::decode_walk(kind, a, b, c),
             Kind::LockAcquire | Kind::LockRelease | Kind::LockContended | Kind::Thread => {
@@ -92,6 +93,7 @@ impl Ev {
             | Kind::Free
             | Kind::Copy
             | Kind::Content
+            | Kind::EntireMap
             | Kind::Swap => Ev::decode_frame(kind, a, b, c),
             _ => Ev::decode_other(kind, a, b, c),
         }
@@ -123,6 +125,11 @@ impl Ev {
                 visit: c == 1,
             },
             Kind::PteWrite => Ev::PteWrite {
+                page,
+                old: Pte::unpack(b),
+                new: Pte::unpack(c),
+            },
+            Kind::PmdWrite => Ev::PmdWrite {
                 page,
                 old: Pte::unpack(b),
                 new: Pte::unpack(c),
@@ -167,6 +174,11 @@ impl Ev {
                 old: c as i32,
             },
             Kind::Map => Ev::Map {
+                pfn,
+                new: b as i32,
+                old: c as i32,
+            },
+            Kind::EntireMap => Ev::EntireMap {
                 pfn,
                 new: b as i32,
                 old: c as i32,
@@ -264,7 +276,9 @@ impl Ev {
             }
             Ev::Descend { page, level } => (page.pack(), level as u32, 0),
             Ev::PteRead { page, pte, visit } => (page.pack(), pte.pack(), visit as u32),
-            Ev::PteWrite { page, old, new } => (page.pack(), old.pack(), new.pack()),
+            Ev::PteWrite { page, old, new } | Ev::PmdWrite { page, old, new } => {
+                (page.pack(), old.pack(), new.pack())
+            }
             Ev::LockAcquire { lock, shared } | Ev::LockRelease { lock, shared } => {
                 (lock.pack(), shared as u32, 0)
             }
@@ -277,7 +291,9 @@ impl Ev {
                 shared as u32,
                 holder.map_or(0, |t| t as u32 + 1),
             ),
-            Ev::Ref { pfn, old, new } | Ev::Map { pfn, old, new } => (pfn, new as u32, old as u32),
+            Ev::Ref { pfn, old, new }
+            | Ev::Map { pfn, old, new }
+            | Ev::EntireMap { pfn, old, new } => (pfn, new as u32, old as u32),
             Ev::Flag { pfn, flag, value } => (pfn, flag as u32, value as u32),
             Ev::Fault {
                 page,
@@ -387,6 +403,26 @@ mod tests {
                 pfn: 7,
                 old: 0,
                 new: -1,
+            },
+            Ev::EntireMap {
+                pfn: 512,
+                old: 1,
+                new: 0,
+            },
+            Ev::PmdWrite {
+                page: Page {
+                    mm: 0,
+                    vpn: 0x10000,
+                },
+                old: Pte::Present {
+                    pfn: 512,
+                    write: true,
+                    dirty: true,
+                },
+                new: Pte::Migration {
+                    pfn: 512,
+                    kind: MigrationKind::Write,
+                },
             },
             Ev::Flag {
                 pfn: 7,

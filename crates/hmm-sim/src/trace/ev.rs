@@ -266,6 +266,19 @@ pub enum Ev {
         state: ThreadState,
         waits_on: Option<WaitOn>,
     },
+    /// A PMD entry was written: `page` is the first page of its 2 MiB; entries use the PTE vocabulary
+    /// (`Present` of the head page is a THP leaf, `Zero` the huge zero page).
+    PmdWrite {
+        page: Page,
+        old: Pte,
+        new: Pte,
+    },
+    /// A large folio's entire mapcount (PMD mappings) changed.
+    EntireMap {
+        pfn: Pfn,
+        old: i32,
+        new: i32,
+    },
     /// Packed fields no emitter of this build writes: kept verbatim so the round trip stays exact.
     Malformed {
         kind: Kind,
@@ -310,6 +323,8 @@ impl Ev {
             Ev::Error { .. } => Kind::Error,
             Ev::Milestone { .. } => Kind::Milestone,
             Ev::Thread { .. } => Kind::Thread,
+            Ev::PmdWrite { .. } => Kind::PmdWrite,
+            Ev::EntireMap { .. } => Kind::EntireMap,
             Ev::Malformed { kind, .. } => *kind,
         }
     }
@@ -324,6 +339,7 @@ impl Ev {
             Ev::Call { arg } => Some(Page::unpack(arg)),
             Ev::PteRead { page, .. }
             | Ev::PteWrite { page, .. }
+            | Ev::PmdWrite { page, .. }
             | Ev::Fault { page, .. }
             | Ev::Descend { page, .. } => Some(page),
             _ => None,
@@ -348,7 +364,7 @@ impl Ev {
 
     /// A PTE write that leaves a migration entry (the step "migration entry installed").
     pub fn installs_migration_entry(&self) -> bool {
-        matches!(self, Ev::PteWrite { new, .. } if new.kind().is_migration())
+        matches!(self, Ev::PteWrite { new, .. } | Ev::PmdWrite { new, .. } if new.kind().is_migration())
     }
 
     /// The start of a walk (logical or `walk_page_range`).

@@ -113,4 +113,13 @@ funcs! {
     FolioMkclean => "folio_mkclean", "mm/rmap.c", "Before writeback: write-protects every mapping of the folio through rmap_walk_file, so the next write faults and re-dirties it.";
     TruncatePagecache => "truncate_pagecache", "mm/truncate.c", "ftruncate: unmaps every mapping past the new size (private COW copies too), then removes those folios from the page cache.";
     FilemapRemoveFolio => "filemap_remove_folio", "mm/filemap.c", "Deletes one folio from the page cache and drops the cache's reference.";
+    DoHugePmdAnonymousPage => "do_huge_pmd_anonymous_page", "mm/huge_memory.c", "First touch of a 2 MiB-aligned range of a MADV_HUGEPAGE vma: one PMD entry maps the huge zero page (read) or a new 2 MiB folio (write).";
+    SplitHugePmd => "__split_huge_pmd", "mm/huge_memory.c", "Turns one PMD entry into a table of 512 PTEs under pmd_lock, inside an MMU_NOTIFY_CLEAR invalidation of the 2 MiB.";
+    SplitFolio => "split_folio", "mm/huge_memory.c", "Splits a locked large folio into order-0 folios: unmaps its PMD mappings, checks no one else holds a reference, then splits.";
+    SplitHugePage => "__split_huge_page", "mm/huge_memory.c", "The split itself: each page becomes a folio of its own, keeping its mappings' references.";
+    ZapHugePmd => "zap_huge_pmd", "mm/huge_memory.c", "munmap of a whole 2 MiB: clears the PMD entry and drops the THP's mapping and reference.";
+    HugepageMadvise => "hugepage_madvise", "mm/khugepaged.c", "madvise(MADV_HUGEPAGE): marks the vmas VM_HUGEPAGE, so aligned anonymous faults there map 2 MiB folios.";
+    HmmVmaHandlePmd => "hmm_vma_handle_pmd", "mm/hmm.c", "A PMD maps a THP: reports its 512 pages with the order bits (9), or faults them if the caller needs more.";
+    MadviseFree => "madvise_free_single_vma", "mm/madvise.c", "madvise(MADV_FREE): marks clean anonymous pages lazily freeable; only reclaim would drop them.";
+    PmdMigrationEntryWait => "pmd_migration_entry_wait", "mm/migrate.c", "The PMD is a migration entry: sleep until the folio is unlocked, then re-fault.";
 }

@@ -87,6 +87,11 @@ kinds! {
     Milestone => "milestone",
     /// A thread changed scheduling state. `b` = [`ThreadState`], `c` = packed resource waited on.
     Thread => "thread",
+    /// A PMD entry was written (a THP leaf, the huge zero page, a PMD migration or device-private entry, or
+    /// none). `a` = page ref of the entry's first page, `b` = old, `c` = new (packed as PTEs).
+    PmdWrite => "pmd_write",
+    /// A large folio's `_entire_mapcount` (its PMD mappings) changed. `a` = head pfn, `b` = new, `c` = old.
+    EntireMap => "entire_map",
 }
 
 impl Kind {
@@ -115,7 +120,7 @@ mod tests {
             assert_eq!(k.name(), snake);
             assert_eq!(Kind::from_name(&snake), Some(k));
         }
-        assert_eq!(Kind::ALL.len(), 31);
+        assert_eq!(Kind::ALL.len(), 33);
         assert_eq!(
             Kind::ALL
                 .iter()

@@ -25,6 +25,8 @@ pub struct FrameView {
     pub zone: Zone,
     pub refcount: i32,
     pub mapcount: i32,
+    /// A THP head's entire (PMD) mapcount.
+    pub entire_mapcount: i32,
     pub locked_by: Option<Tid>,
     pub anon_exclusive: bool,
     pub lru: bool,
@@ -37,6 +39,8 @@ pub struct ViewState {
     /// Index of the next event to apply (0: the set-up world).
     pub step: usize,
     pub ptes: BTreeMap<(u8, u32), Pte>,
+    /// PMD leaves: (mm, first page of the 2 MiB) → entry (PTE vocabulary: `Present` of the THP head).
+    pub pmds: BTreeMap<(u8, u32), Pte>,
     /// Frames that any PTE, array or event of this trace refers to.
     pub frames: BTreeMap<Pfn, FrameView>,
     /// Held locks: lock → holders (several for `mmap_lock` read).
@@ -80,6 +84,12 @@ impl ViewState {
                     }
                 }
             }
+            for (&pmd, h) in mm.huge.iter().filter(|(_, h)| h.entry != Pte::None) {
+                v.pmds.insert((mm.id, pmd * PTRS_PER_PTE), h.entry);
+                if let Some(pfn) = h.entry.pfn() {
+                    v.touch_frame(w, pfn);
+                }
+            }
             v.seqs
                 .insert(SeqId::Mm(mm.id).pack(), mm.invalidate_seq as u32);
         }
@@ -111,6 +121,7 @@ impl ViewState {
                 zone: f.zone,
                 refcount: f.refcount,
                 mapcount: f.mapcount,
+                entire_mapcount: f.entire_mapcount,
                 locked_by: f.locked,
                 anon_exclusive: f.anon_exclusive,
                 lru: f.lru,
@@ -124,6 +135,7 @@ impl ViewState {
             zone: Zone::System,
             refcount: 0,
             mapcount: 0,
+            entire_mapcount: 0,
             locked_by: None,
             anon_exclusive: false,
             lru: false,
@@ -165,6 +177,13 @@ impl ViewState {
                     self.ptes.insert(page.key(), new);
                 }
             }
+            Ev::PmdWrite { page, new, .. } => {
+                if new == Pte::None {
+                    self.pmds.remove(&page.key());
+                } else {
+                    self.pmds.insert(page.key(), new);
+                }
+            }
             Ev::LockAcquire { lock, .. } => {
                 self.locks.entry(lock).or_default().push(thread);
                 // Keep PG_locked in the frame view in step with the lock table.
@@ -175,6 +194,7 @@ impl ViewState {
             Ev::LockRelease { lock, .. } => self.release(thread, lock),
             Ev::Ref { .. }
             | Ev::Map { .. }
+            | Ev::EntireMap { .. }
             | Ev::Flag { .. }
             | Ev::Alloc { .. }
             | Ev::Free { .. }
@@ -232,6 +252,7 @@ impl ViewState {
         match *ev {
             Ev::Ref { pfn, new, .. } => self.frame(pfn).refcount = new,
             Ev::Map { pfn, new, .. } => self.frame(pfn).mapcount = new,
+            Ev::EntireMap { pfn, new, .. } => self.frame(pfn).entire_mapcount = new,
             Ev::Flag { pfn, flag, value } => {
                 let f = self.frame(pfn);
                 match flag {
@@ -247,6 +268,7 @@ impl ViewState {
                     zone,
                     refcount: 0,
                     mapcount: 0,
+                    entire_mapcount: 0,
                     locked_by: None,
                     anon_exclusive: false,
                     lru: false,

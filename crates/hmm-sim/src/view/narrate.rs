@@ -34,12 +34,20 @@ pub fn narrate(e: &Event) -> String {
             old.kind().name(),
             new.kind().name()
         ),
+        Ev::PmdWrite { page: p, old, new } => format!(
+            "{f} writes the PMD entry of the 2 MiB at {}: {} → {}",
+            page(p),
+            old.kind().name(),
+            new.kind().name()
+        ),
         Ev::LockAcquire { lock, .. } => format!("{f} takes {}", lock.describe()),
         Ev::LockRelease { lock, .. } => format!("{f} releases {}", lock.describe()),
         Ev::LockContended { lock, .. } => {
             format!("{f} finds {} held: it must wait", lock.describe())
         }
-        Ev::Ref { .. } | Ev::Map { .. } | Ev::Flag { .. } => narrate_frame(f, ev),
+        Ev::Ref { .. } | Ev::Map { .. } | Ev::Flag { .. } | Ev::EntireMap { .. } => {
+            narrate_frame(f, ev)
+        }
         Ev::Fault {
             page: p,
             write,
@@ -103,6 +111,9 @@ fn narrate_frame(f: &str, ev: Ev) -> String {
     match ev {
         Ev::Ref { pfn, old, new } => format!("{f}: refcount of pfn {pfn:#x} {old} → {new}"),
         Ev::Map { pfn, old, new } => format!("{f}: mapcount of pfn {pfn:#x} {old} → {new}"),
+        Ev::EntireMap { pfn, old, new } => {
+            format!("{f}: entire (PMD) mapcount of the THP at pfn {pfn:#x} {old} → {new}")
+        }
         Ev::Flag { pfn, flag, value } => format!("{f}: {} of pfn {pfn:#x} = {value}", flag.name()),
         Ev::Alloc { pfn, zone } => format!(
             "{f} allocates pfn {pfn:#x}{}",

@@ -39,7 +39,7 @@ impl Touched {
         let mut t = Touched::default();
         match *ev {
             Ev::Call { .. } | Ev::Return { .. } => t.stack = Some(thread),
-            Ev::PteWrite { page, .. } => t.page = Some(page),
+            Ev::PteWrite { page, .. } | Ev::PmdWrite { page, .. } => t.page = Some(page),
             Ev::LockAcquire { lock, .. } | Ev::LockRelease { lock, .. } => {
                 t.lock = Some(lock);
                 if let LockId::Folio(pfn) = lock {
@@ -48,6 +48,7 @@ impl Touched {
             }
             Ev::Ref { pfn, .. }
             | Ev::Map { pfn, .. }
+            | Ev::EntireMap { pfn, .. }
             | Ev::Flag { pfn, .. }
             | Ev::Alloc { pfn, .. }
             | Ev::Free { pfn, .. }

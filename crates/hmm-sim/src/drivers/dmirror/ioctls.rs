@@ -20,11 +20,18 @@ pub(super) fn dmirror_mkentry(k: &Kernel, dev: DevId, p: u64) -> u8 {
         Zone::Zero => prot::ZERO,
         Zone::System => prot::NONE,
     };
-    base | if p & HMM_PFN_WRITE != 0 {
-        prot::WRITE
-    } else {
-        prot::READ
-    }
+    // The map order says at which level the CPU maps the page (PMD_SHIFT / PUD_SHIFT - PAGE_SHIFT).
+    let level = match crate::mm::hmm_pfn::hmm_pfn_to_map_order(p) {
+        9 => prot::PMD,
+        18 => prot::PUD,
+        _ => 0,
+    };
+    base | level
+        | if p & HMM_PFN_WRITE != 0 {
+            prot::WRITE
+        } else {
+            prot::READ
+        }
 }
 
 /// SNAPSHOT: `hmm_range_fault` with no fault flags, chunk by chunk. (Simplified: the kernel inserts a
@@ -89,6 +96,8 @@ pub(super) async fn dmirror_exclusive(k: &Kernel, cmd: Cmd<'_>) -> i32 {
 /// folio locked and referenced.
 pub(super) async fn make_device_exclusive(k: &Kernel, mm: MmId, vpn: u32) -> Result<Pfn, i32> {
     let _call = k.enter(Func::MakeDeviceExclusive, pack_page(mm, vpn));
+    // A THP is split first (the model has no device-exclusive PMD; the kernel's folio_walk splits too).
+    crate::mm::huge_memory::split_huge_pmd(k, mm, vpn).await;
     loop {
         let pte = k.pte_read(mm, vpn, false);
         match pte {

@@ -31,6 +31,7 @@ pub(crate) fn dmirror_fops_mmap(
         special: false,
         pgoff: 0, // the file offset: mmap(…, fd, 0)
         mixedmap: true,
+        hugepage: false,
         // The device file has no page cache (`vm_insert_page` of the driver's own pages).
         file: None,
     });

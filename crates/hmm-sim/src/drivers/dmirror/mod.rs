@@ -50,6 +50,10 @@ pub mod prot {
     pub const NONE: u8 = 0x00;
     pub const READ: u8 = 0x01;
     pub const WRITE: u8 = 0x02;
+    /// `HMM_DMIRROR_PROT_PMD`: the CPU maps the page with a PMD (map order 9).
+    pub const PMD: u8 = 0x04;
+    /// `HMM_DMIRROR_PROT_PUD`: with a PUD (map order 18): never, in this model (no PUD-mapped memory).
+    pub const PUD: u8 = 0x08;
     pub const ZERO: u8 = 0x10;
     pub const DEV_PRIVATE_LOCAL: u8 = 0x20;
     pub const DEV_PRIVATE_REMOTE: u8 = 0x30;

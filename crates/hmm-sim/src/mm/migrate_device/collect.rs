@@ -168,6 +168,12 @@ fn collect_select(k: &Kernel, ctx: &CollectCtx, pte: Pte) -> Result<(Pfn, u32), 
                 _ if ctx.flags & MIGRATE_VMA_SELECT_SYSTEM == 0 => return Err(skip),
                 _ => {}
             }
+            // A page of a PTE-mapped large folio (a THP whose PMD a partial munmap split): skipped, as
+            // 6.14's `PageTransCompound` check does (6.16+ would split the folio here; not modelled).
+            let f = k.w().folio(pfn).clone();
+            if f.order > 0 || f.tail_of.is_some() {
+                return Err(skip);
+            }
             (
                 pfn,
                 migrate_pfn(pfn) | MIGRATE_PFN_MIGRATE | if write { MIGRATE_PFN_WRITE } else { 0 },

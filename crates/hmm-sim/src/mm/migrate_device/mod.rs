@@ -168,6 +168,42 @@ async fn migrate_vma_collect_pmd(k: &Kernel, m: &mut MigrateVma, ctx: &CollectCt
     k.unlock(ptl);
 }
 
+/// The THP arm of `migrate_vma_collect_pmd` as 6.14–6.17 have it: under `pmd_lock` re-check the leaf; the
+/// huge zero page is split (`split_huge_pmd`); a THP gets a reference, is trylocked and split
+/// (`split_folio`, whose PMD split sends its own `MMU_NOTIFY_CLEAR` inside collect's `MMU_NOTIFY_MIGRATE`),
+/// then unlocked and put, and the chunk goes on through the PTE loop. A PMD migration or device-private
+/// entry, a locked folio, the fault folio or a failed split skip the chunk. Returns true when the chunk was
+/// skipped. (6.18's `migrate_vma_collect_huge_pmd`, which with `MIGRATE_VMA_SELECT_COMPOUND` keeps the
+/// folio whole behind a PMD migration entry, is not modelled: every kernel splits here.)
+async fn migrate_vma_collect_huge(
+    k: &Kernel,
+    m: &mut MigrateVma,
+    ctx: &CollectCtx,
+    s: u32,
+    e: u32,
+) -> bool {
+    use crate::mm::huge_memory::split_thp_for_migration;
+    let skip = |k: &Kernel, m: &mut MigrateVma| {
+        let _call = k.enter(Func::MigrateVmaCollectSkip, pack_page(m.mm, s));
+        for _ in s..e {
+            let i = m.npages as usize;
+            m.set_dst(k, i, 0);
+            m.set_src(k, i, 0);
+            m.npages += 1;
+        }
+        true
+    };
+    let leaf = k.pmd_read(m.mm, s);
+    if matches!(leaf, Some(Pte::Present { .. })) && ctx.flags & MIGRATE_VMA_SELECT_SYSTEM == 0 {
+        return skip(k, m);
+    }
+    if split_thp_for_migration(k, m.mm, s, ctx.fault_page).await {
+        false
+    } else {
+        skip(k, m)
+    }
+}
+
 async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
     let _call = k.enter(Func::MigrateVmaCollect, pack_page(m.mm, m.start));
     let range = NotifierRange {
@@ -191,6 +227,9 @@ async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
     let walk = walk::begin(k, m.mm, m.start, m.end);
     for (s, e) in walk::pmd_chunks(m.start, m.end) {
         walk::descend(k, &walk, s);
+        if k.pmd_read(m.mm, s).is_some() && migrate_vma_collect_huge(k, m, &ctx, s, e).await {
+            continue;
+        }
         let has_table = k.w().mms[m.mm as usize].pmds[(s / PTRS_PER_PTE) as usize].is_some();
         if has_table {
             migrate_vma_collect_pmd(k, m, &ctx, s, e).await;
@@ -378,6 +417,11 @@ async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page:
         abort(m);
         return;
     };
+    // A THP was mapped here since collect saw the hole (a racing fault): `pmd_trans_huge` → abort.
+    if k.pmd_read(m.mm, vpn).is_some() {
+        abort(m);
+        return;
+    }
     // A device-private page gets a device-private entry; a device-coherent one, like system memory, an
     // ordinary PTE (mk_pte, writable and dirty in a VM_WRITE vma).
     let device = k.w().folio(page).is_device_private();
