@@ -188,7 +188,7 @@ pub fn App() -> Html {
         state.display.present || state.display.speaker,
     );
     use_play_loop(state.playing, state.speed_index, dispatcher.clone());
-    use_pending_comparison(state.pending.clone(), state.lane, dispatcher);
+    use_pending_comparison(state.pending.clone(), state.lane, state.driver, dispatcher);
     use_url_follows(&state);
     crate::embed::host::use_host_commands(&state, state.dispatcher());
     crate::embed::host::use_host_events(&state);
@@ -232,6 +232,7 @@ pub fn App() -> Html {
             <ScenarioInput value={state.scenario_text.clone()}
                 error={state.scenario_error.clone().map(AttrValue::from)}
                 on_change={on.reform(Action::EditScenario)} />
+            <p id="driver-settings" class="driver-settings">{ driver_line(state.driver) }</p>
             if let Some(progress) = &state.progress {
                 <ComputeProgress progress={progress.clone()} on_cancel={on.reform(|_: ()| Action::CancelCompute)} />
             }
@@ -313,15 +314,18 @@ fn use_play_loop(playing: bool, speed_index: usize, dispatcher: UseReducerDispat
 fn use_pending_comparison(
     pending: Option<String>,
     first: Strategy,
+    driver: hmm_sim::DriverOpts,
     dispatcher: UseReducerDispatcher<AppState>,
 ) {
-    use_effect_with(pending, move |pending| {
+    use_effect_with((pending, driver), move |(pending, driver)| {
+        let driver = *driver;
         let job = pending.clone().and_then(|text| {
             let states = parse_text(&text).ok()?;
             let request = Request {
                 pages: text.clone(),
                 first,
                 budget: BROWSER_MAX_EVENTS_PER_LANE,
+                driver,
             };
             let on_update = dispatcher.clone();
             let started = client::start(&request, initial_view(&states), move |update| {
@@ -484,4 +488,20 @@ fn body(state: &AppState, comparison: &LoadedLanes, on: &Callback<Action>) -> Ht
             <main id="main" class={classes!("view", format!("view-{}", state.view.name()))}>{ view }</main>
         </>
     }
+}
+
+/// The lanes' driver settings in words (they come from the link: `write`, `b_policy`, `unified_entry`).
+fn driver_line(d: hmm_sim::DriverOpts) -> String {
+    format!(
+        "Driver: {}; legacy B {}: {}; unified lane through {} (RFC, not merged). Set in the link with write=1, \
+         b_policy=all_or_nothing, unified_entry=migrate_vma_fault.",
+        if d.write {
+            "write intent (HMM_PFN_REQ_WRITE on every lane)"
+        } else {
+            "no write intent (no HMM_PFN_REQ_WRITE, as the RFC's test driver)"
+        },
+        d.b_policy.name(),
+        d.b_policy.describe(),
+        d.unified_entry.describe(),
+    )
 }

@@ -13,7 +13,7 @@
 use std::cell::OnceCell;
 use std::rc::Rc;
 
-use hmm_sim::{compact_states, PageState};
+use hmm_sim::{compact_states, DriverOpts, PageState};
 use hmm_sim::{thousands, Limits, RunConfig};
 use hmm_sim::{Counters, Milestone};
 use hmm_sim::{Setup, Strategy};
@@ -153,6 +153,8 @@ pub struct LoadedLanes {
     /// The scenario as the URL carries it (`hmm_sim::compact_states`).
     pub pages_text: String,
     pub states: Vec<PageState>,
+    /// The lanes' driver settings (write intent, legacy B's policy, the unified entry point).
+    pub driver: DriverOpts,
     /// The lanes computed so far, in `Strategy::ALL` order (all three once [`LoadedLanes::complete`]): the
     /// worker hands them over one at a time, and the first can be explored while the others compute.
     pub lanes: Vec<Rc<LaneTrace>>,
@@ -170,16 +172,30 @@ impl LoadedLanes {
     /// Run `states` through the three lanes under the browser's budget, [`BROWSER_MAX_EVENTS_PER_LANE`], here
     /// and now (small scenarios, and tests; large ones go to the worker, `crate::compute`).
     pub fn build(states: Vec<PageState>) -> LoadedLanes {
-        LoadedLanes::build_with_budget(states, BROWSER_MAX_EVENTS_PER_LANE)
+        LoadedLanes::build_driven(states, DriverOpts::default())
+    }
+
+    /// [`LoadedLanes::build`] with the lanes' driver settings.
+    pub fn build_driven(states: Vec<PageState>, driver: DriverOpts) -> LoadedLanes {
+        LoadedLanes::build_with(states, BROWSER_MAX_EVENTS_PER_LANE, driver)
     }
 
     /// Run `states` keeping at most `max_events_per_lane` events per lane (tests use small budgets): the
     /// worker's own job ([`crate::compute::job::run`]), its replies read back on the spot.
     pub fn build_with_budget(states: Vec<PageState>, max_events_per_lane: u64) -> LoadedLanes {
+        LoadedLanes::build_with(states, max_events_per_lane, DriverOpts::default())
+    }
+
+    fn build_with(
+        states: Vec<PageState>,
+        max_events_per_lane: u64,
+        driver: DriverOpts,
+    ) -> LoadedLanes {
         let request = Request {
             pages: compact_states(&states),
             first: Strategy::LegacyA,
             budget: max_events_per_lane,
+            driver,
         };
         let initial = initial_view(&states);
         let mut lanes = Vec::new();
@@ -199,12 +215,13 @@ impl LoadedLanes {
                 Reply::Ready | Reply::Started(_) | Reply::Failed(_) => {}
             },
         );
-        LoadedLanes::assemble(states, lanes, Some(agree))
+        LoadedLanes::assemble(states, driver, lanes, Some(agree))
     }
 
     /// The lanes computed so far; `agree` is hmm-sim's verdict once every lane is in (`None` before).
     pub fn assemble(
         states: Vec<PageState>,
+        driver: DriverOpts,
         mut lanes: Vec<Rc<LaneTrace>>,
         agree: Option<bool>,
     ) -> LoadedLanes {
@@ -215,6 +232,7 @@ impl LoadedLanes {
         LoadedLanes {
             alignments,
             pages_text: compact_states(&states),
+            driver,
             states,
             lanes,
             agree: agree.unwrap_or(false),
@@ -227,12 +245,17 @@ impl LoadedLanes {
         let mut lanes = self.lanes.clone();
         lanes.retain(|l| l.strategy != lane.strategy);
         lanes.push(lane);
-        LoadedLanes::assemble(self.states.clone(), lanes, None)
+        LoadedLanes::assemble(self.states.clone(), self.driver, lanes, None)
     }
 
     /// This comparison with hmm-sim's verdict, every lane being in.
     pub fn finished(&self, agree: bool) -> LoadedLanes {
-        LoadedLanes::assemble(self.states.clone(), self.lanes.clone(), Some(agree))
+        LoadedLanes::assemble(
+            self.states.clone(),
+            self.driver,
+            self.lanes.clone(),
+            Some(agree),
+        )
     }
 
     /// Is this lane in yet?

@@ -99,7 +99,7 @@ mod tests {
     fn errors_are_hmm_sims() {
         assert_eq!(
             parse_text("P*100x").unwrap_err().to_string(),
-            "bad page letter 'x' at position 5: expected one of P C Z N S D O"
+            "bad page letter 'x' at position 5: expected one of P C Z N S D O M H"
         );
         assert_eq!(
             parse_text("*3").unwrap_err(),

@@ -62,6 +62,8 @@ pub enum Theme {
 
 #[derive(Clone, PartialEq)]
 pub struct AppState {
+    /// The lanes' driver settings (from the URL: write intent, legacy B's policy, the unified entry point).
+    pub driver: hmm_sim::DriverOpts,
     /// What the scenario field holds (may be invalid while the user types).
     pub scenario_text: String,
     /// Why `scenario_text` cannot be run, if it cannot.
@@ -149,6 +151,7 @@ impl AppState {
     /// The state a URL describes. Problems become notices; the picture always has a scenario to show.
     pub fn from_url(url: UrlState, mut notices: Vec<Notice>) -> AppState {
         let mut state = AppState {
+            driver: url.driver,
             scenario_text: url.pages.clone(),
             scenario_error: None,
             comparison: None,
@@ -213,7 +216,10 @@ impl AppState {
             });
             self.comparison = None;
         } else {
-            self.comparison = Some(SharedLanes(Rc::new(LoadedLanes::build(states))));
+            self.comparison = Some(SharedLanes(Rc::new(LoadedLanes::build_driven(
+                states,
+                self.driver,
+            ))));
             self.pending = None;
             self.progress = None;
         }
@@ -316,7 +322,7 @@ impl AppState {
         let same = self
             .comparison
             .as_ref()
-            .is_some_and(|c| c.pages_text == url.pages);
+            .is_some_and(|c| c.pages_text == url.pages && c.driver == url.driver);
         let mut next = if same {
             let mut next = self.clone();
             next.view = url.view;
@@ -462,7 +468,12 @@ impl AppState {
                 let followed = lane.strategy == self.lane;
                 let comparison = match &self.comparison {
                     Some(partial) => partial.with_lane(lane),
-                    None => LoadedLanes::assemble(parse_text(&text).ok()?, vec![lane], None),
+                    None => LoadedLanes::assemble(
+                        parse_text(&text).ok()?,
+                        self.driver,
+                        vec![lane],
+                        None,
+                    ),
                 };
                 self.comparison = Some(SharedLanes(Rc::new(comparison)));
                 if followed {
@@ -571,6 +582,7 @@ impl AppState {
             align: self.align,
             speed_index: self.speed_index,
             display: self.display.clone(),
+            driver: self.driver,
         }
     }
 
@@ -590,6 +602,27 @@ mod tests {
     fn state(query: &str) -> Rc<AppState> {
         let (url, notices) = parse_query(query);
         Rc::new(AppState::from_url(url, notices))
+    }
+
+    /// The link's driver settings reach the lanes, the link written back, and Back/Forward (issue 9).
+    #[test]
+    fn the_links_driver_settings_run_the_lanes() {
+        let walks = |s: &AppState| {
+            let c = s.comparison.as_ref().expect("computed");
+            c.lanes.iter().map(|l| l.totals.walks).collect::<Vec<_>>()
+        };
+        // COW pages: with write intent A breaks COW before migrating; the unified walk retries after it.
+        let plain = state("?pages=CCCC");
+        let write = state("?pages=CCCC&write=1");
+        assert!(write.driver.write && !plain.driver.write);
+        assert_ne!(walks(&plain), walks(&write));
+        assert!(write.url_state().driver.write);
+        let back = write.clone().reduce(Action::Restore(plain.url_state()));
+        assert_eq!(walks(&back), walks(&plain));
+        // The migrate path walks once where the fault path is sent back by another device's invalidation.
+        let entry = state("?pages=PPPPOOOO&unified_entry=migrate_vma_fault");
+        assert_eq!(walks(&entry)[2], 1);
+        assert_eq!(walks(&state("?pages=PPPPOOOO"))[2], 2);
     }
 
     #[test]

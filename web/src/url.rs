@@ -6,7 +6,7 @@
 //! sane default. Whether `pages` is a valid scenario is decided later, by [`crate::scenario::parse_text`] (and
 //! so by hmm-sim); whether `step` is inside the trace, once the trace exists.
 
-use hmm_sim::Strategy;
+use hmm_sim::{BPolicy, DriverOpts, Strategy, UnifiedEntry};
 
 /// The version this app writes, and the only one it reads as-is.
 pub const URL_VERSION: u32 = 1;
@@ -98,6 +98,8 @@ pub struct UrlState {
     pub speed_index: usize,
     /// Layout and embedding (`embed`, `lanes`, `controls`, `theme`, `present`, `origin`): `crate::embed`'s.
     pub display: crate::embed::Display,
+    /// The lanes' driver: `write` (write intent, all three lanes), `b_policy`, `unified_entry`.
+    pub driver: DriverOpts,
 }
 
 impl Default for UrlState {
@@ -110,6 +112,7 @@ impl Default for UrlState {
             align: Align::Milestone,
             speed_index: DEFAULT_SPEED_INDEX,
             display: Default::default(),
+            driver: DriverOpts::default(),
         }
     }
 }
@@ -187,12 +190,38 @@ fn parse_query_all(query: &str) -> (UrlState, Vec<Notice>) {
                     SPEEDS.map(|s| s.to_string()).join(", ")
                 ))),
             },
+            "write" => match value.as_str() {
+                "1" | "true" => state.driver.write = true,
+                "0" | "false" => state.driver.write = false,
+                _ => notices.push(Notice(format!(
+                    "write={:?} is not 1 or 0: the lanes fault without write intent.",
+                    shorten(&value)
+                ))),
+            },
+            "b_policy" => match BPolicy::parse(&value) {
+                Ok(p) => state.driver.b_policy = p,
+                Err(_) => notices.push(Notice(format!(
+                    "Unknown legacy B policy {:?}: using partial (policies: partial, all_or_nothing).",
+                    shorten(&value)
+                ))),
+            },
+            "unified_entry" => match UnifiedEntry::parse(&value) {
+                Ok(e) => state.driver.unified_entry = e,
+                Err(_) => notices.push(Notice(format!(
+                    "Unknown unified entry {:?}: using hmm_range_fault (entries: hmm_range_fault, migrate_vma_fault).",
+                    shorten(&value)
+                ))),
+            },
             other if crate::embed::KEYS.contains(&other) => {}
             other => notices.push(Notice(format!(
                 "Ignored the unknown URL parameter {:?}.",
                 shorten(other)
             ))),
         }
+    }
+    if let Some(why) = state.driver.conflict() {
+        notices.push(Notice(format!("{why}. Using the hmm_range_fault entry.")));
+        state.driver.unified_entry = UnifiedEntry::HmmRangeFault;
     }
     (state, notices)
 }
@@ -206,6 +235,22 @@ pub fn format_query(state: &UrlState) -> String {
         state.lane.name(),
         state.step
     );
+    let d = DriverOpts::default();
+    if state.driver.write != d.write {
+        q.push_str(if state.driver.write {
+            "&write=1"
+        } else {
+            "&write=0"
+        });
+    }
+    if state.driver.b_policy != d.b_policy {
+        q.push_str("&b_policy=");
+        q.push_str(state.driver.b_policy.name());
+    }
+    if state.driver.unified_entry != d.unified_entry {
+        q.push_str("&unified_entry=");
+        q.push_str(state.driver.unified_entry.name());
+    }
     if state.align != Align::Milestone {
         q.push_str("&align=");
         q.push_str(state.align.name());
@@ -283,6 +328,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn driver_settings_round_trip_and_bad_ones_are_said() {
+        let (s, notices) = parse_query("?pages=PPNS&write=1&b_policy=all_or_nothing");
+        assert!(notices.is_empty(), "{notices:?}");
+        assert!(s.driver.write);
+        assert_eq!(s.driver.b_policy, BPolicy::AllOrNothing);
+        let q = format_query(&s);
+        assert!(q.contains("&write=1&b_policy=all_or_nothing"), "{q}");
+        assert_eq!(parse_query(&q).0, s);
+        assert!(!format_query(&UrlState::default()).contains("write"));
+        let (s, notices) = parse_query("?unified_entry=migrate_vma_fault");
+        assert!(notices.is_empty());
+        assert_eq!(s.driver.unified_entry, UnifiedEntry::MigrateVmaFault);
+        // The migrate entry cannot ask for a write fault: said, and the fault path used.
+        let (s, notices) = parse_query("?write=1&unified_entry=migrate_vma_fault");
+        assert_eq!(s.driver.unified_entry, UnifiedEntry::HmmRangeFault);
+        assert!(notices[0].0.contains("cannot be combined"), "{notices:?}");
+        let (s, notices) = parse_query("?write=maybe&b_policy=x&unified_entry=y");
+        assert_eq!(s.driver, DriverOpts::default());
+        assert_eq!(notices.len(), 3);
+    }
+
+    #[test]
     fn round_trip() {
         let state = UrlState {
             pages: "P*512".into(),
@@ -292,6 +359,7 @@ mod tests {
             align: Align::Step,
             speed_index: 5,
             display: Default::default(),
+            driver: DriverOpts::default(),
         };
         let q = format_query(&state);
         assert_eq!(

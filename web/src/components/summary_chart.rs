@@ -99,6 +99,12 @@ pub fn SummaryChart(props: &SummaryChartProps) -> Html {
                     }
                 }) }
             </div>
+            // The two walk counts mean different things; both are defined where they are compared.
+            <dl class="walk-definitions" aria-label="The two walk counts">
+                { for counters.iter().filter(|c| matches!(c.name, "walks" | "cover_letter_walks")).map(|c| html! {
+                    <div key={c.name}><dt>{ c.name }</dt><dd>{ c.help }</dd></div>
+                }) }
+            </dl>
         </section>
     }
 }

@@ -15,7 +15,11 @@ pub fn run(request: &Request, now: impl Fn() -> f64, mut post: impl FnMut(Reply,
         Ok(states) => states,
         Err(e) => return post(Reply::Failed(e.to_string()), None),
     };
-    let setup = Setup::from_states(&states);
+    if let Some(why) = request.driver.conflict() {
+        return post(Reply::Failed(why), None);
+    }
+    let mut setup = Setup::from_states(&states);
+    setup.driver(request.driver);
     let cfg = browser_run_config(request.budget);
     let mut runs = Vec::with_capacity(3);
     for strategy in lane_order(request.first) {
@@ -75,6 +79,7 @@ mod tests {
             pages: "PPPPSSSSNC".into(),
             first: Strategy::LegacyB,
             budget: crate::comparison::BROWSER_MAX_EVENTS_PER_LANE,
+            driver: hmm_sim::DriverOpts::default(),
         };
         let mut replies = Vec::new();
         run(&request, || 0.0, |r, bytes| replies.push((r, bytes)));
@@ -114,6 +119,7 @@ mod tests {
             pages: "PP?".into(),
             first: Strategy::Unified,
             budget: 100,
+            driver: hmm_sim::DriverOpts::default(),
         };
         let mut replies = Vec::new();
         run(&request, || 0.0, |r, _| replies.push(r));
@@ -131,6 +137,7 @@ mod tests {
             pages: "PPPPSSSS".into(),
             first: Strategy::Unified,
             budget: 50,
+            driver: hmm_sim::DriverOpts::default(),
         };
         let mut replies = Vec::new();
         run(&request, || 0.0, |r, b| replies.push((r, b)));

@@ -5,16 +5,18 @@
 //! A message that does not parse is an error with a reason, never a panic: the two sides are built together,
 //! but a stale cached worker script could still answer an older page.
 
-use hmm_sim::{Counters, Strategy};
+use hmm_sim::{BPolicy, Counters, DriverOpts, Strategy, UnifiedEntry};
 use serde_json::{json, Value};
 
 /// The page asks: run the scenario `pages` (hmm-sim's state string) with at most `budget` events per lane,
-/// the lane `first` first (the one the reader follows, so it can be explored soonest).
+/// the lane `first` first (the one the reader follows, so it can be explored soonest), the lanes' driver
+/// set as `driver` says (only what a URL can set travels: write intent, B policy, unified entry).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     pub pages: String,
     pub first: Strategy,
     pub budget: u64,
+    pub driver: DriverOpts,
 }
 
 /// One lane as the worker reports it (its trace travels beside this, as bytes).
@@ -50,8 +52,15 @@ pub enum Reply {
 
 impl Request {
     pub fn to_json(&self) -> String {
-        json!({ "pages": self.pages, "first": self.first.name(), "budget": self.budget })
-            .to_string()
+        json!({
+            "pages": self.pages,
+            "first": self.first.name(),
+            "budget": self.budget,
+            "write": self.driver.write,
+            "b_policy": self.driver.b_policy.name(),
+            "unified_entry": self.driver.unified_entry.name(),
+        })
+        .to_string()
     }
 
     pub fn from_json(text: &str) -> Result<Request, String> {
@@ -60,6 +69,12 @@ impl Request {
             pages: str_field(&v, "pages")?.to_owned(),
             first: strategy_field(&v, "first")?,
             budget: v["budget"].as_u64().ok_or("bad request: no budget")?,
+            driver: DriverOpts {
+                write: v["write"].as_bool().ok_or("bad request: no write")?,
+                b_policy: BPolicy::parse(str_field(&v, "b_policy")?)?,
+                unified_entry: UnifiedEntry::parse(str_field(&v, "unified_entry")?)?,
+                ..DriverOpts::default()
+            },
         })
     }
 }
@@ -157,8 +172,18 @@ mod tests {
             pages: "P*262144".into(),
             first: Strategy::LegacyB,
             budget: 1 << 23,
+            driver: hmm_sim::DriverOpts::default(),
         };
-        assert_eq!(Request::from_json(&r.to_json()), Ok(r));
+        assert_eq!(Request::from_json(&r.to_json()), Ok(r.clone()));
+        let driven = Request {
+            driver: hmm_sim::DriverOpts {
+                write: true,
+                b_policy: hmm_sim::BPolicy::AllOrNothing,
+                ..hmm_sim::DriverOpts::default()
+            },
+            ..r
+        };
+        assert_eq!(Request::from_json(&driven.to_json()), Ok(driven));
         let states = crate::scenario::parse_text("PPSS").expect("valid");
         let counters = hmm_sim::compare(&states, &hmm_sim::RunConfig::default()).lanes[1].counters;
         for reply in [
