@@ -68,7 +68,7 @@ pub fn main(args: Args) -> ExitCode {
     };
     let Some(pages) = pages.to_str() else {
         return usage_error(&format!(
-            "--pages: {:?} is not UTF-8; a state string is letters P C Z N S D O H, each optionally *N (H in whole 512-page THPs)",
+            "--pages: {:?} is not UTF-8; a state string is letters P C Z N S D O M H, each optionally *N (H in whole 512-page THPs)",
             pages
         ));
     };
