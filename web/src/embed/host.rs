@@ -17,8 +17,8 @@ use yew::prelude::*;
 use super::commands::{actions, lesson_plan, milestones_passed, position, LessonPlan, Plan};
 use super::protocol::{
     command_name, event_lesson_beat, event_lesson_ready, event_milestone, event_ready,
-    event_step_changed, parse_request, reply_error, reply_ok, LessonPosition, ProtocolError,
-    Request,
+    event_step_changed, parse_request, reply_error, reply_ok, Command, LessonPosition,
+    ProtocolError, Request,
 };
 use super::{Display, Origin};
 use crate::lesson::bundle;
@@ -172,6 +172,23 @@ fn on_message(
     let Some((request, replier)) = receive(e, origin) else {
         return;
     };
+    // The compare page has not fetched the lesson texts (they are data beside the app): a `load {lesson}`
+    // is answered once they are in, so its id can be checked.
+    if matches!(request.command, Command::LoadLesson(_)) && !bundle::loaded() {
+        let (latest, dispatcher) = (latest.clone(), dispatcher.clone());
+        bundle::load(move |_| answer(request, replier, &latest, &dispatcher));
+        return;
+    }
+    answer(request, replier, latest, dispatcher);
+}
+
+/// Carry out one command on the compare page and reply.
+fn answer(
+    request: Request,
+    replier: Replier,
+    latest: &Rc<RefCell<AppState>>,
+    dispatcher: &UseReducerDispatcher<AppState>,
+) {
     let name = command_name(&request.command);
     let planned = actions(&latest.borrow(), request.command, &known_lesson);
     match planned {

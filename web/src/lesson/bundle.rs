@@ -38,8 +38,14 @@ pub fn files() -> &'static [LessonFile] {
     })
 }
 
+/// Have the lesson files been fetched?
+pub fn loaded() -> bool {
+    FILES.get().is_some()
+}
+
 /// Fetch every lesson file (all at once, each its own request) and call `done` when all have arrived, or
 /// with the first failure in words. A second call after a success finds them loaded and calls `done` at once.
+
 pub fn load(done: impl FnOnce(Result<(), String>) + 'static) {
     if FILES.get().is_some() {
         return done(Ok(()));
