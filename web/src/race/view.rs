@@ -416,7 +416,7 @@ fn outcome_banner(s: &Stepped, def: &RaceDef) -> Html {
     let text = match end.how {
         RunEnd::Completed => "Completed: every thread finished its work.".to_owned(),
         RunEnd::Deadlock => format!(
-            "Deadlock: no thread can run, each waits for something another holds. {}",
+            "Deadlock: no thread can run; each waits for a lock that is never released (a thread may hold the one it waits for). {}",
             end.why.clone().unwrap_or_default()
         ),
         RunEnd::Livelock => format!(
