@@ -334,6 +334,32 @@ impl Setup {
         }
     }
 
+    /// A page of device `dev` holding `content`, mapped by the PTE `pte(pfn)` and mirrored writable in the
+    /// device's page table, as a migration to the device would have left it.
+    fn place_on_device(
+        &mut self,
+        mm: MmId,
+        vpn: u32,
+        dev: DevId,
+        content: u32,
+        pte: impl Fn(Pfn) -> Pte,
+    ) {
+        let pfn = self.world.devmem_pop(dev, DEVMEM_CHUNK_PAGES);
+        self.new_anon_folio(pfn, mm, vpn, content).mirror = Some((dev, mm));
+        self.set_pte(mm, vpn, pte(pfn));
+        let mirror = self
+            .world
+            .mirror_index(dev, mm)
+            .unwrap_or_else(|| open_mirror(&mut self.world, dev, mm));
+        self.world.mirrors[mirror].pt.insert(
+            vpn,
+            DptEntry {
+                pfn,
+                tag: DptTag::Write,
+            },
+        );
+    }
+
     /// Put page `vpn` of `mm` in `state`, holding `content` where it has data.
     pub fn place(&mut self, mm: MmId, vpn: u32, state: PageState, content: u32) {
         if !range_ok(vpn, 1) || self.world.mms.get(mm as usize).is_none() {
@@ -397,24 +423,9 @@ impl Setup {
                 let slot = (self.world.swap.len() - 1) as u32;
                 self.set_pte(mm, vpn, Pte::Swap { slot });
             }
+            // Mapped like system memory (a present, writable, anon-exclusive PTE), off the LRU.
             PageState::DeviceCoherent => {
-                // Mapped like system memory (a present, writable, anon-exclusive PTE), off the LRU, and
-                // mirrored by its device as a migration to it would have left it.
-                let dev = COHERENT_DEVICE;
-                let pfn = self.world.devmem_pop(dev, DEVMEM_CHUNK_PAGES);
-                self.new_anon_folio(pfn, mm, vpn, content).mirror = Some((dev, mm));
-                self.set_pte(mm, vpn, Pte::mk(pfn, true));
-                let mirror = self
-                    .world
-                    .mirror_index(dev, mm)
-                    .unwrap_or_else(|| open_mirror(&mut self.world, dev, mm));
-                self.world.mirrors[mirror].pt.insert(
-                    vpn,
-                    DptEntry {
-                        pfn,
-                        tag: DptTag::Write,
-                    },
-                );
+                self.place_on_device(mm, vpn, COHERENT_DEVICE, content, |pfn| Pte::mk(pfn, true))
             }
             PageState::DevicePrivate | PageState::OtherDevice => {
                 let dev = if state == PageState::DevicePrivate {
@@ -422,20 +433,10 @@ impl Setup {
                 } else {
                     OTHER_DEVICE.min(self.devices - 1)
                 };
-                let pfn = self.world.devmem_pop(dev, DEVMEM_CHUNK_PAGES);
-                self.new_anon_folio(pfn, mm, vpn, content).mirror = Some((dev, mm));
-                self.set_pte(mm, vpn, Pte::DevicePrivate { pfn, write: true });
-                let mirror = self
-                    .world
-                    .mirror_index(dev, mm)
-                    .unwrap_or_else(|| open_mirror(&mut self.world, dev, mm));
-                self.world.mirrors[mirror].pt.insert(
-                    vpn,
-                    DptEntry {
-                        pfn,
-                        tag: DptTag::Write,
-                    },
-                );
+                self.place_on_device(mm, vpn, dev, content, |pfn| Pte::DevicePrivate {
+                    pfn,
+                    write: true,
+                });
             }
         }
         self.world.expected.insert((mm, vpn), expected);
