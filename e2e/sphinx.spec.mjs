@@ -22,7 +22,7 @@ test('sphinx-build makes pages whose hmmviz frames show what the directives say'
   try {
     await page.setViewportSize({ width: 1280, height: 2400 });
     await page.goto(`${host.url}docs/index.html`);
-    await expect(page.locator('iframe.hmmviz')).toHaveCount(2);
+    await expect(page.locator('iframe.hmmviz')).toHaveCount(3);
     const first = page.frameLocator('iframe.hmmviz >> nth=0');
     await expect(first.locator('.lane')).toHaveCount(2);
     await expect(first.locator('#lane-legacy_a')).toBeVisible();
@@ -32,6 +32,9 @@ test('sphinx-build makes pages whose hmmviz frames show what the directives say'
     await expect(second.locator('.lane')).toHaveCount(1);
     await expect(second.locator('#lane-unified .pte')).toHaveCount(4);
     await expect(second.locator('#btn-play')).toHaveCount(0);
+    // A lesson at a beat (the URL's beats count from 1).
+    const third = page.frameLocator('iframe.hmmviz >> nth=2');
+    await expect(third.locator('.lesson-player')).toHaveAttribute('data-beat', '2', { timeout: 60_000 });
   } finally {
     await host.close();
   }
@@ -41,10 +44,11 @@ test('a directive with bad options fails the build and says which', () => {
   const project = mkdtempSync(path.join(os.tmpdir(), 'hmmviz-sphinx-bad-'));
   writeFileSync(path.join(project, 'conf.py'),
     `import sys\nsys.path.insert(0, ${JSON.stringify(path.join(root, 'integrations/sphinx'))})\nextensions = ["hmmviz_sphinx"]\n`);
-  writeFileSync(path.join(project, 'index.rst'), 'Bad\n===\n\n.. hmmviz::\n   :pages: PP\n   :lanes: A,Q\n\n.. hmmviz::\n   :step: 3\n');
+  writeFileSync(path.join(project, 'index.rst'), 'Bad\n===\n\n.. hmmviz::\n   :pages: PP\n   :lanes: A,Q\n\n.. hmmviz::\n   :step: 3\n\n.. hmmviz::\n   :pages: PP\n   :beat: 2\n');
   mkdirSync(path.join(project, '_build'), { recursive: true });
   const run = spawnSync(sphinxBuild, ['-q', '-W', '-b', 'html', project, path.join(project, '_build')], { encoding: 'utf8' });
   expect(run.status).not.toBe(0);
   expect(run.stderr).toContain('lanes are A, B and U');
   expect(run.stderr).toContain('give exactly one of :pages:');
+  expect(run.stderr).toContain(':beat: goes with :lesson:');
 });

@@ -13,7 +13,8 @@ In a page::
        :lanes: A,U
        :height: 450
 
-Options: ``pages`` (a scenario) or ``lesson`` (a lesson id), ``step``, ``lanes`` (A, B, U), ``view``
+Options: ``pages`` (a scenario) with ``step``, or ``lesson`` (a lesson id) with ``beat`` (1 is its first
+beat, as in the lesson page's links), ``lanes`` (A, B, U), ``view``
 (compare, deep), ``controls`` (none, compact, full), ``theme`` (light, dark, system), ``height`` (pixels; by
 default the frame is 16:9 of the text width). HTML builders get the frame; other builders (LaTeX, text) get
 a paragraph with the link, since a printed page cannot run it. docs/embedding.md has the URL parameters.
@@ -50,6 +51,7 @@ class HmmvizDirective(Directive):
         "pages": directives.unchanged_required,
         "lesson": directives.unchanged_required,
         "step": directives.nonnegative_int,
+        "beat": directives.positive_int,
         "lanes": _lanes,
         "view": _choice("view"),
         "controls": _choice("controls"),
@@ -61,13 +63,17 @@ class HmmvizDirective(Directive):
         options = self.options
         if ("pages" in options) == ("lesson" in options):
             raise self.error("hmmviz: give exactly one of :pages: (a scenario) or :lesson: (a lesson id)")
+        if "lesson" in options and "step" in options:
+            raise self.error("hmmviz: a lesson moves by beats: use :beat: (1 is the first beat), not :step:")
+        if "pages" in options and "beat" in options:
+            raise self.error("hmmviz: :beat: goes with :lesson:; a scenario takes :step:")
         config = self.state.document.settings.env.config
         params = [("v", "1")]
         if "pages" in options:
             params.append(("pages", options["pages"]))
         else:
             params.append(("lesson", options["lesson"]))
-        for key in ("view", "step", "lanes", "controls", "theme"):
+        for key in ("view", "step", "beat", "lanes", "controls", "theme"):
             if key in options:
                 params.append((key, str(options[key])))
         params.append(("embed", "1"))
