@@ -48,20 +48,20 @@ impl PageState {
         PageState::DevicePrivate,
         PageState::OtherDevice,
         PageState::DeviceCoherent,
-        PageState::Huge,
+        PageState::Huge, // last: PER_PAGE is every state before it
     ];
 
-    /// The states a single page can be in on its own: every letter but `H`, which comes 512 at a time.
-    pub const PER_PAGE: [PageState; 8] = [
-        PageState::Present,
-        PageState::CowShared,
-        PageState::Zero,
-        PageState::None,
-        PageState::Swapped,
-        PageState::DevicePrivate,
-        PageState::OtherDevice,
-        PageState::DeviceCoherent,
-    ];
+    /// The states a single page can be in on its own: every letter but `H`, which comes 512 at a time
+    /// (`ALL` without its last entry, so the two lists cannot drift apart).
+    pub const PER_PAGE: [PageState; 8] = {
+        let mut out = [PageState::Present; 8];
+        let mut i = 0;
+        while i < out.len() {
+            out[i] = PageState::ALL[i];
+            i += 1;
+        }
+        out
+    };
 
     pub fn letter(self) -> char {
         match self {
