@@ -49,12 +49,12 @@ test('steps forward and back by keyboard, milestones with Shift, Home and End', 
   await expect(page.locator('#narration-line')).toHaveText(/^milestone: /);
   const atMilestone = (await stepOf(page)).at;
   await page.keyboard.press('Shift+ArrowRight');
-  expect((await stepOf(page)).at).toBeGreaterThan(atMilestone);
+  // The step label updates on the next render: poll rather than read once.
+  await expect.poll(async () => (await stepOf(page)).at).toBeGreaterThan(atMilestone);
   await page.keyboard.press('Shift+ArrowLeft');
   await expect(stepLabel(page)).toHaveText(new RegExp(`^step ${atMilestone} /`));
   await page.keyboard.press('End');
-  const { at, len } = await stepOf(page);
-  expect(at).toBe(len);
+  await expect.poll(async () => { const { at, len } = await stepOf(page); return at === len; }).toBe(true);
   await expect(page.locator('#lane-legacy_a .pte.k-device_private_write')).toHaveCount(4);
   await page.keyboard.press('Home');
   await expect(stepLabel(page)).toHaveText(/^step 0 \//);
