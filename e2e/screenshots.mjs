@@ -1,4 +1,5 @@
-// Regenerates the screenshots in docs/ from a built site, at 1280×800 in headless Chromium:
+// Regenerates the screenshots in docs/ from a built site in headless Chromium, at 1280×800 unless a shot names
+// its own size:
 //   cargo xtask dist && node e2e/screenshots.mjs dist
 // Each shot is a URL (the app's own permalink format) plus, where needed, a few key presses.
 import { chromium } from '@playwright/test';
@@ -73,11 +74,55 @@ const shots = [
     query: '?glossary',
     waitFor: '#glossary',
   },
+  // Embedded, presented and on a phone (docs/embedding.md): each at the frame or screen size it shows.
+  {
+    file: 'embed-800x450.png',
+    query: '?v=1&pages=PPPPSSSS&step=40&embed=1',
+    viewport: { width: 800, height: 450 },
+  },
+  {
+    file: 'embed-1280x720-dark.png',
+    query: '?v=1&pages=PPPPSSSS&step=40&embed=1&lanes=A,U',
+    viewport: { width: 1280, height: 720 },
+    scheme: 'dark',
+  },
+  {
+    file: 'present-1280x720.png',
+    query: '?v=1&pages=PPPPSSSS&step=40&present=1',
+    viewport: { width: 1280, height: 720 },
+  },
+  {
+    file: 'present-1024x768.png',
+    query: '?v=1&pages=PPPPSSSS&step=40&present=1',
+    viewport: { width: 1024, height: 768 },
+  },
+  {
+    file: 'phone-390.png',
+    query: '?v=1&pages=PPNS&step=12',
+    viewport: { width: 390, height: 844 },
+  },
+  {
+    file: 'lesson-present-1280x720.png',
+    query: '?lesson=walk-count&beat=2&present=1',
+    viewport: { width: 1280, height: 720 },
+    waitFor: '#beat-title',
+  },
+  {
+    file: 'lesson-speaker.png',
+    query: '?lesson=walk-count&beat=2&speaker=1',
+    waitFor: '#beat-title',
+  },
+  {
+    file: 'lesson-embed-1280x720.png',
+    query: '?lesson=walk-count&beat=3&embed=1',
+    viewport: { width: 1280, height: 720 },
+    waitFor: '#beat-title',
+  },
 ];
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
 for (const shot of shots) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: shot.scheme ?? 'light' });
+  const page = await browser.newPage({ viewport: shot.viewport ?? { width: 1280, height: 800 }, colorScheme: shot.scheme ?? 'light' });
   await page.goto(base + shot.query);
   await page.locator(shot.waitFor ?? '.transport').waitFor({ timeout: 60_000 });
   for (const key of shot.keys ?? []) await page.keyboard.press(key);

@@ -11,6 +11,8 @@ test.beforeEach(async ({ context }) => {
 test('copy link copies this step; the link opens the same picture', async ({ page }) => {
   await page.goto('./?v=1&pages=PPNS&lane=legacy_a');
   await expect(page.locator('.lane')).toHaveCount(3);
+  // Every lane computed (the summary comes last), so no later update lands between the key presses.
+  await expect(page.locator('#summary')).toBeVisible();
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
   await expect(stepLabel(page)).toHaveText(/^step 5 \//);
   await page.locator('#copy-link').click();

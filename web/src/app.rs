@@ -362,8 +362,12 @@ fn use_url_follows(state: &AppState) {
     let settled = !state.playing && state.pending.is_none();
     use_effect_with((query, settled), move |(query, settled)| {
         let query = query.clone();
-        let timeout = settled
-            .then(|| Timeout::new(URL_WRITE_DELAY_MS, move || crate::share::write_url(&query)));
+        let seen = crate::share::current_search();
+        let timeout = settled.then(|| {
+            Timeout::new(URL_WRITE_DELAY_MS, move || {
+                crate::share::write_url(&query, &seen)
+            })
+        });
         move || drop(timeout)
     });
 }

@@ -15,15 +15,25 @@ fn entry_key(url: &UrlState) -> (String, &'static str) {
     (url.pages.clone(), url.view.name())
 }
 
+/// The address bar's query now (with its `?`), to hand back to [`write_url`] later.
+pub fn current_search() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
 /// Put `query` in the address bar without a navigation: a new history entry when the scenario or the view
-/// changed since the entry shown, else in place of it.
-pub fn write_url(query: &str) {
+/// changed since the entry shown, else in place of it. `seen` is the address the change was made against
+/// ([`current_search`] when the write was scheduled): if Back or Forward has moved the address since, the
+/// write is stale and dropped (writing it would push the old picture over the entry the user went to, and
+/// cut off Forward); the `popstate` it raised brings the state to that entry instead.
+pub fn write_url(query: &str, seen: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };
     let location = window.location();
     let current = location.search().unwrap_or_default();
-    if current.strip_prefix('?') == Some(query) {
+    if current != seen || current.strip_prefix('?') == Some(query) {
         return;
     }
     let push = entry_key(&parse_query(&current).0) != entry_key(&parse_query(query).0);
