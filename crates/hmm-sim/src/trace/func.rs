@@ -128,5 +128,6 @@ funcs! {
     MigrateVmaInsertHugePmdPage => "migrate_vma_insert_huge_pmd_page", "mm/migrate_device.c", "6.19+: maps a 2 MiB destination folio into an empty PMD (or over the huge zero page) with one PMD entry.";
     MigrateVmaSplitUnmappedFolio => "migrate_vma_split_unmapped_folio", "mm/migrate_device.c", "6.19+: the driver gave 4 KiB destinations for a 2 MiB source: split the PMD migration entry into 512 and the folio into 512 folios.";
     DoHugePmdDevicePrivate => "do_huge_pmd_device_private", "mm/huge_memory.c", "6.19+: a CPU fault on a device-private PMD entry: lock the device folio and call its migrate_to_ram for the whole 2 MiB.";
+    MigrateVmaSplitFolio => "migrate_vma_split_folio", "mm/migrate_device.c", "6.19+: collect meets a PTE-mapped large folio: lock it (unless it is the fault folio) and split it, then collect its pages one by one.";
     DmirrorFlags => "HMM_DMIRROR_FLAGS", "lib/test_hmm.c", "Sets the mirror's flags; HMM_DMIRROR_FLAG_FAIL_ALLOC makes the next device or system allocation of a migration fail once.";
 }

@@ -445,10 +445,15 @@ pub(super) async fn dmirror_devmem_fault(
     }
     // A 2 MiB device folio (6.19+) is migrated whole: the range is its aligned 2 MiB, with
     // SELECT_COMPOUND.
-    let order = k.w().folio(page).order;
+    let order = k.w().folio(k.w().folio_head(page)).order;
     let (start, end, compound) = if order > 0 {
+        // Clipped to the vma, which a partial munmap may have cut inside the 2 MiB ([I]: test_hmm's
+        // range must lie in the vma for migrate_vma_setup to accept it).
         let h = crate::mm::huge_memory::haddr(vpn);
-        (h, h + (1 << order), select_compound(k))
+        let (vs, ve) = k.w().mms[mm as usize]
+            .vma(vpn)
+            .map_or((vpn, vpn + 1), |v| (v.start, v.end));
+        (h.max(vs), (h + (1 << order)).min(ve), select_compound(k))
     } else {
         (vpn, vpn + 1, 0)
     };

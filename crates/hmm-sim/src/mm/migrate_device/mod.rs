@@ -180,9 +180,52 @@ fn migrate_vma_collect_hole(k: &Kernel, m: &mut MigrateVma, anonymous: bool, s: 
     }
 }
 
+/// 6.19's `migrate_vma_split_folio` for the large folios a chunk's PTEs map (a THP or a 2 MiB device folio
+/// whose PMD a partial munmap split): each is split before the PTE loop (the kernel drops the PTL at the
+/// PTE that finds it, splits, and restarts the chunk: the same splits in the same order). A folio other
+/// than the fault folio gets a reference and its lock for the split. The fault folio is locked and
+/// referenced by the fault already; after the split that reference moves to the fault page's own folio
+/// ("ensure the lock is held on the correct folio after the split": the model's fault path locked the
+/// fault page itself, so only the reference moves).
+async fn migrate_vma_split_ptemapped_folios(k: &Kernel, m: &MigrateVma, s: u32, e: u32) {
+    use crate::mm::huge_memory::split_folio;
+    for vpn in s..e {
+        let pfn = match k.w().mms[m.mm as usize].pte(vpn) {
+            Pte::Present { pfn, .. } | Pte::DevicePrivate { pfn, .. } => pfn,
+            _ => continue,
+        };
+        let head = k.w().folio_head(pfn);
+        let nr = k.w().folio(head).nr_pages();
+        if nr == 1 {
+            continue;
+        }
+        let _call = k.enter(Func::MigrateVmaSplitFolio, head);
+        let fault = m.fault_page.filter(|f| (head..head + nr).contains(f));
+        if fault.is_none() {
+            k.folio_get(head);
+            k.lock(crate::trace::LockId::Folio(head)).await;
+        }
+        let ret = split_folio(k, head).await;
+        match fault {
+            None => {
+                k.folio_unlock(head);
+                k.folio_put(head);
+            }
+            Some(f) if f != head && ret == 0 => {
+                k.folio_get(f);
+                k.folio_put(head);
+            }
+            Some(_) => {}
+        }
+    }
+}
+
 /// One PMD chunk under its PTL, taken once and held across the loop.
 async fn migrate_vma_collect_pmd(k: &Kernel, m: &mut MigrateVma, ctx: &CollectCtx, s: u32, e: u32) {
     let _call = k.enter(Func::MigrateVmaCollectPmd, pack_page(m.mm, s));
+    if k.version.device_thp() {
+        migrate_vma_split_ptemapped_folios(k, m, s, e).await;
+    }
     let ptl = k.pte_lock(m.mm, s).await;
     let mut unmapped = 0;
     for vpn in s..e {
