@@ -445,15 +445,14 @@ pub(super) async fn dmirror_devmem_fault(
     }
     // A 2 MiB device folio (6.19+) is migrated whole: the range is its aligned 2 MiB, with
     // SELECT_COMPOUND.
+    // "When folios are partially mapped, we can't rely on the folio order": a fault through a PTE
+    // (`vmf->pte`) migrates one page, even of a large folio; only a fault on the device-private PMD
+    // (`do_huge_pmd_device_private`) takes the folio's 2 MiB.
     let order = k.w().folio(k.w().folio_head(page)).order;
-    let (start, end, compound) = if order > 0 {
-        // Clipped to the vma, which a partial munmap may have cut inside the 2 MiB ([I]: test_hmm's
-        // range must lie in the vma for migrate_vma_setup to accept it).
+    let via_pmd = matches!(k.pmd_read(mm, vpn), Some(Pte::DevicePrivate { .. }));
+    let (start, end, compound) = if order > 0 && via_pmd {
         let h = crate::mm::huge_memory::haddr(vpn);
-        let (vs, ve) = k.w().mms[mm as usize]
-            .vma(vpn)
-            .map_or((vpn, vpn + 1), |v| (v.start, v.end));
-        (h.max(vs), (h + (1 << order)).min(ve), select_compound(k))
+        (h, h + (1 << order), select_compound(k))
     } else {
         (vpn, vpn + 1, 0)
     };
@@ -470,10 +469,12 @@ pub(super) async fn dmirror_devmem_fault(
         VM_FAULT_SIGBUS
     } else {
         let r = dmirror_devmem_fault_alloc_and_copy(k, &mut m, mirror).await;
+        // On an allocation failure the collected pages are restored (`migrate_vma_finalize`) before the
+        // error returns.
         if r == 0 {
             migrate_vma_pages(k, &mut m).await;
-            migrate_vma_finalize(k, &mut m).await;
         }
+        migrate_vma_finalize(k, &mut m).await;
         r
     };
     if serialise {
