@@ -380,13 +380,17 @@ pub(crate) fn set_pmd_migration_entry(k: &Kernel, mm: MmId, h: u32, head: Pfn) -
 pub(crate) async fn remove_migration_pmd(k: &Kernel, mm: MmId, h: u32, src: Pfn, dst: Pfn) {
     let _call = k.enter(Func::RemoveMigrationPmd, pack_page(mm, h));
     let ptl = k.pmd_lock(mm, h).await;
-    let kind = match k.pmd_read(mm, h) {
-        Some(Pte::Migration { pfn, kind }) if pfn == src => kind,
-        _ => {
-            k.unlock(ptl);
-            return;
+    // The entry is re-read under the lock: one that changed meanwhile is left alone.
+    if let Some(Pte::Migration { pfn, kind }) = k.pmd_read(mm, h) {
+        if pfn == src {
+            map_migrated_pmd(k, mm, h, dst, kind);
         }
-    };
+    }
+    k.unlock(ptl);
+}
+
+/// The body of `remove_migration_pmd` under `pmd_lock`: map `dst` at the PMD.
+fn map_migrated_pmd(k: &Kernel, mm: MmId, h: u32, dst: Pfn, kind: MigrationKind) {
     k.folio_get(dst);
     let write = kind == MigrationKind::Write;
     let new = if k.w().folio(dst).is_device_private() {
@@ -403,7 +407,6 @@ pub(crate) async fn remove_migration_pmd(k: &Kernel, mm: MmId, h: u32, src: Pfn,
     }
     k.entire_mapcount_add(dst, 1);
     k.pmd_write(mm, h, Some(new));
-    k.unlock(ptl);
 }
 
 /// `folio_split_unmapped(folio, 0)` of a locked large folio no page table maps (its PMD migration entry

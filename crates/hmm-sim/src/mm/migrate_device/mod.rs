@@ -292,22 +292,25 @@ async fn migrate_vma_collect_huge_pmd(
     use crate::mm::huge_memory::{set_pmd_migration_entry, split_folio};
     let _call = k.enter(Func::MigrateVmaCollectHugePmd, pack_page(m.mm, s));
     let ptl = k.pmd_lock(m.mm, s).await;
+    // Every way out drops pmd_lock here.
+    let unlock = |k: &Kernel| k.unlock(ptl);
     let skip = |k: &Kernel, m: &mut MigrateVma| {
-        k.unlock(ptl);
+        unlock(k);
         migrate_vma_collect_skip(k, m, s, e);
         true
     };
     let (head, write) = match k.pmd_read(m.mm, s) {
-        // pmd_none, or a PTE table by now: the PTE walk or the hole.
+        // pmd_none, or a PTE table by now (the leaf changed since the lockless read): the PTE walk or
+        // the hole.
         None => {
-            k.unlock(ptl);
+            unlock(k);
             return false;
         }
         Some(Pte::Zero) => {
             if ctx.flags & MIGRATE_VMA_SELECT_SYSTEM == 0 {
                 return skip(k, m);
             }
-            k.unlock(ptl);
+            unlock(k);
             migrate_vma_collect_hole(k, m, ctx.anonymous, s, e);
             return true;
         }
@@ -335,7 +338,7 @@ async fn migrate_vma_collect_huge_pmd(
         .fault_page
         .is_some_and(|f| k.w().folio_head(f) == head && fault_page_prelocked(k, Some(f), f));
     if !is_fault_folio && !k.folio_trylock(head) {
-        k.unlock(ptl);
+        unlock(k);
         k.folio_put(head);
         migrate_vma_collect_skip(k, m, s, e);
         return true;
@@ -353,7 +356,7 @@ async fn migrate_vma_collect_huge_pmd(
         m.cpages += 1;
         if set_pmd_migration_entry(k, m.mm, s, head) == 0 {
             migrate_vma_collect_skip(k, m, s + 1, e);
-            k.unlock(ptl);
+            unlock(k);
             return true;
         }
         m.npages -= 1;
@@ -361,7 +364,7 @@ async fn migrate_vma_collect_huge_pmd(
         m.set_src(k, i, 0);
     }
     // fallback: split the folio outside the PMD lock, then walk its PTEs.
-    k.unlock(ptl);
+    unlock(k);
     let ret = split_folio(k, head).await;
     if !is_fault_folio {
         k.folio_unlock(head);
@@ -696,26 +699,28 @@ async fn migrate_vma_insert_huge_pmd_page(
     };
     let ptl = k.pmd_lock(m.mm, h).await;
     let table = k.w().mms[m.mm as usize].pmds[(h / PTRS_PER_PTE) as usize].is_some();
+    // None: a PTE table or a leaf raced in since collect saw the hole.
     let flush = match k.pmd_read(m.mm, h) {
-        Some(Pte::Zero) => true,
-        None if !table => false,
-        _ => {
-            k.unlock(ptl);
-            let n = (HPAGE_PMD_NR as usize).min(m.npages as usize - i);
-            for j in i..i + n {
-                m.set_src(k, j, m.src[j] & !MIGRATE_PFN_MIGRATE);
-            }
-            return 0;
-        }
+        Some(Pte::Zero) => Some(true),
+        None if !table => Some(false),
+        _ => None,
     };
-    folio_add_new_anon_rmap_pmd(k, m.mm, h, page);
-    k.folio_get(page);
-    if flush {
-        k.tlb_flush(h, h + HPAGE_PMD_NR); // pmdp_invalidate of the huge zero PMD
-        k.pmd_write(m.mm, h, None);
+    if let Some(flush) = flush {
+        folio_add_new_anon_rmap_pmd(k, m.mm, h, page);
+        k.folio_get(page);
+        if flush {
+            k.tlb_flush(h, h + HPAGE_PMD_NR); // pmdp_invalidate of the huge zero PMD
+            k.pmd_write(m.mm, h, None);
+        }
+        k.pmd_write(m.mm, h, Some(entry));
     }
-    k.pmd_write(m.mm, h, Some(entry));
     k.unlock(ptl);
+    if flush.is_none() {
+        let n = (HPAGE_PMD_NR as usize).min(m.npages as usize - i);
+        for j in i..i + n {
+            m.set_src(k, j, m.src[j] & !MIGRATE_PFN_MIGRATE);
+        }
+    }
     0
 }
 
