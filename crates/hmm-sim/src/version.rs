@@ -11,8 +11,9 @@ pub enum KernelVersion {
     V6_14,
     /// 6.15 up to 6.18.0 (1afaeb8293c9): `trylock_page` under the PTL; a loser returns 0 and re-faults at once.
     V6_15,
-    /// Mainline 2026 with b570f37a2ce4, backported to 6.18.y: a loser sleeps until the folio is unlocked
-    /// instead of spinning.
+    /// Mainline 2026 with b570f37a2ce4 (backported to 6.18.y): a loser sleeps until the folio is unlocked
+    /// instead of spinning. Mainline 2026 is 6.19 and later, so it also has Balbir Singh's device-private
+    /// THP series (merged for 6.19: 368076f52ebe, a30b48bf1b24, aa3ade429543), which 6.18.y does not.
     Fix2026,
     /// Alistair Popple's alternative from the seed-003 thread (2024, repeated 2026), never merged: on top of
     /// the 2026 fix, `do_swap_page` installs the migration entry itself (it holds the PTL, the page lock and
@@ -46,7 +47,8 @@ impl KernelVersion {
                 "6.15 to 6.18.0 (1afaeb8293c9): do_swap_page trylocks the page; a loser re-faults at once (spins)"
             }
             KernelVersion::Fix2026 => {
-                "mainline 2026 and 6.18.y (b570f37a2ce4): a loser of the trylock sleeps until the page is unlocked"
+                "mainline 2026, 6.19+ (b570f37a2ce4): a loser of the trylock sleeps until the page is unlocked; \
+                 device-private THPs migrate whole (MIGRATE_VMA_SELECT_COMPOUND)"
             }
             KernelVersion::PoppleProposal => {
                 "proposal, not merged (Popple, 2024 and 2026): do_swap_page installs the migration entry itself"
@@ -54,19 +56,31 @@ impl KernelVersion {
         }
     }
 
+    /// Balbir Singh's device-private THP series (merged for 6.19, so in mainline 2026 and the proposal built
+    /// on it; not in 6.18.y): `MIGRATE_VMA_SELECT_COMPOUND`, `migrate_vma_collect_huge_pmd`'s PMD migration
+    /// entry, 2 MiB device folios behind device-private PMD entries, and test_hmm's 512-page migrate chunks.
+    /// Before it collect always splits a THP.
+    pub fn device_thp(self) -> bool {
+        matches!(self, KernelVersion::Fix2026 | KernelVersion::PoppleProposal)
+    }
+
     /// The proposal was discussed on the list but never written as a patch: the UI marks it.
     pub fn is_proposal(self) -> bool {
         self == KernelVersion::PoppleProposal
     }
 
-    /// Parses a name of [`KernelVersion::ALL`] (also `6.18.y` for the 2026 fix). `6.18` alone is refused:
-    /// 6.18.0 still spins like 6.15, and only the 6.18.y backport sleeps.
+    /// Parses a name of [`KernelVersion::ALL`]. `6.18` and `6.18.y` are refused with the reason: 6.18.0 still
+    /// spins like 6.15; 6.18.y sleeps like `2026` but lacks 6.19's device-private THP migration, a mix no
+    /// variant models.
     pub fn parse(s: &str) -> Result<KernelVersion, String> {
         if let Some(v) = KernelVersion::ALL.into_iter().find(|v| v.name() == s) {
             return Ok(v);
         }
         match s {
-            "6.18.y" => Ok(KernelVersion::Fix2026),
+            "6.18.y" => Err("kernel `6.18.y` is not modelled: it has the 2026 fix b570f37a2ce4 (a loser of the page \
+                 trylock sleeps, as `2026`), but not 6.19's device-private THP migration, which `2026` has; write \
+                 `2026` for the fault path, `6.15` for a THP split before migration"
+                .to_string()),
             "6.18" => Err("kernel `6.18` is ambiguous: 6.18.0 behaves like `6.15` (a loser of the page trylock \
                  spins), while the 6.18.y backport of b570f37a2ce4 behaves like `2026` (it sleeps); write one of \
                  those"
@@ -88,7 +102,8 @@ mod tests {
         for v in KernelVersion::ALL {
             assert_eq!(KernelVersion::parse(v.name()), Ok(v));
         }
-        assert_eq!(KernelVersion::parse("6.18.y"), Ok(KernelVersion::Fix2026));
+        let e = KernelVersion::parse("6.18.y").unwrap_err();
+        assert!(e.contains("device-private THP"), "{e}");
         let e = KernelVersion::parse("6.18").unwrap_err();
         assert!(e.contains("6.18.0 behaves like `6.15`"), "{e}");
         assert!(KernelVersion::parse("5.0")

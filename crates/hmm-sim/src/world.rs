@@ -533,7 +533,9 @@ pub struct Device {
     /// `calloc` / `cfree` counters of test_hmm.
     pub calloc: u64,
     pub cfree: u64,
-    /// `HMM_DMIRROR_FLAG_FAIL_ALLOC`: the next allocation fails once.
+    /// Free 2 MiB device folios (test_hmm's `free_folios`, 6.19+), by head pfn.
+    pub free_folios: Vec<Pfn>,
+    /// `HMM_DMIRROR_FLAG_FAIL_ALLOC`: the next allocation of a migration fails once.
     pub fail_alloc: bool,
     /// Serialise `migrate_to_ram` with a driver lock, as Xe did when it livelocked (kernel-model.md §4).
     pub migrate_to_ram_lock: bool,

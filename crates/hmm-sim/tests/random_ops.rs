@@ -5,6 +5,7 @@
 
 use hmm_sim::DmirrorCmd;
 use hmm_sim::GupTestCmd;
+use hmm_sim::KernelVersion;
 use hmm_sim::PageState;
 use hmm_sim::Strategy as LaneStrategy;
 use hmm_sim::RANGE_BASE_VPN;
@@ -239,8 +240,10 @@ fn test_hmm_write_races_its_own_migration() {
 
 /// THP operations over a 2 MiB range that starts as one PMD-mapped THP (`H*512`) or empty under
 /// `MADV_HUGEPAGE` (so faults map THPs or the huge zero page): CPU loads and stores, migrations (which split
-/// the THP in collect), snapshots, partial and whole munmaps, mprotect, fork and madvise, in two threads.
-/// Compound counts and "one PMD entry or 512 PTEs" are part of the at-rest check.
+/// the THP in collect on 6.15 and move it whole on 2026, 6.19's device-THP path), `HMM_DMIRROR_FLAGS`
+/// (an odd page count arms `FAIL_ALLOC`, forcing the 4 KiB fallback), snapshots, partial and whole munmaps,
+/// mprotect, fork and madvise, in two threads. Compound counts and "one PMD entry or 512 PTEs" (device THPs
+/// too) are part of the at-rest check.
 const THP_PAGES: u32 = 512;
 
 fn thp_op(ioctl_dev: u8) -> impl Strategy<Value = Op> {
@@ -259,7 +262,8 @@ fn thp_op(ioctl_dev: u8) -> impl Strategy<Value = Op> {
                 DmirrorCmd::MigrateToDev,
                 DmirrorCmd::MigrateToSys,
                 DmirrorCmd::Snapshot,
-                DmirrorCmd::Read
+                DmirrorCmd::Read,
+                DmirrorCmd::Flags
             ]),
             span.clone()
         )
@@ -310,6 +314,7 @@ proptest! {
     #[test]
     fn random_thp_programs_keep_invariants(
         start_huge in any::<bool>(),
+        kernel in prop::sample::select(vec![KernelVersion::V6_15, KernelVersion::Fix2026]),
         a in prop::collection::vec(thp_op(0), 1..6),
         b in prop::collection::vec(thp_op(1), 0..4),
         seed in any::<u64>(),
@@ -319,7 +324,7 @@ proptest! {
         setup.madvise_hugepage(0, RANGE_BASE_VPN, RANGE_BASE_VPN + THP_PAGES);
         prop_assert!(setup.errors.is_empty(), "{:?}", setup.errors);
         let threads = vec![ThreadSpec { name: "a".into(), mm: 0, ops: a }, ThreadSpec { name: "b".into(), mm: 0, ops: b }];
-        let cfg = RunConfig { policy: Policy::Random { seed }, limits: Limits { max_steps: 2_000_000, max_threads: 4 }, ..RunConfig::default() };
+        let cfg = RunConfig { kernel, policy: Policy::Random { seed }, limits: Limits { max_steps: 2_000_000, max_threads: 4 }, ..RunConfig::default() };
         let r = run(&setup, &threads, &cfg);
         match &r.result {
             Ok(()) => prop_assert!(r.violations.is_empty(), "{:?}", &r.violations[..r.violations.len().min(4)]),

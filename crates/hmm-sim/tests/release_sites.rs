@@ -195,6 +195,83 @@ fn workload(mut stop: impl FnMut(&Report) -> bool) {
             return;
         }
     }
+    // 6.19's device THPs (kernel 2026): a THP moved whole and faulted back whole; the FAIL_ALLOC fallbacks
+    // both ways; a partial munmap of a device-private PMD, then a fault (collect splits the PTE-mapped device
+    // folio); an empty 2 MiB and the huge zero page moved as compound holes; MIGRATE_TO_SYS over system
+    // THPs (not selected); the lanes on 2026 (no SELECT_COMPOUND: the split fallback).
+    {
+        let dmirror = |cmd, start, npages| Op::Dmirror {
+            dev: 0,
+            cmd,
+            start,
+            npages,
+            data: vec![],
+        };
+        let thp = Setup::from_states(&parse_states("H*1024").unwrap());
+        let programs = [
+            vec![
+                dmirror(DmirrorCmd::MigrateToDev, B, 512),
+                Op::CpuRead { vpn: B + 7 },
+                dmirror(DmirrorCmd::MigrateToSys, B + 512, 512),
+            ],
+            vec![
+                dmirror(DmirrorCmd::Flags, B, 1),
+                dmirror(DmirrorCmd::MigrateToDev, B, 512),
+                dmirror(DmirrorCmd::MigrateToDev, B + 512, 512),
+                dmirror(DmirrorCmd::Flags, B, 1),
+                dmirror(DmirrorCmd::MigrateToSys, B + 512, 512),
+            ],
+            vec![
+                Op::Munmap {
+                    start: B,
+                    npages: 128,
+                },
+                dmirror(DmirrorCmd::MigrateToDev, B + 128, 384),
+            ],
+            vec![
+                dmirror(DmirrorCmd::MigrateToDev, B, 1024),
+                Op::Munmap {
+                    start: B,
+                    npages: 256,
+                },
+                Op::CpuRead { vpn: B + 300 },
+                dmirror(DmirrorCmd::Flags, B, 1),
+                Op::CpuRead { vpn: B + 600 },
+            ],
+        ];
+        for ops in programs {
+            if stop(&run(
+                &thp,
+                &[thread("thp", ops)],
+                &cfg(KernelVersion::Fix2026, Policy::RoundRobin),
+            )) {
+                return;
+            }
+        }
+        let mut empty = Setup::from_states(&parse_states("N*1024").unwrap());
+        empty.madvise_hugepage(0, B, B + 1024);
+        let ops = vec![
+            Op::CpuRead { vpn: B + 512 },
+            dmirror(DmirrorCmd::MigrateToDev, B, 1024),
+            Op::CpuRead { vpn: B + 3 },
+        ];
+        if stop(&run(
+            &empty,
+            &[thread("thp", ops)],
+            &cfg(KernelVersion::Fix2026, Policy::RoundRobin),
+        )) {
+            return;
+        }
+        let cfg2026 = RunConfig {
+            kernel: KernelVersion::Fix2026,
+            ..RunConfig::default()
+        };
+        for lane in compare(&parse_states("H*512").unwrap(), &cfg2026).lanes {
+            if stop(&lane.report) {
+                return;
+            }
+        }
+    }
     // Lanes with the driver options: own device pages selected, the mutex held across setup, and the
     // read-only fault (legacy A).
     // (Holding the mutex across setup is only deadlock-free where no other invalidation comes: P and N.)
@@ -470,6 +547,50 @@ fn workload(mut stop: impl FnMut(&Report) -> bool) {
             Op::Fork,
         ),
     ];
+    // 6.19's device THPs (kernel 2026): two CPU faults on one device-private PMD (the loser finds the folio
+    // locked, or the PMD gone), MIGRATE_TO_SYS meeting a device THP a fault has locked, and a CPU write
+    // mapping a PTE table where a compound hole was collected.
+    let thp_races: [(&str, Vec<Op>, Vec<Op>); 3] = [
+        (
+            "H*512",
+            vec![
+                ioctl(DmirrorCmd::MigrateToDev, B, 512),
+                Op::CpuRead { vpn: B + 1 },
+            ],
+            vec![Op::CpuRead { vpn: B + 2 }],
+        ),
+        (
+            "H*512",
+            vec![
+                ioctl(DmirrorCmd::MigrateToDev, B, 512),
+                ioctl(DmirrorCmd::MigrateToSys, B, 512),
+            ],
+            vec![Op::CpuRead { vpn: B + 2 }],
+        ),
+        (
+            "N*512",
+            vec![ioctl(DmirrorCmd::MigrateToDev, B, 512)],
+            vec![Op::CpuWrite {
+                vpn: B + 5,
+                value: 1,
+            }],
+        ),
+    ];
+    for (states, a, b) in thp_races {
+        let setup = Setup::from_states(&parse_states(states).unwrap());
+        let threads = [thread("a", a), thread("b", b)];
+        let mut stopped = false;
+        let mut cfg = cfg(KernelVersion::Fix2026, Policy::RunToBlock);
+        cfg.limits.max_steps = 200_000;
+        explore(&setup, &threads, &cfg, 60, |r| {
+            let spun = matches!(r.result, Err(hmm_sim::RunError::StepLimit { .. }));
+            stopped = !spun && stop(r);
+            stopped
+        });
+        if stopped {
+            return;
+        }
+    }
     for (states, kernel, a, b) in races {
         let setup = Setup::from_states(&parse_states(states).unwrap());
         let threads = [thread("a", vec![a]), thread("b", vec![b])];

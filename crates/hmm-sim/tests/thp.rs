@@ -269,3 +269,96 @@ fn the_parser_requires_whole_thps() {
         "a THP needs its whole 2 MiB in the vma"
     );
 }
+
+fn on(kernel: hmm_sim::KernelVersion, setup: &Setup, ops: Vec<Op>) -> hmm_sim::Report {
+    let r = run(
+        setup,
+        &[ThreadSpec {
+            name: "t".into(),
+            mm: 0,
+            ops,
+        }],
+        &RunConfig {
+            kernel,
+            ..RunConfig::default()
+        },
+    );
+    assert_eq!(r.result, Ok(()));
+    assert!(r.violations.is_empty(), "{:?}", r.violations);
+    r
+}
+
+fn migrate_to_dev() -> Op {
+    Op::Dmirror {
+        dev: 0,
+        cmd: DmirrorCmd::MigrateToDev,
+        start: B,
+        npages: N,
+        data: vec![],
+    }
+}
+
+/// 6.19's device-THP path (kernel 2026): the THP moves whole into one 2 MiB device folio behind a
+/// device-private PMD entry, with the kernel's compound counts (the device head holds the PMD mapping's
+/// reference and entire mapcount, the tails nothing), and the per-page costs of 6.15's split-first path
+/// are gone: one PTL acquisition per `pmd_lock` instead of one per page, one TLB flush for the 2 MiB.
+#[test]
+fn kernel_2026_moves_a_thp_whole_into_a_device_thp() {
+    use hmm_sim::KernelVersion;
+    let s = thp_setup();
+    let whole = on(KernelVersion::Fix2026, &s, vec![migrate_to_dev()]);
+    let Some(Pte::DevicePrivate {
+        pfn: head,
+        write: true,
+    }) = whole.world.mms[0].pmd_leaf(B)
+    else {
+        panic!(
+            "no device-private PMD: {:?}",
+            whole.world.mms[0].pmd_leaf(B)
+        )
+    };
+    assert!(whole.world.mms[0].pmds[(B / 512) as usize].is_none());
+    let h = whole.world.folio(head);
+    assert!(h.is_device_private());
+    assert_eq!(
+        (h.order, h.refcount, h.entire_mapcount, h.mapcount),
+        (9, 1, 1, 0)
+    );
+    for p in head + 1..head + N {
+        let t = whole.world.folio(p);
+        assert_eq!((t.tail_of, t.refcount, t.mapcount), (Some(head), 0, 0));
+    }
+    assert!(check_at_rest(&whole.world).is_empty());
+
+    let split = on(KernelVersion::V6_15, &s, vec![migrate_to_dev()]);
+    assert!(split.world.mms[0].pmd_leaf(B).is_none());
+    let (w, p) = (whole.counters, split.counters);
+    assert_eq!(
+        (w.walks, w.invalidations, w.ptl_acquisitions, w.tlb_flushes),
+        (1, 1, 2, 1)
+    );
+    assert_eq!(
+        (p.walks, p.invalidations, p.ptl_acquisitions, p.tlb_flushes),
+        (8, 9, 522, 521)
+    );
+}
+
+/// A fault on the device-private PMD brings the 2 MiB back as one system THP (`do_huge_pmd_device_private`
+/// → test_hmm's `migrate_to_ram` with `SELECT_COMPOUND`); the device folio is freed whole.
+#[test]
+fn a_cpu_fault_on_a_device_thp_brings_back_a_thp() {
+    use hmm_sim::KernelVersion;
+    let s = thp_setup();
+    let r = on(
+        KernelVersion::Fix2026,
+        &s,
+        vec![migrate_to_dev(), Op::CpuRead { vpn: B + 7 }],
+    );
+    let Some(Pte::Present { pfn: head, .. }) = r.world.mms[0].pmd_leaf(B) else {
+        panic!("no THP after the fault: {:?}", r.world.mms[0].pmd_leaf(B))
+    };
+    let h = r.world.folio(head);
+    assert_eq!((h.order, h.refcount, h.entire_mapcount), (9, 1, 1));
+    assert_eq!(r.world.devices[0].free_folios.len(), 1);
+    assert!(check_at_rest(&r.world).is_empty());
+}

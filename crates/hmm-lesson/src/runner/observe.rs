@@ -43,15 +43,31 @@ pub fn held_locks(view: &ViewState) -> u64 {
 
 /// Page `p` of the test process (mm 0).
 fn page_obs(view: &ViewState, p: usize, names: &[String], mapped: bool) -> PageObs {
-    let pte = view.ptes.get(&(0, vpn(p))).copied().unwrap_or(Pte::None);
+    // A PMD-mapped page (a THP, the huge zero page, a device-private PMD) is seen through its PMD leaf.
+    let pte = view.entry(0, vpn(p));
     let frame = pte
         .pfn()
         .filter(|&pfn| pfn != ZERO_PFN)
         .and_then(|pfn| view.frames.get(&pfn));
+    let h = vpn(p) - vpn(p) % hmm_sim::PTRS_PER_PTE;
+    let pmd_head_zone = view
+        .pmds
+        .get(&(0, h))
+        .and_then(|leaf| leaf.pfn())
+        .and_then(|head| view.frames.get(&head))
+        .map(|f| f.zone);
     let (location, content) = match pte {
         Pte::None => (Location::Nowhere, 0),
         Pte::Zero => (Location::Sys, 0),
         Pte::Swap { slot } => (Location::Swap, view.swap.get(&slot).copied().unwrap_or(0)),
+        // A page of a PMD-mapped folio lives where the folio's head does (the trace names a large folio's
+        // zone once, at its head).
+        _ if pmd_head_zone.is_some() => match pmd_head_zone {
+            Some(Zone::DevicePrivate(d) | Zone::DeviceCoherent(d)) => {
+                (Location::Dev(d as usize), frame.map_or(0, |f| f.content))
+            }
+            _ => (Location::Sys, frame.map_or(0, |f| f.content)),
+        },
         _ => match frame {
             Some(f) => match f.zone {
                 Zone::DevicePrivate(d) | Zone::DeviceCoherent(d) => {

@@ -16,7 +16,7 @@
 use crate::errno::EAGAIN;
 use crate::kernel::Kernel;
 use crate::mm::mmu_notifier::{invalidate_range_end, invalidate_range_start, NotifierRange};
-use crate::pte::{Pfn, Pte};
+use crate::pte::{MigrationKind, Pfn, Pte};
 use crate::trace::{pack_page, FolioFlag, Func, NotifyEvent, NO_OWNER};
 use crate::world::{MmId, Zone, PTRS_PER_PTE};
 
@@ -327,4 +327,135 @@ pub async fn madvise_hugepage(k: &Kernel, mm: MmId, start: u32, end: u32) -> i32
     }
     k.mmap_write_unlock(mm);
     0
+}
+
+/// `set_pmd_migration_entry(pvmw, page)` (6.19's collect calls it under the `pmd_lock` it holds): a PMD
+/// mapping of a large folio becomes one PMD migration entry. A present PMD is flushed
+/// (`pmdp_invalidate`); a device-private one the TLB never held is not. An AnonExclusive folio is shared
+/// first (`folio_try_share_anon_rmap_pmd`), which fails for a maybe-pinned folio: the PMD is left as it
+/// was and `-EBUSY` returned. Then `folio_remove_rmap_pmd` (entire mapcount −1) and `folio_put` (the
+/// mapping's reference; the caller holds its own).
+pub(crate) fn set_pmd_migration_entry(k: &Kernel, mm: MmId, h: u32, head: Pfn) -> i32 {
+    let call = k.enter(Func::SetPmdMigrationEntry, pack_page(mm, h));
+    let (write, present) = match k.pmd_read(mm, h) {
+        Some(Pte::Present { pfn, write, .. }) if pfn == head => (write, true),
+        Some(Pte::DevicePrivate { pfn, write }) if pfn == head => (write, false),
+        _ => {
+            call.ret(crate::errno::EBUSY);
+            return crate::errno::EBUSY;
+        }
+    };
+    let (exclusive, pinned) = {
+        let w = k.w();
+        let f = w.folio(head);
+        (f.anon_exclusive, f.maybe_dma_pinned())
+    };
+    if exclusive && pinned {
+        call.ret(crate::errno::EBUSY);
+        return crate::errno::EBUSY;
+    }
+    if present {
+        k.tlb_flush(h, h + HPAGE_PMD_NR); // pmdp_invalidate
+    }
+    let kind = if write {
+        MigrationKind::Write
+    } else if exclusive {
+        MigrationKind::ReadExclusive
+    } else {
+        MigrationKind::Read
+    };
+    if exclusive {
+        k.set_flag(head, FolioFlag::AnonExclusive, false);
+    }
+    k.pmd_write(mm, h, Some(Pte::Migration { pfn: head, kind }));
+    k.entire_mapcount_add(head, -1); // folio_remove_rmap_pmd
+    k.folio_put(head);
+    0
+}
+
+/// `remove_migration_pmd(pvmw, new)`, from `remove_migration_ptes`' rmap walk: under `pmd_lock`, a PMD
+/// migration entry of `src` becomes a PMD mapping of the large folio `dst` (a device-private PMD entry
+/// for device-private memory, a THP otherwise), with `folio_add_anon_rmap_pmd` (entire mapcount +1,
+/// exclusive unless the entry was a plain read entry) and a reference for the mapping.
+pub(crate) async fn remove_migration_pmd(k: &Kernel, mm: MmId, h: u32, src: Pfn, dst: Pfn) {
+    let _call = k.enter(Func::RemoveMigrationPmd, pack_page(mm, h));
+    let ptl = k.pmd_lock(mm, h).await;
+    // The entry is re-read under the lock: one that changed meanwhile is left alone.
+    if let Some(Pte::Migration { pfn, kind }) = k.pmd_read(mm, h) {
+        if pfn == src {
+            map_migrated_pmd(k, mm, h, dst, kind);
+        }
+    }
+    k.unlock(ptl);
+}
+
+/// The body of `remove_migration_pmd` under `pmd_lock`: map `dst` at the PMD.
+fn map_migrated_pmd(k: &Kernel, mm: MmId, h: u32, dst: Pfn, kind: MigrationKind) {
+    k.folio_get(dst);
+    let write = kind == MigrationKind::Write;
+    let new = if k.w().folio(dst).is_device_private() {
+        Pte::DevicePrivate { pfn: dst, write }
+    } else {
+        Pte::Present {
+            pfn: dst,
+            write,
+            dirty: false,
+        }
+    };
+    if kind != MigrationKind::Read && k.w().folio(dst).is_anon() {
+        k.set_flag(dst, FolioFlag::AnonExclusive, true);
+    }
+    k.entire_mapcount_add(dst, 1);
+    k.pmd_write(mm, h, Some(new));
+}
+
+/// `folio_split_unmapped(folio, 0)` of a locked large folio no page table maps (its PMD migration entry
+/// has just been split into 512 PTE migration entries): 512 order-0 folios, each locked and holding the
+/// one reference the migration holds on it, as the head keeps its own (finalize unlocks and puts each).
+pub(crate) fn folio_split_unmapped(k: &Kernel, head: Pfn) {
+    let _call = k.enter(Func::SplitHugePage, head);
+    let template = k.w().folio(head).clone();
+    let n = template.nr_pages();
+    for p in head + 1..head + n {
+        {
+            let mut w = k.wm();
+            let f = &mut w.frames[p as usize];
+            f.tail_of = None;
+            f.anon_vma = template.anon_vma;
+            f.index = template.index + (p - head);
+            f.anon_exclusive = template.anon_exclusive;
+            f.lru = false;
+            f.mirror = template.mirror;
+        }
+        k.folio_get(p);
+        let locked = k.folio_trylock(p);
+        debug_assert!(locked, "a tail page just split off is unlocked");
+    }
+    k.wm().frames[head as usize].order = 0;
+}
+
+/// `do_huge_pmd_device_private(vmf)` (6.19+): a CPU fault on a device-private PMD entry. Under `pmd_lock`
+/// re-check the entry, then trylock the device folio: the winner takes a reference, drops the lock and
+/// calls the page's `pgmap->ops->migrate_to_ram` (which migrates the whole 2 MiB), then unlocks and puts
+/// it; a loser sleeps until the folio is unlocked and the access faults again.
+pub async fn do_huge_pmd_device_private(k: &Kernel, mm: MmId, vpn: u32, write: bool) -> u32 {
+    let h = haddr(vpn);
+    let call = k.enter(Func::DoHugePmdDevicePrivate, pack_page(mm, h));
+    let ptl = k.pmd_lock(mm, h).await;
+    let Some(Pte::DevicePrivate { pfn: head, .. }) = k.pmd_read(mm, h) else {
+        k.unlock(ptl);
+        return crate::mm::memory::VM_FAULT_OK;
+    };
+    if !k.folio_trylock(head) {
+        k.unlock(ptl);
+        k.folio_wait_unlocked(head).await;
+        return crate::mm::memory::VM_FAULT_OK;
+    }
+    k.folio_get(head);
+    k.unlock(ptl);
+    let ret = crate::mm::memory::migrate_to_ram(k, mm, h, head, write).await;
+    k.folio_unlock(head);
+    k.folio_put(head);
+    call.ret(ret as i32);
+    ret
 }

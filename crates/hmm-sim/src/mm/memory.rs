@@ -146,7 +146,7 @@ pub(crate) async fn migration_entry_wait(k: &Kernel, mm: MmId, vpn: u32) {
 }
 
 /// `page_pgmap(page)->ops->migrate_to_ram(vmf)`: the owning device's driver moves the page back.
-async fn migrate_to_ram(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn, write: bool) -> u32 {
+pub(crate) async fn migrate_to_ram(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn, write: bool) -> u32 {
     let ops = match k.w().folio(pfn).zone {
         Zone::DevicePrivate(dev) => k.pgmap_ops(dev),
         _ => None,
@@ -366,6 +366,10 @@ async fn huge_pmd_fault(k: &Kernel, mm: MmId, vpn: u32, write: bool) -> Option<u
             Some(VM_FAULT_OK)
         }
         Some(Pte::Present { write: true, .. }) => Some(VM_FAULT_OK),
+        // 6.19+: a device-private PMD faults the whole 2 MiB back (`do_huge_pmd_device_private`).
+        Some(Pte::DevicePrivate { .. }) if k.version.device_thp() => {
+            Some(crate::mm::huge_memory::do_huge_pmd_device_private(k, mm, vpn, write).await)
+        }
         Some(Pte::Present { .. } | Pte::Zero) if !write => Some(VM_FAULT_OK),
         Some(_) => {
             split_huge_pmd(k, mm, vpn).await;

@@ -13,7 +13,9 @@ pub fn folio_migrate_mapping(k: &Kernel, dst: Pfn, src: Pfn, extra_count: i32) -
     let (refcount, mapcount) = {
         let w = k.w();
         let f = w.folio(src);
-        (f.refcount, f.mapcount)
+        // folio_mapcount: each page's PTE mappings and, for a large folio, its PMD mappings.
+        let ptes: i32 = (src..src + f.nr_pages()).map(|p| w.folio(p).mapcount).sum();
+        (f.refcount, ptes + f.entire_mapcount)
     };
     // folio_expected_ref_count: one per mapping (swap cache and page cache are not modelled).
     let expected = mapcount + extra_count + 1;

@@ -190,7 +190,9 @@ pub(crate) async fn do_munmap(k: &Kernel, mm: MmId, start: u32, end: u32) {
         if let Pte::DevicePrivate { pfn, .. } = pte {
             // zap_nonpresent_ptes since be3f38d05cc5: a device-private folio is anonymous even in a file
             // VMA (a MAP_PRIVATE file page COWed, then migrated); the check was vma_is_anonymous() before.
-            if !k.w().folio(pfn).is_anon() {
+            // `page_folio`: a page of a 2 MiB device folio is anonymous through its head.
+            let head = k.w().folio_head(pfn);
+            if !k.w().folio(head).is_anon() {
                 k.violation(format!(
                     "zap_nonpresent_ptes: WARN_ON_ONCE(!folio_test_anon()) for pfn {pfn:#x}"
                 ));

@@ -141,6 +141,13 @@ pub async fn remove_migration_ptes(k: &Kernel, src: Pfn, dst: Pfn) {
     let _call = k.enter(Func::RemoveMigrationPtes, src);
     let (lock, members) = rmap_walk_locked_by(k, dst, src).await;
     for (mm, vpn) in members {
+        // page_vma_mapped_walk stops at a PMD migration entry of a large folio: remove_migration_pmd.
+        if let Some(Pte::Migration { pfn, .. }) = k.pmd_read(mm, vpn) {
+            if pfn == src {
+                crate::mm::huge_memory::remove_migration_pmd(k, mm, vpn, src, dst).await;
+            }
+            continue;
+        }
         if !maps(k, mm, vpn, src) {
             continue;
         }

@@ -77,6 +77,7 @@ impl Setup {
                 chunks: Vec::new(),
                 calloc: 0,
                 cfree: 0,
+                free_folios: Vec::new(),
                 fail_alloc: false,
                 migrate_to_ram_lock: false,
                 migrate_lock: None,

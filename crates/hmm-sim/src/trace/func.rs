@@ -122,4 +122,12 @@ funcs! {
     HmmVmaHandlePmd => "hmm_vma_handle_pmd", "mm/hmm.c", "A PMD maps a THP: reports its 512 pages with the order bits (9), or faults them if the caller needs more.";
     MadviseFree => "madvise_free_single_vma", "mm/madvise.c", "madvise(MADV_FREE): marks clean anonymous pages lazily freeable; only reclaim would drop them.";
     PmdMigrationEntryWait => "pmd_migration_entry_wait", "mm/migrate.c", "The PMD is a migration entry: sleep until the folio is unlocked, then re-fault.";
+    MigrateVmaCollectHugePmd => "migrate_vma_collect_huge_pmd", "mm/migrate_device.c", "6.19+: under pmd_lock, collects a PMD-mapped THP or device-private PMD whole (one MIGRATE|COMPOUND entry behind a PMD migration entry) when the driver passed SELECT_COMPOUND, or splits it.";
+    SetPmdMigrationEntry => "set_pmd_migration_entry", "mm/huge_memory.c", "Replaces a PMD mapping of a large folio with one PMD migration entry: flush, drop the entire mapping and its reference.";
+    RemoveMigrationPmd => "remove_migration_pmd", "mm/huge_memory.c", "Replaces a PMD migration entry with a PMD mapping of the new folio (a THP or a device-private PMD entry).";
+    MigrateVmaInsertHugePmdPage => "migrate_vma_insert_huge_pmd_page", "mm/migrate_device.c", "6.19+: maps a 2 MiB destination folio into an empty PMD (or over the huge zero page) with one PMD entry.";
+    MigrateVmaSplitUnmappedFolio => "migrate_vma_split_unmapped_folio", "mm/migrate_device.c", "6.19+: the driver gave 4 KiB destinations for a 2 MiB source: split the PMD migration entry into 512 and the folio into 512 folios.";
+    DoHugePmdDevicePrivate => "do_huge_pmd_device_private", "mm/huge_memory.c", "6.19+: a CPU fault on a device-private PMD entry: lock the device folio and call its migrate_to_ram for the whole 2 MiB.";
+    MigrateVmaSplitFolio => "migrate_vma_split_folio", "mm/migrate_device.c", "6.19+: collect meets a PTE-mapped large folio: lock it (unless it is the fault folio) and split it, then collect its pages one by one.";
+    DmirrorFlags => "HMM_DMIRROR_FLAGS", "lib/test_hmm.c", "Sets the mirror's flags; HMM_DMIRROR_FLAG_FAIL_ALLOC makes the next device or system allocation of a migration fail once.";
 }

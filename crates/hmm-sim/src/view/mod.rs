@@ -68,6 +68,29 @@ pub struct ViewState {
 }
 
 impl ViewState {
+    /// What maps page `vpn` of `mm` at this step: its PTE, or the PMD leaf covering it narrowed to the page
+    /// (`Present` of subpage `head + i`; the huge zero page as the zero page), as `Mm::entry` reads a world.
+    pub fn entry(&self, mm: u8, vpn: u32) -> Pte {
+        let h = vpn - vpn % PTRS_PER_PTE;
+        let Some(&leaf) = self.pmds.get(&(mm, h)) else {
+            return self.ptes.get(&(mm, vpn)).copied().unwrap_or(Pte::None);
+        };
+        let i = vpn - h;
+        match leaf {
+            Pte::Present { pfn, write, dirty } => Pte::Present {
+                pfn: pfn + i,
+                write,
+                dirty,
+            },
+            Pte::Migration { pfn, kind } => Pte::Migration { pfn: pfn + i, kind },
+            Pte::DevicePrivate { pfn, write } => Pte::DevicePrivate {
+                pfn: pfn + i,
+                write,
+            },
+            other => other,
+        }
+    }
+
     /// The set-up world, restricted to what viewers show.
     pub fn from_world(w: &World) -> ViewState {
         let mut v = ViewState::default();

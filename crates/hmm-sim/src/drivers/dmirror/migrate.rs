@@ -3,19 +3,44 @@
 //! migrate-on-fault collection.
 
 use super::*;
+use crate::mm::migrate_device::MIGRATE_PFN_COMPOUND;
+use crate::world::PTRS_PER_PTE;
 
-/// `dmirror_devmem_alloc_page`: pop a free device page (a new chunk if none), refcount 1, locked
-/// (`zone_device_page_init`). `None` when `FAIL_ALLOC` is armed.
-pub fn dmirror_devmem_alloc_page(k: &Kernel, dev: DevId, mirror: (DevId, MmId)) -> Option<Pfn> {
-    let call = k.enter(Func::DmirrorDevmemAllocPage, 0);
-    let fail = std::mem::take(&mut k.wm().devices[dev as usize].fail_alloc);
-    if fail {
-        call.ret(ENOMEM);
-        return None;
-    }
+/// `HMM_DMIRROR_FLAG_FAIL_ALLOC`, tested and cleared by the allocation it fails.
+fn take_fail_alloc(k: &Kernel, dev: DevId) -> bool {
+    std::mem::take(&mut k.wm().devices[dev as usize].fail_alloc)
+}
+
+/// `dmirror_devmem_alloc_page(dmirror, is_large)`: pop a free device page (a new chunk if none), or with
+/// `is_large` a free 2 MiB device folio (`free_folios`, 6.19+); refcount 1 on the head, locked
+/// (`zone_device_folio_init`).
+pub fn dmirror_devmem_alloc_page(
+    k: &Kernel,
+    dev: DevId,
+    mirror: (DevId, MmId),
+    is_large: bool,
+) -> Pfn {
+    let _call = k.enter(Func::DmirrorDevmemAllocPage, 0);
     let pfn = {
         let mut w = k.wm();
-        let pfn = w.devmem_pop(dev, DEVMEM_CHUNK_PAGES);
+        let pfn = if is_large {
+            let zone = w.devices[dev as usize].zone();
+            let head = match w.devices[dev as usize].free_folios.pop() {
+                Some(head) => head,
+                None => {
+                    // dmirror_allocate_chunk(is_large): the model's large chunk is one folio.
+                    let head = w.contiguous_frames(zone, PTRS_PER_PTE);
+                    w.devices[dev as usize].chunks.push((head, PTRS_PER_PTE));
+                    head
+                }
+            };
+            w.prep_compound(head, crate::mm::huge_memory::HPAGE_PMD_ORDER);
+            w.frames[head as usize].refcount = 1;
+            w.devices[dev as usize].calloc += PTRS_PER_PTE as u64;
+            head
+        } else {
+            w.devmem_pop(dev, DEVMEM_CHUNK_PAGES)
+        };
         let f = &mut w.frames[pfn as usize];
         f.mirror = Some(mirror);
         f.locked = Some(k.tid());
@@ -33,14 +58,19 @@ pub fn dmirror_devmem_alloc_page(k: &Kernel, dev: DevId, mirror: (DevId, MmId)) 
         lock,
         shared: false,
     });
-    Some(pfn)
+    pfn
 }
 
-/// Allocate a device page for each collected src and copy (or clear) its data.
+/// Allocate a device page for each collected src and copy (or clear) its data. A compound src (6.19+)
+/// gets a 2 MiB device folio and a `COMPOUND` dst; with `FAIL_ALLOC` armed that allocation fails and it
+/// falls back to 512 device pages (a 4 KiB src is then simply not migrated).
 pub fn dmirror_migrate_alloc_and_copy(k: &Kernel, mirror: usize, m: &mut MigrateVma) {
     let _call = k.enter(Func::DmirrorMigrateAllocAndCopy, pack_page(m.mm, m.start));
     let (mm, dev) = mirror_ids(k, mirror);
-    for i in 0..m.npages as usize {
+    let mut next = 0usize;
+    while next < m.npages as usize {
+        let i = next;
+        next += 1;
         if m.src[i] & MIGRATE_PFN_MIGRATE == 0 {
             continue;
         }
@@ -48,9 +78,45 @@ pub fn dmirror_migrate_alloc_and_copy(k: &Kernel, mirror: usize, m: &mut Migrate
         if spage.is_some_and(|p| k.w().folio(p).is_device()) {
             continue; // WARN: already device memory
         }
-        let Some(dpage) = dmirror_devmem_alloc_page(k, dev, (dev, mm)) else {
-            continue;
+        let is_large = m.src[i] & MIGRATE_PFN_COMPOUND != 0;
+        let nr = if is_large {
+            (PTRS_PER_PTE as usize).min(m.npages as usize - i)
+        } else {
+            1
         };
+        if take_fail_alloc(k, dev) {
+            let _fail = k.enter(Func::DmirrorDevmemAllocPage, 0);
+            _fail.ret(ENOMEM);
+            drop(_fail);
+            if !is_large {
+                continue;
+            }
+            // "Try with smaller pages": one device page per 4 KiB of the 2 MiB.
+            let wbit = m.src[i] & MIGRATE_PFN_WRITE;
+            for j in i..i + nr {
+                let dpage = dmirror_devmem_alloc_page(k, dev, (dev, mm), false);
+                match spage {
+                    Some(s) => k.copy_page(s + (j - i) as u32, dpage),
+                    None => k.set_content(dpage, 0),
+                }
+                m.set_dst(k, j, migrate_pfn(dpage) | wbit);
+            }
+            next = i + nr;
+            continue;
+        }
+        let dpage = dmirror_devmem_alloc_page(k, dev, (dev, mm), is_large);
+        if is_large {
+            for j in 0..nr as u32 {
+                match spage {
+                    Some(s) => k.copy_page(s + j, dpage + j),
+                    None => k.set_content(dpage + j, 0),
+                }
+            }
+            let wbit = m.src[i] & MIGRATE_PFN_WRITE;
+            m.set_dst(k, i, migrate_pfn(dpage) | wbit | MIGRATE_PFN_COMPOUND);
+            next = i + nr;
+            continue;
+        }
         match spage {
             Some(s) => k.copy_page(s, dpage),
             None => k.set_content(dpage, 0), // clear_highpage
@@ -86,11 +152,22 @@ pub async fn dmirror_migrate_finalize_and_map(k: &Kernel, mirror: usize, m: &Mig
         } else {
             DptTag::Read
         };
-        k.dpt_set(
-            mirror,
-            m.start + i as u32,
-            Some(DptEntry { pfn: dpage, tag }),
-        );
+        // A 2 MiB device folio is mapped page by page (one xarray entry per page).
+        let nr = if m.dst[i] & MIGRATE_PFN_COMPOUND != 0 {
+            k.w().folio(dpage).nr_pages()
+        } else {
+            1
+        };
+        for j in 0..nr {
+            k.dpt_set(
+                mirror,
+                m.start + i as u32 + j,
+                Some(DptEntry {
+                    pfn: dpage + j,
+                    tag,
+                }),
+            );
+        }
     }
     k.unlock(driver_lock(mirror));
 }
@@ -108,7 +185,8 @@ pub(crate) async fn dmirror_migrate_finish(k: &Kernel, mirror: usize, m: &mut Mi
 /// round. The caller holds `mmap_lock`.
 pub(super) async fn dmirror_migrate_chunk(k: &Kernel, mirror: usize, start: u32, end: u32) -> i32 {
     let (mm, dev) = mirror_ids(k, mirror);
-    let mut m = MigrateVma::new(k, mm, start, end, owner(dev), MIGRATE_VMA_SELECT_SYSTEM);
+    let flags = MIGRATE_VMA_SELECT_SYSTEM | select_compound(k);
+    let mut m = MigrateVma::new(k, mm, start, end, owner(dev), flags);
     let ret = migrate_vma_setup(k, &mut m).await;
     if ret != 0 {
         return ret;
@@ -197,7 +275,10 @@ pub(super) async fn dmirror_devmem_fault_alloc_and_copy(
         Func::DmirrorDevmemFaultAllocAndCopy,
         pack_page(m.mm, m.start),
     );
-    for i in 0..m.npages as usize {
+    let mut next = 0usize;
+    while next < m.npages as usize {
+        let i = next;
+        next += 1;
         let Some(spage) = mpfn_page(m.src[i]) else {
             continue;
         };
@@ -205,18 +286,44 @@ pub(super) async fn dmirror_devmem_fault_alloc_and_copy(
             continue;
         }
         let dev = device_of(k, spage);
-        let fail = std::mem::take(&mut k.wm().devices[dev as usize].fail_alloc);
-        if fail {
-            return crate::mm::memory::VM_FAULT_OOM;
+        // A 2 MiB device folio (6.19+) comes back as a 2 MiB system folio (`vma_alloc_folio` of its
+        // order), or, if that allocation fails, page by page.
+        let nr = (k.w().folio(spage).nr_pages() as usize).min(m.npages as usize - i);
+        let wbit = m.src[i] & MIGRATE_PFN_WRITE;
+        let large = if take_fail_alloc(k, dev) {
+            if nr == 1 {
+                return crate::mm::memory::VM_FAULT_OOM;
+            }
+            None
+        } else if nr > 1 {
+            let head = k.alloc_thp(Zone::System);
+            k.lock(LockId::Folio(head)).await;
+            m.set_dst(k, i, migrate_pfn(head) | wbit | MIGRATE_PFN_COMPOUND);
+            Some(head)
+        } else {
+            None
+        };
+        for j in 0..nr {
+            let dst_page = match large {
+                Some(head) => head + j as u32,
+                None => {
+                    let dpage = k.alloc_system(0);
+                    k.lock(LockId::Folio(dpage)).await;
+                    dpage
+                }
+            };
+            if let Some(mirror) = mirror {
+                let vpn = m.start + (i + j) as u32; // xa_erase(&dmirror->pt, addr >> PAGE_SHIFT)
+                k.dpt_set(mirror, vpn, None); // xa_erase: test_hmm takes no dmirror->mutex here (the xarray locks itself)
+            }
+            k.copy_page(spage + j as u32, dst_page);
+            if large.is_none() {
+                // The fallback's entries carry no WRITE: test_hmm overwrites the dst it had flagged.
+                let flags = if nr == 1 { wbit } else { 0 };
+                m.set_dst(k, i + j, migrate_pfn(dst_page) | flags);
+            }
         }
-        let dpage = k.alloc_system(0);
-        k.lock(LockId::Folio(dpage)).await;
-        if let Some(mirror) = mirror {
-            let vpn = m.start + i as u32; // xa_erase(&dmirror->pt, addr >> PAGE_SHIFT)
-            k.dpt_set(mirror, vpn, None); // xa_erase: test_hmm takes no dmirror->mutex here (the xarray locks itself)
-        }
-        k.copy_page(spage, dpage);
-        m.set_dst(k, i, migrate_pfn(dpage) | (m.src[i] & MIGRATE_PFN_WRITE));
+        next = i + nr;
     }
     0
 }
@@ -258,13 +365,16 @@ async fn dmirror_migrate_to_system_chunk(
         MIGRATE_VMA_SELECT_DEVICE_COHERENT
     } else {
         MIGRATE_VMA_SELECT_DEVICE_PRIVATE
-    };
+    } | select_compound(k);
     let mut m = MigrateVma::new(k, mm, start, end, owner(dev), select);
     let ret = migrate_vma_setup(k, &mut m).await;
     if ret != 0 {
         return ret;
     }
-    dmirror_devmem_fault_alloc_and_copy(k, &mut m, Some(mirror)).await;
+    if dmirror_devmem_fault_alloc_and_copy(k, &mut m, Some(mirror)).await != 0 {
+        migrate_vma_finalize(k, &mut m).await;
+        return ENOMEM;
+    }
     migrate_vma_pages(k, &mut m).await;
     res.cpages += (0..m.npages as usize).filter(|&i| migrated(&m, i)).count() as u64;
     migrate_vma_finalize(k, &mut m).await;
@@ -333,23 +443,38 @@ pub(super) async fn dmirror_devmem_fault(
     if serialise {
         k.lock(lock).await; // Xe-style: one migrate_to_ram at a time (kernel-model.md §4)
     }
+    // A 2 MiB device folio (6.19+) is migrated whole: the range is its aligned 2 MiB, with
+    // SELECT_COMPOUND.
+    // "When folios are partially mapped, we can't rely on the folio order": a fault through a PTE
+    // (`vmf->pte`) migrates one page, even of a large folio; only a fault on the device-private PMD
+    // (`do_huge_pmd_device_private`) takes the folio's 2 MiB.
+    let order = k.w().folio(k.w().folio_head(page)).order;
+    let via_pmd = matches!(k.pmd_read(mm, vpn), Some(Pte::DevicePrivate { .. }));
+    let (start, end, compound) = if order > 0 && via_pmd {
+        let h = crate::mm::huge_memory::haddr(vpn);
+        (h, h + (1 << order), select_compound(k))
+    } else {
+        (vpn, vpn + 1, 0)
+    };
     let mut m = MigrateVma::new(
         k,
         mm,
-        vpn,
-        vpn + 1,
+        start,
+        end,
         owner(dev),
-        MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+        MIGRATE_VMA_SELECT_DEVICE_PRIVATE | compound,
     );
     m.fault_page = Some(page);
     let ret = if migrate_vma_setup(k, &mut m).await != 0 {
         VM_FAULT_SIGBUS
     } else {
         let r = dmirror_devmem_fault_alloc_and_copy(k, &mut m, mirror).await;
+        // On an allocation failure the collected pages are restored (`migrate_vma_finalize`) before the
+        // error returns.
         if r == 0 {
             migrate_vma_pages(k, &mut m).await;
-            migrate_vma_finalize(k, &mut m).await;
         }
+        migrate_vma_finalize(k, &mut m).await;
         r
     };
     if serialise {

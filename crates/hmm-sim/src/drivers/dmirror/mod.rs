@@ -41,6 +41,36 @@ pub(crate) use migrate::{dmirror_migrate_finish, dmirror_migrate_on_fault_collec
 pub const DEVMEM_CHUNK_PAGES: u32 = 65_536;
 /// pfns per `dmirror_range_fault` / snapshot / migrate call (D-old's `ARRAY_SIZE(pfns)` of 64).
 pub const DMIRROR_CHUNK_PAGES: u32 = 64;
+/// `HMM_DMIRROR_FLAG_FAIL_ALLOC`.
+pub const HMM_DMIRROR_FLAG_FAIL_ALLOC: u32 = 1;
+
+/// pfns per migrate chunk: 64 in test_hmm before the device-private THP series, `PTRS_PER_PTE` with it
+/// (6.19+), so that a chunk can hold a whole aligned 2 MiB.
+pub(crate) fn migrate_chunk_pages(k: &Kernel) -> u32 {
+    if k.version.device_thp() {
+        crate::world::PTRS_PER_PTE
+    } else {
+        DMIRROR_CHUNK_PAGES
+    }
+}
+
+/// `MIGRATE_VMA_SELECT_COMPOUND` where test_hmm passes it (6.19+), else nothing.
+pub(crate) fn select_compound(k: &Kernel) -> u32 {
+    if k.version.device_thp() {
+        crate::mm::migrate_device::MIGRATE_VMA_SELECT_COMPOUND
+    } else {
+        0
+    }
+}
+
+/// `HMM_DMIRROR_FLAGS`: `dmirror->flags = cmd.npages`. The model keeps the one flag test_hmm has,
+/// `FAIL_ALLOC`, on the mirror's device (each test opens one mirror per device).
+fn dmirror_set_flags(k: &Kernel, mirror: usize, flags: u32) -> i32 {
+    let _call = k.enter(Func::DmirrorFlags, flags);
+    let dev = k.w().mirrors[mirror].dev;
+    k.wm().devices[dev as usize].fail_alloc = flags & HMM_DMIRROR_FLAG_FAIL_ALLOC != 0;
+    0
+}
 /// `HMM_RANGE_DEFAULT_TIMEOUT` (1000 ms) modelled as a bound on `dmirror_range_fault` restarts.
 pub const RANGE_FAULT_MAX_RESTARTS: u32 = 1000;
 
@@ -74,10 +104,13 @@ pub enum DmirrorCmd {
     Release,
     /// RFC 4/4 `HMM_DMIRROR_MIGRATE_ON_FAULT_TO_DEV`: the unified migrate-on-fault path, per chunk.
     MigrateOnFaultToDev,
+    /// `HMM_DMIRROR_FLAGS` (test_hmm of 6.19+): the mirror's flags are `npages`;
+    /// `HMM_DMIRROR_FLAG_FAIL_ALLOC` (1) makes the next migration allocation fail once.
+    Flags,
 }
 
 impl DmirrorCmd {
-    pub const ALL: [DmirrorCmd; 9] = [
+    pub const ALL: [DmirrorCmd; 10] = [
         DmirrorCmd::Read,
         DmirrorCmd::Write,
         DmirrorCmd::MigrateToDev,
@@ -87,6 +120,7 @@ impl DmirrorCmd {
         DmirrorCmd::CheckExclusive,
         DmirrorCmd::Release,
         DmirrorCmd::MigrateOnFaultToDev,
+        DmirrorCmd::Flags,
     ];
     /// The uAPI name without the `HMM_DMIRROR_` prefix.
     pub fn name(self) -> &'static str {
@@ -100,6 +134,7 @@ impl DmirrorCmd {
             DmirrorCmd::CheckExclusive => "CHECK_EXCLUSIVE",
             DmirrorCmd::Release => "RELEASE",
             DmirrorCmd::MigrateOnFaultToDev => "MIGRATE_ON_FAULT_TO_DEV",
+            DmirrorCmd::Flags => "FLAGS",
         }
     }
     pub fn parse(s: &str) -> Option<DmirrorCmd> {
@@ -130,7 +165,7 @@ pub(crate) fn mirror_ids(k: &Kernel, mirror: usize) -> (MmId, DevId) {
 fn migrate_chunk_end(k: &Kernel, mm: MmId, at: u32, end: u32) -> Result<u32, i32> {
     let w = k.w();
     match w.mms[mm as usize].vma(at) {
-        Some(vma) if vma.read => Ok((at + DMIRROR_CHUNK_PAGES).min(end).min(vma.end)),
+        Some(vma) if vma.read => Ok((at + migrate_chunk_pages(k)).min(end).min(vma.end)),
         _ => Err(EINVAL),
     }
 }
@@ -175,11 +210,26 @@ fn dmirror_devmem_free(k: &Kernel, pfn: Pfn) {
         d.cfree += 1;
         d.removing
     };
-    let zone = k.w().frames[pfn as usize].zone;
-    k.reset_frame(pfn);
+    let (zone, nr) = {
+        let w = k.w();
+        (
+            w.frames[pfn as usize].zone,
+            w.frames[pfn as usize].nr_pages(),
+        )
+    };
+    // A 2 MiB device folio goes back whole to `free_folios`, a page to `free_pages`.
+    for p in pfn..pfn + nr {
+        k.reset_frame(p);
+    }
     k.record(Ev::Free { pfn, zone });
     if !removing {
-        k.wm().devices[dev as usize].free.push(pfn);
+        let mut w = k.wm();
+        let d = &mut w.devices[dev as usize];
+        if nr > 1 {
+            d.free_folios.push(pfn);
+        } else {
+            d.free.push(pfn);
+        }
     }
 }
 
@@ -245,6 +295,7 @@ pub async fn dmirror_ioctl(
         DmirrorCmd::CheckExclusive => dmirror_check_atomic(k, args).await,
         DmirrorCmd::Release => dmirror_device_remove_chunks(k, mirror).await,
         DmirrorCmd::MigrateOnFaultToDev => dmirror_fault_and_migrate_to_device(k, args).await,
+        DmirrorCmd::Flags => dmirror_set_flags(k, mirror, npages),
     };
     res.ret = ret;
     if res.ret != 0 {

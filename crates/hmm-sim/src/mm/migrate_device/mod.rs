@@ -3,7 +3,12 @@
 //!
 //! The code follows the 6.16 source line by line where it matters: the chunk PTL held across
 //! `migrate_vma_collect_pmd`, the trylock of each folio, the migration-entry variants, the refcount
-//! arithmetic of `migrate_vma_check_page` and `folio_migrate_mapping`. THP paths are not modelled.
+//! arithmetic of `migrate_vma_check_page` and `folio_migrate_mapping`. THPs: up to 6.18 collect splits a
+//! PMD-mapped THP first; from 6.19 (the device-private THP series, [`KernelVersion::device_thp`]) a driver
+//! passing `MIGRATE_VMA_SELECT_COMPOUND` migrates a 2 MiB folio whole behind one PMD migration entry
+//! (`migrate_vma_collect_huge_pmd`, one `MIGRATE_PFN_COMPOUND` src entry, `migrate_vma_insert_huge_pmd_page`),
+//! and a driver that gives 4 KiB destinations for it makes `migrate_vma_pages` split it
+//! (`migrate_vma_split_unmapped_folio`).
 
 use crate::errno::EINVAL;
 use crate::kernel::Kernel;
@@ -24,14 +29,19 @@ pub(crate) use collect::{collect_pte, fault_page_prelocked, CollectCtx};
 pub const MIGRATE_PFN_VALID: u32 = 1 << 0;
 pub const MIGRATE_PFN_MIGRATE: u32 = 1 << 1;
 pub const MIGRATE_PFN_WRITE: u32 = 1 << 3;
+/// 6.19+: the entry stands for a whole 2 MiB folio (src) or a 2 MiB destination (dst); the next 511 entries
+/// are 0.
+pub const MIGRATE_PFN_COMPOUND: u32 = 1 << 4;
 pub const MIGRATE_PFN_SHIFT: u32 = 6;
 
 pub const MIGRATE_VMA_SELECT_SYSTEM: u32 = 1 << 0;
 pub const MIGRATE_VMA_SELECT_DEVICE_PRIVATE: u32 = 1 << 1;
 pub const MIGRATE_VMA_SELECT_DEVICE_COHERENT: u32 = 1 << 2;
+/// 6.19+: the driver can take 2 MiB folios whole (`MIGRATE_VMA_SELECT_COMPOUND`).
+pub const MIGRATE_VMA_SELECT_COMPOUND: u32 = 1 << 3;
 /// RFC ("Migrate on fault for device pages"): `migrate_vma_setup` walks with `HMM_PFN_REQ_FAULT` as well,
 /// faulting in what is not present instead of skipping it. The RFC (on 6.16) numbered it `1 << 3`, the bit
-/// 6.18 gave to `MIGRATE_VMA_SELECT_COMPOUND`; the model keeps both, so it takes the next free bit.
+/// 6.19 gave to `MIGRATE_VMA_SELECT_COMPOUND`; the model keeps both, so it takes the next free bit.
 pub const MIGRATE_VMA_FAULT: u32 = 1 << 4;
 
 /// `migrate_pfn(pfn)`.
@@ -124,18 +134,43 @@ impl MigrateVma {
         }
     }
 }
+fn migrate_vma_collect_skip(k: &Kernel, m: &mut MigrateVma, s: u32, e: u32) {
+    let _call = k.enter(Func::MigrateVmaCollectSkip, pack_page(m.mm, s));
+    for _ in s..e {
+        let i = m.npages as usize;
+        m.set_dst(k, i, 0);
+        m.set_src(k, i, 0);
+        m.npages += 1;
+    }
+}
+
+/// `thp_migration_supported() && (flags & MIGRATE_VMA_SELECT_COMPOUND)` and `[s, e)` is a whole aligned
+/// 2 MiB: collect may take it as one compound entry.
+fn compound_collectable(k: &Kernel, m: &MigrateVma, s: u32, e: u32) -> bool {
+    k.version.device_thp()
+        && m.flags & MIGRATE_VMA_SELECT_COMPOUND != 0
+        && s.is_multiple_of(PTRS_PER_PTE)
+        && e.is_multiple_of(PTRS_PER_PTE)
+        && e > s
+}
+
 fn migrate_vma_collect_hole(k: &Kernel, m: &mut MigrateVma, anonymous: bool, s: u32, e: u32) {
     if !anonymous {
-        let _call = k.enter(Func::MigrateVmaCollectSkip, pack_page(m.mm, s));
-        for _ in s..e {
-            let i = m.npages as usize;
-            m.set_dst(k, i, 0);
-            m.set_src(k, i, 0);
-            m.npages += 1;
-        }
+        migrate_vma_collect_skip(k, m, s, e);
         return;
     }
     let _call = k.enter(Func::MigrateVmaCollectHole, pack_page(m.mm, s));
+    if compound_collectable(k, m, s, e) {
+        // One entry asks for a 2 MiB destination; the other 511 are collected as skipped, "in case we need
+        // to split later".
+        let i = m.npages as usize;
+        m.set_src(k, i, MIGRATE_PFN_MIGRATE | MIGRATE_PFN_COMPOUND);
+        m.set_dst(k, i, 0);
+        m.npages += 1;
+        m.cpages += 1;
+        migrate_vma_collect_skip(k, m, s + 1, e);
+        return;
+    }
     for _ in s..e {
         let i = m.npages as usize;
         m.set_src(k, i, MIGRATE_PFN_MIGRATE);
@@ -145,9 +180,52 @@ fn migrate_vma_collect_hole(k: &Kernel, m: &mut MigrateVma, anonymous: bool, s: 
     }
 }
 
+/// 6.19's `migrate_vma_split_folio` for the large folios a chunk's PTEs map (a THP or a 2 MiB device folio
+/// whose PMD a partial munmap split): each is split before the PTE loop (the kernel drops the PTL at the
+/// PTE that finds it, splits, and restarts the chunk: the same splits in the same order). A folio other
+/// than the fault folio gets a reference and its lock for the split. The fault folio is locked and
+/// referenced by the fault already; after the split that reference moves to the fault page's own folio
+/// ("ensure the lock is held on the correct folio after the split": the model's fault path locked the
+/// fault page itself, so only the reference moves).
+async fn migrate_vma_split_ptemapped_folios(k: &Kernel, m: &MigrateVma, s: u32, e: u32) {
+    use crate::mm::huge_memory::split_folio;
+    for vpn in s..e {
+        let pfn = match k.w().mms[m.mm as usize].pte(vpn) {
+            Pte::Present { pfn, .. } | Pte::DevicePrivate { pfn, .. } => pfn,
+            _ => continue,
+        };
+        let head = k.w().folio_head(pfn);
+        let nr = k.w().folio(head).nr_pages();
+        if nr == 1 {
+            continue;
+        }
+        let _call = k.enter(Func::MigrateVmaSplitFolio, head);
+        let fault = m.fault_page.filter(|f| (head..head + nr).contains(f));
+        if fault.is_none() {
+            k.folio_get(head);
+            k.lock(crate::trace::LockId::Folio(head)).await;
+        }
+        let ret = split_folio(k, head).await;
+        match fault {
+            None => {
+                k.folio_unlock(head);
+                k.folio_put(head);
+            }
+            Some(f) if f != head && ret == 0 => {
+                k.folio_get(f);
+                k.folio_put(head);
+            }
+            Some(_) => {}
+        }
+    }
+}
+
 /// One PMD chunk under its PTL, taken once and held across the loop.
 async fn migrate_vma_collect_pmd(k: &Kernel, m: &mut MigrateVma, ctx: &CollectCtx, s: u32, e: u32) {
     let _call = k.enter(Func::MigrateVmaCollectPmd, pack_page(m.mm, s));
+    if k.version.device_thp() {
+        migrate_vma_split_ptemapped_folios(k, m, s, e).await;
+    }
     let ptl = k.pte_lock(m.mm, s).await;
     let mut unmapped = 0;
     for vpn in s..e {
@@ -173,8 +251,7 @@ async fn migrate_vma_collect_pmd(k: &Kernel, m: &mut MigrateVma, ctx: &CollectCt
 /// (`split_folio`, whose PMD split sends its own `MMU_NOTIFY_CLEAR` inside collect's `MMU_NOTIFY_MIGRATE`),
 /// then unlocked and put, and the chunk goes on through the PTE loop. A PMD migration or device-private
 /// entry, a locked folio, the fault folio or a failed split skip the chunk. Returns true when the chunk was
-/// skipped. (6.18's `migrate_vma_collect_huge_pmd`, which with `MIGRATE_VMA_SELECT_COMPOUND` keeps the
-/// folio whole behind a PMD migration entry, is not modelled: every kernel splits here.)
+/// skipped. 6.19+ has [`migrate_vma_collect_huge_pmd`] instead.
 async fn migrate_vma_collect_huge(
     k: &Kernel,
     m: &mut MigrateVma,
@@ -184,13 +261,7 @@ async fn migrate_vma_collect_huge(
 ) -> bool {
     use crate::mm::huge_memory::split_thp_for_migration;
     let skip = |k: &Kernel, m: &mut MigrateVma| {
-        let _call = k.enter(Func::MigrateVmaCollectSkip, pack_page(m.mm, s));
-        for _ in s..e {
-            let i = m.npages as usize;
-            m.set_dst(k, i, 0);
-            m.set_src(k, i, 0);
-            m.npages += 1;
-        }
+        migrate_vma_collect_skip(k, m, s, e);
         true
     };
     let leaf = k.pmd_read(m.mm, s);
@@ -202,6 +273,108 @@ async fn migrate_vma_collect_huge(
     } else {
         skip(k, m)
     }
+}
+
+/// 6.19's `migrate_vma_collect_huge_pmd`, under `pmd_lock`: the huge zero page is collected as a hole; a
+/// THP (with `SELECT_SYSTEM`) or a device-private PMD entry of the caller's device (with
+/// `SELECT_DEVICE_PRIVATE`) gets a reference and is trylocked (the fault folio is locked already); with
+/// `SELECT_COMPOUND` on a whole aligned 2 MiB it becomes one `MIGRATE|COMPOUND[|WRITE]` entry behind a PMD
+/// migration entry (`set_pmd_migration_entry`), the other 511 entries skipped. Otherwise (or if the entry
+/// cannot be set) the folio is split (`split_folio`) and the chunk goes on at the PTE level. Returns true
+/// when the chunk is done.
+async fn migrate_vma_collect_huge_pmd(
+    k: &Kernel,
+    m: &mut MigrateVma,
+    ctx: &CollectCtx,
+    s: u32,
+    e: u32,
+) -> bool {
+    use crate::mm::huge_memory::{set_pmd_migration_entry, split_folio};
+    let _call = k.enter(Func::MigrateVmaCollectHugePmd, pack_page(m.mm, s));
+    let ptl = k.pmd_lock(m.mm, s).await;
+    // Every way out drops pmd_lock here.
+    let unlock = |k: &Kernel| k.unlock(ptl);
+    let skip = |k: &Kernel, m: &mut MigrateVma| {
+        unlock(k);
+        migrate_vma_collect_skip(k, m, s, e);
+        true
+    };
+    let (head, write) = match k.pmd_read(m.mm, s) {
+        // pmd_none, or a PTE table by now (the leaf changed since the lockless read): the PTE walk or
+        // the hole.
+        None => {
+            unlock(k);
+            return false;
+        }
+        Some(Pte::Zero) => {
+            if ctx.flags & MIGRATE_VMA_SELECT_SYSTEM == 0 {
+                return skip(k, m);
+            }
+            unlock(k);
+            migrate_vma_collect_hole(k, m, ctx.anonymous, s, e);
+            return true;
+        }
+        Some(Pte::Present { pfn, write, .. }) => {
+            if ctx.flags & MIGRATE_VMA_SELECT_SYSTEM == 0 {
+                return skip(k, m);
+            }
+            (pfn, write)
+        }
+        Some(Pte::DevicePrivate { pfn, write }) => {
+            let owner = match k.w().folio(pfn).zone {
+                Zone::DevicePrivate(dev) => dev + 1,
+                _ => 0,
+            };
+            if ctx.flags & MIGRATE_VMA_SELECT_DEVICE_PRIVATE == 0 || owner != ctx.pgmap_owner {
+                return skip(k, m);
+            }
+            (pfn, write)
+        }
+        // A PMD migration entry (or anything else not present): not ours to migrate.
+        Some(_) => return skip(k, m),
+    };
+    k.folio_get(head);
+    let is_fault_folio = ctx
+        .fault_page
+        .is_some_and(|f| k.w().folio_head(f) == head && fault_page_prelocked(k, Some(f), f));
+    if !is_fault_folio && !k.folio_trylock(head) {
+        unlock(k);
+        k.folio_put(head);
+        migrate_vma_collect_skip(k, m, s, e);
+        return true;
+    }
+    if compound_collectable(k, m, s, e) {
+        let i = m.npages as usize;
+        let wbit = if write { MIGRATE_PFN_WRITE } else { 0 };
+        m.set_src(
+            k,
+            i,
+            migrate_pfn(head) | wbit | MIGRATE_PFN_MIGRATE | MIGRATE_PFN_COMPOUND,
+        );
+        m.set_dst(k, i, 0);
+        m.npages += 1;
+        m.cpages += 1;
+        if set_pmd_migration_entry(k, m.mm, s, head) == 0 {
+            migrate_vma_collect_skip(k, m, s + 1, e);
+            unlock(k);
+            return true;
+        }
+        m.npages -= 1;
+        m.cpages -= 1;
+        m.set_src(k, i, 0);
+    }
+    // fallback: split the folio outside the PMD lock, then walk its PTEs.
+    unlock(k);
+    let ret = split_folio(k, head).await;
+    if !is_fault_folio {
+        k.folio_unlock(head);
+    }
+    k.folio_put(head);
+    if ret != 0 {
+        migrate_vma_collect_skip(k, m, s, e);
+        return true;
+    }
+    false
 }
 
 async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
@@ -227,8 +400,15 @@ async fn migrate_vma_collect(k: &Kernel, m: &mut MigrateVma) {
     let walk = walk::begin(k, m.mm, m.start, m.end);
     for (s, e) in walk::pmd_chunks(m.start, m.end) {
         walk::descend(k, &walk, s);
-        if k.pmd_read(m.mm, s).is_some() && migrate_vma_collect_huge(k, m, &ctx, s, e).await {
-            continue;
+        if k.pmd_read(m.mm, s).is_some() {
+            let done = if k.version.device_thp() {
+                migrate_vma_collect_huge_pmd(k, m, &ctx, s, e).await
+            } else {
+                migrate_vma_collect_huge(k, m, &ctx, s, e).await
+            };
+            if done {
+                continue;
+            }
         }
         let has_table = k.w().mms[m.mm as usize].pmds[(s / PTRS_PER_PTE) as usize].is_some();
         if has_table {
@@ -248,7 +428,12 @@ fn migrate_vma_check_page(k: &Kernel, page: Pfn, fault_page: Option<Pfn>) -> boo
     let (refcount, mapcount, device, in_page_cache) = {
         let w = k.w();
         let f = w.folio(page);
-        (f.refcount, f.mapcount, f.is_device(), f.mapping.is_some())
+        (
+            f.refcount,
+            folio_mapcount(k, page),
+            f.is_device(),
+            f.mapping.is_some(),
+        )
     };
     let mut extra = 1 + (fault_page == Some(page)) as i32;
     if device {
@@ -260,6 +445,16 @@ fn migrate_vma_check_page(k: &Kernel, page: Pfn, fault_page: Option<Pfn>) -> boo
     let ok = refcount - extra <= mapcount;
     call.ret(ok as i32);
     ok
+}
+
+/// `folio_mapcount`: every PTE mapping of the folio's pages plus its PMD mappings.
+fn folio_mapcount(k: &Kernel, head: Pfn) -> i32 {
+    let w = k.w();
+    let f = w.folio(head);
+    let ptes: i32 = (head..head + f.nr_pages())
+        .map(|p| w.folio(p).mapcount)
+        .sum();
+    ptes + f.entire_mapcount
 }
 
 fn folio_putback_lru(k: &Kernel, page: Pfn) {
@@ -275,13 +470,22 @@ pub async fn migrate_vma_unmap(k: &Kernel, m: &mut MigrateVma) {
         let _d = k.enter(Func::LruAddDrain, 0);
     }
     let (mut unmapped, mut restore) = (0u32, 0u32);
-    for i in 0..m.npages as usize {
+    let mut next = 0usize;
+    while next < m.npages as usize {
+        let i = next;
+        next += 1;
         let Some(page) = mpfn_page(m.src[i]) else {
             if m.src[i] & MIGRATE_PFN_MIGRATE != 0 {
                 unmapped += 1;
             }
             continue;
         };
+        // A compound entry stands for its whole folio: the tail entries are not visited.
+        let nr = k.w().folio(page).nr_pages();
+        if nr > 1 {
+            m.set_src(k, i, m.src[i] | MIGRATE_PFN_COMPOUND);
+            next = i + nr as usize;
+        }
         let device = k.w().folio(page).is_device();
         if !device {
             // folio_isolate_lru: takes a reference and clears LRU; then drop collect's reference.
@@ -299,10 +503,10 @@ pub async fn migrate_vma_unmap(k: &Kernel, m: &mut MigrateVma) {
             drop(_iso);
             k.folio_put(page);
         }
-        if k.w().folio(page).mapcount > 0 {
+        if folio_mapcount(k, page) > 0 {
             try_to_migrate(k, page).await;
         }
-        if k.w().folio(page).mapcount > 0 || !migrate_vma_check_page(k, page, m.fault_page) {
+        if folio_mapcount(k, page) > 0 || !migrate_vma_check_page(k, page, m.fault_page) {
             if !device {
                 k.folio_get(page);
                 folio_putback_lru(k, page);
@@ -417,10 +621,21 @@ async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page:
         abort(m);
         return;
     };
-    // A THP was mapped here since collect saw the hole (a racing fault): `pmd_trans_huge` → abort.
-    if k.pmd_read(m.mm, vpn).is_some() {
-        abort(m);
+    if k.version.device_thp() && m.dst[i] & MIGRATE_PFN_COMPOUND != 0 {
+        if migrate_vma_insert_huge_pmd_page(k, m, i, page, &vma).await != 0 {
+            abort(m);
+        }
         return;
+    }
+    match k.pmd_read(m.mm, vpn) {
+        None => {}
+        // The huge zero page (6.19 collects it as a hole): split it, then replace its zero PTE.
+        Some(Pte::Zero) => crate::mm::huge_memory::split_huge_pmd(k, m.mm, vpn).await,
+        // A THP was mapped here since collect saw the hole (a racing fault): `pmd_trans_huge` → abort.
+        Some(_) => {
+            abort(m);
+            return;
+        }
     }
     // A device-private page gets a device-private entry; a device-coherent one, like system memory, an
     // ordinary PTE (mk_pte, writable and dirty in a VM_WRITE vma).
@@ -454,11 +669,90 @@ async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page:
     m.set_src(k, i, MIGRATE_PFN_MIGRATE);
 }
 
+/// 6.19's `migrate_vma_insert_huge_pmd_page`: a 2 MiB destination folio for a compound hole (or the huge
+/// zero page) is mapped by one PMD entry, as `__do_huge_pmd_anonymous_page` would: a device-private PMD
+/// entry for device-private memory, a THP otherwise. Under `pmd_lock` the PMD must still be none (a PTE
+/// table or a leaf that raced in aborts the whole 2 MiB: all 512 src entries lose MIGRATE) or the huge zero
+/// page (flushed and replaced, `pmdp_invalidate`). `folio_add_new_anon_rmap` of the PMD (its entire
+/// mapcount becomes 1) and a reference for the mapping. `-EINVAL` if the vma cannot hold a PMD-aligned 2 MiB here
+/// (`thp_vma_suitable_order`): the caller aborts the one entry.
+async fn migrate_vma_insert_huge_pmd_page(
+    k: &Kernel,
+    m: &mut MigrateVma,
+    i: usize,
+    page: Pfn,
+    vma: &crate::world::Vma,
+) -> i32 {
+    use crate::mm::huge_memory::{folio_add_new_anon_rmap_pmd, HPAGE_PMD_NR};
+    let h = m.start + i as u32;
+    let _call = k.enter(Func::MigrateVmaInsertHugePmdPage, pack_page(m.mm, h));
+    if !h.is_multiple_of(HPAGE_PMD_NR) || h < vma.start || h + HPAGE_PMD_NR > vma.end {
+        return EINVAL;
+    }
+    let entry = if k.w().folio(page).is_device_private() {
+        Pte::DevicePrivate {
+            pfn: page,
+            write: vma.write,
+        }
+    } else {
+        Pte::mk(page, vma.write)
+    };
+    let ptl = k.pmd_lock(m.mm, h).await;
+    let table = k.w().mms[m.mm as usize].pmds[(h / PTRS_PER_PTE) as usize].is_some();
+    // None: a PTE table or a leaf raced in since collect saw the hole.
+    let flush = match k.pmd_read(m.mm, h) {
+        Some(Pte::Zero) => Some(true),
+        None if !table => Some(false),
+        _ => None,
+    };
+    if let Some(flush) = flush {
+        folio_add_new_anon_rmap_pmd(k, m.mm, h, page);
+        k.folio_get(page);
+        if flush {
+            k.tlb_flush(h, h + HPAGE_PMD_NR); // pmdp_invalidate of the huge zero PMD
+            k.pmd_write(m.mm, h, None);
+        }
+        k.pmd_write(m.mm, h, Some(entry));
+    }
+    k.unlock(ptl);
+    if flush.is_none() {
+        let n = (HPAGE_PMD_NR as usize).min(m.npages as usize - i);
+        for j in i..i + n {
+            m.set_src(k, j, m.src[j] & !MIGRATE_PFN_MIGRATE);
+        }
+    }
+    0
+}
+
+/// 6.19's `migrate_vma_split_unmapped_folio`: the driver gave 4 KiB destinations for a compound source.
+/// With a reference of its own (the frozen split drops one), the PMD migration entry becomes 512 PTE
+/// migration entries (`split_huge_pmd_address(freeze = true)`), the folio 512 folios
+/// (`folio_split_unmapped`), and the src entry 512 entries with the same flags and consecutive pfns.
+async fn migrate_vma_split_unmapped_folio(k: &Kernel, m: &mut MigrateVma, i: usize, head: Pfn) {
+    use crate::mm::huge_memory::{folio_split_unmapped, split_huge_pmd, HPAGE_PMD_NR};
+    let h = m.start + i as u32;
+    let _call = k.enter(Func::MigrateVmaSplitUnmappedFolio, pack_page(m.mm, h));
+    k.folio_get(head);
+    split_huge_pmd(k, m.mm, h).await;
+    k.folio_put(head); // freeze: the split drops a reference
+    folio_split_unmapped(k, head);
+    let flags = m.src[i] & ((1 << MIGRATE_PFN_SHIFT) - 1) & !MIGRATE_PFN_COMPOUND;
+    m.set_src(k, i, m.src[i] & !MIGRATE_PFN_COMPOUND);
+    let n = (HPAGE_PMD_NR as usize).min(m.npages as usize - i);
+    for j in 1..n {
+        m.set_src(k, i + j, migrate_pfn(head + j as u32) | flags);
+    }
+}
+
 /// `migrate_vma_pages(args)` → `__migrate_device_pages`.
 pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
     let _call = k.enter(Func::MigrateVmaPages, pack_page(m.mm, m.start));
     let mut notified: Option<NotifierRange> = None;
-    for i in 0..m.npages as usize {
+    let compound_kernel = k.version.device_thp();
+    let mut next = 0usize;
+    while next < m.npages as usize {
+        let i = next;
+        next += 1;
         let vpn = m.start + i as u32;
         let Some(newpage) = mpfn_page(m.dst[i]) else {
             m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
@@ -479,9 +773,42 @@ pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
                 invalidate_range_start(k, r).await;
                 notified = Some(r);
             }
-            migrate_vma_insert_page(k, m, i, newpage).await;
+            // A compound hole the driver filled with 4 KiB pages is inserted page by page.
+            let nr = if compound_kernel
+                && m.src[i] & MIGRATE_PFN_COMPOUND != 0
+                && m.dst[i] & MIGRATE_PFN_COMPOUND == 0
+            {
+                m.set_src(k, i, m.src[i] & !MIGRATE_PFN_COMPOUND);
+                (PTRS_PER_PTE as usize).min(m.npages as usize - i)
+            } else {
+                1
+            };
+            for j in i..i + nr {
+                m.set_src(k, j, m.src[j] | MIGRATE_PFN_MIGRATE);
+                match mpfn_page(m.dst[j]) {
+                    Some(d) => migrate_vma_insert_page(k, m, j, d).await,
+                    None => m.set_src(k, j, m.src[j] & !MIGRATE_PFN_MIGRATE),
+                }
+            }
+            next = i + nr;
             continue;
         };
+        let mut nr = 1usize;
+        if compound_kernel && m.src[i] & MIGRATE_PFN_MIGRATE != 0 {
+            let (src_compound, dst_compound) = (
+                m.src[i] & MIGRATE_PFN_COMPOUND != 0,
+                m.dst[i] & MIGRATE_PFN_COMPOUND != 0,
+            );
+            if src_compound && !dst_compound {
+                nr = (k.w().folio(page).nr_pages() as usize).min(m.npages as usize - i);
+                next = i + nr;
+                migrate_vma_split_unmapped_folio(k, m, i, page).await;
+            } else if dst_compound && !src_compound {
+                // A 2 MiB destination for a 4 KiB source: not supported.
+                m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
+                continue;
+            }
+        }
         let (dst_device, src_file) = (
             k.w().folio(newpage).is_device(),
             k.w().folio(page).mapping.is_some(),
@@ -492,9 +819,15 @@ pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
             m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
             continue;
         }
-        let extra = (m.fault_page == Some(page)) as i32;
-        if folio_migrate_mapping(k, newpage, page, extra) != 0 {
-            m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
+        for j in i..i + nr {
+            let (Some(src), Some(dst)) = (mpfn_page(m.src[j]), mpfn_page(m.dst[j])) else {
+                m.set_src(k, j, m.src[j] & !MIGRATE_PFN_MIGRATE);
+                continue;
+            };
+            let extra = (m.fault_page == Some(src)) as i32;
+            if folio_migrate_mapping(k, dst, src, extra) != 0 {
+                m.set_src(k, j, m.src[j] & !MIGRATE_PFN_MIGRATE);
+            }
         }
     }
     if let Some(r) = notified {
