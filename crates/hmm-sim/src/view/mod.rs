@@ -4,12 +4,14 @@
 //! any step (backwards included) is one clone plus a bounded number of applications. Viewers read [`ViewState`]; they never re-implement kernel semantics: every field is
 //! moved only by the events the simulator recorded.
 
+mod chunk_map;
 mod narrate;
 #[cfg(test)]
 mod tests;
 mod timeline;
 mod touched;
 
+pub use chunk_map::ChunkMap;
 pub use narrate::narrate;
 pub use timeline::{Timeline, TimelineBuilder, CHECKPOINT_EVERY, MAX_CHECKPOINTS};
 pub use touched::{Touched, TouchedSet};
@@ -38,21 +40,21 @@ pub struct FrameView {
 pub struct ViewState {
     /// Index of the next event to apply (0: the set-up world).
     pub step: usize,
-    pub ptes: BTreeMap<(u8, u32), Pte>,
+    pub ptes: ChunkMap<(u8, u32), Pte>,
     /// PMD leaves: (mm, first page of the 2 MiB) → entry (PTE vocabulary: `Present` of the THP head).
-    pub pmds: BTreeMap<(u8, u32), Pte>,
+    pub pmds: ChunkMap<(u8, u32), Pte>,
     /// Frames that any PTE, array or event of this trace refers to.
-    pub frames: BTreeMap<Pfn, FrameView>,
+    pub frames: ChunkMap<Pfn, FrameView>,
     /// Held locks: lock → holders (several for `mmap_lock` read).
-    pub locks: BTreeMap<LockId, Vec<Tid>>,
+    pub locks: ChunkMap<LockId, Vec<Tid>>,
     /// `src[]`/`dst[]` of each `migrate_vma` instance (keyed by array id, index).
-    pub src: BTreeMap<(u8, u32), u32>,
-    pub dst: BTreeMap<(u8, u32), u32>,
-    pub hmm_pfns: BTreeMap<(u8, u32), u64>,
+    pub src: ChunkMap<(u8, u32), u32>,
+    pub dst: ChunkMap<(u8, u32), u32>,
+    pub hmm_pfns: ChunkMap<(u8, u32), u64>,
     /// Device page tables: (mirror, page) → packed `DptEntry`.
-    pub dev_pt: BTreeMap<(u8, u32), u32>,
+    pub dev_pt: ChunkMap<(u8, u32), u32>,
     pub seqs: BTreeMap<u32, u32>,
-    pub swap: BTreeMap<u32, u32>,
+    pub swap: ChunkMap<u32, u32>,
     /// Call stack of each thread.
     pub stacks: BTreeMap<Tid, Vec<Func>>,
     pub counters: Counters,
@@ -117,7 +119,7 @@ impl ViewState {
 
     fn touch_frame(&mut self, w: &World, pfn: Pfn) {
         if let Some(f) = w.frames.get(pfn as usize) {
-            self.frames.entry(pfn).or_insert(FrameView {
+            self.frames.get_or_insert_with(pfn, || FrameView {
                 zone: f.zone,
                 refcount: f.refcount,
                 mapcount: f.mapcount,
@@ -131,7 +133,7 @@ impl ViewState {
     }
 
     fn frame(&mut self, pfn: Pfn) -> &mut FrameView {
-        self.frames.entry(pfn).or_insert(FrameView {
+        self.frames.get_or_insert_with(pfn, || FrameView {
             zone: Zone::System,
             refcount: 0,
             mapcount: 0,
@@ -185,7 +187,7 @@ impl ViewState {
                 }
             }
             Ev::LockAcquire { lock, .. } => {
-                self.locks.entry(lock).or_default().push(thread);
+                self.locks.get_or_insert_with(lock, Vec::new).push(thread);
                 // Keep PG_locked in the frame view in step with the lock table.
                 if let LockId::Folio(pfn) = lock {
                     self.frame(pfn).locked_by = Some(thread);
@@ -285,7 +287,8 @@ impl ViewState {
     }
 
     fn release(&mut self, thread: Tid, lock: LockId) {
-        if let Some(h) = self.locks.get_mut(&lock) {
+        if let Some(held) = self.locks.get(&lock) {
+            let mut h = held.clone();
             if let Some(i) = h.iter().position(|&t| t == thread) {
                 h.remove(i);
             } else {
@@ -293,11 +296,56 @@ impl ViewState {
             }
             if h.is_empty() {
                 self.locks.remove(&lock);
+            } else {
+                self.locks.insert(lock, h);
             }
         }
         if let LockId::Folio(pfn) = lock {
             self.frame(pfn).locked_by = None;
         }
+    }
+
+    /// Every chunk allocation of the large maps, as (address, bytes): checkpoints that share a chunk report
+    /// the same address ([`Timeline::bytes_held`] counts each once).
+    fn chunk_allocations(&self, each: &mut dyn FnMut(usize, usize)) {
+        let maps = [
+            self.ptes.chunk_allocations().collect::<Vec<_>>(),
+            self.pmds.chunk_allocations().collect(),
+            self.frames.chunk_allocations().collect(),
+            self.src.chunk_allocations().collect(),
+            self.dst.chunk_allocations().collect(),
+            self.hmm_pfns.chunk_allocations().collect(),
+            self.dev_pt.chunk_allocations().collect(),
+            self.swap.chunk_allocations().collect(),
+            self.locks.chunk_allocations().collect(),
+        ];
+        for (ptr, bytes) in maps.into_iter().flatten() {
+            each(ptr, bytes);
+        }
+    }
+
+    /// Bytes of the large maps' chunk indexes: what every copy of this view holds of its own.
+    fn index_bytes(&self) -> usize {
+        self.ptes.index_bytes()
+            + self.pmds.index_bytes()
+            + self.frames.index_bytes()
+            + self.src.index_bytes()
+            + self.dst.index_bytes()
+            + self.hmm_pfns.index_bytes()
+            + self.dev_pt.index_bytes()
+            + self.swap.index_bytes()
+            + self.locks.index_bytes()
+    }
+
+    /// Bytes of the small tables (stacks, sequences, threads; an estimate: entries times their size,
+    /// doubled for B-tree nodes), also held by every copy.
+    fn small_bytes(&self) -> usize {
+        let stacks: usize = self.stacks.values().map(|s| s.capacity()).sum();
+        2 * (self.stacks.len() * std::mem::size_of::<Vec<Func>>()
+            + (self.seqs.len() + self.blocked.len()) * 8
+            + (self.cursor.len() + self.walker.len()) * 8)
+            + stacks * std::mem::size_of::<Func>()
+            + self.notifiers.capacity() * 12
     }
 
     /// The open invalidations, typed.
