@@ -1,13 +1,14 @@
 //! [`ChunkMap`]: a sorted map cut into chunks of [`CHUNK`] consecutive keys, each chunk shared copy-on-write.
 //!
 //! Why: a [`crate::Timeline`] keeps checkpoints of the whole [`super::ViewState`]. With one `BTreeMap` per field a
-//! checkpoint at 262,144 pages copied every PTE and frame (about 70 MiB). With chunks behind `Arc`s, cloning a
-//! view copies only the chunk index (one pointer per 512 keys), and the first change to a chunk after a clone
-//! copies that chunk alone. Checkpoints taken a few thousand events apart then share everything the events
-//! between them did not touch, so memory grows with what changed, not with the size of the world.
+//! checkpoint at 262,144 pages copied every PTE and frame (about 70 MiB). Here the chunks sit behind `Arc`s,
+//! and so do the indexes of chunks, one per group of [`GROUP`] chunks: cloning a map copies one pointer per
+//! group (8 for 262,144 pages), and the first write to a chunk after a clone copies that chunk and its
+//! group's index alone. Checkpoints a few thousand events apart then share everything the events between
+//! them did not touch, so memory grows with what changed, not with the size of the world.
 //!
 //! Reads look like a `BTreeMap`'s (`get`, `iter`, `range`, `keys`, `values`, `m[&k]`) and visit keys in the
-//! same order: a chunk id is the key with its low bits dropped, so chunk order is key order.
+//! same order: a chunk or group id is the key with its low bits dropped, so id order is key order.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,41 +18,45 @@ use std::sync::Arc;
 /// Keys per chunk: one PMD's worth of pages (or frames, or array slots).
 pub const CHUNK: u32 = 512;
 const CHUNK_SHIFT: u32 = CHUNK.trailing_zeros();
+/// Chunks per group (one shared index each): 32,768 keys, 128 MiB of pages.
+pub const GROUP: u32 = 64;
+const GROUP_SHIFT: u32 = CHUNK_SHIFT + GROUP.trailing_zeros();
 
-/// A key whose chunk is the key with its low bits dropped (so ordering chunks orders keys).
+/// A key that can drop its low bits: `id(shift)` is the chunk (or group) the key falls in, and ordering
+/// ids orders keys.
 pub trait ChunkKey: Ord + Copy {
-    type Chunk: Ord + Copy;
-    fn chunk(&self) -> Self::Chunk;
+    type Id: Ord + Copy;
+    fn id(&self, shift: u32) -> Self::Id;
 }
 
 /// (mm or array or mirror, page or index).
 impl ChunkKey for (u8, u32) {
-    type Chunk = (u8, u32);
-    fn chunk(&self) -> (u8, u32) {
-        (self.0, self.1 >> CHUNK_SHIFT)
+    type Id = (u8, u32);
+    fn id(&self, shift: u32) -> (u8, u32) {
+        (self.0, self.1 >> shift)
     }
 }
 
 /// A pfn or a swap slot.
 impl ChunkKey for u32 {
-    type Chunk = u32;
-    fn chunk(&self) -> u32 {
-        self >> CHUNK_SHIFT
+    type Id = u32;
+    fn id(&self, shift: u32) -> u32 {
+        self >> shift
     }
 }
 
 /// A lock: a folio's `PG_locked` by pfn and a PTE table's PTL by PMD index, chunked like frames and pages (a
 /// driver that locks every folio of a 1 GiB range holds 262,144 of them); the few other locks each on their
-/// own. Chunks keep `LockId`'s order: variant first, then the number with its low bits dropped.
+/// own. Ids keep `LockId`'s order: variant first, then the number with its low bits dropped.
 impl ChunkKey for crate::trace::LockId {
-    type Chunk = crate::trace::LockId;
-    fn chunk(&self) -> crate::trace::LockId {
+    type Id = crate::trace::LockId;
+    fn id(&self, shift: u32) -> crate::trace::LockId {
         use crate::trace::LockId;
         match *self {
-            LockId::Folio(pfn) => LockId::Folio(pfn >> CHUNK_SHIFT),
+            LockId::Folio(pfn) => LockId::Folio(pfn >> shift),
             LockId::Ptl { mm, pmd } => LockId::Ptl {
                 mm,
-                pmd: pmd >> CHUNK_SHIFT,
+                pmd: pmd >> shift,
             },
             other => other,
         }
@@ -60,17 +65,19 @@ impl ChunkKey for crate::trace::LockId {
 
 /// One chunk: its entries sorted by key (at most [`CHUNK`]), shared until written.
 type Chunk<K, V> = Arc<Vec<(K, V)>>;
+/// One group: the index of its chunks, shared until one of them is written.
+type Group<K, V> = Arc<BTreeMap<<K as ChunkKey>::Id, Chunk<K, V>>>;
 
 /// A sorted map whose clones share unchanged chunks (see the module documentation).
 pub struct ChunkMap<K: ChunkKey, V> {
-    chunks: BTreeMap<K::Chunk, Chunk<K, V>>,
+    groups: BTreeMap<K::Id, Group<K, V>>,
     len: usize,
 }
 
 impl<K: ChunkKey, V: Clone> ChunkMap<K, V> {
     pub fn new() -> Self {
         ChunkMap {
-            chunks: BTreeMap::new(),
+            groups: BTreeMap::new(),
             len: 0,
         }
     }
@@ -83,8 +90,13 @@ impl<K: ChunkKey, V: Clone> ChunkMap<K, V> {
         self.len == 0
     }
 
+    fn chunk(&self, key: &K) -> Option<&Vec<(K, V)>> {
+        let group = self.groups.get(&key.id(GROUP_SHIFT))?;
+        group.get(&key.id(CHUNK_SHIFT)).map(|c| &**c)
+    }
+
     pub fn get(&self, key: &K) -> Option<&V> {
-        let chunk = self.chunks.get(&key.chunk())?;
+        let chunk = self.chunk(key)?;
         let i = chunk.binary_search_by(|(k, _)| k.cmp(key)).ok()?;
         Some(&chunk[i].1)
     }
@@ -93,19 +105,15 @@ impl<K: ChunkKey, V: Clone> ChunkMap<K, V> {
         self.get(key).is_some()
     }
 
-    /// The chunk `key` falls in, made this map's own (copied if a clone still shares it).
-    fn chunk_mut(&mut self, key: &K) -> &mut Vec<(K, V)> {
-        Arc::make_mut(self.chunks.entry(key.chunk()).or_default())
-    }
-
     /// Insert or replace; the old value, if any.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        let chunk = self.chunk_mut(&key);
+        let ChunkMap { groups, len } = self;
+        let chunk = chunk_mut(groups, &key);
         match chunk.binary_search_by(|(k, _)| k.cmp(&key)) {
             Ok(i) => Some(std::mem::replace(&mut chunk[i].1, value)),
             Err(i) => {
                 chunk.insert(i, (key, value));
-                self.len += 1;
+                *len += 1;
                 None
             }
         }
@@ -113,8 +121,8 @@ impl<K: ChunkKey, V: Clone> ChunkMap<K, V> {
 
     /// The value at `key`, inserting `make()` first if there is none.
     pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
-        let ChunkMap { chunks, len } = self;
-        let chunk = Arc::make_mut(chunks.entry(key.chunk()).or_default());
+        let ChunkMap { groups, len } = self;
+        let chunk = chunk_mut(groups, &key);
         let i = match chunk.binary_search_by(|(k, _)| k.cmp(&key)) {
             Ok(i) => i,
             Err(i) => {
@@ -127,13 +135,20 @@ impl<K: ChunkKey, V: Clone> ChunkMap<K, V> {
     }
 
     pub fn remove(&mut self, key: &K) -> Option<V> {
-        let shared = self.chunks.get(&key.chunk())?;
         // Do not copy a shared chunk only to find the key absent.
-        let i = shared.binary_search_by(|(k, _)| k.cmp(key)).ok()?;
-        let chunk = self.chunk_mut(key);
+        let i = self
+            .chunk(key)?
+            .binary_search_by(|(k, _)| k.cmp(key))
+            .ok()?;
+        let (group_id, chunk_id) = (key.id(GROUP_SHIFT), key.id(CHUNK_SHIFT));
+        let group = Arc::make_mut(self.groups.get_mut(&group_id).expect("found above"));
+        let chunk = Arc::make_mut(group.get_mut(&chunk_id).expect("found above"));
         let (_, value) = chunk.remove(i);
         if chunk.is_empty() {
-            self.chunks.remove(&key.chunk());
+            group.remove(&chunk_id);
+            if group.is_empty() {
+                self.groups.remove(&group_id);
+            }
         }
         self.len -= 1;
         Some(value)
@@ -141,8 +156,9 @@ impl<K: ChunkKey, V: Clone> ChunkMap<K, V> {
 
     /// Entries in key order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + '_ {
-        self.chunks
+        self.groups
             .values()
+            .flat_map(|g| g.values())
             .flat_map(|c| c.iter().map(|(k, v)| (k, v)))
     }
 
@@ -158,10 +174,11 @@ impl<K: ChunkKey, V: Clone> ChunkMap<K, V> {
     pub fn range<R: RangeBounds<K>>(&self, range: R) -> impl Iterator<Item = (&K, &V)> + '_ {
         let start = range.start_bound().cloned();
         let end = range.end_bound().cloned();
-        let first_chunk = match start {
-            Bound::Included(k) | Bound::Excluded(k) => Bound::Included(k.chunk()),
+        let from = |shift: u32| match start {
+            Bound::Included(k) | Bound::Excluded(k) => Bound::Included(k.id(shift)),
             Bound::Unbounded => Bound::Unbounded,
         };
+        let (first_group, first_chunk) = (from(GROUP_SHIFT), from(CHUNK_SHIFT));
         let after_start = move |k: &K| match start {
             Bound::Included(s) => *k >= s,
             Bound::Excluded(s) => *k > s,
@@ -172,35 +189,51 @@ impl<K: ChunkKey, V: Clone> ChunkMap<K, V> {
             Bound::Excluded(e) => *k < e,
             Bound::Unbounded => true,
         };
-        self.chunks
-            .range((first_chunk, Bound::Unbounded))
+        self.groups
+            .range((first_group, Bound::Unbounded))
+            .flat_map(move |(_, g)| g.range((first_chunk, Bound::Unbounded)))
             .flat_map(|(_, c)| c.iter().map(|(k, v)| (k, v)))
             .skip_while(move |(k, _)| !after_start(k))
             .take_while(move |(k, _)| before_end(k))
     }
 
-    /// Each chunk's allocation (its address, to tell shared chunks apart, and its bytes): what
-    /// [`crate::Timeline::bytes_held`] adds up once per distinct chunk.
-    pub(super) fn chunk_allocations(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.chunks.values().map(|c| {
-            (
-                Arc::as_ptr(c) as usize,
-                c.capacity() * std::mem::size_of::<(K, V)>(),
-            )
+    /// Every allocation a clone may share (chunks, and groups' indexes), as (address, bytes): what
+    /// [`crate::Timeline::bytes_held`] adds up once per distinct address.
+    pub(super) fn shared_allocations(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let index_entry = std::mem::size_of::<K::Id>() + std::mem::size_of::<usize>();
+        self.groups.values().flat_map(move |g| {
+            // A B-tree entry's key and pointer, doubled for its nodes: an estimate.
+            let index = (Arc::as_ptr(g) as usize, 2 * g.len() * index_entry);
+            let chunks = g.values().map(|c| {
+                (
+                    Arc::as_ptr(c) as usize,
+                    c.capacity() * std::mem::size_of::<(K, V)>(),
+                )
+            });
+            std::iter::once(index).chain(chunks)
         })
     }
 
-    /// Bytes of the chunk index itself (an estimate: a B-tree entry's key and pointer, doubled for nodes).
+    /// Bytes of the map's own index of groups (an estimate, as above): what each clone holds unshared.
     pub(super) fn index_bytes(&self) -> usize {
-        2 * self.chunks.len() * (std::mem::size_of::<K::Chunk>() + std::mem::size_of::<usize>())
+        2 * self.groups.len() * (std::mem::size_of::<K::Id>() + std::mem::size_of::<usize>())
     }
 }
 
+/// The chunk `key` falls in, made this map's own (it and its group's index copied if a clone shares them).
+fn chunk_mut<'a, K: ChunkKey, V: Clone>(
+    groups: &'a mut BTreeMap<K::Id, Group<K, V>>,
+    key: &K,
+) -> &'a mut Vec<(K, V)> {
+    let group = Arc::make_mut(groups.entry(key.id(GROUP_SHIFT)).or_default());
+    Arc::make_mut(group.entry(key.id(CHUNK_SHIFT)).or_default())
+}
+
 impl<K: ChunkKey, V> Clone for ChunkMap<K, V> {
-    /// Shares every chunk: copies one pointer per chunk.
+    /// Shares every chunk: copies one pointer per group.
     fn clone(&self) -> Self {
         ChunkMap {
-            chunks: self.chunks.clone(),
+            groups: self.groups.clone(),
             len: self.len,
         }
     }
@@ -265,11 +298,11 @@ mod tests {
         let mut map: ChunkMap<(u8, u32), u32> = ChunkMap::new();
         let mut snapshots = Vec::new();
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for step in 0..20_000u32 {
+        for step in 0..60_000u32 {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let key = ((x % 3) as u8, ((x >> 8) % 3000) as u32);
+            let key = ((x % 3) as u8, ((x >> 8) % 100_000) as u32);
             match (x >> 40) % 4 {
                 0 => assert_eq!(map.remove(&key), model.remove(&key)),
                 1 => {
@@ -278,14 +311,14 @@ mod tests {
                 }
                 _ => assert_eq!(map.insert(key, step), model.insert(key, step)),
             }
-            if step % 1000 == 0 {
+            if step % 3000 == 0 {
                 snapshots.push((map.clone(), model.clone()));
             }
         }
         assert_eq!(map.len(), model.len());
         assert!(map.iter().eq(model.iter()));
         assert!(map.iter().rev().eq(model.iter().rev()));
-        let (lo, hi) = ((1, 700), (2, 1030));
+        let (lo, hi) = ((1, 700), (2, 40_000));
         assert!(map.range(lo..hi).eq(model.range(lo..hi)));
         assert!(map.range(lo..=hi).eq(model.range(lo..=hi)));
         assert!(map.range(..hi).eq(model.range(..hi)));
@@ -299,24 +332,36 @@ mod tests {
         }
     }
 
-    /// A clone shares every chunk until one is written; then only that chunk is copied.
+    /// A clone shares every chunk and group index until one is written; then only that chunk and its group's
+    /// index are copied.
     #[test]
     fn a_clone_copies_only_the_chunk_written() {
-        let map: ChunkMap<u32, u64> = (0..4 * CHUNK).map(|k| (k, k as u64)).collect();
+        // Chunks 0–3 in group 0, chunk GROUP alone in group 1.
+        let keys = (0..4 * CHUNK).chain(GROUP * CHUNK..(GROUP + 1) * CHUNK);
+        let map: ChunkMap<u32, u64> = keys.map(|k| (k, k as u64)).collect();
         let mut copy = map.clone();
         let shared = |a: &ChunkMap<u32, u64>, b: &ChunkMap<u32, u64>| {
-            a.chunk_allocations()
-                .zip(b.chunk_allocations())
+            a.shared_allocations()
+                .zip(b.shared_allocations())
                 .filter(|(x, y)| x.0 == y.0)
                 .count()
         };
-        assert_eq!(shared(&map, &copy), 4);
+        assert_eq!(map.shared_allocations().count(), 7);
+        assert_eq!(shared(&map, &copy), 7);
         copy.insert(CHUNK + 3, 0);
-        assert_eq!(shared(&map, &copy), 3);
+        assert_eq!(shared(&map, &copy), 5);
         assert_eq!(map.get(&(CHUNK + 3)), Some(&(CHUNK as u64 + 3)));
         // Removing an absent key copies nothing.
         copy.remove(&(10 * CHUNK));
         copy.remove(&(5 * CHUNK));
-        assert_eq!(shared(&map, &copy), 3);
+        assert_eq!(shared(&map, &copy), 5);
+        // Emptying a chunk drops it, and emptying a group drops its index.
+        for k in GROUP * CHUNK..(GROUP + 1) * CHUNK {
+            copy.remove(&k);
+        }
+        assert_eq!(copy.shared_allocations().count(), 5);
+        assert!(copy.iter().eq(map
+            .range(..4 * CHUNK)
+            .map(|(k, v)| (k, if *k == CHUNK + 3 { &0 } else { v }))));
     }
 }

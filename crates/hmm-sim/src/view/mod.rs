@@ -305,26 +305,26 @@ impl ViewState {
         }
     }
 
-    /// Every chunk allocation of the large maps, as (address, bytes): checkpoints that share a chunk report
-    /// the same address ([`Timeline::bytes_held`] counts each once).
-    fn chunk_allocations(&self, each: &mut dyn FnMut(usize, usize)) {
+    /// Every shareable allocation of the large maps (chunks, group indexes), as (address, bytes): checkpoints
+    /// that share one report the same address ([`Timeline::bytes_held`] counts each once).
+    fn shared_allocations(&self, each: &mut dyn FnMut(usize, usize)) {
         let maps = [
-            self.ptes.chunk_allocations().collect::<Vec<_>>(),
-            self.pmds.chunk_allocations().collect(),
-            self.frames.chunk_allocations().collect(),
-            self.src.chunk_allocations().collect(),
-            self.dst.chunk_allocations().collect(),
-            self.hmm_pfns.chunk_allocations().collect(),
-            self.dev_pt.chunk_allocations().collect(),
-            self.swap.chunk_allocations().collect(),
-            self.locks.chunk_allocations().collect(),
+            self.ptes.shared_allocations().collect::<Vec<_>>(),
+            self.pmds.shared_allocations().collect(),
+            self.frames.shared_allocations().collect(),
+            self.src.shared_allocations().collect(),
+            self.dst.shared_allocations().collect(),
+            self.hmm_pfns.shared_allocations().collect(),
+            self.dev_pt.shared_allocations().collect(),
+            self.swap.shared_allocations().collect(),
+            self.locks.shared_allocations().collect(),
         ];
         for (ptr, bytes) in maps.into_iter().flatten() {
             each(ptr, bytes);
         }
     }
 
-    /// Bytes of the large maps' chunk indexes: what every copy of this view holds of its own.
+    /// Bytes of the large maps' group indexes: what every copy of this view holds of its own.
     fn index_bytes(&self) -> usize {
         self.ptes.index_bytes()
             + self.pmds.index_bytes()

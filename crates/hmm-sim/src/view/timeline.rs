@@ -136,7 +136,7 @@ impl Timeline {
         let mut index = 0;
         for c in &self.checkpoints {
             index += std::mem::size_of::<ViewState>() + c.small_bytes();
-            c.chunk_allocations(&mut |ptr, bytes| {
+            c.shared_allocations(&mut |ptr, bytes| {
                 chunks.insert(ptr, bytes);
             });
             index += c.index_bytes();
