@@ -45,6 +45,11 @@ pub struct ViewState {
     pub pmds: ChunkMap<(u8, u32), Pte>,
     /// Frames that any PTE, array or event of this trace refers to.
     pub frames: ChunkMap<Pfn, FrameView>,
+    /// Device-private frames in use (refcount > 0), by (device, pfn): kept in step with `frames` so a
+    /// viewer lists and counts a device's pages without scanning every frame ([`ViewState::device_pages`]).
+    device_in_use: ChunkMap<(u8, Pfn), ()>,
+    /// How many entries of `device_in_use` each device has.
+    device_counts: BTreeMap<u8, usize>,
     /// Held locks: lock → holders (several for `mmap_lock` read).
     pub locks: ChunkMap<LockId, Vec<Tid>>,
     /// `src[]`/`dst[]` of each `migrate_vma` instance (keyed by array id, index).
@@ -119,6 +124,7 @@ impl ViewState {
 
     fn touch_frame(&mut self, w: &World, pfn: Pfn) {
         if let Some(f) = w.frames.get(pfn as usize) {
+            let before = self.device_key(pfn);
             self.frames.get_or_insert_with(pfn, || FrameView {
                 zone: f.zone,
                 refcount: f.refcount,
@@ -129,7 +135,46 @@ impl ViewState {
                 lru: f.lru,
                 content: f.content,
             });
+            self.sync_device_index(pfn, before);
         }
+    }
+
+    /// The device whose in-use device-private page `pfn` is, if it is one.
+    fn device_key(&self, pfn: Pfn) -> Option<u8> {
+        match self.frames.get(&pfn) {
+            Some(FrameView {
+                zone: Zone::DevicePrivate(dev),
+                refcount,
+                ..
+            }) if *refcount > 0 => Some(*dev),
+            _ => None,
+        }
+    }
+
+    /// Bring the device index up to date for `pfn`, which was in it under `before`.
+    fn sync_device_index(&mut self, pfn: Pfn, before: Option<u8>) {
+        let after = self.device_key(pfn);
+        if before == after {
+            return;
+        }
+        if let Some(dev) = before {
+            self.device_in_use.remove(&(dev, pfn));
+            *self.device_counts.entry(dev).or_default() -= 1;
+        }
+        if let Some(dev) = after {
+            self.device_in_use.insert((dev, pfn), ());
+            *self.device_counts.entry(dev).or_default() += 1;
+        }
+    }
+
+    /// Device `dev`'s private pages in use (refcount > 0), in pfn order, and how many there are: without
+    /// scanning every frame.
+    pub fn device_pages(&self, dev: u8) -> (impl Iterator<Item = Pfn> + '_, usize) {
+        let pfns = self
+            .device_in_use
+            .range((dev, 0)..=(dev, Pfn::MAX))
+            .map(|(&(_, pfn), _)| pfn);
+        (pfns, self.device_counts.get(&dev).copied().unwrap_or(0))
     }
 
     fn frame(&mut self, pfn: Pfn) -> &mut FrameView {
@@ -249,8 +294,20 @@ impl ViewState {
         }
     }
 
-    /// Events about one frame's view.
+    /// Events about one frame's view (and the device index, which follows refcounts and zones).
     fn apply_frame(&mut self, ev: &Ev) {
+        let pfn = match *ev {
+            Ev::Ref { pfn, .. } | Ev::Alloc { pfn, .. } | Ev::Free { pfn, .. } => Some(pfn),
+            _ => None,
+        };
+        let before = pfn.and_then(|p| self.device_key(p));
+        self.apply_frame_fields(ev);
+        if let Some(pfn) = pfn {
+            self.sync_device_index(pfn, before);
+        }
+    }
+
+    fn apply_frame_fields(&mut self, ev: &Ev) {
         match *ev {
             Ev::Ref { pfn, new, .. } => self.frame(pfn).refcount = new,
             Ev::Map { pfn, new, .. } => self.frame(pfn).mapcount = new,
@@ -318,6 +375,7 @@ impl ViewState {
             self.dev_pt.shared_allocations().collect(),
             self.swap.shared_allocations().collect(),
             self.locks.shared_allocations().collect(),
+            self.device_in_use.shared_allocations().collect(),
         ];
         for (ptr, bytes) in maps.into_iter().flatten() {
             each(ptr, bytes);
@@ -335,6 +393,7 @@ impl ViewState {
             + self.dev_pt.index_bytes()
             + self.swap.index_bytes()
             + self.locks.index_bytes()
+            + self.device_in_use.index_bytes()
     }
 
     /// Bytes of the small tables (stacks, sequences, threads; an estimate: entries times their size,
@@ -342,7 +401,7 @@ impl ViewState {
     fn small_bytes(&self) -> usize {
         let stacks: usize = self.stacks.values().map(|s| s.capacity()).sum();
         2 * (self.stacks.len() * std::mem::size_of::<Vec<Func>>()
-            + (self.seqs.len() + self.blocked.len()) * 8
+            + (self.seqs.len() + self.blocked.len() + self.device_counts.len()) * 8
             + (self.cursor.len() + self.walker.len()) * 8)
             + stacks * std::mem::size_of::<Func>()
             + self.notifiers.capacity() * 12

@@ -93,6 +93,7 @@ fn seeking_anywhere_equals_replaying_from_zero() {
         (x % (n as u64 + 1)) as usize
     };
     let mut most_checkpoints = 0;
+    let mut most_device_pages = 0;
     for scenario in [
         "PCZNSDOPPNS",
         "P*3000",
@@ -126,11 +127,23 @@ fn seeking_anywhere_equals_replaying_from_zero() {
                 reference.insert(step, replay.clone());
             }
             for step in steps {
+                let state = tl.state(step);
                 assert!(
-                    *tl.state(step) == reference[&step],
+                    *state == reference[&step],
                     "{scenario} {}: step {step} of {len}",
                     lane.strategy.name()
                 );
+                // The device index agrees with a scan of every frame.
+                let scan: Vec<u32> = state
+                    .frames
+                    .iter()
+                    .filter(|(_, f)| f.zone == Zone::DevicePrivate(0) && f.refcount > 0)
+                    .map(|(&pfn, _)| pfn)
+                    .collect();
+                let (pages, count) = state.device_pages(0);
+                assert_eq!(pages.collect::<Vec<_>>(), scan, "{scenario} at {step}");
+                assert_eq!(count, scan.len());
+                most_device_pages = most_device_pages.max(count);
             }
         }
     }
