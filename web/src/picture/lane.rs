@@ -9,8 +9,8 @@ use hmm_sim::{narrate, TouchedSet, ViewState};
 use hmm_sim::{Counters, Func, Milestone};
 
 use super::{
-    content_of, cursor_page, frame_row, held_by, page_changed, pte_at, touched_between,
-    window_start, FrameRow, MINIMAP_BUCKETS, MINIMAP_MAX_PAGES, STEP_ZERO, WINDOW_PAGES,
+    content_of, cursor_page, frame_row, page_changed, pte_at, touched_between, window_start,
+    FrameRow, MINIMAP_BUCKETS, MINIMAP_MAX_PAGES, STEP_ZERO, WINDOW_PAGES,
 };
 use crate::comparison::{LaneTrace, LoadedLanes};
 use crate::decode;
@@ -180,7 +180,10 @@ fn lane_picture(
         counters_differ: shared.counters_differ.clone(),
         func: event.map(|e| e.func),
         narration: event.map_or_else(|| STEP_ZERO.to_owned(), |e| narrate(&e)),
-        held: decode::summarize_locks(&held_by(state, thread)),
+        held: {
+            let (others, folios, count) = state.held_by(thread);
+            decode::summarize_held(&others, folios, count, state.last_folio_locked_by(thread))
+        },
         milestone: state.last_milestone,
         milestones: lane.milestones.clone(),
         error: lane.error.clone(),

@@ -197,6 +197,18 @@ impl<K: ChunkKey, V: Clone> ChunkMap<K, V> {
             .take_while(move |(k, _)| before_end(k))
     }
 
+    /// The entry with the greatest key in `lo..=hi`, found from the top (without walking the range).
+    pub fn last_in(&self, lo: K, hi: K) -> Option<(&K, &V)> {
+        self.groups
+            .range(..=hi.id(GROUP_SHIFT))
+            .rev()
+            .flat_map(|(_, g)| g.range(..=hi.id(CHUNK_SHIFT)).rev())
+            .flat_map(|(_, c)| c.iter().rev())
+            .find(|(k, _)| *k <= hi)
+            .filter(|(k, _)| *k >= lo)
+            .map(|(k, v)| (k, v))
+    }
+
     /// Every allocation a clone may share (chunks, and groups' indexes), as (address, bytes): what
     /// [`crate::Timeline::bytes_held`] adds up once per distinct address.
     pub(super) fn shared_allocations(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
@@ -322,6 +334,18 @@ mod tests {
         assert!(map.range(lo..hi).eq(model.range(lo..hi)));
         assert!(map.range(lo..=hi).eq(model.range(lo..=hi)));
         assert!(map.range(..hi).eq(model.range(..hi)));
+        for (lo, hi) in [
+            (lo, hi),
+            ((0, 0), (0, 0)),
+            ((2, 99_999), (2, u32::MAX)),
+            ((1, 5), (1, 4_000)),
+        ] {
+            assert_eq!(
+                map.last_in(lo, hi),
+                model.range(lo..=hi).next_back(),
+                "{lo:?}..={hi:?}"
+            );
+        }
         assert!(map
             .range((Bound::Excluded(lo), Bound::Unbounded))
             .eq(model.range((Bound::Excluded(lo), Bound::Unbounded))));

@@ -50,6 +50,11 @@ pub struct ViewState {
     device_in_use: ChunkMap<(u8, Pfn), ()>,
     /// How many entries of `device_in_use` each device has.
     device_counts: BTreeMap<u8, usize>,
+    /// Folio locks by (holder, pfn), in step with `locks`: a thread's held locks without scanning the lock
+    /// table, where a driver may hold one folio lock per page of a 1 GiB range ([`ViewState::held_by`]).
+    folio_locks: ChunkMap<(Tid, Pfn), ()>,
+    /// How many entries of `folio_locks` each thread has.
+    folio_lock_counts: BTreeMap<Tid, usize>,
     /// Held locks: lock → holders (several for `mmap_lock` read).
     pub locks: ChunkMap<LockId, Vec<Tid>>,
     /// `src[]`/`dst[]` of each `migrate_vma` instance (keyed by array id, index).
@@ -236,6 +241,9 @@ impl ViewState {
                 // Keep PG_locked in the frame view in step with the lock table.
                 if let LockId::Folio(pfn) = lock {
                     self.frame(pfn).locked_by = Some(thread);
+                    if self.folio_locks.insert((thread, pfn), ()).is_none() {
+                        *self.folio_lock_counts.entry(thread).or_default() += 1;
+                    }
                 }
             }
             Ev::LockRelease { lock, .. } => self.release(thread, lock),
@@ -344,13 +352,14 @@ impl ViewState {
     }
 
     fn release(&mut self, thread: Tid, lock: LockId) {
+        let mut released_by = None;
         if let Some(held) = self.locks.get(&lock) {
             let mut h = held.clone();
-            if let Some(i) = h.iter().position(|&t| t == thread) {
-                h.remove(i);
-            } else {
-                h.pop();
-            }
+            // The releasing thread's hold, or (a lock released on another's behalf) the last one taken.
+            released_by = match h.iter().position(|&t| t == thread) {
+                Some(i) => Some(h.remove(i)),
+                None => h.pop(),
+            };
             if h.is_empty() {
                 self.locks.remove(&lock);
             } else {
@@ -359,7 +368,45 @@ impl ViewState {
         }
         if let LockId::Folio(pfn) = lock {
             self.frame(pfn).locked_by = None;
+            let still_held = self
+                .locks
+                .get(&lock)
+                .is_some_and(|h| released_by.is_some_and(|t| h.contains(&t)));
+            if let Some(holder) = released_by.filter(|_| !still_held) {
+                if self.folio_locks.remove(&(holder, pfn)).is_some() {
+                    *self.folio_lock_counts.entry(holder).or_default() -= 1;
+                }
+            }
         }
+    }
+
+    /// The highest pfn among `thread`'s folio locks (with [`ViewState::held_by`]'s first one, the span a
+    /// summary shows), found without walking the others.
+    pub fn last_folio_locked_by(&self, thread: Tid) -> Option<Pfn> {
+        self.folio_locks
+            .last_in((thread, 0), (thread, Pfn::MAX))
+            .map(|(&(_, pfn), _)| pfn)
+    }
+
+    /// What `thread` holds: every lock but folio locks (in lock order), then its folio locks' pfns in order
+    /// and how many there are, from the view's per-thread index rather than a scan of the lock table.
+    pub fn held_by(&self, thread: Tid) -> (Vec<LockId>, impl Iterator<Item = Pfn> + '_, usize) {
+        use std::ops::Bound;
+        let before = self.locks.range(..LockId::Folio(0));
+        let after = self
+            .locks
+            .range((Bound::Excluded(LockId::Folio(Pfn::MAX)), Bound::Unbounded));
+        let others = before
+            .chain(after)
+            .filter(|(_, holders)| holders.contains(&thread))
+            .map(|(&lock, _)| lock)
+            .collect();
+        let folios = self
+            .folio_locks
+            .range((thread, 0)..=(thread, Pfn::MAX))
+            .map(|(&(_, pfn), _)| pfn);
+        let count = self.folio_lock_counts.get(&thread).copied().unwrap_or(0);
+        (others, folios, count)
     }
 
     /// Every shareable allocation of the large maps (chunks, group indexes), as (address, bytes): checkpoints
@@ -376,6 +423,7 @@ impl ViewState {
             self.swap.shared_allocations().collect(),
             self.locks.shared_allocations().collect(),
             self.device_in_use.shared_allocations().collect(),
+            self.folio_locks.shared_allocations().collect(),
         ];
         for (ptr, bytes) in maps.into_iter().flatten() {
             each(ptr, bytes);
@@ -394,6 +442,7 @@ impl ViewState {
             + self.swap.index_bytes()
             + self.locks.index_bytes()
             + self.device_in_use.index_bytes()
+            + self.folio_locks.index_bytes()
     }
 
     /// Bytes of the small tables (stacks, sequences, threads; an estimate: entries times their size,
@@ -401,7 +450,11 @@ impl ViewState {
     fn small_bytes(&self) -> usize {
         let stacks: usize = self.stacks.values().map(|s| s.capacity()).sum();
         2 * (self.stacks.len() * std::mem::size_of::<Vec<Func>>()
-            + (self.seqs.len() + self.blocked.len() + self.device_counts.len()) * 8
+            + (self.seqs.len()
+                + self.blocked.len()
+                + self.device_counts.len()
+                + self.folio_lock_counts.len())
+                * 8
             + (self.cursor.len() + self.walker.len()) * 8)
             + stacks * std::mem::size_of::<Func>()
             + self.notifiers.capacity() * 12

@@ -94,6 +94,7 @@ fn seeking_anywhere_equals_replaying_from_zero() {
     };
     let mut most_checkpoints = 0;
     let mut most_device_pages = 0;
+    let mut most_folio_locks = 0;
     for scenario in [
         "PCZNSDOPPNS",
         "P*3000",
@@ -144,6 +145,27 @@ fn seeking_anywhere_equals_replaying_from_zero() {
                 assert_eq!(pages.collect::<Vec<_>>(), scan, "{scenario} at {step}");
                 assert_eq!(count, scan.len());
                 most_device_pages = most_device_pages.max(count);
+                // And the per-thread lock index with a scan of the lock table.
+                for tid in 0..3 {
+                    let scan: Vec<LockId> = state
+                        .locks
+                        .iter()
+                        .filter(|(_, h)| h.contains(&tid))
+                        .map(|(&l, _)| l)
+                        .collect();
+                    let (others, folios, count) = state.held_by(tid);
+                    let folios: Vec<LockId> = folios.map(LockId::Folio).collect();
+                    assert_eq!(count, folios.len());
+                    assert_eq!(
+                        state.last_folio_locked_by(tid).map(LockId::Folio),
+                        folios.last().copied()
+                    );
+                    let mut indexed = others;
+                    indexed.extend(folios);
+                    indexed.sort();
+                    assert_eq!(indexed, scan, "{scenario} at {step}, thread {tid}");
+                    most_folio_locks = most_folio_locks.max(count);
+                }
             }
         }
     }
