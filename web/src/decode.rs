@@ -101,27 +101,49 @@ pub fn lock_short(lock: LockId) -> String {
 /// Locks for a one-line list: every lock by name, except that many folio locks (a 512-page collect holds 512
 /// PG_locked bits) become one "PG_locked of N folios (pfn a…b)" entry.
 pub fn summarize_locks(locks: &[LockId]) -> Vec<String> {
-    const FOLIOS_LISTED: usize = 4;
-    let folios: Vec<u32> = locks
+    let others: Vec<LockId> = locks
+        .iter()
+        .filter(|l| !matches!(l, LockId::Folio(_)))
+        .copied()
+        .collect();
+    let mut folios: Vec<u32> = locks
         .iter()
         .filter_map(|l| match l {
             LockId::Folio(pfn) => Some(*pfn),
             _ => None,
         })
         .collect();
-    let mut out: Vec<String> = locks
-        .iter()
-        .filter(|l| !matches!(l, LockId::Folio(_)) || folios.len() <= FOLIOS_LISTED)
-        .map(|l| l.describe())
-        .collect();
-    if folios.len() > FOLIOS_LISTED {
-        let lo = folios.iter().min().copied().unwrap_or(0);
-        let hi = folios.iter().max().copied().unwrap_or(0);
-        out.push(format!(
-            "PG_locked of {} folios (pfn {lo:#x} … {hi:#x})",
-            folios.len()
-        ));
+    folios.sort_unstable();
+    summarize_held(
+        &others,
+        folios.iter().copied(),
+        folios.len(),
+        folios.last().copied(),
+    )
+}
+
+/// [`summarize_locks`] from a view's per-thread index (`ViewState::held_by`, `last_folio_locked_by`): the
+/// locks other than folio locks, the folio locks' pfns in order, their number and the last. Reads at most a
+/// few pfns, so a thread holding a folio lock per page of a 1 GiB range costs no more than one holding five.
+pub fn summarize_held(
+    others: &[LockId],
+    mut folios: impl Iterator<Item = u32>,
+    count: usize,
+    last: Option<u32>,
+) -> Vec<String> {
+    const FOLIOS_LISTED: usize = 4;
+    if count <= FOLIOS_LISTED {
+        let mut all: Vec<LockId> = others.to_vec();
+        all.extend(folios.map(LockId::Folio));
+        all.sort();
+        return all.iter().map(|l| l.describe()).collect();
     }
+    let mut out: Vec<String> = others.iter().map(|l| l.describe()).collect();
+    let lo = folios.next().unwrap_or(0);
+    let hi = last.unwrap_or(lo);
+    out.push(format!(
+        "PG_locked of {count} folios (pfn {lo:#x} … {hi:#x})"
+    ));
     out
 }
 

@@ -2,7 +2,7 @@
 //! with swapped and untouched ones sprinkled in) of each page count given (default 262,144 = 1 GiB).
 //!
 //! Per lane: wall time, events, events per second, trace bytes held (packed) per event. Per page count: a
-//! `Timeline` over the longest lane and 20 cold seeks (p50 / p95), and the decode speed of the packed trace.
+//! `Timeline` over the longest lane (its bytes held) and 100 cold seeks (p50 / p95 / max), and the decode speed of the packed trace.
 //! At the end: the process's peak RSS, which covers all three lanes' reports (traces and final worlds) and the
 //! timeline, held together. Lines starting `BENCH ` are `key=value` pairs for `cargo xtask bench`.
 //! (A benchmark, not a test: it reads the clock; the simulator itself never does.)
@@ -75,11 +75,11 @@ fn main() {
         let tl = Timeline::new(ViewState::from_world(&setup.world), events.clone());
         let build = started.elapsed().as_secs_f64();
         let len = tl.len();
-        // Steps k/21 of the lane, visited in the order of a fixed permutation (7 is coprime with 20), so each
-        // seek starts from a checkpoint, not from the cursor cache.
-        let mut times: Vec<f64> = (0..20)
+        // Steps k/101 of the lane, visited in the order of a fixed permutation (37 is coprime with 100), so
+        // each seek starts from a checkpoint, not from the cursor cache.
+        let mut times: Vec<f64> = (0..100)
             .map(|i| {
-                let step = len / 21 * ((i * 7) % 20 + 1);
+                let step = len / 101 * ((i * 37) % 100 + 1);
                 let t = Instant::now();
                 let s = tl.state(step);
                 assert_eq!(s.step, step);
@@ -88,10 +88,13 @@ fn main() {
             .collect();
         times.sort_by(f64::total_cmp);
         println!(
-            "BENCH pages={pages} seek_lane_events={len} checkpoint_every={} timeline_build_s={build:.2} seek_p50_ms={:.1} seek_p95_ms={:.1} decode_events_per_s={:.0} calls={calls}",
+            "BENCH pages={pages} seek_lane_events={len} checkpoint_every={} checkpoints={} timeline_bytes_held={} timeline_build_s={build:.2} seek_p50_ms={:.1} seek_p95_ms={:.1} seek_max_ms={:.1} decode_events_per_s={:.0} calls={calls}",
             tl.checkpoint_every(),
+            tl.checkpoints(),
+            tl.bytes_held(),
             times[times.len() / 2],
             times[times.len() * 95 / 100],
+            times[times.len() - 1],
             len as f64 / decode,
         );
     }

@@ -90,7 +90,7 @@ pub use trace::{
 pub use kernel::mutants::{skip_release_at, take_release_sites_reached};
 // Viewing: the world at any step, and one sentence per event.
 pub use view::{
-    narrate, FrameView, Timeline, TimelineBuilder, Touched, TouchedSet, ViewState,
+    narrate, ChunkMap, FrameView, Timeline, TimelineBuilder, Touched, TouchedSet, ViewState,
     CHECKPOINT_EVERY, MAX_CHECKPOINTS,
 };
 

@@ -102,16 +102,15 @@ pub fn run() -> Result<(), Failure> {
     };
 
     println!();
-    println!("| pages | lane | native s | wasm s (node) | events | M events/s (native) | bytes/event held | peak RSS (native, 3 lanes + timeline) | seek p50 / p95 (longest lane, cold) |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("| pages | lane | native s | wasm s (node) | events | M events/s (native) | bytes/event held | peak RSS (native, 3 lanes + timeline) | seek p50 / p95 (longest lane, cold) | timeline held (longest lane) |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for (pages, rows) in &native {
         let rss = rows
             .iter()
             .find_map(|r| r.get("peak_rss_mib").cloned())
             .unwrap_or_default();
-        let seek = rows
-            .iter()
-            .find(|r| r.contains_key("seek_p50_ms"))
+        let timeline = rows.iter().find(|r| r.contains_key("seek_p50_ms"));
+        let seek = timeline
             .map(|r| {
                 format!(
                     "{} / {} ms ({} events, checkpoints {} apart)",
@@ -121,6 +120,11 @@ pub fn run() -> Result<(), Failure> {
                     r.get("checkpoint_every").map_or("?", String::as_str)
                 )
             })
+            .unwrap_or_default();
+        let held = timeline
+            .and_then(|r| r.get("timeline_bytes_held"))
+            .and_then(|b| b.parse::<f64>().ok())
+            .map(|b| format!("{:.1} MB", b / 1e6))
             .unwrap_or_default();
         for lane in LANES {
             let Some(r) = rows
@@ -132,7 +136,7 @@ pub fn run() -> Result<(), Failure> {
             let get = |k: &str| r.get(k).cloned().unwrap_or_default();
             let eps = get("events_per_s").parse::<f64>().unwrap_or(0.0) / 1e6;
             println!(
-                "| {pages} | {lane} | {} | {} | {} | {eps:.1} | {} | {rss} MiB | {seek} |",
+                "| {pages} | {lane} | {} | {} | {} | {eps:.1} | {} | {rss} MiB | {seek} | {held} |",
                 get("secs"),
                 wasm.get(&(*pages, lane.to_owned()))
                     .map_or("not measured", String::as_str),
@@ -166,6 +170,6 @@ pub fn run() -> Result<(), Failure> {
             "browser figures: not measured (no dist/: run `cargo xtask dist` first, then `cargo xtask bench`)"
         ),
     }
-    println!("longest main-thread task, wasm memory per page count, frame time at 262,144 pages: not measured yet (needs the Web Worker work of issue 13: the browser refuses over 32,768 pages today)");
+    println!("longest main-thread task, wasm memory and frame time at 262,144 pages: measured apart by e2e/scale.budget.mjs (`npx playwright test --config e2e/scale.config.mjs` against a served build; docs/benchmarks.md keeps its last figures)");
     Ok(())
 }

@@ -4,12 +4,14 @@
 //! any step (backwards included) is one clone plus a bounded number of applications. Viewers read [`ViewState`]; they never re-implement kernel semantics: every field is
 //! moved only by the events the simulator recorded.
 
+mod chunk_map;
 mod narrate;
 #[cfg(test)]
 mod tests;
 mod timeline;
 mod touched;
 
+pub use chunk_map::ChunkMap;
 pub use narrate::narrate;
 pub use timeline::{Timeline, TimelineBuilder, CHECKPOINT_EVERY, MAX_CHECKPOINTS};
 pub use touched::{Touched, TouchedSet};
@@ -38,21 +40,31 @@ pub struct FrameView {
 pub struct ViewState {
     /// Index of the next event to apply (0: the set-up world).
     pub step: usize,
-    pub ptes: BTreeMap<(u8, u32), Pte>,
+    pub ptes: ChunkMap<(u8, u32), Pte>,
     /// PMD leaves: (mm, first page of the 2 MiB) → entry (PTE vocabulary: `Present` of the THP head).
-    pub pmds: BTreeMap<(u8, u32), Pte>,
+    pub pmds: ChunkMap<(u8, u32), Pte>,
     /// Frames that any PTE, array or event of this trace refers to.
-    pub frames: BTreeMap<Pfn, FrameView>,
+    pub frames: ChunkMap<Pfn, FrameView>,
+    /// Device-private frames in use (refcount > 0), by (device, pfn): kept in step with `frames` so a
+    /// viewer lists and counts a device's pages without scanning every frame ([`ViewState::device_pages`]).
+    device_in_use: ChunkMap<(u8, Pfn), ()>,
+    /// How many entries of `device_in_use` each device has.
+    device_counts: BTreeMap<u8, usize>,
+    /// Folio locks by (holder, pfn), in step with `locks`: a thread's held locks without scanning the lock
+    /// table, where a driver may hold one folio lock per page of a 1 GiB range ([`ViewState::held_by`]).
+    folio_locks: ChunkMap<(Tid, Pfn), ()>,
+    /// How many entries of `folio_locks` each thread has.
+    folio_lock_counts: BTreeMap<Tid, usize>,
     /// Held locks: lock → holders (several for `mmap_lock` read).
-    pub locks: BTreeMap<LockId, Vec<Tid>>,
+    pub locks: ChunkMap<LockId, Vec<Tid>>,
     /// `src[]`/`dst[]` of each `migrate_vma` instance (keyed by array id, index).
-    pub src: BTreeMap<(u8, u32), u32>,
-    pub dst: BTreeMap<(u8, u32), u32>,
-    pub hmm_pfns: BTreeMap<(u8, u32), u64>,
+    pub src: ChunkMap<(u8, u32), u32>,
+    pub dst: ChunkMap<(u8, u32), u32>,
+    pub hmm_pfns: ChunkMap<(u8, u32), u64>,
     /// Device page tables: (mirror, page) → packed `DptEntry`.
-    pub dev_pt: BTreeMap<(u8, u32), u32>,
+    pub dev_pt: ChunkMap<(u8, u32), u32>,
     pub seqs: BTreeMap<u32, u32>,
-    pub swap: BTreeMap<u32, u32>,
+    pub swap: ChunkMap<u32, u32>,
     /// Call stack of each thread.
     pub stacks: BTreeMap<Tid, Vec<Func>>,
     pub counters: Counters,
@@ -140,7 +152,8 @@ impl ViewState {
 
     fn touch_frame(&mut self, w: &World, pfn: Pfn) {
         if let Some(f) = w.frames.get(pfn as usize) {
-            self.frames.entry(pfn).or_insert(FrameView {
+            let before = self.device_key(pfn);
+            self.frames.get_or_insert_with(pfn, || FrameView {
                 zone: f.zone,
                 refcount: f.refcount,
                 mapcount: f.mapcount,
@@ -150,11 +163,50 @@ impl ViewState {
                 lru: f.lru,
                 content: f.content,
             });
+            self.sync_device_index(pfn, before);
         }
     }
 
+    /// The device whose in-use device-private page `pfn` is, if it is one.
+    fn device_key(&self, pfn: Pfn) -> Option<u8> {
+        match self.frames.get(&pfn) {
+            Some(FrameView {
+                zone: Zone::DevicePrivate(dev),
+                refcount,
+                ..
+            }) if *refcount > 0 => Some(*dev),
+            _ => None,
+        }
+    }
+
+    /// Bring the device index up to date for `pfn`, which was in it under `before`.
+    fn sync_device_index(&mut self, pfn: Pfn, before: Option<u8>) {
+        let after = self.device_key(pfn);
+        if before == after {
+            return;
+        }
+        if let Some(dev) = before {
+            self.device_in_use.remove(&(dev, pfn));
+            *self.device_counts.entry(dev).or_default() -= 1;
+        }
+        if let Some(dev) = after {
+            self.device_in_use.insert((dev, pfn), ());
+            *self.device_counts.entry(dev).or_default() += 1;
+        }
+    }
+
+    /// Device `dev`'s private pages in use (refcount > 0), in pfn order, and how many there are: without
+    /// scanning every frame.
+    pub fn device_pages(&self, dev: u8) -> (impl Iterator<Item = Pfn> + '_, usize) {
+        let pfns = self
+            .device_in_use
+            .range((dev, 0)..=(dev, Pfn::MAX))
+            .map(|(&(_, pfn), _)| pfn);
+        (pfns, self.device_counts.get(&dev).copied().unwrap_or(0))
+    }
+
     fn frame(&mut self, pfn: Pfn) -> &mut FrameView {
-        self.frames.entry(pfn).or_insert(FrameView {
+        self.frames.get_or_insert_with(pfn, || FrameView {
             zone: Zone::System,
             refcount: 0,
             mapcount: 0,
@@ -208,10 +260,13 @@ impl ViewState {
                 }
             }
             Ev::LockAcquire { lock, .. } => {
-                self.locks.entry(lock).or_default().push(thread);
+                self.locks.get_or_insert_with(lock, Vec::new).push(thread);
                 // Keep PG_locked in the frame view in step with the lock table.
                 if let LockId::Folio(pfn) = lock {
                     self.frame(pfn).locked_by = Some(thread);
+                    if self.folio_locks.insert((thread, pfn), ()).is_none() {
+                        *self.folio_lock_counts.entry(thread).or_default() += 1;
+                    }
                 }
             }
             Ev::LockRelease { lock, .. } => self.release(thread, lock),
@@ -270,8 +325,20 @@ impl ViewState {
         }
     }
 
-    /// Events about one frame's view.
+    /// Events about one frame's view (and the device index, which follows refcounts and zones).
     fn apply_frame(&mut self, ev: &Ev) {
+        let pfn = match *ev {
+            Ev::Ref { pfn, .. } | Ev::Alloc { pfn, .. } | Ev::Free { pfn, .. } => Some(pfn),
+            _ => None,
+        };
+        let before = pfn.and_then(|p| self.device_key(p));
+        self.apply_frame_fields(ev);
+        if let Some(pfn) = pfn {
+            self.sync_device_index(pfn, before);
+        }
+    }
+
+    fn apply_frame_fields(&mut self, ev: &Ev) {
         match *ev {
             Ev::Ref { pfn, new, .. } => self.frame(pfn).refcount = new,
             Ev::Map { pfn, new, .. } => self.frame(pfn).mapcount = new,
@@ -308,19 +375,112 @@ impl ViewState {
     }
 
     fn release(&mut self, thread: Tid, lock: LockId) {
-        if let Some(h) = self.locks.get_mut(&lock) {
-            if let Some(i) = h.iter().position(|&t| t == thread) {
-                h.remove(i);
-            } else {
-                h.pop();
-            }
+        let mut released_by = None;
+        if let Some(held) = self.locks.get(&lock) {
+            let mut h = held.clone();
+            // The releasing thread's hold, or (a lock released on another's behalf) the last one taken.
+            released_by = match h.iter().position(|&t| t == thread) {
+                Some(i) => Some(h.remove(i)),
+                None => h.pop(),
+            };
             if h.is_empty() {
                 self.locks.remove(&lock);
+            } else {
+                self.locks.insert(lock, h);
             }
         }
         if let LockId::Folio(pfn) = lock {
             self.frame(pfn).locked_by = None;
+            let still_held = self
+                .locks
+                .get(&lock)
+                .is_some_and(|h| released_by.is_some_and(|t| h.contains(&t)));
+            if let Some(holder) = released_by.filter(|_| !still_held) {
+                if self.folio_locks.remove(&(holder, pfn)).is_some() {
+                    *self.folio_lock_counts.entry(holder).or_default() -= 1;
+                }
+            }
         }
+    }
+
+    /// The highest pfn among `thread`'s folio locks (with [`ViewState::held_by`]'s first one, the span a
+    /// summary shows), found without walking the others.
+    pub fn last_folio_locked_by(&self, thread: Tid) -> Option<Pfn> {
+        self.folio_locks
+            .last_in((thread, 0), (thread, Pfn::MAX))
+            .map(|(&(_, pfn), _)| pfn)
+    }
+
+    /// What `thread` holds: every lock but folio locks (in lock order), then its folio locks' pfns in order
+    /// and how many there are, from the view's per-thread index rather than a scan of the lock table.
+    pub fn held_by(&self, thread: Tid) -> (Vec<LockId>, impl Iterator<Item = Pfn> + '_, usize) {
+        use std::ops::Bound;
+        let before = self.locks.range(..LockId::Folio(0));
+        let after = self
+            .locks
+            .range((Bound::Excluded(LockId::Folio(Pfn::MAX)), Bound::Unbounded));
+        let others = before
+            .chain(after)
+            .filter(|(_, holders)| holders.contains(&thread))
+            .map(|(&lock, _)| lock)
+            .collect();
+        let folios = self
+            .folio_locks
+            .range((thread, 0)..=(thread, Pfn::MAX))
+            .map(|(&(_, pfn), _)| pfn);
+        let count = self.folio_lock_counts.get(&thread).copied().unwrap_or(0);
+        (others, folios, count)
+    }
+
+    /// Every shareable allocation of the large maps (chunks, group indexes), as (address, bytes): checkpoints
+    /// that share one report the same address ([`Timeline::bytes_held`] counts each once).
+    fn shared_allocations(&self, each: &mut dyn FnMut(usize, usize)) {
+        let maps = [
+            self.ptes.shared_allocations().collect::<Vec<_>>(),
+            self.pmds.shared_allocations().collect(),
+            self.frames.shared_allocations().collect(),
+            self.src.shared_allocations().collect(),
+            self.dst.shared_allocations().collect(),
+            self.hmm_pfns.shared_allocations().collect(),
+            self.dev_pt.shared_allocations().collect(),
+            self.swap.shared_allocations().collect(),
+            self.locks.shared_allocations().collect(),
+            self.device_in_use.shared_allocations().collect(),
+            self.folio_locks.shared_allocations().collect(),
+        ];
+        for (ptr, bytes) in maps.into_iter().flatten() {
+            each(ptr, bytes);
+        }
+    }
+
+    /// Bytes of the large maps' group indexes: what every copy of this view holds of its own.
+    fn index_bytes(&self) -> usize {
+        self.ptes.index_bytes()
+            + self.pmds.index_bytes()
+            + self.frames.index_bytes()
+            + self.src.index_bytes()
+            + self.dst.index_bytes()
+            + self.hmm_pfns.index_bytes()
+            + self.dev_pt.index_bytes()
+            + self.swap.index_bytes()
+            + self.locks.index_bytes()
+            + self.device_in_use.index_bytes()
+            + self.folio_locks.index_bytes()
+    }
+
+    /// Bytes of the small tables (stacks, sequences, threads; an estimate: entries times their size,
+    /// doubled for B-tree nodes), also held by every copy.
+    fn small_bytes(&self) -> usize {
+        let stacks: usize = self.stacks.values().map(|s| s.capacity()).sum();
+        2 * (self.stacks.len() * std::mem::size_of::<Vec<Func>>()
+            + (self.seqs.len()
+                + self.blocked.len()
+                + self.device_counts.len()
+                + self.folio_lock_counts.len())
+                * 8
+            + (self.cursor.len() + self.walker.len()) * 8)
+            + stacks * std::mem::size_of::<Func>()
+            + self.notifiers.capacity() * 12
     }
 
     /// The open invalidations, typed.

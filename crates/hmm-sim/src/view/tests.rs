@@ -56,29 +56,123 @@ fn replay_matches_the_final_world() {
     }
 }
 
-/// Long traces space their checkpoints so there are never more than MAX_CHECKPOINTS, and still seek exactly.
+/// Checkpoints are CHECKPOINT_EVERY events apart, whole packed blocks, and never more than MAX_CHECKPOINTS.
 #[test]
-fn long_traces_keep_few_checkpoints() {
-    let states = parse_states("P*3000").unwrap();
-    let setup = Setup::from_states(&states);
-    let lane = compare(&states, &RunConfig::default()).lanes.remove(2);
-    let tl = Timeline::new(
-        ViewState::from_world(&setup.world),
-        lane.report.events.clone(),
-    );
-    assert!(
-        tl.len() > MAX_CHECKPOINTS * CHECKPOINT_EVERY,
-        "{} events",
-        tl.len()
-    );
-    assert!(tl.checkpoints.len() <= MAX_CHECKPOINTS + 1);
-    for step in [tl.len() - 1, 7, tl.len() / 3] {
-        let mut fresh = ViewState::from_world(&setup.world);
-        for e in tl.events().range(0, step) {
-            fresh.apply(&e);
-        }
-        assert_eq!(*tl.state(step), fresh);
+fn checkpoint_spacing_is_bounded() {
+    use super::timeline::spacing;
+    use crate::trace::BLOCK_EVENTS;
+    for len in [
+        0,
+        1,
+        4096,
+        1_000_000,
+        48_859_282,
+        67_108_864,
+        67_108_865,
+        500_000_000,
+        usize::MAX / 2,
+    ] {
+        let every = spacing(len);
+        assert!(every >= CHECKPOINT_EVERY, "{len}");
+        assert_eq!(every % BLOCK_EVENTS, 0, "{len}");
+        assert!(len / every <= MAX_CHECKPOINTS, "{len}: every {every}");
     }
+    assert_eq!(spacing(48_859_282), CHECKPOINT_EVERY);
+}
+
+/// Seeking to any step, in any order (through the checkpoints and the cursor cache), gives exactly the view
+/// a replay from step 0 gives: random steps over several scenarios and every lane, including traces with
+/// many checkpoints. The reference views come from one forward replay, cloned at each step asked for.
+#[test]
+fn seeking_anywhere_equals_replaying_from_zero() {
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % (n as u64 + 1)) as usize
+    };
+    let mut most_checkpoints = 0;
+    let mut most_device_pages = 0;
+    let mut most_folio_locks = 0;
+    for scenario in [
+        "PCZNSDOPPNS",
+        "P*3000",
+        "P*2000S*300N*200Z*100",
+        "H*1024P*700S*64",
+    ] {
+        let states = parse_states(scenario).unwrap();
+        let setup = Setup::from_states(&states);
+        for lane in compare(&states, &RunConfig::default()).lanes {
+            let initial = ViewState::from_world(&setup.world);
+            let tl = Timeline::new(initial.clone(), lane.report.events.clone());
+            most_checkpoints = most_checkpoints.max(tl.checkpoints.len());
+            let len = tl.len();
+            // Random steps, plus the edges: 0, the end, and each side of every checkpoint.
+            let mut steps: Vec<usize> = (0..40).map(|_| next(len)).collect();
+            steps.extend([0, len]);
+            for k in 1..tl.checkpoints.len() {
+                let at = k * tl.checkpoint_every();
+                steps.extend([at - 1, at, (at + 1).min(len)]);
+            }
+            let mut wanted = steps.clone();
+            wanted.sort_unstable();
+            wanted.dedup();
+            let mut reference = std::collections::BTreeMap::new();
+            let mut replay = initial;
+            let mut events = tl.events().iter_from(0);
+            for &step in &wanted {
+                while replay.step < step {
+                    replay.apply(&events.next().expect("step within the trace"));
+                }
+                reference.insert(step, replay.clone());
+            }
+            for step in steps {
+                let state = tl.state(step);
+                assert!(
+                    *state == reference[&step],
+                    "{scenario} {}: step {step} of {len}",
+                    lane.strategy.name()
+                );
+                // The device index agrees with a scan of every frame.
+                let scan: Vec<u32> = state
+                    .frames
+                    .iter()
+                    .filter(|(_, f)| f.zone == Zone::DevicePrivate(0) && f.refcount > 0)
+                    .map(|(&pfn, _)| pfn)
+                    .collect();
+                let (pages, count) = state.device_pages(0);
+                assert_eq!(pages.collect::<Vec<_>>(), scan, "{scenario} at {step}");
+                assert_eq!(count, scan.len());
+                most_device_pages = most_device_pages.max(count);
+                // And the per-thread lock index with a scan of the lock table.
+                for tid in 0..3 {
+                    let scan: Vec<LockId> = state
+                        .locks
+                        .iter()
+                        .filter(|(_, h)| h.contains(&tid))
+                        .map(|(&l, _)| l)
+                        .collect();
+                    let (others, folios, count) = state.held_by(tid);
+                    let folios: Vec<LockId> = folios.map(LockId::Folio).collect();
+                    assert_eq!(count, folios.len());
+                    assert_eq!(
+                        state.last_folio_locked_by(tid).map(LockId::Folio),
+                        folios.last().copied()
+                    );
+                    let mut indexed = others;
+                    indexed.extend(folios);
+                    indexed.sort();
+                    assert_eq!(indexed, scan, "{scenario} at {step}, thread {tid}");
+                    most_folio_locks = most_folio_locks.max(count);
+                }
+            }
+        }
+    }
+    assert!(
+        most_checkpoints >= 3,
+        "a scenario long enough for several checkpoints"
+    );
 }
 
 /// A timeline built a slice at a time (any slice sizes) is the one built in one go.

@@ -3,16 +3,23 @@
 use super::ViewState;
 use crate::trace::{Event, Milestone, PackedTrace, BLOCK_EVENTS};
 
-/// Events between checkpoints on short traces (longer ones space them so there are at most
-/// [`MAX_CHECKPOINTS`]).
-pub const CHECKPOINT_EVERY: usize = 4096;
+/// Events between checkpoints: a seek replays at most this many (about 25 ms at 262,144 pages on the
+/// project's machine, docs/benchmarks.md). A multiple of [`BLOCK_EVENTS`], so a seek's replay starts at the
+/// beginning of a packed block and decodes nothing it then throws away.
+pub const CHECKPOINT_EVERY: usize = 16 * BLOCK_EVENTS;
 
-/// A trace ready for time travel: the events, sparse checkpoints of [`ViewState`], and a cursor cache so that
+/// Upper bound on checkpoints per timeline (plus the initial one). Checkpoints share every chunk of the
+/// view that did not change between them ([`super::ChunkMap`]), so one costs its chunk index (a pointer
+/// per 512 pages, frames or slots) plus the chunks its events touched; traces longer than
+/// `MAX_CHECKPOINTS * CHECKPOINT_EVERY` events (67 M) space them further apart instead of holding more.
+pub const MAX_CHECKPOINTS: usize = 1024;
+
+/// A trace ready for time travel: the events, checkpoints of [`ViewState`], and a cursor cache so that
 /// playing forward applies one event per step instead of re-seeking.
 ///
-/// Checkpoints are [`CHECKPOINT_EVERY`] events apart, or further apart on long traces so that there are never
-/// more than [`MAX_CHECKPOINTS`] (a million-event lane would otherwise hold hundreds of full states, more than a
-/// wasm32 tab can map). A seek is one clone plus at most `checkpoint_every()` applications, backwards or forwards.
+/// Checkpoints are [`CHECKPOINT_EVERY`] events apart (further apart only past [`MAX_CHECKPOINTS`]) and are
+/// copy-on-write clones of one another. A seek is one checkpoint clone (chunk pointers only) plus at most
+/// `checkpoint_every()` applications, backwards or forwards.
 pub struct Timeline {
     events: PackedTrace,
     /// `checkpoints[k]` is the state after `k * every` events.
@@ -24,8 +31,12 @@ pub struct Timeline {
     cache: std::cell::RefCell<ViewState>,
 }
 
-/// Upper bound on snapshots kept per timeline (plus the initial one): memory is about that many states.
-pub const MAX_CHECKPOINTS: usize = 16;
+/// Checkpoint spacing for a trace of `len` events: [`CHECKPOINT_EVERY`], or wider (still a whole number of
+/// packed blocks) when that would make more than [`MAX_CHECKPOINTS`].
+pub(super) fn spacing(len: usize) -> usize {
+    let needed = len.div_ceil(MAX_CHECKPOINTS).div_ceil(BLOCK_EVENTS) * BLOCK_EVENTS;
+    CHECKPOINT_EVERY.max(needed)
+}
 
 /// A [`Timeline`] built a slice at a time: a viewer that must not block for the whole replay of a long trace
 /// (the web page, whose every task should stay short) calls [`TimelineBuilder::advance`] from several short
@@ -43,7 +54,7 @@ pub struct TimelineBuilder {
 
 impl TimelineBuilder {
     pub fn new(initial: ViewState, events: PackedTrace) -> TimelineBuilder {
-        let every = CHECKPOINT_EVERY.max(events.len().div_ceil(MAX_CHECKPOINTS));
+        let every = spacing(events.len());
         TimelineBuilder {
             events,
             checkpoints: vec![initial.clone()],
@@ -110,6 +121,30 @@ impl Timeline {
     /// Events between checkpoints (the most one seek replays).
     pub fn checkpoint_every(&self) -> usize {
         self.every
+    }
+
+    /// Number of checkpoints held (the set-up world's included).
+    pub fn checkpoints(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    /// Bytes the timeline holds: the packed events, the milestones and the checkpoints, each chunk of view
+    /// state counted once however many checkpoints share it (the cursor cache is left out: it is one view,
+    /// and shares its chunks with a checkpoint until it is played away from it).
+    pub fn bytes_held(&self) -> usize {
+        let mut chunks = std::collections::BTreeMap::new();
+        let mut index = 0;
+        for c in &self.checkpoints {
+            index += std::mem::size_of::<ViewState>() + c.small_bytes();
+            c.shared_allocations(&mut |ptr, bytes| {
+                chunks.insert(ptr, bytes);
+            });
+            index += c.index_bytes();
+        }
+        self.events.bytes_held()
+            + self.milestones.capacity() * std::mem::size_of::<(usize, Milestone)>()
+            + index
+            + chunks.values().sum::<usize>()
     }
 
     /// The event that produced step `step` (the one applied last), if any.
