@@ -27,3 +27,13 @@ test('the race lab links each step\'s function in the kernel version chosen', as
     await expect(links.first()).toHaveAttribute('title', /modelled in crates\/hmm-sim\/src\//);
   }
 });
+
+test('the unified lane\'s title names the entry point its run used', async ({ page }) => {
+  await page.goto('./?v=1&pages=PPPPOOOO');
+  await expect(page.locator('.lane')).toHaveCount(3);
+  await expect(page.locator('#lane-unified .lane-sub')).toHaveText('one walk: hmm_range_fault with HMM_PFN_REQ_MIGRATE');
+  await page.goto('./?v=1&pages=PPPPOOOO&unified_entry=migrate_vma_fault');
+  await expect(page.locator('.lane')).toHaveCount(3);
+  await expect(page.locator('#lane-unified .lane-sub')).toHaveText('one walk: migrate_vma_setup with MIGRATE_VMA_FAULT');
+  await expect(page.locator('#lane-legacy_a .lane-sub')).toHaveText('hmm_range_fault, then migrate_vma_*');
+});

@@ -45,7 +45,7 @@ pub fn LanePanel(props: &LanePanelProps) -> Html {
             <header class="lane-head">
                 <span class="lane-badge" aria-hidden="true">{ lane_letter(f.strategy) }</span>
                 <h2 class="lane-title">{ lane_name(f.strategy) }</h2>
-                <span class="lane-sub">{ f.strategy.title().split_once(": ").map_or(f.strategy.title(), |(_, t)| t) }</span>
+                <span class="lane-sub">{ f.subtitle }</span>
                 <span class="lane-step">{ format!("step {} / {}", f.step, f.len) }</span>
                 <span class="lane-func">
                     if let Some(func) = f.func {
