@@ -44,6 +44,11 @@ const shots = [
     scheme: 'dark',
   },
   {
+    // A followed page's history (click a page, or page=N): its entry's kind over the unified lane's run.
+    file: 'page-history.png',
+    query: '?v=1&pages=PPNS&view=compare&lane=unified&page=0&step=44',
+  },
+  {
     file: 'summary.png',
     query: '?v=1&pages=PPPPSSSS&view=compare&lane=unified',
     keys: ['End'],

@@ -15,7 +15,7 @@ use yew::prelude::*;
 use crate::comparison::{initial_view, LoadedLanes, BROWSER_MAX_EVENTS_PER_LANE};
 use crate::components::{
     ComputeProgress, DeepView, Help, LanePanel, Legend, Narration, Notices, Overview,
-    ScenarioInput, Simplified, SummaryChart, Transport,
+    PageHistoryPanel, ScenarioInput, Simplified, SummaryChart, Transport,
 };
 use crate::compute::client::{self, Update};
 use crate::compute::protocol::Request;
@@ -23,6 +23,7 @@ use crate::picture::deep::deep_picture;
 use crate::picture::lane::compare_pictures;
 use crate::picture::narration::narration_picture;
 use crate::picture::overview::overview_picture;
+use crate::picture::page_history::page_history;
 use crate::picture::swimlanes::swimlanes_picture;
 use crate::picture::MINIMAP_MAX_PAGES;
 use crate::scenario::parse_text;
@@ -443,7 +444,8 @@ fn body(state: &AppState, comparison: &LoadedLanes, on: &Callback<Action>) -> Ht
                     }
                     <div id="lanes" class="lanes">
                         { for pictures.into_iter().enumerate().map(|(i, picture)| html! {
-                            <LanePanel key={comparison.lanes[i].strategy.name()} {picture} reference={i == reference} on={on.clone()} />
+                            <LanePanel key={comparison.lanes[i].strategy.name()} {picture} reference={i == reference}
+                                followed={state.followed_page} on={on.clone()} />
                         }) }
                         // Lanes the worker has not handed over yet.
                         { for Strategy::ALL.into_iter().filter(|&s| !comparison.has_lane(s)).map(|s| html! {
@@ -489,6 +491,10 @@ fn body(state: &AppState, comparison: &LoadedLanes, on: &Callback<Action>) -> Ht
                 jump_kind={state.jump_kind} align={state.align} view={state.view} lane={state.lane}
                 {milestones} on={on.clone()} />
             <Narration picture={narration} playing={state.playing} />
+            if let Some(page) = state.followed_page.filter(|&p| p < comparison.npages()) {
+                <PageHistoryPanel history={page_history(&comparison.lanes[reference], page)}
+                    step={steps[reference]} on={on.clone()} />
+            }
             <main id="main" class={classes!("view", format!("view-{}", state.view.name()))}>{ view }</main>
         </>
     }

@@ -1,6 +1,6 @@
 //! The glossary (`?glossary`): the kernel terms the lessons, the race lab and the narration use, each in a
 //! few sentences of our own, and [`linkify`], which turns every occurrence of a term in a line of text into a
-//! link to its entry. Also where a kernel function's definition is looked up ([`elixir_ident`]).
+//! link to its entry. Kernel functions' links are `crate::kernel_refs`'.
 
 use yew::prelude::*;
 
@@ -14,13 +14,9 @@ pub struct Term {
     pub text: &'static str,
 }
 
-/// The kernel version whose source the function links point at.
+/// The kernel tag the selftest source links point at, and the function links of runs on a kernel variant
+/// Elixir has no tag for (`crate::kernel_refs::elixir_tag`).
 pub const KERNEL_REF: &str = "v6.17";
-
-/// Where Elixir lists the definitions (file and line) of kernel identifier `name` in [`KERNEL_REF`].
-pub fn elixir_ident(name: &str) -> String {
-    format!("https://elixir.bootlin.com/linux/{KERNEL_REF}/A/ident/{name}")
-}
 
 /// Is `file` (a `Func::file()`) kernel source, so that its functions can be looked up on Elixir?
 pub fn is_kernel_file(file: &str) -> bool {
@@ -196,7 +192,7 @@ pub fn GlossaryPage() -> Html {
                     </>
                 }) }
             </dl>
-            <p class="more">{ format!("Kernel functions link to their definitions in Linux {KERNEL_REF} on elixir.bootlin.com. What the model simplifies is listed in ") }
+            <p class="more">{ format!("Kernel functions link to their definitions on elixir.bootlin.com, in the kernel version the run simulates (v6.14, v6.15; {KERNEL_REF} for the 2026 fix and the proposal): to the line where it is verified, otherwise to Elixir's definition search, and say where hmm-sim models each. What the model simplifies is listed in ") }
                 <a href="simplifications.md">{ "the simplifications page" }</a>{ "." }</p>
         </div>
     }

@@ -75,6 +75,37 @@ impl JumpKind {
     }
 }
 
+/// The entry of one page of the range (mm 0) an event rewrote: its PTE, or the PMD leaf that maps its 2 MiB
+/// (`PmdWrite` names the PMD's first page). "Next change of page N" and the page's history ask this.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntryWrite {
+    /// The PMD leaf over the page, not its PTE.
+    pub pmd: bool,
+    pub old: hmm_sim::Pte,
+    pub new: hmm_sim::Pte,
+}
+
+/// Did `ev` rewrite the entry that maps virtual page `vpn` of mm 0?
+pub fn writes_page(ev: &Ev, vpn: u32) -> Option<EntryWrite> {
+    match *ev {
+        Ev::PteWrite { page, old, new } if page.mm == 0 && page.vpn == vpn => Some(EntryWrite {
+            pmd: false,
+            old,
+            new,
+        }),
+        Ev::PmdWrite { page, old, new }
+            if page.mm == 0 && page.vpn == vpn - vpn % hmm_sim::PTRS_PER_PTE =>
+        {
+            Some(EntryWrite {
+                pmd: true,
+                old,
+                new,
+            })
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

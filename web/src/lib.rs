@@ -27,6 +27,8 @@
 //!   restores), "copy link" and "copy embed code".
 //! - [`export`]: the step as SVG or PNG, the run as a Perfetto trace (hmm-sim's `chrome_trace_events`).
 //! - [`jump`]: the kinds of event the transport jumps to, each a question asked of `hmm_sim::Ev`.
+//! - [`kernel_refs`]: where each kernel function is defined per kernel version (Elixir links) and where hmm-sim
+//!   models it: the data file `web/kernel-refs.tsv`.
 //!
 //! Derive (pure functions to plain render data, `Clone + PartialEq`):
 //! - [`picture`]: `lane` (a compare lane; the three lanes on one page window), `deep` (the deep view),
@@ -52,6 +54,7 @@ pub mod embed;
 pub mod export;
 pub mod glossary;
 pub mod jump;
+pub mod kernel_refs;
 pub mod lesson;
 pub mod picture;
 pub mod present;

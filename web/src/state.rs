@@ -93,6 +93,9 @@ pub struct AppState {
     pub display: crate::embed::Display,
     /// Presenting: the screen is blanked (`B`).
     pub blank: bool,
+    /// The page whose history is shown (`crate::picture::page_history`), from a click on it or `page=` in the
+    /// link; "next change of page N" moves to its next write.
+    pub followed_page: Option<usize>,
 }
 
 #[derive(Clone)]
@@ -109,6 +112,11 @@ pub enum Action {
     PrevMilestone,
     JumpNext,
     JumpPrev,
+    /// The followed page's next / previous change in the reference lane.
+    NextPageChange,
+    PrevPageChange,
+    /// Follow a page's history (or stop following).
+    FollowPage(Option<usize>),
     SetJumpKind(JumpKind),
     SetSpeed(usize),
     Faster,
@@ -175,6 +183,7 @@ impl AppState {
             theme: url.display.theme.unwrap_or(Theme::System),
             display: url.display.clone(),
             blank: false,
+            followed_page: url.page,
         };
         if !state.display.lanes.contains(state.lane) {
             state.lane = state.display.lanes.shown().next().unwrap_or(state.lane);
@@ -198,6 +207,15 @@ impl AppState {
             state.step = url.step;
         }
         state.prev_step = state.step;
+        if let Some(page) = state.followed_page {
+            let npages = state.npages();
+            if page >= npages {
+                notices.push(Notice(format!(
+                    "Page {page} is past the end of this scenario ({npages} pages): no page is followed."
+                )));
+                state.followed_page = None;
+            }
+        }
         state.notices = notices;
         state
     }
@@ -227,6 +245,15 @@ impl AppState {
         Ok(())
     }
 
+    /// Pages in the scenario shown (0 before one is loaded).
+    pub fn npages(&self) -> usize {
+        match (&self.comparison, &self.pending) {
+            (Some(comparison), _) => comparison.npages(),
+            (None, Some(pending)) => parse_text(pending).map_or(0, |states| states.len()),
+            (None, None) => 0,
+        }
+    }
+
     pub fn transport_len(&self) -> usize {
         self.comparison
             .as_ref()
@@ -242,9 +269,29 @@ impl AppState {
 
     /// The reference lane's next/previous event matching `kind`, as a transport step.
     fn jump(&self, kind: JumpKind, forward: bool) -> Option<usize> {
+        self.jump_where(forward, |ev| kind.starts(ev))
+    }
+
+    /// The followed page's next/previous change in the reference lane (in either alignment: a page's
+    /// history is the followed lane's).
+    fn jump_page(&self, forward: bool) -> Option<usize> {
+        let page = self.followed_page?;
+        let comparison = self.comparison.as_ref()?;
+        let history = crate::picture::page_history::page_history(
+            &comparison.lanes[comparison.lane_index(self.lane)],
+            page,
+        );
+        if forward {
+            history.next_after(self.step)
+        } else {
+            history.prev_before(self.step)
+        }
+    }
+
+    fn jump_where(&self, forward: bool, starts: impl Fn(&hmm_sim::Ev) -> bool) -> Option<usize> {
         let comparison = self.comparison.as_ref()?;
         let find = |timeline: &hmm_sim::Timeline| {
-            let starts = |e: &hmm_sim::Event| kind.starts(&e.decode());
+            let starts = |e: &hmm_sim::Event| starts(&e.decode());
             if forward {
                 timeline.next_step_where(self.step, starts)
             } else {
@@ -286,7 +333,9 @@ impl Reducible for AppState {
             | Action::NextMilestone
             | Action::PrevMilestone
             | Action::JumpNext
-            | Action::JumpPrev => s.travel(action),
+            | Action::JumpPrev
+            | Action::NextPageChange
+            | Action::PrevPageChange => s.travel(action),
             Action::SetLane(_) | Action::SetAlign(_) => Some(s.follow(action)),
             Action::SetLanes(lanes) => {
                 let mut s = s;
@@ -330,6 +379,7 @@ impl AppState {
             next.align = url.align;
             next.speed_index = url.speed_index.min(SPEEDS.len() - 1);
             next.display = url.display.clone();
+            next.followed_page = url.page.filter(|&p| p < next.npages());
             next.playing = false;
             let step = url.step.min(next.transport_len());
             next.step = step;
@@ -394,6 +444,8 @@ impl AppState {
             Action::PrevMilestone => self.jump(JumpKind::Milestone, false).unwrap_or(0),
             Action::JumpNext => self.jump(self.jump_kind, true)?,
             Action::JumpPrev => self.jump(self.jump_kind, false)?,
+            Action::NextPageChange => self.jump_page(true)?,
+            Action::PrevPageChange => self.jump_page(false)?,
             _ => self.step,
         };
         Some(self.moved(to))
@@ -431,6 +483,8 @@ impl AppState {
                     Ok(()) => {
                         self.step = 0;
                         self.prev_step = 0;
+                        let npages = self.npages();
+                        self.followed_page = self.followed_page.filter(|&p| p < npages);
                     }
                     Err(message) => self.scenario_error = Some(message),
                 }
@@ -534,6 +588,9 @@ impl AppState {
     fn settings(mut self, action: Action) -> AppState {
         match action {
             Action::SetJumpKind(kind) => self.jump_kind = kind,
+            Action::FollowPage(page) => {
+                self.followed_page = page.filter(|&p| p < self.npages());
+            }
             Action::SetSpeed(i) => self.speed_index = i.min(SPEEDS.len() - 1),
             Action::Faster => self.speed_index = (self.speed_index + 1).min(SPEEDS.len() - 1),
             Action::Slower => self.speed_index = self.speed_index.saturating_sub(1),
@@ -583,6 +640,7 @@ impl AppState {
             speed_index: self.speed_index,
             display: self.display.clone(),
             driver: self.driver,
+            page: self.followed_page,
         }
     }
 
@@ -637,6 +695,40 @@ mod tests {
         assert_eq!((s.step, s.playing), (0, true));
         let s = s.reduce(Action::StepBy(-1));
         assert_eq!((s.step, s.playing), (0, false));
+    }
+
+    /// A followed page: from the link, by a click; "next change" walks its writes in the followed lane and
+    /// stops after the last; a page past the range is said and not followed.
+    #[test]
+    fn a_followed_page_jumps_from_change_to_change() {
+        let s = state("?pages=PPNS&lane=unified&page=0");
+        assert_eq!(s.followed_page, Some(0));
+        assert!(s.url_state().page == Some(0));
+        let history = crate::picture::page_history::derive(
+            s.comparison.as_ref().unwrap().lane(Strategy::Unified),
+            0,
+        );
+        assert!(history.changes.len() >= 2, "{history:?}");
+        let mut s = s;
+        for change in &history.changes {
+            s = s.reduce(Action::NextPageChange);
+            assert_eq!(s.step, change.step);
+        }
+        let last = s.clone();
+        assert!(Rc::ptr_eq(&last, &s.clone().reduce(Action::NextPageChange)));
+        s = s.reduce(Action::PrevPageChange);
+        assert_eq!(s.step, history.changes[history.changes.len() - 2].step);
+        s = s.reduce(Action::FollowPage(Some(3)));
+        assert_eq!(s.followed_page, Some(3));
+        s = s.reduce(Action::FollowPage(Some(4)));
+        assert_eq!(s.followed_page, None, "page 4 is past PPNS");
+        let s = state("?pages=PPNS&page=9");
+        assert_eq!(s.followed_page, None);
+        assert!(
+            s.notices[0].0.contains("Page 9 is past the end"),
+            "{:?}",
+            s.notices
+        );
     }
 
     #[test]

@@ -100,6 +100,8 @@ pub struct UrlState {
     pub display: crate::embed::Display,
     /// The lanes' driver: `write` (write intent, all three lanes), `b_policy`, `unified_entry`.
     pub driver: DriverOpts,
+    /// The page whose history is followed (`page=N`, an index into the range).
+    pub page: Option<usize>,
 }
 
 impl Default for UrlState {
@@ -113,6 +115,7 @@ impl Default for UrlState {
             speed_index: DEFAULT_SPEED_INDEX,
             display: Default::default(),
             driver: DriverOpts::default(),
+            page: None,
         }
     }
 }
@@ -172,6 +175,13 @@ fn parse_query_all(query: &str) -> (UrlState, Vec<Notice>) {
                 Ok(s) => state.step = s,
                 Err(_) => notices.push(Notice(format!(
                     "Step {:?} is not a step number: starting at step 0.",
+                    shorten(&value)
+                ))),
+            },
+            "page" => match value.parse::<usize>() {
+                Ok(p) => state.page = Some(p),
+                Err(_) => notices.push(Notice(format!(
+                    "Page {:?} is not a page number: no page is followed.",
                     shorten(&value)
                 ))),
             },
@@ -259,6 +269,9 @@ pub fn format_query(state: &UrlState) -> String {
         if let Some(s) = SPEEDS.get(state.speed_index) {
             q.push_str(&format!("&speed={s}"));
         }
+    }
+    if let Some(page) = state.page {
+        q.push_str(&format!("&page={page}"));
     }
     q.push_str(&state.display.format_suffix());
     q
@@ -360,11 +373,12 @@ mod tests {
             speed_index: 5,
             display: Default::default(),
             driver: DriverOpts::default(),
+            page: Some(3),
         };
         let q = format_query(&state);
         assert_eq!(
             q,
-            "v=1&pages=P*512&view=deep&lane=legacy_b&step=120&align=step&speed=8"
+            "v=1&pages=P*512&view=deep&lane=legacy_b&step=120&align=step&speed=8&page=3"
         );
         assert_eq!(parse_query(&q), (state, vec![]));
     }

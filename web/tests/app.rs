@@ -325,6 +325,8 @@ async fn pte_row_draws_a_glyph_and_marks_per_cell() {
         PteRowProps {
             cells: Rc::new(cells),
             label: "test row".into(),
+            on_page: None,
+            followed: None,
         },
     )
     .render();

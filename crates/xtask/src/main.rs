@@ -10,6 +10,7 @@
 //! Nothing here downloads a binary: tools come from crates.io (`cargo install`), npm (`npm ci`) or apt.
 
 mod bench;
+mod budget;
 mod counts;
 mod dist;
 mod process;
@@ -29,6 +30,8 @@ commands:
   serve [ARGS...]    setup, then `trunk serve --offline ARGS...`; open http://127.0.0.1:8080/
   test               setup, then run every test suite; ends with `N passed, N failed`
   dist               setup, then a release build of the static site into dist/ (works from any sub-path)
+  budget [DIST]      issue 11's size budget of the app's wasm (raw and gzip): `dist` first, or check a built
+                     DIST folder; ends with `N passed, N failed` and fails when over
   bench              native, wasm (node) and browser (e2e/perf.mjs on dist/) figures for 512 / 32,768 / 262,144 pages
 ";
 
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Some("test") if args.len() == 1 => test::run(),
         Some("dist") if args.len() == 1 => dist::run(),
         Some("bench") if args.len() == 1 => bench::run(),
+        Some("budget") if args.len() <= 2 => budget::run(args.get(1).map(std::path::Path::new)),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             Ok(())

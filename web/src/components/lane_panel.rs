@@ -18,6 +18,9 @@ pub struct LanePanelProps {
     pub picture: Rc<LanePicture>,
     /// The lane the transport follows.
     pub reference: bool,
+    /// The page whose history is followed, outlined in the row.
+    #[prop_or_default]
+    pub followed: Option<usize>,
     pub on: Callback<Action>,
 }
 
@@ -42,7 +45,7 @@ pub fn LanePanel(props: &LanePanelProps) -> Html {
             <header class="lane-head">
                 <span class="lane-badge" aria-hidden="true">{ lane_letter(f.strategy) }</span>
                 <h2 class="lane-title">{ lane_name(f.strategy) }</h2>
-                <span class="lane-sub">{ f.strategy.title().split_once(": ").map_or(f.strategy.title(), |(_, t)| t) }</span>
+                <span class="lane-sub">{ f.subtitle }</span>
                 <span class="lane-step">{ format!("step {} / {}", f.step, f.len) }</span>
                 <span class="lane-func">
                     if let Some(func) = f.func {
@@ -64,7 +67,8 @@ pub fn LanePanel(props: &LanePanelProps) -> Html {
             </div>
             <div class="lane-body">
                 <div class="lane-pages">
-                    <PteRow {cells} label={format!("{} page table", lane_name(f.strategy))} />
+                    <PteRow {cells} label={format!("{} page table", lane_name(f.strategy))}
+                        on_page={props.on.reform(|page: usize| Action::FollowPage(Some(page)))} followed={props.followed} />
                     if let Some(mini) = &f.minimap {
                         <Minimap cells={Rc::new(mini.clone())} npages={f.npages} window_start={f.window_start}
                             window_pages={WINDOW_PAGES.min(f.npages)} cursor={f.cursor} />

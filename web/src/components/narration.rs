@@ -1,4 +1,5 @@
-//! Narration of the current step: the kernel function that acted, its source file, what it does and why
+//! Narration of the current step: the kernel function that acted, its source file (linked for the lanes' kernel
+//! version, `crate::kernel_refs`) and where hmm-sim models it, what it does and why
 //! (`Func::what()`), the event in one line (`hmm_sim::narrate`), and the locks the thread holds. An
 //! aria-live region, quiet while playing so a screen reader is not flooded.
 
@@ -26,6 +27,20 @@ pub fn Narration(props: &NarrationProps) -> Html {
                 if let Some(func) = props.func {
                     <code id="narration-func" class="func">{ func.name() }</code>
                     <span class="file">{ func.file() }</span>
+                    // The compare lanes run hmm-sim's default kernel version.
+                    if let Some(link) = crate::kernel_refs::link(func, hmm_sim::RunConfig::default().kernel) {
+                        if let Some(url) = link.url.clone() {
+                            <a id="narration-kernel-link" class="func-link" href={url} target="_blank" rel="noopener"
+                                title={link.title.clone()} data-verified={link.verified.to_string()}>
+                                { if link.verified { "source line ↗" } else { "definition ↗" } }
+                            </a>
+                        } else {
+                            <span id="narration-kernel-link" class="file" title={link.title.clone()}>{ "RFC, unmerged" }</span>
+                        }
+                        if let Some(sim) = link.sim {
+                            <span id="narration-sim" class="file" title="where the simulator models this function">{ format!("model: {sim}") }</span>
+                        }
+                    }
                 }
             </p>
             <p id="narration-line" class="narration-line">{ &props.line }</p>

@@ -18,6 +18,12 @@ pub struct PteRowProps {
     pub cells: Rc<Vec<PageCell>>,
     /// Accessible name of the row, e.g. "Legacy A page table".
     pub label: AttrValue,
+    /// A click (or Enter) on a page follows its history.
+    #[prop_or_default]
+    pub on_page: Option<Callback<usize>>,
+    /// The followed page, outlined.
+    #[prop_or_default]
+    pub followed: Option<usize>,
 }
 
 #[component]
@@ -41,9 +47,24 @@ pub fn PteRow(props: &PteRowProps) -> Html {
                     cell.content.map(|c| format!(", holds {}", content_label(Some(c)))).unwrap_or_default(),
                     if cell.differs { "; the lanes differ here" } else { "" },
                 );
+                let page = cell.page;
+                let follow = props.on_page.as_ref().map(|on| on.reform(move |_: MouseEvent| page));
+                let follow_key = props.on_page.as_ref().map(|on| {
+                    let on = on.clone();
+                    Callback::from(move |e: KeyboardEvent| {
+                        if e.key() == "Enter" {
+                            on.emit(page);
+                        }
+                    })
+                });
+                let clickable = props.on_page.is_some();
                 html! {
-                    <div key={slot} role="listitem" title={title.clone()} aria-label={title}
+                    <div key={slot} role="listitem" title={if clickable { format!("{title} (click: follow this page's history)") } else { title.clone() }}
+                        aria-label={title} data-page={page.to_string()}
+                        tabindex={clickable.then_some("0")} onclick={follow} onkeydown={follow_key}
                         class={classes!(
+                            clickable.then_some("follow"),
+                            (props.followed == Some(page)).then_some("followed"),
                             "pte",
                             kind_class(cell.kind),
                             cell.cursor.then_some("cursor"),

@@ -997,12 +997,12 @@ fn beat_outcome(played: &PlayedLesson, beat: usize) -> Html {
                     { for results.iter().map(|(name, text)| html! { <li><code>{ name.clone() }</code>{ format!(": {text}") }</li> }) }
                 </ul>
             }
-            { for worlds.iter().map(world_html) }
+            { for worlds.iter().map(|w| world_html(w, played.lesson.as_ref().map_or(hmm_sim::KernelVersion::V6_15, |l| l.kernel))) }
         </section>
     }
 }
 
-fn world_html(w: &WorldChange) -> Html {
+fn world_html(w: &WorldChange, kernel: hmm_sim::KernelVersion) -> Html {
     let (lines, left) = w.narration();
     let title = if w.name == "main" {
         "the test process".to_owned()
@@ -1024,7 +1024,7 @@ fn world_html(w: &WorldChange) -> Html {
                 <ol class="event-lines">
                     { for lines.iter().map(|n| html! {
                         <li>
-                            <span class="thread">{ n.thread.clone() }</span>{ " " }{ crate::glossary::linkify(&n.line) }{ func_link(n.func) }
+                            <span class="thread">{ n.thread.clone() }</span>{ " " }{ crate::glossary::linkify(&n.line) }{ func_link(n.func, kernel) }
                             if let Some(why) = n.why { <span class="why">{ " — " }{ crate::glossary::linkify(why) }</span> }
                         </li>
                     }) }
@@ -1062,16 +1062,24 @@ fn source_link(source: &str) -> Html {
     }
 }
 
-/// A link to where the kernel defines `func` (Elixir's identifier search), for kernel functions.
-pub fn func_link(func: hmm_sim::Func) -> Html {
-    if !crate::glossary::is_kernel_file(func.file()) {
+/// A link to where `kernel`'s source defines `func` (`crate::kernel_refs`: its line on Elixir when verified,
+/// else Elixir's identifier search for that version, said in the title), and where hmm-sim models it.
+pub fn func_link(func: hmm_sim::Func, kernel: hmm_sim::KernelVersion) -> Html {
+    let Some(link) = crate::kernel_refs::link(func, kernel) else {
         return html! {};
-    }
-    html! {
-        <a class="func-link" href={crate::glossary::elixir_ident(func.name())} target="_blank" rel="noopener"
-            title={format!("{} in {} (Linux {} on elixir.bootlin.com)", func.name(), func.file(), crate::glossary::KERNEL_REF)}>
-            { " ↗" }
-        </a>
+    };
+    let title = match &link.sim {
+        Some(sim) => format!("{}; modelled in {sim}", link.title),
+        None => link.title.clone(),
+    };
+    match link.url {
+        Some(url) => html! {
+            <a class="func-link" href={url} target="_blank" rel="noopener" {title}
+                data-verified={link.verified.to_string()}>
+                { " ↗" }
+            </a>
+        },
+        None => html! { <span class="func-link" {title}>{ " (RFC)" }</span> },
     }
 }
 

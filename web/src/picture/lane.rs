@@ -43,6 +43,8 @@ pub struct MiniCell {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LanePicture {
     pub strategy: Strategy,
+    /// What the lane's driver does, with the entry point the run used ([`lane_subtitle`]).
+    pub subtitle: &'static str,
     pub step: usize,
     pub len: usize,
     pub npages: usize,
@@ -119,6 +121,26 @@ struct SharedWindow {
     /// Per window page: do the lanes disagree about its PTE kind?
     differs: Vec<bool>,
     counters_differ: Vec<&'static str>,
+    /// The lanes' driver settings (the unified lane's entry point names its subtitle).
+    driver: hmm_sim::DriverOpts,
+}
+
+/// A lane's subtitle: its driver sequence; for the unified lane, the entry point its run went through
+/// (`DriverOpts::unified_entry`: `hmm_range_fault` with `HMM_PFN_REQ_MIGRATE`, or `migrate_vma_setup` with
+/// `MIGRATE_VMA_FAULT`).
+pub fn lane_subtitle(strategy: Strategy, driver: hmm_sim::DriverOpts) -> &'static str {
+    match (strategy, driver.unified_entry) {
+        (Strategy::Unified, hmm_sim::UnifiedEntry::HmmRangeFault) => {
+            "one walk: hmm_range_fault with HMM_PFN_REQ_MIGRATE"
+        }
+        (Strategy::Unified, hmm_sim::UnifiedEntry::MigrateVmaFault) => {
+            "one walk: migrate_vma_setup with MIGRATE_VMA_FAULT"
+        }
+        _ => strategy
+            .title()
+            .split_once(": ")
+            .map_or(strategy.title(), |(_, t)| t),
+    }
 }
 
 /// One compare lane's picture at `step`.
@@ -166,6 +188,7 @@ fn lane_picture(
     let thread = event.map_or(0, |e| e.thread);
     LanePicture {
         strategy: lane.strategy,
+        subtitle: lane_subtitle(lane.strategy, shared.driver),
         step,
         len: lane.timeline.len(),
         npages,
@@ -220,6 +243,7 @@ pub fn compare_pictures(
         start,
         differs: pages_differ(&window_kinds),
         counters_differ: counters_differ(&counters),
+        driver: comparison.driver,
     };
     comparison
         .lanes
@@ -257,4 +281,26 @@ fn counters_differ(counters: &[Counters]) -> Vec<&'static str> {
             counters.iter().any(|c| c.get(n) != first)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The unified lane's title names the entry point the run used; the legacy lanes keep their sequence.
+    #[test]
+    fn the_unified_subtitle_follows_the_entry_point() {
+        let mut driver = hmm_sim::DriverOpts::default();
+        assert!(lane_subtitle(Strategy::Unified, driver).contains("hmm_range_fault"));
+        driver.unified_entry = hmm_sim::UnifiedEntry::MigrateVmaFault;
+        assert!(lane_subtitle(Strategy::Unified, driver).contains("MIGRATE_VMA_FAULT"));
+        assert_eq!(
+            lane_subtitle(Strategy::LegacyA, driver),
+            "hmm_range_fault, then migrate_vma_*"
+        );
+        let states = crate::scenario::parse_text("PPPPOOOO").expect("valid");
+        let comparison = LoadedLanes::build_driven(states, driver);
+        let pictures = compare_pictures(&comparison, 2, &[0, 0, 0], &[0, 0, 0]);
+        assert!(pictures[2].subtitle.contains("migrate_vma_setup"));
+    }
 }

@@ -7,6 +7,7 @@
 //! - [`swimlanes`]: the deep view's timeline: the window of call and lock spans around the current step.
 //! - [`narration`]: the line under the transport.
 //! - [`overview`]: a large range at a glance, zoomable to single PTEs: per-chunk PTE-kind counts kept per lane.
+//! - [`page_history`]: one page followed through a lane's run (every write of its entry).
 //! - [`spans`]: a trace's spans (hmm-sim's `call_spans` / `lock_holds`), indexed for window queries.
 //!
 //! No picture decodes a trace event: "changed" marks come from hmm-sim's `TouchedSet` of the events between the
@@ -16,6 +17,7 @@ pub mod deep;
 pub mod lane;
 pub mod narration;
 pub mod overview;
+pub mod page_history;
 pub mod spans;
 pub mod swimlanes;
 

@@ -276,7 +276,7 @@ pub fn RaceLab() -> Html {
                 { for (0..names.len()).map(|t| html! {
                     <td>
                         if e.thread as usize == t {
-                            { crate::glossary::linkify(&narrate(e)) }{ crate::lesson::func_link(e.func) }
+                            { crate::glossary::linkify(&narrate(e)) }{ crate::lesson::func_link(e.func, route.kernel) }
                             if let Some(why) = crate::why::why(e) { <span class="why">{ " — " }{ why }</span> }
                         }
                     </td>
