@@ -15,8 +15,9 @@ pub struct Term {
 }
 
 /// The kernel tag the selftest source links point at, and the function links of runs on a kernel variant
-/// Elixir has no tag for (`crate::kernel_refs::elixir_tag`).
-pub const KERNEL_REF: &str = "v6.17";
+/// Elixir has no tag for (`crate::kernel_refs::elixir_tag`): v6.19, the first release with device-private THP
+/// migration (368076f52ebe), whose functions the 2026 variant narrates, and with the selftests ported from it.
+pub const KERNEL_REF: &str = "v6.19";
 
 /// Is `file` (a `Func::file()`) kernel source, so that its functions can be looked up on Elixir?
 pub fn is_kernel_file(file: &str) -> bool {
