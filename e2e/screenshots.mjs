@@ -65,7 +65,7 @@ const shots = [
     file: 'lesson-prediction.png',
     query: '?lesson=livelock-6-14&beat=2',
     waitFor: '#beat-title',
-    clicks: ['.choice[data-choice="the first one migrates it, the others then read it"]'],
+    clicks: ['.choice[data-choice="no, one of them always gets through"]'],
   },
   {
     file: 'race-lab.png',
@@ -83,22 +83,26 @@ const shots = [
   {
     file: 'embed-800x450.png',
     query: '?v=1&pages=PPPPSSSS&step=40&embed=1',
+    waitFor: '#lanes', // embedded: a compact transport
     viewport: { width: 800, height: 450 },
   },
   {
     file: 'embed-1280x720-dark.png',
     query: '?v=1&pages=PPPPSSSS&step=40&embed=1&lanes=A,U',
+    waitFor: '#lanes', // embedded: a compact transport
     viewport: { width: 1280, height: 720 },
     scheme: 'dark',
   },
   {
     file: 'present-1280x720.png',
     query: '?v=1&pages=PPPPSSSS&step=40&present=1',
+    waitFor: '#lanes', // presenting: no transport
     viewport: { width: 1280, height: 720 },
   },
   {
     file: 'present-1024x768.png',
     query: '?v=1&pages=PPPPSSSS&step=40&present=1',
+    waitFor: '#lanes', // presenting: no transport
     viewport: { width: 1024, height: 768 },
   },
   {
@@ -115,7 +119,7 @@ const shots = [
   {
     file: 'lesson-speaker.png',
     query: '?lesson=walk-count&beat=2&speaker=1',
-    waitFor: '#beat-title',
+    waitFor: '#speaker-title',
   },
   {
     file: 'lesson-embed-1280x720.png',
