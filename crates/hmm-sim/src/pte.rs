@@ -24,6 +24,21 @@ pub enum MigrationKind {
     Write,
 }
 
+impl MigrationKind {
+    /// The migration entry that replaces a mapping being unmapped for migration (try_to_migrate_one and
+    /// set_pmd_migration_entry, and migrate_vma_collect_pmd's own unmap): writable if the mapping was, else read-exclusive for an anon-exclusive folio,
+    /// else read.
+    pub fn for_unmap(write: bool, anon_exclusive: bool) -> MigrationKind {
+        if write {
+            MigrationKind::Write
+        } else if anon_exclusive {
+            MigrationKind::ReadExclusive
+        } else {
+            MigrationKind::Read
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pte {
     /// `pte_none()`: never populated, or zapped.
@@ -136,6 +151,24 @@ impl Pte {
             pfn,
             write,
             dirty: write,
+        }
+    }
+
+    /// A PMD leaf's entry narrowed to subpage `i` of its 2 MiB (`pmd_page(pmd) + i`): the same entry for
+    /// the `i`-th page of the folio. Entries without a pfn are returned as they are.
+    pub fn subpage(self, i: u32) -> Pte {
+        match self {
+            Pte::Present { pfn, write, dirty } => Pte::Present {
+                pfn: pfn + i,
+                write,
+                dirty,
+            },
+            Pte::Migration { pfn, kind } => Pte::Migration { pfn: pfn + i, kind },
+            Pte::DevicePrivate { pfn, write } => Pte::DevicePrivate {
+                pfn: pfn + i,
+                write,
+            },
+            other => other,
         }
     }
 

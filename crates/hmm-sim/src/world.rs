@@ -165,23 +165,9 @@ impl Mm {
         let Some(leaf) = self.pmd_leaf(vpn) else {
             return self.pte(vpn);
         };
-        let i = vpn % PTRS_PER_PTE;
         match leaf {
-            Pte::Present { pfn, write, dirty } => Pte::Present {
-                pfn: pfn + i,
-                write,
-                dirty,
-            },
-            Pte::Migration { pfn, kind } => Pte::Migration { pfn: pfn + i, kind },
-            Pte::DevicePrivate { pfn, write } => Pte::DevicePrivate {
-                pfn: pfn + i,
-                write,
-            },
-            Pte::Zero => match huge_zero {
-                Some(_) => Pte::Zero,
-                None => Pte::None,
-            },
-            other => other,
+            Pte::Zero if huge_zero.is_none() => Pte::None,
+            _ => leaf.subpage(vpn % PTRS_PER_PTE),
         }
     }
     pub fn pte(&self, vpn: u32) -> Pte {

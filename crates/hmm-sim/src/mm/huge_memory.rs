@@ -357,13 +357,7 @@ pub(crate) fn set_pmd_migration_entry(k: &Kernel, mm: MmId, h: u32, head: Pfn) -
     if present {
         k.tlb_flush(h, h + HPAGE_PMD_NR); // pmdp_invalidate
     }
-    let kind = if write {
-        MigrationKind::Write
-    } else if exclusive {
-        MigrationKind::ReadExclusive
-    } else {
-        MigrationKind::Read
-    };
+    let kind = MigrationKind::for_unmap(write, exclusive);
     if exclusive {
         k.set_flag(head, FolioFlag::AnonExclusive, false);
     }

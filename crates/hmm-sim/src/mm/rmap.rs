@@ -74,13 +74,7 @@ async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
         }
     }
     let exclusive = k.w().folio(pfn).anon_exclusive;
-    let kind = if write {
-        MigrationKind::Write
-    } else if exclusive {
-        MigrationKind::ReadExclusive
-    } else {
-        MigrationKind::Read
-    };
+    let kind = MigrationKind::for_unmap(write, exclusive);
     if exclusive {
         k.set_flag(pfn, FolioFlag::AnonExclusive, false);
     }

@@ -87,20 +87,7 @@ impl ViewState {
         let Some(&leaf) = self.pmds.get(&(mm, h)) else {
             return self.ptes.get(&(mm, vpn)).copied().unwrap_or(Pte::None);
         };
-        let i = vpn - h;
-        match leaf {
-            Pte::Present { pfn, write, dirty } => Pte::Present {
-                pfn: pfn + i,
-                write,
-                dirty,
-            },
-            Pte::Migration { pfn, kind } => Pte::Migration { pfn: pfn + i, kind },
-            Pte::DevicePrivate { pfn, write } => Pte::DevicePrivate {
-                pfn: pfn + i,
-                write,
-            },
-            other => other,
-        }
+        leaf.subpage(vpn - h)
     }
 
     /// The set-up world, restricted to what viewers show.

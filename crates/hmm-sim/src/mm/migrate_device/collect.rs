@@ -96,13 +96,7 @@ pub(crate) fn collect_pte(k: &Kernel, ctx: &CollectCtx, vpn: u32, pte: Pte) -> C
     } else {
         k.pte_write(mm, vpn, Pte::None); // ptep_get_and_clear
     }
-    let kind = if mpfn & MIGRATE_PFN_WRITE != 0 {
-        MigrationKind::Write
-    } else if anon_exclusive {
-        MigrationKind::ReadExclusive
-    } else {
-        MigrationKind::Read
-    };
+    let kind = MigrationKind::for_unmap(mpfn & MIGRATE_PFN_WRITE != 0, anon_exclusive);
     k.pte_write(mm, vpn, Pte::Migration { pfn: page, kind });
     k.mapcount_add(page, -1); // folio_remove_rmap_pte
     k.folio_put(page);
