@@ -640,14 +640,7 @@ async fn migrate_vma_insert_page(k: &Kernel, m: &mut MigrateVma, i: usize, page:
     // A device-private page gets a device-private entry; a device-coherent one, like system memory, an
     // ordinary PTE (mk_pte, writable and dirty in a VM_WRITE vma).
     let device = k.w().folio(page).is_device_private();
-    let entry = if device {
-        Pte::DevicePrivate {
-            pfn: page,
-            write: vma.write,
-        }
-    } else {
-        Pte::mk(page, vma.write)
-    };
+    let entry = mapping_of_new_page(page, device, vma.write);
     let ptl = k.pte_lock(m.mm, vpn).await;
     let flush = match k.pte_read(m.mm, vpn, false) {
         Pte::None => false,
@@ -689,14 +682,7 @@ async fn migrate_vma_insert_huge_pmd_page(
     if !h.is_multiple_of(HPAGE_PMD_NR) || h < vma.start || h + HPAGE_PMD_NR > vma.end {
         return EINVAL;
     }
-    let entry = if k.w().folio(page).is_device_private() {
-        Pte::DevicePrivate {
-            pfn: page,
-            write: vma.write,
-        }
-    } else {
-        Pte::mk(page, vma.write)
-    };
+    let entry = mapping_of_new_page(page, k.w().folio(page).is_device_private(), vma.write);
     let ptl = k.pmd_lock(m.mm, h).await;
     let table = k.w().mms[m.mm as usize].pmds[(h / PTRS_PER_PTE) as usize].is_some();
     // None: a PTE table or a leaf raced in since collect saw the hole.
@@ -937,4 +923,14 @@ pub async fn migrate_device_range(k: &Kernel, m: &mut MigrateVma, pfns: &[Pfn]) 
 /// Did the migration of entry `i` succeed? (lib/test_hmm.c counts these as migrated pages.)
 pub fn migrated(m: &MigrateVma, i: usize) -> bool {
     m.src[i] & MIGRATE_PFN_VALID != 0 && m.src[i] & MIGRATE_PFN_MIGRATE != 0
+}
+
+/// The entry that maps a migrated-in destination page (insert_page and its PMD twin): a device-private
+/// entry for device-private memory, else an ordinary PTE (mk_pte, writable and dirty in a VM_WRITE vma).
+fn mapping_of_new_page(page: Pfn, device_private: bool, write: bool) -> Pte {
+    if device_private {
+        Pte::DevicePrivate { pfn: page, write }
+    } else {
+        Pte::mk(page, write)
+    }
 }
