@@ -1,6 +1,7 @@
 // Kernel functions link to their definitions for the kernel version the run simulates (web/kernel-refs.tsv,
-// web/src/kernel_refs.rs): no line is verified yet, so each goes to Elixir's definition search for that tag and
-// says so; the simulator's own function is named beside it.
+// web/src/kernel_refs.rs): lines read in the v7.2.13 source link to the line (the 2026 variant); for v6.14 and
+// v6.15 no line is verified, so each goes to Elixir's definition search for that tag and says so; the
+// simulator's own function is named beside it.
 import { test, expect } from './fixtures.mjs';
 
 test('the compare narration links the function for the lanes\' kernel and names the model', async ({ page }) => {
@@ -26,6 +27,13 @@ test('the race lab links each step\'s function in the kernel version chosen', as
     for (const href of hrefs) expect(href).toMatch(new RegExp(`^https://elixir\\.bootlin\\.com/linux/${tag.replace('.', '\\.')}/`));
     await expect(links.first()).toHaveAttribute('title', /modelled in crates\/hmm-sim\/src\//);
   }
+  // The 2026 variant's functions link to their verified line in v7.2.13.
+  await page.goto('./?race=livelock-6-14&kernel=2026&schedule=t1,t2,t3');
+  await expect(page.locator('#race-lab')).toBeVisible({ timeout: 25_000 });
+  const verified = page.locator('#race-swimlanes a.func-link[data-verified="true"]');
+  await expect(verified.first()).toBeVisible();
+  const hrefs = await verified.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  for (const href of hrefs) expect(href).toMatch(/^https:\/\/elixir\.bootlin\.com\/linux\/v7\.2\.13\/source\/[a-z_/]+\.[ch]#L\d+$/);
 });
 
 test('the unified lane\'s title names the entry point its run used', async ({ page }) => {

@@ -15,9 +15,10 @@ pub struct Term {
 }
 
 /// The kernel tag the selftest source links point at, and the function links of runs on a kernel variant
-/// Elixir has no tag for (`crate::kernel_refs::elixir_tag`): v6.19, the first release with device-private THP
-/// migration (368076f52ebe), whose functions the 2026 variant narrates, and with the selftests ported from it.
-pub const KERNEL_REF: &str = "v6.19";
+/// Elixir has no tag for (`crate::kernel_refs::elixir_tag`): v7.2.13, a release with both what the 2026 variant
+/// models (6.19's device-private THP migration, 368076f52ebe, and the 2026 do_swap_page fix, b570f37a2ce4) and
+/// the selftests ported; its lines in web/kernel-refs.tsv were read in its source.
+pub const KERNEL_REF: &str = "v7.2.13";
 
 /// Is `file` (a `Func::file()`) kernel source, so that its functions can be looked up on Elixir?
 pub fn is_kernel_file(file: &str) -> bool {

@@ -67,8 +67,9 @@ pub fn lookup(func: Func) -> Option<KernelRef> {
     rows().flatten().find(|row| row.function == func.name())
 }
 
-/// The Elixir tag of a kernel version's source. The 2026 fix and Popple's proposal are not in a tagged
-/// release Elixir shows: their links go to the latest tag the glossary uses.
+/// The Elixir tag of a kernel version's source. The 2026 variant's links go to the release the glossary uses,
+/// which has the 2026 fix; Popple's proposal was never merged, so the functions it shares with mainline link
+/// there too.
 pub fn elixir_tag(kernel: KernelVersion) -> &'static str {
     match kernel {
         KernelVersion::V6_14 => "v6.14",
@@ -209,6 +210,13 @@ mod tests {
         assert_eq!(
             l.sim.as_deref(),
             Some("crates/hmm-sim/src/mm/hmm.rs: fn hmm_range_fault")
+        );
+        // Lines read in v7.2.13's source: the 2026 variant links to the line itself.
+        let fixed = link(Func::HmmRangeFault, KernelVersion::Fix2026).expect("kernel code");
+        assert!(fixed.verified, "{}", fixed.title);
+        assert_eq!(
+            fixed.url.as_deref(),
+            Some("https://elixir.bootlin.com/linux/v7.2.13/source/mm/hmm.c#L659")
         );
         let row = parse_row("f\tmm/x.c\tmm/x.rs\tf\tv6.15:123 v6.14:120").expect("parses");
         assert_eq!(row.lines, vec![("v6.15", 123), ("v6.14", 120)]);

@@ -13,6 +13,7 @@ mod bench;
 mod budget;
 mod counts;
 mod dist;
+mod kernel_lines;
 mod process;
 mod project;
 mod serve;
@@ -33,6 +34,8 @@ commands:
   budget [DIST]      issue 11's size budget of the app's wasm (raw and gzip): `dist` first, or check a built
                      DIST folder; ends with `N passed, N failed` and fails when over
   bench              native, wasm (node) and browser (e2e/perf.mjs on dist/) figures for 512 / 32,768 / 262,144 pages
+  kernel-lines SRC   check web/kernel-refs.tsv's verified lines against a kernel source tree SRC (its Makefile
+                     names the release); ends with `N passed, N failed`
 ";
 
 /// Why a command failed.
@@ -66,6 +69,9 @@ fn main() -> ExitCode {
         Some("test") if args.len() == 1 => test::run(),
         Some("dist") if args.len() == 1 => dist::run(),
         Some("bench") if args.len() == 1 => bench::run(),
+        Some("kernel-lines") if args.len() == 2 => {
+            kernel_lines::run(std::path::Path::new(&args[1]))
+        }
         Some("budget") if args.len() <= 2 => budget::run(args.get(1).map(std::path::Path::new)),
         Some("help" | "-h" | "--help") => {
             print!("{USAGE}");

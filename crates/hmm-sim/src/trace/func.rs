@@ -63,8 +63,8 @@ funcs! {
     MmuIntervalReadBegin => "mmu_interval_read_begin", "mm/mmu_notifier.c", "Returns the subscription's sequence, sleeping while an overlapping invalidation is running.";
     MmuIntervalReadRetry => "mmu_interval_read_retry", "include/linux/mmu_notifier.h", "Under the driver lock: has an invalidation happened since read_begin? Then the snapshot is stale.";
     MmuIntervalCheckRetry => "mmu_interval_check_retry", "include/linux/mmu_notifier.h", "Lockless hint: has the sequence moved? hmm_range_fault returns -EBUSY if so.";
-    InvalidateRangeStart => "mmu_notifier_invalidate_range_start", "mm/mmu_notifier.c", "Tells every subscriber overlapping the range that its mappings are about to change (the sequence goes odd).";
-    InvalidateRangeEnd => "mmu_notifier_invalidate_range_end", "mm/mmu_notifier.c", "Ends an invalidation; when none remain the sequence goes even and sleepers wake.";
+    InvalidateRangeStart => "mmu_notifier_invalidate_range_start", "include/linux/mmu_notifier.h", "Tells every subscriber overlapping the range that its mappings are about to change (the sequence goes odd).";
+    InvalidateRangeEnd => "mmu_notifier_invalidate_range_end", "include/linux/mmu_notifier.h", "Ends an invalidation; when none remain the sequence goes even and sleepers wake.";
     DmirrorIntervalInvalidate => "dmirror_interval_invalidate", "lib/test_hmm.c", "The driver's notifier callback: skips its own MIGRATE events, otherwise takes its lock, bumps the sequence and unmaps its device PTEs.";
     DmirrorRangeFault => "dmirror_range_fault", "lib/test_hmm.c", "The canonical driver loop: read_begin, hmm_range_fault, lock, read_retry, then program device PTEs.";
     DmirrorFault => "dmirror_fault", "lib/test_hmm.c", "Faults a range into the device page table in chunks via dmirror_range_fault.";
@@ -115,7 +115,7 @@ funcs! {
     FilemapRemoveFolio => "filemap_remove_folio", "mm/filemap.c", "Deletes one folio from the page cache and drops the cache's reference.";
     DoHugePmdAnonymousPage => "do_huge_pmd_anonymous_page", "mm/huge_memory.c", "First touch of a 2 MiB-aligned range of a MADV_HUGEPAGE vma: one PMD entry maps the huge zero page (read) or a new 2 MiB folio (write).";
     SplitHugePmd => "__split_huge_pmd", "mm/huge_memory.c", "Turns one PMD entry into a table of 512 PTEs under pmd_lock, inside an MMU_NOTIFY_CLEAR invalidation of the 2 MiB.";
-    SplitFolio => "split_folio", "mm/huge_memory.c", "Splits a locked large folio into order-0 folios: unmaps its PMD mappings, checks no one else holds a reference, then splits.";
+    SplitFolio => "split_folio", "include/linux/huge_mm.h", "Splits a locked large folio into order-0 folios: unmaps its PMD mappings, checks no one else holds a reference, then splits.";
     SplitHugePage => "__split_huge_page", "mm/huge_memory.c", "The split itself: each page becomes a folio of its own, keeping its mappings' references.";
     ZapHugePmd => "zap_huge_pmd", "mm/huge_memory.c", "munmap of a whole 2 MiB: clears the PMD entry and drops the THP's mapping and reference.";
     HugepageMadvise => "hugepage_madvise", "mm/khugepaged.c", "madvise(MADV_HUGEPAGE): marks the vmas VM_HUGEPAGE, so aligned anonymous faults there map 2 MiB folios.";
