@@ -33,7 +33,7 @@ test('the race lab links each step\'s function in the kernel version chosen', as
   const verified = page.locator('#race-swimlanes a.func-link[data-verified="true"]');
   await expect(verified.first()).toBeVisible();
   const hrefs = await verified.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-  for (const href of hrefs) expect(href).toMatch(/^https:\/\/elixir\.bootlin\.com\/linux\/v7\.2\.13\/source\/[a-z_/]+\.[ch]#L\d+$/);
+  for (const href of hrefs) expect(href).toMatch(/^https:\/\/elixir\.bootlin\.com\/linux\/v7\.2\.13\/source\/[a-z0-9_/]+\.[ch]#L\d+$/);
 });
 
 test('the unified lane\'s title names the entry point its run used', async ({ page }) => {

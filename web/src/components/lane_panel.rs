@@ -38,6 +38,12 @@ pub fn LanePanel(props: &LanePanelProps) -> Html {
         open_deep.emit(e);
     });
     let cells = Rc::new(f.cells.clone());
+    // A THP's chunk shows as the one PMD entry the kernel has, until the reader expands it to its pages.
+    let pmds_expanded = use_state(|| false);
+    let toggle_pmds = {
+        let pmds_expanded = pmds_expanded.clone();
+        Callback::from(move |_: MouseEvent| pmds_expanded.set(!*pmds_expanded))
+    };
     let progress = |step: usize| step as f64 * 100.0 / f.len.max(1) as f64;
     html! {
         <section id={format!("lane-{name}")} class={classes!("lane", format!("lane-{name}"), props.reference.then_some("reference"))}
@@ -68,7 +74,21 @@ pub fn LanePanel(props: &LanePanelProps) -> Html {
             <div class="lane-body">
                 <div class="lane-pages">
                     <PteRow {cells} label={format!("{} page table", lane_name(f.strategy))}
-                        on_page={props.on.reform(|page: usize| Action::FollowPage(Some(page)))} followed={props.followed} />
+                        on_page={props.on.reform(|page: usize| Action::FollowPage(Some(page)))} followed={props.followed}
+                        pmd_chunks={Rc::new(f.pmd_chunks.clone())} expanded={*pmds_expanded} />
+                    if !f.pmd_chunks.is_empty() {
+                        <p class="pmd-note">
+                            { if *pmds_expanded {
+                                "Each page is read through its PMD entry: no PTE table sits under a huge mapping. "
+                            } else {
+                                "A 2 MiB THP is mapped by one PMD entry, not 512 PTEs. "
+                            } }
+                            <button type="button" class="link pmd-toggle" onclick={toggle_pmds}
+                                aria-pressed={if *pmds_expanded { "true" } else { "false" }}>
+                                { if *pmds_expanded { "show as one PMD entry" } else { "show its pages" } }
+                            </button>
+                        </p>
+                    }
                     if let Some(mini) = &f.minimap {
                         <Minimap cells={Rc::new(mini.clone())} npages={f.npages} window_start={f.window_start}
                             window_pages={WINDOW_PAGES.min(f.npages)} cursor={f.cursor} />

@@ -9,8 +9,8 @@ use hmm_sim::{narrate, TouchedSet, ViewState};
 use hmm_sim::{Counters, Func, Milestone};
 
 use super::{
-    content_of, cursor_page, frame_row, page_changed, pte_at, touched_between, window_start,
-    FrameRow, MINIMAP_BUCKETS, MINIMAP_MAX_PAGES, STEP_ZERO, WINDOW_PAGES,
+    content_of, cursor_page, frame_row, page_changed, pmd_leaf_at, pte_at, touched_between,
+    window_start, FrameRow, MINIMAP_BUCKETS, MINIMAP_MAX_PAGES, STEP_ZERO, WINDOW_PAGES,
 };
 use crate::comparison::{LaneTrace, LoadedLanes};
 use crate::decode;
@@ -29,6 +29,18 @@ pub struct PageCell {
     pub changed: bool,
     /// The lanes disagree about this page's PTE kind at the aligned moment.
     pub differs: bool,
+}
+
+/// A 2 MiB chunk of the window mapped by one PMD leaf instead of a table of 512 PTEs: the row can show it
+/// as one cell (the entry the kernel really has) or expanded to what each subpage reads through it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PmdChunk {
+    /// The chunk's first page (PMD-aligned), and the window's pages it covers.
+    pub base: usize,
+    pub first: usize,
+    pub last: usize,
+    /// The leaf: a huge present entry, the huge zero page, a PMD migration or device-private entry.
+    pub leaf: hmm_sim::Pte,
 }
 
 /// One bucket of the minimap: the most common PTE kind among its pages.
@@ -50,6 +62,8 @@ pub struct LanePicture {
     pub npages: usize,
     pub window_start: usize,
     pub cells: Vec<PageCell>,
+    /// The window's chunks mapped by a PMD leaf, in page order.
+    pub pmd_chunks: Vec<PmdChunk>,
     pub minimap: Option<Vec<MiniCell>>,
     pub cursor: Option<usize>,
     pub device_frames: Vec<FrameRow>,
@@ -94,6 +108,19 @@ pub fn minimap(state: &ViewState, npages: usize) -> Vec<MiniCell> {
             .unwrap_or(0);
         counts[b][k] += 1;
         present[b] += 1;
+    }
+    // A PMD leaf maps its 512 pages with no PTE table under it ("one PMD entry or 512 PTEs, never both").
+    for (&(_, base), leaf) in state.pmds.range(first..last) {
+        let k = PteKind::ALL
+            .iter()
+            .position(|&k| k == leaf.kind())
+            .unwrap_or(0);
+        let base = (base - RANGE_BASE_VPN) as usize;
+        for page in base..(base + hmm_sim::PTRS_PER_PTE as usize).min(npages) {
+            let b = page * buckets / npages;
+            counts[b][k] += 1;
+            present[b] += 1;
+        }
     }
     (0..buckets)
         .map(|b| {
@@ -177,6 +204,7 @@ fn lane_picture(
             }
         })
         .collect();
+    let pmd_chunks = pmd_chunks(state, window_start_page, end);
     // Device 0's pages in use, from the view's own index: scanning every frame was O(frames) per lane per
     // picture (a quarter of a second a frame at 262,144 pages).
     let (device, device_total) = state.device_pages(0);
@@ -194,6 +222,7 @@ fn lane_picture(
         npages,
         window_start: window_start_page,
         cells,
+        pmd_chunks,
         minimap: (npages > WINDOW_PAGES && npages <= MINIMAP_MAX_PAGES)
             .then(|| minimap(state, npages)),
         cursor,
@@ -257,6 +286,27 @@ pub fn compare_pictures(
         .collect()
 }
 
+/// The chunks of pages `start..end` that a PMD leaf maps.
+fn pmd_chunks(state: &ViewState, start: usize, end: usize) -> Vec<PmdChunk> {
+    let mut chunks: Vec<PmdChunk> = Vec::new();
+    let mut page = start;
+    while page < end {
+        let chunk_end = (page - page % hmm_sim::PTRS_PER_PTE as usize
+            + hmm_sim::PTRS_PER_PTE as usize)
+            .min(end);
+        if let Some((base, leaf)) = pmd_leaf_at(state, page) {
+            chunks.push(PmdChunk {
+                base,
+                first: page,
+                last: chunk_end - 1,
+                leaf,
+            });
+        }
+        page = chunk_end;
+    }
+    chunks
+}
+
 /// Per window page: do the lanes disagree about its PTE kind?
 fn pages_differ(window_kinds: &[Vec<PteKind>]) -> Vec<bool> {
     let width = window_kinds.first().map_or(0, Vec::len);
@@ -302,5 +352,39 @@ mod tests {
         let comparison = LoadedLanes::build_driven(states, driver);
         let pictures = compare_pictures(&comparison, 2, &[0, 0, 0], &[0, 0, 0]);
         assert!(pictures[2].subtitle.contains("migrate_vma_setup"));
+    }
+
+    /// A THP's pages are mapped by one PMD leaf with no PTE under it: the row reads each page through the
+    /// leaf (not as pte_none), says which chunk the leaf maps, and the minimap counts its 512 pages.
+    #[test]
+    fn pages_under_a_pmd_leaf_read_through_it() {
+        let states = crate::scenario::parse_text("H*512P").expect("valid");
+        let comparison = LoadedLanes::build_driven(states, hmm_sim::DriverOpts::default());
+        let npages = comparison.npages();
+        assert_eq!(npages, 513);
+        let at_start = compare_pictures(&comparison, 0, &[0, 0, 0], &[0, 0, 0]);
+        let lane = &at_start[0];
+        assert!(
+            lane.cells.iter().all(|c| c.kind != PteKind::None),
+            "{:?}",
+            lane.cells[0]
+        );
+        assert_eq!(lane.pmd_chunks.len(), 1);
+        let chunk = &lane.pmd_chunks[0];
+        assert_eq!(
+            (chunk.base, chunk.first, chunk.last),
+            (0, lane.window_start, lane.window_start + WINDOW_PAGES - 1)
+        );
+        let mini = minimap(&comparison.lanes[0].timeline.state(0), npages);
+        assert!(mini.iter().all(|m| m.kind != PteKind::None), "{mini:?}");
+        // 6.15 splits the THP before migrating it: at the end no PMD leaf is left, and every page is on the device.
+        let ends: Vec<usize> = comparison.lanes.iter().map(|l| l.timeline.len()).collect();
+        let at_end = compare_pictures(&comparison, 0, &ends, &ends);
+        assert!(at_end[0].pmd_chunks.is_empty());
+        assert!(
+            at_end[0].cells.iter().all(|c| c.on_device),
+            "{:?}",
+            at_end[0].cells[0]
+        );
     }
 }

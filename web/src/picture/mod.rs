@@ -103,12 +103,19 @@ pub fn frame_row(state: &ViewState, pfn: u32, touched: &TouchedSet) -> Option<Fr
     })
 }
 
+/// What maps page `page` of the range: its PTE, or the PMD leaf over it (a THP, the huge zero page, a PMD
+/// migration or device-private entry) narrowed to that page.
 pub fn pte_at(state: &ViewState, page: usize) -> Pte {
-    state
-        .ptes
-        .get(&(0, decode::page_vpn(page)))
-        .copied()
-        .unwrap_or(Pte::None)
+    state.entry(0, decode::page_vpn(page))
+}
+
+/// The PMD leaf mapping page `page`'s 2 MiB chunk, if one does: (its first page, the leaf).
+pub fn pmd_leaf_at(state: &ViewState, page: usize) -> Option<(usize, Pte)> {
+    let vpn = decode::page_vpn(page);
+    let base = vpn - vpn % hmm_sim::PTRS_PER_PTE;
+    let leaf = *state.pmds.get(&(0, base))?;
+    // The range starts PMD-aligned (RANGE_BASE_VPN), so a chunk's base is a page of the range.
+    Some(((base - hmm_sim::RANGE_BASE_VPN) as usize, leaf))
 }
 
 /// What moving from step `from` to step `to` changed (`hmm_sim::TouchedSet`): the events in between (either

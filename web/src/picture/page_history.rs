@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use hmm_sim::{Func, PteKind, Strategy, PTRS_PER_PTE};
+use hmm_sim::{Func, PteKind, Strategy};
 
 use super::pte_at;
 use crate::comparison::LaneTrace;
@@ -71,15 +71,8 @@ impl PageHistory {
 /// Scan `lane`'s trace for writes of page `page`'s entry.
 pub fn derive(lane: &LaneTrace, page: usize) -> PageHistory {
     let vpn = decode::page_vpn(page);
-    let initial = {
-        let state = lane.timeline.state(0);
-        // A page under a PMD leaf (a THP, the huge zero page) has no PTE: the leaf maps it.
-        let base = vpn - vpn % PTRS_PER_PTE;
-        match state.pmds.get(&(0, base)) {
-            Some(pmd) => pmd.kind(),
-            None => pte_at(&state, page).kind(),
-        }
-    };
+    // A page under a PMD leaf (a THP, the huge zero page) has no PTE: pte_at reads it through the leaf.
+    let initial = pte_at(&lane.timeline.state(0), page).kind();
     let mut changes = Vec::new();
     let mut more = 0;
     for (i, event) in lane.timeline.events().iter().enumerate() {
