@@ -67,13 +67,15 @@ pub fn lookup(func: Func) -> Option<KernelRef> {
     rows().flatten().find(|row| row.function == func.name())
 }
 
-/// The Elixir tag of a kernel version's source. The 2026 fix and Popple's proposal are not in a tagged
-/// release Elixir shows: their links go to the latest tag the glossary uses.
+/// The Elixir tag of a kernel version's source. The 2026 fix, Popple's proposal and the file-backed RFC
+/// are not in a tagged release Elixir shows: their links go to the latest tag the glossary uses.
 pub fn elixir_tag(kernel: KernelVersion) -> &'static str {
     match kernel {
         KernelVersion::V6_14 => "v6.14",
         KernelVersion::V6_15 => "v6.15",
-        KernelVersion::Fix2026 | KernelVersion::PoppleProposal => crate::glossary::KERNEL_REF,
+        KernelVersion::Fix2026 | KernelVersion::PoppleProposal | KernelVersion::FileRfc => {
+            crate::glossary::KERNEL_REF
+        }
     }
 }
 
@@ -106,9 +108,10 @@ pub fn link(func: Func, kernel: KernelVersion) -> Option<Link> {
         return Some(Link {
             url: None,
             title: format!(
-                "{} ({}) is from the unified-path RFC series, merged in no release",
+                "{} ({}) is from an RFC series ({}), in no release",
                 func.name(),
-                func.file()
+                func.file(),
+                hmm_sim::RFC_MARK
             ),
             verified: false,
             sim,

@@ -41,7 +41,7 @@ pub use sim::{
 };
 // Scheduling and limits: policies, the explorer, run errors, kernel versions.
 pub use sched::{explore, thousands, Choice, Exploration, Explorer, Limits, Policy, RunError};
-pub use version::KernelVersion;
+pub use version::{KernelVersion, RFC_MARK};
 // Driver vocabulary: the lane strategies and test_hmm's ioctls, their results and constants.
 pub use drivers::dmirror::{
     prot, CmdResult, DmirrorCmd, DEVMEM_CHUNK_PAGES, DMIRROR_CHUNK_PAGES, RANGE_FAULT_MAX_RESTARTS,
