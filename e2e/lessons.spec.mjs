@@ -46,6 +46,11 @@ test('the index lists every lesson file, with kind and kernel', async ({ page })
   await expect(page.locator('#lesson-index .lesson-row').first()).toContainText('lesson');
   await expect(page.locator('#selftest-index .lesson-row').first()).toContainText('selftest');
   await expect(page.locator('.lesson-row[data-id="livelock-6-14"]')).toContainText('6.14');
+  // A kernel no release has is marked as such, in the index and in the lesson's header.
+  await expect(page.locator('.lesson-row[data-id="file-backed-rfc"]')).toContainText('file-rfc (RFC, not merged)');
+  await expect(page.locator('.lesson-row[data-id="livelock-6-14"]')).not.toContainText('RFC');
+  await page.goto('./?lesson=file-backed-rfc&beat=1');
+  await expect(page.locator('.lesson-meta')).toContainText('kernel file-rfc (RFC, not merged)');
 });
 
 test.beforeAll(() => {

@@ -503,7 +503,7 @@ fn body(state: &AppState, comparison: &LoadedLanes, on: &Callback<Action>) -> Ht
 /// The lanes' driver settings in words (they come from the link: `write`, `b_policy`, `unified_entry`).
 fn driver_line(d: hmm_sim::DriverOpts) -> String {
     format!(
-        "Driver: {}; legacy B {}: {}; unified lane through {} (RFC, not merged). Set in the link with write=1, \
+        "Driver: {}; legacy B {}: {}; unified lane through {} ({}). Set in the link with write=1, \
          b_policy=all_or_nothing, unified_entry=migrate_vma_fault.",
         if d.write {
             "write intent (HMM_PFN_REQ_WRITE on every lane)"
@@ -513,5 +513,6 @@ fn driver_line(d: hmm_sim::DriverOpts) -> String {
         d.b_policy.name(),
         d.b_policy.describe(),
         d.unified_entry.describe(),
+        hmm_sim::RFC_MARK,
     )
 }

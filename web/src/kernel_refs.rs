@@ -68,13 +68,15 @@ pub fn lookup(func: Func) -> Option<KernelRef> {
 }
 
 /// The Elixir tag of a kernel version's source. The 2026 variant's links go to the release the glossary uses,
-/// which has the 2026 fix; Popple's proposal was never merged, so the functions it shares with mainline link
-/// there too.
+/// which has the 2026 fix; Popple's proposal and the file-backed RFC were never merged, so the functions they
+/// share with mainline link there too.
 pub fn elixir_tag(kernel: KernelVersion) -> &'static str {
     match kernel {
         KernelVersion::V6_14 => "v6.14",
         KernelVersion::V6_15 => "v6.15",
-        KernelVersion::Fix2026 | KernelVersion::PoppleProposal => crate::glossary::KERNEL_REF,
+        KernelVersion::Fix2026 | KernelVersion::PoppleProposal | KernelVersion::FileRfc => {
+            crate::glossary::KERNEL_REF
+        }
     }
 }
 
@@ -107,9 +109,10 @@ pub fn link(func: Func, kernel: KernelVersion) -> Option<Link> {
         return Some(Link {
             url: None,
             title: format!(
-                "{} ({}) is from the unified-path RFC series, merged in no release",
+                "{} ({}) is from an RFC series ({}), in no release",
                 func.name(),
-                func.file()
+                func.file(),
+                hmm_sim::RFC_MARK
             ),
             verified: false,
             sim,

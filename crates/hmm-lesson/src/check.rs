@@ -36,6 +36,9 @@ pub struct LessonReport {
     pub title: Option<String>,
     /// The kernel version the lesson's scenario runs (`KernelVersion::name`), once it parsed.
     pub kernel: Option<String>,
+    /// The kernel as people read it (`KernelVersion::label`): its name, marked "RFC, not merged" for a
+    /// variant no release has.
+    pub kernel_label: Option<String>,
     /// Parse, validation and run errors.
     pub diagnostics: Vec<Diagnostic>,
     pub assertions: Vec<AssertionReport>,
@@ -47,6 +50,10 @@ pub struct LessonReport {
 impl LessonReport {
     pub fn passed(&self) -> bool {
         self.diagnostics.is_empty() && self.not_run == 0 && self.assertions.iter().all(|a| a.passed)
+    }
+    /// The lesson runs a kernel no release has: every place that shows its result says so.
+    pub fn rfc_marked(&self) -> bool {
+        self.kernel_label != self.kernel
     }
     pub fn failures(&self) -> impl Iterator<Item = &AssertionReport> {
         self.assertions.iter().filter(|a| !a.passed)
@@ -148,6 +155,7 @@ fn failed_report(path: &str, diagnostics: Vec<Diagnostic>) -> LessonReport {
         id: None,
         title: None,
         kernel: None,
+        kernel_label: None,
         diagnostics,
         assertions: vec![],
         predictions: 0,
@@ -197,6 +205,7 @@ fn report(map: &SourceMap<'_>, lesson: &Lesson, run: &LessonRun) -> LessonReport
         id: Some(lesson.id.clone()),
         title: Some(lesson.title.clone()),
         kernel: Some(lesson.kernel.name().to_owned()),
+        kernel_label: Some(lesson.kernel.label()),
         diagnostics,
         assertions,
         predictions: lesson.prediction_count(),

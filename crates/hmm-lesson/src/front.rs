@@ -71,6 +71,7 @@ struct RawDriver {
     owner_filter: Option<bool>,
     lock_across_setup: Option<bool>,
     fault_lock: Option<bool>,
+    file_copy_back: Option<bool>,
 }
 
 /// The validated header of a lesson.
@@ -455,6 +456,7 @@ fn driver_of(cx: &mut Ctx<'_, '_>, raw: Option<RawDriver>, devices: usize) -> Dr
         owner_filter: true,
         lock_across_setup: false,
         fault_lock: false,
+        file_copy_back: true,
     };
     if let Some(d) = raw {
         if let Some(sel) = &d.select {
@@ -476,6 +478,7 @@ fn driver_of(cx: &mut Ctx<'_, '_>, raw: Option<RawDriver>, devices: usize) -> Dr
         }
         driver.write = d.write.unwrap_or(driver.write);
         driver.rfc_v1 = d.rfc_v1.unwrap_or(driver.rfc_v1);
+        driver.file_copy_back = d.file_copy_back.unwrap_or(driver.file_copy_back);
         if let Some(p) = &d.b_policy {
             match BPolicy::parse(p.get_ref()) {
                 Ok(p) => driver.b_policy = p,

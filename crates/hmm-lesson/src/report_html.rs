@@ -77,7 +77,7 @@ pub fn report_html(r: &LessonReport, generator: &str) -> String {
     };
     meta("file", "path", &r.path);
     meta("lesson id", "lesson-id", r.id.as_deref().unwrap_or("—"));
-    meta("kernel", "kernel", r.kernel.as_deref().unwrap_or("—"));
+    meta("kernel", "kernel", r.kernel_label.as_deref().unwrap_or("—"));
     meta("predictions", "predictions", &r.predictions.to_string());
     h.push_str("</tbody>\n</table>\n");
     if !r.diagnostics.is_empty() {

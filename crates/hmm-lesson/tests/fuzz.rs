@@ -236,7 +236,13 @@ fn random_small_lessons_run_without_panic() {
             (0usize..3).prop_map(|l| format!("lane {}", ["legacy_a", "legacy_b", "unified"][l])),
         ];
         let states = "[PCZNSDO]{4}";
-        let kernel = prop_oneof![Just("6.14"), Just("6.15"), Just("2026"), Just("popple")];
+        let kernel = prop_oneof![
+            Just("6.14"),
+            Just("6.15"),
+            Just("2026"),
+            Just("popple"),
+            Just("file-rfc")
+        ];
         let strategy = (states, kernel, prop::collection::vec(action, 1..6));
         let cases = 300;
         runner(cases)

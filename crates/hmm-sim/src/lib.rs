@@ -41,7 +41,7 @@ pub use sim::{
 };
 // Scheduling and limits: policies, the explorer, run errors, kernel versions.
 pub use sched::{explore, thousands, Choice, Exploration, Explorer, Limits, Policy, RunError};
-pub use version::KernelVersion;
+pub use version::{KernelVersion, RFC_MARK};
 // Driver vocabulary: the lane strategies and test_hmm's ioctls, their results and constants.
 pub use drivers::dmirror::{
     prot, CmdResult, DmirrorCmd, DEVMEM_CHUNK_PAGES, DMIRROR_CHUNK_PAGES, RANGE_FAULT_MAX_RESTARTS,
@@ -97,7 +97,7 @@ pub use view::{
 /// Where the model departs from the kernel, in one sentence each. Every surface that shows the model
 /// (the web app, lesson reports, docs) shows these.
 pub const SIMPLIFICATIONS: [&str; 10] = [
-    "THP: 6.14 and 6.15 split a 2 MiB folio before migrating it; 2026 (6.19+) migrates it whole only for test_hmm's ioctls and its migrate_to_ram (the lane drivers do not pass MIGRATE_VMA_SELECT_COMPOUND), collect splits a PTE-mapped large folio before its chunk's PTE loop rather than at the PTE that finds it (6.15 skips it), and a second PMD mapping (after fork) is not unmapped by try_to_migrate. mprotect, fork, mremap, GUP and write faults split a THP where the kernel can keep the PMD; no khugepaged, no deferred split.",
+    "THP: 6.14 and 6.15 split a 2 MiB folio before migrating it; 2026 (6.19+) migrates it whole for test_hmm's ioctls, its migrate_to_ram and the legacy lanes (MIGRATE_VMA_SELECT_COMPOUND; not legacy B under drm_pagemap's all_or_nothing policy, nor the RFC's unified walk, which split), collect splits a PTE-mapped large folio before its chunk's PTE loop rather than at the PTE that finds it (6.15 skips it), and a second PMD mapping (after fork) is not unmapped by try_to_migrate. mprotect, fork, mremap, GUP and write faults split a THP where the kernel can keep the PMD; no khugepaged, no deferred split.",
     "The swap cache and per-CPU LRU batches are not modelled: swap-in reads straight from the slot, and lru_add_drain has nothing to drain.",
     "Faults arrive under mmap_lock: the per-VMA-lock fault path and its retry are not shown.",
     "Spinlock contention (PTL) is shown as the waiting thread sleeping.",

@@ -19,14 +19,23 @@ pub enum KernelVersion {
     /// the 2026 fix, `do_swap_page` installs the migration entry itself (it holds the PTL, the page lock and
     /// a reference) before calling `migrate_to_ram`, so later faults wait on the entry holding no reference.
     PoppleProposal,
+    /// Alistair Popple's RFC "Allow file-backed or shared device private pages" (March 2025, seed 002, 6
+    /// patches, never merged), modelled on top of mainline 2026: device-private folios may sit in the page
+    /// cache, so `migrate_vma` moves shmem and file pages too; a page-cache lookup that finds one migrates it
+    /// back first; writeback and truncate handle it.
+    FileRfc,
 }
 
+/// The plain words every consumer (lesson engine, CLI, web) shows beside a behaviour no released kernel has.
+pub const RFC_MARK: &str = "RFC, not merged";
+
 impl KernelVersion {
-    pub const ALL: [KernelVersion; 4] = [
+    pub const ALL: [KernelVersion; 5] = [
         KernelVersion::V6_14,
         KernelVersion::V6_15,
         KernelVersion::Fix2026,
         KernelVersion::PoppleProposal,
+        KernelVersion::FileRfc,
     ];
 
     /// The name lessons, the CLI and URLs write.
@@ -36,6 +45,7 @@ impl KernelVersion {
             KernelVersion::V6_15 => "6.15",
             KernelVersion::Fix2026 => "2026",
             KernelVersion::PoppleProposal => "popple",
+            KernelVersion::FileRfc => "file-rfc",
         }
     }
 
@@ -53,6 +63,11 @@ impl KernelVersion {
             KernelVersion::PoppleProposal => {
                 "proposal, not merged (Popple, 2024 and 2026): do_swap_page installs the migration entry itself"
             }
+            KernelVersion::FileRfc => {
+                "RFC, not merged (Popple, March 2025, \"Allow file-backed or shared device private pages\"), on \
+                 mainline 2026: shmem and file pages migrate to device-private memory and stay in the page cache; \
+                 a page-cache lookup migrates them back"
+            }
         }
     }
 
@@ -61,12 +76,33 @@ impl KernelVersion {
     /// entry, 2 MiB device folios behind device-private PMD entries, and test_hmm's 512-page migrate chunks.
     /// Before it collect always splits a THP.
     pub fn device_thp(self) -> bool {
-        matches!(self, KernelVersion::Fix2026 | KernelVersion::PoppleProposal)
+        matches!(
+            self,
+            KernelVersion::Fix2026 | KernelVersion::PoppleProposal | KernelVersion::FileRfc
+        )
     }
 
-    /// The proposal was discussed on the list but never written as a patch: the UI marks it.
-    pub fn is_proposal(self) -> bool {
-        self == KernelVersion::PoppleProposal
+    /// [`RFC_MARK`] for a variant no released kernel has (Popple's do_swap_page proposal, the file-backed
+    /// RFC): the one test every consumer asks before it shows a kernel's behaviour. `None` for a release.
+    pub fn rfc_mark(self) -> Option<&'static str> {
+        match self {
+            KernelVersion::PoppleProposal | KernelVersion::FileRfc => Some(RFC_MARK),
+            KernelVersion::V6_14 | KernelVersion::V6_15 | KernelVersion::Fix2026 => None,
+        }
+    }
+
+    /// The name as people read it, everywhere a kernel is shown (lesson reports, `hmmviz compare`, the
+    /// web): the [`KernelVersion::name`], followed by its [`RFC_MARK`] when it has one.
+    pub fn label(self) -> String {
+        match self.rfc_mark() {
+            Some(mark) => format!("{} ({mark})", self.name()),
+            None => self.name().to_owned(),
+        }
+    }
+
+    /// The file-backed RFC (seed 002): device-private folios may be page-cache folios.
+    pub fn file_backed_device_private(self) -> bool {
+        self == KernelVersion::FileRfc
     }
 
     /// Parses a name of [`KernelVersion::ALL`]. `6.18` and `6.18.y` are refused with the reason: 6.18.0 still
@@ -108,6 +144,13 @@ mod tests {
         assert!(e.contains("6.18.0 behaves like `6.15`"), "{e}");
         assert!(KernelVersion::parse("5.0")
             .unwrap_err()
-            .contains("6.14, 6.15, 2026, popple"));
+            .contains("6.14, 6.15, 2026, popple, file-rfc"));
+        assert_eq!(KernelVersion::FileRfc.rfc_mark(), Some(RFC_MARK));
+        assert_eq!(KernelVersion::Fix2026.rfc_mark(), None);
+        assert_eq!(
+            KernelVersion::PoppleProposal.label(),
+            "popple (RFC, not merged)"
+        );
+        assert_eq!(KernelVersion::V6_15.label(), "6.15");
     }
 }

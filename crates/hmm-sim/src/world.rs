@@ -386,6 +386,11 @@ pub struct DriverOpts {
     pub filter_own_migrate: bool,
     /// Serialise `migrate_to_ram` with a driver lock; see [`Device::migrate_to_ram_lock`].
     pub migrate_to_ram_lock: bool,
+    /// On the file-backed RFC kernel (`file-rfc`): the driver implements the RFC's copy-back callback
+    /// (patch 4), so a page-cache lookup copies a device page's data back and dirties it, and any
+    /// page-cache folio may move to the device. Off: the series as patches 2-3 leave it, read-only
+    /// migration of clean file pages, reloaded from disk when looked up. No effect on other kernels.
+    pub file_copy_back: bool,
 }
 
 /// Legacy B's answer to `cpages != npages` (some pages were not collected: swapped out, another device's,
@@ -496,6 +501,7 @@ impl Default for DriverOpts {
             hold_lock_across_setup: false,
             filter_own_migrate: true,
             migrate_to_ram_lock: false,
+            file_copy_back: true,
         }
     }
 }

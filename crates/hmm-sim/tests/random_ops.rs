@@ -9,7 +9,7 @@ use hmm_sim::KernelVersion;
 use hmm_sim::PageState;
 use hmm_sim::Strategy as LaneStrategy;
 use hmm_sim::RANGE_BASE_VPN;
-use hmm_sim::{run, MappingKind, Op, Prot, RunConfig, Setup, ThreadSpec};
+use hmm_sim::{run, DriverOpts, MappingKind, Op, Prot, RunConfig, Setup, ThreadSpec};
 use hmm_sim::{Limits, Policy, RunError};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
@@ -158,15 +158,20 @@ proptest! {
         a in prop::collection::vec(file_program_op(), 1..8),
         b in prop::collection::vec(file_program_op(), 0..5),
         seed in any::<u64>(),
+        kernel in prop::sample::select(vec![KernelVersion::V6_15, KernelVersion::FileRfc]),
+        file_copy_back in any::<bool>(),
     ) {
         let mut setup = Setup::new(2);
+        // On the file-backed RFC the migrations move page-cache folios to the device, and every read,
+        // write, fsync and truncate may meet one there.
+        setup.driver(DriverOpts { file_copy_back, ..DriverOpts::default() });
         let kind = if disk { MappingKind::File } else { MappingKind::Shmem };
         let file = setup.create_file(kind, PAGES / 2);
         let half = PAGES / 2;
         setup.mmap_file(0, RANGE_BASE_VPN, half, Prot { shared: true, ..Prot::RW }, file, 0);
         setup.mmap_file(0, RANGE_BASE_VPN + half, half, Prot::RW, file, 0);
         let threads = vec![ThreadSpec { name: "a".into(), mm: 0, ops: a }, ThreadSpec { name: "b".into(), mm: 0, ops: b }];
-        let cfg = RunConfig { policy: Policy::Random { seed }, limits: Limits { max_steps: 400_000, max_threads: 4 }, ..RunConfig::default() };
+        let cfg = RunConfig { kernel, policy: Policy::Random { seed }, limits: Limits { max_steps: 400_000, max_threads: 4 }, ..RunConfig::default() };
         let r = run(&setup, &threads, &cfg);
         match &r.result {
             Ok(()) => prop_assert!(r.violations.is_empty(), "{:?}", &r.violations[..r.violations.len().min(4)]),

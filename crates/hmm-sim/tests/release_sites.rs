@@ -10,9 +10,9 @@
 //! by a non-holder).
 
 use hmm_sim::{
-    compare, explore, parse_states, run, skip_release_at, take_release_sites_reached, DmirrorCmd,
-    DriverOpts, GupTestCmd, KernelVersion, Limits, MappingKind, Op, PageState, Policy, Prot,
-    Report, RunConfig, Setup, ThreadSpec, RANGE_BASE_VPN,
+    compare, compare_setup, explore, parse_states, run, skip_release_at,
+    take_release_sites_reached, BPolicy, DmirrorCmd, DriverOpts, GupTestCmd, KernelVersion, Limits,
+    MappingKind, Op, PageState, Policy, Prot, Report, RunConfig, Setup, ThreadSpec, RANGE_BASE_VPN,
 };
 use std::collections::BTreeSet;
 
@@ -267,6 +267,18 @@ fn workload(mut stop: impl FnMut(&Report) -> bool) {
             ..RunConfig::default()
         };
         for lane in compare(&parse_states("H*512").unwrap(), &cfg2026).lanes {
+            if stop(&lane.report) {
+                return;
+            }
+        }
+        // drm_pagemap's all-or-nothing lanes ask for no MIGRATE_VMA_SELECT_COMPOUND: collect's fallback
+        // split of a PMD-mapped THP on a device-THP kernel.
+        let mut split = Setup::from_states(&parse_states("H*512").unwrap());
+        split.driver(DriverOpts {
+            b_policy: BPolicy::AllOrNothing,
+            ..DriverOpts::default()
+        });
+        for lane in compare_setup(&split, 512, &cfg2026).lanes {
             if stop(&lane.report) {
                 return;
             }

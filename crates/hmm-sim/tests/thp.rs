@@ -362,3 +362,48 @@ fn a_cpu_fault_on_a_device_thp_brings_back_a_thp() {
     assert_eq!(r.world.devices[0].free_folios.len(), 1);
     assert!(check_at_rest(&r.world).is_empty());
 }
+
+/// The compare lanes on a device-THP kernel ask for compound migration as test_hmm does: legacy A and B
+/// move a THP as one PMD migration entry (no PTE visited, one TLB flush, one invalidation) and end with a
+/// device-private PMD entry; drm_pagemap's all-or-nothing B, the unified walk and every lane on 6.15
+/// split it first (512 PTE visits). Without `MIGRATE_VMA_SELECT_COMPOUND` in the lanes legacy A and B
+/// visited 512 PTEs on 2026 too.
+#[test]
+fn compare_lanes_on_2026_take_the_pmd_path_and_6_15_splits() {
+    use hmm_sim::{compare, compare_setup, BPolicy, DriverOpts, KernelVersion, PteKind, Strategy};
+    let states = hmm_sim::parse_states("H*512").unwrap();
+    let on = |kernel| RunConfig {
+        kernel,
+        ..RunConfig::default()
+    };
+    let thp = compare(&states, &on(KernelVersion::Fix2026));
+    for lane in &thp.lanes {
+        assert!(
+            lane.report.violations.is_empty(),
+            "{:?}",
+            lane.report.violations
+        );
+        let c = &lane.counters;
+        match lane.strategy {
+            Strategy::LegacyA | Strategy::LegacyB => {
+                assert_eq!((c.pte_visits, c.tlb_flushes, c.invalidations), (0, 1, 1));
+                assert!(lane
+                    .final_pages
+                    .iter()
+                    .all(|p| p.pte == PteKind::DevicePrivateWrite));
+            }
+            Strategy::Unified => assert_eq!(c.pte_visits, 1024),
+        }
+    }
+    for lane in compare(&states, &on(KernelVersion::V6_15)).lanes {
+        assert!(lane.counters.pte_visits >= 512, "{:?}", lane.strategy);
+    }
+    let mut drm = Setup::from_states(&states);
+    drm.driver(DriverOpts {
+        b_policy: BPolicy::AllOrNothing,
+        ..DriverOpts::default()
+    });
+    let drm = compare_setup(&drm, 512, &on(KernelVersion::Fix2026));
+    assert_eq!(drm.lanes[1].strategy, Strategy::LegacyB);
+    assert_eq!(drm.lanes[1].counters.pte_visits, 512);
+}

@@ -75,7 +75,7 @@ pub fn main(args: Args) -> ExitCode {
 fn report_lines(r: &LessonReport) -> Vec<String> {
     let verdict = if r.passed() { "PASS" } else { "FAIL" };
     let mut lines = vec![format!(
-        "{verdict} {} ({} assertions, {} predictions{})",
+        "{verdict} {} ({} assertions, {} predictions{}){}",
         r.path,
         r.assertions.len(),
         r.predictions,
@@ -83,6 +83,10 @@ fn report_lines(r: &LessonReport) -> Vec<String> {
             format!(", {} not run", r.not_run)
         } else {
             String::new()
+        },
+        match &r.kernel_label {
+            Some(label) if r.rfc_marked() => format!(" on kernel {label}"),
+            _ => String::new(),
         }
     )];
     for d in &r.diagnostics {

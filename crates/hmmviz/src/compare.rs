@@ -27,7 +27,7 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Kernel version where behaviour differs
-    #[arg(long, value_name = "V", value_parser = ["6.14", "6.15", "2026", "popple"])]
+    #[arg(long, value_name = "V", value_parser = ["6.14", "6.15", "2026", "popple", "file-rfc"])]
     kernel: Option<String>,
     /// Write intent for all three lanes: HMM_PFN_REQ_WRITE on every lane's hmm_range_fault, so COW is
     /// broken before migrating (default: off, as the RFC's test driver)
@@ -132,12 +132,14 @@ pub fn main(args: Args) -> ExitCode {
                 "b_policy": driver.b_policy.name(),
                 "unified_entry": driver.unified_entry.name(),
                 "kernel": cfg.kernel.name(),
+                "rfc_mark": cfg.kernel.rfc_mark(),
                 "lanes": obj,
                 "final_states_agree": agree,
                 "permission_differences": permissions,
             })
         );
     } else {
+        outln!("kernel: {}", cfg.kernel.label());
         outln!(
             "write intent: {}; legacy B policy: {} ({}); unified entry: {}",
             if driver.write {

@@ -81,6 +81,9 @@ fn print_text(r: &LessonReport, state: Option<&Observation>) {
         r.path,
         r.title.as_deref().unwrap_or("(not parsed)")
     );
+    if let Some(label) = r.kernel_label.as_deref().filter(|_| r.rfc_marked()) {
+        outln!("kernel {label}");
+    }
     for d in &r.diagnostics {
         outln!("{d}");
     }

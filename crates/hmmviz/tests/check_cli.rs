@@ -279,3 +279,33 @@ fn run_writes_a_standalone_html_report() {
     assert_eq!(code, 2);
     assert!(err.contains("--html /no/such/dir/r.html"), "{err}");
 }
+
+/// A lesson on a kernel no release has carries the "RFC, not merged" mark in `check`, in `run` and in
+/// the HTML report; a released kernel's does not.
+#[test]
+fn an_rfc_kernel_is_marked_in_check_run_and_the_report() {
+    let dir = scratch("rfc-mark");
+    let rfc = write(
+        &dir,
+        "rfc.md",
+        &GOOD.replace("kernel = \"2026\"", "kernel = \"file-rfc\""),
+    );
+    let released = write(&dir, "released.md", GOOD);
+    let (code, out, err) = hmmviz(&["check", &rfc, &released]);
+    assert_eq!(code, 0, "{err}");
+    let line = |name: &str| out.lines().find(|l| l.contains(name)).unwrap().to_owned();
+    assert!(
+        line("rfc.md").ends_with("on kernel file-rfc (RFC, not merged)"),
+        "{out}"
+    );
+    assert!(!line("released.md").contains("RFC"), "{out}");
+    let (_, text, _) = hmmviz(&["run", &rfc]);
+    assert!(text.contains("kernel file-rfc (RFC, not merged)"), "{text}");
+    let html = dir.join("rfc.html");
+    hmmviz(&["run", &rfc, "--html", html.to_str().unwrap()]);
+    let page = std::fs::read_to_string(&html).expect("the page was written");
+    assert!(
+        page.contains("<td id=\"kernel\">file-rfc (RFC, not merged)</td>"),
+        "{page}"
+    );
+}

@@ -63,3 +63,21 @@ fn bad_input_is_a_clear_error() {
     assert_eq!(code, 2);
     assert!(err.contains("--kernel"), "{err}");
 }
+
+/// `--kernel file-rfc` (and `popple`) is marked "RFC, not merged" in the text and in the JSON; a release
+/// is not.
+#[test]
+fn an_rfc_kernel_is_marked_in_compare() {
+    let (code, out, _) = hmmviz(&["compare", "--pages", "PP", "--kernel", "file-rfc"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.lines().next().unwrap() == "kernel: file-rfc (RFC, not merged)",
+        "{out}"
+    );
+    let (_, json, _) = hmmviz(&["compare", "--pages", "PP", "--kernel", "popple", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["rfc_mark"], "RFC, not merged");
+    let (_, json, _) = hmmviz(&["compare", "--pages", "PP", "--kernel", "2026", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["rfc_mark"].is_null());
+}

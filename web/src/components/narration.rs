@@ -35,7 +35,7 @@ pub fn Narration(props: &NarrationProps) -> Html {
                                 { if link.verified { "source line ↗" } else { "definition ↗" } }
                             </a>
                         } else {
-                            <span id="narration-kernel-link" class="file" title={link.title.clone()}>{ "RFC, unmerged" }</span>
+                            <span id="narration-kernel-link" class="file" title={link.title.clone()}>{ hmm_sim::RFC_MARK }</span>
                         }
                         if let Some(sim) = link.sim {
                             <span id="narration-sim" class="file" title="where the simulator models this function">{ format!("model: {sim}") }</span>

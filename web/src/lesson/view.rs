@@ -506,7 +506,7 @@ fn LessonIndex(props: &IndexProps) -> Html {
             <tr key={e.id.clone()} class={classes!("lesson-row", kind)} data-id={e.id.clone()}>
                 <td><a class="lesson-link" href={format!("?lesson={}&beat=1", e.id)}>{ e.title.clone() }</a></td>
                 <td>{ kind }</td>
-                <td>{ e.kernel.name() }</td>
+                <td>{ e.kernel.label() }</td>
                 <td>{ if e.audience.is_empty() { "—".to_owned() } else { e.audience.join(", ") } }</td>
                 <td>{ e.beats }</td>
                 <td>{ e.predictions }</td>
@@ -741,7 +741,7 @@ fn Player(props: &PlayerProps) -> Html {
                 <nav class="beat-list" aria-label="Beats">
                     <h2 id="lesson-title">{ lesson.title.clone() }</h2>
                     <p class="lesson-meta">
-                        { format!("{} · kernel {} · ", match lesson.kind { LessonKind::Lesson => "lesson", LessonKind::Selftest => "selftest" }, lesson.kernel.name()) }
+                        { format!("{} · kernel {} · ", match lesson.kind { LessonKind::Lesson => "lesson", LessonKind::Selftest => "selftest" }, lesson.kernel.label()) }
                         if let Some(source) = &lesson.source { <span class="source">{ "from " }{ source_link(source) }{ " · " }</span> }
                         if props.bundled {
                             <a href={lesson.path.clone()} target="_blank">{ "lesson file" }</a>
@@ -1079,7 +1079,9 @@ pub fn func_link(func: hmm_sim::Func, kernel: hmm_sim::KernelVersion) -> Html {
                 { " ↗" }
             </a>
         },
-        None => html! { <span class="func-link" {title}>{ " (RFC)" }</span> },
+        None => {
+            html! { <span class="func-link" {title}>{ format!(" ({})", hmm_sim::RFC_MARK) }</span> }
+        }
     }
 }
 

@@ -217,7 +217,7 @@ pub fn RaceLab() -> Html {
             <button type="button" id={format!("race-kernel-{}", k.name())}
                 class={classes!("view-tab", selected.then_some("selected"))} aria-pressed={selected.to_string()}
                 onclick={set(Rc::new(move |r: &mut RaceRoute, _| r.kernel = k))}>
-                { format!("kernel {}", k.name()) }
+                { format!("kernel {}", k.label()) }
             </button>
         }
     };

@@ -145,6 +145,9 @@ pub struct DriverSettings {
     pub lock_across_setup: bool,
     /// `migrate_to_ram` serialises on a driver lock, as Xe's did (needed for the livelock of §4).
     pub fault_lock: bool,
+    /// On `kernel = "file-rfc"`: the driver has the file-backed RFC's copy-back callback (patch 4). Off:
+    /// read-only migration of clean file pages, reloaded from disk when looked up (patches 2-3).
+    pub file_copy_back: bool,
 }
 
 /// Per-run changes to the scenario's [`DriverSettings`] (`lane legacy_b owner_filter=false`).
@@ -173,6 +176,7 @@ impl DriverSettings {
             owner_filter: o.owner_filter.unwrap_or(self.owner_filter),
             lock_across_setup: o.lock_across_setup.unwrap_or(self.lock_across_setup),
             fault_lock: o.fault_lock.unwrap_or(self.fault_lock),
+            file_copy_back: self.file_copy_back,
         }
     }
 }

@@ -237,6 +237,7 @@ pub fn driver_opts(d: &DriverSettings) -> DriverOpts {
         hold_lock_across_setup: d.lock_across_setup,
         filter_own_migrate: d.owner_filter,
         migrate_to_ram_lock: d.fault_lock,
+        file_copy_back: d.file_copy_back,
     }
 }
 

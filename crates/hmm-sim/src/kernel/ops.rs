@@ -55,6 +55,12 @@ pub struct DevPagemapOps {
     pub migrate_to_ram: for<'k> fn(&'k Kernel, MmId, u32, Pfn, bool) -> OpFuture<'k, u32>,
     /// `page_free(page)`: the page's last reference is gone.
     pub page_free: fn(&Kernel, Pfn),
+    /// The file-backed RFC's copy-back callback (seed 002, patch 4, "a callback that drivers may implement
+    /// to actually copy any modified data back"; its name is not in the cover letter): copy device page
+    /// `src` (a page-cache folio) into system page `dst` when a page-cache lookup migrates it back. The
+    /// driver then dirties `dst` (`set_page_dirty`). `None`: the driver has no such callback, and the
+    /// kernel reloads the page from its backing store instead.
+    pub copy_to_pagecache: Option<fn(&Kernel, Pfn, Pfn)>,
 }
 
 /// `struct mmu_interval_notifier_ops`: what the kernel calls on one interval subscription (a mirror).

@@ -212,7 +212,10 @@ async fn do_swap_page(k: &Kernel, mm: MmId, vpn: u32, orig: Pte, write: bool) ->
                     k.folio_put(pfn);
                     ret
                 }
-                KernelVersion::V6_15 | KernelVersion::Fix2026 | KernelVersion::PoppleProposal => {
+                KernelVersion::V6_15
+                | KernelVersion::Fix2026
+                | KernelVersion::PoppleProposal
+                | KernelVersion::FileRfc => {
                     if k.folio_trylock(pfn) {
                         k.folio_get(pfn);
                         let proposal = k.version == KernelVersion::PoppleProposal;

@@ -191,8 +191,11 @@ pub(crate) async fn do_munmap(k: &Kernel, mm: MmId, start: u32, end: u32) {
             // zap_nonpresent_ptes since be3f38d05cc5: a device-private folio is anonymous even in a file
             // VMA (a MAP_PRIVATE file page COWed, then migrated); the check was vma_is_anonymous() before.
             // `page_folio`: a page of a 2 MiB device folio is anonymous through its head.
+            // The file-backed RFC puts page-cache folios behind device-private entries, so there the
+            // warning cannot stand; [I]: the RFC's mm/memory.c hunk is taken to drop it (its file rmap
+            // is removed like any other).
             let head = k.w().folio_head(pfn);
-            if !k.w().folio(head).is_anon() {
+            if !k.w().folio(head).is_anon() && !k.version.file_backed_device_private() {
                 k.violation(format!(
                     "zap_nonpresent_ptes: WARN_ON_ONCE(!folio_test_anon()) for pfn {pfn:#x}"
                 ));

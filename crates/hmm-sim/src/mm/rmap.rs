@@ -36,17 +36,15 @@ pub(crate) fn rmap_lock(k: &Kernel, pfn: Pfn) -> Option<LockId> {
     }
 }
 
-/// `rmap_walk`'s lock-walk-unlock frame around one visit per candidate that still maps `pfn`.
-async fn rmap_walk_locked_by(
-    k: &Kernel,
-    lock_of: Pfn,
-    pfn: Pfn,
-) -> (Option<LockId>, Vec<(MmId, u32)>) {
-    let lock = rmap_lock(k, lock_of);
+/// `rmap_walk(folio)`'s lock-walk-unlock frame: the places `folio`'s anon_vma or file may map it, under
+/// that rmap's lock. `remove_migration_ptes` walks the new folio (which took over the old one's anon_vma
+/// or page-cache slot in `folio_migrate_mapping`) to find the old one's migration entries.
+async fn rmap_walk_locked(k: &Kernel, folio: Pfn) -> (Option<LockId>, Vec<(MmId, u32)>) {
+    let lock = rmap_lock(k, folio);
     if let Some(lock) = lock {
         k.down_read(lock).await;
     }
-    (lock, rmap_members(k, pfn))
+    (lock, rmap_members(k, folio))
 }
 
 async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
@@ -88,7 +86,7 @@ async fn try_to_migrate_one(k: &Kernel, mm: MmId, vpn: u32, pfn: Pfn) {
 /// `try_to_migrate(folio, 0)`: replace every remaining mapping with a migration entry.
 pub async fn try_to_migrate(k: &Kernel, pfn: Pfn) {
     let _call = k.enter(Func::TryToMigrate, pfn);
-    let (lock, members) = rmap_walk_locked_by(k, pfn, pfn).await;
+    let (lock, members) = rmap_walk_locked(k, pfn).await;
     for (mm, vpn) in members {
         if maps(k, mm, vpn, pfn) {
             try_to_migrate_one(k, mm, vpn, pfn).await;
@@ -133,7 +131,7 @@ async fn remove_migration_pte(k: &Kernel, mm: MmId, vpn: u32, src: Pfn, dst: Pfn
 /// (`dst == src` restores the original). `dst` inherits `src`'s anon_vma and index beforehand.
 pub async fn remove_migration_ptes(k: &Kernel, src: Pfn, dst: Pfn) {
     let _call = k.enter(Func::RemoveMigrationPtes, src);
-    let (lock, members) = rmap_walk_locked_by(k, dst, src).await;
+    let (lock, members) = rmap_walk_locked(k, dst).await;
     for (mm, vpn) in members {
         // page_vma_mapped_walk stops at a PMD migration entry of a large folio: remove_migration_pmd.
         if let Some(Pte::Migration { pfn, .. }) = k.pmd_read(mm, vpn) {

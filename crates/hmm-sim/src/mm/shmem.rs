@@ -12,7 +12,7 @@ use crate::trace::{Func, LockId};
 /// cache (`shmem_add_to_page_cache`). The caller checked `index < i_size`.
 pub(crate) async fn shmem_get_folio(k: &Kernel, mapping: u32, index: u32) -> Pfn {
     let _call = k.enter(Func::ShmemGetFolio, index);
-    if let Some(pfn) = filemap_get_folio(k, mapping, index) {
+    if let Some(pfn) = filemap_get_folio(k, mapping, index).await {
         k.lock(LockId::Folio(pfn)).await;
         return pfn;
     }

@@ -15,12 +15,13 @@ pub struct FinalPage {
     pub pte: crate::pte::PteKind,
 }
 
-/// The driver mm's pages `[start, end)` after a run.
+/// The driver mm's pages `[start, end)` after a run; a page under a PMD entry (a THP that stayed whole,
+/// or moved whole as a 2 MiB device folio) reads that entry, as `World::entry` does.
 pub fn final_pages(world: &World, mm: MmId, start: u32, end: u32) -> Vec<FinalPage> {
     (start..end)
         .map(|vpn| FinalPage {
             location: world.locate(mm, vpn),
-            pte: world.mms[mm as usize].pte(vpn).kind(),
+            pte: world.mms[mm as usize].entry(vpn, world.huge_zero).kind(),
         })
         .collect()
 }

@@ -2,7 +2,8 @@
 
 use super::setup::{open_mirror, range_ok, Setup};
 use crate::drivers::dmirror::{
-    dmirror_ioctl, CmdResult, DmirrorCmd, DMIRROR_DEVMEM_OPS, DMIRROR_MIN_OPS,
+    dmirror_ioctl, CmdResult, DmirrorCmd, DMIRROR_DEVMEM_OPS, DMIRROR_DEVMEM_OPS_NO_COPY_BACK,
+    DMIRROR_MIN_OPS,
 };
 use crate::drivers::gup_test::{gup_test_ioctl, GupTestCmd};
 use crate::drivers::lanes::{run_strategy, Strategy};
@@ -193,8 +194,13 @@ pub fn run(setup: &Setup, threads: &[ThreadSpec], cfg: &RunConfig) -> Report {
         cfg.limits.max_steps,
     ));
     // Every device is a dmirror device, and every mirror subscribes with dmirror's callbacks.
-    for dev in 0..setup.world.devices.len() {
-        kernel.set_pgmap_ops(dev as DevId, &DMIRROR_DEVMEM_OPS);
+    for (dev, d) in setup.world.devices.iter().enumerate() {
+        let ops = if d.driver.file_copy_back {
+            &DMIRROR_DEVMEM_OPS
+        } else {
+            &DMIRROR_DEVMEM_OPS_NO_COPY_BACK
+        };
+        kernel.set_pgmap_ops(dev as DevId, ops);
     }
     for mirror in 0..setup.world.mirrors.len() {
         kernel.set_interval_ops(mirror, &DMIRROR_MIN_OPS);

@@ -65,6 +65,7 @@ funcs! {
     MmuIntervalCheckRetry => "mmu_interval_check_retry", "include/linux/mmu_notifier.h", "Lockless hint: has the sequence moved? hmm_range_fault returns -EBUSY if so.";
     InvalidateRangeStart => "mmu_notifier_invalidate_range_start", "include/linux/mmu_notifier.h", "Tells every subscriber overlapping the range that its mappings are about to change (the sequence goes odd).";
     InvalidateRangeEnd => "mmu_notifier_invalidate_range_end", "include/linux/mmu_notifier.h", "Ends an invalidation; when none remain the sequence goes even and sleepers wake.";
+    DmirrorCopyToPagecache => "dmirror_copy_to_pagecache", "lib/test_hmm.c", "File-backed RFC (RFC, not merged): the driver's copy-back callback copies a device page's data into the system page a page-cache lookup brings it back to (name inferred).";
     DmirrorIntervalInvalidate => "dmirror_interval_invalidate", "lib/test_hmm.c", "The driver's notifier callback: skips its own MIGRATE events, otherwise takes its lock, bumps the sequence and unmaps its device PTEs.";
     DmirrorRangeFault => "dmirror_range_fault", "lib/test_hmm.c", "The canonical driver loop: read_begin, hmm_range_fault, lock, read_retry, then program device PTEs.";
     DmirrorFault => "dmirror_fault", "lib/test_hmm.c", "Faults a range into the device page table in chunks via dmirror_range_fault.";
@@ -107,6 +108,7 @@ funcs! {
     ShmemGetFolio => "shmem_get_folio_gfp", "mm/shmem.c", "The shmem/tmpfs page-cache lookup: returns the folio, allocating a zeroed one and adding it to the cache on a miss.";
     FilemapAddFolio => "filemap_add_folio", "mm/filemap.c", "Inserts a new folio into the page cache at its index; the cache holds a reference.";
     WpPageShared => "wp_page_shared", "mm/memory.c", "A write to a read-only PTE of a MAP_SHARED file page: make it writable in place and mark the folio dirty.";
+    FilemapMigrateDevicePrivate => "filemap_migrate_device_private", "mm/filemap.c", "File-backed RFC (RFC, not merged): a page-cache lookup found a device-private folio and migrates it back to system memory first (name inferred from the cover letter).";
     FilemapRead => "filemap_read", "mm/filemap.c", "read(2): copies each page from the page cache, reading missing ones from disk (shmem holes read as zeroes).";
     GenericPerformWrite => "generic_perform_write", "mm/filemap.c", "write(2): for each page, find or create the page-cache folio, copy the data in and mark it dirty.";
     FilemapWriteAndWait => "filemap_write_and_wait_range", "mm/filemap.c", "fsync: writes every dirty folio of a regular file back to disk (clean, write-protect, writeback).";

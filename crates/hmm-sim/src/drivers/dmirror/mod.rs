@@ -184,7 +184,22 @@ pub(crate) fn owner(dev: DevId) -> u8 {
 pub(crate) static DMIRROR_DEVMEM_OPS: DevPagemapOps = DevPagemapOps {
     migrate_to_ram: migrate_to_ram_op,
     page_free: dmirror_devmem_free,
+    copy_to_pagecache: Some(dmirror_copy_to_pagecache),
 };
+
+/// The same table without the file-backed RFC's copy-back callback (`DriverOpts::file_copy_back` off):
+/// test_hmm as the RFC's patches 2-3 leave it, before patch 4.
+pub(crate) static DMIRROR_DEVMEM_OPS_NO_COPY_BACK: DevPagemapOps = DevPagemapOps {
+    copy_to_pagecache: None,
+    ..DMIRROR_DEVMEM_OPS
+};
+
+/// The RFC's copy-back callback: the device page's data, whatever the device wrote to it, goes to the
+/// system page the page cache will hold.
+fn dmirror_copy_to_pagecache(k: &Kernel, src: Pfn, dst: Pfn) {
+    let _call = k.enter(Func::DmirrorCopyToPagecache, src);
+    k.copy_page(src, dst);
+}
 
 fn migrate_to_ram_op(k: &Kernel, mm: MmId, vpn: u32, page: Pfn, write: bool) -> OpFuture<'_, u32> {
     Box::pin(dmirror_devmem_fault(k, mm, vpn, page, write))

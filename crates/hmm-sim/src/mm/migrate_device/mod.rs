@@ -20,7 +20,7 @@ use crate::mm::walk;
 use crate::pte::{MigrationKind, Pfn, Pte, ZERO_PFN};
 use crate::trace::{pack_page, Ev, FolioFlag, Func, Milestone, NotifyEvent, Slot};
 use crate::version::KernelVersion;
-use crate::world::{MmId, Zone, PTRS_PER_PTE};
+use crate::world::{MappingKind, MmId, Zone, PTRS_PER_PTE};
 
 mod collect;
 
@@ -800,8 +800,9 @@ pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
             k.w().folio(page).mapping.is_some(),
         );
         // "only support anonymous memory migrating to device private memory": a page-cache folio (shmem
-        // or file) keeps its page; finalize restores its migration entries through rmap_walk_file.
-        if dst_device && src_file {
+        // or file) keeps its page; finalize restores its migration entries through rmap_walk_file. The
+        // file-backed RFC lifts the rule, within what its driver can bring back (`file_folio_may_leave`).
+        if dst_device && src_file && !file_folio_may_leave(k, page, newpage, m.src[i]) {
             m.set_src(k, i, m.src[i] & !MIGRATE_PFN_MIGRATE);
             continue;
         }
@@ -813,6 +814,15 @@ pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
             let extra = (m.fault_page == Some(src)) as i32;
             if folio_migrate_mapping(k, dst, src, extra) != 0 {
                 m.set_src(k, j, m.src[j] & !MIGRATE_PFN_MIGRATE);
+            } else if m.src[j] & MIGRATE_PFN_WRITE != 0
+                && k.w().folio(dst).mapping.is_some()
+                && k.w().folio(dst).is_device_private()
+                && !k.w().folio(dst).dirty
+            {
+                // The file-backed RFC ([I]): the device may write a page-cache page it holds writable
+                // without the kernel seeing it, so the folio stays dirty while it is there and
+                // writeback finds it (and migrates it back to write it).
+                k.set_flag(dst, FolioFlag::Dirty, true);
             }
         }
     }
@@ -820,6 +830,33 @@ pub async fn migrate_vma_pages(k: &Kernel, m: &mut MigrateVma) {
         invalidate_range_end(k, r);
     }
     k.milestone(Milestone::PagesMigrated);
+}
+
+/// The file-backed RFC (seed 002, patches 2-4; [I]: modelled from the cover letter, the patch text was
+/// not found): may page-cache folio `page` move to device page `newpage`? Only on the RFC kernel. Before
+/// patch 4 a folio that leaves is brought back by reloading it from the backing store, so only a clean
+/// folio of a regular file, mapped read-only (`src` has no `MIGRATE_PFN_WRITE`), may leave: "read-only
+/// migration". With a driver that registers patch 4's copy-back callback
+/// (`DevPagemapOps::copy_to_pagecache`) any page-cache folio may, dirty data and shmem included.
+fn file_folio_may_leave(k: &Kernel, page: Pfn, newpage: Pfn, src: u32) -> bool {
+    if !k.version.file_backed_device_private() {
+        return false;
+    }
+    let dev = match k.w().folio(newpage).zone {
+        Zone::DevicePrivate(dev) => dev,
+        _ => return false, // device-coherent memory is not part of the RFC
+    };
+    if k.pgmap_ops(dev)
+        .is_some_and(|ops| ops.copy_to_pagecache.is_some())
+    {
+        return true;
+    }
+    let w = k.w();
+    let f = w.folio(page);
+    let regular_file = f
+        .mapping
+        .is_some_and(|m| w.mappings[m as usize].kind == MappingKind::File);
+    regular_file && !f.dirty && src & MIGRATE_PFN_WRITE == 0
 }
 
 /// `migrate_vma_finalize(args)` → `__migrate_device_finalize`.
