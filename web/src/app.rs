@@ -139,6 +139,12 @@ fn key_action(e: &web_sys::KeyboardEvent) -> Option<Action> {
     })
 }
 
+/// The most steps one frame of playback moves: the fastest speed (1,048,576 steps/s) is about 17,500 a
+/// frame at 60 Hz. A slow frame must not make the next one move further (each frame's work grows with the
+/// steps it moves: the overview recounts a lane past `INCREMENTAL_EVENTS`, and that frame is slower
+/// still), so playback slows down instead of falling behind.
+const MAX_STEPS_PER_FRAME: usize = crate::picture::overview::INCREMENTAL_EVENTS / 2;
+
 /// One animation frame of the play loop: advance by the time elapsed × speed, then ask for the next frame.
 fn schedule_frame(
     handle: Rc<RefCell<Option<AnimationFrame>>>,
@@ -160,7 +166,7 @@ fn schedule_frame(
         let whole = total.floor();
         carry.set(total - whole);
         if whole >= 1.0 {
-            dispatcher.dispatch(Action::Tick(whole as usize));
+            dispatcher.dispatch(Action::Tick((whole as usize).min(MAX_STEPS_PER_FRAME)));
         }
         // The dispatch may have stopped playback (end of trace) and run the effect's clean-up already.
         if alive.get() {

@@ -81,17 +81,17 @@ pub use trace::spans::{call_spans, lock_holds, Span};
 pub use trace::{
     chrome_trace_events, fault, pack_page, unpack_page, ChromeArg, ChromeEvent, CounterInfo,
     Counters, Ev, Event, FolioFlag, Func, Invalidation, Kind, Level, LockId, Milestone,
-    NotifyEvent, PackedTrace, PackedTraceIter, Page, RefMismatch, RetryReason, SeqId, Slot,
-    ThreadState, Tid, TraceFile, TraceMode, WaitOn, WalkKind, CHROME_LOCK_TRACK, COUNTERS,
-    NO_OWNER, TRACE_SCHEMA_VERSION,
+    NotifyEvent, PackedTrace, PackedTraceIter, PackedTraceReader, Page, RefMismatch, RetryReason,
+    SeqId, Slot, ThreadState, Tid, TraceFile, TraceMode, WaitOn, WalkKind, CHROME_LOCK_TRACK,
+    COUNTERS, NO_OWNER, TRACE_SCHEMA_VERSION,
 };
 // Test-only (feature `mutants`): skip one lock release site, for the release-site mutation test.
 #[cfg(feature = "mutants")]
 pub use kernel::mutants::{skip_release_at, take_release_sites_reached};
 // Viewing: the world at any step, and one sentence per event.
 pub use view::{
-    narrate, ChunkMap, FrameView, Timeline, TimelineBuilder, Touched, TouchedSet, ViewState,
-    CHECKPOINT_EVERY, MAX_CHECKPOINTS,
+    narrate, ChunkMap, FrameView, SharedChunk, Timeline, TimelineBuilder, Touched, TouchedSet,
+    ViewState, CHECKPOINT_EVERY, CHUNK_KEYS, MAX_CHECKPOINTS,
 };
 
 /// Where the model departs from the kernel, in one sentence each. Every surface that shows the model

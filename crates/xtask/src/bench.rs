@@ -170,6 +170,6 @@ pub fn run() -> Result<(), Failure> {
             "browser figures: not measured (no dist/: run `cargo xtask dist` first, then `cargo xtask bench`)"
         ),
     }
-    println!("longest main-thread task, wasm memory and frame time at 262,144 pages: measured apart by e2e/scale.budget.mjs (`npx playwright test --config e2e/scale.config.mjs` against a served build; docs/benchmarks.md keeps its last figures)");
+    println!("longest main-thread task, wasm memory and frame time at 262,144 pages: measured by e2e/scale.spec.mjs (a test of `cargo xtask test`; its `scale:` lines; docs/benchmarks.md keeps its last figures)");
     Ok(())
 }

@@ -6,8 +6,7 @@
 //! `cargo xtask budget` builds the release site (as `cargo xtask dist`) and checks both figures, two checks
 //! counted as tests; `cargo xtask budget DIST` checks a site already built; `cargo xtask dist` prints them. It
 //! is not yet a step of `cargo xtask test`: the app is over budget (docs/benchmarks.md, *Bundle size*), and a
-//! test run that cannot pass hides every other failure. It joins the test run once it passes, as
-//! e2e/scale.budget.mjs will.
+//! test run that cannot pass hides every other failure. It joins the test run once it passes.
 
 use std::fs;
 use std::io::Write;

@@ -2,16 +2,17 @@
 //! stop it. Dropping the [`Job`] terminates the worker (and drops whatever the page had left to prepare):
 //! that is how a run is cancelled, and how a scenario replaced mid-run stops costing anything.
 //!
-//! A lane's trace arrives packed; making it seekable replays it (`hmm_sim::TimelineBuilder`), which for a
-//! lane of millions of events takes far longer than one task should block the page. So the page replays a
-//! slice at a time, [`SLICE_MS`] at most, between which it stays responsive (and says how far it is).
+//! A lane's trace arrives packed; reading it (every event checked, `hmm_sim::PackedTraceReader`) and making
+//! it seekable (a replay, `hmm_sim::TimelineBuilder`) take, for a lane of millions of events, far longer than
+//! one task should block the page. So the page does both a slice at a time, [`SLICE_MS`] at most, between
+//! which it stays responsive (and says how far it is).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
 use gloo::timers::callback::Timeout;
-use hmm_sim::{PackedTrace, Strategy, TimelineBuilder, ViewState};
+use hmm_sim::{PackedTraceReader, Strategy, TimelineBuilder, ViewState};
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -25,15 +26,20 @@ use crate::comparison::LaneTrace;
 /// loads `worker.js` and `worker_bg.wasm` and runs `src/bin/worker.rs`'s `main`).
 pub const WORKER_SCRIPT: &str = "./worker_loader.js";
 
-/// The longest the page replays a lane in one task, in milliseconds: well under the 50 ms after which a task
-/// counts as long (and input waits).
-pub const SLICE_MS: f64 = 20.0;
+/// The longest the page reads or replays a lane in one task, in milliseconds: well under the 50 ms after
+/// which a task counts as long (and input waits).
+pub const SLICE_MS: f64 = 16.0;
+
+/// How often, at most, the page says how far the preparation is, in milliseconds: each time re-renders the
+/// page, which at 262,144 pages costs more than the slice itself, and a person reads no faster.
+pub const PROGRESS_MS: f64 = 250.0;
 
 /// What the page hears about a run.
 #[derive(Clone)]
 pub enum Update {
     Started(Strategy),
-    /// The lane's trace is in; the page has replayed `done` of its `total` events (to seek in it).
+    /// The lane's trace is in; the page has prepared `done` of its `total` events (checked, then replayed,
+    /// each counted once: `total` is twice the lane's events).
     Preparing {
         strategy: Strategy,
         done: usize,
@@ -48,16 +54,36 @@ pub enum Update {
 
 /// What is left to hand over, in the order the worker said it.
 enum Item {
-    Lane(LaneMeta, PackedTrace),
+    Lane(LaneMeta, Uint8Array),
     Say(Update),
 }
 
-/// The page's queue of replies and the lane being replayed, shared by the message handler and the timer.
+/// Bytes of a lane's trace copied from the worker's buffer into wasm memory per task: about 2 ms of copying.
+const COPY_SLICE: usize = 4 << 20;
+
+/// Where the lane being prepared is.
+enum Stage {
+    /// Its bytes being copied out of the transferred buffer, `COPY_SLICE` at a time (`done` so far).
+    Copying {
+        from: Uint8Array,
+        into: Vec<u8>,
+        done: usize,
+    },
+    /// Its events being checked.
+    Reading(PackedTraceReader),
+    /// Its events being replayed, into checkpoints to seek from.
+    Replaying(Box<TimelineBuilder>),
+}
+
+/// The page's queue of replies and the lane being prepared, shared by the message handler and the timer.
 struct Pump {
     queue: VecDeque<Item>,
-    building: Option<(LaneMeta, TimelineBuilder)>,
-    /// Events replayed per slice, tuned to [`SLICE_MS`].
-    slice: usize,
+    building: Option<(LaneMeta, Stage)>,
+    /// Events read and replayed per slice, each tuned to [`SLICE_MS`].
+    read_slice: usize,
+    replay_slice: usize,
+    /// When the page last said how far the preparation is.
+    progress_said: f64,
     timer: Option<Timeout>,
     initial: ViewState,
     on: Rc<dyn Fn(Update)>,
@@ -87,60 +113,146 @@ fn now() -> f64 {
         .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
-/// Work through the queue for at most [`SLICE_MS`], then leave the rest to a later task.
+/// The next slice size: aimed at half of [`SLICE_MS`] (the machine may be slower in the next one).
+fn tuned(slice: usize, took_ms: f64) -> usize {
+    ((slice as f64 * (SLICE_MS / 2.0) / took_ms.max(0.1)) as usize).clamp(1024, 1 << 22)
+}
+
+/// Hand over what the worker said, up to one slice of preparing a lane, then leave the rest to a later task.
 fn pump(shared: &Rc<RefCell<Pump>>) {
-    let start = now();
     loop {
-        let mut p = shared.borrow_mut();
-        let slice = p.slice;
-        if let Some((meta, builder)) = p.building.as_mut() {
-            let t0 = now();
-            let finished = builder.advance(slice);
-            let took = (now() - t0).max(0.1);
-            let (done, total) = builder.progress();
+        let mut guard = shared.borrow_mut();
+        let p = &mut *guard;
+        if let Some((meta, stage)) = p.building.as_mut() {
             let strategy = meta.strategy;
-            // Aim each slice at half the budget: the machine may be slower in the next one.
-            p.slice = ((slice as f64 * (SLICE_MS / 2.0) / took) as usize).clamp(1024, 1 << 22);
-            let update = if finished {
-                let (meta, builder) = p.building.take().expect("being built");
-                Update::Lane(Rc::new(LaneTrace::from_worker(meta, builder.finish())))
-            } else {
-                Update::Preparing {
-                    strategy,
-                    done,
-                    total,
+            let t0 = now();
+            let update = match stage {
+                Stage::Copying { from, into, done } => {
+                    let end = (*done + COPY_SLICE).min(into.len());
+                    from.subarray(*done as u32, end as u32)
+                        .copy_to(&mut into[*done..end]);
+                    *done = end;
+                    if end == into.len() {
+                        let Some((meta, Stage::Copying { into, .. })) = p.building.take() else {
+                            unreachable!("being copied")
+                        };
+                        match trace_bytes::reader(into) {
+                            Ok(reader) => p.building = Some((meta, Stage::Reading(reader))),
+                            Err(e) => {
+                                p.queue.clear();
+                                let on = p.on.clone();
+                                drop(guard);
+                                on(Update::Failed(e));
+                                return;
+                            }
+                        }
+                    }
+                    Update::Preparing {
+                        strategy,
+                        done: 0,
+                        total: 2,
+                    }
+                }
+                Stage::Reading(reader) => match reader.advance(p.read_slice) {
+                    Ok(finished) => {
+                        p.read_slice = tuned(p.read_slice, now() - t0);
+                        let (done, total) = reader.progress();
+                        if finished {
+                            let Some((meta, Stage::Reading(reader))) = p.building.take() else {
+                                unreachable!("being read")
+                            };
+                            match reader.finish() {
+                                Ok(trace) => {
+                                    let builder = TimelineBuilder::new(p.initial.clone(), trace);
+                                    p.building = Some((meta, Stage::Replaying(Box::new(builder))));
+                                }
+                                Err(e) => {
+                                    p.queue.clear();
+                                    let on = p.on.clone();
+                                    drop(guard);
+                                    on(Update::Failed(trace_bytes::unreadable(e)));
+                                    return;
+                                }
+                            }
+                        }
+                        Update::Preparing {
+                            strategy,
+                            done,
+                            total: 2 * total,
+                        }
+                    }
+                    Err(e) => {
+                        p.building = None;
+                        p.queue.clear();
+                        Update::Failed(trace_bytes::unreadable(e))
+                    }
+                },
+                Stage::Replaying(builder) => {
+                    let finished = builder.advance(p.replay_slice);
+                    p.replay_slice = tuned(p.replay_slice, now() - t0);
+                    let (done, total) = builder.progress();
+                    if finished {
+                        let Some((meta, Stage::Replaying(builder))) = p.building.take() else {
+                            unreachable!("being replayed")
+                        };
+                        Update::Lane(Rc::new(LaneTrace::from_worker(meta, builder.finish())))
+                    } else {
+                        Update::Preparing {
+                            strategy,
+                            done: total + done,
+                            total: 2 * total,
+                        }
+                    }
                 }
             };
+            let quiet =
+                matches!(update, Update::Preparing { .. }) && now() - p.progress_said < PROGRESS_MS;
+            if !quiet && matches!(update, Update::Preparing { .. }) {
+                p.progress_said = now();
+            }
             let on = p.on.clone();
-            drop(p);
-            on(update);
+            drop(guard);
+            if !quiet {
+                on(update);
+            }
+            // One slice per task: what the slice said renders, and input waits no longer than a slice.
+            schedule(shared);
+            return;
         } else if let Some(item) = p.queue.pop_front() {
             match item {
-                Item::Lane(meta, trace) => {
-                    let builder = TimelineBuilder::new(p.initial.clone(), trace);
-                    p.building = Some((meta, builder));
-                    drop(p);
+                Item::Lane(meta, from) => {
+                    let into = vec![0; from.length() as usize];
+                    p.building = Some((
+                        meta,
+                        Stage::Copying {
+                            from,
+                            into,
+                            done: 0,
+                        },
+                    ));
+                    drop(guard);
                 }
                 Item::Say(update) => {
                     let on = p.on.clone();
-                    drop(p);
+                    drop(guard);
                     on(update);
                 }
             }
         } else {
             return;
         }
-        if now() - start >= SLICE_MS {
-            let mut p = shared.borrow_mut();
-            if p.timer.is_none() {
-                let next = shared.clone();
-                p.timer = Some(Timeout::new(0, move || {
-                    next.borrow_mut().timer = None;
-                    pump(&next);
-                }));
-            }
-            return;
-        }
+    }
+}
+
+/// Run the pump again in a later task (unless that is already planned).
+fn schedule(shared: &Rc<RefCell<Pump>>) {
+    let mut p = shared.borrow_mut();
+    if p.timer.is_none() && (p.building.is_some() || !p.queue.is_empty()) {
+        let next = shared.clone();
+        p.timer = Some(Timeout::new(0, move || {
+            next.borrow_mut().timer = None;
+            pump(&next);
+        }));
     }
 }
 
@@ -156,7 +268,9 @@ pub fn start(
     let shared = Rc::new(RefCell::new(Pump {
         queue: VecDeque::new(),
         building: None,
-        slice: 16_384,
+        read_slice: 16_384,
+        replay_slice: 16_384,
+        progress_said: f64::NEG_INFINITY,
         timer: None,
         initial,
         on: on.clone(),
@@ -219,12 +333,12 @@ fn read(data: &JsValue) -> Result<Option<Item>, String> {
     }))
 }
 
-/// The trace in a transferred buffer (hmm-sim's packed form: a few bytes per event, copied into wasm memory
-/// once and read there).
-fn trace(buffer: &JsValue) -> Result<PackedTrace, String> {
+/// The trace's bytes in a transferred buffer (hmm-sim's packed form: a few bytes per event), copied into
+/// wasm memory and read there a slice at a time by the pump.
+fn trace(buffer: &JsValue) -> Result<Uint8Array, String> {
     let buffer: ArrayBuffer = buffer
         .clone()
         .dyn_into()
         .map_err(|_| "the compute worker sent a lane without its trace".to_owned())?;
-    trace_bytes::decode(&Uint8Array::new(&buffer).to_vec())
+    Ok(Uint8Array::new(&buffer))
 }

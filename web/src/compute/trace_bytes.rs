@@ -5,7 +5,7 @@
 //! (`PackedTrace::to_bytes` / `from_bytes`: versioned, validated, a few bytes per event), so a worker and a
 //! page of different builds refuse each other's traces with a clear error instead of misreading them.
 
-use hmm_sim::PackedTrace;
+use hmm_sim::{PackedTrace, PackedTraceReader};
 
 /// The trace as bytes.
 pub fn encode(trace: &PackedTrace) -> Vec<u8> {
@@ -14,7 +14,18 @@ pub fn encode(trace: &PackedTrace) -> Vec<u8> {
 
 /// The trace back from [`encode`]'s bytes; bad bytes are an error, never a panic.
 pub fn decode(bytes: &[u8]) -> Result<PackedTrace, String> {
-    PackedTrace::from_bytes(bytes).map_err(|e| format!("the lane's trace could not be read: {e}"))
+    reader(bytes.to_vec())?.finish().map_err(unreadable)
+}
+
+/// [`decode`] a slice at a time (the page, which must keep its tasks short): the header is read now, the
+/// events by `PackedTraceReader::advance`, whose errors go through [`unreadable`].
+pub fn reader(bytes: Vec<u8>) -> Result<PackedTraceReader, String> {
+    PackedTraceReader::new(bytes).map_err(unreadable)
+}
+
+/// Why a lane's bytes could not be read, as the page says it.
+pub fn unreadable(why: String) -> String {
+    format!("the lane's trace could not be read: {why}")
 }
 
 #[cfg(test)]

@@ -141,12 +141,52 @@ pub fn page_changed(touched: &TouchedSet, index: usize) -> bool {
 /// The line shown before the first event.
 pub const STEP_ZERO: &str = "Step 0: the scenario's pages, before the driver starts.";
 
-/// The locks a thread holds, for the narration ("which lock was held").
+/// The locks a thread holds, in lock order, for the narration ("which lock was held"). Read from the view's
+/// per-thread folio-lock index (`ViewState::held_by`), not a scan of the lock table, which at 262,144 pages
+/// holds thousands of folio locks at a time and was read at every frame.
 pub fn held_by(state: &ViewState, thread: u8) -> Vec<LockId> {
-    state
-        .locks
-        .iter()
-        .filter(|(_, holders)| holders.contains(&thread))
-        .map(|(lock, _)| *lock)
+    let (others, folios, _) = state.held_by(thread);
+    let (before, after): (Vec<LockId>, Vec<LockId>) =
+        others.into_iter().partition(|&l| l < LockId::Folio(0));
+    before
+        .into_iter()
+        .chain(folios.map(LockId::Folio))
+        .chain(after)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The index-read locks are the lock table's, in its order, for every thread at every step.
+    #[test]
+    fn held_by_reads_what_the_lock_table_holds() {
+        let states = crate::scenario::parse_text("P*600S*424H*512").expect("valid");
+        let comparison = crate::comparison::LoadedLanes::build(states);
+        let mut seen_folios = false;
+        for lane in &comparison.lanes {
+            let t = &lane.timeline;
+            for step in (0..=t.len()).step_by(97) {
+                let state = t.state(step);
+                for thread in 0..4u8 {
+                    let scan: Vec<LockId> = state
+                        .locks
+                        .iter()
+                        .filter(|(_, holders)| holders.contains(&thread))
+                        .map(|(lock, _)| *lock)
+                        .collect();
+                    seen_folios |= scan.iter().any(|l| matches!(l, LockId::Folio(_)))
+                        && scan.iter().any(|l| !matches!(l, LockId::Folio(_)));
+                    assert_eq!(
+                        held_by(&state, thread),
+                        scan,
+                        "{:?} step {step} T{thread}",
+                        lane.strategy
+                    );
+                }
+            }
+        }
+        assert!(seen_folios, "some step holds folio locks beside others");
+    }
 }

@@ -9,20 +9,26 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use hmm_sim::{PteKind, Timeline, TouchedSet, ViewState, RANGE_BASE_VPN};
+use hmm_sim::{Pte, PteKind, SharedChunk, Timeline, TouchedSet, ViewState, RANGE_BASE_VPN};
 
 use super::pte_at;
 use crate::comparison::LoadedLanes;
 use crate::decode;
 
-/// Pages per aggregated chunk: one PTE table (a PMD entry's 2 MiB), the unit the walks take a PTL for.
+/// Pages per aggregated chunk: one PTE table (a PMD entry's 2 MiB), the unit the walks take a PTL for, and
+/// the view's own chunk of PTEs (`hmm_sim::ChunkMap`, 512 keys), so a recount skips every chunk the view
+/// has not written since the last count.
 pub const CHUNK_PAGES: usize = 512;
+const _: () = assert!(
+    CHUNK_PAGES == hmm_sim::CHUNK_KEYS as usize
+        && (RANGE_BASE_VPN as usize).is_multiple_of(CHUNK_PAGES)
+);
 /// Cells per lane in the overview, at every zoom level.
 pub const OVERVIEW_CELLS: usize = 256;
 /// Each zoom level shows this many times fewer pages per cell than the one above.
 pub const ZOOM_FACTOR: usize = 8;
 /// A move of at most this many events updates the counts from the pages the events wrote; a longer jump
-/// recounts from the view (one pass over the range's PTEs).
+/// recounts from the view (the chunks of PTEs the view wrote since the last count).
 pub const INCREMENTAL_EVENTS: usize = 1 << 16;
 
 const KINDS: usize = PteKind::ALL.len();
@@ -32,38 +38,82 @@ fn kind_index(kind: PteKind) -> u8 {
 }
 
 /// One lane's PTE kinds at one step: per page, and counted per chunk.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct KindMap {
     step: usize,
     kinds: Vec<u8>,
     chunks: Vec<[u32; KINDS]>,
+    /// Per chunk, the view's chunk of PTEs it was last counted from (`None`: counted as no entries, or
+    /// moved since by single pages): a recount skips those still the same.
+    counted: Vec<Option<SharedChunk<(u8, u32), Pte>>>,
+    /// Per chunk, the PMD leaf mapping it when counted, if any.
+    leaves: Vec<Option<Pte>>,
 }
 
 impl KindMap {
     /// Count every page of `state` (pages without an entry are `pte_none`).
     pub fn of(state: &ViewState, npages: usize) -> KindMap {
         let none = kind_index(PteKind::None);
-        let mut kinds = vec![none; npages];
-        let first = (0u8, RANGE_BASE_VPN);
-        let last = (0u8, decode::page_vpn(npages));
-        for (&(_, vpn), pte) in state.ptes.range(first..last) {
-            kinds[(vpn - RANGE_BASE_VPN) as usize] = kind_index(pte.kind());
-        }
-        // A PMD leaf (a THP) maps its 512 pages with no PTE table under it.
-        for (&(_, base), leaf) in state.pmds.range(first..last) {
-            let base = (base - RANGE_BASE_VPN) as usize;
-            let end = (base + hmm_sim::PTRS_PER_PTE as usize).min(npages);
-            kinds[base..end].fill(kind_index(leaf.kind()));
-        }
-        let mut chunks = vec![[0u32; KINDS]; npages.div_ceil(CHUNK_PAGES)];
-        for (page, &k) in kinds.iter().enumerate() {
-            chunks[page / CHUNK_PAGES][k as usize] += 1;
-        }
-        KindMap {
+        let nchunks = npages.div_ceil(CHUNK_PAGES);
+        let mut map = KindMap {
             step: state.step,
-            kinds,
-            chunks,
+            kinds: vec![none; npages],
+            chunks: vec![[0; KINDS]; nchunks],
+            counted: vec![None; nchunks],
+            leaves: vec![None; nchunks],
+        };
+        for c in 0..nchunks {
+            map.count_chunk(state, c);
         }
+        map
+    }
+
+    /// Count chunk `c` again from `state`'s PTEs.
+    fn count_chunk(&mut self, state: &ViewState, c: usize) {
+        let first = c * CHUNK_PAGES;
+        let end = (first + CHUNK_PAGES).min(self.kinds.len());
+        let none = kind_index(PteKind::None);
+        let chunk = state.ptes.chunk_at(&(0, decode::page_vpn(first)));
+        self.kinds[first..end].fill(none);
+        let mut counts = [0u32; KINDS];
+        counts[none as usize] = (end - first) as u32;
+        for &((_, vpn), pte) in chunk.as_ref().map_or(&[][..], |c| c.entries()) {
+            let page = (vpn - RANGE_BASE_VPN) as usize;
+            if page < end {
+                let k = kind_index(pte.kind());
+                self.kinds[page] = k;
+                counts[none as usize] -= 1;
+                counts[k as usize] += 1;
+            }
+        }
+        // A PMD leaf (a THP) maps the chunk's 512 pages with no PTE table under it ("one PMD entry or 512
+        // PTEs, never both").
+        let leaf = state.pmds.get(&(0, decode::page_vpn(first))).copied();
+        if let Some(leaf) = leaf {
+            let k = kind_index(leaf.kind());
+            self.kinds[first..end].fill(k);
+            counts = [0; KINDS];
+            counts[k as usize] = (end - first) as u32;
+        }
+        self.chunks[c] = counts;
+        self.counted[c] = chunk;
+        self.leaves[c] = leaf;
+    }
+
+    /// Count again, from `state`, only the chunks whose PTEs the view has written since they were counted.
+    fn recount(&mut self, state: &ViewState) {
+        for c in 0..self.chunks.len() {
+            let now = state.ptes.chunk_at(&(0, decode::page_vpn(c * CHUNK_PAGES)));
+            let leaf = state.pmds.get(&(0, decode::page_vpn(c * CHUNK_PAGES))).copied();
+            let same = match (&self.counted[c], &now) {
+                (Some(then), Some(now)) => then.same(now),
+                _ => false,
+            } && leaf == self.leaves[c];
+            if !same {
+                self.count_chunk(state, c);
+            }
+        }
+        self.step = state.step;
     }
 
     /// Move to `step` of `timeline`: from the pages the events in between wrote, or recounted for a long jump.
@@ -71,7 +121,7 @@ impl KindMap {
         let step = step.min(timeline.len());
         let npages = self.kinds.len();
         if step.abs_diff(self.step) > INCREMENTAL_EVENTS {
-            *self = KindMap::of(&timeline.state(step), npages);
+            self.recount(&timeline.state(step));
             return;
         }
         let (lo, hi) = (self.step.min(step), self.step.max(step));
@@ -98,6 +148,8 @@ impl KindMap {
                 let chunk = &mut self.chunks[index / CHUNK_PAGES];
                 chunk[old as usize] -= 1;
                 chunk[new as usize] += 1;
+                // No longer what that chunk of the view held when counted.
+                self.counted[index / CHUNK_PAGES] = None;
             }
         }
         self.step = step;
@@ -304,6 +356,33 @@ mod tests {
             let split: u32 = map.counts(0, 333).iter().sum::<u32>()
                 + map.counts(333, npages).iter().sum::<u32>();
             assert_eq!(split as usize, npages);
+        }
+    }
+
+    /// A recount (a long jump) redoes only the chunks the view wrote, and gives what a count from scratch
+    /// gives, after incremental moves too.
+    #[test]
+    fn recounts_equal_fresh_counts() {
+        let states = crate::scenario::parse_text("P*1500S*600N*300").expect("valid");
+        let npages = states.len();
+        let comparison = LoadedLanes::build(states);
+        for lane in &comparison.lanes {
+            let t = &lane.timeline;
+            let len = t.len();
+            let mut map = KindMap::of(&t.state(0), npages);
+            for (i, step) in [len / 2, len / 5, len, 3, len / 3, 0, len - 1]
+                .into_iter()
+                .enumerate()
+            {
+                if i % 2 == 1 {
+                    map.moved(t, step);
+                } else {
+                    map.recount(&t.state(step));
+                }
+                let fresh = KindMap::of(&t.state(step), npages);
+                assert_eq!(map.kinds, fresh.kinds, "{:?} step {step}", lane.strategy);
+                assert_eq!(map.chunks, fresh.chunks, "{:?} step {step}", lane.strategy);
+            }
         }
     }
 

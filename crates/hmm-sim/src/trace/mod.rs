@@ -23,7 +23,7 @@ pub use ev::{Ev, Invalidation, Page, RefMismatch, Slot};
 pub use func::Func;
 pub use ids::*;
 pub use kind::Kind;
-pub use packed::{PackedTrace, PackedTraceIter, BLOCK_EVENTS};
+pub use packed::{PackedTrace, PackedTraceIter, PackedTraceReader, BLOCK_EVENTS};
 
 /// Bumped whenever the meaning of an event field changes.
 pub const TRACE_SCHEMA_VERSION: u32 = 1;

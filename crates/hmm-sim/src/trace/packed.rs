@@ -342,7 +342,27 @@ impl PackedTrace {
 
     /// Read [`PackedTrace::to_bytes`]'s form back, checking every part: a clear error, never a panic.
     pub fn from_bytes(data: &[u8]) -> Result<PackedTrace, String> {
-        let mut r = Reader { data, pos: 0 };
+        PackedTraceReader::new(data.to_vec())?.finish()
+    }
+}
+
+/// [`PackedTrace::from_bytes`] a slice at a time: the header and block index are read at once, the events
+/// are checked block by block in [`PackedTraceReader::advance`]. A viewer that must keep each of its tasks
+/// short (the web page receiving a lane of millions of events from its worker) checks a few blocks per task.
+pub struct PackedTraceReader {
+    trace: PackedTrace,
+    /// Blocks checked so far.
+    checked: usize,
+}
+
+impl PackedTraceReader {
+    /// Read the header and the block index (a clear error for bad ones); no event is checked yet. The
+    /// events' bytes stay where they are, in `data` (no copy of a trace of tens of megabytes).
+    pub fn new(mut data: Vec<u8>) -> Result<PackedTraceReader, String> {
+        let mut r = Reader {
+            data: &data,
+            pos: 0,
+        };
         if r.take(8)? != MAGIC {
             return Err("not a packed hmmviz trace (no HMMTRACE header)".into());
         }
@@ -375,7 +395,8 @@ impl PackedTrace {
             blocks.push(r.u64()?);
         }
         let n_bytes = usize::try_from(r.u64()?).map_err(|_| "packed trace: too long")?;
-        let bytes = r.take(n_bytes)?.to_vec();
+        r.take(n_bytes)?;
+        let header = r.pos - n_bytes;
         if r.pos != data.len() {
             return Err(format!(
                 "packed trace: {} bytes after the end",
@@ -385,25 +406,40 @@ impl PackedTrace {
         if blocks.first().is_some_and(|&b| b != 0) || (blocks.is_empty() && n_bytes != 0) {
             return Err("packed trace: the first block does not start at byte 0".into());
         }
-        let mut t = PackedTrace {
-            bytes,
-            blocks,
-            len,
-            ctx: Context::new(),
-        };
-        // Decode every block, checked, so reads of the result cannot fail.
-        let mut ctx = Context::new();
-        for b in 0..n_blocks {
+        data.drain(..header);
+        Ok(PackedTraceReader {
+            trace: PackedTrace {
+                bytes: data,
+                blocks,
+                len,
+                ctx: Context::new(),
+            },
+            checked: 0,
+        })
+    }
+
+    /// Check the events of the next blocks, at least `max_events` of them (whole blocks) unless fewer are
+    /// left. `Ok(true)` once every event is checked.
+    pub fn advance(&mut self, max_events: usize) -> Result<bool, String> {
+        let t = &mut self.trace;
+        let n_blocks = t.blocks.len();
+        let stop = self
+            .checked
+            .saturating_add(max_events.div_ceil(BLOCK_EVENTS).max(1))
+            .min(n_blocks);
+        while self.checked < stop {
+            let b = self.checked;
             let start = t.blocks[b] as usize;
             let end = t.blocks.get(b + 1).map_or(t.bytes.len(), |&o| o as usize);
             if start > end || end > t.bytes.len() {
                 return Err(format!("packed trace: block {b} has a bad offset"));
             }
-            let count = BLOCK_EVENTS.min(len - b * BLOCK_EVENTS);
-            ctx.reset();
+            let count = BLOCK_EVENTS.min(t.len - b * BLOCK_EVENTS);
+            // Each block decodes from a fresh context; the last block's is where appending goes on.
+            t.ctx.reset();
             let mut pos = start;
             for i in 0..count {
-                decode_one(&t.bytes[..end], &mut pos, &mut ctx).map_err(|why| {
+                decode_one(&t.bytes[..end], &mut pos, &mut t.ctx).map_err(|why| {
                     format!("packed trace: event {}: {why}", b * BLOCK_EVENTS + i)
                 })?;
             }
@@ -413,10 +449,21 @@ impl PackedTrace {
                     end - pos
                 ));
             }
+            self.checked += 1;
         }
-        // Appending goes on from the last block's state.
-        t.ctx = ctx;
-        Ok(t)
+        Ok(self.checked == n_blocks)
+    }
+
+    /// Events checked so far, and in all.
+    pub fn progress(&self) -> (usize, usize) {
+        let len = self.trace.len;
+        ((self.checked * BLOCK_EVENTS).min(len), len)
+    }
+
+    /// The trace, once every event is checked (checking whatever is left first).
+    pub fn finish(mut self) -> Result<PackedTrace, String> {
+        self.advance(usize::MAX)?;
+        Ok(self.trace)
     }
 }
 
@@ -648,5 +695,47 @@ mod tests {
         let err = PackedTrace::from_bytes(&wrong).unwrap_err();
         assert!(err.contains("format 99 is not supported"), "{err}");
         assert!(PackedTrace::from_bytes(b"not a trace").is_err());
+    }
+
+    /// Read a slice at a time, a trace is the one `from_bytes` reads, and a bad block is found when its
+    /// slice comes (the same error as `from_bytes` gives).
+    #[test]
+    fn the_reader_in_slices_reads_what_from_bytes_reads() {
+        let n = 5 * BLOCK_EVENTS - 100;
+        let evs = events(n, 11);
+        let t: PackedTrace = evs.iter().copied().collect();
+        let good = t.to_bytes();
+        for slice in [
+            1,
+            BLOCK_EVENTS,
+            BLOCK_EVENTS + 1,
+            2 * BLOCK_EVENTS,
+            usize::MAX,
+        ] {
+            let mut r = PackedTraceReader::new(good.clone()).expect("header");
+            assert_eq!(r.progress(), (0, n));
+            let mut calls = 0;
+            while !r.advance(slice).expect("good blocks") {
+                calls += 1;
+                assert!(r.progress().0 < n);
+            }
+            assert_eq!(r.progress(), (n, n));
+            let per_call = slice.div_ceil(BLOCK_EVENTS);
+            assert_eq!(calls, 5usize.div_ceil(per_call) - 1, "slice {slice}");
+            let back = r.finish().expect("checked");
+            assert_eq!(back, PackedTrace::from_bytes(&good).expect("good"));
+            assert_eq!(back.iter().collect::<Vec<_>>(), evs);
+        }
+        // Corrupt the last block's first byte: the first slices pass, the last one fails as from_bytes does.
+        let last_block = t.blocks[4] as usize;
+        let at = good.len() - t.bytes.len() + last_block;
+        let mut bad = good.clone();
+        bad[at] ^= 0xff;
+        let whole = PackedTrace::from_bytes(&bad).expect_err("bad block");
+        let mut r = PackedTraceReader::new(bad).expect("header is fine");
+        for _ in 0..4 {
+            assert_eq!(r.advance(BLOCK_EVENTS), Ok(false));
+        }
+        assert_eq!(r.advance(BLOCK_EVENTS), Err(whole));
     }
 }

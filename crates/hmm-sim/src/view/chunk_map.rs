@@ -68,6 +68,23 @@ type Chunk<K, V> = Arc<Vec<(K, V)>>;
 /// One group: the index of its chunks, shared until one of them is written.
 type Group<K, V> = Arc<BTreeMap<<K as ChunkKey>::Id, Chunk<K, V>>>;
 
+/// One chunk of a [`ChunkMap`], held: its entries, and whether another handle is the same chunk. Holding
+/// it keeps the chunk alive, so a later chunk can never be mistaken for it.
+#[derive(Clone, Debug)]
+pub struct SharedChunk<K, V>(Chunk<K, V>);
+
+impl<K, V> SharedChunk<K, V> {
+    /// Its entries, sorted by key.
+    pub fn entries(&self) -> &[(K, V)] {
+        &self.0
+    }
+
+    /// Is `other` this very chunk (so its entries are these)?
+    pub fn same(&self, other: &SharedChunk<K, V>) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// A sorted map whose clones share unchanged chunks (see the module documentation).
 pub struct ChunkMap<K: ChunkKey, V> {
     groups: BTreeMap<K::Id, Group<K, V>>,
@@ -168,6 +185,17 @@ impl<K: ChunkKey, V: Clone> ChunkMap<K, V> {
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + '_ {
         self.iter().map(|(_, v)| v)
+    }
+
+    /// The chunk holding `key`'s neighbourhood (the keys of `key`'s id at the chunk level), if it has any
+    /// entry: a handle that says whether two reads saw the same shared chunk, so a viewer that summarises
+    /// chunks (the web overview's per-chunk counts) redoes only the chunks written since (a write copies
+    /// its chunk, so an unwritten chunk stays the same one).
+    pub fn chunk_at(&self, key: &K) -> Option<SharedChunk<K, V>> {
+        let group = self.groups.get(&key.id(GROUP_SHIFT))?;
+        group
+            .get(&key.id(CHUNK_SHIFT))
+            .map(|c| SharedChunk(c.clone()))
     }
 
     /// Entries whose keys fall in `range`, in key order.
@@ -301,6 +329,36 @@ impl<K: ChunkKey, V: Clone> FromIterator<(K, V)> for ChunkMap<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A clone's chunks are the same chunks until written; a write makes only its own chunk another one.
+    #[test]
+    fn a_chunk_stays_the_same_until_written() {
+        let mut map: ChunkMap<(u8, u32), u32> = (0..4 * CHUNK).map(|i| ((0, i), i)).collect();
+        let before = map.clone();
+        map.insert((0, CHUNK + 3), 99);
+        for c in 0..4 {
+            let key = (0, c * CHUNK + 1);
+            let (old, new) = (
+                before.chunk_at(&key).expect("chunk"),
+                map.chunk_at(&key).expect("chunk"),
+            );
+            assert_eq!(old.same(&new), c != 1, "chunk {c}");
+            assert_eq!(new.entries().len(), CHUNK as usize);
+            assert_eq!(
+                new.entries()[0],
+                (
+                    (0, c * CHUNK),
+                    if c * CHUNK == CHUNK + 3 {
+                        99
+                    } else {
+                        c * CHUNK
+                    }
+                )
+            );
+        }
+        assert!(map.chunk_at(&(0, 4 * CHUNK)).is_none());
+        assert!(map.chunk_at(&(1, 0)).is_none());
+    }
 
     /// Every operation agrees with a `BTreeMap`, through clones that share chunks, in a deterministic
     /// pseudo-random mix of keys spread over several chunks.

@@ -11,7 +11,7 @@ mod tests;
 mod timeline;
 mod touched;
 
-pub use chunk_map::ChunkMap;
+pub use chunk_map::{ChunkMap, SharedChunk, CHUNK as CHUNK_KEYS};
 pub use narrate::narrate;
 pub use timeline::{Timeline, TimelineBuilder, CHECKPOINT_EVERY, MAX_CHECKPOINTS};
 pub use touched::{Touched, TouchedSet};
