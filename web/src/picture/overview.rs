@@ -104,7 +104,10 @@ impl KindMap {
     fn recount(&mut self, state: &ViewState) {
         for c in 0..self.chunks.len() {
             let now = state.ptes.chunk_at(&(0, decode::page_vpn(c * CHUNK_PAGES)));
-            let leaf = state.pmds.get(&(0, decode::page_vpn(c * CHUNK_PAGES))).copied();
+            let leaf = state
+                .pmds
+                .get(&(0, decode::page_vpn(c * CHUNK_PAGES)))
+                .copied();
             let same = match (&self.counted[c], &now) {
                 (Some(then), Some(now)) => then.same(now),
                 _ => false,

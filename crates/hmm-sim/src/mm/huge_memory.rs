@@ -291,6 +291,43 @@ pub async fn zap_huge_pmd(k: &Kernel, mm: MmId, vpn: u32) {
     }
 }
 
+/// `change_huge_pmd(vma, pmd, addr, PROT_READ)`: mprotect write-protects a PMD leaf the range covers whole in
+/// place, under the PMD lock: a huge present entry loses its write bit; a non-present one
+/// (`change_non_present_huge_pmd`) becomes readable: a writable PMD migration entry read-exclusive, a writable
+/// device-private entry read-only. The huge zero page is read-only already. Making a range writable leaves the
+/// entry as it is here, as it does for PTEs (the next write faults and reuses the page).
+pub async fn change_huge_pmd_readonly(k: &Kernel, mm: MmId, vpn: u32) {
+    let h = haddr(vpn);
+    let _call = k.enter(Func::ChangeHugePmd, pack_page(mm, h));
+    let ptl = k.pmd_lock(mm, h).await;
+    let new = match k.pmd_read(mm, h) {
+        Some(Pte::Present {
+            pfn,
+            write: true,
+            dirty,
+        }) => Some(Pte::Present {
+            pfn,
+            write: false,
+            dirty,
+        }),
+        Some(Pte::DevicePrivate { pfn, write: true }) => {
+            Some(Pte::DevicePrivate { pfn, write: false })
+        }
+        Some(Pte::Migration {
+            pfn,
+            kind: MigrationKind::Write,
+        }) => Some(Pte::Migration {
+            pfn,
+            kind: MigrationKind::ReadExclusive,
+        }),
+        _ => None,
+    };
+    if let Some(new) = new {
+        k.pmd_write(mm, h, Some(new));
+    }
+    k.unlock(ptl);
+}
+
 /// `madvise(MADV_FREE)` (`madvise_free_single_vma`): the kernel clears the dirty bit of each present
 /// exclusive anonymous page (a THP wholly inside the range too, `madvise_free_huge_pmd`) so reclaim may drop
 /// it later without swapping; non-present entries (swap, device-private) are skipped. The model has no

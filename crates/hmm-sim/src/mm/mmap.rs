@@ -101,10 +101,25 @@ pub async fn mprotect(k: &Kernel, mm: MmId, start: u32, end: u32, read: bool, wr
         event: NotifyEvent::ProtectionVma,
         owner: NO_OWNER,
     };
-    // change_huge_pmd is not modelled: a THP in the range is split first.
-    crate::mm::huge_memory::split_huge_pmds(k, mm, start, end).await;
+    // change_pmd_range: a PMD leaf the range cuts is split (__split_huge_pmd); one it covers whole keeps its
+    // PMD, changed in place (change_huge_pmd).
+    let mut whole = Vec::new();
+    let mut h = crate::mm::huge_memory::haddr(start);
+    while h < end {
+        if k.pmd_read(mm, h).is_some() {
+            if start <= h && h + PTRS_PER_PTE <= end {
+                whole.push(h);
+            } else {
+                crate::mm::huge_memory::split_huge_pmd(k, mm, h).await;
+            }
+        }
+        h += PTRS_PER_PTE;
+    }
     invalidate_range_start(k, range).await;
     if !write {
+        for &h in &whole {
+            crate::mm::huge_memory::change_huge_pmd_readonly(k, mm, h).await;
+        }
         for vpn in start..end {
             if k.w().mms[mm as usize].pmds[(vpn / PTRS_PER_PTE) as usize].is_none() {
                 continue;

@@ -120,6 +120,7 @@ funcs! {
     SplitFolio => "split_folio", "include/linux/huge_mm.h", "Splits a locked large folio into order-0 folios: unmaps its PMD mappings, checks no one else holds a reference, then splits.";
     SplitHugePage => "__split_huge_page", "mm/huge_memory.c", "The split itself: each page becomes a folio of its own, keeping its mappings' references.";
     ZapHugePmd => "zap_huge_pmd", "mm/huge_memory.c", "munmap of a whole 2 MiB: clears the PMD entry and drops the THP's mapping and reference.";
+    ChangeHugePmd => "change_huge_pmd", "mm/huge_memory.c", "mprotect of a whole 2 MiB: changes the one PMD entry's protection in place, under the PMD lock, without splitting the THP.";
     HugepageMadvise => "hugepage_madvise", "mm/khugepaged.c", "madvise(MADV_HUGEPAGE): marks the vmas VM_HUGEPAGE, so aligned anonymous faults there map 2 MiB folios.";
     HmmVmaHandlePmd => "hmm_vma_handle_pmd", "mm/hmm.c", "A PMD maps a THP: reports its 512 pages with the order bits (9), or faults them if the caller needs more.";
     MadviseFree => "madvise_free_single_vma", "mm/madvise.c", "madvise(MADV_FREE): marks clean anonymous pages lazily freeable; only reclaim would drop them.";
