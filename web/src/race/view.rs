@@ -160,7 +160,9 @@ pub fn RaceLab() -> Html {
                 Timeout::new(0, move || {
                     let Some(d) = def else { return };
                     let mut slot = search.borrow_mut();
-                    let running = slot.get_or_insert_with(|| BadSearch::new(MAX_SEARCH_RUNS));
+                    // No search: it was stopped (or another race picked) after this tick was queued but
+                    // before the page re-rendered and dropped it; starting a new one here ignored the stop.
+                    let Some(running) = slot.as_mut() else { return };
                     match running.resume(&d.race, route.kernel, SEARCH_SLICE) {
                         None => searching.set(Searching::Running(running.tried())),
                         Some(found) => {
@@ -400,7 +402,14 @@ pub fn RaceLab() -> Html {
                     }}>{ "stop searching" }</button>
                 } else {
                     <button type="button" id="race-find"
-                        onclick={{ let searching = searching.clone(); Callback::from(move |_: MouseEvent| searching.set(Searching::Running(0))) }}>
+                        onclick={{
+                            let searching = searching.clone();
+                            let search = search.clone();
+                            Callback::from(move |_: MouseEvent| {
+                                *search.borrow_mut() = Some(BadSearch::new(MAX_SEARCH_RUNS));
+                                searching.set(Searching::Running(0));
+                            })
+                        }}>
                         { "find a bad schedule" }
                     </button>
                 }
