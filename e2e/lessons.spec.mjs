@@ -228,3 +228,29 @@ test('the lesson report downloads as one standalone HTML page naming every claim
   expect(parsed.rows.length).toBeGreaterThan(3);
   expect(parsed.fetches).toBe(0);
 });
+
+test('a beat\'s actions play step by step: the steps they produced appear in order, the latest highlighted', async ({ page }) => {
+  await page.goto('./?lesson=selftest-anon-read&beat=2');
+  await expect(page.locator('#beat-title')).toBeVisible({ timeout: 25_000 });
+  const player = page.locator('#beat-outcome .step-player').first();
+  await expect(player).toBeVisible();
+  const total = Number(await player.getAttribute('data-total'));
+  expect(total).toBeGreaterThan(3);
+  // Listed whole until asked.
+  await expect(player).toHaveAttribute('data-shown', String(total));
+  await player.locator('.steps-play').click();
+  // It starts from the first step and moves on by itself: seen part-way, then at the end.
+  await expect.poll(async () => Number(await player.getAttribute('data-shown'))).toBeGreaterThan(1);
+  const partWay = Number(await player.getAttribute('data-shown'));
+  await expect(page.locator('#beat-outcome .event-lines').first().locator('li.current')).toHaveCount(1);
+  await expect(player).toHaveAttribute('data-shown', String(total), { timeout: total * 500 + 5_000 });
+  expect(partWay).toBeLessThan(total);
+  // By hand: back one, forward one, then all.
+  await player.locator('.steps-back').click();
+  await expect(player).toHaveAttribute('data-shown', String(total - 1));
+  await expect(page.locator('#beat-outcome .event-lines').first().locator('li')).toHaveCount(total - 1);
+  await player.locator('.steps-next').click();
+  await expect(player).toHaveAttribute('data-shown', String(total));
+  await player.locator('.steps-all').click();
+  await expect(page.locator('#beat-outcome .event-lines').first().locator('li.current')).toHaveCount(0);
+});

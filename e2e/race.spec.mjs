@@ -99,3 +99,64 @@ test('a bad race link is said, not a crash', async ({ page }) => {
   await expect(page.locator('#race-notice')).toContainText('kernel=7.0');
   await expect(outcome(page)).toHaveAttribute('data-end', 'paused');
 });
+
+// Races built in the page (issue 11, part 2): the builder's fields are a lesson text read by hmm-lesson's parser,
+// the build is in the link, and bad input gets the parser's diagnostic with its line and column.
+test('builder: the seed-003 scenario built in the page livelocks on 6.14, its link rebuilds it, 6.15 completes it', async ({ page }) => {
+  test.setTimeout(120_000);
+  await open(page, '?race=built&kernel=6.14');
+  await expect(page.locator('#race-builder')).toHaveAttribute('open');
+  await expect(page.locator('#race-lab')).toHaveAttribute('data-race', 'built');
+  await expect(page.locator('#build-threads')).toHaveValue(/t1: cpu read pages=0/);
+  await expect(page.locator('.race-thread')).toHaveCount(3);
+  await page.locator('#race-find').click();
+  await expect(outcome(page)).toHaveAttribute('data-end', 'livelock', { timeout: 60_000 });
+  await expect(page).toHaveURL(/race=built/);
+  await expect(page).toHaveURL(/threads=t1%3A%20cpu%20read%20pages%3D0/);
+  await expect(page).toHaveURL(/driver=fault_lock,owner_filter/);
+  // The witness is a link: reloading it rebuilds the race and replays the schedule to the livelock.
+  const link = page.url();
+  await page.goto(link);
+  await expect(page.locator('#race-lab')).toHaveAttribute('data-race', 'built', { timeout: 25_000 });
+  await expect(outcome(page)).toHaveAttribute('data-end', 'livelock', { timeout: 60_000 });
+  await page.locator('#race-kernel-6\\.15').click();
+  await page.locator('#race-round-robin').click();
+  await expect(outcome(page)).toHaveAttribute('data-end', 'completed', { timeout: 60_000 });
+});
+
+test('builder: bad input is the parser\'s diagnostic at its line and column; two threads built by hand run', async ({ page }) => {
+  test.setTimeout(120_000);
+  await open(page, '?race=built&kernel=2026');
+  await page.locator('#build-threads').fill('a: cpu reed pages=0');
+  await page.locator('#build-run').click();
+  await expect(page.locator('#build-error')).toContainText(/built-race\.md:\d+:\d+: .*reed/);
+  await expect(page.locator('#build-lesson')).toContainText('a: cpu reed pages=0');
+  await page.locator('#build-states').fill('DQ');
+  await page.locator('#build-threads').fill('a: cpu read pages=0');
+  await page.locator('#build-run').click();
+  await expect(page.locator('#build-error')).toContainText("built-race.md:10:12: scenario.states: bad page letter 'Q'");
+  await page.locator('#build-states').fill('DD');
+  await page.locator('#build-devices').fill('1');
+  await page.locator('#build-threads').fill('a: cpu write pages=0..2 value=7\nb: cpu read pages=1');
+  await page.locator('#build-run').click();
+  await expect(page.locator('#build-error')).toHaveCount(0);
+  await expect(page.locator('.race-thread')).toHaveCount(2);
+  await expect(page).toHaveURL(/states=DD&devices=1&/);
+  await page.locator('#race-round-robin').click();
+  await expect(outcome(page)).toHaveAttribute('data-end', 'completed', { timeout: 60_000 });
+  // Another race drops the build from the link.
+  await page.locator('#race-pick').selectOption('livelock-6-14');
+  await expect(page).not.toHaveURL(/threads=/);
+});
+
+test('the test_hmm WRITE-vs-migration race is built in and runs to its end', async ({ page }) => {
+  test.setTimeout(120_000);
+  await open(page, '?race=test-hmm-write-vs-migration');
+  await expect(page.locator('#race-lab')).toHaveAttribute('data-kernel', '2026');
+  await expect(page.locator('.race-thread')).toHaveCount(2);
+  await page.locator('#race-round-robin').click();
+  await expect(outcome(page)).toHaveAttribute('data-end', 'completed', { timeout: 60_000 });
+  await expect(page.locator('#race-swimlanes thead')).toContainText('w');
+  await expect(page.locator('#race-swimlanes thead')).toContainText('m');
+  await expect(page.locator('#race-swimlanes')).toContainText('dmirror_migrate_to_device');
+});

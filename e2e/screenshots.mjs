@@ -75,6 +75,15 @@ const shots = [
     waitAfter: '#race-outcome[data-end="livelock"]',
   },
   {
+    // The builder (web/src/race/builder.rs): the seed-003 scenario written in the page, its livelock found.
+    file: 'race-builder.png',
+    query: '?race=built&kernel=6.14',
+    waitFor: '#race-builder',
+    clicks: ['#race-find'],
+    waitAfter: '#race-outcome[data-end="livelock"]',
+    viewport: { width: 1280, height: 1100 },
+  },
+  {
     file: 'glossary.png',
     query: '?glossary',
     waitFor: '#glossary',

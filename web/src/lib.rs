@@ -14,7 +14,9 @@
 //! - [`comparison`]: one scenario run through the three lanes once (`LoadedLanes`, a `LaneTrace` per lane, seekable
 //!   through `hmm_sim::Timeline`); lane alignment by milestone.
 //! - [`lesson`]: lessons in the browser (bundled lesson files, played with hmm-lesson's own parser and runner,
-//!   `?lessons` / `?lesson=ID&beat=N`); `root` picks the lesson pages or the compare app per page load.
+//!   `?lessons` / `?lesson=ID&beat=N`); `root` picks the page per page load: the compare app and the glossary
+//!   are the app module's, the lesson pages and the race lab a second module's (`src/bin/pages.rs`), which
+//!   [`pages_module`] starts only on those pages.
 //! - [`race`]: the race lab (`?race=KEY&kernel=V&schedule=…`): a lesson's threaded run scheduled by the reader.
 //! - [`glossary`]: the glossary page (`?glossary`) and the links from every term where it appears.
 //! - [`why`]: one sentence per kind of event that marks a turn (a wait, a retry, an invalidation…), shown
@@ -56,6 +58,7 @@ pub mod glossary;
 pub mod jump;
 pub mod kernel_refs;
 pub mod lesson;
+pub mod pages_module;
 pub mod picture;
 pub mod present;
 pub mod race;
@@ -67,4 +70,4 @@ pub mod url;
 pub mod why;
 
 pub use app::App;
-pub use root::Root;
+pub use root::{Page, PagesRoot, Root};

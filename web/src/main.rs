@@ -1,7 +1,12 @@
-//! Entry point of the app bundle that trunk builds from `web/index.html`.
+//! Entry point of the app bundle that trunk builds from `web/index.html`: the compare app and the glossary;
+//! the race lab and the lesson pages are the pages module's (`web::pages_module`), started from here.
 
 fn main() {
-    // `Renderer::render` also installs yew's default panic hook (`console_error_panic_hook`), so a Rust panic
-    // shows up as a `console.error` with its message: the end-to-end tests fail on any console error.
-    yew::Renderer::<web::Root>::new().render();
+    if web::Page::current().in_pages_module() {
+        web::pages_module::start();
+    } else {
+        // `Renderer::render` also installs yew's default panic hook (`console_error_panic_hook`), so a Rust
+        // panic shows up as a `console.error` with its message: the end-to-end tests fail on any console error.
+        yew::Renderer::<web::Root>::new().render();
+    }
 }

@@ -17,8 +17,8 @@ use yew::prelude::*;
 use super::commands::{actions, lesson_plan, milestones_passed, position, LessonPlan, Plan};
 use super::protocol::{
     command_name, event_lesson_beat, event_lesson_ready, event_milestone, event_ready,
-    event_step_changed, parse_request, reply_error, reply_ok, Command, LessonPosition,
-    ProtocolError, Request,
+    event_step_changed, parse_request, reply_error, reply_ok, LessonPosition, ProtocolError,
+    Request,
 };
 use super::{Display, Origin};
 use crate::lesson::bundle;
@@ -134,9 +134,10 @@ fn receive(e: &web_sys::MessageEvent, origin: &Origin) -> Option<(Request, Repli
     }
 }
 
-/// Is `id` a lesson this app can open?
+/// Is `id` a lesson this app can open? (The ids listed when the app was built: the compare page has neither
+/// the lesson texts nor the lesson engine.)
 fn known_lesson(id: &str) -> bool {
-    bundle::find(id).is_some()
+    bundle::is_known(id)
 }
 
 /// Go to another page of the app in this frame (compare page ⇄ lesson page): the new page announces itself
@@ -172,13 +173,6 @@ fn on_message(
     let Some((request, replier)) = receive(e, origin) else {
         return;
     };
-    // The compare page has not fetched the lesson texts (they are data beside the app): a `load {lesson}`
-    // is answered once they are in, so its id can be checked.
-    if matches!(request.command, Command::LoadLesson(_)) && !bundle::loaded() {
-        let (latest, dispatcher) = (latest.clone(), dispatcher.clone());
-        bundle::load(move |_| answer(request, replier, &latest, &dispatcher));
-        return;
-    }
     answer(request, replier, latest, dispatcher);
 }
 

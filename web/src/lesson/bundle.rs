@@ -38,14 +38,8 @@ pub fn files() -> &'static [LessonFile] {
     })
 }
 
-/// Have the lesson files been fetched?
-pub fn loaded() -> bool {
-    FILES.get().is_some()
-}
-
 /// Fetch every lesson file (all at once, each its own request) and call `done` when all have arrived, or
 /// with the first failure in words. A second call after a success finds them loaded and calls `done` at once.
-
 pub fn load(done: impl FnOnce(Result<(), String>) + 'static) {
     if FILES.get().is_some() {
         return done(Ok(()));
@@ -130,6 +124,12 @@ pub fn index() -> Vec<IndexEntry> {
         .collect()
 }
 
+/// Is there a lesson with this id? Answered from the ids listed when the app was built (`web/build.rs`, by
+/// hmm-lesson's parser), so a page without the lesson engine and before any fetch can ask.
+pub fn is_known(id: &str) -> bool {
+    IDS.iter().any(|&(known, _)| known == id)
+}
+
 /// The lesson with this id: its path and text.
 pub fn find(id: &str) -> Option<LessonFile> {
     files()
@@ -153,9 +153,13 @@ mod tests {
         assert_eq!(files().len(), PATHS.len(), "every listed file reads");
         let index = index();
         assert_eq!(index.len(), PATHS.len(), "every lesson parses");
-        for entry in &index {
+        assert_eq!(IDS.len(), index.len(), "the build lists every lesson's id");
+        for (entry, &(id, path)) in index.iter().zip(IDS) {
             assert_eq!(find(&entry.id).map(|(p, _)| p), Some(entry.path));
+            assert_eq!((entry.id.as_str(), entry.path), (id, path));
+            assert!(is_known(id));
         }
+        assert!(!is_known("no-such-lesson"));
         assert!(index.iter().any(|e| e.kind == LessonKind::Selftest));
         assert!(index.iter().any(|e| e.kind == LessonKind::Lesson));
     }

@@ -143,7 +143,7 @@ impl PlayedLesson {
 }
 
 /// One step as the player lists it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Narrated {
     pub thread: String,
     pub line: String,

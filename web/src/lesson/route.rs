@@ -13,7 +13,7 @@ pub enum Route {
 }
 
 /// Percent-decoding of one query value (`+` is a space); a malformed escape is kept as written.
-fn decode(value: &str) -> String {
+pub(crate) fn decode(value: &str) -> String {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

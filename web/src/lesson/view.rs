@@ -1019,20 +1019,7 @@ fn world_html(w: &WorldChange, kernel: hmm_sim::KernelVersion) -> Html {
     html! {
         <div class="world" data-world={w.name.clone()}>
             <h4>{ title }</h4>
-            <details class="events" open={lines.len() <= 40}>
-                <summary>{ format!("{} steps", lines.len() + left) }</summary>
-                <ol class="event-lines">
-                    { for lines.iter().map(|n| html! {
-                        <li>
-                            <span class="thread">{ n.thread.clone() }</span>{ " " }{ crate::glossary::linkify(&n.line) }{ func_link(n.func, kernel) }
-                            if let Some(why) = n.why { <span class="why">{ " — " }{ crate::glossary::linkify(why) }</span> }
-                        </li>
-                    }) }
-                </ol>
-                if left > 0 {
-                    <p class="more">{ format!("… and {left} more steps (the page shows at most {MAX} per world and beat)", MAX = super::play::MAX_NARRATED_EVENTS) }</p>
-                }
-            </details>
+            <WorldSteps {lines} {left} {kernel} />
             <table class="world-pages">
                 <thead><tr><th>{ "page" }</th><th>{ "PTE and folio after this beat" }</th></tr></thead>
                 <tbody>
@@ -1047,6 +1034,94 @@ fn world_html(w: &WorldChange, kernel: hmm_sim::KernelVersion) -> Html {
                 <p class="more">{ format!("… {} more pages (the table lists the first {MAX_TABLE_PAGES})", pages.len() - MAX_TABLE_PAGES) }</p>
             }
         </div>
+    }
+}
+
+/// How long each step stays on screen while a beat's steps play, in milliseconds: `STEP_MS`, shorter for a
+/// long beat so that the whole plays in about `PLAY_MS`, never under `MIN_STEP_MS`.
+pub const STEP_MS: u32 = 150;
+pub const PLAY_MS: u32 = 12_000;
+pub const MIN_STEP_MS: u32 = 20;
+
+fn step_ms(total: usize) -> u32 {
+    (PLAY_MS / (total.max(1) as u32)).clamp(MIN_STEP_MS, STEP_MS)
+}
+
+#[derive(Properties, PartialEq)]
+struct WorldStepsProps {
+    lines: Vec<super::play::Narrated>,
+    left: usize,
+    kernel: hmm_sim::KernelVersion,
+}
+
+/// A world's steps in one beat: listed whole, or played one at a time ("play the steps": the steps the beat's
+/// actions produced appear in order, the latest highlighted; ◀ / ▶ step by hand), so a reader sees the
+/// actions unfold rather than only their end.
+#[component]
+fn WorldSteps(props: &WorldStepsProps) -> Html {
+    let total = props.lines.len();
+    // (None: every step listed, or Some(n): the first n steps shown; moving on by itself).
+    let at = use_state(|| (None::<usize>, false));
+    {
+        let at = at.clone();
+        use_effect_with(*at, move |&(shown, playing)| {
+            let tick = shown.filter(|&n| playing && n < total).map(|n| {
+                Timeout::new(step_ms(total), move || at.set((Some(n + 1), n + 1 < total)))
+            });
+            move || drop(tick)
+        });
+    }
+    // The list scrolls itself (not the page) to keep the latest step in sight.
+    let list = use_node_ref();
+    {
+        let list = list.clone();
+        use_effect_with(*at, move |_| {
+            let Some(ol) = list.cast::<web_sys::HtmlElement>() else {
+                return;
+            };
+            if let Some(li) = ol
+                .query_selector("li.current")
+                .ok()
+                .flatten()
+                .and_then(|li| li.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                ol.set_scroll_top(li.offset_top() - ol.offset_top() - ol.client_height() / 2);
+            }
+        });
+    }
+    let set = |to: Option<usize>, play: bool| {
+        let at = at.clone();
+        Callback::from(move |_: MouseEvent| at.set((to, play)))
+    };
+    let (shown, playing) = *at;
+    let count = shown.unwrap_or(total);
+    html! {
+        <>
+        <p class="step-player" data-shown={count.to_string()} data-total={total.to_string()}>
+                if total > 0 {
+                    <button type="button" class="steps-play" disabled={playing} onclick={set(Some(1), true)}>{ "play the steps" }</button>
+                    <button type="button" class="steps-back" disabled={count <= 1} onclick={set(Some(count.saturating_sub(1).max(1)), false)}>{ "◀" }</button>
+                    <button type="button" class="steps-next" disabled={count >= total} onclick={set(Some((count + 1).min(total)), false)}>{ "▶" }</button>
+                    <button type="button" class="steps-all" disabled={shown.is_none()} onclick={set(None, false)}>{ "all" }</button>
+                    { format!(" step {count} of {total}") }
+                    if props.left > 0 { { format!(" (the first {total} of {})", total + props.left) } }
+                }
+        </p>
+        <details class="events" open={total <= 40 || shown.is_some()}>
+            <summary>{ format!("{} steps", total + props.left) }</summary>
+            <ol class="event-lines" ref={list}>
+                { for props.lines.iter().take(count).enumerate().map(|(i, n)| html! {
+                    <li class={classes!((shown.is_some() && i + 1 == count).then_some("current"))}>
+                        <span class="thread">{ n.thread.clone() }</span>{ " " }{ crate::glossary::linkify(&n.line) }{ func_link(n.func, props.kernel) }
+                        if let Some(why) = n.why { <span class="why">{ " — " }{ crate::glossary::linkify(why) }</span> }
+                    </li>
+                }) }
+            </ol>
+            if props.left > 0 && shown.is_none() {
+                <p class="more">{ format!("… and {} more steps (the page shows at most {MAX} per world and beat)", props.left, MAX = super::play::MAX_NARRATED_EVENTS) }</p>
+            }
+        </details>
+        </>
     }
 }
 

@@ -2,10 +2,14 @@
 //!
 //! | module | job |
 //! |---|---|
+//! | `builder` | races built in the page: the form's fields ↔ the link ↔ a lesson text read by hmm-lesson's parser |
+//! | `builder_view` | the builder's form |
 //! | `model` | stepping a race choice by choice (hmm-sim's replay), running on, round robin, the bad-schedule search (hmm-sim's explorer); how a run ended is hmm-lesson's `classify` |
 //! | `url` | `race`, `kernel`, `schedule` (run-length encoded thread names) |
 //! | `view` | the page: a lane per thread (holds, waits, a step button), undo, outcome banners, swimlanes |
 
+pub mod builder;
+mod builder_view;
 pub mod model;
 pub mod url;
 mod view;

@@ -56,7 +56,7 @@ impl RaceDef {
     }
 }
 
-/// Every threaded run of every lesson, and the lane runs of `LANE_RACES`.
+/// Every threaded run of every lesson, the lane runs of `LANE_RACES`, and the builder's presets.
 pub fn builtin() -> Vec<RaceDef> {
     let mut out = Vec::new();
     for &(path, text) in crate::lesson::bundle::files() {
@@ -87,6 +87,16 @@ pub fn builtin() -> Vec<RaceDef> {
                 lesson.id.clone()
             };
             out.push(RaceDef { key, title, race });
+        }
+    }
+    // The races written with the builder (`builder::presets`), on the kernel the lab opens them with.
+    for (key, title, build) in super::builder::presets() {
+        if let Ok(def) = build.race(KernelVersion::Fix2026) {
+            out.push(RaceDef {
+                key: key.into(),
+                title: title.into(),
+                ..def
+            });
         }
     }
     out

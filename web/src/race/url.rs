@@ -42,6 +42,11 @@ pub fn wants_race(search: &str) -> bool {
     param(search, "race").is_some()
 }
 
+/// Does this query string ask for the race `key`?
+pub fn wants_key(search: &str, key: &str) -> bool {
+    param(search, "race").is_some_and(|k| k == key)
+}
+
 /// The route a query string asks for among `races`, and what could not be honoured.
 pub fn resolve(search: &str, races: &[RaceDef]) -> (RaceRoute, Option<String>) {
     let mut notes = Vec::new();

@@ -9,6 +9,8 @@ use hmm_lesson::model::RunEnd;
 use hmm_sim::{narrate, Ev, KernelVersion, ThreadState};
 use yew::prelude::*;
 
+use super::builder::{Build, BUILD_PARAMS, BUILT_KEY};
+use super::builder_view::RaceBuilder;
 use super::model::{self, BadSearch, RaceDef, Search, Stepped, MAX_SEARCH_RUNS, SEARCH_SLICE};
 use super::url::{self, RaceRoute};
 use crate::picture::held_by;
@@ -25,11 +27,22 @@ fn search_string() -> String {
         .unwrap_or_default()
 }
 
-fn write_url(route: &RaceRoute, names: &[String]) {
+/// Write the route (and, for a race built in the page, its build) into the address.
+fn write_url(route: &RaceRoute, names: &[String], build: &Build) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let query = url::format(&search_string(), route, names);
+    // The build's own parameters are rewritten from `build`, or dropped for any other race.
+    let others: Vec<String> = search_string()
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !BUILD_PARAMS.contains(&p.split('=').next().unwrap_or("")))
+        .map(str::to_owned)
+        .collect();
+    let mut query = url::format(&others.join("&"), route, names);
+    if route.key == BUILT_KEY {
+        query = format!("{query}&{}", build.to_query());
+    }
     let path = window.location().pathname().unwrap_or_default();
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(
@@ -57,18 +70,46 @@ enum Searching {
 #[component]
 pub fn RaceLab() -> Html {
     let races = use_memo((), |_| Rc::new(model::builtin()));
+    let initial_build = use_memo((), |_| Build::from_query(&search_string()));
+    let build = {
+        let initial_build = initial_build.clone();
+        use_state(move || initial_build.0.clone())
+    };
+    // The race built in the page, or why it cannot be (on the lab's default kernel; runs use the route's).
+    let built = use_memo((*build).clone(), |b| b.race(KernelVersion::V6_14));
     let initial = {
         let races = races.clone();
-        use_memo((), move |_| url::resolve(&search_string(), &races))
+        let built = built.clone();
+        use_memo((), move |_| {
+            let mut offered: Vec<RaceDef> = races.to_vec();
+            offered.extend(built.as_ref().as_ref().ok().cloned());
+            url::resolve(&search_string(), &offered)
+        })
     };
     let route = {
         let initial = initial.clone();
         use_state(move || initial.0.clone())
     };
-    let notice = use_state(|| initial.1.clone());
+    let notice = use_state(|| {
+        // A link to a built race that does not build: the builder, open, says why.
+        let unbuilt = url::wants_key(&search_string(), BUILT_KEY) && built.is_err();
+        let resolved = if unbuilt {
+            Some("The race in this link could not be built (the builder below says why): showing the first race.".to_owned())
+        } else {
+            initial.1.clone()
+        };
+        [resolved, initial_build.1.clone()]
+            .into_iter()
+            .flatten()
+            .reduce(|a, b| format!("{a} {b}"))
+    });
     let searching = use_state(|| Searching::Idle);
 
-    let def: Option<RaceDef> = races.iter().find(|r| r.key == route.key).cloned();
+    let def: Option<RaceDef> = if route.key == BUILT_KEY {
+        built.as_ref().as_ref().ok().cloned()
+    } else {
+        races.iter().find(|r| r.key == route.key).cloned()
+    };
     let stepped = {
         let def = def.clone();
         use_memo(
@@ -93,15 +134,15 @@ pub fn RaceLab() -> Html {
     {
         let names = names.clone();
         use_effect_with(
-            ((*route).clone(), stepped.clone()),
-            move |(route, stepped)| {
+            ((*route).clone(), stepped.clone(), (*build).clone()),
+            move |(route, stepped, build)| {
                 // The URL holds the choices actually taken (a cut schedule is written back cut).
                 let mut shown = route.clone();
                 if let Some(s) = stepped.as_ref() {
                     shown.choices = s.choices.clone();
                     shown.run_on = false;
                 }
-                write_url(&shown, &names);
+                write_url(&shown, &names, build);
             },
         );
     }
@@ -119,7 +160,9 @@ pub fn RaceLab() -> Html {
                 Timeout::new(0, move || {
                     let Some(d) = def else { return };
                     let mut slot = search.borrow_mut();
-                    let running = slot.get_or_insert_with(|| BadSearch::new(MAX_SEARCH_RUNS));
+                    // No search: it was stopped (or another race picked) after this tick was queued but
+                    // before the page re-rendered and dropped it; starting a new one here ignored the stop.
+                    let Some(running) = slot.as_mut() else { return };
                     match running.resume(&d.race, route.kernel, SEARCH_SLICE) {
                         None => searching.set(Searching::Running(running.tried())),
                         Some(found) => {
@@ -158,8 +201,30 @@ pub fn RaceLab() -> Html {
         })
     };
 
+    let on_build = {
+        let build = build.clone();
+        let route = route.clone();
+        let searching = searching.clone();
+        let search = search.clone();
+        Callback::from(move |next: Build| {
+            build.set(next);
+            route.set(RaceRoute {
+                key: BUILT_KEY.into(),
+                kernel: route.kernel,
+                choices: vec![],
+                run_on: false,
+            });
+            searching.set(Searching::Idle);
+            *search.borrow_mut() = None;
+        })
+    };
+    let builder = html! {
+        <RaceBuilder initial={(*build).clone()} open={route.key == BUILT_KEY || built.is_err()}
+            error={built.as_ref().as_ref().err().cloned()} lesson={build.lesson_text(route.kernel)}
+            {on_build} />
+    };
     let Some(def) = def else {
-        return html! { <p class="placeholder">{ "No race to show." }</p> };
+        return html! { <div id="race-lab">{ builder }<p class="placeholder">{ "No race to show." }</p></div> };
     };
     let Some(s) = stepped.as_ref().clone() else {
         return html! {};
@@ -202,7 +267,7 @@ pub fn RaceLab() -> Html {
         html! {
             <label>{ "Race: " }
                 <select id="race-pick" {onchange}>
-                    { for races.iter().map(|r| html! {
+                    { for races.iter().chain(built.as_ref().as_ref().ok()).map(|r| html! {
                         <option value={r.key.clone()} selected={r.key == route.key}>
                             { format!("{} ({})", r.title, r.key) }
                         </option>
@@ -307,8 +372,11 @@ pub fn RaceLab() -> Html {
             <section class="race-controls">
                 { race_picker }
                 <span class="race-kernels">{ for KernelVersion::ALL.into_iter().map(kernel_button) }</span>
-                <a href={format!("?lesson={}", def.key.split(':').next().unwrap_or(""))}>{ "the lesson behind it" }</a>
+                if crate::lesson::bundle::is_known(def.key.split(':').next().unwrap_or("")) {
+                    <a href={format!("?lesson={}", def.key.split(':').next().unwrap_or(""))}>{ "the lesson behind it" }</a>
+                }
             </section>
+            { builder }
             <p class="race-explain">
                 { "You are the scheduler. At each point where more than one thread could run, pick one; a thread runs until its next preemption point. " }
                 { "“Run on” lets the simulator's scheduler continue (the last thread keeps running until it blocks); “round robin” is the lessons' schedule." }
@@ -334,7 +402,14 @@ pub fn RaceLab() -> Html {
                     }}>{ "stop searching" }</button>
                 } else {
                     <button type="button" id="race-find"
-                        onclick={{ let searching = searching.clone(); Callback::from(move |_: MouseEvent| searching.set(Searching::Running(0))) }}>
+                        onclick={{
+                            let searching = searching.clone();
+                            let search = search.clone();
+                            Callback::from(move |_: MouseEvent| {
+                                *search.borrow_mut() = Some(BadSearch::new(MAX_SEARCH_RUNS));
+                                searching.set(Searching::Running(0));
+                            })
+                        }}>
                         { "find a bad schedule" }
                     </button>
                 }
