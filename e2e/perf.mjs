@@ -20,6 +20,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { cpus, loadavg } from 'node:os';
+import { frameStamps } from './frames.mjs';
 
 const dir = resolve(process.argv[2] ?? 'dist');
 const TYPES = {
@@ -164,20 +165,7 @@ async function main() {
       const before = await stepOf(page);
       await page.locator('body').click({ position: { x: 3, y: 3 } });
       await page.keyboard.press('Space');
-      const frames = await page.evaluate(
-        (ms) =>
-          new Promise((done) => {
-            const stamps = [];
-            const start = performance.now();
-            const tick = (t) => {
-              stamps.push(t);
-              if (t - start < ms) requestAnimationFrame(tick);
-              else done(stamps);
-            };
-            requestAnimationFrame(tick);
-          }),
-        6000,
-      );
+      const frames = await frameStamps(page, 6000);
       await page.keyboard.press('Space');
       const after = await stepOf(page);
       const deltas = frames.slice(1).map((t, i) => t - frames[i]);

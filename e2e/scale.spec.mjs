@@ -9,6 +9,7 @@
 // their tests are marked `test.fail` with that reason: they pass while the target is missed and fail the
 // suite the day it is met, so the mark cannot outlive the problem.
 import { test, expect } from '@playwright/test';
+import { frameStamps } from './frames.mjs';
 
 const MiB = 1024 * 1024;
 // P/S/N mixed over 1 GiB, short enough for a link: present, swapped and never-touched pages in blocks.
@@ -103,20 +104,7 @@ test('1 GiB mixed from a URL: progress per lane, explorable, seek and step, wasm
   const before = await stepOf();
   await page.locator('body').click({ position: { x: 3, y: 3 } });
   await page.keyboard.press('Space');
-  const frames = await page.evaluate(
-    (ms) =>
-      new Promise((done) => {
-        const stamps = [];
-        const start = performance.now();
-        const tick = (t) => {
-          stamps.push(t);
-          if (t - start < ms) requestAnimationFrame(tick);
-          else done(stamps);
-        };
-        requestAnimationFrame(tick);
-      }),
-    3000,
-  );
+  const frames = await frameStamps(page, 3000);
   await page.keyboard.press('Space');
   const after = await stepOf();
   const deltas = frames.slice(1).map((t, i) => t - frames[i]).sort((x, y) => x - y);
