@@ -200,19 +200,19 @@ pub fn LessonApp() -> Html {
     // The address bar (a history entry per lesson and beat) and the stored progress follow the screen.
     use_effect_with((*screen).clone(), |current| match current {
         Screen::Index => write_route(&Route::Index, 0),
-        Screen::Running { id: Some(id), .. } => {
-            // A lesson opened here (not by the address) is a new entry from the start.
-            if route::parse(&search())
-                .is_none_or(|(r, _)| !matches!(r, Route::Lesson { id: ref was, .. } if was == id))
-            {
-                write_route(
-                    &Route::Lesson {
-                        id: id.clone(),
-                        beat: 0,
-                    },
-                    usize::MAX,
-                );
-            }
+        // A lesson opened here (not by the address) is a new entry from the start.
+        Screen::Running { id: Some(id), .. }
+            if route::parse(&search()).is_none_or(
+                |(r, _)| !matches!(r, Route::Lesson { id: ref was, .. } if was == id),
+            ) =>
+        {
+            write_route(
+                &Route::Lesson {
+                    id: id.clone(),
+                    beat: 0,
+                },
+                usize::MAX,
+            );
         }
         Screen::Playing {
             id: Some(id),

@@ -140,7 +140,7 @@ impl KindMap {
             }
             // A PMD write names its chunk's first page and changes what all 512 pages read; a PTE write at
             // that page re-reads them too (cheaply: a PMD-aligned page is one in 512).
-            let pages = if index % hmm_sim::PTRS_PER_PTE as usize == 0 {
+            let pages = if index.is_multiple_of(hmm_sim::PTRS_PER_PTE as usize) {
                 index..(index + hmm_sim::PTRS_PER_PTE as usize).min(npages)
             } else {
                 index..index + 1
@@ -164,7 +164,7 @@ impl KindMap {
         let mut out = [0u32; KINDS];
         let mut page = first;
         while page < end {
-            if page % CHUNK_PAGES == 0 && page + CHUNK_PAGES <= end {
+            if page.is_multiple_of(CHUNK_PAGES) && page + CHUNK_PAGES <= end {
                 for (o, c) in out.iter_mut().zip(&self.chunks[page / CHUNK_PAGES]) {
                     *o += c;
                 }

@@ -281,8 +281,10 @@ mod tests {
 
     #[test]
     fn bad_input_is_the_parsers_diagnostic_with_its_place() {
-        let mut build = Build::default();
-        build.threads = "t1: cpu reed pages=0".into();
+        let mut build = Build {
+            threads: "t1: cpu reed pages=0".into(),
+            ..Build::default()
+        };
         let err = build.race(KernelVersion::V6_15).unwrap_err();
         assert!(err.starts_with(&format!("{BUILT_PATH}:")), "{err}");
         assert!(err.contains("reed"), "{err}");

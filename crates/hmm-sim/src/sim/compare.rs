@@ -120,7 +120,7 @@ pub fn compare_lane(setup: &Setup, npages: u32, strategy: Strategy, cfg: &RunCon
     let end = RANGE_BASE_VPN + npages;
     LaneRun {
         strategy,
-        counters: report.counters.clone(),
+        counters: report.counters,
         final_pages: final_pages(&report.world, 0, RANGE_BASE_VPN, end),
         report,
     }

@@ -152,13 +152,13 @@ fn collect_select(k: &Kernel, ctx: &CollectCtx, pte: Pte) -> Result<(Pfn, u32), 
             // vm_normal_page: a system page needs SELECT_SYSTEM; a device-coherent one
             // SELECT_DEVICE_COHERENT and the caller's own pgmap_owner.
             match k.w().folio(pfn).zone {
-                Zone::DeviceCoherent(dev) => {
+                Zone::DeviceCoherent(dev)
                     if ctx.flags & MIGRATE_VMA_SELECT_DEVICE_COHERENT == 0
-                        || dev + 1 != ctx.pgmap_owner
-                    {
-                        return Err(skip);
-                    }
+                        || dev + 1 != ctx.pgmap_owner =>
+                {
+                    return Err(skip)
                 }
+                Zone::DeviceCoherent(_) => {}
                 _ if ctx.flags & MIGRATE_VMA_SELECT_SYSTEM == 0 => return Err(skip),
                 _ => {}
             }
