@@ -112,8 +112,12 @@ test('presenting a lesson: clicker keys move beat by beat; the speaker window sh
   await expect(speaker.locator('#speaker-next-beat')).toContainText('beat 3:');
   await page.keyboard.press(' ');
   await expect(player).toHaveAttribute('data-beat', '3');
+  await expect(speaker.locator('#speaker-beat')).toHaveText(`beat 3 / ${beats}`);
   await page.keyboard.press('PageUp');
   await expect(player).toHaveAttribute('data-beat', '2');
+  // The speaker window must have caught up before it is driven: a key pressed there while the audience's
+  // last beats are still on their way would be overtaken by them (the CI run that failed saw exactly that).
+  await expect(speaker.locator('#speaker-beat')).toHaveText(`beat 2 / ${beats}`);
   // Speaker → audience.
   await speaker.bringToFront();
   await speaker.keyboard.press('ArrowLeft');

@@ -327,6 +327,8 @@ async fn pte_row_draws_a_glyph_and_marks_per_cell() {
             label: "test row".into(),
             on_page: None,
             followed: None,
+            pmd_chunks: Rc::default(),
+            expanded: false,
         },
     )
     .render();

@@ -186,6 +186,13 @@ fn workload(mut stop: impl FnMut(&Report) -> bool) {
                 npages: 512,
                 advice: hmm_sim::Madvice::Free,
             },
+            // mprotect of the whole 2 MiB: change_huge_pmd write-protects the PMD under its lock.
+            Op::Mprotect {
+                start: B,
+                npages: 512,
+                read: true,
+                write: false,
+            },
             Op::Munmap {
                 start: B + 100,
                 npages: 10,
