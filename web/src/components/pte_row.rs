@@ -36,7 +36,7 @@ pub fn pmd_leaf_words(chunk: &PmdChunk) -> String {
     format!(
         "one PMD entry maps pages {}–{} (2 MiB): {}{}",
         chunk.base,
-        chunk.base + hmm_sim::PTRS_PER_PTE as usize - 1,
+        chunk.last_mapped(),
         chunk.leaf.kind().name(),
         chunk
             .leaf
@@ -56,7 +56,7 @@ pub fn PteRow(props: &PteRowProps) -> Html {
             // Keyed by position in the window, not by page: when the window moves, the same DOM nodes are reused
             // with new contents instead of being removed and created again.
             { for props.cells.iter().enumerate().map(|(slot, cell)| {
-                let chunk = props.pmd_chunks.iter().find(|c| (c.first..=c.last).contains(&cell.page));
+                let chunk = props.pmd_chunks.iter().find(|c| c.covers(cell.page));
                 match chunk {
                     // Collapsed: the chunk is the one entry the kernel has; its first cell stands for it.
                     Some(chunk) if !props.expanded => {
@@ -64,7 +64,7 @@ pub fn PteRow(props: &PteRowProps) -> Html {
                             return html! {};
                         }
                         let span = chunk.last - chunk.first + 1;
-                        let covered = props.cells.iter().filter(|c| (chunk.first..=chunk.last).contains(&c.page));
+                        let covered = props.cells.iter().filter(|c| chunk.covers(c.page));
                         let (cursor, changed, differs) = covered.fold((false, false, false), |(a, b, c), x| (a || x.cursor, b || x.changed, c || x.differs));
                         let words = pmd_leaf_words(chunk);
                         html! {
@@ -74,7 +74,7 @@ pub fn PteRow(props: &PteRowProps) -> Html {
                                 class={classes!("pte", "pmd-leaf", kind_class(chunk.leaf.kind()),
                                     cursor.then_some("cursor"), changed.then_some("changed"), differs.then_some("differs"))}>
                                 <span class="glyph" aria-hidden="true">{ chunk.leaf.kind().glyph() }</span>
-                                <span class="pmd-label" aria-hidden="true">{ format!("PMD · 2 MiB · pages {}–{}", chunk.base, chunk.base + hmm_sim::PTRS_PER_PTE as usize - 1) }</span>
+                                <span class="pmd-label" aria-hidden="true">{ format!("PMD · 2 MiB · pages {}–{}", chunk.base, chunk.last_mapped()) }</span>
                             </div>
                         }
                     }

@@ -43,6 +43,18 @@ pub struct PmdChunk {
     pub leaf: hmm_sim::Pte,
 }
 
+impl PmdChunk {
+    /// Is window page `page` one of the chunk's?
+    pub fn covers(&self, page: usize) -> bool {
+        (self.first..=self.last).contains(&page)
+    }
+
+    /// The last of the 512 pages the leaf maps (past the window's edge, possibly).
+    pub fn last_mapped(&self) -> usize {
+        self.base + hmm_sim::PTRS_PER_PTE as usize - 1
+    }
+}
+
 /// One bucket of the minimap: the most common PTE kind among its pages.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MiniCell {

@@ -111,9 +111,7 @@ pub fn pte_at(state: &ViewState, page: usize) -> Pte {
 
 /// The PMD leaf mapping page `page`'s 2 MiB chunk, if one does: (its first page, the leaf).
 pub fn pmd_leaf_at(state: &ViewState, page: usize) -> Option<(usize, Pte)> {
-    let vpn = decode::page_vpn(page);
-    let base = vpn - vpn % hmm_sim::PTRS_PER_PTE;
-    let leaf = *state.pmds.get(&(0, base))?;
+    let (base, leaf) = state.pmd_leaf(0, decode::page_vpn(page))?;
     // The range starts PMD-aligned (RANGE_BASE_VPN), so a chunk's base is a page of the range.
     Some(((base - hmm_sim::RANGE_BASE_VPN) as usize, leaf))
 }

@@ -88,7 +88,9 @@ impl KindMap {
         }
         // A PMD leaf (a THP) maps the chunk's 512 pages with no PTE table under it ("one PMD entry or 512
         // PTEs, never both").
-        let leaf = state.pmds.get(&(0, decode::page_vpn(first))).copied();
+        let leaf = state
+            .pmd_leaf(0, decode::page_vpn(first))
+            .map(|(_, leaf)| leaf);
         if let Some(leaf) = leaf {
             let k = kind_index(leaf.kind());
             self.kinds[first..end].fill(k);

@@ -171,11 +171,17 @@ pub async fn split_huge_pmd(k: &Kernel, mm: MmId, vpn: u32) {
 /// Split every PMD leaf overlapping `[start, end)` of `mm` (`split_huge_pmd_address` per 2 MiB): what a
 /// path that works on PTEs here does first.
 pub async fn split_huge_pmds(k: &Kernel, mm: MmId, start: u32, end: u32) {
-    let mut h = haddr(start);
-    while h < end {
+    for (h, _) in pmd_spans(start, end) {
         split_huge_pmd(k, mm, h).await;
-        h += HPAGE_PMD_NR;
     }
+}
+
+/// The 2 MiB chunks pages `start..end` touch, in order: each one's first page, and whether the range covers
+/// it whole (a leaf there is changed or zapped whole; one the range cuts is split first).
+pub fn pmd_spans(start: u32, end: u32) -> impl Iterator<Item = (u32, bool)> {
+    (haddr(start)..end)
+        .step_by(HPAGE_PMD_NR as usize)
+        .map(move |h| (h, start <= h && h + HPAGE_PMD_NR <= end))
 }
 
 /// `split_folio(folio)` of a locked large anonymous folio the caller holds a reference on: every PMD

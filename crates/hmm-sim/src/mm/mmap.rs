@@ -104,16 +104,15 @@ pub async fn mprotect(k: &Kernel, mm: MmId, start: u32, end: u32, read: bool, wr
     // change_pmd_range: a PMD leaf the range cuts is split (__split_huge_pmd); one it covers whole keeps its
     // PMD, changed in place (change_huge_pmd).
     let mut whole = Vec::new();
-    let mut h = crate::mm::huge_memory::haddr(start);
-    while h < end {
-        if k.pmd_read(mm, h).is_some() {
-            if start <= h && h + PTRS_PER_PTE <= end {
-                whole.push(h);
-            } else {
-                crate::mm::huge_memory::split_huge_pmd(k, mm, h).await;
-            }
+    for (h, covered) in crate::mm::huge_memory::pmd_spans(start, end) {
+        if k.pmd_read(mm, h).is_none() {
+            continue;
         }
-        h += PTRS_PER_PTE;
+        if covered {
+            whole.push(h);
+        } else {
+            crate::mm::huge_memory::split_huge_pmd(k, mm, h).await;
+        }
     }
     invalidate_range_start(k, range).await;
     if !write {
@@ -182,16 +181,15 @@ pub(crate) async fn do_munmap(k: &Kernel, mm: MmId, start: u32, end: u32) {
     };
     invalidate_range_start(k, range).await;
     // zap_pmd_range: a PMD leaf wholly inside the range is zapped whole, one the range cuts is split.
-    let mut h = crate::mm::huge_memory::haddr(start);
-    while h < end {
-        if k.pmd_read(mm, h).is_some() {
-            if start <= h && h + PTRS_PER_PTE <= end {
-                crate::mm::huge_memory::zap_huge_pmd(k, mm, h).await;
-            } else {
-                crate::mm::huge_memory::split_huge_pmd(k, mm, h).await;
-            }
+    for (h, covered) in crate::mm::huge_memory::pmd_spans(start, end) {
+        if k.pmd_read(mm, h).is_none() {
+            continue;
         }
-        h += PTRS_PER_PTE;
+        if covered {
+            crate::mm::huge_memory::zap_huge_pmd(k, mm, h).await;
+        } else {
+            crate::mm::huge_memory::split_huge_pmd(k, mm, h).await;
+        }
     }
     for vpn in start..end {
         if k.w().mms[mm as usize].pmds[(vpn / PTRS_PER_PTE) as usize].is_none() {

@@ -83,11 +83,16 @@ impl ViewState {
     /// What maps page `vpn` of `mm` at this step: its PTE, or the PMD leaf covering it narrowed to the page
     /// (`Present` of subpage `head + i`; the huge zero page as the zero page), as `Mm::entry` reads a world.
     pub fn entry(&self, mm: u8, vpn: u32) -> Pte {
+        match self.pmd_leaf(mm, vpn) {
+            Some((h, leaf)) => leaf.subpage(vpn - h),
+            None => self.ptes.get(&(mm, vpn)).copied().unwrap_or(Pte::None),
+        }
+    }
+
+    /// The PMD leaf mapping the 2 MiB that holds page `vpn` of `mm`, if one does: (its first page, the leaf).
+    pub fn pmd_leaf(&self, mm: u8, vpn: u32) -> Option<(u32, Pte)> {
         let h = vpn - vpn % PTRS_PER_PTE;
-        let Some(&leaf) = self.pmds.get(&(mm, h)) else {
-            return self.ptes.get(&(mm, vpn)).copied().unwrap_or(Pte::None);
-        };
-        leaf.subpage(vpn - h)
+        self.pmds.get(&(mm, h)).map(|&leaf| (h, leaf))
     }
 
     /// The set-up world, restricted to what viewers show.
