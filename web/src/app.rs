@@ -12,7 +12,7 @@ use hmm_sim::Strategy;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::comparison::{initial_view, LoadedLanes, BROWSER_MAX_EVENTS_PER_LANE};
+use crate::comparison::{LoadedLanes, BROWSER_MAX_EVENTS_PER_LANE};
 use crate::components::{
     ComputeProgress, DeepView, Help, LanePanel, Legend, Narration, Notices, Overview,
     PageHistoryPanel, ScenarioInput, Simplified, SummaryChart, Transport,
@@ -335,7 +335,7 @@ fn use_pending_comparison(
                 driver,
             };
             let on_update = dispatcher.clone();
-            let started = client::start(&request, initial_view(&states), move |update| {
+            let started = client::start(&request, &states, move |update| {
                 let text = text.clone();
                 on_update.dispatch(match update {
                     Update::Started(strategy) => Action::Computing(text, strategy),

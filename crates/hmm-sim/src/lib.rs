@@ -34,10 +34,10 @@ mod world;
 // Driving the model: the world before step 0, threads and their ops, runs, lane comparisons, exploration.
 pub use sim::{
     compare, compare_lane, compare_setup, final_pages, final_states_agree, permission_differences,
-    range_ok, restart_limit, run, same_place, Comparison, FinalPage, LaneRun, Madvice, Op, Outcome,
-    PermissionDifference, Prot, Report, RestartLimit, RunConfig, Setup, ThreadSpec,
-    COHERENT_DEVICE, MAX_COW_OR_ZERO_PAGES, MAX_DEVICES, MAX_MMS, MAX_OTHER_DEVICE_PAGES,
-    OTHER_DEVICE,
+    range_ok, restart_limit, run, same_place, Comparison, FinalPage, InitialViewBuilder, LaneRun,
+    Madvice, Op, Outcome, PermissionDifference, Prot, Report, RestartLimit, RunConfig, Setup,
+    ThreadSpec, COHERENT_DEVICE, MAX_COW_OR_ZERO_PAGES, MAX_DEVICES, MAX_MMS,
+    MAX_OTHER_DEVICE_PAGES, OTHER_DEVICE,
 };
 // Scheduling and limits: policies, the explorer, run errors, kernel versions.
 pub use sched::{explore, thousands, Choice, Exploration, Explorer, Limits, Policy, RunError};

@@ -12,7 +12,9 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use gloo::timers::callback::Timeout;
-use hmm_sim::{PackedTraceReader, Strategy, TimelineBuilder, ViewState};
+use hmm_sim::{
+    InitialViewBuilder, PackedTraceReader, PageState, Strategy, TimelineBuilder, ViewState,
+};
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -75,18 +77,35 @@ enum Stage {
     Replaying(Box<TimelineBuilder>),
 }
 
+/// The set-up world's view, every lane's step 0: built a slice at a time from the moment the job starts (at
+/// 262,144 pages it is about 170 ms of work), while the worker computes the first lane.
+enum Initial {
+    Building(Box<InitialViewBuilder>),
+    Ready(Box<ViewState>),
+}
+
 /// The page's queue of replies and the lane being prepared, shared by the message handler and the timer.
 struct Pump {
     queue: VecDeque<Item>,
     building: Option<(LaneMeta, Stage)>,
-    /// Events read and replayed per slice, each tuned to [`SLICE_MS`].
+    /// Events read and replayed, and set-up pages viewed, per slice, each tuned to [`SLICE_MS`].
     read_slice: usize,
     replay_slice: usize,
+    initial_slice: usize,
     /// When the page last said how far the preparation is.
     progress_said: f64,
     timer: Option<Timeout>,
-    initial: ViewState,
+    initial: Initial,
     on: Rc<dyn Fn(Update)>,
+}
+
+impl Pump {
+    /// Is there work left for a later task?
+    fn busy(&self) -> bool {
+        self.building.is_some()
+            || !self.queue.is_empty()
+            || matches!(self.initial, Initial::Building(_))
+    }
 }
 
 /// A running worker; dropping it terminates the worker.
@@ -118,11 +137,40 @@ fn tuned(slice: usize, took_ms: f64) -> usize {
     ((slice as f64 * (SLICE_MS / 2.0) / took_ms.max(0.1)) as usize).clamp(1024, 1 << 22)
 }
 
-/// Hand over what the worker said, up to one slice of preparing a lane, then leave the rest to a later task.
+/// Hand over what the worker said, up to one slice of work (viewing the set-up world, or preparing a lane),
+/// then leave the rest to a later task.
 fn pump(shared: &Rc<RefCell<Pump>>) {
     loop {
         let mut guard = shared.borrow_mut();
         let p = &mut *guard;
+        // What the worker said in words needs nothing prepared: say it at once.
+        if p.building.is_none() && matches!(p.queue.front(), Some(Item::Say(_))) {
+            let Some(Item::Say(update)) = p.queue.pop_front() else {
+                unreachable!("a Say is in front")
+            };
+            let on = p.on.clone();
+            drop(guard);
+            on(update);
+            continue;
+        }
+        if let Initial::Building(builder) = &mut p.initial {
+            let t0 = now();
+            if builder.advance(p.initial_slice) {
+                let Initial::Building(builder) =
+                    std::mem::replace(&mut p.initial, Initial::Ready(Box::default()))
+                else {
+                    unreachable!("being built")
+                };
+                p.initial = Initial::Ready(Box::new(builder.finish()));
+            }
+            p.initial_slice = tuned(p.initial_slice, now() - t0);
+            drop(guard);
+            schedule(shared);
+            return;
+        }
+        let Initial::Ready(initial) = &p.initial else {
+            unreachable!("built above")
+        };
         if let Some((meta, stage)) = p.building.as_mut() {
             let strategy = meta.strategy;
             let t0 = now();
@@ -163,7 +211,7 @@ fn pump(shared: &Rc<RefCell<Pump>>) {
                             };
                             match reader.finish() {
                                 Ok(trace) => {
-                                    let builder = TimelineBuilder::new(p.initial.clone(), trace);
+                                    let builder = TimelineBuilder::new(ViewState::clone(initial), trace);
                                     p.building = Some((meta, Stage::Replaying(Box::new(builder))));
                                 }
                                 Err(e) => {
@@ -247,7 +295,7 @@ fn pump(shared: &Rc<RefCell<Pump>>) {
 /// Run the pump again in a later task (unless that is already planned).
 fn schedule(shared: &Rc<RefCell<Pump>>) {
     let mut p = shared.borrow_mut();
-    if p.timer.is_none() && (p.building.is_some() || !p.queue.is_empty()) {
+    if p.timer.is_none() && p.busy() {
         let next = shared.clone();
         p.timer = Some(Timeout::new(0, move || {
             next.borrow_mut().timer = None;
@@ -256,10 +304,10 @@ fn schedule(shared: &Rc<RefCell<Pump>>) {
     }
 }
 
-/// Start a worker on `request`. `initial` is the set-up world's view (every lane's step 0).
+/// Start a worker on `request`, whose pages are `states` (the page views their set-up world meanwhile).
 pub fn start(
     request: &Request,
-    initial: ViewState,
+    states: &[PageState],
     on: impl Fn(Update) + 'static,
 ) -> Result<Job, String> {
     let worker = Worker::new(WORKER_SCRIPT)
@@ -270,9 +318,10 @@ pub fn start(
         building: None,
         read_slice: 16_384,
         replay_slice: 16_384,
+        initial_slice: 4_096,
         progress_said: f64::NEG_INFINITY,
         timer: None,
-        initial,
+        initial: Initial::Building(Box::new(InitialViewBuilder::new(states))),
         on: on.clone(),
     }));
     let request_json = request.to_json();
@@ -293,7 +342,7 @@ pub fn start(
         let idle = {
             let mut p = queue.borrow_mut();
             p.queue.push_back(item);
-            p.timer.is_none() && p.building.is_none()
+            p.timer.is_none() && p.building.is_none() && matches!(p.initial, Initial::Ready(_))
         };
         if idle {
             pump(&queue);
@@ -309,6 +358,8 @@ pub fn start(
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    // The set-up world's view, a slice per task, starting now.
+    schedule(&shared);
     Ok(Job {
         worker,
         pump: shared,

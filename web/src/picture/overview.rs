@@ -130,9 +130,15 @@ impl KindMap {
             return;
         }
         let (lo, hi) = (self.step.min(step), self.step.max(step));
-        let touched = TouchedSet::of(timeline.events().range(lo, hi));
         let state = timeline.state(step);
-        for page in &touched.pages {
+        // Playing forward, the cursor's replay just wrote these pages: no second decode of the events.
+        let pages = timeline.pages_written(lo, hi).unwrap_or_else(|| {
+            TouchedSet::of(timeline.events().range(lo, hi))
+                .pages
+                .into_iter()
+                .collect()
+        });
+        for page in &pages {
             let Some(index) = page.vpn.checked_sub(RANGE_BASE_VPN) else {
                 continue;
             };

@@ -15,4 +15,6 @@ pub use compare::{
     MAX_COW_OR_ZERO_PAGES, MAX_OTHER_DEVICE_PAGES,
 };
 pub use run::{run, Madvice, Op, Outcome, Report, RunConfig, ThreadSpec, MAX_MMS};
-pub use setup::{range_ok, Prot, Setup, COHERENT_DEVICE, MAX_DEVICES, OTHER_DEVICE};
+pub use setup::{
+    range_ok, InitialViewBuilder, Prot, Setup, COHERENT_DEVICE, MAX_DEVICES, OTHER_DEVICE,
+};

@@ -4,6 +4,7 @@ use crate::drivers::dmirror::mmap::dmirror_fops_mmap;
 use crate::drivers::dmirror::DEVMEM_CHUNK_PAGES;
 use crate::pte::{Pfn, Pte};
 use crate::scenario::PageState;
+use crate::view::{ViewState, WorldViewer};
 use crate::world::*;
 use serde::{Deserialize, Serialize};
 
@@ -208,13 +209,24 @@ impl Setup {
     /// holding content `i + 1` unless it reads as zero (`Z`, `N`); `C` pages are shared with a fork child
     /// (mm1); `D` pages live on device 0, `O` pages on device 1.
     pub fn from_states(states: &[PageState]) -> Setup {
+        let mut s = Setup::mapped_for(states);
+        s.place_states(states, 0..states.len());
+        s
+    }
+
+    /// [`Setup::from_states`] before any page is placed: its devices and its one read-write vma.
+    fn mapped_for(states: &[PageState]) -> Setup {
         let coherent = states.contains(&PageState::DeviceCoherent);
         let mut s = Setup::new(if coherent { COHERENT_DEVICE + 1 } else { 2 });
         s.mmap(0, RANGE_BASE_VPN, states.len() as u32, Prot::RW);
-        for (i, &st) in states.iter().enumerate() {
-            s.place(0, RANGE_BASE_VPN + i as u32, st, i as u32 + 1);
-        }
         s
+    }
+
+    /// Place pages `pages` of `states` (page i at `RANGE_BASE_VPN + i`, holding content i + 1), in order.
+    fn place_states(&mut self, states: &[PageState], pages: std::ops::Range<usize>) {
+        for i in pages {
+            self.place(0, RANGE_BASE_VPN + i as u32, states[i], i as u32 + 1);
+        }
     }
 
     fn child_for_cow(&mut self, parent: MmId) -> MmId {
@@ -459,4 +471,57 @@ pub(crate) fn open_mirror(world: &mut World, dev: DevId, mm: MmId) -> usize {
         filter_own_migrate: true,
     });
     world.mirrors.len() - 1
+}
+
+/// The view of [`Setup::from_states`]'s world ([`ViewState::from_world`]) built a slice at a time: placing the
+/// pages, then viewing their PTE tables, so a page that must answer input within a frame can build the view of
+/// a 1 GiB set-up world (about 170 ms in one go in a browser) across many short tasks. The result is the view
+/// `from_states` then `from_world` give.
+pub struct InitialViewBuilder {
+    states: Vec<PageState>,
+    setup: Setup,
+    placed: usize,
+    viewer: WorldViewer,
+    /// PTE tables viewed so far.
+    viewed: usize,
+}
+
+impl InitialViewBuilder {
+    pub fn new(states: &[PageState]) -> InitialViewBuilder {
+        InitialViewBuilder {
+            states: states.to_vec(),
+            setup: Setup::mapped_for(states),
+            placed: 0,
+            viewer: WorldViewer::default(),
+            viewed: 0,
+        }
+    }
+
+    /// Do about `max_pages` pages' worth more work: place that many pages, or, once all are placed, view that
+    /// many pages' PTE tables. True once only [`InitialViewBuilder::finish`]'s small remainder is left.
+    pub fn advance(&mut self, max_pages: usize) -> bool {
+        let max_pages = max_pages.max(1);
+        if self.placed < self.states.len() {
+            let end = self.placed.saturating_add(max_pages).min(self.states.len());
+            self.setup.place_states(&self.states, self.placed..end);
+            self.placed = end;
+            return false;
+        }
+        let tables = max_pages.div_ceil(PTRS_PER_PTE as usize);
+        self.viewed += tables;
+        self.viewer.tables(&self.setup.world, tables)
+    }
+
+    /// Work done so far and in all, in pages (each page is placed, then viewed: twice the pages in all).
+    pub fn progress(&self) -> (usize, usize) {
+        let viewed = (self.viewed * PTRS_PER_PTE as usize).min(self.states.len());
+        (self.placed + viewed, 2 * self.states.len())
+    }
+
+    /// The set-up world's view (doing whatever is left first).
+    pub fn finish(mut self) -> ViewState {
+        self.setup
+            .place_states(&self.states, self.placed..self.states.len());
+        self.viewer.finish(&self.setup.world)
+    }
 }

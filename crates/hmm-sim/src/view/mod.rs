@@ -22,6 +22,84 @@ use crate::trace::*;
 use crate::world::{DptEntry, World, Zone, PTRS_PER_PTE};
 use std::collections::BTreeMap;
 
+/// [`ViewState::from_world`] a slice at a time: the PTE tables (where nearly all of a large world is) a few at
+/// a time in (mm, PMD) order, then everything else at once. A page that must stay responsive while it views a
+/// 1 GiB set-up world (`InitialViewBuilder`) does it this way; the result is the same view.
+#[derive(Default)]
+pub(crate) struct WorldViewer {
+    view: ViewState,
+    /// The next (mm, PMD index) whose PTE table to read.
+    next: (usize, usize),
+}
+
+impl WorldViewer {
+    /// Read at most `max_tables` more PTE tables of `w` (an absent table counts as none read). True once every
+    /// table is read.
+    pub(crate) fn tables(&mut self, w: &World, max_tables: usize) -> bool {
+        let mut read = 0;
+        while let Some(mm) = w.mms.get(self.next.0) {
+            let (m, pmd) = self.next;
+            if !mm.alive || pmd >= mm.pmds.len() {
+                self.next = (m + 1, 0);
+                continue;
+            }
+            if read == max_tables {
+                return false;
+            }
+            self.next.1 += 1;
+            let Some(t) = &mm.pmds[pmd] else { continue };
+            read += 1;
+            for (i, &pte) in t.ptes.iter().enumerate() {
+                if pte != Pte::None {
+                    self.view
+                        .ptes
+                        .insert((mm.id, pmd as u32 * PTRS_PER_PTE + i as u32), pte);
+                    if let Some(pfn) = pte.pfn() {
+                        self.view.touch_frame(w, pfn);
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// The view: the PTE tables not read yet, then the PMD leaves, sequences, mirrors and swap.
+    pub(crate) fn finish(mut self, w: &World) -> ViewState {
+        self.tables(w, usize::MAX);
+        let v = &mut self.view;
+        for mm in w.mms.iter().filter(|m| m.alive) {
+            for (&pmd, h) in mm.huge.iter().filter(|(_, h)| h.entry != Pte::None) {
+                v.pmds.insert((mm.id, pmd * PTRS_PER_PTE), h.entry);
+                if let Some(pfn) = h.entry.pfn() {
+                    v.touch_frame(w, pfn);
+                }
+            }
+            v.seqs
+                .insert(SeqId::Mm(mm.id).pack(), mm.invalidate_seq as u32);
+        }
+        for (i, m) in w.mirrors.iter().enumerate() {
+            v.seqs.insert(
+                SeqId::Sub {
+                    dev: m.dev,
+                    mm: m.mm,
+                }
+                .pack(),
+                m.seq as u32,
+            );
+            for (&vpn, &e) in &m.pt {
+                v.dev_pt
+                    .insert((i as u8, vpn), crate::world::DptEntry::pack(Some(e)));
+            }
+        }
+        for (slot, c) in w.swap.iter().enumerate() {
+            if let Some(c) = c {
+                v.swap.insert(slot as u32, *c);
+            }
+        }
+        self.view
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FrameView {
     pub zone: Zone,
@@ -97,49 +175,9 @@ impl ViewState {
 
     /// The set-up world, restricted to what viewers show.
     pub fn from_world(w: &World) -> ViewState {
-        let mut v = ViewState::default();
-        for mm in w.mms.iter().filter(|m| m.alive) {
-            for (pmd, t) in mm.pmds.iter().enumerate() {
-                let Some(t) = t else { continue };
-                for (i, &pte) in t.ptes.iter().enumerate() {
-                    if pte != Pte::None {
-                        v.ptes
-                            .insert((mm.id, pmd as u32 * PTRS_PER_PTE + i as u32), pte);
-                        if let Some(pfn) = pte.pfn() {
-                            v.touch_frame(w, pfn);
-                        }
-                    }
-                }
-            }
-            for (&pmd, h) in mm.huge.iter().filter(|(_, h)| h.entry != Pte::None) {
-                v.pmds.insert((mm.id, pmd * PTRS_PER_PTE), h.entry);
-                if let Some(pfn) = h.entry.pfn() {
-                    v.touch_frame(w, pfn);
-                }
-            }
-            v.seqs
-                .insert(SeqId::Mm(mm.id).pack(), mm.invalidate_seq as u32);
-        }
-        for (i, m) in w.mirrors.iter().enumerate() {
-            v.seqs.insert(
-                SeqId::Sub {
-                    dev: m.dev,
-                    mm: m.mm,
-                }
-                .pack(),
-                m.seq as u32,
-            );
-            for (&vpn, &e) in &m.pt {
-                v.dev_pt
-                    .insert((i as u8, vpn), crate::world::DptEntry::pack(Some(e)));
-            }
-        }
-        for (slot, c) in w.swap.iter().enumerate() {
-            if let Some(c) = c {
-                v.swap.insert(slot as u32, *c);
-            }
-        }
-        v
+        let mut viewer = WorldViewer::default();
+        viewer.tables(w, usize::MAX);
+        viewer.finish(w)
     }
 
     fn touch_frame(&mut self, w: &World, pfn: Pfn) {

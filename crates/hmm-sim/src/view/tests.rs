@@ -213,3 +213,101 @@ fn milestone_keys_round_trip() {
     );
     assert_eq!(Milestone::from_key("faulted in"), None);
 }
+
+/// The set-up world's view built a slice at a time (`InitialViewBuilder`, as the browser builds it) is the view
+/// `Setup::from_states` then `ViewState::from_world` give, whatever the slice size; and progress only grows.
+#[test]
+fn an_initial_view_built_in_slices_is_the_same() {
+    use crate::sim::InitialViewBuilder;
+    // Every letter, a THP run whose 512 pages straddle slices, and a tail that ends mid-table.
+    let text = format!(
+        "{}{}PS{}NP",
+        "PNSZCDOM".repeat(64),
+        "H".repeat(512),
+        "P".repeat(700)
+    );
+    let states = parse_states(&text[..]).unwrap();
+    let whole = ViewState::from_world(&Setup::from_states(&states).world);
+    assert!(whole.pmds.len() == 1 && whole.ptes.len() > 700 && !whole.swap.is_empty());
+    for slice in [1, 7, 300, 512, 513, 100_000] {
+        let mut b = InitialViewBuilder::new(&states);
+        let mut last = b.progress();
+        assert_eq!(last, (0, 2 * states.len()));
+        let mut calls = 0;
+        while !b.advance(slice) {
+            let now = b.progress();
+            assert!(
+                now.0 >= last.0 && now.0 <= now.1,
+                "slice {slice}: {last:?} -> {now:?}"
+            );
+            last = now;
+            calls += 1;
+            assert!(calls < 10 * states.len(), "slice {slice}: never finishes");
+        }
+        assert_eq!(b.finish(), whole, "slice {slice}");
+    }
+    // Finishing early does the rest.
+    let mut b = InitialViewBuilder::new(&states);
+    b.advance(100);
+    assert_eq!(b.finish(), whole);
+}
+
+/// The cursor's travel log: what `pages_written` says a move wrote is what decoding those events says, for any
+/// forward moves since the cursor last jumped; a range it did not replay (before a jump, not reached yet, or
+/// dropped past `MAX_WRITTEN`) is `None`, never a partial answer.
+#[test]
+fn the_pages_a_forward_replay_wrote_are_remembered() {
+    use super::timeline::MAX_WRITTEN;
+    let states = parse_states("PPSNPZPPPSDPPPCP").unwrap();
+    let setup = Setup::from_states(&states);
+    let lane = compare(&states, &RunConfig::default()).lanes.remove(0);
+    let tl = Timeline::new(ViewState::from_world(&setup.world), lane.report.events);
+    let decoded = |a: usize, b: usize| TouchedSet::of(tl.events().range(a, b)).pages;
+    let as_set = |v: Vec<Page>| v.into_iter().collect::<std::collections::BTreeSet<_>>();
+    let len = tl.len();
+    assert!(len > 300);
+    // Forward in uneven moves from step 0: every sub-range of what was replayed is known.
+    let stops = [0, 1, 40, 41, 150, 151, len / 2, len];
+    for w in stops.windows(2) {
+        tl.state(w[1]);
+        let got = tl.pages_written(w[0], w[1]).expect("just replayed");
+        assert_eq!(as_set(got), decoded(w[0], w[1]), "{}..{}", w[0], w[1]);
+    }
+    assert_eq!(as_set(tl.pages_written(0, len).unwrap()), decoded(0, len));
+    assert!(!decoded(0, len).is_empty());
+    // Not replayed yet, reversed, or replayed before a jump back: unknown.
+    tl.state(len / 2);
+    assert_eq!(tl.pages_written(len / 2, len), None);
+    assert_eq!(tl.pages_written(10, 5), None);
+    tl.state(5);
+    assert_eq!(tl.pages_written(5, 5), Some(vec![]));
+    assert_eq!(tl.pages_written(5, 6), None);
+    tl.state(60);
+    assert_eq!(as_set(tl.pages_written(5, 60).unwrap()), decoded(5, 60));
+
+    // A long replay keeps the latest MAX_WRITTEN writes only, and says so for anything older.
+    let states = parse_states(&"P".repeat(32_768)).unwrap();
+    let setup = Setup::from_states(&states);
+    let lane = compare(&states, &RunConfig::default()).lanes.remove(0);
+    let tl = Timeline::new(ViewState::from_world(&setup.world), lane.report.events);
+    let writes = tl
+        .events()
+        .iter()
+        .filter(|e| matches!(e.decode(), Ev::PteWrite { .. } | Ev::PmdWrite { .. }))
+        .count();
+    assert!(writes > MAX_WRITTEN, "{writes} writes");
+    let len = tl.len();
+    // Played forward a frame's worth at a time, across checkpoints.
+    for step in (0..=len).step_by(20_000).chain([len]) {
+        tl.state(step);
+    }
+    assert!(len > 3 * tl.checkpoint_every());
+    assert_eq!(tl.pages_written(0, len), None);
+    let recent = len - 1000;
+    let decoded = |a: usize, b: usize| TouchedSet::of(tl.events().range(a, b)).pages;
+    assert!(!decoded(recent, len).is_empty());
+    assert_eq!(
+        as_set(tl.pages_written(recent, len).unwrap()),
+        decoded(recent, len)
+    );
+}

@@ -1,7 +1,9 @@
 //! [`Timeline`]: any step of a trace, backwards too, in bounded memory.
 
+use std::collections::VecDeque;
+
 use super::ViewState;
-use crate::trace::{Event, Milestone, PackedTrace, BLOCK_EVENTS};
+use crate::trace::{Event, Milestone, PackedTrace, Page, BLOCK_EVENTS};
 
 /// Events between checkpoints: a seek replays at most this many (about 25 ms at 262,144 pages on the
 /// project's machine, docs/benchmarks.md). A multiple of [`BLOCK_EVENTS`], so a seek's replay starts at the
@@ -29,6 +31,20 @@ pub struct Timeline {
     pub milestones: Vec<(usize, Milestone)>,
     /// The last state handed out: stepping forward from it is one `apply` per event.
     cache: std::cell::RefCell<ViewState>,
+    /// The pages the cursor's replays wrote since it last jumped ([`Timeline::pages_written`]).
+    written: std::cell::RefCell<Written>,
+}
+
+/// Most page writes [`Written`] remembers: a frame of the fastest playback writes a few thousand.
+pub const MAX_WRITTEN: usize = 1 << 16;
+
+/// The cursor's travel log: every PTE or PMD write of the events it replayed in `[from, to)`, with its event's
+/// index, oldest first (the oldest dropped past [`MAX_WRITTEN`], moving `from` up).
+#[derive(Default)]
+struct Written {
+    from: usize,
+    to: usize,
+    pages: VecDeque<(usize, Page)>,
 }
 
 /// Checkpoint spacing for a trace of `len` events: [`CHECKPOINT_EVERY`], or wider (still a whole number of
@@ -95,6 +111,7 @@ impl TimelineBuilder {
             every: self.every,
             milestones: self.milestones,
             cache: std::cell::RefCell::new(self.initial),
+            written: Default::default(),
         }
     }
 }
@@ -152,22 +169,59 @@ impl Timeline {
         step.checked_sub(1).and_then(|i| self.events.get(i))
     }
 
-    /// The state after the first `step` events (clamped to the trace). Forward from the cached state costs one
-    /// `apply` per event; anything else restarts from the nearest checkpoint at or before `step`.
+    /// The state after the first `step` events (clamped to the trace). Forward from the cached state by at most
+    /// the checkpoint spacing costs one `apply` per event; anything else restarts from the nearest checkpoint
+    /// at or before `step`. Either way a call replays at most `checkpoint_every()` events.
     pub fn state(&self, step: usize) -> std::cell::Ref<'_, ViewState> {
         let step = step.min(self.events.len());
         {
             let mut cache = self.cache.borrow_mut();
+            let mut written = self.written.borrow_mut();
+            // Forward from the cursor unless the nearest checkpoint is closer: at most `every` events either way,
+            // and playing forward across a checkpoint keeps the travel log.
             let from_checkpoint = (step / self.every) * self.every;
-            if !(cache.step <= step && cache.step >= from_checkpoint) {
+            let forward = cache.step <= step
+                && (cache.step >= from_checkpoint || step - cache.step <= self.every);
+            if !forward {
                 *cache = self.checkpoints[step / self.every].clone();
             }
             let start = cache.step;
-            for e in self.events.range(start, step) {
-                cache.apply(&e);
+            if written.to != start {
+                *written = Written {
+                    from: start,
+                    to: start,
+                    pages: VecDeque::new(),
+                };
             }
+            for (i, e) in (start..step).zip(self.events.range(start, step)) {
+                if let Some(page) = cache.apply(&e).page {
+                    if written.pages.len() == MAX_WRITTEN {
+                        let (oldest, _) = written.pages.pop_front().expect("full");
+                        written.from = oldest + 1;
+                    }
+                    written.pages.push_back((i, page));
+                }
+            }
+            written.to = step;
         }
         self.cache.borrow()
+    }
+
+    /// The pages (PTEs and PMD leaves) the events `[from, to)` wrote, in event order, if the cursor replayed
+    /// them all since it last jumped; `None` otherwise (decode them: `TouchedSet::of`). A viewer that follows
+    /// the cursor forward (the web's overview counts, a frame of playback behind it) learns what the move
+    /// wrote without decoding the events a second time.
+    pub fn pages_written(&self, from: usize, to: usize) -> Option<Vec<Page>> {
+        let written = self.written.borrow();
+        (written.from <= from && from <= to && to <= written.to).then(|| {
+            let first = written.pages.partition_point(|&(i, _)| i < from);
+            let end = written.pages.partition_point(|&(i, _)| i < to);
+            written
+                .pages
+                .range(first..end)
+                .map(|&(_, page)| page)
+                .collect()
+        })
     }
 
     /// An owned copy of [`Timeline::state`].
