@@ -1,19 +1,22 @@
 // Issue 13, the browser at 1 GiB: the 262,144-page mixed scenario opened from a URL, computed in the Web
 // Worker with progress per lane, explorable (seek to the middle of legacy B, step, the overview down to
 // single PTEs), and the page's budgets measured: wasm memory ≤ 256 MiB, no main-thread task over 50 ms after
-// the first paint (PerformanceObserver 'longtask'), p95 frame ≤ 16.7 ms playing at the fastest speed.
+// the first paint (PerformanceObserver 'longtask'), p95 frame ≤ 16.7 ms playing at the fastest speed, which
+// must still play the longest lane in under a minute. Then the all-present preset (P*262144) from its own
+// link: every lane in, seek and step, memory and long tasks.
 //
-// One page load for all three tests (about 15-40 s on two shared cores): the first test loads, explores and
-// plays, and measures; each figure is printed as measured (`scale:` lines) before it is checked. The two timing targets are not met yet (docs/benchmarks.md says what
-// is left: the set-up world's view built in one task, each lane's first render, the per-frame pictures), so
-// their tests are marked `test.fail` with that reason: they pass while the target is missed and fail the
-// suite the day it is met, so the mark cannot outlive the problem.
+// The budgets are the shipped app's, so these tests load the release build (`release/` beside the dev site,
+// built by `cargo xtask test`; by hand, point HMMVIZ_SCALE_SITE at any release build, e.g. `cargo xtask
+// dist`'s). One page load for the first three tests (about 15-40 s on two shared cores): the first loads,
+// explores, plays and measures; each figure is printed as measured (`scale:` lines) before it is checked.
 import { test, expect } from '@playwright/test';
 import { frameStamps } from './frames.mjs';
 
 const MiB = 1024 * 1024;
 // P/S/N mixed over 1 GiB, short enough for a link: present, swapped and never-touched pages in blocks.
 const MIXED = 'P*98304S*32768P*65536N*32768P*32768';
+/** The release build, relative to the suite's base URL. */
+const SITE = process.env.HMMVIZ_SCALE_SITE ?? './release/';
 
 test.describe.configure({ mode: 'serial', timeout: 180_000 });
 
@@ -63,7 +66,7 @@ test.afterAll(async () => {
 });
 
 test('1 GiB mixed from a URL: progress per lane, explorable, seek and step, wasm memory ≤ 256 MiB', async () => {
-  await page.goto(`./?v=1&pages=${encodeURIComponent(MIXED)}&lane=legacy_b&speed=262144`);
+  await page.goto(`${SITE}?v=1&pages=${encodeURIComponent(MIXED)}&lane=legacy_b&speed=262144`);
   // Progress per lane, the followed lane first.
   await expect(page.locator('#computing')).toBeVisible();
   await expect(page.locator('#computing')).toContainText('262,144 pages');
@@ -113,22 +116,80 @@ test('1 GiB mixed from a URL: progress per lane, explorable, seek and step, wasm
     `median ${deltas[Math.floor(deltas.length / 2)].toFixed(1)} ms, ${((after.at - before.at) / 3).toFixed(0)} steps/s`);
   expect(after.at, 'playback moved').toBeGreaterThan(before.at);
   measured.p95_frame_ms = p95;
+  measured.steps_per_s = (after.at - before.at) / 3;
+  measured.len = len;
   expect(problems, 'the page logged errors').toEqual([]);
 });
 
 test('1 GiB mixed: no main-thread task over 50 ms after the first paint (loading, seeking, stepping)', async () => {
-  test.fail(true, 'not met yet: the set-up world\'s view (comparison::initial_view) is one task of 200-300 ms, ' +
-    'and each lane\'s first render takes 60-120 ms (docs/benchmarks.md)');
   const b = measured.budgets;
   expect(b, 'measured by the test above').toBeDefined();
   console.log(`scale: longest main-thread task after first paint ${b.longest_task_ms.toFixed(0)} ms (${b.long_tasks} over 50 ms)`);
   expect(b.longest_task_ms, 'no main-thread task over 50 ms after the first paint').toBeLessThanOrEqual(50);
 });
 
-test('1 GiB mixed: p95 frame ≤ 16.7 ms while playing at the fastest speed', async () => {
-  test.fail(true, 'not met yet: each frame derives every lane\'s picture and the overview on the main thread ' +
-    '(p95 about 150 ms on a dev build, docs/benchmarks.md)');
+test('1 GiB mixed: p95 frame ≤ 16.7 ms while playing at the fastest speed, a whole lane in under a minute', async () => {
   expect(measured.p95_frame_ms, 'measured by the first test').toBeDefined();
+  // The fastest speed plays as fast as frames allow (app.rs's frame budget): it must still cover the
+  // longest lane in under a minute.
+  expect(measured.steps_per_s, 'legacy B in under a minute').toBeGreaterThan(measured.len / 60);
   // performance.now() is clamped to 100 µs, so a 60 Hz frame measures 16.6–16.8 ms: allow that jitter.
   expect(measured.p95_frame_ms, 'p95 frame ≤ 16.7 ms').toBeLessThanOrEqual(16.7 + 0.2);
+});
+
+test('1 GiB all present (P*262144) from a URL: every lane in, seek and step, no long task', async ({ browser }) => {
+  const own = await browser.newPage();
+  const errors = [];
+  own.on('pageerror', (error) => errors.push(`uncaught exception: ${error.message}`));
+  own.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console.error: ${message.text()}`);
+  });
+  await own.addInitScript(() => {
+    window.__longtasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longtasks.push({ start: e.startTime, ms: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+    addEventListener('TrunkApplicationStarted', (e) => {
+      window.__hmmvizMemory = e.detail?.wasm?.memory;
+    });
+  });
+  await own.goto(`${SITE}?v=1&pages=${encodeURIComponent('P*262144')}&lane=legacy_b`);
+  await expect(own.locator('#computing')).toContainText('262,144 pages');
+  await expect(own.locator('#computing')).toHaveCount(0, { timeout: 120_000 });
+  await expect(own.locator('.lane')).toHaveCount(3);
+  const label = await own.locator('#step-label').textContent();
+  const len = Number(/step \d+ \/ (\d+)/.exec(label ?? '')[1]);
+  const middle = Math.floor(len / 2);
+  await own.evaluate((target) => {
+    const input = document.querySelector('#scrubber');
+    input.value = String(target);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, middle);
+  await expect(own.locator('#step-label')).toHaveText(new RegExp(`^step ${middle} /`));
+  await own.locator('body').click({ position: { x: 3, y: 3 } });
+  await own.keyboard.press('ArrowRight');
+  await expect(own.locator('#step-label')).toHaveText(new RegExp(`^step ${middle + 1} /`));
+  const b = await own.evaluate(() => {
+    const paint = performance.getEntriesByName('first-paint')[0]?.startTime ?? 0;
+    const after = window.__longtasks.filter((t) => t.start >= paint);
+    return {
+      longest_task_ms: Math.max(0, ...after.map((t) => t.ms)),
+      long_tasks: after.length,
+      wasm_memory_bytes: window.__hmmvizMemory?.buffer.byteLength ?? null,
+    };
+  });
+  console.log(`scale: all present: legacy B ${len} events; page wasm memory ${(b.wasm_memory_bytes / MiB).toFixed(1)} MiB; ` +
+    `longest main-thread task after first paint ${b.longest_task_ms.toFixed(0)} ms (${b.long_tasks} over 50 ms)`);
+  expect(b.wasm_memory_bytes, 'the page reports its wasm memory').not.toBeNull();
+  measured.all_present_memory = b.wasm_memory_bytes;
+  expect(b.longest_task_ms, 'no main-thread task over 50 ms after the first paint').toBeLessThanOrEqual(50);
+  expect(errors, 'the page logged errors').toEqual([]);
+  await own.close();
+});
+
+test('1 GiB all present: wasm memory ≤ 256 MiB', async () => {
+  test.fail(true, 'not met yet: 262 MiB (each lane of 8,388,608 events holds about 70 MiB on the page, the ' +
+    'packed trace a third of it; docs/benchmarks.md)');
+  expect(measured.all_present_memory, 'measured by the test above').toBeDefined();
+  expect(measured.all_present_memory, 'wasm memory ≤ 256 MiB').toBeLessThanOrEqual(256 * MiB);
 });

@@ -9,6 +9,7 @@ use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use gloo::timers::callback::Timeout;
 use hmm_sim::Strategy;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -145,32 +146,100 @@ fn key_action(e: &web_sys::KeyboardEvent) -> Option<Action> {
 /// still), so playback slows down instead of falling behind.
 const MAX_STEPS_PER_FRAME: usize = crate::picture::overview::INCREMENTAL_EVENTS / 2;
 
-/// One animation frame of the play loop: advance by the time elapsed × speed, then ask for the next frame.
+/// The fewest steps a frame's budget goes down to (still 15,000 steps/s at 60 Hz: the browser's longest
+/// lane in under ten minutes on a machine that draws nothing faster).
+const MIN_STEPS_PER_FRAME: usize = 256;
+
+/// How long a frame's own work (the reducer, every lane's replay, the pictures, the DOM diff) may take: a
+/// refresh at 60 Hz is 16.7 ms, and the browser still has to lay out and paint what changed.
+const FRAME_WORK_MS: f64 = 9.0;
+
+/// How many steps a frame may move: each step is replayed in every lane, so at the fast speeds the steps, not
+/// the drawing, fill the frame. After each frame the budget is scaled by how far its work was from
+/// [`FRAME_WORK_MS`] (at most halved or grown by a quarter), so playback runs as fast as the speed asks or
+/// as the machine draws at 60 frames a second, whichever is slower: a video player dropping to what it can
+/// decode, rather than stuttering.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct FrameBudget(usize);
+
+impl FrameBudget {
+    const START: FrameBudget = FrameBudget(MAX_STEPS_PER_FRAME / 8);
+
+    /// The budget after a frame that moved its whole budget in `work_ms`.
+    fn after(self, work_ms: f64) -> FrameBudget {
+        let scale = (FRAME_WORK_MS / work_ms.max(0.1)).clamp(0.5, 1.25);
+        FrameBudget(
+            ((self.0 as f64 * scale) as usize).clamp(MIN_STEPS_PER_FRAME, MAX_STEPS_PER_FRAME),
+        )
+    }
+}
+
+/// What the play loop carries from one frame to the next.
+#[derive(Default)]
+struct PlayClock {
+    /// The last frame's timestamp.
+    last: Option<f64>,
+    /// Fractions of a step owed from earlier frames.
+    carry: f64,
+    budget: Option<FrameBudget>,
+    /// How long the last frame's work took, if it moved its whole budget (measured once it is done).
+    work_ms: Option<f64>,
+}
+
+fn performance_now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// One animation frame of the play loop: advance by the time elapsed × speed (within the frame budget), then
+/// ask for the next frame.
 fn schedule_frame(
     handle: Rc<RefCell<Option<AnimationFrame>>>,
     alive: Rc<Cell<bool>>,
     dispatcher: UseReducerDispatcher<AppState>,
     steps_per_ms: f64,
-    last: Rc<Cell<Option<f64>>>,
-    carry: Rc<Cell<f64>>,
+    clock: Rc<RefCell<PlayClock>>,
 ) {
     let next_handle = handle.clone();
     let frame = request_animation_frame(move |now| {
         if !alive.get() {
             return;
         }
-        // A hidden tab pauses frames; do not jump ahead by the whole pause when it comes back.
-        let elapsed = last.get().map_or(0.0, |l| (now - l).clamp(0.0, 100.0));
-        last.set(Some(now));
-        let total = carry.get() + elapsed * steps_per_ms;
-        let whole = total.floor();
-        carry.set(total - whole);
-        if whole >= 1.0 {
-            dispatcher.dispatch(Action::Tick((whole as usize).min(MAX_STEPS_PER_FRAME)));
+        let (steps, full) = {
+            let mut c = clock.borrow_mut();
+            // A hidden tab pauses frames; do not jump ahead by the whole pause when it comes back.
+            let elapsed = c.last.map_or(0.0, |l| (now - l).clamp(0.0, 100.0));
+            c.last = Some(now);
+            let mut budget = c.budget.unwrap_or(FrameBudget::START);
+            if let Some(work) = c.work_ms.take() {
+                budget = budget.after(work);
+            }
+            c.budget = Some(budget);
+            let total = c.carry + elapsed * steps_per_ms;
+            let whole = total.floor();
+            c.carry = total - whole;
+            let steps = (whole as usize).min(budget.0);
+            (steps, steps == budget.0)
+        };
+        if steps >= 1 {
+            let started = performance_now();
+            dispatcher.dispatch(Action::Tick(steps));
+            // Yew renders in a microtask the dispatch queued; this one runs after it, when the frame's work
+            // is done. Only a frame that used its whole budget says what the budget costs.
+            if full {
+                let clock = clock.clone();
+                let done = Closure::once_into_js(move || {
+                    clock.borrow_mut().work_ms = Some(performance_now() - started);
+                });
+                if let Some(window) = web_sys::window() {
+                    window.queue_microtask(done.unchecked_ref());
+                }
+            }
         }
         // The dispatch may have stopped playback (end of trace) and run the effect's clean-up already.
         if alive.get() {
-            schedule_frame(next_handle, alive, dispatcher, steps_per_ms, last, carry);
+            schedule_frame(next_handle, alive, dispatcher, steps_per_ms, clock);
         }
     });
     *handle.borrow_mut() = Some(frame);
@@ -304,8 +373,7 @@ fn use_play_loop(playing: bool, speed_index: usize, dispatcher: UseReducerDispat
                 alive.clone(),
                 dispatcher,
                 speed * BASE_STEPS_PER_SECOND / 1000.0,
-                Rc::new(Cell::new(None)),
-                Rc::new(Cell::new(0.0)),
+                Rc::default(),
             );
         }
         move || {
@@ -326,38 +394,48 @@ fn use_pending_comparison(
 ) {
     use_effect_with((pending, driver), move |(pending, driver)| {
         let driver = *driver;
-        let job = pending.clone().and_then(|text| {
-            let states = parse_text(&text).ok()?;
-            let request = Request {
-                pages: text.clone(),
-                first,
-                budget: BROWSER_MAX_EVENTS_PER_LANE,
-                driver,
-            };
-            let on_update = dispatcher.clone();
-            let started = client::start(&request, &states, move |update| {
-                let text = text.clone();
-                on_update.dispatch(match update {
-                    Update::Started(strategy) => Action::Computing(text, strategy),
-                    Update::Preparing {
-                        strategy,
-                        done,
-                        total,
-                    } => Action::Preparing(text, strategy, done, total),
-                    Update::Lane(lane) => Action::LaneReady(text, lane),
-                    Update::Done { agree } => Action::ComputeDone(text, agree),
-                    Update::Failed(message) => Action::ComputeFailed(text, message),
+        let pending = pending.clone();
+        // Started in a task of its own: the render that asked for it (at page load, the app's first) and the
+        // start of the job (parsing up to 262,144 pages, starting the worker) would make one long task.
+        let job = Rc::new(RefCell::new(None));
+        let starting = job.clone();
+        let start = Timeout::new(0, move || {
+            *starting.borrow_mut() = pending.and_then(|text| {
+                let states = parse_text(&text).ok()?;
+                let request = Request {
+                    pages: text.clone(),
+                    first,
+                    budget: BROWSER_MAX_EVENTS_PER_LANE,
+                    driver,
+                };
+                let on_update = dispatcher.clone();
+                let started = client::start(&request, &states, move |update| {
+                    let text = text.clone();
+                    on_update.dispatch(match update {
+                        Update::Started(strategy) => Action::Computing(text, strategy),
+                        Update::Preparing {
+                            strategy,
+                            done,
+                            total,
+                        } => Action::Preparing(text, strategy, done, total),
+                        Update::Lane(lane) => Action::LaneReady(text, lane),
+                        Update::Done { agree } => Action::ComputeDone(text, agree),
+                        Update::Failed(message) => Action::ComputeFailed(text, message),
+                    });
                 });
-            });
-            match started {
-                Ok(job) => Some(job),
-                Err(message) => {
-                    dispatcher.dispatch(Action::ComputeFailed(request.pages, message));
-                    None
+                match started {
+                    Ok(job) => Some(job),
+                    Err(message) => {
+                        dispatcher.dispatch(Action::ComputeFailed(request.pages, message));
+                        None
+                    }
                 }
-            }
+            })
         });
-        move || drop(job)
+        move || {
+            drop(start);
+            job.borrow_mut().take();
+        }
     });
 }
 
@@ -521,4 +599,37 @@ fn driver_line(d: hmm_sim::DriverOpts) -> String {
         d.unified_entry.describe(),
         hmm_sim::RFC_MARK,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The frame budget follows what a frame's work costs: it shrinks while the work overruns
+    /// `FRAME_WORK_MS`, grows back while there is room, converges where the work fits, and stays within its
+    /// bounds.
+    #[test]
+    fn the_frame_budget_follows_the_work() {
+        let mut b = FrameBudget(10_000);
+        assert_eq!(b.after(18.0), FrameBudget(5_000));
+        assert_eq!(b.after(100.0), FrameBudget(5_000), "at most halved");
+        assert_eq!(b.after(1.0), FrameBudget(12_500), "at most a quarter more");
+        // Work of 4 ms fixed plus 1 µs a step: the budget settles where the work is FRAME_WORK_MS.
+        for _ in 0..50 {
+            b = b.after(4.0 + b.0 as f64 / 1000.0);
+        }
+        let settled = 4.0 + b.0 as f64 / 1000.0;
+        assert!(
+            (settled - FRAME_WORK_MS).abs() < 0.1,
+            "settled at {settled} ms"
+        );
+        for _ in 0..100 {
+            b = b.after(1_000.0);
+        }
+        assert_eq!(b, FrameBudget(MIN_STEPS_PER_FRAME));
+        for _ in 0..100 {
+            b = b.after(0.5);
+        }
+        assert_eq!(b, FrameBudget(MAX_STEPS_PER_FRAME));
+    }
 }

@@ -17,7 +17,7 @@ use hmm_sim::{compact_states, DriverOpts, PageState};
 use hmm_sim::{thousands, Limits, RunConfig};
 use hmm_sim::{Counters, Milestone};
 use hmm_sim::{Setup, Strategy};
-use hmm_sim::{Timeline, ViewState};
+use hmm_sim::{Timeline, TimelineBuilder, ViewState};
 
 use crate::compute::protocol::{LaneMeta, Reply, Request};
 use crate::compute::trace_bytes;
@@ -37,6 +37,13 @@ use crate::url::Align;
 /// events) stops here, explorable up to there, and says so. Not yet re-measured since traces are packed: the
 /// budget may be raised once the page's memory at 262,144 pages is measured against it.
 pub const BROWSER_MAX_EVENTS_PER_LANE: u64 = 1 << 23;
+
+/// How far apart the page's time-travel checkpoints are, in events: 81,920, a quarter wider than hmm-sim's
+/// `CHECKPOINT_EVERY`. At 262,144 pages the checkpoints are most of the page's memory (each holds the chunks of
+/// view its interval wrote: about 70 MiB per lane of 8,388,608 events at 65,536), and the all-present
+/// scenario's three lanes took 266 MiB of wasm memory, past the 256 MiB the page keeps to; the price is a cold
+/// seek replaying at most this many events in each lane.
+pub const BROWSER_CHECKPOINT_EVERY: usize = 81_920;
 
 /// The view of the world before step 0 of every lane of `states`.
 pub fn initial_view(states: &[PageState]) -> ViewState {
@@ -208,7 +215,9 @@ impl LoadedLanes {
                     let events = bytes
                         .and_then(|b| trace_bytes::decode(&b).ok())
                         .unwrap_or_default();
-                    let timeline = Timeline::new(initial.clone(), events);
+                    let timeline =
+                        TimelineBuilder::spaced(initial.clone(), events, BROWSER_CHECKPOINT_EVERY)
+                            .finish();
                     lanes.push(Rc::new(LaneTrace::from_worker(meta, timeline)));
                 }
                 Reply::Done { agree: verdict } => agree = verdict,

@@ -99,31 +99,9 @@ pub fn lock_short(lock: LockId) -> String {
 }
 
 /// Locks for a one-line list: every lock by name, except that many folio locks (a 512-page collect holds 512
-/// PG_locked bits) become one "PG_locked of N folios (pfn a…b)" entry.
-pub fn summarize_locks(locks: &[LockId]) -> Vec<String> {
-    let others: Vec<LockId> = locks
-        .iter()
-        .filter(|l| !matches!(l, LockId::Folio(_)))
-        .copied()
-        .collect();
-    let mut folios: Vec<u32> = locks
-        .iter()
-        .filter_map(|l| match l {
-            LockId::Folio(pfn) => Some(*pfn),
-            _ => None,
-        })
-        .collect();
-    folios.sort_unstable();
-    summarize_held(
-        &others,
-        folios.iter().copied(),
-        folios.len(),
-        folios.last().copied(),
-    )
-}
-
-/// [`summarize_locks`] from a view's per-thread index (`ViewState::held_by`, `last_folio_locked_by`): the
-/// locks other than folio locks, the folio locks' pfns in order, their number and the last. Reads at most a
+/// PG_locked bits) become one "PG_locked of N folios (pfn a…b)" entry. Read from a view's per-thread index
+/// (`ViewState::held_by`, `last_folio_locked_by`, or [`crate::picture::held_summary`]): the locks other than
+/// folio locks, the folio locks' pfns in order, their number and the last. Reads at most a
 /// few pfns, so a thread holding a folio lock per page of a 1 GiB range costs no more than one holding five.
 pub fn summarize_held(
     others: &[LockId],

@@ -54,7 +54,7 @@ pub fn Narration(props: &NarrationProps) -> Html {
                 if props.held.is_empty() {
                     <span class="none">{ "none" }</span>
                 } else {
-                    { for crate::decode::summarize_locks(&props.held).into_iter().map(|l| html! { <span class="chip lock-chip">{ l }</span> }) }
+                    { for props.held.iter().map(|l| html! { <span class="chip lock-chip">{ l }</span> }) }
                 }
                 if let Some(m) = props.milestone {
                     <span class="narration-milestone">{ format!("last milestone: {}", m.name()) }</span>

@@ -22,15 +22,24 @@ use web_sys::{MessageEvent, Worker};
 
 use super::protocol::{LaneMeta, Reply, Request};
 use super::trace_bytes;
-use crate::comparison::LaneTrace;
+use crate::comparison::{LaneTrace, BROWSER_CHECKPOINT_EVERY};
 
 /// The worker script trunk builds from `web/index.html`'s `data-type="worker"` link (its loader shim, which
 /// loads `worker.js` and `worker_bg.wasm` and runs `src/bin/worker.rs`'s `main`).
 pub const WORKER_SCRIPT: &str = "./worker_loader.js";
 
-/// The longest the page reads or replays a lane in one task, in milliseconds: well under the 50 ms after
-/// which a task counts as long (and input waits).
-pub const SLICE_MS: f64 = 16.0;
+/// How long the page works on a lane (or the set-up world's view) in one task, in milliseconds: well under
+/// the 50 ms after which a task counts as long (and input waits), with room for the render the slice causes.
+/// A slice is many small steps, each about a millisecond at most, until this much time has passed: the cost of
+/// a page or an event varies too much to size a slice from the last one (a never-touched page costs next to
+/// nothing, a present one a folio and a PTE; reading is far faster than replaying), and a slice sized that
+/// way overran to 30-110 ms at 262,144 pages.
+pub const SLICE_MS: f64 = 8.0;
+
+/// The steps a slice is made of: set-up pages viewed, events read, events replayed, bytes copied.
+const INITIAL_STEP: usize = 1024;
+const READ_STEP: usize = 8192;
+const REPLAY_STEP: usize = 2048;
 
 /// How often, at most, the page says how far the preparation is, in milliseconds: each time re-renders the
 /// page, which at 262,144 pages costs more than the slice itself, and a person reads no faster.
@@ -60,12 +69,12 @@ enum Item {
     Say(Update),
 }
 
-/// Bytes of a lane's trace copied from the worker's buffer into wasm memory per task: about 2 ms of copying.
-const COPY_SLICE: usize = 4 << 20;
+/// Bytes of a lane's trace copied from the worker's buffer into wasm memory per step.
+const COPY_STEP: usize = 1 << 20;
 
 /// Where the lane being prepared is.
 enum Stage {
-    /// Its bytes being copied out of the transferred buffer, `COPY_SLICE` at a time (`done` so far).
+    /// Its bytes being copied out of the transferred buffer, `COPY_STEP` at a time (`done` so far).
     Copying {
         from: Uint8Array,
         into: Vec<u8>,
@@ -88,10 +97,6 @@ enum Initial {
 struct Pump {
     queue: VecDeque<Item>,
     building: Option<(LaneMeta, Stage)>,
-    /// Events read and replayed, and set-up pages viewed, per slice, each tuned to [`SLICE_MS`].
-    read_slice: usize,
-    replay_slice: usize,
-    initial_slice: usize,
     /// When the page last said how far the preparation is.
     progress_said: f64,
     timer: Option<Timeout>,
@@ -132,9 +137,17 @@ fn now() -> f64 {
         .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
-/// The next slice size: aimed at half of [`SLICE_MS`] (the machine may be slower in the next one).
-fn tuned(slice: usize, took_ms: f64) -> usize {
-    ((slice as f64 * (SLICE_MS / 2.0) / took_ms.max(0.1)) as usize).clamp(1024, 1 << 22)
+/// Take `step` until it says it is finished or the slice's time is up. True once finished.
+fn for_a_slice(mut step: impl FnMut() -> bool) -> bool {
+    let deadline = now() + SLICE_MS;
+    loop {
+        if step() {
+            return true;
+        }
+        if now() >= deadline {
+            return false;
+        }
+    }
 }
 
 /// Hand over what the worker said, up to one slice of work (viewing the set-up world, or preparing a lane),
@@ -154,8 +167,7 @@ fn pump(shared: &Rc<RefCell<Pump>>) {
             continue;
         }
         if let Initial::Building(builder) = &mut p.initial {
-            let t0 = now();
-            if builder.advance(p.initial_slice) {
+            if for_a_slice(|| builder.advance(INITIAL_STEP)) {
                 let Initial::Building(builder) =
                     std::mem::replace(&mut p.initial, Initial::Ready(Box::default()))
                 else {
@@ -163,7 +175,6 @@ fn pump(shared: &Rc<RefCell<Pump>>) {
                 };
                 p.initial = Initial::Ready(Box::new(builder.finish()));
             }
-            p.initial_slice = tuned(p.initial_slice, now() - t0);
             drop(guard);
             schedule(shared);
             return;
@@ -173,14 +184,16 @@ fn pump(shared: &Rc<RefCell<Pump>>) {
         };
         if let Some((meta, stage)) = p.building.as_mut() {
             let strategy = meta.strategy;
-            let t0 = now();
             let update = match stage {
                 Stage::Copying { from, into, done } => {
-                    let end = (*done + COPY_SLICE).min(into.len());
-                    from.subarray(*done as u32, end as u32)
-                        .copy_to(&mut into[*done..end]);
-                    *done = end;
-                    if end == into.len() {
+                    let copied = for_a_slice(|| {
+                        let end = (*done + COPY_STEP).min(into.len());
+                        from.subarray(*done as u32, end as u32)
+                            .copy_to(&mut into[*done..end]);
+                        *done = end;
+                        end == into.len()
+                    });
+                    if copied {
                         let Some((meta, Stage::Copying { into, .. })) = p.building.take() else {
                             unreachable!("being copied")
                         };
@@ -201,49 +214,69 @@ fn pump(shared: &Rc<RefCell<Pump>>) {
                         total: 2,
                     }
                 }
-                Stage::Reading(reader) => match reader.advance(p.read_slice) {
-                    Ok(finished) => {
-                        p.read_slice = tuned(p.read_slice, now() - t0);
-                        let (done, total) = reader.progress();
-                        if finished {
-                            let Some((meta, Stage::Reading(reader))) = p.building.take() else {
-                                unreachable!("being read")
-                            };
-                            match reader.finish() {
-                                Ok(trace) => {
-                                    let builder = TimelineBuilder::new(ViewState::clone(initial), trace);
-                                    p.building = Some((meta, Stage::Replaying(Box::new(builder))));
-                                }
-                                Err(e) => {
-                                    p.queue.clear();
-                                    let on = p.on.clone();
-                                    drop(guard);
-                                    on(Update::Failed(trace_bytes::unreadable(e)));
-                                    return;
+                Stage::Reading(reader) => {
+                    let mut failed = None;
+                    let finished = for_a_slice(|| match reader.advance(READ_STEP) {
+                        Ok(finished) => finished,
+                        Err(e) => {
+                            failed = Some(e);
+                            true
+                        }
+                    });
+                    match failed.map_or(Ok(finished), Err) {
+                        Ok(finished) => {
+                            let (done, total) = reader.progress();
+                            if finished {
+                                let Some((meta, Stage::Reading(reader))) = p.building.take() else {
+                                    unreachable!("being read")
+                                };
+                                match reader.finish() {
+                                    Ok(trace) => {
+                                        let builder = TimelineBuilder::spaced(
+                                            ViewState::clone(initial),
+                                            trace,
+                                            BROWSER_CHECKPOINT_EVERY,
+                                        );
+                                        p.building =
+                                            Some((meta, Stage::Replaying(Box::new(builder))));
+                                    }
+                                    Err(e) => {
+                                        p.queue.clear();
+                                        let on = p.on.clone();
+                                        drop(guard);
+                                        on(Update::Failed(trace_bytes::unreadable(e)));
+                                        return;
+                                    }
                                 }
                             }
+                            Update::Preparing {
+                                strategy,
+                                done,
+                                total: 2 * total,
+                            }
                         }
-                        Update::Preparing {
-                            strategy,
-                            done,
-                            total: 2 * total,
+                        Err(e) => {
+                            p.building = None;
+                            p.queue.clear();
+                            Update::Failed(trace_bytes::unreadable(e))
                         }
                     }
-                    Err(e) => {
-                        p.building = None;
-                        p.queue.clear();
-                        Update::Failed(trace_bytes::unreadable(e))
-                    }
-                },
+                }
                 Stage::Replaying(builder) => {
-                    let finished = builder.advance(p.replay_slice);
-                    p.replay_slice = tuned(p.replay_slice, now() - t0);
+                    let finished = for_a_slice(|| builder.advance(REPLAY_STEP));
                     let (done, total) = builder.progress();
                     if finished {
                         let Some((meta, Stage::Replaying(builder))) = p.building.take() else {
                             unreachable!("being replayed")
                         };
-                        Update::Lane(Rc::new(LaneTrace::from_worker(meta, builder.finish())))
+                        // Handed over in a task of its own: the lane's first render is a long one.
+                        let lane = LaneTrace::from_worker(meta, builder.finish());
+                        p.queue.push_front(Item::Say(Update::Lane(Rc::new(lane))));
+                        Update::Preparing {
+                            strategy,
+                            done: 2 * total,
+                            total: 2 * total,
+                        }
                     } else {
                         Update::Preparing {
                             strategy,
@@ -316,9 +349,6 @@ pub fn start(
     let shared = Rc::new(RefCell::new(Pump {
         queue: VecDeque::new(),
         building: None,
-        read_slice: 16_384,
-        replay_slice: 16_384,
-        initial_slice: 4_096,
         progress_said: f64::NEG_INFINITY,
         timer: None,
         initial: Initial::Building(Box::new(InitialViewBuilder::new(states))),

@@ -9,8 +9,9 @@ use hmm_sim::{narrate, TouchedSet, ViewState};
 use hmm_sim::{Counters, Func, Milestone};
 
 use super::{
-    content_of, cursor_page, frame_row, page_changed, pmd_leaf_at, pte_at, touched_between,
-    window_start, FrameRow, MINIMAP_BUCKETS, MINIMAP_MAX_PAGES, STEP_ZERO, WINDOW_PAGES,
+    content_of, cursor_page, frame_row, held_summary, page_changed, pmd_leaf_at, pte_at,
+    touched_between, window_start, FrameRow, MINIMAP_BUCKETS, MINIMAP_MAX_PAGES, STEP_ZERO,
+    WINDOW_PAGES,
 };
 use crate::comparison::{LaneTrace, LoadedLanes};
 use crate::decode;
@@ -244,10 +245,7 @@ fn lane_picture(
         counters_differ: shared.counters_differ.clone(),
         func: event.map(|e| e.func),
         narration: event.map_or_else(|| STEP_ZERO.to_owned(), |e| narrate(&e)),
-        held: {
-            let (others, folios, count) = state.held_by(thread);
-            decode::summarize_held(&others, folios, count, state.last_folio_locked_by(thread))
-        },
+        held: held_summary(state, thread),
         milestone: state.last_milestone,
         milestones: lane.milestones.clone(),
         error: lane.error.clone(),

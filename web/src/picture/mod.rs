@@ -153,6 +153,13 @@ pub fn held_by(state: &ViewState, thread: u8) -> Vec<LockId> {
         .collect()
 }
 
+/// The locks thread `thread` holds, as the narration and the lanes list them (`decode::summarize_held`):
+/// reads a few of its folio locks however many it holds.
+pub fn held_summary(state: &ViewState, thread: u8) -> Vec<String> {
+    let (others, folios, count) = state.held_by(thread);
+    crate::decode::summarize_held(&others, folios, count, state.last_folio_locked_by(thread))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

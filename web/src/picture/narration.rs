@@ -3,9 +3,9 @@
 
 use hmm_sim::narrate;
 use hmm_sim::Strategy;
-use hmm_sim::{Ev, Func, LockId, Milestone};
+use hmm_sim::{Ev, Func, Milestone};
 
-use super::held_by;
+use super::held_summary;
 use crate::comparison::LaneTrace;
 
 /// What the narration box shows.
@@ -16,7 +16,9 @@ pub struct NarrationPicture {
     pub len: usize,
     pub func: Option<Func>,
     pub line: String,
-    pub held: Vec<LockId>,
+    /// The acting thread's locks, in lock order, its folio locks summed up past a few
+    /// (`decode::summarize_held`: a driver may hold one per page of a 1 GiB range).
+    pub held: Vec<String>,
     /// The step's event is a function call (its narration already includes `Func::what()`).
     pub is_call: bool,
     pub milestone: Option<Milestone>,
@@ -36,7 +38,7 @@ pub fn narration_picture(lane: &LaneTrace, step: usize) -> NarrationPicture {
             || "Step 0: the scenario's pages, before the driver starts. Press Space (or ▶ Play) to run the three lanes.".to_owned(),
             |e| narrate(&e),
         ),
-        held: held_by(&state, event.map_or(0, |e| e.thread)),
+        held: held_summary(&state, event.map_or(0, |e| e.thread)),
         milestone: state.last_milestone,
     }
 }

@@ -72,12 +72,16 @@ fn checkpoint_spacing_is_bounded() {
         500_000_000,
         usize::MAX / 2,
     ] {
-        let every = spacing(len);
-        assert!(every >= CHECKPOINT_EVERY, "{len}");
-        assert_eq!(every % BLOCK_EVENTS, 0, "{len}");
-        assert!(len / every <= MAX_CHECKPOINTS, "{len}: every {every}");
+        for asked in [1, 5_000, CHECKPOINT_EVERY, 20 * BLOCK_EVENTS] {
+            let every = spacing(len, asked);
+            assert!(every >= asked, "{len}");
+            assert_eq!(every % BLOCK_EVENTS, 0, "{len}");
+            assert!(len / every <= MAX_CHECKPOINTS, "{len}: every {every}");
+        }
     }
-    assert_eq!(spacing(48_859_282), CHECKPOINT_EVERY);
+    assert_eq!(spacing(48_859_282, CHECKPOINT_EVERY), CHECKPOINT_EVERY);
+    assert_eq!(spacing(8_388_608, 20 * BLOCK_EVENTS), 81_920);
+    assert_eq!(spacing(1000, 5_000), 2 * BLOCK_EVENTS);
 }
 
 /// Seeking to any step, in any order (through the checkpoints and the cursor cache), gives exactly the view
@@ -105,7 +109,12 @@ fn seeking_anywhere_equals_replaying_from_zero() {
         let setup = Setup::from_states(&states);
         for lane in compare(&states, &RunConfig::default()).lanes {
             let initial = ViewState::from_world(&setup.world);
-            let tl = Timeline::new(initial.clone(), lane.report.events.clone());
+            // The default spacing, and a viewer's own (two blocks).
+            let tl = if scenario.starts_with('P') && lane.strategy == crate::Strategy::LegacyB {
+                TimelineBuilder::spaced(initial.clone(), lane.report.events.clone(), 5_000).finish()
+            } else {
+                Timeline::new(initial.clone(), lane.report.events.clone())
+            };
             most_checkpoints = most_checkpoints.max(tl.checkpoints.len());
             let len = tl.len();
             // Random steps, plus the edges: 0, the end, and each side of every checkpoint.

@@ -47,11 +47,11 @@ struct Written {
     pages: VecDeque<(usize, Page)>,
 }
 
-/// Checkpoint spacing for a trace of `len` events: [`CHECKPOINT_EVERY`], or wider (still a whole number of
-/// packed blocks) when that would make more than [`MAX_CHECKPOINTS`].
-pub(super) fn spacing(len: usize) -> usize {
-    let needed = len.div_ceil(MAX_CHECKPOINTS).div_ceil(BLOCK_EVENTS) * BLOCK_EVENTS;
-    CHECKPOINT_EVERY.max(needed)
+/// Checkpoint spacing for a trace of `len` events: `every` (rounded up to whole packed blocks), or wider when
+/// that would make more than [`MAX_CHECKPOINTS`].
+pub(super) fn spacing(len: usize, every: usize) -> usize {
+    let needed = len.div_ceil(MAX_CHECKPOINTS);
+    every.max(needed).max(1).div_ceil(BLOCK_EVENTS) * BLOCK_EVENTS
 }
 
 /// A [`Timeline`] built a slice at a time: a viewer that must not block for the whole replay of a long trace
@@ -69,8 +69,16 @@ pub struct TimelineBuilder {
 }
 
 impl TimelineBuilder {
+    /// Checkpoints every [`CHECKPOINT_EVERY`] events.
     pub fn new(initial: ViewState, events: PackedTrace) -> TimelineBuilder {
-        let every = spacing(events.len());
+        TimelineBuilder::spaced(initial, events, CHECKPOINT_EVERY)
+    }
+
+    /// Checkpoints about every `every` events (whole packed blocks, at most [`MAX_CHECKPOINTS`]): a viewer
+    /// trades memory (each checkpoint holds the chunks of view its interval wrote) against the longest replay
+    /// a seek makes.
+    pub fn spaced(initial: ViewState, events: PackedTrace, every: usize) -> TimelineBuilder {
+        let every = spacing(events.len(), every);
         TimelineBuilder {
             events,
             checkpoints: vec![initial.clone()],
