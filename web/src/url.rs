@@ -56,9 +56,10 @@ impl Align {
 
 /// Playback speeds, as multiples of [`BASE_STEPS_PER_SECOND`]. Up to 8× each step can be followed by eye; the
 /// faster ones scan a long lane (a frame then moves thousands of steps, and the overview shows where they
-/// went): the fastest, a million steps a second, plays the browser's longest lane
-/// (`comparison::BROWSER_MAX_EVENTS_PER_LANE`, 8.4 M events) in under ten seconds, and any lane of up to
-/// 60 M events in under a minute.
+/// went). The fastest asks for a million steps a second; a frame moves no more than its work fits in a
+/// refresh at 60 Hz (`app.rs`, `FrameBudget`), which at 262,144 pages on the project's 2-core machine is
+/// 720,000-830,000 steps a second: the browser's longest lane (`comparison::BROWSER_MAX_EVENTS_PER_LANE`,
+/// 8.4 M events) in about ten seconds. So past 8× the menu says "up to".
 pub const SPEEDS: [f64; 11] = [
     0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 64.0, 512.0, 4096.0, 32768.0, 262144.0,
 ];
@@ -67,14 +68,15 @@ pub const SPEEDS: [f64; 11] = [
 pub const BASE_STEPS_PER_SECOND: f64 = 4.0;
 pub const DEFAULT_SPEED_INDEX: usize = 2;
 
-/// A speed as the menu says it: a multiple up to 8×, steps per second past it.
+/// A speed as the menu says it: a multiple up to 8×, steps per second past it ("up to": a frame moves no
+/// more than the machine draws in a refresh).
 pub fn speed_label(index: usize) -> String {
     let s = SPEEDS.get(index).copied().unwrap_or(1.0);
     if s <= 8.0 {
         format!("{s}×")
     } else {
         format!(
-            "{} steps/s",
+            "up to {} steps/s",
             hmm_sim::thousands((s * BASE_STEPS_PER_SECOND) as u64)
         )
     }

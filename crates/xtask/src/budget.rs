@@ -7,8 +7,8 @@
 //!
 //! `cargo xtask budget` builds the release site (as `cargo xtask dist`) and checks both figures, two checks
 //! counted as tests; `cargo xtask budget DIST` checks a site already built; `cargo xtask dist` prints them.
-//! `cargo xtask test` runs it as its last step (the release build is its own: the suite's site is a dev
-//! build, which wasm-opt does not shrink).
+//! `cargo xtask test` runs it as its last step, on the release build it makes beside its dev site (wasm-opt
+//! shrinks only release builds).
 
 use std::fs;
 use std::io::Write;
