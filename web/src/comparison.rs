@@ -39,10 +39,11 @@ use crate::url::Align;
 pub const BROWSER_MAX_EVENTS_PER_LANE: u64 = 1 << 23;
 
 /// How far apart the page's time-travel checkpoints are, in events: 81,920, a quarter wider than hmm-sim's
-/// `CHECKPOINT_EVERY`. At 262,144 pages the checkpoints are most of the page's memory (each holds the chunks of
-/// view its interval wrote: about 70 MiB per lane of 8,388,608 events at 65,536), and the all-present
-/// scenario's three lanes took 266 MiB of wasm memory, past the 256 MiB the page keeps to; the price is a cold
-/// seek replaying at most this many events in each lane.
+/// `CHECKPOINT_EVERY`, which took the page's wasm memory at 262,144 pages from 265.7 to 262.1 MiB (all
+/// present) and from 243.4 to 238.8 MiB (the mixed scenario); the price is a cold seek replaying at most this
+/// many events in each lane. Wider helps little: a lane sweeping the range copies each chunk of view about
+/// once per pass whatever the spacing (262,144 apart: 252.8 MiB, all present), so what a lane holds is its
+/// trace plus a few copies of the view, not the number of checkpoints.
 pub const BROWSER_CHECKPOINT_EVERY: usize = 81_920;
 
 /// The view of the world before step 0 of every lane of `states`.
