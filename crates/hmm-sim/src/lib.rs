@@ -90,8 +90,8 @@ pub use trace::{
 pub use kernel::mutants::{skip_release_at, take_release_sites_reached};
 // Viewing: the world at any step, and one sentence per event.
 pub use view::{
-    narrate, ChunkMap, FrameView, SharedChunk, Timeline, TimelineBuilder, Touched, TouchedSet,
-    ViewState, CHECKPOINT_EVERY, CHUNK_KEYS, MAX_CHECKPOINTS,
+    narrate, ChunkMap, FrameView, Holders, SharedChunk, Timeline, TimelineBuilder, Touched,
+    TouchedSet, ViewState, CHECKPOINT_EVERY, CHUNK_KEYS, MAX_CHECKPOINTS,
 };
 
 /// Where the model departs from the kernel, in one sentence each. Every surface that shows the model

@@ -288,7 +288,7 @@ fn lock_rows(state: &ViewState, touched: &TouchedSet) -> (Vec<LockRow>, usize) {
         })
         .map(|(&lock, holders)| LockRow {
             lock,
-            holders: holders.clone(),
+            holders: holders.to_vec(),
             changed: touched.locks.contains(&lock),
         })
         .collect();

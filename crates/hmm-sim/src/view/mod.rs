@@ -5,6 +5,7 @@
 //! moved only by the events the simulator recorded.
 
 mod chunk_map;
+mod holders;
 mod narrate;
 #[cfg(test)]
 mod tests;
@@ -12,6 +13,7 @@ mod timeline;
 mod touched;
 
 pub use chunk_map::{ChunkMap, SharedChunk, CHUNK as CHUNK_KEYS};
+pub use holders::Holders;
 pub use narrate::narrate;
 pub use timeline::{Timeline, TimelineBuilder, CHECKPOINT_EVERY, MAX_CHECKPOINTS};
 pub use touched::{Touched, TouchedSet};
@@ -134,7 +136,7 @@ pub struct ViewState {
     /// How many entries of `folio_locks` each thread has.
     folio_lock_counts: BTreeMap<Tid, usize>,
     /// Held locks: lock → holders (several for `mmap_lock` read).
-    pub locks: ChunkMap<LockId, Vec<Tid>>,
+    pub locks: ChunkMap<LockId, Holders>,
     /// `src[]`/`dst[]` of each `migrate_vma` instance (keyed by array id, index).
     pub src: ChunkMap<(u8, u32), u32>,
     pub dst: ChunkMap<(u8, u32), u32>,
@@ -290,7 +292,9 @@ impl ViewState {
                 }
             }
             Ev::LockAcquire { lock, .. } => {
-                self.locks.get_or_insert_with(lock, Vec::new).push(thread);
+                self.locks
+                    .get_or_insert_with(lock, Holders::new)
+                    .push(thread);
                 // Keep PG_locked in the frame view in step with the lock table.
                 if let LockId::Folio(pfn) = lock {
                     self.frame(pfn).locked_by = Some(thread);
