@@ -304,21 +304,25 @@ fn table(records: &[Fields], size: &Result<(u64, u64), String>) -> String {
                 (Some(p50), Some(p95)) => format!("{p50} / {p95} ms"),
                 _ => "not measured".into(),
             };
+            let events = |n: Option<&str>| {
+                number(n).map_or(String::new(), |n| {
+                    format!(" ({} events)", thousands(n as u64))
+                })
+            };
             let in_browser = if browser_failed {
                 not_in_browser.to_owned()
             } else {
-                match (
-                    browser.and_then(|b| b.get("seek_p50_ms")),
-                    browser.and_then(|b| b.get("seek_p95_ms")),
-                ) {
-                    (Some(p50), Some(p95)) => format!("{p50} / {p95} ms"),
+                match (get(browser, "seek_p50_ms"), get(browser, "seek_p95_ms")) {
+                    (Some(p50), Some(p95)) => format!(
+                        "{p50} / {p95} ms, {}{}",
+                        get(browser, "seek_lane").unwrap_or("?"),
+                        events(get(browser, "seek_lane_events"))
+                    ),
                     _ => "not measured: no seek figures".into(),
                 }
             };
-            let lane_events = value(records, "native", pages, "seek_lane_events")
-                .and_then(|n| n.parse().ok())
-                .map_or(String::new(), |n| format!(" ({} events)", thousands(n)));
-            format!("native {native}, longest lane{lane_events}; browser {in_browser}, legacy B")
+            let native_events = events(value(records, "native", pages, "seek_lane_events"));
+            format!("native {native}, longest lane{native_events}; browser {in_browser}")
         };
         let frame = browser_value("frame_p95_ms", &|ms| {
             let frames = browser
@@ -454,7 +458,7 @@ mod tests {
     fn the_table_has_every_figure_and_says_what_is_not_measured() {
         let records = records_512(
             "BENCH source=browser pages=512 scenario=P*192S*64P*128N*64P*64 tti_ms=812.4 seek_p50_ms=3.1 \
-             seek_p95_ms=9.8 seek_max_ms=12 longest_task_ms=74.2 tasks_over_50ms=2 wasm_memory_bytes=20971520 \
+             seek_p95_ms=9.8 seek_max_ms=12 seek_lane=legacy_b seek_lane_events=90000 longest_task_ms=74.2 tasks_over_50ms=2 wasm_memory_bytes=20971520 \
              frame_p50_ms=16.7 frame_p95_ms=33.3 frames=170 lane_events=50000/90000/55000 console_errors=0",
         );
         assert_eq!(
@@ -473,7 +477,7 @@ mod tests {
             "| 5.0 M / 2.5 M |",
             "| 2.20 |",
             "native RSS 12.5 MiB (3 lanes + timeline); wasm in node 2.0 MiB (largest lane); page wasm 20.0 MiB",
-            "native 5.9 / 11.7 ms, longest lane (90,000 events); browser 3.1 / 9.8 ms, legacy B",
+            "native 5.9 / 11.7 ms, longest lane (90,000 events); browser 3.1 / 9.8 ms, legacy_b (90,000 events)",
             "| 33.3 ms (170 frames) |",
             "| 74 ms (2 over 50 ms) |",
             "| 0.81 s |",
