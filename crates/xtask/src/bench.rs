@@ -348,9 +348,22 @@ fn table(records: &[Fields], size: &Result<(u64, u64), String>) -> String {
                 number(get(f, "events_per_s"))
                     .map_or("not measured".into(), |e| format!("{:.1} M", e / 1e6))
             };
-            let events = number(get(native, "events"))
-                .or(number(get(wasm, "events")))
-                .map_or("not measured".into(), |n| thousands(n as u64));
+            let events = number(get(native, "events")).or(number(get(wasm, "events")));
+            // The page stops a lane at its event budget (web's BROWSER_MAX_EVENTS_PER_LANE): say where it did.
+            let shown = get(browser, "lane_events")
+                .and_then(|all| all.split('/').nth(i))
+                .and_then(|n| n.parse::<f64>().ok());
+            let events = match (events, shown) {
+                (None, _) => "not measured".into(),
+                (Some(n), Some(b)) if b < n => {
+                    format!(
+                        "{} (the page: {})",
+                        thousands(n as u64),
+                        thousands(b as u64)
+                    )
+                }
+                (Some(n), _) => thousands(n as u64),
+            };
             let bytes_per_event = get(native, "bytes_per_event").unwrap_or("not measured");
             let per_count = |text: &str| {
                 if i == 0 {
@@ -458,8 +471,8 @@ mod tests {
     fn the_table_has_every_figure_and_says_what_is_not_measured() {
         let records = records_512(
             "BENCH source=browser pages=512 scenario=P*192S*64P*128N*64P*64 tti_ms=812.4 seek_p50_ms=3.1 \
-             seek_p95_ms=9.8 seek_max_ms=12 seek_lane=legacy_b seek_lane_events=90000 longest_task_ms=74.2 tasks_over_50ms=2 wasm_memory_bytes=20971520 \
-             frame_p50_ms=16.7 frame_p95_ms=33.3 frames=170 lane_events=50000/90000/55000 console_errors=0",
+             seek_p95_ms=9.8 seek_max_ms=12 seek_lane=legacy_b seek_lane_events=65536 longest_task_ms=74.2 tasks_over_50ms=2 wasm_memory_bytes=20971520 \
+             frame_p50_ms=16.7 frame_p95_ms=33.3 frames=170 lane_events=50000/65536/55000 console_errors=0",
         );
         assert_eq!(
             scenario_of(&records, 512).as_deref(),
@@ -477,7 +490,7 @@ mod tests {
             "| 5.0 M / 2.5 M |",
             "| 2.20 |",
             "native RSS 12.5 MiB (3 lanes + timeline); wasm in node 2.0 MiB (largest lane); page wasm 20.0 MiB",
-            "native 5.9 / 11.7 ms, longest lane (90,000 events); browser 3.1 / 9.8 ms, legacy_b (90,000 events)",
+            "native 5.9 / 11.7 ms, longest lane (90,000 events); browser 3.1 / 9.8 ms, legacy_b (65,536 events)",
             "| 33.3 ms (170 frames) |",
             "| 74 ms (2 over 50 ms) |",
             "| 0.81 s |",
