@@ -27,7 +27,7 @@ const MIB: f64 = 1024.0 * 1024.0;
 
 /// Why the peer cannot be measured here (checked 2026-12-04; docs/benchmarks.md says more).
 const PERFETTO: &str = "Perfetto's trace processor: not measured: no package registry reachable here ships \
-its binary (PyPI's `perfetto` 0.59.1 downloads `trace_processor_shell` from get.perfetto.dev on first use; \
+its binary (PyPI's `perfetto` 0.59.1 downloads `trace_processor_shell` from the Perfetto project's site on first use; \
 Debian and npm have none), and nothing may download a binary; a registry package with the binary inside \
 would unblock it";
 
