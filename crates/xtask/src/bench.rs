@@ -101,6 +101,27 @@ fn mem_total_kib(meminfo: &str) -> Option<u64> {
         .ok()
 }
 
+/// The commit measured, so a kept run says what code its figures are of (`git describe`-like, `-dirty` when the
+/// work tree has changes).
+fn commit() -> String {
+    let git = |args: &[&str]| {
+        process::command("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    match (
+        git(&["rev-parse", "--short", "HEAD"]),
+        git(&["status", "--porcelain"]),
+    ) {
+        (Some(head), Some(changes)) if !changes.is_empty() => format!("{head}-dirty"),
+        (Some(head), _) => head,
+        (None, _) => "unknown (not a git checkout)".into(),
+    }
+}
+
 /// The 1, 5 and 15 minute load averages, as /proc/loadavg writes them.
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
@@ -110,6 +131,7 @@ fn load_average() -> String {
 
 pub fn run() -> Result<(), Failure> {
     let machine = Machine::read();
+    let measured = commit();
     let load_at_start = load_average();
     let mut problems: Vec<String> = Vec::new();
 
@@ -186,6 +208,7 @@ pub fn run() -> Result<(), Failure> {
     let size = budget::measure(&site).map(|[raw, gzip]| (raw.bytes, gzip.bytes));
 
     println!();
+    println!("commit: {measured}");
     println!(
         "machine: {} cores (nproc), {}, {:.1} GiB RAM; load average (1/5/15 min) {load_at_start} at the start, {} at the end",
         machine.cores,
