@@ -9,7 +9,7 @@
 //      the DOM shows it and the next animation frame (the picture painted, all three lanes); p50 / p95 / max;
 //   3. the longest main-thread task after the first paint (PerformanceObserver 'longtask'), over loading,
 //      the → and the seeks (not playing: the frame times say that);
-//   4. the app's wasm memory after the seeks (trunk's `TrunkApplicationStarted` event hands over the wasm
+//   4. the app's wasm memory when interactive and after the seeks (trunk's `TrunkApplicationStarted` event hands over the wasm
 //      instance; the compute worker's own memory is not in it);
 //   5. frame intervals while playing at the fastest speed for 3 s (e2e/frames.mjs; a short lane is started
 //      over whenever it reaches its end): p50 / p95.
@@ -142,6 +142,7 @@ async function measure(browser, base, scenario) {
       polling: 'raf',
     });
     const interactive_ms = await page.evaluate(() => performance.now());
+    const wasm_memory_at_interactive_bytes = await page.evaluate(() => window.__hmmvizMemory?.buffer.byteLength ?? null);
 
     // Seek in the longest lane, as the native bench does: follow it (keys 1-3) if it is not legacy B.
     const lane_events = await page.evaluate((lanes) =>
@@ -183,6 +184,7 @@ async function measure(browser, base, scenario) {
       seek: { seeks: seeks.length, p50_ms: round(quantile(seeks, 0.5)), p95_ms: round(quantile(seeks, 0.95)), max_ms: round(Math.max(...seeks)) },
       longest_task_after_first_paint_ms: round(tasks.longest_ms),
       tasks_over_50ms: tasks.over_50ms,
+      wasm_memory_at_interactive_bytes,
       wasm_memory_bytes,
       playing_fastest: { frames: frames.length, p50_ms: round(quantile(frames, 0.5)), p95_ms: round(quantile(frames, 0.95)), max_ms: round(Math.max(...frames)) },
       console_errors: errors,
@@ -206,6 +208,7 @@ function benchLine(r) {
     `seek_lane_events=${r.lane_events[LANES.indexOf(r.seek_lane)]}`,
     `longest_task_ms=${r.longest_task_after_first_paint_ms}`,
     `tasks_over_50ms=${r.tasks_over_50ms}`,
+    `wasm_memory_at_interactive_bytes=${r.wasm_memory_at_interactive_bytes}`,
     `wasm_memory_bytes=${r.wasm_memory_bytes}`,
     `frame_p50_ms=${r.playing_fastest.p50_ms}`,
     `frame_p95_ms=${r.playing_fastest.p95_ms}`,
