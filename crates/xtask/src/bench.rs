@@ -360,10 +360,13 @@ fn table(records: &[Fields], size: &Result<(u64, u64), String>) -> String {
             format!("{ms} ms ({frames} frames)")
         });
         let task = browser_value("longest_task_ms", &|ms| {
-            let over = browser
-                .and_then(|b| b.get("tasks_over_50ms"))
-                .map_or("?", String::as_str);
-            format!("{ms:.0} ms ({over} over 50 ms)")
+            let over = get(browser, "tasks_over_50ms").unwrap_or("?");
+            // The long-task API reports only tasks over 50 ms: none reported is not a 0 ms task.
+            if over == "0" {
+                "none over 50 ms".to_owned()
+            } else {
+                format!("{ms:.0} ms ({over} over 50 ms)")
+            }
         });
         let tti = browser_value("tti_ms", &|ms| format!("{:.2} s", ms / 1e3));
 
@@ -543,6 +546,20 @@ mod tests {
             .expect("262,144 row");
         assert!(big.contains("not measured: no native figure"), "{big}");
         assert!(big.contains("not measured: no browser figures"), "{big}");
+    }
+
+    #[test]
+    fn no_long_task_is_not_a_zero_ms_task() {
+        let records = records_512(
+            "BENCH source=browser pages=512 tti_ms=800 seek_p50_ms=3 seek_p95_ms=9 longest_task_ms=0 \
+             tasks_over_50ms=0 wasm_memory_bytes=1 frame_p95_ms=16.7 frames=170",
+        );
+        let text = table(&records, &Ok((1, 1)));
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("| 512 | legacy_a |"))
+            .expect("row");
+        assert!(row.contains("| none over 50 ms |"), "{row}");
     }
 
     #[test]
