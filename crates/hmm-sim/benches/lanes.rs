@@ -1,5 +1,6 @@
-//! `cargo bench -p hmm-sim --bench lanes [-- PAGES...]`: the three lanes over a mixed scenario (present pages
-//! with swapped and untouched ones sprinkled in) of each page count given (default 262,144 = 1 GiB).
+//! `cargo bench -p hmm-sim --bench lanes [-- PAGES...]`: the three lanes over the benchmarks' mixed scenario
+//! (`scenario::mixed`: present, swapped and untouched pages in blocks) of each page count given (default
+//! 262,144 = 1 GiB).
 //!
 //! Per lane: wall time, events, events per second, trace bytes held (packed) per event. Per page count: a
 //! `Timeline` over the longest lane (its bytes held) and 100 cold seeks (p50 / p95 / max), and the decode speed of the packed trace.
@@ -10,6 +11,8 @@
 use hmm_sim::{parse_states, run, Op, RunConfig, Setup, Strategy, ThreadSpec, Timeline, ViewState};
 use hmm_sim::{MAX_PAGES, RANGE_BASE_VPN};
 use std::time::Instant;
+
+mod scenario;
 
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -27,11 +30,9 @@ fn main() {
     } else {
         counts
     };
-    // Zero pages are left out on purpose: legacy A's write fault on each one COW-breaks under
-    // MMU_NOTIFY_CLEAR, which restarts the whole hmm_range_fault once per PMD chunk.
-    let pattern = "PPPPPPPPPPPPPPSPPPPPPPPPPPPPPPNP";
     for pages in counts {
-        let text: String = pattern.chars().cycle().take(pages).collect();
+        let text = scenario::mixed(pages);
+        println!("BENCH pages={pages} scenario={text}");
         let states = parse_states(&text).expect("valid pattern");
         let setup = Setup::from_states(&states);
         let mut reports = Vec::new();

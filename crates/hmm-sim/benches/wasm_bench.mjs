@@ -1,5 +1,8 @@
 // Times hmm-sim's lanes compiled to wasm32 (see examples/wasm_bench.rs), in node: the same engine family
-// as the browser. Prints seconds and events per second per lane for 262,144 pages (1 GiB).
+// as the browser. For the page count given (default 262,144 = 1 GiB) of the benchmarks' mixed scenario
+// (benches/scenario/mod.rs), prints per lane seconds, events and events per second, then the module's linear
+// memory at the end (wasm memory never shrinks, so that is the peak of the largest lane's run). Lines
+// starting `BENCH ` are `key=value` pairs for `cargo xtask bench`.
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 
@@ -22,5 +25,6 @@ for (let lane = 0; lane < 3; lane++) {
     console.error(`${names[lane]}: the run failed`);
     process.exit(1);
   }
-  console.log(`wasm lane ${names[lane].padEnd(9)} ${secs.toFixed(3)} s  ${events} events  ${(events / secs / 1e6).toFixed(1)} M events/s`);
+  console.log(`BENCH source=wasm pages=${pages} lane=${names[lane]} secs=${secs.toFixed(3)} events=${events} events_per_s=${(events / secs).toFixed(0)}`);
 }
+console.log(`BENCH source=wasm pages=${pages} memory_bytes=${instance.exports.memory.buffer.byteLength}`);

@@ -33,7 +33,8 @@ commands:
   dist               setup, then a release build of the static site into dist/ (works from any sub-path)
   budget [DIST]      issue 11's size budget of the app's wasm (raw and gzip): `dist` first, or check a built
                      DIST folder; ends with `N passed, N failed` and fails when over
-  bench              native, wasm (node) and browser (e2e/perf.mjs on dist/) figures for 512 / 32,768 / 262,144 pages
+  bench              release site, then native, wasm (node) and browser (e2e/perf.mjs, Chromium) figures for
+                     512 / 32,768 / 262,144 pages of one scenario, in one table (docs/benchmarks.md)
   kernel-lines SRC   check web/kernel-refs.tsv's verified lines against a kernel source tree SRC (its Makefile
                      names the release); ends with `N passed, N failed`
 ";
