@@ -38,13 +38,13 @@ use crate::url::Align;
 /// budget may be raised once the page's memory at 262,144 pages is measured against it.
 pub const BROWSER_MAX_EVENTS_PER_LANE: u64 = 1 << 23;
 
-/// How far apart the page's time-travel checkpoints are, in events: 81,920, a quarter wider than hmm-sim's
-/// `CHECKPOINT_EVERY`, which took the page's wasm memory at 262,144 pages from 265.7 to 262.1 MiB (all
-/// present) and from 243.4 to 238.8 MiB (the mixed scenario); the price is a cold seek replaying at most this
-/// many events in each lane. Wider helps little: a lane sweeping the range copies each chunk of view about
-/// once per pass whatever the spacing (262,144 apart: 252.8 MiB, all present), so what a lane holds is its
-/// trace plus a few copies of the view, not the number of checkpoints.
-pub const BROWSER_CHECKPOINT_EVERY: usize = 81_920;
+/// How far apart the page's time-travel checkpoints are, in events: 49,152, three quarters of hmm-sim's
+/// `CHECKPOINT_EVERY`, so that a cold seek, which replays up to this many events in each of the three lanes
+/// on the main thread, stays well inside one task of 50 ms on a loaded machine. Memory hardly depends on it: a
+/// lane sweeping the range copies each chunk of view about once per pass whatever the spacing (all present,
+/// 262,144 pages: 81,920 apart 262.1 MiB of wasm memory, 262,144 apart 252.8 MiB, before `hmm_sim::Holders`),
+/// so what a lane holds is its trace plus a few copies of the view, not the number of checkpoints.
+pub const BROWSER_CHECKPOINT_EVERY: usize = 49_152;
 
 /// The view of the world before step 0 of every lane of `states`.
 pub fn initial_view(states: &[PageState]) -> ViewState {
