@@ -27,6 +27,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { playingFrameIntervals } from './frames.mjs';
+import { budgets, watchBudgets } from './budgets.mjs';
 
 const dir = resolve(process.argv[2] ?? 'dist');
 const scenarios = process.argv.length > 3 ? process.argv.slice(3) : ['P*98304S*32768P*65536N*32768P*32768'];
@@ -112,15 +113,7 @@ async function timedSeek(page, step) {
 async function measure(browser, base, scenario) {
   const errors = [];
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.addInitScript(() => {
-    window.__longtasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longtasks.push({ start: e.startTime, ms: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-    addEventListener('TrunkApplicationStarted', (e) => {
-      window.__hmmvizMemory = e.detail?.wasm?.memory;
-    });
-  });
+  await context.addInitScript(watchBudgets);
   const page = await context.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -164,12 +157,7 @@ async function measure(browser, base, scenario) {
     const seeks = [];
     for (let i = 0; i < SEEKS; i++) seeks.push(await timedSeek(page, Math.floor((len / 101) * (((i * 37) % 100) + 1))));
 
-    const tasks = await page.evaluate(() => {
-      const paint = performance.getEntriesByName('first-paint')[0]?.startTime ?? 0;
-      const after = window.__longtasks.filter((t) => t.start >= paint);
-      return { longest_ms: Math.max(0, ...after.map((t) => t.ms)), over_50ms: after.length };
-    });
-    const wasm_memory_bytes = await page.evaluate(() => window.__hmmvizMemory?.buffer.byteLength ?? null);
+    const { longest_task_ms, long_tasks, wasm_memory_bytes } = await budgets(page);
 
     const frames = await playingFrameIntervals(page, PLAY_MS);
     if (frames.length === 0) throw new Error('no frame was drawn while playing');
@@ -182,8 +170,8 @@ async function measure(browser, base, scenario) {
       seek_lane: LANES[followed],
       time_to_interactive_ms: round(interactive_ms),
       seek: { seeks: seeks.length, p50_ms: round(quantile(seeks, 0.5)), p95_ms: round(quantile(seeks, 0.95)), max_ms: round(Math.max(...seeks)) },
-      longest_task_after_first_paint_ms: round(tasks.longest_ms),
-      tasks_over_50ms: tasks.over_50ms,
+      longest_task_after_first_paint_ms: round(longest_task_ms),
+      tasks_over_50ms: long_tasks,
       wasm_memory_at_interactive_bytes,
       wasm_memory_bytes,
       playing_fastest: { frames: frames.length, p50_ms: round(quantile(frames, 0.5)), p95_ms: round(quantile(frames, 0.95)), max_ms: round(Math.max(...frames)) },

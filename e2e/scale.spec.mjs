@@ -11,6 +11,7 @@
 // explores, plays and measures; each figure is printed as measured (`scale:` lines) before it is checked.
 import { test, expect } from '@playwright/test';
 import { frameStamps } from './frames.mjs';
+import { budgets, watchBudgets } from './budgets.mjs';
 
 const MiB = 1024 * 1024;
 // P/S/N mixed over 1 GiB, short enough for a link: present, swapped and never-touched pages in blocks.
@@ -30,19 +31,6 @@ async function stepOf() {
   return { at: Number(m[1]), len: Number(m[2]) };
 }
 
-/** Long tasks that started after the first paint, and the wasm memory now. */
-async function budgets() {
-  return page.evaluate(() => {
-    const paint = performance.getEntriesByName('first-paint')[0]?.startTime ?? 0;
-    const after = window.__longtasks.filter((t) => t.start >= paint);
-    return {
-      longest_task_ms: Math.max(0, ...after.map((t) => t.ms)),
-      long_tasks: after.length,
-      wasm_memory_bytes: window.__hmmvizMemory?.buffer.byteLength ?? null,
-    };
-  });
-}
-
 test.beforeAll(async ({ browser }) => {
   page = await browser.newPage();
   // As e2e/fixtures.mjs does for one test: any console error or uncaught exception fails the group.
@@ -50,15 +38,7 @@ test.beforeAll(async ({ browser }) => {
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
   });
-  await page.addInitScript(() => {
-    window.__longtasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longtasks.push({ start: e.startTime, ms: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-    addEventListener('TrunkApplicationStarted', (e) => {
-      window.__hmmvizMemory = e.detail?.wasm?.memory;
-    });
-  });
+  await page.addInitScript(watchBudgets);
 });
 
 test.afterAll(async () => {
@@ -97,7 +77,7 @@ test('1 GiB mixed from a URL: progress per lane, explorable, seek and step, wasm
   await expect(page.locator('#overview-range')).toContainText('one PTE per cell');
   await expect(page.locator('#overview-in')).toBeDisabled();
 
-  const b = await budgets();
+  const b = await budgets(page);
   measured.budgets = b;
   console.log(`scale: legacy B ${len} events; page wasm memory ${(b.wasm_memory_bytes / MiB).toFixed(1)} MiB`);
   expect(b.wasm_memory_bytes, 'the page reports its wasm memory').not.toBeNull();
@@ -144,15 +124,7 @@ test('1 GiB all present (P*262144) from a URL: every lane in, seek and step, no 
   own.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console.error: ${message.text()}`);
   });
-  await own.addInitScript(() => {
-    window.__longtasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longtasks.push({ start: e.startTime, ms: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-    addEventListener('TrunkApplicationStarted', (e) => {
-      window.__hmmvizMemory = e.detail?.wasm?.memory;
-    });
-  });
+  await own.addInitScript(watchBudgets);
   await own.goto(`${SITE}?v=1&pages=${encodeURIComponent('P*262144')}&lane=legacy_b`);
   await expect(own.locator('#computing')).toContainText('262,144 pages');
   await expect(own.locator('#computing')).toHaveCount(0, { timeout: 120_000 });
@@ -169,15 +141,7 @@ test('1 GiB all present (P*262144) from a URL: every lane in, seek and step, no 
   await own.locator('body').click({ position: { x: 3, y: 3 } });
   await own.keyboard.press('ArrowRight');
   await expect(own.locator('#step-label')).toHaveText(new RegExp(`^step ${middle + 1} /`));
-  const b = await own.evaluate(() => {
-    const paint = performance.getEntriesByName('first-paint')[0]?.startTime ?? 0;
-    const after = window.__longtasks.filter((t) => t.start >= paint);
-    return {
-      longest_task_ms: Math.max(0, ...after.map((t) => t.ms)),
-      long_tasks: after.length,
-      wasm_memory_bytes: window.__hmmvizMemory?.buffer.byteLength ?? null,
-    };
-  });
+  const b = await budgets(own);
   console.log(`scale: all present: legacy B ${len} events; page wasm memory ${(b.wasm_memory_bytes / MiB).toFixed(1)} MiB; ` +
     `longest main-thread task after first paint ${b.longest_task_ms.toFixed(0)} ms (${b.long_tasks} over 50 ms)`);
   expect(b.wasm_memory_bytes, 'the page reports its wasm memory').not.toBeNull();
