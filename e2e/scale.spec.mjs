@@ -12,6 +12,7 @@
 import { test, expect } from '@playwright/test';
 import { frameStamps } from './frames.mjs';
 import { budgets, watchBudgets } from './budgets.mjs';
+import { collectProblems } from './fixtures.mjs';
 
 const MiB = 1024 * 1024;
 // P/S/N mixed over 1 GiB, short enough for a link: present, swapped and never-touched pages in blocks.
@@ -22,22 +23,32 @@ const SITE = process.env.HMMVIZ_SCALE_SITE ?? './release/';
 test.describe.configure({ mode: 'serial', timeout: 180_000 });
 
 let page;
-const problems = [];
+let problems;
 /** What the first test measured, for the budget tests after it. */
 const measured = {};
 
-async function stepOf() {
-  const m = /step (\d+) \/ (\d+)/.exec((await page.locator('#step-label').textContent()) ?? '');
+async function stepOf(p = page) {
+  const m = /step (\d+) \/ (\d+)/.exec((await p.locator('#step-label').textContent()) ?? '');
   return { at: Number(m[1]), len: Number(m[2]) };
+}
+
+/** Move `p`'s scrubber to `target`, then one step on with →, each checked on the transport's label. */
+async function seekAndStep(p, target) {
+  await p.evaluate((t) => {
+    const input = document.querySelector('#scrubber');
+    input.value = String(t);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, target);
+  await expect(p.locator('#step-label')).toHaveText(new RegExp(`^step ${target} /`));
+  await p.locator('body').click({ position: { x: 3, y: 3 } });
+  await p.keyboard.press('ArrowRight');
+  await expect(p.locator('#step-label')).toHaveText(new RegExp(`^step ${target + 1} /`));
 }
 
 test.beforeAll(async ({ browser }) => {
   page = await browser.newPage();
   // As e2e/fixtures.mjs does for one test: any console error or uncaught exception fails the group.
-  page.on('pageerror', (error) => problems.push(`uncaught exception: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
-  });
+  problems = collectProblems(page);
   await page.addInitScript(watchBudgets);
 });
 
@@ -63,15 +74,7 @@ test('1 GiB mixed from a URL: progress per lane, explorable, seek and step, wasm
   // Seek to the middle of legacy B, step, zoom the overview to single PTEs.
   const { len } = await stepOf();
   const middle = Math.floor(len / 2);
-  await page.evaluate((target) => {
-    const input = document.querySelector('#scrubber');
-    input.value = String(target);
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  }, middle);
-  await expect(page.locator('#step-label')).toHaveText(new RegExp(`^step ${middle} /`));
-  await page.locator('body').click({ position: { x: 3, y: 3 } });
-  await page.keyboard.press('ArrowRight');
-  await expect(page.locator('#step-label')).toHaveText(new RegExp(`^step ${middle + 1} /`));
+  await seekAndStep(page, middle);
   await expect(page.locator('#lane-legacy_b .lane-step')).toHaveText(`step ${middle + 1} / ${len}`);
   for (let i = 0; i < 4; i++) await page.locator('#overview-in').click();
   await expect(page.locator('#overview-range')).toContainText('one PTE per cell');
@@ -119,28 +122,14 @@ test('1 GiB mixed: p95 frame ≤ 16.7 ms while playing at the fastest speed, a w
 
 test('1 GiB all present (P*262144) from a URL: every lane in, seek and step, no long task', async ({ browser }) => {
   const own = await browser.newPage();
-  const errors = [];
-  own.on('pageerror', (error) => errors.push(`uncaught exception: ${error.message}`));
-  own.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console.error: ${message.text()}`);
-  });
+  const errors = collectProblems(own);
   await own.addInitScript(watchBudgets);
   await own.goto(`${SITE}?v=1&pages=${encodeURIComponent('P*262144')}&lane=legacy_b`);
   await expect(own.locator('#computing')).toContainText('262,144 pages');
   await expect(own.locator('#computing')).toHaveCount(0, { timeout: 120_000 });
   await expect(own.locator('.lane')).toHaveCount(3);
-  const label = await own.locator('#step-label').textContent();
-  const len = Number(/step \d+ \/ (\d+)/.exec(label ?? '')[1]);
-  const middle = Math.floor(len / 2);
-  await own.evaluate((target) => {
-    const input = document.querySelector('#scrubber');
-    input.value = String(target);
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  }, middle);
-  await expect(own.locator('#step-label')).toHaveText(new RegExp(`^step ${middle} /`));
-  await own.locator('body').click({ position: { x: 3, y: 3 } });
-  await own.keyboard.press('ArrowRight');
-  await expect(own.locator('#step-label')).toHaveText(new RegExp(`^step ${middle + 1} /`));
+  const { len } = await stepOf(own);
+  await seekAndStep(own, Math.floor(len / 2));
   const b = await budgets(own);
   console.log(`scale: all present: legacy B ${len} events; page wasm memory ${(b.wasm_memory_bytes / MiB).toFixed(1)} MiB; ` +
     `longest main-thread task after first paint ${b.longest_task_ms.toFixed(0)} ms (${b.long_tasks} over 50 ms)`);

@@ -188,12 +188,6 @@ struct PlayClock {
     work_ms: Option<f64>,
 }
 
-fn performance_now() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
-}
-
 /// One animation frame of the play loop: advance by the time elapsed × speed (within the frame budget), then
 /// ask for the next frame.
 fn schedule_frame(
@@ -225,14 +219,14 @@ fn schedule_frame(
             (steps, steps == budget.0)
         };
         if steps >= 1 {
-            let started = performance_now();
+            let started = client::now();
             dispatcher.dispatch(Action::Tick(steps));
             // Yew renders in a microtask the dispatch queued; this one runs after it, when the frame's work
             // is done. Only a frame that used its whole budget says what the budget costs.
             if full {
                 let clock = clock.clone();
                 let done = Closure::once_into_js(move || {
-                    clock.borrow_mut().work_ms = Some(performance_now() - started);
+                    clock.borrow_mut().work_ms = Some(client::now() - started);
                 });
                 if let Some(window) = web_sys::window() {
                     window.queue_microtask(done.unchecked_ref());

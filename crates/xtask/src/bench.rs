@@ -472,6 +472,14 @@ mod tests {
         assert_eq!(thousands(48_859_282), "48,859,282");
     }
 
+    /// The table's row that starts with `start` (e.g. `| 512 | legacy_a |`).
+    fn row<'a>(table: &'a str, start: &str) -> &'a str {
+        table
+            .lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no row {start:?} in\n{table}"))
+    }
+
     /// A full 512-page set of lines, as the three tools print them.
     fn records_512(browser: &str) -> Vec<Fields> {
         let mut records = bench_lines(
@@ -511,10 +519,7 @@ mod tests {
             Some("P*192S*64P*128N*64P*64")
         );
         let text = table(&records, &Ok((1_041_687, 419_815)));
-        let row_a = text
-            .lines()
-            .find(|l| l.starts_with("| 512 | legacy_a |"))
-            .expect("legacy A row");
+        let row_a = row(&text, "| 512 | legacy_a |");
         for cell in [
             "| 0.010 s |",
             "| 0.020 s |",
@@ -530,20 +535,14 @@ mod tests {
         ] {
             assert!(row_a.contains(cell), "{cell:?} missing from {row_a}");
         }
-        let row_b = text
-            .lines()
-            .find(|l| l.starts_with("| 512 | legacy_b |"))
-            .expect("legacy B row");
+        let row_b = row(&text, "| 512 | legacy_b |");
         assert!(
             row_b.contains("| not measured: no wasm figure (see the log) |"),
             "{row_b}"
         );
         assert!(row_b.ends_with("| ″ | ″ | ″ | ″ | ″ | ″ |"), "{row_b}");
         // Page counts nothing ran for are rows of "not measured", never blank or made up.
-        let big = text
-            .lines()
-            .find(|l| l.starts_with("| 262144 | legacy_a |"))
-            .expect("262,144 row");
+        let big = row(&text, "| 262144 | legacy_a |");
         assert!(big.contains("not measured: no native figure"), "{big}");
         assert!(big.contains("not measured: no browser figures"), "{big}");
     }
@@ -555,10 +554,7 @@ mod tests {
              tasks_over_50ms=0 wasm_memory_bytes=1 frame_p95_ms=16.7 frames=170",
         );
         let text = table(&records, &Ok((1, 1)));
-        let row = text
-            .lines()
-            .find(|l| l.starts_with("| 512 | legacy_a |"))
-            .expect("row");
+        let row = row(&text, "| 512 | legacy_a |");
         assert!(row.contains("| none over 50 ms |"), "{row}");
     }
 
@@ -567,10 +563,7 @@ mod tests {
         let records =
             records_512("BENCH source=browser pages=512 scenario=P*192S*64P*128N*64P*64 error=1");
         let text = table(&records, &Err("no app wasm in dist".into()));
-        let row = text
-            .lines()
-            .find(|l| l.starts_with("| 512 | legacy_a |"))
-            .expect("row");
+        let row = row(&text, "| 512 | legacy_a |");
         assert!(
             row.contains("page wasm not measured: the browser run failed"),
             "{row}"

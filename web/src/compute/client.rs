@@ -131,7 +131,8 @@ impl Drop for Job {
     }
 }
 
-fn now() -> f64 {
+/// The page's clock, in milliseconds (`performance.now()`).
+pub fn now() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map_or_else(js_sys::Date::now, |p| p.now())
@@ -216,49 +217,44 @@ fn pump(shared: &Rc<RefCell<Pump>>) {
                 }
                 Stage::Reading(reader) => {
                     let mut failed = None;
-                    let finished = for_a_slice(|| match reader.advance(READ_STEP) {
-                        Ok(finished) => finished,
-                        Err(e) => {
+                    let finished = for_a_slice(|| {
+                        reader.advance(READ_STEP).unwrap_or_else(|e| {
                             failed = Some(e);
                             true
-                        }
+                        })
                     });
-                    match failed.map_or(Ok(finished), Err) {
-                        Ok(finished) => {
-                            let (done, total) = reader.progress();
-                            if finished {
-                                let Some((meta, Stage::Reading(reader))) = p.building.take() else {
-                                    unreachable!("being read")
-                                };
-                                match reader.finish() {
-                                    Ok(trace) => {
-                                        let builder = TimelineBuilder::spaced(
-                                            ViewState::clone(initial),
-                                            trace,
-                                            BROWSER_CHECKPOINT_EVERY,
-                                        );
-                                        p.building =
-                                            Some((meta, Stage::Replaying(Box::new(builder))));
-                                    }
-                                    Err(e) => {
-                                        p.queue.clear();
-                                        let on = p.on.clone();
-                                        drop(guard);
-                                        on(Update::Failed(trace_bytes::unreadable(e)));
-                                        return;
-                                    }
+                    let (done, total) = reader.progress();
+                    if let Some(e) = failed {
+                        p.building = None;
+                        p.queue.clear();
+                        Update::Failed(trace_bytes::unreadable(e))
+                    } else {
+                        if finished {
+                            let Some((meta, Stage::Reading(reader))) = p.building.take() else {
+                                unreachable!("being read")
+                            };
+                            match reader.finish() {
+                                Ok(trace) => {
+                                    let builder = TimelineBuilder::spaced(
+                                        ViewState::clone(initial),
+                                        trace,
+                                        BROWSER_CHECKPOINT_EVERY,
+                                    );
+                                    p.building = Some((meta, Stage::Replaying(Box::new(builder))));
+                                }
+                                Err(e) => {
+                                    p.queue.clear();
+                                    let on = p.on.clone();
+                                    drop(guard);
+                                    on(Update::Failed(trace_bytes::unreadable(e)));
+                                    return;
                                 }
                             }
-                            Update::Preparing {
-                                strategy,
-                                done,
-                                total: 2 * total,
-                            }
                         }
-                        Err(e) => {
-                            p.building = None;
-                            p.queue.clear();
-                            Update::Failed(trace_bytes::unreadable(e))
+                        Update::Preparing {
+                            strategy,
+                            done,
+                            total: 2 * total,
                         }
                     }
                 }

@@ -482,8 +482,6 @@ pub struct InitialViewBuilder {
     setup: Setup,
     placed: usize,
     viewer: WorldViewer,
-    /// PTE tables viewed so far.
-    viewed: usize,
 }
 
 impl InitialViewBuilder {
@@ -493,7 +491,6 @@ impl InitialViewBuilder {
             setup: Setup::mapped_for(states),
             placed: 0,
             viewer: WorldViewer::default(),
-            viewed: 0,
         }
     }
 
@@ -508,14 +505,7 @@ impl InitialViewBuilder {
             return false;
         }
         let tables = max_pages.div_ceil(PTRS_PER_PTE as usize);
-        self.viewed += tables;
         self.viewer.tables(&self.setup.world, tables)
-    }
-
-    /// Work done so far and in all, in pages (each page is placed, then viewed: twice the pages in all).
-    pub fn progress(&self) -> (usize, usize) {
-        let viewed = (self.viewed * PTRS_PER_PTE as usize).min(self.states.len());
-        (self.placed + viewed, 2 * self.states.len())
     }
 
     /// The set-up world's view (doing whatever is left first).

@@ -224,7 +224,7 @@ fn milestone_keys_round_trip() {
 }
 
 /// The set-up world's view built a slice at a time (`InitialViewBuilder`, as the browser builds it) is the view
-/// `Setup::from_states` then `ViewState::from_world` give, whatever the slice size; and progress only grows.
+/// `Setup::from_states` then `ViewState::from_world` give, whatever the slice size, in a bounded number of calls.
 #[test]
 fn an_initial_view_built_in_slices_is_the_same() {
     use crate::sim::InitialViewBuilder;
@@ -240,16 +240,8 @@ fn an_initial_view_built_in_slices_is_the_same() {
     assert!(whole.pmds.len() == 1 && whole.ptes.len() > 700 && !whole.swap.is_empty());
     for slice in [1, 7, 300, 512, 513, 100_000] {
         let mut b = InitialViewBuilder::new(&states);
-        let mut last = b.progress();
-        assert_eq!(last, (0, 2 * states.len()));
         let mut calls = 0;
         while !b.advance(slice) {
-            let now = b.progress();
-            assert!(
-                now.0 >= last.0 && now.0 <= now.1,
-                "slice {slice}: {last:?} -> {now:?}"
-            );
-            last = now;
             calls += 1;
             assert!(calls < 10 * states.len(), "slice {slice}: never finishes");
         }
